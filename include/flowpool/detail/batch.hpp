@@ -1,0 +1,48 @@
+#pragma once
+/// @file detail/batch.hpp
+/// The unit that moves between nodes: a batch of consecutive jobs, type-erased for the runtime.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace flowpool::detail {
+
+/// A batch of jobs as the runtime sees it: their ids, where the batch came from, and the
+/// in-flight ticket that is handed back to its source once every batch derived from it retired.
+/// A Batch that is not an Items<T> is empty: it only carries its origin on.
+struct Batch {
+    virtual ~Batch() = default;
+
+    std::vector<std::uint64_t> ids;  ///< job ids, ascending within a batch
+    std::uint64_t seq = 0;           ///< the batch's number at its source, from 0
+    std::shared_ptr<void> ticket;    ///< released when the last batch made from this one retires
+
+    /// Jobs in the batch.
+    [[nodiscard]] std::size_t size() const noexcept { return ids.size(); }
+
+    /// Carries the origin of @p parent over to a batch made from it.
+    void derive_from(const Batch& parent) {
+        seq = parent.seq;
+        ticket = parent.ticket;
+    }
+};
+
+/// Batches are shared, read-only once sent: a node with several successors sends each the same
+/// batch, and a body copies it before changing it unless it holds the only reference.
+using BatchPtr = std::shared_ptr<Batch>;
+
+/// A batch of jobs of type @p T: `values[i]` is the payload of job `ids[i]`.
+template <class T>
+struct Items final : Batch {
+    std::vector<T> values;  ///< job payloads
+
+    /// Room for @p n jobs.
+    void reserve(std::size_t n) {
+        ids.reserve(n);
+        values.reserve(n);
+    }
+};
+
+}  // namespace flowpool::detail

@@ -1,0 +1,9 @@
+#pragma once
+/// @file flowpool.hpp
+/// Everything an application needs: the typed pipeline API, graph files and the op registry.
+
+#include <flowpool/error.hpp>
+#include <flowpool/job_context.hpp>
+#include <flowpool/pipeline.hpp>
+#include <flowpool/stats.hpp>
+#include <flowpool/version.hpp>

@@ -1,0 +1,187 @@
+#pragma once
+/// @file pipeline.hpp
+/// The typed C++ API: a source of jobs, stages with a worker count each, and a sink.
+///
+/// @code
+/// auto stats = flowpool::source("jobs", flowpool::range(10))
+///                  .stage("workers", 3, [](std::int64_t v) { return v * 2; })
+///                  .sink("results", [](std::int64_t v, const flowpool::JobContext& job) {
+///                      std::printf("Result: Job %llu Value %lld\n", ...);
+///                  })
+///                  .run();
+/// @endcode
+
+#include <flowpool/detail/job_loop.hpp>
+#include <flowpool/detail/plan.hpp>
+#include <flowpool/stats.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace flowpool {
+
+namespace detail {
+
+/// A source made from a generator `std::optional<T>()`: jobs until it returns std::nullopt.
+template <class T, class Generator>
+class GeneratorSource final : public SourceBody {
+public:
+    explicit GeneratorSource(Generator generator) : generator_(std::move(generator)) {}
+
+    BatchPtr next(std::size_t max_jobs) override {
+        if (done_) return nullptr;
+        auto batch = std::make_shared<Items<T>>();
+        batch->reserve(max_jobs);
+        while (batch->size() < max_jobs) {
+            std::optional<T> job = generator_();
+            if (!job) {
+                done_ = true;
+                break;
+            }
+            batch->ids.push_back(next_id_++);
+            batch->values.push_back(std::move(*job));
+        }
+        if (batch->size() == 0) return nullptr;
+        return batch;
+    }
+
+private:
+    Generator generator_;
+    std::uint64_t next_id_ = 0;
+    bool done_ = false;
+};
+
+/// A stage running a user function on each job of type @p In.
+template <class In, class F>
+class FunctionStage final : public StageBody {
+public:
+    explicit FunctionStage(F f) : f_(std::move(f)) {}
+    BatchPtr process(const BatchPtr& in, BatchContext& ctx) override {
+        return map_jobs<In>(in, ctx, f_);
+    }
+
+private:
+    F f_;
+};
+
+/// A sink running a user function on each job of type @p In.
+template <class In, class F>
+class FunctionSink final : public SinkBody {
+public:
+    explicit FunctionSink(F f) : f_(std::move(f)) {}
+    void consume(const BatchPtr& in, BatchContext& ctx) override { consume_jobs<In>(in, ctx, f_); }
+
+private:
+    F f_;
+};
+
+}  // namespace detail
+
+/// A pipeline that is complete (it ends in a sink) and can be run.
+class Pipeline {
+public:
+    /// Runs every job to completion and returns what happened; a failed job does not throw.
+    [[nodiscard]] RunResult try_run(const RunOptions& options = {}) { return plan_->run(options); }
+
+    /// Runs every job to completion. Throws JobError, naming the node and the job, if any job
+    /// failed; the other jobs still ran to the end.
+    RunStats run(const RunOptions& options = {}) {
+        RunResult result = plan_->run(options);
+        if (result.error) throw *result.error;
+        return std::move(result.stats);
+    }
+
+private:
+    template <class>
+    friend class Flow;
+    explicit Pipeline(std::shared_ptr<detail::Plan> plan) : plan_(std::move(plan)) {}
+    std::shared_ptr<detail::Plan> plan_;
+};
+
+/// A pipeline under construction whose last node passes on jobs of type @p T.
+/// Copies share one graph: adding two stages or sinks after the same Flow sends every job to
+/// both (a fan-out).
+template <class T>
+class Flow {
+public:
+    /// Adds a stage that runs @p f on every job, at most @p workers at once (`flowpool::serial`,
+    /// a number, or `flowpool::unlimited`). @p f takes the job (and optionally a
+    /// `const JobContext&`) and returns its result; returning an empty std::optional drops the
+    /// job; throwing fails it.
+    template <class F>
+    auto stage(std::string name, std::size_t workers, F f) const {
+        using Out = detail::passed_on_t<detail::job_result_t<F, T>>;
+        const detail::NodeId id =
+            plan_->add_stage(std::move(name), NodeKind::function, workers,
+                             std::make_unique<detail::FunctionStage<T, F>>(std::move(f)));
+        plan_->connect(tail_, id);
+        return Flow<Out>(plan_, id);
+    }
+
+    /// Adds a filter that keeps the jobs for which @p keep returns true.
+    template <class P>
+    Flow<T> filter(std::string name, std::size_t workers, P keep) const {
+        auto body = [keep = std::move(keep)](T&& job,
+                                             const JobContext& ctx) mutable -> std::optional<T> {
+            if (detail::call_job(keep, static_cast<const T&>(job), ctx)) return std::move(job);
+            return std::nullopt;
+        };
+        using Body = decltype(body);
+        const detail::NodeId id =
+            plan_->add_stage(std::move(name), NodeKind::filter, workers,
+                             std::make_unique<detail::FunctionStage<T, Body>>(std::move(body)));
+        plan_->connect(tail_, id);
+        return Flow<T>(plan_, id);
+    }
+
+    /// Ends the pipeline with a serial sink that runs @p f on every job.
+    template <class F>
+    Pipeline sink(std::string name, F f) const {
+        const detail::NodeId id = plan_->add_sink(
+            std::move(name), std::make_unique<detail::FunctionSink<T, F>>(std::move(f)));
+        plan_->connect(tail_, id);
+        return Pipeline(plan_);
+    }
+
+private:
+    template <class>
+    friend class Flow;
+    template <class G>
+    friend auto source(std::string name, G generator, std::size_t batch_size);
+
+    Flow(std::shared_ptr<detail::Plan> plan, detail::NodeId tail)
+        : plan_(std::move(plan)), tail_(tail) {}
+
+    std::shared_ptr<detail::Plan> plan_;
+    detail::NodeId tail_;
+};
+
+/// Starts a pipeline with a source: @p generator is called by one thread at a time and returns
+/// `std::optional<T>`, the next job or std::nullopt when there are no more. Jobs get ids 0, 1, ...
+/// @p batch_size fixes the jobs per message; 0 (the default) sizes batches automatically.
+template <class G>
+auto source(std::string name, G generator, std::size_t batch_size = 0) {
+    using R = std::decay_t<std::invoke_result_t<G&>>;
+    static_assert(detail::is_optional<R>::value, "a source generator returns std::optional<T>");
+    using T = typename R::value_type;
+    auto plan = std::make_shared<detail::Plan>();
+    const detail::NodeId id = plan->add_source(
+        std::move(name), std::make_unique<detail::GeneratorSource<T, G>>(std::move(generator)),
+        batch_size);
+    return Flow<T>(std::move(plan), id);
+}
+
+/// A generator of the integers start, start + 1, ..., start + count - 1.
+inline auto range(std::int64_t count, std::int64_t start = 0) {
+    return [next = start, end = start + count]() mutable -> std::optional<std::int64_t> {
+        if (next >= end) return std::nullopt;
+        return next++;
+    };
+}
+
+}  // namespace flowpool

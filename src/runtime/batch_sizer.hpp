@@ -1,0 +1,57 @@
+#pragma once
+// Chooses how many jobs a source puts in one message, from the time the nodes measured per job:
+// big enough that the runtime's fixed cost per message (a task, a few locks) is lost in the work,
+// small enough that the workers stay balanced and memory stays small.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <vector>
+
+namespace flowpool::detail {
+
+/// A node's measured cost per job, updated racily by its workers (a lost update is harmless).
+class JobCost {
+public:
+    /// Folds in a batch of @p jobs that took @p elapsed.
+    void add(std::chrono::nanoseconds elapsed, std::size_t jobs) noexcept {
+        if (jobs == 0) return;
+        const double sample = static_cast<double>(elapsed.count()) / static_cast<double>(jobs);
+        const double old = ns_.load(std::memory_order_relaxed);
+        ns_.store(old < 0 ? sample : 0.75 * old + 0.25 * sample, std::memory_order_relaxed);
+    }
+    /// Nanoseconds per job, or a negative number before the first measurement.
+    [[nodiscard]] double ns_per_job() const noexcept { return ns_.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<double> ns_{-1.0};
+};
+
+class BatchSizer {
+public:
+    /// Work one message should carry, for the fixed cost per message to stay near 1% of it.
+    static constexpr double target_ns = 100'000;
+    /// The most jobs in one message, to keep memory in flight small.
+    static constexpr std::size_t max_jobs = 4096;
+
+    /// @p fixed non-zero pins the size; @p costs are the nodes the source's jobs run through.
+    BatchSizer(std::size_t fixed, std::vector<const JobCost*> costs)
+        : fixed_(fixed), costs_(std::move(costs)) {}
+
+    /// The size of the next batch.
+    std::size_t next() const noexcept {
+        if (fixed_ != 0) return fixed_;
+        double slowest = -1;
+        for (const JobCost* cost : costs_) slowest = std::max(slowest, cost->ns_per_job());
+        if (slowest < 0) return 1;  // nothing measured yet: probe with single jobs
+        if (slowest < 1) return max_jobs;
+        return std::clamp<std::size_t>(static_cast<std::size_t>(target_ns / slowest), 1, max_jobs);
+    }
+
+private:
+    std::size_t fixed_;
+    std::vector<const JobCost*> costs_;
+};
+
+}  // namespace flowpool::detail

@@ -1,0 +1,36 @@
+#include "run_state.hpp"
+
+#include <flowpool/detail/plan.hpp>
+
+namespace flowpool::detail {
+
+void RunState::job_failed(std::string_view node, std::uint64_t id,
+                          std::string_view message) noexcept {
+    failed_.fetch_add(1, std::memory_order_relaxed);
+    stop_.store(true, std::memory_order_relaxed);
+    const std::lock_guard lock(mutex_);
+    if (have_first_) return;
+    try {
+        first_node_ = node;
+        first_message_ = message;
+        first_id_ = id;
+        have_first_ = true;
+    } catch (...) {
+        // Out of memory while recording: the count above still reports the failure.
+    }
+}
+
+std::optional<JobError> RunState::error() const {
+    const std::lock_guard lock(mutex_);
+    const std::uint64_t count = failed();
+    if (count == 0) return std::nullopt;
+    if (!have_first_) return JobError("?", 0, "out of memory while recording a failure", count);
+    return JobError(first_node_, first_id_, first_message_, count);
+}
+
+void BatchContext::job_failed(std::uint64_t id, std::string_view message) noexcept {
+    ++failed_;
+    run_.job_failed(node_, id, message);
+}
+
+}  // namespace flowpool::detail
