@@ -3,7 +3,10 @@
 /// Everything an application needs: the typed pipeline API, graph files and the op registry.
 
 #include <flowpool/error.hpp>
+#include <flowpool/graph.hpp>
 #include <flowpool/job_context.hpp>
+#include <flowpool/ops.hpp>
 #include <flowpool/pipeline.hpp>
 #include <flowpool/stats.hpp>
+#include <flowpool/value.hpp>
 #include <flowpool/version.hpp>

@@ -1,0 +1,209 @@
+// The same jobs through five implementations: job i computes spin(i, K), one consumer sums the
+// results, and every run's sum is checked against a serial loop.
+//
+//   serial_loop         one thread, no queues: the per-thread ceiling ("ideal" = W x its rate)
+//   hand_rolled_pool    submitter ─► mutex+condvar queue ─► W threads ─► queue ─► results thread
+//   tbb_flow_per_job    input_node ─► function_node(W) ─► function_node(serial), a job a message
+//   tbb_flow_batched    the same graph with 256 jobs per message, batched by hand
+//   flowpool_typed      flowpool::source(range(N)).stage("workers", W, spin).sink("sum", ...)
+//
+// For each (K, W) the implementations are registered one after another, so on a noisy machine
+// their ratios still come from neighbouring measurements of one run.
+
+#include <benchmark/benchmark.h>
+#include <flowpool/pipeline.hpp>
+#include <oneapi/tbb/flow_graph.h>
+#include <oneapi/tbb/info.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hand_rolled_pool.hpp"
+#include "spin.hpp"
+
+namespace {
+
+namespace flow = oneapi::tbb::flow;
+using flowpool::bench::Job;
+using flowpool::bench::Result;
+using flowpool::bench::spin;
+
+/// Spin iterations per job, from pure overhead to ~0.2 ms of work per job.
+constexpr std::int64_t spin_costs[] = {0, 100, 1000, 10000, 100000};
+/// Worker counts; with 4 on a 2-core machine the workers outnumber the cores.
+constexpr int worker_counts[] = {1, 2, 4};
+/// Jobs per message in the hand-batched TBB graph.
+constexpr std::int64_t tbb_batch_jobs = 256;
+
+/// Jobs per run for spin cost @p k: about 0.3 s of spinning on one thread (K = 0 measures
+/// overhead alone: 2M jobs take the batched runs milliseconds and the per-job ones seconds).
+std::int64_t jobs_for(std::int64_t k) {
+    switch (k) {
+        case 0: return 2'000'000;
+        case 100: return 2'000'000;
+        case 1000: return 200'000;
+        case 10000: return 20'000;
+        default: return 2'000;
+    }
+}
+
+/// The right answer for @p n jobs at cost @p k, from a serial loop, computed once per (k, n).
+std::int64_t expected_sum(std::int64_t k, std::int64_t n) {
+    static std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> cache;
+    auto [it, inserted] = cache.try_emplace({k, n}, 0);
+    if (inserted) {
+        for (std::int64_t i = 0; i < n; ++i) it->second += spin(i, k);
+    }
+    return it->second;
+}
+
+std::int64_t run_serial_loop(std::int64_t n, std::int64_t k, int /*workers*/) {
+    std::int64_t sum = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+        std::int64_t result = spin(i, k);
+        benchmark::DoNotOptimize(result);  // keeps K = 0 a loop, not a closed-form sum
+        sum += result;
+    }
+    return sum;
+}
+
+std::int64_t run_hand_rolled_pool(std::int64_t n, std::int64_t k, int workers) {
+    return flowpool::bench::run_hand_rolled_pool(n, workers,
+                                                 [k](std::int64_t v) { return spin(v, k); });
+}
+
+std::int64_t run_tbb_flow_per_job(std::int64_t n, std::int64_t k, int workers) {
+    flow::graph graph;
+    std::int64_t next = 0;
+    flow::input_node<Job> jobs(graph, [&next, n](oneapi::tbb::flow_control& control) -> Job {
+        if (next == n) {
+            control.stop();
+            return {};
+        }
+        const std::int64_t id = next++;
+        return Job{id, id};
+    });
+    flow::function_node<Job, Result> pool(graph, static_cast<std::size_t>(workers),
+                                          [k](const Job& job) {
+                                              return Result{job.id, spin(job.value, k)};
+                                          });
+    std::int64_t sum = 0;
+    flow::function_node<Result> results(graph, flow::serial, [&sum](const Result& result) {
+        sum += result.value;
+        return flow::continue_msg{};
+    });
+    flow::make_edge(jobs, pool);
+    flow::make_edge(pool, results);
+    jobs.activate();
+    graph.wait_for_all();
+    return sum;
+}
+
+/// A message of the batched graph: jobs first .. first + count - 1.
+struct JobRange {
+    std::int64_t first = 0;
+    std::int64_t count = 0;
+};
+
+std::int64_t run_tbb_flow_batched(std::int64_t n, std::int64_t k, int workers) {
+    flow::graph graph;
+    std::int64_t next = 0;
+    flow::input_node<JobRange> jobs(graph,
+                                    [&next, n](oneapi::tbb::flow_control& control) -> JobRange {
+                                        if (next == n) {
+                                            control.stop();
+                                            return {};
+                                        }
+                                        const JobRange range{next,
+                                                             std::min(tbb_batch_jobs, n - next)};
+                                        next += range.count;
+                                        return range;
+                                    });
+    flow::function_node<JobRange, std::vector<Result>> pool(
+        graph, static_cast<std::size_t>(workers), [k](const JobRange& range) {
+            std::vector<Result> out;
+            out.reserve(static_cast<std::size_t>(range.count));
+            for (std::int64_t id = range.first; id < range.first + range.count; ++id) {
+                out.push_back(Result{id, spin(id, k)});
+            }
+            return out;
+        });
+    std::int64_t sum = 0;
+    flow::function_node<std::vector<Result>> results(graph, flow::serial,
+                                                     [&sum](const std::vector<Result>& batch) {
+                                                         for (const Result& r : batch) {
+                                                             sum += r.value;
+                                                         }
+                                                         return flow::continue_msg{};
+                                                     });
+    flow::make_edge(jobs, pool);
+    flow::make_edge(pool, results);
+    jobs.activate();
+    graph.wait_for_all();
+    return sum;
+}
+
+std::int64_t run_flowpool_typed(std::int64_t n, std::int64_t k, int workers) {
+    std::int64_t sum = 0;
+    flowpool::source("jobs", flowpool::range(n))
+        .stage("workers", static_cast<std::size_t>(workers),
+               [k](std::int64_t v) { return spin(v, k); })
+        .sink("sum", [&sum](std::int64_t v) { sum += v; })
+        .run();
+    return sum;
+}
+
+using RunFn = std::int64_t (*)(std::int64_t n, std::int64_t k, int workers);
+
+/// Times @p run on the benchmark's (K, W, N), checking every run's sum.
+void measure(benchmark::State& state, RunFn run) {
+    const std::int64_t k = state.range(0);
+    const int workers = static_cast<int>(state.range(1));
+    const std::int64_t n = state.range(2);
+    const std::int64_t expected = expected_sum(k, n);
+    for (auto _ : state) {
+        const std::int64_t sum = run(n, k, workers);
+        if (sum != expected) {
+            const std::string message =
+                "wrong sum " + std::to_string(sum) + ", expected " + std::to_string(expected);
+            state.SkipWithError(message.c_str());
+            break;
+        }
+    }
+    state.SetItemsProcessed(state.iterations() * n);
+}
+
+void add(const char* name, RunFn run, std::int64_t k, int workers) {
+    benchmark::RegisterBenchmark(name, measure, run)
+        ->ArgNames({"K", "W", "N"})
+        ->Args({k, workers, jobs_for(k)})
+        ->MinTime(0.5)  // a few runs of the slow cases, enough runs of the fast ones
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::AddCustomContext("tbb_default_concurrency",
+                                std::to_string(oneapi::tbb::info::default_concurrency()));
+
+    for (const std::int64_t k : spin_costs) {
+        add("serial_loop", run_serial_loop, k, 1);
+        for (const int workers : worker_counts) {
+            add("hand_rolled_pool", run_hand_rolled_pool, k, workers);
+            add("tbb_flow_per_job", run_tbb_flow_per_job, k, workers);
+            add("tbb_flow_batched", run_tbb_flow_batched, k, workers);
+            add("flowpool_typed", run_flowpool_typed, k, workers);
+        }
+    }
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

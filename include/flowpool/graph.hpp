@@ -1,0 +1,75 @@
+#pragma once
+/// @file graph.hpp
+/// Graph files: load one, override its parameters, validate it against an op registry, run it.
+///
+/// @code
+/// flowpool::GraphSpec graph = flowpool::load_graph_file("graphs/worker_pool.yaml");
+/// flowpool::set_param(graph, "workers.concurrency=8");
+/// flowpool::RunResult result = flowpool::run_graph(graph, flowpool::OpRegistry{});
+/// @endcode
+
+#include <flowpool/error.hpp>
+#include <flowpool/ops.hpp>
+#include <flowpool/stats.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace flowpool {
+
+/// A node parameter as written, remembering where.
+struct ParamSpec {
+    std::string name;           ///< the key
+    SourceLocation name_where;  ///< where the key is
+    std::string value;          ///< the scalar's text
+    SourceLocation where;       ///< where the value is
+};
+
+/// A node as written in a graph file.
+struct NodeSpec {
+    std::string name;              ///< the key under `nodes:`
+    SourceLocation where;          ///< where the name is
+    std::string kind;              ///< `source`, `function`, `filter` or `sink`
+    SourceLocation kind_where;     ///< where the kind is (the node's position if missing)
+    std::string op;                ///< the op's name
+    SourceLocation op_where;       ///< where the op is (the node's position if missing)
+    std::vector<ParamSpec> params;  ///< every other key, in file order
+
+    /// The parameter named @p name, or nullptr.
+    [[nodiscard]] const ParamSpec* param(std::string_view name) const noexcept;
+};
+
+/// An edge `FROM -> TO`.
+struct EdgeSpec {
+    std::string from;      ///< the sending node
+    std::string to;        ///< the receiving node
+    SourceLocation where;  ///< where the edge is written
+};
+
+/// A graph file, parsed but not yet validated.
+struct GraphSpec {
+    std::string file;              ///< the path it was read from
+    std::string name;              ///< the `graph:` name
+    std::vector<NodeSpec> nodes;   ///< in file order
+    std::vector<EdgeSpec> edges;   ///< in file order
+};
+
+/// Reads a graph file. Throws ConfigError (with FILE:LINE:COL) if it cannot be read or parsed.
+GraphSpec load_graph_file(const std::string& path);
+/// Parses graph-file text; @p file names it in errors.
+GraphSpec parse_graph(std::string_view text, const std::string& file);
+
+/// Applies `NODE.PARAM=VALUE`, adding or replacing the parameter (kind and op included).
+/// Throws ConfigError if the text is malformed or names no node.
+void set_param(GraphSpec& graph, std::string_view assignment);
+
+/// Checks everything that can be known before running; throws ConfigError listing every
+/// problem found, each with its FILE:LINE:COL.
+void validate(const GraphSpec& graph, const OpRegistry& ops);
+
+/// Validates @p graph, builds it on the runtime and runs it to completion.
+/// Job failures are returned in RunResult::error, not thrown.
+RunResult run_graph(const GraphSpec& graph, const OpRegistry& ops, const RunOptions& options = {});
+
+}  // namespace flowpool

@@ -1,0 +1,28 @@
+#pragma once
+// A graph file checked against the op registry: what the runtime needs to build it.
+
+#include <flowpool/graph.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace flowpool::detail {
+
+/// A node that passed validation, its parameters read.
+struct ResolvedNode {
+    const NodeSpec* spec = nullptr;   ///< as written
+    const OpInfo* op = nullptr;       ///< its op
+    NodeKind kind = NodeKind::function;
+    std::size_t concurrency = 1;      ///< functions and filters; `unlimited` for no bound
+    std::size_t batch_size = 0;       ///< sources: jobs per message, 0 for automatic
+    std::optional<std::string> log;   ///< functions and filters: a line per job, if set
+    Params params{{}};                ///< the op's parameters, defaults filled in
+};
+
+/// Validates @p graph against @p ops and reads every node, in file order. Throws ConfigError
+/// listing every problem found, sorted by position.
+std::vector<ResolvedNode> resolve(const GraphSpec& graph, const OpRegistry& ops);
+
+}  // namespace flowpool::detail

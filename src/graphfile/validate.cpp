@@ -1,0 +1,302 @@
+// Everything that can be known before running a graph file: kinds, ops, parameters, edges,
+// cycles, reachability and value types along edges. Reports every problem, not only the first.
+
+#include <flowpool/graph.hpp>
+
+#include <oneapi/tbb/info.h>
+
+#include <algorithm>
+#include <charconv>
+#include <functional>
+#include <map>
+#include <stdexcept>
+
+#include "ops/format.hpp"
+#include "resolve.hpp"
+#include "suggest.hpp"
+
+namespace flowpool::detail {
+namespace {
+
+const std::vector<std::string> kind_names = {"source", "function", "filter", "sink"};
+
+std::optional<NodeKind> parse_kind(const std::string& text) {
+    if (text == "source") return NodeKind::source;
+    if (text == "function") return NodeKind::function;
+    if (text == "filter") return NodeKind::filter;
+    if (text == "sink") return NodeKind::sink;
+    return std::nullopt;
+}
+
+std::optional<std::int64_t> parse_integer(const std::string& text) {
+    std::int64_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc{} || end != text.data() + text.size() || text.empty()) return std::nullopt;
+    return value;
+}
+
+/// The keys a node of @p kind takes besides its op's parameters.
+std::vector<std::string> node_keys(NodeKind kind) {
+    switch (kind) {
+        case NodeKind::source: return {"batch"};
+        case NodeKind::function:
+        case NodeKind::filter: return {"concurrency", "log"};
+        case NodeKind::sink: return {};
+    }
+    return {};
+}
+
+class Validator {
+public:
+    Validator(const GraphSpec& graph, const OpRegistry& ops) : graph_(graph), ops_(ops) {}
+
+    std::vector<ResolvedNode> run() {
+        std::vector<ResolvedNode> nodes;
+        for (const NodeSpec& spec : graph_.nodes) {
+            if (index_.count(spec.name) != 0) {
+                problem(spec.where, "duplicate node name '" + spec.name + "'");
+                continue;
+            }
+            index_[spec.name] = nodes.size();
+            nodes.push_back(read_node(spec));
+        }
+        if (nodes.empty()) problem({graph_.file, 1, 1}, "the graph has no nodes");
+        check_edges(nodes);
+        if (problems_.empty()) check_flow(nodes);
+        if (!problems_.empty()) {
+            std::stable_sort(problems_.begin(), problems_.end(), [](const auto& a, const auto& b) {
+                return std::pair(a.where.line, a.where.column) < std::pair(b.where.line, b.where.column);
+            });
+            throw ConfigError(std::move(problems_));
+        }
+        return nodes;
+    }
+
+private:
+    void problem(const SourceLocation& where, std::string message) {
+        problems_.push_back({where, std::move(message)});
+    }
+
+    ResolvedNode read_node(const NodeSpec& spec) {
+        ResolvedNode node;
+        node.spec = &spec;
+        const std::string who = "node '" + spec.name + "'";
+        const std::optional<NodeKind> kind = parse_kind(spec.kind);
+        if (spec.kind.empty()) {
+            problem(spec.where, who + " has no 'kind' (" + "source, function, filter or sink)");
+        } else if (!kind) {
+            problem(spec.kind_where, "unknown kind '" + spec.kind + "'" + did_you_mean(spec.kind, kind_names));
+        }
+        if (kind) node.kind = *kind;
+
+        if (spec.op.empty()) {
+            problem(spec.where, who + " has no 'op'");
+            return node;
+        }
+        node.op = ops_.find(spec.op);
+        if (!node.op) {
+            std::vector<std::string> names;
+            for (const OpInfo* op : ops_.list()) names.push_back(op->name);
+            problem(spec.op_where, "unknown op '" + spec.op + "'" + did_you_mean(spec.op, names));
+            return node;
+        }
+        if (kind && node.op->kind != *kind) {
+            problem(spec.op_where, "op '" + spec.op + "' is a " + std::string(to_string(node.op->kind)) +
+                                       " op; " + who + " is a " + spec.kind);
+            return node;
+        }
+        if (!kind) return node;
+        read_params(spec, node);
+        return node;
+    }
+
+    void read_params(const NodeSpec& spec, ResolvedNode& node) {
+        const std::vector<std::string> own = node_keys(node.kind);
+        std::vector<std::string> known = own;
+        for (const ParamInfo& p : node.op->params) known.push_back(p.name);
+
+        node.concurrency = static_cast<std::size_t>(oneapi::tbb::info::default_concurrency());
+        std::map<std::string, std::string, std::less<>> values;
+        for (const ParamSpec& p : spec.params) {
+            if (std::find(known.begin(), known.end(), p.name) == known.end()) {
+                problem(p.name_where, "unknown parameter '" + p.name + "' for op '" + spec.op + "'" +
+                                          did_you_mean(p.name, known));
+            } else if (p.name == "concurrency") {
+                read_concurrency(p, node);
+            } else if (p.name == "batch") {
+                const auto n = parse_integer(p.value);
+                if (!n || *n < 1) problem(p.where, "batch must be a whole number of at least 1, not '" + p.value + "'");
+                else node.batch_size = static_cast<std::size_t>(*n);
+            } else if (p.name == "log") {
+                check_value(p, [](const std::string& text) { LineFormat{text}; });
+                node.log = p.value;
+            } else {
+                values[p.name] = p.value;
+            }
+        }
+        for (const ParamInfo& info : node.op->params) {
+            const ParamSpec* given = spec.param(info.name);
+            if (!given) {
+                if (info.default_value) values[info.name] = *info.default_value;
+                else problem(spec.where, "node '" + spec.name + "' is missing parameter '" + info.name +
+                                             "' (" + std::string(to_string(info.type)) + ") of op '" + spec.op + "'");
+                continue;
+            }
+            if (info.type == ParamType::integer && !parse_integer(given->value)) {
+                problem(given->where, "parameter '" + info.name + "' must be an integer, not '" + given->value + "'");
+            } else if (info.type == ParamType::boolean && given->value != "true" && given->value != "false") {
+                problem(given->where, "parameter '" + info.name + "' must be true or false, not '" + given->value + "'");
+            } else if (info.check) {
+                check_value(*given, info.check);
+            }
+        }
+        node.params = Params(std::move(values));
+    }
+
+    void check_value(const ParamSpec& p, const std::function<void(const std::string&)>& check) {
+        try {
+            check(p.value);
+        } catch (const std::exception& e) {
+            problem(p.where, "parameter '" + p.name + "': " + e.what());
+        }
+    }
+
+    void read_concurrency(const ParamSpec& p, ResolvedNode& node) {
+        if (p.value == "serial") {
+            node.concurrency = 1;
+        } else if (p.value == "unlimited") {
+            node.concurrency = unlimited;
+        } else if (const auto n = parse_integer(p.value); n && *n >= 1) {
+            node.concurrency = static_cast<std::size_t>(*n);
+        } else {
+            problem(p.where, "concurrency must be a number of at least 1, 'serial' or 'unlimited', not '" +
+                                 p.value + "'");
+        }
+    }
+
+    void check_edges(const std::vector<ResolvedNode>& nodes) {
+        successors_.assign(nodes.size(), {});
+        predecessors_.assign(nodes.size(), {});
+        std::vector<std::string> names;
+        for (const NodeSpec& spec : graph_.nodes) names.push_back(spec.name);
+        for (const EdgeSpec& edge : graph_.edges) {
+            const auto from = index_.find(edge.from);
+            const auto to = index_.find(edge.to);
+            bool ok = true;
+            for (const auto& [name, found] : {std::pair{&edge.from, from}, std::pair{&edge.to, to}}) {
+                if (found == index_.end()) {
+                    problem(edge.where, "edge names unknown node '" + *name + "'" + did_you_mean(*name, names));
+                    ok = false;
+                }
+            }
+            if (!ok) continue;
+            const ResolvedNode& a = nodes[from->second];
+            const ResolvedNode& b = nodes[to->second];
+            if (a.kind == NodeKind::sink && a.op) {
+                problem(edge.where, "sink '" + edge.from + "' cannot send jobs on (edge " + edge.from + " -> " + edge.to + ")");
+                continue;
+            }
+            if (b.kind == NodeKind::source && b.op) {
+                problem(edge.where, "source '" + edge.to + "' cannot receive jobs (edge " + edge.from + " -> " + edge.to + ")");
+                continue;
+            }
+            successors_[from->second].push_back(to->second);
+            predecessors_[to->second].push_back(from->second);
+        }
+    }
+
+    /// Cycles, dead ends and value types: only once every node and edge is readable.
+    void check_flow(std::vector<ResolvedNode>& nodes) {
+        if (check_cycles(nodes)) return;
+        for (std::size_t i = 0; i < nodes.size(); ++i) {
+            const ResolvedNode& node = nodes[i];
+            if (node.kind != NodeKind::source && predecessors_[i].empty()) {
+                problem(node.spec->where, "node '" + node.spec->name + "' receives no jobs: no edge leads to it");
+            }
+            if (node.kind != NodeKind::sink && successors_[i].empty()) {
+                problem(node.spec->where, "node '" + node.spec->name + "' sends its jobs nowhere: no edge leaves it");
+            }
+        }
+        check_types(nodes);
+    }
+
+    bool check_cycles(const std::vector<ResolvedNode>& nodes) {
+        enum class Mark { none, active, done };
+        std::vector<Mark> mark(nodes.size(), Mark::none);
+        std::vector<std::size_t> path;
+        bool found = false;
+        std::function<void(std::size_t)> visit = [&](std::size_t i) {
+            mark[i] = Mark::active;
+            path.push_back(i);
+            for (const std::size_t next : successors_[i]) {
+                if (found) break;
+                if (mark[next] == Mark::active) {
+                    std::string cycle;
+                    const auto start = std::find(path.begin(), path.end(), next);
+                    for (auto it = start; it != path.end(); ++it) cycle += nodes[*it].spec->name + " -> ";
+                    problem(nodes[next].spec->where, "cycle: " + cycle + nodes[next].spec->name);
+                    found = true;
+                } else if (mark[next] == Mark::none) {
+                    visit(next);
+                }
+            }
+            path.pop_back();
+            mark[i] = Mark::done;
+        };
+        for (std::size_t i = 0; i < nodes.size() && !found; ++i) {
+            if (mark[i] == Mark::none) visit(i);
+        }
+        return found;
+    }
+
+    /// The type each node gives, in topological order; an op fed a type it cannot take is an error.
+    void check_types(const std::vector<ResolvedNode>& nodes) {
+        std::vector<std::optional<ValueType>> gives(nodes.size());
+        std::function<ValueType(std::size_t)> type_of = [&](std::size_t i) -> ValueType {
+            if (gives[i]) return *gives[i];
+            const OpInfo& op = *nodes[i].op;
+            ValueType in = ValueType::any;
+            bool first = true;
+            for (const std::size_t p : predecessors_[i]) {
+                const ValueType t = type_of(p);
+                in = first ? t : (t == in ? in : ValueType::any);
+                first = false;
+            }
+            gives[i] = op.gives == ValueType::any ? in : op.gives;
+            return *gives[i];
+        };
+        for (std::size_t i = 0; i < nodes.size(); ++i) {
+            const OpInfo& op = *nodes[i].op;
+            if (op.takes == ValueType::any) continue;
+            for (const std::size_t p : predecessors_[i]) {
+                const ValueType t = type_of(p);
+                if (t != op.takes) {
+                    problem(nodes[i].spec->op_where,
+                            "op '" + op.name + "' takes " + std::string(to_string(op.takes)) + " values, but node '" +
+                                nodes[p].spec->name + "' gives " + std::string(to_string(t)) + " values");
+                }
+            }
+        }
+    }
+
+    const GraphSpec& graph_;
+    const OpRegistry& ops_;
+    std::map<std::string, std::size_t, std::less<>> index_;
+    std::vector<std::vector<std::size_t>> successors_;
+    std::vector<std::vector<std::size_t>> predecessors_;
+    std::vector<ConfigError::Problem> problems_;
+};
+
+}  // namespace
+
+std::vector<ResolvedNode> resolve(const GraphSpec& graph, const OpRegistry& ops) {
+    return Validator(graph, ops).run();
+}
+
+}  // namespace flowpool::detail
+
+namespace flowpool {
+
+void validate(const GraphSpec& graph, const OpRegistry& ops) { detail::resolve(graph, ops); }
+
+}  // namespace flowpool

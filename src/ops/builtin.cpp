@@ -1,0 +1,156 @@
+// The built-in ops: sources, functions and sinks every graph file can name.
+
+#include <flowpool/detail/job_loop.hpp>
+#include <flowpool/ops.hpp>
+#include <flowpool/pipeline.hpp>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "builtin.hpp"
+#include "format.hpp"
+#include "output/line_output.hpp"
+#include "spin.hpp"
+
+namespace flowpool::detail {
+namespace {
+
+std::int64_t as_integer(const Value& value) { return std::get<std::int64_t>(value); }
+
+/// A function op from a per-job lambda `Value(Value&&)`.
+template <class F>
+std::unique_ptr<StageBody> value_stage(F f) {
+    return std::make_unique<FunctionStage<Value, F>>(std::move(f));
+}
+
+class RangeSource final : public SourceBody {
+public:
+    RangeSource(std::int64_t count, std::int64_t start) : start_(start), count_(count) {}
+
+    BatchPtr next(std::size_t max_jobs) override {
+        if (next_ >= count_) return nullptr;
+        const auto n = static_cast<std::size_t>(
+            std::min<std::uint64_t>(max_jobs, static_cast<std::uint64_t>(count_ - next_)));
+        auto batch = std::make_shared<Items<Value>>();
+        batch->reserve(n);
+        for (std::size_t i = 0; i < n; ++i, ++next_) {
+            batch->ids.push_back(static_cast<std::uint64_t>(next_));
+            batch->values.emplace_back(static_cast<std::int64_t>(static_cast<std::uint64_t>(start_) +
+                                                                 static_cast<std::uint64_t>(next_)));
+        }
+        return batch;
+    }
+
+private:
+    std::int64_t start_;
+    std::int64_t count_;
+    std::int64_t next_ = 0;
+};
+
+class PrintSink final : public SinkBody {
+public:
+    explicit PrintSink(const std::string& format) : format_(format) {}
+
+    void consume(const BatchPtr& in, BatchContext& ctx) override {
+        const auto& batch = static_cast<const Items<Value>&>(*in);
+        buffer_.clear();
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            format_.render(buffer_, batch.ids[i], batch.values[i], ctx.worker(), ctx.node());
+        }
+        LineOutput::stdout_lines().write(buffer_);
+    }
+
+private:
+    LineFormat format_;
+    std::string buffer_;
+};
+
+class SummarySink final : public SinkBody {
+public:
+    void consume(const BatchPtr& in, BatchContext& ctx) override {
+        auto add = [this](const Value& v) {
+            sum_ += static_cast<std::uint64_t>(as_integer(v));
+            ++count_;
+        };
+        consume_jobs<Value>(in, ctx, add);
+    }
+    void finish() override {
+        LineOutput::stdout_lines().write("count=" + std::to_string(count_) +
+                                         " sum=" + std::to_string(sum_) + "\n");
+    }
+
+private:
+    std::uint64_t count_ = 0;
+    std::uint64_t sum_ = 0;
+};
+
+void check_format(const std::string& text) { LineFormat{text}; }
+
+}  // namespace
+
+void add_builtin_ops(OpRegistry& ops) {
+    ops.add({.name = "range",
+             .kind = NodeKind::source,
+             .description = "the integers start, start+1, ..., start+count-1",
+             .params = {{"count", ParamType::integer, std::nullopt, "how many jobs", {}},
+                        {"start", ParamType::integer, "0", "the first value", {}}},
+             .gives = ValueType::integer,
+             .make_source = [](const Params& p) -> std::unique_ptr<SourceBody> {
+                 return std::make_unique<RangeSource>(p.integer("count"), p.integer("start"));
+             }});
+    ops.add({.name = "multiply",
+             .kind = NodeKind::function,
+             .description = "value * factor (wrapping on overflow)",
+             .params = {{"factor", ParamType::integer, std::nullopt, "the multiplier", {}}},
+             .takes = ValueType::integer,
+             .gives = ValueType::integer,
+             .make_stage = [](const Params& p) {
+                 const auto factor = static_cast<std::uint64_t>(p.integer("factor"));
+                 return value_stage([factor](Value&& v) -> Value {
+                     return static_cast<std::int64_t>(static_cast<std::uint64_t>(as_integer(v)) * factor);
+                 });
+             }});
+    ops.add({.name = "spin",
+             .kind = NodeKind::function,
+             .description = "a deterministic CPU load of `iterations` xorshift rounds (for benchmarks)",
+             .params = {{"iterations", ParamType::integer, std::nullopt, "rounds per job", {}}},
+             .takes = ValueType::integer,
+             .gives = ValueType::integer,
+             .make_stage = [](const Params& p) {
+                 return value_stage([k = p.integer("iterations")](Value&& v) -> Value {
+                     return spin(as_integer(v), k);
+                 });
+             }});
+    ops.add({.name = "fail",
+             .kind = NodeKind::function,
+             .description = "passes values on, but fails the job whose value is `value` (to try error handling)",
+             .params = {{"value", ParamType::integer, std::nullopt, "the value whose job fails", {}}},
+             .takes = ValueType::integer,
+             .gives = ValueType::integer,
+             .make_stage = [](const Params& p) {
+                 return value_stage([bad = p.integer("value")](Value&& v) -> Value {
+                     if (as_integer(v) == bad) throw std::runtime_error("value " + std::to_string(bad) + " fails by request");
+                     return std::move(v);
+                 });
+             }});
+    ops.add({.name = "print",
+             .kind = NodeKind::sink,
+             .description = "one line per job on standard output",
+             .params = {{"format", ParamType::string, "Result: Job {id} Value {value}",
+                         "the line: {id}, {value}, {worker}, {node}", check_format}},
+             .takes = ValueType::any,
+             .make_sink = [](const Params& p) -> std::unique_ptr<SinkBody> {
+                 return std::make_unique<PrintSink>(p.string("format"));
+             }});
+    ops.add({.name = "summary",
+             .kind = NodeKind::sink,
+             .description = "one line at the end: count=<jobs> sum=<sum of values, wrapping at 2^64>",
+             .params = {},
+             .takes = ValueType::integer,
+             .make_sink = [](const Params&) -> std::unique_ptr<SinkBody> {
+                 return std::make_unique<SummarySink>();
+             }});
+}
+
+}  // namespace flowpool::detail

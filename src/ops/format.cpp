@@ -1,0 +1,75 @@
+#include "format.hpp"
+
+#include <charconv>
+#include <stdexcept>
+
+namespace flowpool::detail {
+namespace {
+
+template <class Int>
+void append_int(std::string& out, Int n) {
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+    out.append(digits, end);
+}
+
+}  // namespace
+
+LineFormat::LineFormat(std::string_view text) {
+    std::string literal;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if ((c == '{' || c == '}') && i + 1 < text.size() && text[i + 1] == c) {
+            literal += c;
+            ++i;
+            continue;
+        }
+        if (c == '}') throw std::invalid_argument("unmatched '}' in format (write '}}' for a brace)");
+        if (c != '{') {
+            literal += c;
+            continue;
+        }
+        const std::size_t close = text.find('}', i);
+        if (close == std::string_view::npos) {
+            throw std::invalid_argument("unclosed '{' in format (write '{{' for a brace)");
+        }
+        const std::string_view name = text.substr(i + 1, close - i - 1);
+        Field field;
+        if (name == "id") field = Field::id;
+        else if (name == "value") field = Field::value;
+        else if (name == "worker") field = Field::worker;
+        else if (name == "node") field = Field::node;
+        else throw std::invalid_argument("unknown field '{" + std::string(name) +
+                                         "}' in format; fields are {id}, {value}, {worker}, {node}");
+        if (!literal.empty()) pieces_.push_back({Field::text, std::move(literal)});
+        literal.clear();
+        pieces_.push_back({field, {}});
+        i = close;
+    }
+    if (!literal.empty()) pieces_.push_back({Field::text, std::move(literal)});
+}
+
+void LineFormat::render(std::string& out, std::uint64_t id, const Value& value, int worker,
+                        std::string_view node) const {
+    for (const Piece& piece : pieces_) {
+        switch (piece.field) {
+            case Field::text: out += piece.text; break;
+            case Field::id: append_int(out, id); break;
+            case Field::value: append_value(out, value); break;
+            case Field::worker: append_int(out, worker); break;
+            case Field::node: out += node; break;
+        }
+    }
+    out += '\n';
+}
+
+void append_value(std::string& out, const Value& value) {
+    if (const auto* n = std::get_if<std::int64_t>(&value)) {
+        append_int(out, *n);
+    } else {
+        // A string value holding a newline would split the line: keep one job, one line.
+        for (const char c : std::get<std::string>(value)) out += (c == '\n' ? ' ' : c);
+    }
+}
+
+}  // namespace flowpool::detail

@@ -1,0 +1,628 @@
+// Tests of the typed pipeline API (flowpool/pipeline.hpp): every job arrives once, batching does
+// not change results, user and move-only job types, worker slots, failures, filters, fan-out,
+// bounded memory behind a slow sink, and misuse. Concurrency tests run at 1, 2, 4 and 8 workers.
+
+#include <flowpool/error.hpp>
+#include <flowpool/job_context.hpp>
+#include <flowpool/pipeline.hpp>
+#include <flowpool/stats.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using flowpool::JobContext;
+using flowpool::RunOptions;
+using flowpool::RunResult;
+using flowpool::RunStats;
+using namespace std::chrono_literals;
+
+/// The most jobs the runtime puts in one batch (`BatchSizer::max_jobs`, src/runtime/batch_sizer.hpp).
+constexpr std::size_t max_batch_jobs = 4096;
+
+/// Concurrency tests take the worker count of their stages as parameter.
+class PipelineTest : public ::testing::TestWithParam<std::size_t> {
+protected:
+    [[nodiscard]] std::size_t workers() const { return GetParam(); }
+};
+
+/// A job id as an index into per-job records.
+std::size_t at(std::uint64_t id) { return static_cast<std::size_t>(id); }
+
+/// A job id as the value flowpool::range gave the job.
+std::int64_t value_of(std::uint64_t id) { return static_cast<std::int64_t>(id); }
+
+/// Raises @p max to @p value if it is larger; safe from any thread.
+void raise_to(std::atomic<std::int64_t>& max, std::int64_t value) {
+    std::int64_t seen = max.load();
+    while (value > seen && !max.compare_exchange_weak(seen, value)) {
+    }
+}
+
+/// The jobs whose count is not @p expected, described for a failure message; empty if none.
+template <class Counts>
+std::string counts_other_than(const Counts& counts, int expected = 1) {
+    std::string wrong;
+    std::size_t n_wrong = 0;
+    for (std::size_t id = 0; id < counts.size(); ++id) {
+        const int count = counts[id];
+        if (count == expected) continue;
+        if (++n_wrong <= 10) {
+            wrong += " job " + std::to_string(id) + " x" + std::to_string(count) + ';';
+        }
+    }
+    if (n_wrong == 0) return {};
+    return std::to_string(n_wrong) + " jobs not seen exactly " + std::to_string(expected) +
+           " time(s):" + wrong;
+}
+
+/// The first index where @p got differs from @p want, described; empty if they are equal.
+std::string first_difference(const std::vector<std::int64_t>& got,
+                             const std::vector<std::int64_t>& want) {
+    if (got.size() != want.size()) return "sizes differ";
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        if (got[i] != want[i]) {
+            return "job " + std::to_string(i) + ": got " + std::to_string(got[i]) + ", want " +
+                   std::to_string(want[i]);
+        }
+    }
+    return {};
+}
+
+/// True if @p text contains @p part.
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+TEST_P(PipelineTest, EveryJobArrivesExactlyOnce) {
+    constexpr std::int64_t jobs = 100'000;
+    std::vector<std::atomic<int>> staged(jobs);
+    std::vector<int> consumed(jobs, 0);
+    std::atomic<int> wrong_context{0};
+    int wrong_values = 0;
+
+    const RunStats stats =
+        flowpool::source("jobs", flowpool::range(jobs))
+            .stage("triple", workers(),
+                   [&](std::int64_t v, const JobContext& job) {
+                       if (value_of(job.id()) != v || job.node() != "triple") ++wrong_context;
+                       staged[at(job.id())].fetch_add(1);
+                       return 3 * v;
+                   })
+            .sink("results",
+                  [&](std::int64_t v, const JobContext& job) {
+                      if (v != 3 * value_of(job.id()) || job.node() != "results") ++wrong_values;
+                      ++consumed[at(job.id())];
+                  })
+            .run();
+
+    EXPECT_EQ(wrong_context.load(), 0);
+    EXPECT_EQ(wrong_values, 0);
+    EXPECT_EQ(counts_other_than(staged), "");
+    EXPECT_EQ(counts_other_than(consumed), "");
+    EXPECT_EQ(stats.jobs_in, std::uint64_t{jobs});
+    EXPECT_EQ(stats.results_out, std::uint64_t{jobs});
+    EXPECT_EQ(stats.filtered, 0u);
+    EXPECT_EQ(stats.failed, 0u);
+    EXPECT_GT(stats.wall.count(), 0);
+
+    ASSERT_EQ(stats.nodes.size(), 3u);
+    EXPECT_EQ(stats.nodes[0].name, "jobs");
+    EXPECT_EQ(stats.nodes[0].kind, flowpool::NodeKind::source);
+    EXPECT_EQ(stats.nodes[0].messages_out, std::uint64_t{jobs});
+    EXPECT_EQ(stats.nodes[1].name, "triple");
+    EXPECT_EQ(stats.nodes[1].kind, flowpool::NodeKind::function);
+    EXPECT_EQ(stats.nodes[1].concurrency, workers());
+    EXPECT_EQ(stats.nodes[1].messages_in, std::uint64_t{jobs});
+    EXPECT_EQ(stats.nodes[1].messages_out, std::uint64_t{jobs});
+    EXPECT_EQ(stats.nodes[2].name, "results");
+    EXPECT_EQ(stats.nodes[2].kind, flowpool::NodeKind::sink);
+    EXPECT_EQ(stats.nodes[2].messages_in, std::uint64_t{jobs});
+    EXPECT_EQ(stats.nodes[2].messages_out, std::uint64_t{jobs});
+}
+
+TEST_P(PipelineTest, EmptySourceRunsNoJob) {
+    int calls = 0;
+    const RunStats stats = flowpool::source("jobs", flowpool::range(0))
+                               .stage("work", workers(), [&](std::int64_t v) { return ++calls + v; })
+                               .sink("results", [&](std::int64_t) { ++calls; })
+                               .run();
+    EXPECT_EQ(calls, 0);
+    EXPECT_EQ(stats.jobs_in, 0u);
+    EXPECT_EQ(stats.results_out, 0u);
+}
+
+TEST_P(PipelineTest, BatchSizesDoNotChangeResults) {
+    constexpr std::int64_t jobs = 20'011;  // prime: the last batch of every fixed size is partial
+    std::vector<std::int64_t> want(jobs);
+    for (std::int64_t v = 0; v < jobs; ++v) want[at(static_cast<std::uint64_t>(v))] = v * v % 1009 + 7;
+
+    struct Case {
+        std::size_t source_batch;  // 0: automatic
+        RunOptions options;
+    };
+    const std::vector<Case> cases = {
+        {0, {}},
+        {1, {}},
+        {7, {}},
+        {4096, {}},
+        {0, {.batch_size = 1}},
+        {0, {.batch_size = 7, .max_in_flight = 1}},
+        {0, {.batch_size = 4096, .max_in_flight = 2}},
+        {1, {.batch_size = 4096, .max_in_flight = 3}},  // the source's own size wins
+        {0, {.max_in_flight = 1}},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE("source batch " + std::to_string(c.source_batch) + ", options batch " +
+                     std::to_string(c.options.batch_size) + ", in flight " +
+                     std::to_string(c.options.max_in_flight));
+        std::vector<std::int64_t> got(jobs, -1);
+        std::vector<int> consumed(jobs, 0);
+        const RunStats stats =
+            flowpool::source("jobs", flowpool::range(jobs), c.source_batch)
+                .stage("square", workers(), [](std::int64_t v) { return v * v; })
+                .stage("mod", workers(), [](std::int64_t v) { return v % 1009 + 7; })
+                .sink("results",
+                      [&](std::int64_t v, const JobContext& job) {
+                          got[at(job.id())] = v;
+                          ++consumed[at(job.id())];
+                      })
+                .run(c.options);
+        EXPECT_EQ(first_difference(got, want), "");
+        EXPECT_EQ(counts_other_than(consumed), "");
+        EXPECT_EQ(stats.jobs_in, std::uint64_t{jobs});
+        EXPECT_EQ(stats.results_out, std::uint64_t{jobs});
+    }
+}
+
+/// A job of a user type.
+struct Order {
+    std::uint64_t number = 0;
+    double amount = 0;
+};
+
+/// A result of another user type, owning heap memory.
+struct Receipt {
+    std::string label;
+    double total = 0;
+};
+
+TEST_P(PipelineTest, UserTypesFlowThroughStages) {
+    constexpr std::uint64_t jobs = 5'000;
+    auto orders = [n = std::uint64_t{0}]() mutable -> std::optional<Order> {
+        if (n == jobs) return std::nullopt;
+        const Order order{n, 0.5 * static_cast<double>(n)};
+        ++n;
+        return order;
+    };
+    std::vector<int> consumed(jobs, 0);
+    int wrong = 0;
+
+    const RunStats stats =
+        flowpool::source("orders", orders)
+            .stage("bill", workers(),
+                   [](const Order& order) {
+                       return Receipt{"order-" + std::to_string(order.number), 2 * order.amount};
+                   })
+            .stage("stamp", workers(),  // Receipt to Receipt: the runtime may reuse the batch
+                   [](Receipt receipt) {
+                       receipt.label += " paid";
+                       return receipt;
+                   })
+            .sink("ledger",
+                  [&](const Receipt& receipt, const JobContext& job) {
+                      if (receipt.label != "order-" + std::to_string(job.id()) + " paid" ||
+                          receipt.total != static_cast<double>(job.id())) {
+                          ++wrong;
+                      }
+                      ++consumed[at(job.id())];
+                  })
+            .run();
+
+    EXPECT_EQ(wrong, 0);
+    EXPECT_EQ(counts_other_than(consumed), "");
+    EXPECT_EQ(stats.results_out, jobs);
+}
+
+TEST_P(PipelineTest, MoveOnlyJobsFlowThroughAStage) {
+    constexpr int jobs = 10'000;
+    auto boxes = [n = 0]() mutable -> std::optional<std::unique_ptr<int>> {
+        if (n == jobs) return std::nullopt;
+        return std::make_unique<int>(n++);
+    };
+    std::vector<int> consumed(jobs, 0);
+    int wrong = 0;
+
+    RunResult result = flowpool::source("boxes", boxes)
+                           .stage("double", workers(),
+                                  [](std::unique_ptr<int> box) {
+                                      *box *= 2;
+                                      return box;
+                                  })
+                           .sink("results",
+                                 [&](std::unique_ptr<int> box, const JobContext& job) {
+                                     if (!box || *box != 2 * static_cast<int>(job.id())) ++wrong;
+                                     ++consumed[at(job.id())];
+                                 })
+                           .try_run();
+
+    ASSERT_FALSE(result.error.has_value()) << result.error->what();
+    EXPECT_EQ(wrong, 0);
+    EXPECT_EQ(counts_other_than(consumed), "");
+    EXPECT_EQ(result.stats.results_out, std::uint64_t{jobs});
+}
+
+TEST_P(PipelineTest, WorkerSlotsAreInRangeAndNeverShared) {
+    const std::size_t w = workers();
+    for (const RunOptions& options : {RunOptions{}, RunOptions{.batch_size = 1}}) {
+        SCOPED_TRACE("batch size " + std::to_string(options.batch_size));
+        std::vector<std::atomic<int>> busy(w);
+        std::atomic<int> out_of_range{0};
+        std::atomic<int> shared{0};
+        std::atomic<std::int64_t> running{0};
+        std::atomic<std::int64_t> most_running{0};
+        int sink_not_slot_0 = 0;
+
+        const RunStats stats =
+            flowpool::source("jobs", flowpool::range(2'000))
+                .stage("work", w,
+                       [&](std::int64_t v, const JobContext& job) {
+                           const int slot = job.worker();
+                           if (slot < 0 || static_cast<std::size_t>(slot) >= w) {
+                               ++out_of_range;
+                               return v;
+                           }
+                           auto& flag = busy[static_cast<std::size_t>(slot)];
+                           if (flag.exchange(1) != 0) ++shared;
+                           raise_to(most_running, ++running);
+                           std::this_thread::sleep_for(5us);  // so that jobs overlap
+                           --running;
+                           flag.store(0);
+                           return v;
+                       })
+                .sink("results",
+                      [&](std::int64_t, const JobContext& job) {
+                          if (job.worker() != 0) ++sink_not_slot_0;
+                      })
+                .run(options);
+
+        EXPECT_EQ(out_of_range.load(), 0);
+        EXPECT_EQ(shared.load(), 0);
+        EXPECT_LE(most_running.load(), static_cast<std::int64_t>(w));
+        EXPECT_EQ(sink_not_slot_0, 0);
+        EXPECT_EQ(stats.results_out, 2'000u);
+    }
+}
+
+TEST_P(PipelineTest, ThrowingJobFailsTheRunNamingNodeAndJob) {
+    flowpool::Pipeline pipeline = flowpool::source("jobs", flowpool::range(1'000))
+                                      .stage("square", workers(),
+                                             [](std::int64_t v) {
+                                                 if (v == 537) throw std::runtime_error("boom");
+                                                 return v * v;
+                                             })
+                                      .sink("results", [](std::int64_t) {});
+    try {
+        pipeline.run();
+        FAIL() << "run() did not throw";
+    } catch (const flowpool::JobError& e) {
+        EXPECT_EQ(e.node(), "square");
+        EXPECT_EQ(e.job_id(), 537u);
+        EXPECT_EQ(e.reason(), "boom");
+        EXPECT_EQ(e.failed_jobs(), 1u);
+        EXPECT_TRUE(contains(e.what(), "node 'square' job 537")) << e.what();
+    }
+}
+
+TEST_P(PipelineTest, TryRunCountsSeveralFailuresWithoutThrowing) {
+    // One batch holds every job, so every failing job runs before the source could stop.
+    constexpr std::int64_t jobs = 100;
+    std::vector<int> consumed(jobs, 0);
+    flowpool::Pipeline pipeline =
+        flowpool::source("jobs", flowpool::range(jobs), max_batch_jobs)
+            .stage("check", workers(),
+                   [](std::int64_t v) {
+                       if (v % 10 == 3) throw std::invalid_argument("ends in 3");
+                       return v;
+                   })
+            .sink("results", [&](std::int64_t v) { ++consumed[at(static_cast<std::uint64_t>(v))]; });
+
+    RunResult result;
+    ASSERT_NO_THROW(result = pipeline.try_run());
+    ASSERT_TRUE(result.error.has_value());
+    const flowpool::JobError& error = *result.error;
+    EXPECT_EQ(error.node(), "check");
+    EXPECT_EQ(error.job_id(), 3u);
+    EXPECT_EQ(error.reason(), "ends in 3");
+    EXPECT_EQ(error.failed_jobs(), 10u);
+    EXPECT_TRUE(contains(error.what(), "node 'check' job 3: ends in 3 (10 jobs failed)"))
+        << error.what();
+
+    EXPECT_EQ(result.stats.failed, 10u);
+    EXPECT_EQ(result.stats.jobs_in, std::uint64_t{jobs});
+    EXPECT_EQ(result.stats.results_out, 90u);
+    for (std::int64_t v = 0; v < jobs; ++v) {
+        EXPECT_EQ(consumed[at(static_cast<std::uint64_t>(v))], v % 10 == 3 ? 0 : 1) << "job " << v;
+    }
+}
+
+TEST_P(PipelineTest, FailuresAcrossBatchesAreAccountedFor) {
+    constexpr std::int64_t jobs = 20'000;
+    RunResult result = flowpool::source("jobs", flowpool::range(jobs), 1)
+                           .stage("check", workers(),
+                                  [](std::int64_t v) {
+                                      if (v % 100 == 42) throw std::runtime_error("bad job");
+                                      return v;
+                                  })
+                           .sink("results", [](std::int64_t) {})
+                           .try_run();
+    ASSERT_TRUE(result.error.has_value());
+    EXPECT_EQ(result.error->node(), "check");
+    EXPECT_EQ(result.error->job_id() % 100, 42u);
+    EXPECT_GE(result.error->failed_jobs(), 1u);
+    EXPECT_EQ(result.stats.failed, result.error->failed_jobs());
+    EXPECT_EQ(result.stats.results_out + result.stats.failed, result.stats.jobs_in);
+    EXPECT_LE(result.stats.jobs_in, std::uint64_t{jobs});
+}
+
+TEST_P(PipelineTest, ThrowingSinkFailsTheRun) {
+    auto make = [this] {
+        return flowpool::source("jobs", flowpool::range(100))
+            .stage("work", workers(), [](std::int64_t v) { return v; })
+            .sink("results", [](std::int64_t v) {
+                if (v == 42) throw std::runtime_error("disk full");
+            });
+    };
+    try {
+        make().run();
+        FAIL() << "run() did not throw";
+    } catch (const flowpool::JobError& e) {
+        EXPECT_EQ(e.node(), "results");
+        EXPECT_EQ(e.job_id(), 42u);
+        EXPECT_TRUE(contains(e.what(), "node 'results' job 42: disk full")) << e.what();
+    }
+
+    const RunResult result = make().try_run();
+    ASSERT_TRUE(result.error.has_value());
+    EXPECT_EQ(result.stats.failed, 1u);
+    EXPECT_EQ(result.stats.results_out + result.stats.failed, result.stats.jobs_in);
+}
+
+TEST_P(PipelineTest, ThrowingGeneratorFailsTheRun) {
+    // Batches of one: the generator's failing call is the first of its batch.
+    int made = 0;
+    auto generator = [&made]() -> std::optional<std::int64_t> {
+        if (made == 50) throw std::runtime_error("generator broke");
+        return made++;
+    };
+    std::vector<int> consumed(50, 0);
+    flowpool::Pipeline pipeline =
+        flowpool::source("jobs", generator, 1)
+            .stage("work", workers(), [](std::int64_t v) { return v; })
+            .sink("results", [&](std::int64_t v) { ++consumed[at(static_cast<std::uint64_t>(v))]; });
+    try {
+        pipeline.run();
+        FAIL() << "run() did not throw";
+    } catch (const flowpool::JobError& e) {
+        EXPECT_EQ(e.node(), "jobs");
+        EXPECT_EQ(e.job_id(), 50u);
+        EXPECT_EQ(e.reason(), "generator broke");
+        EXPECT_TRUE(contains(e.what(), "node 'jobs' job 50: generator broke")) << e.what();
+    }
+    EXPECT_EQ(counts_other_than(consumed), "");
+}
+
+TEST_P(PipelineTest, FilterDropsJobsAndCountsThem) {
+    constexpr std::int64_t jobs = 10'000;
+    std::vector<int> consumed(jobs, 0);
+    const RunStats stats =
+        flowpool::source("jobs", flowpool::range(jobs))
+            .filter("even", workers(),
+                    [](std::int64_t v, const JobContext& job) {
+                        return v % 2 == 0 && value_of(job.id()) == v;
+                    })
+            .sink("results", [&](std::int64_t v) { ++consumed[at(static_cast<std::uint64_t>(v))]; })
+            .run();
+
+    for (std::int64_t v = 0; v < jobs; ++v) {
+        EXPECT_EQ(consumed[at(static_cast<std::uint64_t>(v))], v % 2 == 0 ? 1 : 0) << "job " << v;
+    }
+    EXPECT_EQ(stats.jobs_in, std::uint64_t{jobs});
+    EXPECT_EQ(stats.filtered, std::uint64_t{jobs / 2});
+    EXPECT_EQ(stats.results_out, std::uint64_t{jobs / 2});
+    EXPECT_EQ(stats.results_out + stats.filtered, stats.jobs_in);
+    ASSERT_EQ(stats.nodes.size(), 3u);
+    EXPECT_EQ(stats.nodes[1].kind, flowpool::NodeKind::filter);
+    EXPECT_EQ(stats.nodes[1].filtered, std::uint64_t{jobs / 2});
+    EXPECT_EQ(stats.nodes[1].messages_out, std::uint64_t{jobs / 2});
+}
+
+TEST_P(PipelineTest, StageReturningNulloptDropsTheJob) {
+    constexpr std::int64_t jobs = 9'999;
+    std::vector<int> consumed(jobs, 0);
+    int wrong = 0;
+    const RunStats stats =
+        flowpool::source("jobs", flowpool::range(jobs))
+            .stage("name", workers(),
+                   [](std::int64_t v) -> std::optional<std::string> {
+                       if (v % 3 == 0) return std::nullopt;
+                       return std::to_string(v);
+                   })
+            .sink("results",
+                  [&](const std::string& name, const JobContext& job) {
+                      if (name != std::to_string(job.id())) ++wrong;
+                      ++consumed[at(job.id())];
+                  })
+            .run();
+
+    EXPECT_EQ(wrong, 0);
+    for (std::int64_t v = 0; v < jobs; ++v) {
+        EXPECT_EQ(consumed[at(static_cast<std::uint64_t>(v))], v % 3 == 0 ? 0 : 1) << "job " << v;
+    }
+    EXPECT_EQ(stats.filtered, std::uint64_t{jobs / 3});
+    EXPECT_EQ(stats.results_out, std::uint64_t{jobs - jobs / 3});
+    EXPECT_EQ(stats.results_out + stats.filtered, stats.jobs_in);
+    ASSERT_EQ(stats.nodes.size(), 3u);
+    EXPECT_EQ(stats.nodes[1].filtered, std::uint64_t{jobs / 3});
+}
+
+TEST_P(PipelineTest, FanOutSendsEveryJobToEachBranch) {
+    constexpr std::int64_t jobs = 50'000;
+    std::vector<int> negatives(jobs, 0);
+    std::vector<int> originals(jobs, 0);
+    int wrong_negatives = 0;
+    int wrong_originals = 0;
+
+    const auto source = flowpool::source("jobs", flowpool::range(jobs));
+    // The negating branch must not change the jobs the other branch still reads.
+    flowpool::Pipeline first =
+        source.stage("negate", workers(), [](std::int64_t v) { return -v; })
+            .sink("negatives", [&](std::int64_t v, const JobContext& job) {
+                if (v != -value_of(job.id())) ++wrong_negatives;
+                ++negatives[at(job.id())];
+            });
+    flowpool::Pipeline second =
+        source.sink("originals", [&](std::int64_t v, const JobContext& job) {
+            if (v != value_of(job.id())) ++wrong_originals;
+            ++originals[at(job.id())];
+        });
+    const RunStats stats = second.run();
+
+    EXPECT_EQ(wrong_negatives, 0);
+    EXPECT_EQ(wrong_originals, 0);
+    EXPECT_EQ(counts_other_than(negatives), "");
+    EXPECT_EQ(counts_other_than(originals), "");
+    EXPECT_EQ(stats.jobs_in, std::uint64_t{jobs});
+    EXPECT_EQ(stats.results_out, std::uint64_t{2 * jobs});
+    // Both pipelines are the one graph, which already ran.
+    EXPECT_THROW(first.run(), flowpool::UsageError);
+}
+
+TEST_P(PipelineTest, SlowSinkKeepsJobsInFlightBounded) {
+    constexpr std::int64_t jobs = 200'000;
+    struct Case {
+        RunOptions options;
+        std::size_t max_in_flight;  // batches holding a place in the source's limiter
+    };
+    // With no max_in_flight, plan.cpp's default_in_flight() gives 2 * slots + 2 batches, where
+    // slots sums min(concurrency, 4 * threads) over the stage and the serial sink: at most w + 1.
+    const std::vector<Case> cases = {
+        {{.max_in_flight = 4}, 4},
+        {{.batch_size = max_batch_jobs, .max_in_flight = 4}, 4},
+        {{}, 2 * (workers() + 1) + 2},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE("batch size " + std::to_string(c.options.batch_size) + ", in flight " +
+                     std::to_string(c.options.max_in_flight));
+        std::atomic<std::int64_t> generated{0};
+        std::atomic<std::int64_t> consumed{0};
+        std::atomic<std::int64_t> most_ahead{0};
+        auto generator = [&, next = flowpool::range(jobs)]() mutable {
+            std::optional<std::int64_t> job = next();
+            if (job) raise_to(most_ahead, generated.fetch_add(1) + 1 - consumed.load());
+            return job;
+        };
+        const RunStats stats =
+            flowpool::source("jobs", generator)
+                .stage("work", workers(), [](std::int64_t v) { return v + 1; })
+                .sink("slow",
+                      [&](std::int64_t) {
+                          if (consumed.fetch_add(1) % 256 == 255) std::this_thread::sleep_for(500us);
+                      })
+                .run(c.options);
+
+        // A job is made and not yet consumed only while its batch holds a place, or while the
+        // source fills the one batch that waits for a place.
+        const auto bound = static_cast<std::int64_t>((c.max_in_flight + 1) * max_batch_jobs);
+        EXPECT_LE(most_ahead.load(), bound);
+        EXPECT_EQ(consumed.load(), jobs);
+        EXPECT_EQ(stats.results_out, std::uint64_t{jobs});
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Workers, PipelineTest,
+                         ::testing::Values(std::size_t{1}, std::size_t{2}, std::size_t{4},
+                                           std::size_t{8}),
+                         [](const ::testing::TestParamInfo<std::size_t>& info) {
+                             return std::to_string(info.param) + "_workers";
+                         });
+
+TEST(PipelineUsage, UnlimitedStageRunsEveryJob) {
+    constexpr std::int64_t jobs = 10'000;
+    std::vector<std::atomic<int>> staged(jobs);
+    std::atomic<int> negative_slot{0};
+    const RunStats stats = flowpool::source("jobs", flowpool::range(jobs))
+                               .stage("work", flowpool::unlimited,
+                                      [&](std::int64_t v, const JobContext& job) {
+                                          if (job.worker() < 0) ++negative_slot;
+                                          staged[at(job.id())].fetch_add(1);
+                                          return v;
+                                      })
+                               .sink("results", [](std::int64_t) {})
+                               .run();
+    EXPECT_EQ(negative_slot.load(), 0);
+    EXPECT_EQ(counts_other_than(staged), "");
+    EXPECT_EQ(stats.results_out, std::uint64_t{jobs});
+}
+
+TEST(PipelineUsage, RunningTwiceIsAUsageError) {
+    flowpool::Pipeline pipeline = flowpool::source("jobs", flowpool::range(10))
+                                      .stage("work", 2, [](std::int64_t v) { return v; })
+                                      .sink("results", [](std::int64_t) {});
+    EXPECT_NO_THROW(pipeline.run());
+    EXPECT_THROW(pipeline.run(), flowpool::UsageError);
+    EXPECT_THROW((void)pipeline.try_run(), flowpool::UsageError);
+}
+
+TEST(PipelineUsage, ZeroWorkersIsAUsageError) {
+    const auto jobs = flowpool::source("jobs", flowpool::range(10));
+    EXPECT_THROW(jobs.stage("work", 0, [](std::int64_t v) { return v; }), flowpool::UsageError);
+    EXPECT_THROW(jobs.filter("keep", 0, [](std::int64_t) { return true; }), flowpool::UsageError);
+}
+
+TEST(PipelineUsage, DuplicateNodeNamesAreAUsageError) {
+    const auto jobs = flowpool::source("jobs", flowpool::range(10));
+    EXPECT_THROW(jobs.stage("jobs", 1, [](std::int64_t v) { return v; }), flowpool::UsageError);
+    const auto work = jobs.stage("work", 1, [](std::int64_t v) { return v; });
+    EXPECT_THROW(work.stage("work", 1, [](std::int64_t v) { return v; }), flowpool::UsageError);
+    EXPECT_THROW(work.filter("work", 1, [](std::int64_t) { return true; }), flowpool::UsageError);
+    EXPECT_THROW(work.sink("work", [](std::int64_t) {}), flowpool::UsageError);
+    (void)work.sink("results", [](std::int64_t) {});
+    EXPECT_THROW(jobs.sink("results", [](std::int64_t) {}), flowpool::UsageError);
+}
+
+TEST(PipelineUsage, BranchWithoutSinkIsAUsageError) {
+    const auto jobs = flowpool::source("jobs", flowpool::range(10));
+    (void)jobs.stage("dangling", 1, [](std::int64_t v) { return v; });
+    flowpool::Pipeline pipeline = jobs.sink("results", [](std::int64_t) {});
+    try {
+        pipeline.run();
+        FAIL() << "run() did not throw";
+    } catch (const flowpool::UsageError& e) {
+        EXPECT_TRUE(contains(e.what(), "'dangling'")) << e.what();
+    }
+}
+
+TEST(PipelineUsage, ErrorsShareOneRoot) {
+    EXPECT_THROW(flowpool::source("jobs", flowpool::range(1))
+                     .stage("work", 0, [](std::int64_t v) { return v; }),
+                 flowpool::Error);
+    EXPECT_THROW(flowpool::source("jobs", flowpool::range(1))
+                     .stage("work", 1, [](std::int64_t) -> std::int64_t { throw 7; })
+                     .sink("results", [](std::int64_t) {})
+                     .run(),
+                 flowpool::Error);
+}
+
+}  // namespace
