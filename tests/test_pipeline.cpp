@@ -554,8 +554,8 @@ TEST_P(PipelineTest, SlowSinkKeepsJobsInFlightBounded) {
 INSTANTIATE_TEST_SUITE_P(Workers, PipelineTest,
                          ::testing::Values(std::size_t{1}, std::size_t{2}, std::size_t{4},
                                            std::size_t{8}),
-                         [](const ::testing::TestParamInfo<std::size_t>& info) {
-                             return std::to_string(info.param) + "_workers";
+                         [](const ::testing::TestParamInfo<std::size_t>& worker_count) {
+                             return std::to_string(worker_count.param) + "_workers";
                          });
 
 TEST(PipelineUsage, UnlimitedStageRunsEveryJob) {

@@ -1,0 +1,50 @@
+#pragma once
+// Runs the flowpool CLI as a child process and captures its exit code, stdout and stderr.
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <vector>
+
+namespace flowpool::test {
+
+struct CliResult {
+    int exit_code = -1;
+    std::string out;
+    std::string err;
+
+    /// stdout as lines, in the order written.
+    [[nodiscard]] std::vector<std::string> out_lines() const {
+        std::vector<std::string> lines;
+        std::istringstream in(out);
+        for (std::string line; std::getline(in, line);) lines.push_back(line);
+        return lines;
+    }
+};
+
+inline std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+/// Runs `flowpool ARGS` (ARGS as shell words, already quoted) from the source directory.
+inline CliResult run_cli(const std::string& args, const std::string& stdin_text = "") {
+    static int counter = 0;
+    const std::string base = std::string(::testing::TempDir()) + "flowpool_cli_" +
+                             std::to_string(::getpid()) + "_" + std::to_string(counter++);
+    std::ofstream(base + ".in") << stdin_text;
+    const std::string command = std::string("cd '") + FLOWPOOL_SOURCE_DIR + "' && '" + FLOWPOOL_CLI +
+                                "' " + args + " <'" + base + ".in' >'" + base + ".out' 2>'" + base + ".err'";
+    const int status = std::system(command.c_str());
+    CliResult result;
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.out = slurp(base + ".out");
+    result.err = slurp(base + ".err");
+    return result;
+}
+
+}  // namespace flowpool::test

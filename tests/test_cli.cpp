@@ -1,0 +1,169 @@
+// The flowpool CLI end to end: every graph in graphs/ with its output checked, sums against a
+// serial loop at several worker counts, failures and bad usage with their exit codes.
+
+#include <flowpool/version.hpp>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <regex>
+
+#include "cli_runner.hpp"
+#include "ops/spin.hpp"
+
+namespace fs = std::filesystem;
+using flowpool::test::run_cli;
+
+namespace {
+
+/// Each expected line is an ECMAScript regex; every output line must match exactly one of them.
+::testing::AssertionResult lines_match(std::vector<std::string> out, const std::string& expected_file) {
+    std::vector<std::string> patterns;
+    std::istringstream in(flowpool::test::slurp(expected_file));
+    for (std::string line; std::getline(in, line);) patterns.push_back(line);
+    if (out.size() != patterns.size()) {
+        return ::testing::AssertionFailure() << out.size() << " lines written, " << patterns.size() << " expected";
+    }
+    std::vector<bool> used(patterns.size(), false);
+    for (const std::string& line : out) {
+        bool matched = false;
+        for (std::size_t i = 0; i < patterns.size() && !matched; ++i) {
+            if (!used[i] && std::regex_match(line, std::regex(patterns[i]))) used[i] = matched = true;
+        }
+        if (!matched) return ::testing::AssertionFailure() << "unexpected or repeated line: " << line;
+    }
+    return ::testing::AssertionSuccess();
+}
+
+std::string sum_line(std::int64_t count, std::int64_t iterations) {
+    std::uint64_t sum = 0;
+    for (std::int64_t v = 0; v < count; ++v) sum += static_cast<std::uint64_t>(flowpool::detail::spin(v, iterations));
+    return "count=" + std::to_string(count) + " sum=" + std::to_string(sum);
+}
+
+}  // namespace
+
+TEST(Cli, EveryGraphFileRunsWithItsExpectedOutput) {
+    int graphs = 0;
+    for (const auto& entry : fs::directory_iterator(fs::path(FLOWPOOL_SOURCE_DIR) / "graphs")) {
+        if (entry.path().extension() != ".yaml") continue;
+        ++graphs;
+        const std::string name = entry.path().stem().string();
+        SCOPED_TRACE(name);
+        const fs::path expected = fs::path(FLOWPOOL_SOURCE_DIR) / "tests/expected" / (name + ".txt");
+        ASSERT_TRUE(fs::exists(expected)) << "every graph needs tests/expected/" << name << ".txt";
+        const auto result = run_cli("run graphs/" + entry.path().filename().string());
+        EXPECT_EQ(result.exit_code, 0) << result.err;
+        EXPECT_TRUE(lines_match(result.out_lines(), expected.string()));
+    }
+    EXPECT_GE(graphs, 1);
+}
+
+class CliWorkers : public ::testing::TestWithParam<int> {};
+
+TEST_P(CliWorkers, WorkerPoolPrintsEachJobAndResultOnceWithSlotsInRange) {
+    const int workers = GetParam();
+    const auto result = run_cli("run graphs/worker_pool.yaml --set jobs.count=200 --set workers.concurrency=" +
+                                std::to_string(workers));
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    std::vector<int> processed(200, 0);
+    std::vector<int> printed(200, 0);
+    const std::regex job(R"(Job (\d+) processed by worker (\d+))");
+    const std::regex res(R"(Result: Job (\d+) Value (\d+))");
+    for (const std::string& line : result.out_lines()) {
+        std::smatch m;
+        if (std::regex_match(line, m, job)) {
+            ++processed.at(std::stoul(m[1]));
+            EXPECT_LT(std::stoi(m[2]), workers) << line;
+        } else if (std::regex_match(line, m, res)) {
+            ++printed.at(std::stoul(m[1]));
+            EXPECT_EQ(m[1], m[2]) << line;
+        } else {
+            ADD_FAILURE() << "torn or unexpected line: " << line;
+        }
+    }
+    EXPECT_TRUE(std::all_of(processed.begin(), processed.end(), [](int n) { return n == 1; }));
+    EXPECT_TRUE(std::all_of(printed.begin(), printed.end(), [](int n) { return n == 1; }));
+}
+
+TEST_P(CliWorkers, SpinSumMatchesASerialLoop) {
+    for (const int iterations : {0, 1000}) {
+        const std::int64_t count = iterations == 0 ? 1'000'000 : 20'000;
+        const auto result = run_cli("run graphs/spin_summary.yaml --set jobs.count=" + std::to_string(count) +
+                                    " --set work.iterations=" + std::to_string(iterations) +
+                                    " --set work.concurrency=" + std::to_string(GetParam()));
+        ASSERT_EQ(result.exit_code, 0) << result.err;
+        EXPECT_EQ(result.out, sum_line(count, iterations) + "\n");
+    }
+}
+
+TEST_P(CliWorkers, AFailingJobNamesNodeAndJobAndExitsOne) {
+    const auto result = run_cli("run tests/data/failing_job.yaml --set check.concurrency=" +
+                                std::to_string(GetParam()));
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_EQ(result.err, "error: node 'check' job 4242: value 4242 fails by request\n");
+}
+
+INSTANTIATE_TEST_SUITE_P(Workers, CliWorkers, ::testing::Values(1, 2, 4, 8));
+
+TEST(Cli, SeveralFailingJobsAreCounted) {
+    const auto result = run_cli("run tests/data/failing_job.yaml --set jobs.start=-5 --set jobs.count=10 "
+                                "--set check.value=0 --set more.value=1");
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.err.find("(2 jobs failed)"), std::string::npos) << result.err;
+}
+
+TEST(Cli, HelpAndVersion) {
+    const auto help = run_cli("--help");
+    EXPECT_EQ(help.exit_code, 0);
+    EXPECT_NE(help.out.find("run"), std::string::npos);
+    const auto version = run_cli("--version");
+    EXPECT_EQ(version.exit_code, 0);
+    EXPECT_EQ(version.out, std::string("flowpool ") + FLOWPOOL_VERSION_STRING + "\n");
+}
+
+TEST(Cli, BadUsageExitsTwo) {
+    EXPECT_EQ(run_cli("").exit_code, 2);
+    EXPECT_EQ(run_cli("run").exit_code, 2);
+    EXPECT_EQ(run_cli("frobnicate").exit_code, 2);
+    EXPECT_EQ(run_cli("run graphs/worker_pool.yaml --no-such-flag").exit_code, 2);
+    const auto missing = run_cli("run no/such/file.yaml");
+    EXPECT_EQ(missing.exit_code, 2);
+    EXPECT_EQ(missing.err, "no/such/file.yaml: error: cannot open: No such file or directory\n");
+    const auto directory = run_cli("run graphs");
+    EXPECT_EQ(directory.exit_code, 2);
+    EXPECT_EQ(directory.err, "graphs: error: is a directory, not a graph file\n");
+    const auto bad_set = run_cli("run graphs/worker_pool.yaml --set workers.concurrency=0");
+    EXPECT_EQ(bad_set.exit_code, 2);
+    EXPECT_EQ(bad_set.err,
+              "--set workers.concurrency=0: error: concurrency must be a number of at least 1, "
+              "'serial' or 'unlimited', not '0'\n");
+    EXPECT_EQ(run_cli("run graphs/worker_pool.yaml --set nonode.x=1").exit_code, 2);
+}
+
+TEST(Cli, ValidateReportsOkPerFile) {
+    const auto result = run_cli("validate graphs/worker_pool.yaml graphs/spin_summary.yaml");
+    EXPECT_EQ(result.exit_code, 0);
+    EXPECT_EQ(result.out, "graphs/worker_pool.yaml: ok\ngraphs/spin_summary.yaml: ok\n");
+}
+
+TEST(Cli, EveryBadGraphGivesItsExpectedFirstErrorAndExitsTwo) {
+    int files = 0;
+    for (const auto& entry : fs::directory_iterator(fs::path(FLOWPOOL_SOURCE_DIR) / "tests/data/bad")) {
+        if (entry.path().extension() != ".yaml") continue;
+        ++files;
+        const std::string rel = "tests/data/bad/" + entry.path().filename().string();
+        SCOPED_TRACE(rel);
+        // The first line of each file is "# expect: <the first error line, FILE:LINE:COL: error: ...>".
+        std::string first_line;
+        std::getline(std::istringstream(flowpool::test::slurp(entry.path().string())), first_line);
+        const std::string marker = "# expect: ";
+        ASSERT_EQ(first_line.rfind(marker, 0), 0u) << "the first line must be '# expect: ...'";
+        const auto result = run_cli("validate " + rel);
+        EXPECT_EQ(result.exit_code, 2);
+        EXPECT_EQ(result.err.substr(0, result.err.find('\n')), first_line.substr(marker.size()));
+        EXPECT_EQ(run_cli("run " + rel).exit_code, 2);
+    }
+    EXPECT_GE(files, 10);
+}
