@@ -33,7 +33,7 @@ public:
     /// Work one message should carry, for the fixed cost per message to stay near 1% of it.
     static constexpr double target_ns = 100'000;
     /// The most jobs in one message, to keep memory in flight small.
-    static constexpr std::size_t max_jobs = 1024;
+    static constexpr std::size_t max_jobs = 512;
 
     /// @p fixed non-zero pins the size; @p costs are the nodes the source's jobs run through.
     BatchSizer(std::size_t fixed, std::vector<const JobCost*> costs)
