@@ -5,3 +5,22 @@ if(TARGET flowpool_cli)
                      ${PROJECT_SOURCE_DIR})
     set_tests_properties(memory.peak_rss_flat PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE)
 endif()
+
+# Consumers: an application links flowpool three ways, each built from scratch.
+foreach(mode find_package pkg-config add_subdirectory)
+    add_test(NAME consumer.${mode}
+             COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/consumer.sh ${mode} ${PROJECT_SOURCE_DIR}
+                     ${PROJECT_BINARY_DIR})
+    set_tests_properties(consumer.${mode} PROPERTIES TIMEOUT 600 LABELS consumer)
+endforeach()
+
+# Public headers under strict warnings, with each compiler this machine has.
+foreach(compiler g++ clang++)
+    find_program(FLOWPOOL_${compiler}_PATH ${compiler})
+    if(FLOWPOOL_${compiler}_PATH)
+        add_test(NAME headers.strict_warnings.${compiler}
+                 COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/header_strict.sh ${FLOWPOOL_${compiler}_PATH}
+                         ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
+        set_tests_properties(headers.strict_warnings.${compiler} PROPERTIES TIMEOUT 120)
+    endif()
+endforeach()
