@@ -37,17 +37,30 @@ using InputNode = flow::input_node<BatchPtr>;
 using StageNode = flow::function_node<BatchPtr, BatchPtr>;  // a function or filter node
 using SinkNode = flow::function_node<BatchPtr, flow::continue_msg>;
 
-/// Held by every batch made from one source batch; gives the source's limiter back one place
-/// when the last of them is gone.
+/// One place in a source's limiter, shared by a source batch and every batch made from it.
+/// It counts the deliveries still to be processed: a node adds one per successor before it
+/// passes a batch on, and takes one away when it has processed the batch it got; at zero the
+/// place goes back to the limiter. Counting, not shared_ptr lifetime: oneTBB nodes keep copies
+/// of messages they passed on (input_node caches its last item), which would hold places.
 class Ticket {
 public:
-    explicit Ticket(Limiter& limiter) : limiter_(limiter) {}
-    Ticket(const Ticket&) = delete;
-    Ticket& operator=(const Ticket&) = delete;
-    ~Ticket() { limiter_.decrementer().try_put(flow::continue_msg{}); }
+    Ticket(Limiter& limiter, std::size_t deliveries) : limiter_(limiter), pending_(deliveries) {}
+
+    /// A batch of this ticket is about to go to @p n more nodes.
+    void add(std::size_t n) noexcept { pending_.fetch_add(n, std::memory_order_relaxed); }
+
+    /// One delivery was processed; the last one gives the place back.
+    void done() {
+        if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+            limiter_.decrementer().try_put(flow::continue_msg{});
+        }
+    }
+
+    static Ticket& of(const Batch& batch) { return *static_cast<Ticket*>(batch.ticket.get()); }
 
 private:
     Limiter& limiter_;
+    std::atomic<std::size_t> pending_;
 };
 
 struct Counters {
@@ -263,7 +276,8 @@ RunResult Plan::run(const RunOptions& options) {
                         return BatchPtr{};
                     }
                     batch->seq = seq++;
-                    batch->ticket = std::make_shared<Ticket>(limiter);
+                    batch->ticket = std::make_shared<Ticket>(limiter, node.successors.size());
+                    batch->shared = node.successors.size() > 1;
                     node.counters.out.fetch_add(batch->size(), std::memory_order_relaxed);
                     return batch;
                 };
@@ -275,7 +289,12 @@ RunResult Plan::run(const RunOptions& options) {
             case NodeKind::function:
             case NodeKind::filter: {
                 auto body = [&node, &state](const BatchPtr& in) -> BatchPtr {
-                    if (in->size() == 0) return in;
+                    Ticket& ticket = Ticket::of(*in);
+                    ticket.add(node.successors.size());
+                    if (in->size() == 0) {
+                        ticket.done();
+                        return in;
+                    }
                     const int worker = node.slots.acquire();
                     BatchContext ctx(state, node.name, worker);
                     const auto start = Clock::now();
@@ -288,8 +307,10 @@ RunResult Plan::run(const RunOptions& options) {
                     const auto busy = Clock::now() - start;
                     node.slots.release(worker);
                     if (!out) out = empty_like(*in);
+                    if (out->size() != 0) out->shared = node.successors.size() > 1;
                     node.counters.add(in->size(), out->size(), ctx, busy);
                     node.cost.add(busy, in->size());
+                    ticket.done();
                     return out;
                 };
                 const std::size_t concurrency =
@@ -302,7 +323,10 @@ RunResult Plan::run(const RunOptions& options) {
             }
             case NodeKind::sink: {
                 auto body = [&node, &state](const BatchPtr& in) {
-                    if (in->size() == 0) return flow::continue_msg{};
+                    if (in->size() == 0) {
+                        Ticket::of(*in).done();
+                        return flow::continue_msg{};
+                    }
                     BatchContext ctx(state, node.name, 0);
                     const auto start = Clock::now();
                     try {
@@ -313,6 +337,7 @@ RunResult Plan::run(const RunOptions& options) {
                     const auto busy = Clock::now() - start;
                     node.counters.add(in->size(), in->size() - ctx.failed(), ctx, busy);
                     node.cost.add(busy, in->size());
+                    Ticket::of(*in).done();
                     return flow::continue_msg{};
                 };
                 in_port[id] = sinks.emplace_back(std::make_unique<SinkNode>(graph, flow::serial, body)).get();

@@ -17,7 +17,10 @@ struct Batch {
 
     std::vector<std::uint64_t> ids;  ///< job ids, ascending within a batch
     std::uint64_t seq = 0;           ///< the batch's number at its source, from 0
-    std::shared_ptr<void> ticket;    ///< released when the last batch made from this one retires
+    std::shared_ptr<void> ticket;    ///< the place it holds, with all made from it, in its source's in-flight bound
+    /// Set by the runtime when the batch went to several nodes: then bodies copy its jobs
+    /// instead of moving them. (A use count cannot tell: oneTBB briefly keeps copies.)
+    bool shared = false;
 
     /// Jobs in the batch.
     [[nodiscard]] std::size_t size() const noexcept { return ids.size(); }
@@ -29,8 +32,9 @@ struct Batch {
     }
 };
 
-/// Batches are shared, read-only once sent: a node with several successors sends each the same
-/// batch, and a body copies it before changing it unless it holds the only reference.
+/// Batches are passed by shared pointer: a node with several successors sends each the same
+/// batch, marked `shared`, and their bodies copy its jobs; a batch sent to one node is that
+/// node's to move from or to reuse.
 using BatchPtr = std::shared_ptr<Batch>;
 
 /// A batch of jobs of type @p T: `values[i]` is the payload of job `ids[i]`.

@@ -42,7 +42,7 @@ template <class R>
 using passed_on_t = typename std::conditional_t<is_optional<R>::value, R,
                                                 std::optional<R>>::value_type;
 
-/// A job handed to a user function: moved from the batch if this body owns it, else copied.
+/// A job handed to a user function: moved from the batch if this node owns it, else copied.
 template <class T>
 T take_job(T& stored, bool owned) {
     if (owned) return std::move(stored);
@@ -72,7 +72,7 @@ BatchPtr map_jobs(const BatchPtr& in_ptr, BatchContext& ctx, F& f) {
     using R = job_result_t<F, In>;
     using Out = passed_on_t<R>;
     auto& in = static_cast<Items<In>&>(*in_ptr);
-    const bool owned = in_ptr.use_count() == 1;
+    const bool owned = !in.shared;
     const std::size_t n = in.size();
 
     std::shared_ptr<Items<Out>> out;
@@ -129,7 +129,7 @@ BatchPtr map_jobs(const BatchPtr& in_ptr, BatchContext& ctx, F& f) {
 template <class In, class F>
 void consume_jobs(const BatchPtr& in_ptr, BatchContext& ctx, F& f) {
     auto& in = static_cast<Items<In>&>(*in_ptr);
-    const bool owned = in_ptr.use_count() == 1;
+    const bool owned = !in.shared;
     for (std::size_t i = 0, n = in.size(); i < n; ++i) {
         const std::uint64_t id = in.ids[i];
         try {
