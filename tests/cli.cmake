@@ -24,3 +24,9 @@ foreach(compiler g++ clang++)
         set_tests_properties(headers.strict_warnings.${compiler} PROPERTIES TIMEOUT 120)
     endif()
 endforeach()
+
+if(TARGET flowpool_cli)
+    add_test(NAME cli.interrupt COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/interrupt.sh
+             $<TARGET_FILE:flowpool_cli> ${PROJECT_SOURCE_DIR})
+    set_tests_properties(cli.interrupt PROPERTIES TIMEOUT 60)
+endif()

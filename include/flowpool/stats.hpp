@@ -2,6 +2,7 @@
 /// @file stats.hpp
 /// What a run did: counts per run and per node, and wall time.
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -61,6 +62,7 @@ inline constexpr std::size_t serial = 1;
 struct RunResult {
     RunStats stats;                 ///< what the run did
     std::optional<JobError> error;  ///< the first failure (with the failure count), if any
+    bool cancelled = false;         ///< RunOptions::cancel stopped the sources early
 };
 
 /// How a run is tuned; the defaults suit most work.
@@ -70,6 +72,9 @@ struct RunOptions {
     /// Messages (batches) in flight per source before the source waits; 0 derives it from the
     /// nodes' concurrency. Bounds memory whatever the number of jobs.
     std::size_t max_in_flight = 0;
+    /// When this becomes true (from any thread, or a signal handler), the sources stop making
+    /// jobs; the jobs already made run to the end. Null: the run cannot be cancelled.
+    const std::atomic<bool>* cancel = nullptr;
 };
 
 }  // namespace flowpool

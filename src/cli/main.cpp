@@ -5,6 +5,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -12,8 +17,25 @@
 
 namespace {
 
-/// Exit codes: 0 ok, 1 a job failed, 2 bad usage or bad graph file.
+/// Exit codes: 0 ok, 1 a job failed, 2 bad usage or bad graph file, 128 + signal interrupted.
 enum ExitCode : int { ok = 0, job_failed = 1, bad_input = 2 };
+
+std::atomic<bool> cancel_requested{false};
+std::atomic<int> caught_signal{0};
+
+/// First SIGINT/SIGTERM: stop the sources and let the jobs in flight finish. Second: leave now.
+extern "C" void on_signal(int signal) {
+    if (caught_signal.exchange(signal) != 0) ::_exit(128 + signal);
+    cancel_requested.store(true);
+}
+
+void install_signal_handlers() {
+    struct sigaction action {};
+    action.sa_handler = on_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+}
 
 void print_error(const std::string& text) { std::cerr << "error: " << text << '\n'; }
 
@@ -29,13 +51,20 @@ flowpool::GraphSpec load(const std::string& path, const std::vector<std::string>
 int run_command(const std::string& path, const std::vector<std::string>& sets,
                 const flowpool::RunOptions& options) {
     const flowpool::OpRegistry ops;
-    const flowpool::RunResult result = flowpool::run_graph(load(path, sets), ops, options);
+    const flowpool::GraphSpec graph = load(path, sets);
+    flowpool::RunOptions run_options = options;
+    run_options.cancel = &cancel_requested;
+    install_signal_handlers();
+    const flowpool::RunResult result = flowpool::run_graph(graph, ops, run_options);
     std::cout.flush();
-    if (result.error) {
-        print_error(result.error->what());
-        return job_failed;
+    if (result.error) print_error(result.error->what());
+    if (result.cancelled) {
+        const int signal = caught_signal.load();
+        std::cerr << "interrupted by " << (signal == SIGTERM ? "SIGTERM" : "SIGINT") << " after "
+                  << result.stats.jobs_in << " jobs; the jobs in flight finished\n";
+        return 128 + signal;
     }
-    return ok;
+    return result.error ? job_failed : ok;
 }
 
 int validate_command(const std::vector<std::string>& paths, const std::vector<std::string>& sets) {

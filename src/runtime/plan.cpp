@@ -257,10 +257,11 @@ RunResult Plan::run(const RunOptions& options) {
                 const BatchSizer& sizer = sizers.emplace_back(
                     node.batch_size != 0 ? node.batch_size : options.batch_size,
                     impl.costs_below(id));
-                auto body = [&node, &state, &limiter, &sizer,
+                auto body = [&node, &state, &limiter, &sizer, &options,
                              seq = std::uint64_t{0}](oneapi::tbb::flow_control& control) mutable {
                     BatchPtr batch;
-                    if (!state.stop_requested()) {
+                    const bool cancelled = options.cancel && options.cancel->load(std::memory_order_relaxed);
+                    if (!state.stop_requested() && !cancelled) {
                         const auto start = Clock::now();
                         try {
                             batch = node.source->next(sizer.next());
@@ -367,7 +368,8 @@ RunResult Plan::run(const RunOptions& options) {
         }
     }
 
-    RunResult result{impl.collect(wall), state.error()};
+    RunResult result{impl.collect(wall), state.error(),
+                     options.cancel && options.cancel->load(std::memory_order_relaxed)};
     log().debug("run finished: {} jobs in, {} results out, {} failed, {:.3f} s",
                 result.stats.jobs_in, result.stats.results_out, result.stats.failed,
                 result.stats.wall_seconds());

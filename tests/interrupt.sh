@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# SIGINT and SIGTERM stop a long run: exit 130 / 143 within a second, stdout holds whole lines
+# only, and stderr says what happened. Usage: interrupt.sh FLOWPOOL SOURCE_DIR
+set -euo pipefail
+flowpool=$1 src=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+for signal in INT TERM; do
+    "$flowpool" run "$src/graphs/worker_pool.yaml" --set jobs.count=1000000000 \
+        --set workers.concurrency=2 >"$work/out" 2>"$work/err" &
+    pid=$!
+    sleep 0.5
+    start=$(date +%s%N)
+    kill -s "$signal" "$pid"
+    code=0
+    wait "$pid" || code=$?
+    elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    want=$([[ $signal == INT ]] && echo 130 || echo 143)
+    [[ $code == "$want" ]] || { echo "FAIL: SIG$signal gave exit $code, want $want" >&2; cat "$work/err" >&2; exit 1; }
+    (( elapsed_ms < 1000 )) || { echo "FAIL: SIG$signal took ${elapsed_ms} ms to stop" >&2; exit 1; }
+    grep -q "interrupted by SIG$signal" "$work/err" || { echo "FAIL: stderr: $(cat "$work/err")" >&2; exit 1; }
+    lines=$(wc -l <"$work/out")
+    (( lines > 0 )) || { echo "FAIL: no output before SIG$signal" >&2; exit 1; }
+    # Whole lines only: every line is one of the two shapes, and the file ends with a newline.
+    if grep -vqE '^(Job [0-9]+ processed by worker [01]|Result: Job [0-9]+ Value [0-9]+)$' "$work/out"; then
+        echo "FAIL: a torn line after SIG$signal" >&2; exit 1
+    fi
+    [[ $(tail -c1 "$work/out" | od -An -c | tr -d ' ') == '\n' ]] || { echo "FAIL: last line cut" >&2; exit 1; }
+    echo "SIG$signal: exit $code after ${elapsed_ms} ms, $lines whole lines"
+done
