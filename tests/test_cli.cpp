@@ -167,3 +167,13 @@ TEST(Cli, EveryBadGraphGivesItsExpectedFirstErrorAndExitsTwo) {
     }
     EXPECT_GE(files, 10);
 }
+
+TEST(Readme, ShowsTheCompiledExampleVerbatim) {
+    const std::string readme = flowpool::test::slurp(std::string(FLOWPOOL_SOURCE_DIR) + "/README.md");
+    const std::string example =
+        flowpool::test::slurp(std::string(FLOWPOOL_SOURCE_DIR) + "/tests/examples/readme_example.cpp");
+    ASSERT_FALSE(example.empty());
+    EXPECT_NE(readme.find("```cpp\n" + example + "```"), std::string::npos)
+        << "README.md's C++ example differs from tests/examples/readme_example.cpp";
+    EXPECT_LE(std::count(example.begin(), example.end(), '\n'), 25);
+}

@@ -2,23 +2,24 @@
 // not change results, user and move-only job types, worker slots, failures, filters, fan-out,
 // bounded memory behind a slow sink, and misuse. Concurrency tests run at 1, 2, 4 and 8 workers.
 
-#include <flowpool/error.hpp>
-#include <flowpool/job_context.hpp>
-#include <flowpool/pipeline.hpp>
-#include <flowpool/stats.hpp>
-
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <flowpool/error.hpp>
+#include <flowpool/job_context.hpp>
+#include <flowpool/pipeline.hpp>
+#include <flowpool/stats.hpp>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "runtime/batch_sizer.hpp"
 
 namespace {
 
@@ -28,12 +29,12 @@ using flowpool::RunResult;
 using flowpool::RunStats;
 using namespace std::chrono_literals;
 
-/// The most jobs the runtime puts in one batch (`BatchSizer::max_jobs`, src/runtime/batch_sizer.hpp).
-constexpr std::size_t max_batch_jobs = 4096;
+/// The most jobs the runtime puts in one batch.
+constexpr std::size_t max_batch_jobs = flowpool::detail::BatchSizer::max_jobs;
 
 /// Concurrency tests take the worker count of their stages as parameter.
 class PipelineTest : public ::testing::TestWithParam<std::size_t> {
-protected:
+  protected:
     [[nodiscard]] std::size_t workers() const { return GetParam(); }
 };
 
@@ -92,20 +93,21 @@ TEST_P(PipelineTest, EveryJobArrivesExactlyOnce) {
     std::atomic<int> wrong_context{0};
     int wrong_values = 0;
 
-    const RunStats stats =
-        flowpool::source("jobs", flowpool::range(jobs))
-            .stage("triple", workers(),
-                   [&](std::int64_t v, const JobContext& job) {
-                       if (value_of(job.id()) != v || job.node() != "triple") ++wrong_context;
-                       staged[at(job.id())].fetch_add(1);
-                       return 3 * v;
-                   })
-            .sink("results",
-                  [&](std::int64_t v, const JobContext& job) {
-                      if (v != 3 * value_of(job.id()) || job.node() != "results") ++wrong_values;
-                      ++consumed[at(job.id())];
-                  })
-            .run();
+    const RunStats stats = flowpool::source("jobs", flowpool::range(jobs))
+                               .stage("triple", workers(),
+                                      [&](std::int64_t v, const JobContext& job) {
+                                          if (value_of(job.id()) != v || job.node() != "triple")
+                                              ++wrong_context;
+                                          staged[at(job.id())].fetch_add(1);
+                                          return 3 * v;
+                                      })
+                               .sink("results",
+                                     [&](std::int64_t v, const JobContext& job) {
+                                         if (v != 3 * value_of(job.id()) || job.node() != "results")
+                                             ++wrong_values;
+                                         ++consumed[at(job.id())];
+                                     })
+                               .run();
 
     EXPECT_EQ(wrong_context.load(), 0);
     EXPECT_EQ(wrong_values, 0);
@@ -134,10 +136,11 @@ TEST_P(PipelineTest, EveryJobArrivesExactlyOnce) {
 
 TEST_P(PipelineTest, EmptySourceRunsNoJob) {
     int calls = 0;
-    const RunStats stats = flowpool::source("jobs", flowpool::range(0))
-                               .stage("work", workers(), [&](std::int64_t v) { return ++calls + v; })
-                               .sink("results", [&](std::int64_t) { ++calls; })
-                               .run();
+    const RunStats stats =
+        flowpool::source("jobs", flowpool::range(0))
+            .stage("work", workers(), [&](std::int64_t v) { return ++calls + v; })
+            .sink("results", [&](std::int64_t) { ++calls; })
+            .run();
     EXPECT_EQ(calls, 0);
     EXPECT_EQ(stats.jobs_in, 0u);
     EXPECT_EQ(stats.results_out, 0u);
@@ -146,7 +149,8 @@ TEST_P(PipelineTest, EmptySourceRunsNoJob) {
 TEST_P(PipelineTest, BatchSizesDoNotChangeResults) {
     constexpr std::int64_t jobs = 20'011;  // prime: the last batch of every fixed size is partial
     std::vector<std::int64_t> want(jobs);
-    for (std::int64_t v = 0; v < jobs; ++v) want[at(static_cast<std::uint64_t>(v))] = v * v % 1009 + 7;
+    for (std::int64_t v = 0; v < jobs; ++v)
+        want[at(static_cast<std::uint64_t>(v))] = v * v % 1009 + 7;
 
     struct Case {
         std::size_t source_batch;  // 0: automatic
@@ -158,10 +162,10 @@ TEST_P(PipelineTest, BatchSizesDoNotChangeResults) {
         {7, {}},
         {4096, {}},
         {0, {.batch_size = 1}},
-        {0, {.batch_size = 7, .max_in_flight = 1}},
+        {0, {.batch_size = 7, .max_in_flight = 2}},
         {0, {.batch_size = 4096, .max_in_flight = 2}},
         {1, {.batch_size = 4096, .max_in_flight = 3}},  // the source's own size wins
-        {0, {.max_in_flight = 1}},
+        {0, {.max_in_flight = 2}},
     };
     for (const Case& c : cases) {
         SCOPED_TRACE("source batch " + std::to_string(c.source_batch) + ", options batch " +
@@ -183,6 +187,24 @@ TEST_P(PipelineTest, BatchSizesDoNotChangeResults) {
         EXPECT_EQ(counts_other_than(consumed), "");
         EXPECT_EQ(stats.jobs_in, std::uint64_t{jobs});
         EXPECT_EQ(stats.results_out, std::uint64_t{jobs});
+    }
+}
+
+TEST_P(PipelineTest, OneBatchInFlightStillRunsEveryJob) {
+    constexpr std::int64_t jobs = 20'011;
+    for (const RunOptions& options :
+         {RunOptions{.max_in_flight = 1}, RunOptions{.batch_size = 7, .max_in_flight = 1}}) {
+        SCOPED_TRACE("batch size " + std::to_string(options.batch_size));
+        std::vector<int> consumed(jobs, 0);
+        const RunStats stats =
+            flowpool::source("jobs", flowpool::range(jobs))
+                .stage("work", workers(), [](std::int64_t v) { return v + 1; })
+                .sink("results",
+                      [&](std::int64_t, const JobContext& job) { ++consumed[at(job.id())]; })
+                .run(options);
+        EXPECT_EQ(stats.jobs_in, std::uint64_t{jobs});
+        EXPECT_EQ(stats.results_out, std::uint64_t{jobs});
+        EXPECT_EQ(counts_other_than(consumed), "");
     }
 }
 
@@ -329,14 +351,16 @@ TEST_P(PipelineTest, TryRunCountsSeveralFailuresWithoutThrowing) {
     // One batch holds every job, so every failing job runs before the source could stop.
     constexpr std::int64_t jobs = 100;
     std::vector<int> consumed(jobs, 0);
-    flowpool::Pipeline pipeline =
-        flowpool::source("jobs", flowpool::range(jobs), max_batch_jobs)
-            .stage("check", workers(),
-                   [](std::int64_t v) {
-                       if (v % 10 == 3) throw std::invalid_argument("ends in 3");
-                       return v;
-                   })
-            .sink("results", [&](std::int64_t v) { ++consumed[at(static_cast<std::uint64_t>(v))]; });
+    flowpool::Pipeline pipeline = flowpool::source("jobs", flowpool::range(jobs), max_batch_jobs)
+                                      .stage("check", workers(),
+                                             [](std::int64_t v) {
+                                                 if (v % 10 == 3)
+                                                     throw std::invalid_argument("ends in 3");
+                                                 return v;
+                                             })
+                                      .sink("results", [&](std::int64_t v) {
+                                          ++consumed[at(static_cast<std::uint64_t>(v))];
+                                      });
 
     RunResult result;
     ASSERT_NO_THROW(result = pipeline.try_run());
@@ -407,10 +431,11 @@ TEST_P(PipelineTest, ThrowingGeneratorFailsTheRun) {
         return made++;
     };
     std::vector<int> consumed(50, 0);
-    flowpool::Pipeline pipeline =
-        flowpool::source("jobs", generator, 1)
-            .stage("work", workers(), [](std::int64_t v) { return v; })
-            .sink("results", [&](std::int64_t v) { ++consumed[at(static_cast<std::uint64_t>(v))]; });
+    flowpool::Pipeline pipeline = flowpool::source("jobs", generator, 1)
+                                      .stage("work", workers(), [](std::int64_t v) { return v; })
+                                      .sink("results", [&](std::int64_t v) {
+                                          ++consumed[at(static_cast<std::uint64_t>(v))];
+                                      });
     try {
         pipeline.run();
         FAIL() << "run() did not throw";
@@ -421,6 +446,50 @@ TEST_P(PipelineTest, ThrowingGeneratorFailsTheRun) {
         EXPECT_TRUE(contains(e.what(), "node 'jobs' job 50: generator broke")) << e.what();
     }
     EXPECT_EQ(counts_other_than(consumed), "");
+}
+
+TEST(PipelineFailures, ThrowingGeneratorMidBatchNamesItsJob) {
+    // Whatever the batch size, the error names the job the failing call would have made, and
+    // the jobs made before it still run to the end.
+    for (const std::size_t batch_size : {std::size_t{0}, std::size_t{7}}) {
+        SCOPED_TRACE("source batch " + std::to_string(batch_size));
+        int made = 0;
+        auto generator = [&made]() -> std::optional<std::int64_t> {
+            if (made == 50) throw std::runtime_error("generator broke");
+            return made++;
+        };
+        std::vector<int> consumed(50, 0);
+        const RunResult result =
+            flowpool::source("jobs", generator, batch_size)
+                .stage("work", 2, [](std::int64_t v) { return v; })
+                .sink("results",
+                      [&](std::int64_t, const JobContext& job) { ++consumed[at(job.id())]; })
+                .try_run();
+        ASSERT_TRUE(result.error.has_value());
+        EXPECT_EQ(result.error->node(), "jobs");
+        EXPECT_EQ(result.error->job_id(), 50u) << result.error->what();
+        EXPECT_EQ(counts_other_than(consumed), "");
+        // The job the generator failed to make counts as made and failed, so that
+        // jobs_in == results_out + filtered + failed.
+        EXPECT_EQ(result.stats.jobs_in, 51u);
+        EXPECT_EQ(result.stats.results_out + result.stats.filtered + result.stats.failed,
+                  result.stats.jobs_in);
+    }
+}
+
+TEST(PipelineFailures, ThrowingGeneratorIsCountedInStats) {
+    int made = 0;
+    auto generator = [&made]() -> std::optional<std::int64_t> {
+        if (made == 50) throw std::runtime_error("generator broke");
+        return made++;
+    };
+    const RunResult result =
+        flowpool::source("jobs", generator, 1).sink("results", [](std::int64_t) {}).try_run();
+    ASSERT_TRUE(result.error.has_value());
+    EXPECT_EQ(result.error->failed_jobs(), 1u);
+    EXPECT_EQ(result.stats.failed, result.error->failed_jobs());
+    ASSERT_EQ(result.stats.nodes.size(), 2u);
+    EXPECT_EQ(result.stats.nodes[0].failed, 1u);
 }
 
 TEST_P(PipelineTest, FilterDropsJobsAndCountsThem) {
@@ -452,19 +521,18 @@ TEST_P(PipelineTest, StageReturningNulloptDropsTheJob) {
     constexpr std::int64_t jobs = 9'999;
     std::vector<int> consumed(jobs, 0);
     int wrong = 0;
-    const RunStats stats =
-        flowpool::source("jobs", flowpool::range(jobs))
-            .stage("name", workers(),
-                   [](std::int64_t v) -> std::optional<std::string> {
-                       if (v % 3 == 0) return std::nullopt;
-                       return std::to_string(v);
-                   })
-            .sink("results",
-                  [&](const std::string& name, const JobContext& job) {
-                      if (name != std::to_string(job.id())) ++wrong;
-                      ++consumed[at(job.id())];
-                  })
-            .run();
+    const RunStats stats = flowpool::source("jobs", flowpool::range(jobs))
+                               .stage("name", workers(),
+                                      [](std::int64_t v) -> std::optional<std::string> {
+                                          if (v % 3 == 0) return std::nullopt;
+                                          return std::to_string(v);
+                                      })
+                               .sink("results",
+                                     [&](const std::string& name, const JobContext& job) {
+                                         if (name != std::to_string(job.id())) ++wrong;
+                                         ++consumed[at(job.id())];
+                                     })
+                               .run();
 
     EXPECT_EQ(wrong, 0);
     for (std::int64_t v = 0; v < jobs; ++v) {
@@ -486,12 +554,11 @@ TEST_P(PipelineTest, FanOutSendsEveryJobToEachBranch) {
 
     const auto source = flowpool::source("jobs", flowpool::range(jobs));
     // The negating branch must not change the jobs the other branch still reads.
-    flowpool::Pipeline first =
-        source.stage("negate", workers(), [](std::int64_t v) { return -v; })
-            .sink("negatives", [&](std::int64_t v, const JobContext& job) {
-                if (v != -value_of(job.id())) ++wrong_negatives;
-                ++negatives[at(job.id())];
-            });
+    flowpool::Pipeline first = source.stage("negate", workers(), [](std::int64_t v) { return -v; })
+                                   .sink("negatives", [&](std::int64_t v, const JobContext& job) {
+                                       if (v != -value_of(job.id())) ++wrong_negatives;
+                                       ++negatives[at(job.id())];
+                                   });
     flowpool::Pipeline second =
         source.sink("originals", [&](std::int64_t v, const JobContext& job) {
             if (v != value_of(job.id())) ++wrong_originals;
@@ -533,14 +600,14 @@ TEST_P(PipelineTest, SlowSinkKeepsJobsInFlightBounded) {
             if (job) raise_to(most_ahead, generated.fetch_add(1) + 1 - consumed.load());
             return job;
         };
-        const RunStats stats =
-            flowpool::source("jobs", generator)
-                .stage("work", workers(), [](std::int64_t v) { return v + 1; })
-                .sink("slow",
-                      [&](std::int64_t) {
-                          if (consumed.fetch_add(1) % 256 == 255) std::this_thread::sleep_for(500us);
-                      })
-                .run(c.options);
+        const RunStats stats = flowpool::source("jobs", generator)
+                                   .stage("work", workers(), [](std::int64_t v) { return v + 1; })
+                                   .sink("slow",
+                                         [&](std::int64_t) {
+                                             if (consumed.fetch_add(1) % 256 == 255)
+                                                 std::this_thread::sleep_for(500us);
+                                         })
+                                   .run(c.options);
 
         // A job is made and not yet consumed only while its batch holds a place, or while the
         // source fills the one batch that waits for a place.

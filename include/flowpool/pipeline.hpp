@@ -33,12 +33,20 @@ class GeneratorSource final : public SourceBody {
 public:
     explicit GeneratorSource(Generator generator) : generator_(std::move(generator)) {}
 
-    BatchPtr next(std::size_t max_jobs) override {
+    BatchPtr next(std::size_t max_jobs, BatchContext& ctx) override {
         if (done_) return nullptr;
         auto batch = std::make_shared<Items<T>>();
         batch->reserve(max_jobs);
         while (batch->size() < max_jobs) {
-            std::optional<T> job = generator_();
+            std::optional<T> job;
+            try {
+                job = generator_();
+            } catch (...) {
+                // The job it was making fails; the ones already made still run.
+                report_current_exception(ctx, next_id_++);
+                done_ = true;
+                break;
+            }
             if (!job) {
                 done_ = true;
                 break;
@@ -163,6 +171,7 @@ private:
 
 /// Starts a pipeline with a source: @p generator is called by one thread at a time and returns
 /// `std::optional<T>`, the next job or std::nullopt when there are no more. Jobs get ids 0, 1, ...
+/// If it throws, the job it was making fails (with the next id) and the source ends.
 /// @p batch_size fixes the jobs per message; 0 (the default) sizes batches automatically.
 template <class G>
 auto source(std::string name, G generator, std::size_t batch_size = 0) {

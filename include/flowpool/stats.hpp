@@ -26,7 +26,7 @@ struct NodeStats {
     std::string name;                 ///< the node's name
     NodeKind kind = NodeKind::function;  ///< its role
     std::size_t concurrency = 1;      ///< its worker count; `unlimited` for no bound
-    std::uint64_t messages_in = 0;    ///< jobs that reached it (for a source: jobs it made)
+    std::uint64_t messages_in = 0;    ///< jobs that reached it (a source: jobs it made or failed to)
     std::uint64_t messages_out = 0;   ///< jobs it passed on (for a sink: jobs it consumed)
     std::uint64_t filtered = 0;       ///< jobs it dropped on purpose
     std::uint64_t failed = 0;         ///< jobs whose body threw here
@@ -35,7 +35,7 @@ struct NodeStats {
 
 /// Figures for one run.
 struct RunStats {
-    std::uint64_t jobs_in = 0;      ///< jobs made by the sources
+    std::uint64_t jobs_in = 0;      ///< jobs made by the sources, failed ones included
     std::uint64_t results_out = 0;  ///< jobs consumed by the sinks (counted once per sink)
     std::uint64_t filtered = 0;     ///< jobs dropped on purpose by a node
     std::uint64_t failed = 0;       ///< jobs whose body threw

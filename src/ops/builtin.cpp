@@ -28,7 +28,7 @@ class RangeSource final : public SourceBody {
 public:
     RangeSource(std::int64_t count, std::int64_t start) : start_(start), count_(count) {}
 
-    BatchPtr next(std::size_t max_jobs) override {
+    BatchPtr next(std::size_t max_jobs, BatchContext&) override {
         if (next_ >= count_) return nullptr;
         const auto n = static_cast<std::size_t>(
             std::min<std::uint64_t>(max_jobs, static_cast<std::uint64_t>(count_ - next_)));

@@ -220,7 +220,7 @@ RunStats Plan::Impl::collect(std::chrono::nanoseconds wall) const {
         s.filtered = node.counters.filtered.load();
         s.failed = node.counters.failed.load();
         s.busy = std::chrono::nanoseconds(node.counters.busy_ns.load());
-        if (node.kind == NodeKind::source) stats.jobs_in += s.messages_out;
+        if (node.kind == NodeKind::source) stats.jobs_in += s.messages_in;
         if (node.kind == NodeKind::sink) stats.results_out += s.messages_out;
         stats.filtered += s.filtered;
         stats.failed += s.failed;
@@ -262,24 +262,24 @@ RunResult Plan::run(const RunOptions& options) {
                     BatchPtr batch;
                     const bool cancelled = options.cancel && options.cancel->load(std::memory_order_relaxed);
                     if (!state.stop_requested() && !cancelled) {
+                        BatchContext ctx(state, node.name, 0);
                         const auto start = Clock::now();
                         try {
-                            batch = node.source->next(sizer.next());
+                            batch = node.source->next(sizer.next(), ctx);
                         } catch (...) {
-                            BatchContext ctx(state, node.name, 0);
-                            report_current_exception(ctx, node.counters.out.load());
+                            // The body failed whole: blame the next job it would have made.
+                            report_current_exception(ctx, node.counters.in.load());
                         }
-                        node.counters.busy_ns.fetch_add((Clock::now() - start).count(),
-                                                        std::memory_order_relaxed);
+                        const std::size_t passed = batch ? batch->size() : 0;
+                        node.counters.add(passed + ctx.failed(), passed, ctx, Clock::now() - start);
                     }
-                    if (!batch) {
+                    if (!batch || batch->size() == 0) {
                         control.stop();
                         return BatchPtr{};
                     }
                     batch->seq = seq++;
                     batch->ticket = std::make_shared<Ticket>(limiter, node.successors.size());
                     batch->shared = node.successors.size() > 1;
-                    node.counters.out.fetch_add(batch->size(), std::memory_order_relaxed);
                     return batch;
                 };
                 InputNode& input = *inputs.emplace_back(std::make_unique<InputNode>(graph, body));

@@ -53,7 +53,8 @@ class SourceBody {
 public:
     virtual ~SourceBody() = default;
     /// The next batch of at most @p max_jobs jobs, or nullptr when the source is exhausted.
-    virtual BatchPtr next(std::size_t max_jobs) = 0;
+    /// A job that cannot be made is reported to @p ctx under the id it would have had.
+    virtual BatchPtr next(std::size_t max_jobs, BatchContext& ctx) = 0;
 };
 
 /// Turns a batch into another; called concurrently up to the node's concurrency.

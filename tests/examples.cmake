@@ -1,0 +1,16 @@
+# The README's C++ example, built like an application and run under CTest with its output checked.
+add_executable(readme_example ${CMAKE_CURRENT_SOURCE_DIR}/examples/readme_example.cpp)
+target_link_libraries(readme_example PRIVATE flowpool::flowpool flowpool_warnings)
+
+# What it must print, in any order: each job once by some worker of three, then its result.
+set(readme_expected "")
+foreach(i RANGE 9)
+    string(APPEND readme_expected "Job ${i} processed by worker [0-2]\nResult: Job ${i} Value ${i}\n")
+endforeach()
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/readme_example.expected "${readme_expected}")
+
+add_test(NAME example.readme
+         COMMAND ${CMAKE_COMMAND} -DCOMMAND=$<TARGET_FILE:readme_example>
+                 -DEXPECTED=${CMAKE_CURRENT_BINARY_DIR}/readme_example.expected
+                 -P ${CMAKE_CURRENT_SOURCE_DIR}/check_lines.cmake)
+set_tests_properties(example.readme PROPERTIES TIMEOUT 60)
