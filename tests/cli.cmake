@@ -30,3 +30,6 @@ if(TARGET flowpool_cli)
              $<TARGET_FILE:flowpool_cli> ${PROJECT_SOURCE_DIR})
     set_tests_properties(cli.interrupt PROPERTIES TIMEOUT 60)
 endif()
+
+add_test(NAME graphs.schema COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/schema_check.py ${PROJECT_SOURCE_DIR})
+set_tests_properties(graphs.schema PROPERTIES TIMEOUT 60)
