@@ -23,14 +23,14 @@
 #include <vector>
 
 #include "hand_rolled_pool.hpp"
-#include "spin.hpp"
+#include "ops/spin.hpp"
 
 namespace {
 
 namespace flow = oneapi::tbb::flow;
 using flowpool::bench::Job;
 using flowpool::bench::Result;
-using flowpool::bench::spin;
+using flowpool::detail::spin;
 
 /// Spin iterations per job, from pure overhead to ~0.2 ms of work per job.
 constexpr std::int64_t spin_costs[] = {0, 100, 1000, 10000, 100000};
@@ -43,11 +43,16 @@ constexpr std::int64_t tbb_batch_jobs = 256;
 /// overhead alone: 2M jobs take the batched runs milliseconds and the per-job ones seconds).
 std::int64_t jobs_for(std::int64_t k) {
     switch (k) {
-        case 0: return 2'000'000;
-        case 100: return 2'000'000;
-        case 1000: return 200'000;
-        case 10000: return 20'000;
-        default: return 2'000;
+        case 0:
+            return 2'000'000;
+        case 100:
+            return 2'000'000;
+        case 1000:
+            return 200'000;
+        case 10000:
+            return 20'000;
+        default:
+            return 2'000;
     }
 }
 
@@ -77,25 +82,30 @@ std::int64_t run_hand_rolled_pool(std::int64_t n, std::int64_t k, int workers) {
 }
 
 std::int64_t run_tbb_flow_per_job(std::int64_t n, std::int64_t k, int workers) {
-    flow::graph graph;
+    using JobSource = flow::input_node<Job>;         // makes jobs 0..n-1, one per message
+    using Pool = flow::function_node<Job, Result>;   // runs up to `workers` jobs at once
+    using ResultSink = flow::function_node<Result>;  // serial: sums without a lock
+
     std::int64_t next = 0;
-    flow::input_node<Job> jobs(graph, [&next, n](oneapi::tbb::flow_control& control) -> Job {
+    auto make_job = [&next, n](oneapi::tbb::flow_control& control) -> Job {
         if (next == n) {
             control.stop();
             return {};
         }
         const std::int64_t id = next++;
         return Job{id, id};
-    });
-    flow::function_node<Job, Result> pool(graph, static_cast<std::size_t>(workers),
-                                          [k](const Job& job) {
-                                              return Result{job.id, spin(job.value, k)};
-                                          });
+    };
+    auto run_job = [k](const Job& job) { return Result{job.id, spin(job.value, k)}; };
     std::int64_t sum = 0;
-    flow::function_node<Result> results(graph, flow::serial, [&sum](const Result& result) {
+    auto add_up = [&sum](const Result& result) {
         sum += result.value;
         return flow::continue_msg{};
-    });
+    };
+
+    flow::graph graph;
+    JobSource jobs(graph, make_job);
+    Pool pool(graph, static_cast<std::size_t>(workers), run_job);
+    ResultSink results(graph, flow::serial, add_up);
     flow::make_edge(jobs, pool);
     flow::make_edge(pool, results);
     jobs.activate();
@@ -110,36 +120,39 @@ struct JobRange {
 };
 
 std::int64_t run_tbb_flow_batched(std::int64_t n, std::int64_t k, int workers) {
-    flow::graph graph;
+    using Results = std::vector<Result>;
+    using JobSource = flow::input_node<JobRange>;         // makes ranges of 256 jobs
+    using Pool = flow::function_node<JobRange, Results>;  // runs up to `workers` ranges at once
+    using ResultSink = flow::function_node<Results>;      // serial: sums without a lock
+
     std::int64_t next = 0;
-    flow::input_node<JobRange> jobs(graph,
-                                    [&next, n](oneapi::tbb::flow_control& control) -> JobRange {
-                                        if (next == n) {
-                                            control.stop();
-                                            return {};
-                                        }
-                                        const JobRange range{next,
-                                                             std::min(tbb_batch_jobs, n - next)};
-                                        next += range.count;
-                                        return range;
-                                    });
-    flow::function_node<JobRange, std::vector<Result>> pool(
-        graph, static_cast<std::size_t>(workers), [k](const JobRange& range) {
-            std::vector<Result> out;
-            out.reserve(static_cast<std::size_t>(range.count));
-            for (std::int64_t id = range.first; id < range.first + range.count; ++id) {
-                out.push_back(Result{id, spin(id, k)});
-            }
-            return out;
-        });
+    auto make_range = [&next, n](oneapi::tbb::flow_control& control) -> JobRange {
+        if (next == n) {
+            control.stop();
+            return {};
+        }
+        const JobRange range{next, std::min(tbb_batch_jobs, n - next)};
+        next += range.count;
+        return range;
+    };
+    auto run_range = [k](const JobRange& range) {
+        Results out;
+        out.reserve(static_cast<std::size_t>(range.count));
+        for (std::int64_t id = range.first; id < range.first + range.count; ++id) {
+            out.push_back(Result{id, spin(id, k)});
+        }
+        return out;
+    };
     std::int64_t sum = 0;
-    flow::function_node<std::vector<Result>> results(graph, flow::serial,
-                                                     [&sum](const std::vector<Result>& batch) {
-                                                         for (const Result& r : batch) {
-                                                             sum += r.value;
-                                                         }
-                                                         return flow::continue_msg{};
-                                                     });
+    auto add_up = [&sum](const Results& batch) {
+        for (const Result& result : batch) sum += result.value;
+        return flow::continue_msg{};
+    };
+
+    flow::graph graph;
+    JobSource jobs(graph, make_range);
+    Pool pool(graph, static_cast<std::size_t>(workers), run_range);
+    ResultSink results(graph, flow::serial, add_up);
     flow::make_edge(jobs, pool);
     flow::make_edge(pool, results);
     jobs.activate();

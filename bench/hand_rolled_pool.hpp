@@ -21,7 +21,7 @@ namespace flowpool::bench {
 /// A FIFO closed by its producers; pop() blocks until an item arrives or the queue is closed.
 template <class T>
 class ClosableQueue {
-public:
+  public:
     /// Appends @p item and wakes one waiting consumer.
     void push(T item) {
         {
@@ -50,7 +50,7 @@ public:
         return item;
     }
 
-private:
+  private:
     std::mutex mutex_;
     std::condition_variable ready_;
     std::deque<T> items_;

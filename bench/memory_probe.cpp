@@ -11,10 +11,11 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
+
 #include <string_view>
 
 #include "hand_rolled_pool.hpp"
-#include "spin.hpp"
+#include "ops/spin.hpp"
 
 namespace {
 
@@ -37,7 +38,7 @@ int main(int argc, char** argv) {
         return 2;
     }
 
-    const auto work = [k](std::int64_t v) { return flowpool::bench::spin(v, k); };
+    const auto work = [k](std::int64_t v) { return flowpool::detail::spin(v, k); };
     std::int64_t sum = 0;
     if (impl == "flowpool") {
         flowpool::source("jobs", flowpool::range(n))
