@@ -40,11 +40,13 @@ using SinkNode = flow::function_node<BatchPtr, flow::continue_msg>;
 /// One place in a source's limiter, shared by a source batch and every batch made from it.
 /// It counts the deliveries still to be processed: a node adds one per successor before it
 /// passes a batch on, and takes one away when it has processed the batch it got; at zero the
-/// place goes back to the limiter. Counting, not shared_ptr lifetime: oneTBB nodes keep copies
-/// of messages they passed on (input_node caches its last item), which would hold places.
+/// place goes back to the limiter and the source hears that the batch retired. Counting, not
+/// shared_ptr lifetime: oneTBB nodes keep copies of messages they passed on (input_node caches
+/// its last item), which would hold places.
 class Ticket {
 public:
-    Ticket(Limiter& limiter, std::size_t deliveries) : limiter_(limiter), pending_(deliveries) {}
+    Ticket(Limiter& limiter, SourceBody& source, std::uint64_t seq, std::size_t deliveries)
+        : limiter_(limiter), source_(source), seq_(seq), pending_(deliveries) {}
 
     /// A batch of this ticket is about to go to @p n more nodes.
     void add(std::size_t n) noexcept { pending_.fetch_add(n, std::memory_order_relaxed); }
@@ -52,15 +54,22 @@ public:
     /// One delivery was processed; the last one gives the place back.
     void done() {
         if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+            source_.retired(seq_, !failed_.load(std::memory_order_relaxed));
             limiter_.decrementer().try_put(flow::continue_msg{});
         }
     }
+
+    /// Set by BatchContext::job_failed for any job made from this ticket's batch.
+    std::atomic<bool>& failed() noexcept { return failed_; }
 
     static Ticket& of(const Batch& batch) { return *static_cast<Ticket*>(batch.ticket.get()); }
 
 private:
     Limiter& limiter_;
+    SourceBody& source_;
+    std::uint64_t seq_;
     std::atomic<std::size_t> pending_;
+    std::atomic<bool> failed_{false};
 };
 
 struct Counters {
@@ -236,6 +245,7 @@ RunResult Plan::run(const RunOptions& options) {
     impl.ran = true;
 
     RunState state;
+    state.cancel_on(options.cancel);
     const std::size_t in_flight =
         options.max_in_flight != 0 ? options.max_in_flight : impl.default_in_flight();
 
@@ -260,8 +270,7 @@ RunResult Plan::run(const RunOptions& options) {
                 auto body = [&node, &state, &limiter, &sizer, &options,
                              seq = std::uint64_t{0}](oneapi::tbb::flow_control& control) mutable {
                     BatchPtr batch;
-                    const bool cancelled = options.cancel && options.cancel->load(std::memory_order_relaxed);
-                    if (!state.stop_requested() && !cancelled) {
+                    if (!state.stop_requested()) {
                         BatchContext ctx(state, node.name, 0);
                         const auto start = Clock::now();
                         try {
@@ -278,7 +287,8 @@ RunResult Plan::run(const RunOptions& options) {
                         return BatchPtr{};
                     }
                     batch->seq = seq++;
-                    batch->ticket = std::make_shared<Ticket>(limiter, node.successors.size());
+                    batch->ticket = std::make_shared<Ticket>(limiter, *node.source, batch->seq,
+                                                             node.successors.size());
                     batch->shared = node.successors.size() > 1;
                     return batch;
                 };
@@ -298,6 +308,7 @@ RunResult Plan::run(const RunOptions& options) {
                     }
                     const int worker = node.slots.acquire();
                     BatchContext ctx(state, node.name, worker);
+                    ctx.track_origin(&ticket.failed());
                     const auto start = Clock::now();
                     BatchPtr out;
                     try {
@@ -329,6 +340,7 @@ RunResult Plan::run(const RunOptions& options) {
                         return flow::continue_msg{};
                     }
                     BatchContext ctx(state, node.name, 0);
+                    ctx.track_origin(&Ticket::of(*in).failed());
                     const auto start = Clock::now();
                     try {
                         node.sink->consume(in, ctx);

@@ -30,7 +30,10 @@ std::optional<JobError> RunState::error() const {
 
 void BatchContext::job_failed(std::uint64_t id, std::string_view message) noexcept {
     ++failed_;
+    if (origin_failed_ != nullptr) origin_failed_->store(true, std::memory_order_relaxed);
     run_.job_failed(node_, id, message);
 }
+
+bool BatchContext::stop_requested() const noexcept { return run_.stop_requested(); }
 
 }  // namespace flowpool::detail

@@ -17,9 +17,12 @@ public:
     /// Records a failed job; the first one recorded is the one reported. Never throws.
     void job_failed(std::string_view node, std::uint64_t id, std::string_view message) noexcept;
 
-    /// True once the sources should stop making jobs.
+    /// Stops the sources when @p flag becomes true (RunOptions::cancel); null for never.
+    void cancel_on(const std::atomic<bool>* flag) noexcept { cancel_ = flag; }
+    /// True once the sources should stop making jobs: a job failed, or the run was cancelled.
     [[nodiscard]] bool stop_requested() const noexcept {
-        return stop_.load(std::memory_order_relaxed);
+        return stop_.load(std::memory_order_relaxed) ||
+               (cancel_ != nullptr && cancel_->load(std::memory_order_relaxed));
     }
     /// Jobs that failed so far.
     [[nodiscard]] std::uint64_t failed() const noexcept {
@@ -30,6 +33,7 @@ public:
 
 private:
     std::atomic<bool> stop_{false};
+    const std::atomic<bool>* cancel_ = nullptr;
     std::atomic<std::uint64_t> failed_{0};
     mutable std::mutex mutex_;
     bool have_first_ = false;

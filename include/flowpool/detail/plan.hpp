@@ -8,6 +8,7 @@
 #include <flowpool/error.hpp>
 #include <flowpool/stats.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -32,8 +33,14 @@ public:
     [[nodiscard]] int worker() const noexcept { return worker_; }
     /// Records that job @p id failed here with @p message; the job is dropped. Never throws.
     void job_failed(std::uint64_t id, std::string_view message) noexcept;
+    /// True once the run is stopping (a job failed, or RunOptions::cancel was set): a source
+    /// that waits for input should return what it has, or nullptr, soon after.
+    [[nodiscard]] bool stop_requested() const noexcept;
     /// Records that @p n jobs were dropped on purpose (a filter said no).
     void jobs_filtered(std::size_t n) noexcept { filtered_ += n; }
+
+    /// The flag job_failed() sets for the source batch this batch was made from (the runtime's).
+    void track_origin(std::atomic<bool>* failed_flag) noexcept { origin_failed_ = failed_flag; }
 
     /// Jobs that failed in this batch so far.
     [[nodiscard]] std::size_t failed() const noexcept { return failed_; }
@@ -46,6 +53,7 @@ private:
     int worker_;
     std::size_t failed_ = 0;
     std::size_t filtered_ = 0;
+    std::atomic<bool>* origin_failed_ = nullptr;  // set when a job of the batch's origin failed
 };
 
 /// Makes batches of jobs; called by one thread at a time.
@@ -55,6 +63,13 @@ public:
     /// The next batch of at most @p max_jobs jobs, or nullptr when the source is exhausted.
     /// A job that cannot be made is reported to @p ctx under the id it would have had.
     virtual BatchPtr next(std::size_t max_jobs, BatchContext& ctx) = 0;
+    /// Called, from any thread, once batch @p seq and every batch made from it were consumed by
+    /// the sinks or dropped on purpose. @p clean is false if any of its jobs failed. A source
+    /// that must acknowledge its input (a message queue) does it here.
+    virtual void retired(std::uint64_t seq, bool clean) noexcept {
+        static_cast<void>(seq);
+        static_cast<void>(clean);
+    }
 };
 
 /// Turns a batch into another; called concurrently up to the node's concurrency.
