@@ -584,10 +584,16 @@ TEST_P(PipelineTest, SlowSinkKeepsJobsInFlightBounded) {
     };
     // With no max_in_flight, plan.cpp's default_in_flight() gives 2 * slots + 2 batches, where
     // slots sums min(concurrency, 4 * threads) over the stage and the serial sink: at most w + 1.
+    const auto options = [](std::size_t batch_size, std::size_t max_in_flight) {
+        RunOptions o;
+        o.batch_size = batch_size;
+        o.max_in_flight = max_in_flight;
+        return o;
+    };
     const std::vector<Case> cases = {
-        {{.max_in_flight = 4}, 4},
-        {{.batch_size = max_batch_jobs, .max_in_flight = 4}, 4},
-        {{}, 2 * (workers() + 1) + 2},
+        {options(0, 4), 4},
+        {options(max_batch_jobs, 4), 4},
+        {options(0, 0), 2 * (workers() + 1) + 2},
     };
     for (const Case& c : cases) {
         SCOPED_TRACE("batch size " + std::to_string(c.options.batch_size) + ", in flight " +

@@ -13,8 +13,10 @@
 
 #include <flowpool/detail/job_loop.hpp>
 #include <flowpool/detail/plan.hpp>
+#include <flowpool/on_error.hpp>
 #include <flowpool/stats.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -72,6 +74,7 @@ public:
     BatchPtr process(const BatchPtr& in, BatchContext& ctx) override {
         return map_jobs<In>(in, ctx, f_);
     }
+    [[nodiscard]] std::type_index takes() const noexcept override { return typeid(In); }
 
 private:
     F f_;
@@ -83,12 +86,23 @@ class FunctionSink final : public SinkBody {
 public:
     explicit FunctionSink(F f) : f_(std::move(f)) {}
     void consume(const BatchPtr& in, BatchContext& ctx) override { consume_jobs<In>(in, ctx, f_); }
+    [[nodiscard]] std::type_index takes() const noexcept override { return typeid(In); }
 
 private:
     F f_;
 };
 
 }  // namespace detail
+
+/// Asks a sink to consume each source's jobs in id order (see Flow::sink).
+struct InOrder {
+    /// The most jobs held back while an earlier one is still on its way (about; batches are
+    /// capped at window / messages in flight so that the bound holds).
+    std::size_t window = default_reorder_window;
+};
+
+/// Consume in id order, with the default reorder window.
+inline constexpr InOrder in_order{};
 
 /// A pipeline that is complete (it ends in a sink) and can be run.
 class Pipeline {
@@ -147,6 +161,22 @@ public:
         return Flow<T>(plan_, id);
     }
 
+    /// Sets what the last node added does with a job that throws: fail the run (the default),
+    /// skip the job, or send it to a dead-letter sink (see dead_letters()), after retries if asked.
+    Flow on_error(OnError policy) const {
+        plan_->set_on_error(tail_, std::move(policy));
+        return *this;
+    }
+
+    /// Gives up on a job of the last node added that runs longer than @p limit: it fails as
+    /// the node's on_error says. Each job of that node then runs on a thread of its own, and a
+    /// job given up on keeps running, detached, until it returns, so its function must not use
+    /// anything that ends with the run. For jobs that may hang, not for fast ones.
+    Flow timeout(std::chrono::milliseconds limit) const {
+        plan_->set_timeout(tail_, limit);
+        return *this;
+    }
+
     /// Ends the pipeline with a serial sink that runs @p f on every job.
     template <class F>
     Pipeline sink(std::string name, F f) const {
@@ -154,6 +184,26 @@ public:
             std::move(name), std::make_unique<detail::FunctionSink<T, F>>(std::move(f)));
         plan_->connect(tail_, id);
         return Pipeline(plan_);
+    }
+
+    /// Ends the pipeline with a serial sink that runs @p f on every job in id order, although
+    /// the workers finish them out of order. Filtered and failed jobs do not hold the order up.
+    template <class F>
+    Pipeline sink(std::string name, F f, InOrder order) const {
+        const detail::NodeId id = plan_->add_sink(
+            std::move(name), std::make_unique<detail::FunctionSink<T, F>>(std::move(f)));
+        plan_->set_ordered(id, order.window);
+        plan_->connect(tail_, id);
+        return Pipeline(plan_);
+    }
+
+    /// Adds a sink named @p name for the jobs of type @p T that a later node's
+    /// `OnError::dead_letter_to(name)` sends it: @p f gets each failed job, and its
+    /// JobContext says where and why it failed (failed_node(), error()). Returns this flow.
+    template <class F>
+    Flow dead_letters(std::string name, F f) const {
+        plan_->add_sink(std::move(name), std::make_unique<detail::FunctionSink<T, F>>(std::move(f)));
+        return *this;
     }
 
 private:

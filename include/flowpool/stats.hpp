@@ -6,12 +6,14 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <flowpool/error.hpp>
+#include <flowpool/trace.hpp>
 
 namespace flowpool {
 
@@ -29,8 +31,33 @@ struct NodeStats {
     std::uint64_t messages_in = 0;    ///< jobs that reached it (a source: jobs it made or failed to)
     std::uint64_t messages_out = 0;   ///< jobs it passed on (for a sink: jobs it consumed)
     std::uint64_t filtered = 0;       ///< jobs it dropped on purpose
-    std::uint64_t failed = 0;         ///< jobs whose body threw here
+    std::uint64_t failed = 0;         ///< jobs that failed here and failed the run
+    std::uint64_t skipped = 0;        ///< jobs that failed here and were dropped (OnError::skip)
+    std::uint64_t dead_lettered = 0;  ///< jobs that failed here and went to a dead-letter sink
+    std::uint64_t retries = 0;        ///< tries repeated after a failure (OnError::attempts)
     std::chrono::nanoseconds busy{0};  ///< time spent in its body, summed over workers
+    std::uint64_t batches = 0;        ///< batches (messages) it ran
+    std::size_t queue_high_water = 0;  ///< most batches waiting for it at once
+    /// Time per job, from each batch's time over its jobs, weighted by jobs (quarter-octave
+    /// buckets: within about 10%): median, 90th and 99th percentile, and the largest.
+    std::chrono::nanoseconds job_time_p50{0};
+    std::chrono::nanoseconds job_time_p90{0};   ///< see job_time_p50
+    std::chrono::nanoseconds job_time_p99{0};   ///< see job_time_p50
+    std::chrono::nanoseconds job_time_max{0};   ///< see job_time_p50
+    /// Sources: the jobs it will make, if it knows (a range does); else 0.
+    std::uint64_t expected_jobs = 0;
+
+    /// Jobs per batch, on average.
+    [[nodiscard]] double mean_batch() const noexcept {
+        return batches != 0 ? static_cast<double>(messages_in) / static_cast<double>(batches) : 0.0;
+    }
+    /// Busy time over wall time times the workers it could use: min(concurrency, @p threads).
+    [[nodiscard]] double utilisation(std::chrono::nanoseconds wall, std::size_t threads) const noexcept {
+        const std::size_t workers = kind == NodeKind::source || kind == NodeKind::sink
+                                        ? 1 : (concurrency < threads ? concurrency : threads);
+        const double capacity = static_cast<double>(wall.count()) * static_cast<double>(workers);
+        return capacity > 0 ? static_cast<double>(busy.count()) / capacity : 0.0;
+    }
 };
 
 /// Figures for one run.
@@ -38,10 +65,20 @@ struct RunStats {
     std::uint64_t jobs_in = 0;      ///< jobs made by the sources, failed ones included
     std::uint64_t results_out = 0;  ///< jobs consumed by the sinks (counted once per sink)
     std::uint64_t filtered = 0;     ///< jobs dropped on purpose by a node
-    std::uint64_t failed = 0;       ///< jobs whose body threw
+    std::uint64_t failed = 0;       ///< jobs that failed under OnError::fail
+    std::uint64_t skipped = 0;      ///< jobs that failed and were skipped
+    std::uint64_t dead_lettered = 0;  ///< jobs that failed and went to a dead-letter sink
+    /// Jobs made but never finished: left in flight when a drain timeout expired. Always 0 for
+    /// now: a run waits for every job it made.
+    std::uint64_t abandoned = 0;
     std::chrono::nanoseconds wall{0};  ///< wall time of the run
     std::vector<NodeStats> nodes;      ///< per node, in the order the nodes were added
 
+    /// Jobs with a known end: results out, filtered, skipped, dead-lettered, failed, abandoned.
+    /// Equals jobs_in when each job can reach one sink only (no fan-out to several sinks).
+    [[nodiscard]] std::uint64_t accounted() const noexcept {
+        return results_out + filtered + skipped + dead_lettered + failed + abandoned;
+    }
     /// Wall time in seconds.
     [[nodiscard]] double wall_seconds() const noexcept {
         return std::chrono::duration<double>(wall).count();
@@ -57,6 +94,9 @@ struct RunStats {
 inline constexpr std::size_t unlimited = std::numeric_limits<std::size_t>::max();
 /// Concurrency of one: one body at a time.
 inline constexpr std::size_t serial = 1;
+
+/// An ordered sink's default bound on jobs held back while an earlier one is on its way.
+inline constexpr std::size_t default_reorder_window = 4096;
 
 /// The outcome of a run: its figures, and the first failed job if any failed.
 struct RunResult {
@@ -75,6 +115,15 @@ struct RunOptions {
     /// When this becomes true (from any thread, or a signal handler), the sources stop making
     /// jobs; the jobs already made run to the end. Null: the run cannot be cancelled.
     const std::atomic<bool>* cancel = nullptr;
+    /// Called with the figures so far every `observe_every` while the run goes on, and once at
+    /// its end, from a thread of its own (not a worker). Empty: no observer.
+    std::function<void(const RunStats&)> observer{};
+    /// How often the observer is called.
+    std::chrono::milliseconds observe_every{100};
+    /// Receives a span for every `trace_sample`-th batch each node runs; null: no tracing.
+    TraceSink* trace = nullptr;
+    /// Keep one batch in this many per node (1: all).
+    std::uint64_t trace_sample = 1;
 };
 
 }  // namespace flowpool

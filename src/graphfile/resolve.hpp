@@ -3,6 +3,7 @@
 
 #include <flowpool/graph.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -18,6 +19,9 @@ struct ResolvedNode {
     std::size_t concurrency = 1;      ///< functions and filters; `unlimited` for no bound
     std::size_t batch_size = 0;       ///< sources: jobs per message, 0 for automatic
     std::optional<std::string> log;   ///< functions and filters: a line per job, if set
+    OnError on_error;                 ///< functions, filters, sinks: what a failed job does
+    std::size_t reorder_window = 0;   ///< sinks: 0 unordered, else consume in id order
+    std::chrono::milliseconds timeout{0};  ///< functions and filters: 0 for no limit
     Params params{{}};                ///< the op's parameters, defaults filled in
 };
 

@@ -42,6 +42,10 @@ public:
         return batch;
     }
 
+    std::uint64_t expected_jobs() const noexcept override {
+        return count_ > 0 ? static_cast<std::uint64_t>(count_) : 0;
+    }
+
 private:
     std::int64_t start_;
     std::int64_t count_;

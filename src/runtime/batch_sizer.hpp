@@ -35,12 +35,16 @@ public:
     /// The most jobs in one message, to keep memory in flight small.
     static constexpr std::size_t max_jobs = 512;
 
-    /// @p fixed non-zero pins the size; @p costs are the nodes the source's jobs run through.
-    BatchSizer(std::size_t fixed, std::vector<const JobCost*> costs)
-        : fixed_(fixed), costs_(std::move(costs)) {}
+    /// @p fixed non-zero pins the size; @p costs are the nodes the source's jobs run through;
+    /// no batch is larger than @p cap (an ordered sink's reorder window asks for that).
+    BatchSizer(std::size_t fixed, std::vector<const JobCost*> costs, std::size_t cap = max_jobs)
+        : fixed_(fixed), costs_(std::move(costs)), cap_(std::max<std::size_t>(cap, 1)) {}
 
     /// The size of the next batch.
-    std::size_t next() const noexcept {
+    std::size_t next() const noexcept { return std::min(uncapped(), cap_); }
+
+private:
+    std::size_t uncapped() const noexcept {
         if (fixed_ != 0) return fixed_;
         double slowest = -1;
         for (const JobCost* cost : costs_) slowest = std::max(slowest, cost->ns_per_job());
@@ -49,9 +53,9 @@ public:
         return std::clamp<std::size_t>(static_cast<std::size_t>(target_ns / slowest), 1, max_jobs);
     }
 
-private:
     std::size_t fixed_;
     std::vector<const JobCost*> costs_;
+    std::size_t cap_;
 };
 
 }  // namespace flowpool::detail

@@ -2,6 +2,9 @@
 
 #include <flowpool/detail/plan.hpp>
 
+#include <algorithm>
+#include <thread>
+
 namespace flowpool::detail {
 
 void RunState::job_failed(std::string_view node, std::uint64_t id,
@@ -29,9 +32,21 @@ std::optional<JobError> RunState::error() const {
 }
 
 void BatchContext::job_failed(std::uint64_t id, std::string_view message) noexcept {
+    if (policy_ != nullptr && policy_->action == OnError::Action::skip) {
+        ++skipped_;
+        return;
+    }
+    // OnError::fail, or a dead-letter node that could not keep the job's value.
     ++failed_;
     if (origin_failed_ != nullptr) origin_failed_->store(true, std::memory_order_relaxed);
     run_.job_failed(node_, id, message);
+}
+
+void BatchContext::before_retry(int next_try) noexcept {
+    ++retries_;
+    if (policy_ == nullptr || policy_->backoff.count() <= 0) return;
+    const int doublings = std::min(next_try - 2, 20);
+    std::this_thread::sleep_for(policy_->backoff * (std::int64_t{1} << doublings));
 }
 
 bool BatchContext::stop_requested() const noexcept { return run_.stop_requested(); }

@@ -5,6 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <iterator>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 namespace flowpool::detail {
@@ -21,9 +24,23 @@ struct Batch {
     /// Set by the runtime when the batch went to several nodes: then bodies copy its jobs
     /// instead of moving them. (A use count cannot tell: oneTBB briefly keeps copies.)
     bool shared = false;
+    /// Set in dead letters only: why each job failed (parallel to `ids`), and where.
+    std::vector<std::string> errors;
+    std::string failed_node;  ///< dead letters: the node whose policy sent them
 
     /// Jobs in the batch.
     [[nodiscard]] std::size_t size() const noexcept { return ids.size(); }
+
+    /// A new batch holding a copy of job @p i alone, or nullptr if its type cannot be copied.
+    [[nodiscard]] virtual std::shared_ptr<Batch> copy_job_at(std::size_t i) const {
+        static_cast<void>(i);
+        return nullptr;
+    }
+    /// Moves every job of @p other, a batch of the same type, to the end of this one.
+    virtual void append(Batch& other) {
+        ids.insert(ids.end(), other.ids.begin(), other.ids.end());
+        errors.insert(errors.end(), other.errors.begin(), other.errors.end());
+    }
 
     /// Carries the origin of @p parent over to a batch made from it.
     void derive_from(const Batch& parent) {
@@ -46,6 +63,26 @@ struct Items final : Batch {
     void reserve(std::size_t n) {
         ids.reserve(n);
         values.reserve(n);
+    }
+
+    [[nodiscard]] std::shared_ptr<Batch> copy_job_at(std::size_t i) const override {
+        if constexpr (std::is_copy_constructible_v<T>) {
+            auto one = std::make_shared<Items<T>>();
+            one->ids.push_back(ids[i]);
+            one->values.push_back(values[i]);
+            if (!errors.empty()) one->errors.push_back(errors[i]);
+            one->failed_node = failed_node;
+            return one;
+        } else {
+            return nullptr;
+        }
+    }
+
+    void append(Batch& other) override {
+        auto& more = static_cast<Items<T>&>(other);
+        Batch::append(more);
+        values.insert(values.end(), std::make_move_iterator(more.values.begin()),
+                      std::make_move_iterator(more.values.end()));
     }
 };
 

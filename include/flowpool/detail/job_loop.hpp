@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -53,20 +54,86 @@ T take_job(T& stored, bool owned) {
     }
 }
 
-/// Reports the exception in flight as the failure of job @p id.
-inline void report_current_exception(BatchContext& ctx, std::uint64_t id) noexcept {
+/// A copy of a job, for a try that may fail and be repeated.
+template <class T>
+T copy_job(const T& stored) {
+    if constexpr (std::is_copy_constructible_v<T>) {
+        return stored;
+    } else {
+        throw std::logic_error("retries and dead letters need a job type that can be copied");
+    }
+}
+
+/// The message of the exception in flight.
+inline std::string current_exception_message() {
     try {
         throw;
     } catch (const std::exception& e) {
-        ctx.job_failed(id, e.what());
+        return e.what();
     } catch (...) {
-        ctx.job_failed(id, "unknown exception");
+        return "unknown exception";
     }
+}
+
+/// Reports the exception in flight as the failure of job @p id.
+inline void report_current_exception(BatchContext& ctx, std::uint64_t id) noexcept {
+    try {
+        ctx.job_failed(id, current_exception_message());
+    } catch (...) {
+        ctx.job_failed(id, "out of memory while reporting a failure");
+    }
+}
+
+/// How a batch's jobs are run, read once per batch from the node's policy.
+struct JobPolicy {
+    int tries = 1;      ///< tries per job
+    bool keep = false;  ///< failed jobs go to a dead-letter sink, so a try gets a copy
+
+    explicit JobPolicy(const BatchContext& ctx) noexcept
+        : tries(ctx.attempts()), keep(ctx.keeps_dead_letters()) {}
+    /// One try, no dead letters: the job can be moved into it.
+    [[nodiscard]] bool simple() const noexcept { return tries == 1 && !keep; }
+};
+
+/// Runs job @p i of @p in under a policy with retries or dead letters: `run(job)` up to
+/// policy.tries times, then the job is reported or sent to the dead-letter sink. Returns what
+/// the successful try returned, or std::nullopt. Kept out of line of the simple loop.
+template <class T, class Run>
+[[gnu::noinline]] auto retry_job(Items<T>& in, std::size_t i, bool owned, BatchContext& ctx,
+                                 JobPolicy policy, Run& run)
+    -> std::optional<decltype(run(std::declval<T&&>()))> {
+    for (int t = 1;; ++t) {
+        try {
+            if (t >= policy.tries && !policy.keep) return run(take_job(in.values[i], owned));
+            return run(copy_job(in.values[i]));
+        } catch (...) {
+            if (t < policy.tries) {
+                ctx.before_retry(t + 1);
+                continue;
+            }
+            if (!policy.keep) {
+                report_current_exception(ctx, in.ids[i]);
+                return std::nullopt;
+            }
+            try {
+                ctx.dead_letter(in.ids[i], take_job(in.values[i], owned), current_exception_message());
+            } catch (...) {
+                report_current_exception(ctx, in.ids[i]);
+            }
+            return std::nullopt;
+        }
+    }
+}
+
+/// The JobContext for job @p i of @p in: a dead letter's carries its error.
+inline JobContext job_context(const Batch& in, std::size_t i, const BatchContext& ctx) noexcept {
+    if (in.errors.empty()) return JobContext{in.ids[i], ctx.worker(), ctx.node()};
+    return JobContext{in.ids[i], ctx.worker(), ctx.node(), in.failed_node, in.errors[i]};
 }
 
 /// Runs @p f on every job of @p in_ptr (an `Items<In>`) and returns the batch of results.
 /// A job for which @p f returns an empty std::optional is filtered out; a job for which it
-/// throws is reported to @p ctx and left out. Reuses @p in_ptr's storage when it may.
+/// throws is handled by the node's policy and left out. Reuses @p in_ptr's storage when it may.
 template <class In, class F>
 BatchPtr map_jobs(const BatchPtr& in_ptr, BatchContext& ctx, F& f) {
     using R = job_result_t<F, In>;
@@ -86,37 +153,52 @@ BatchPtr map_jobs(const BatchPtr& in_ptr, BatchContext& ctx, F& f) {
         out->reserve(n);
     }
 
+    // Keeps a job's result; a filtered job (an empty std::optional) is counted and dropped.
     std::size_t kept = 0;
+    auto keep = [&](std::uint64_t id, R&& r) {
+        if constexpr (is_optional<R>::value) {
+            if (!r) {
+                ctx.jobs_filtered(1);
+                return;
+            }
+        }
+        Out&& result = [&]() -> Out&& {
+            if constexpr (is_optional<R>::value) {
+                return std::move(*r);
+            } else {
+                return std::move(r);
+            }
+        }();
+        if (in_place) {
+            if constexpr (std::is_same_v<In, Out>) {
+                out->values[kept] = std::move(result);
+                out->ids[kept] = id;
+            }
+        } else {
+            out->values.push_back(std::move(result));
+            out->ids.push_back(id);
+        }
+        ++kept;
+    };
+    const JobPolicy policy(ctx);
     for (std::size_t i = 0; i < n; ++i) {
         const std::uint64_t id = in.ids[i];
-        try {
-            R r = call_job(f, take_job(in.values[i], owned), JobContext{id, ctx.worker(), ctx.node()});
-            if constexpr (is_optional<R>::value) {
-                if (!r) {
-                    ctx.jobs_filtered(1);
-                    continue;
-                }
+        // `run` must not reach `kept`: retry_job() takes its address, and on the simple path
+        // `kept` should stay in a register, as in a hand-written loop.
+        auto run = [&f, &ctx, id](In&& job) -> R {
+            return call_job(f, std::move(job), JobContext{id, ctx.worker(), ctx.node()});
+        };
+        std::optional<R> r;  // one call of `keep` below, so that it is inlined
+        if (policy.simple()) {
+            try {
+                r.emplace(run(take_job(in.values[i], owned)));
+            } catch (...) {
+                report_current_exception(ctx, id);
             }
-            Out&& result = [&]() -> Out&& {
-                if constexpr (is_optional<R>::value) {
-                    return std::move(*r);
-                } else {
-                    return std::move(r);
-                }
-            }();
-            if (in_place) {
-                if constexpr (std::is_same_v<In, Out>) {
-                    out->values[kept] = std::move(result);
-                    out->ids[kept] = id;
-                }
-            } else {
-                out->values.push_back(std::move(result));
-                out->ids.push_back(id);
-            }
-            ++kept;
-        } catch (...) {
-            report_current_exception(ctx, id);
+        } else {
+            r = retry_job(in, i, owned, ctx, policy, run);
         }
+        if (r) keep(id, std::move(*r));
     }
     if (in_place) {
         out->values.erase(out->values.begin() + static_cast<std::ptrdiff_t>(kept), out->values.end());
@@ -125,17 +207,26 @@ BatchPtr map_jobs(const BatchPtr& in_ptr, BatchContext& ctx, F& f) {
     return out;
 }
 
-/// Runs @p f on every job of @p in_ptr (an `Items<In>`); a job for which it throws is reported.
+/// Runs @p f on every job of @p in_ptr (an `Items<In>`); a job for which it throws is handled
+/// by the node's policy.
 template <class In, class F>
 void consume_jobs(const BatchPtr& in_ptr, BatchContext& ctx, F& f) {
     auto& in = static_cast<Items<In>&>(*in_ptr);
     const bool owned = !in.shared;
+    const JobPolicy policy(ctx);
     for (std::size_t i = 0, n = in.size(); i < n; ++i) {
-        const std::uint64_t id = in.ids[i];
-        try {
-            call_job(f, take_job(in.values[i], owned), JobContext{id, ctx.worker(), ctx.node()});
-        } catch (...) {
-            report_current_exception(ctx, id);
+        auto run = [&f, &ctx, &in, i](In&& job) {
+            call_job(f, std::move(job), job_context(in, i, ctx));
+            return true;
+        };
+        if (policy.simple()) {
+            try {
+                run(take_job(in.values[i], owned));
+            } catch (...) {
+                report_current_exception(ctx, in.ids[i]);
+            }
+        } else {
+            retry_job(in, i, owned, ctx, policy, run);
         }
     }
 }

@@ -6,55 +6,114 @@
 
 #include <flowpool/detail/batch.hpp>
 #include <flowpool/error.hpp>
+#include <flowpool/on_error.hpp>
 #include <flowpool/stats.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <typeindex>
+#include <typeinfo>
+#include <utility>
 
 namespace flowpool::detail {
 
 class RunState;
 
 /// What a body may do while it runs one batch on one worker: know where it is, report failed
-/// jobs, and count jobs it dropped on purpose.
+/// jobs (the node's OnError policy decides what that means), and count jobs it dropped on purpose.
 class BatchContext {
 public:
-    BatchContext(RunState& run, std::string_view node, int worker) noexcept
-        : run_(run), node_(node), worker_(worker) {}
+    BatchContext(RunState& run, std::string_view node, int worker,
+                 const OnError* policy = nullptr) noexcept
+        : run_(run), node_(node), worker_(worker), policy_(policy) {}
 
     /// The node running the batch.
     [[nodiscard]] std::string_view node() const noexcept { return node_; }
     /// The worker slot running the batch.
     [[nodiscard]] int worker() const noexcept { return worker_; }
-    /// Records that job @p id failed here with @p message; the job is dropped. Never throws.
+
+    /// Records that job @p id failed here for good with @p message: skipped if the node's policy
+    /// says so, else failed (the run stops). Never throws.
     void job_failed(std::uint64_t id, std::string_view message) noexcept;
-    /// True once the run is stopping (a job failed, or RunOptions::cancel was set): a source
-    /// that waits for input should return what it has, or nullptr, soon after.
-    [[nodiscard]] bool stop_requested() const noexcept;
     /// Records that @p n jobs were dropped on purpose (a filter said no).
     void jobs_filtered(std::size_t n) noexcept { filtered_ += n; }
 
-    /// The flag job_failed() sets for the source batch this batch was made from (the runtime's).
-    void track_origin(std::atomic<bool>* failed_flag) noexcept { origin_failed_ = failed_flag; }
+    /// Tries per job under the node's policy (1: no retry).
+    [[nodiscard]] int attempts() const noexcept { return policy_ ? policy_->attempts : 1; }
+    /// Waits before try number @p next_try (2, 3, ...) and counts the retry.
+    void before_retry(int next_try) noexcept;
+    /// True if failed jobs go to a dead-letter sink: then bodies keep a failing job's value.
+    [[nodiscard]] bool keeps_dead_letters() const noexcept {
+        return policy_ && policy_->action == OnError::Action::dead_letter;
+    }
+    /// Sends job @p id, which failed with @p message, to the node's dead-letter sink.
+    template <class T>
+    void dead_letter(std::uint64_t id, T&& value, std::string message);
+    /// Adds dead letters made elsewhere for this batch (a job run apart, under a timeout).
+    void add_dead_letters(BatchPtr letters) {
+        if (!letters || letters->size() == 0) return;
+        dead_lettered_ += letters->size();
+        if (dead_letters_) {
+            dead_letters_->append(*letters);
+        } else {
+            dead_letters_ = std::move(letters);
+        }
+    }
+    /// The dead letters collected so far, or nullptr; the runtime sends them on.
+    [[nodiscard]] BatchPtr take_dead_letters() noexcept { return std::move(dead_letters_); }
 
-    /// Jobs that failed in this batch so far.
+    /// Jobs that failed (and failed the run) in this batch so far.
     [[nodiscard]] std::size_t failed() const noexcept { return failed_; }
     /// Jobs filtered in this batch so far.
     [[nodiscard]] std::size_t filtered() const noexcept { return filtered_; }
+    /// Jobs skipped after failing, in this batch so far.
+    [[nodiscard]] std::size_t skipped() const noexcept { return skipped_; }
+    /// Jobs sent to the dead-letter sink, in this batch so far.
+    [[nodiscard]] std::size_t dead_lettered() const noexcept { return dead_lettered_; }
+    /// Tries repeated after a failure, in this batch so far.
+    [[nodiscard]] std::size_t retries() const noexcept { return retries_; }
+
+    /// The flag job_failed() sets for the source batch this batch was made from (the runtime's).
+    void track_origin(std::atomic<bool>* failed_flag) noexcept { origin_failed_ = failed_flag; }
+    /// True once the run is stopping (a job failed, or RunOptions::cancel was set): a source
+    /// that waits for input should return what it has, or nullptr, soon after.
+    [[nodiscard]] bool stop_requested() const noexcept;
 
 private:
     RunState& run_;
     std::string_view node_;
     int worker_;
+    const OnError* policy_;
     std::size_t failed_ = 0;
     std::size_t filtered_ = 0;
+    std::size_t skipped_ = 0;
+    std::size_t dead_lettered_ = 0;
+    std::size_t retries_ = 0;
+    BatchPtr dead_letters_;
     std::atomic<bool>* origin_failed_ = nullptr;  // set when a job of the batch's origin failed
 };
+
+template <class T>
+void BatchContext::dead_letter(std::uint64_t id, T&& value, std::string message) {
+    using Value = std::decay_t<T>;
+    if (!dead_letters_) {
+        auto letters = std::make_shared<Items<Value>>();
+        letters->failed_node = node_;
+        dead_letters_ = std::move(letters);
+    }
+    auto& letters = static_cast<Items<Value>&>(*dead_letters_);
+    letters.ids.push_back(id);
+    letters.values.push_back(std::forward<T>(value));
+    letters.errors.push_back(std::move(message));
+    ++dead_lettered_;
+}
 
 /// Makes batches of jobs; called by one thread at a time.
 class SourceBody {
@@ -66,6 +125,8 @@ public:
     /// Called, from any thread, once batch @p seq and every batch made from it were consumed by
     /// the sinks or dropped on purpose. @p clean is false if any of its jobs failed. A source
     /// that must acknowledge its input (a message queue) does it here.
+    /// How many jobs it will make in all, if it knows (a range does); 0 if not. For progress.
+    [[nodiscard]] virtual std::uint64_t expected_jobs() const noexcept { return 0; }
     virtual void retired(std::uint64_t seq, bool clean) noexcept {
         static_cast<void>(seq);
         static_cast<void>(clean);
@@ -78,6 +139,9 @@ public:
     virtual ~StageBody() = default;
     /// The batch to pass on; failed or filtered jobs are left out of it and reported to @p ctx.
     virtual BatchPtr process(const BatchPtr& in, BatchContext& ctx) = 0;
+    /// The type of the jobs it takes, if known (typeid(void) if not): a dead-letter sink must
+    /// take what the failing node takes.
+    [[nodiscard]] virtual std::type_index takes() const noexcept { return typeid(void); }
 };
 
 /// Consumes batches; called by one thread at a time.
@@ -88,6 +152,8 @@ public:
     virtual void consume(const BatchPtr& in, BatchContext& ctx) = 0;
     /// Called once after the run, whatever its outcome (flush, print a summary, ...).
     virtual void finish() {}
+    /// The type of the jobs it takes, if known (typeid(void) if not).
+    [[nodiscard]] virtual std::type_index takes() const noexcept { return typeid(void); }
 };
 
 /// Index of a node in a Plan.
@@ -112,6 +178,16 @@ public:
     NodeId add_sink(std::string name, std::unique_ptr<SinkBody> body);
     /// Sends every batch @p from makes to @p to as well.
     void connect(NodeId from, NodeId to);
+    /// Sets what @p node does with a job whose body threw (default: OnError::fail()). A
+    /// dead-letter sink is looked up by name when the plan runs.
+    void set_on_error(NodeId node, OnError policy);
+    /// Gives up on a job of function or filter @p node that runs longer than @p timeout (0: no
+    /// limit): it fails as the node's OnError says. Each job then runs on a thread of its own;
+    /// one given up on keeps running, detached, until its function returns.
+    void set_timeout(NodeId node, std::chrono::milliseconds timeout);
+    /// Makes sink @p node consume the jobs of each source in id order, holding at most about
+    /// @p window jobs that arrived early.
+    void set_ordered(NodeId node, std::size_t window);
 
     /// Runs to completion: every job is consumed, dropped, or failed. Call at most once.
     RunResult run(const RunOptions& options = {});

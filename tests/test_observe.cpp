@@ -1,0 +1,159 @@
+// What a run reports about itself: per-node figures (batches, queue high-water mark, time per
+// job), the observer hook, and Chrome traces with sampling.
+
+#include <gtest/gtest.h>
+
+#include <flowpool/graph.hpp>
+#include <flowpool/ops.hpp>
+#include <flowpool/pipeline.hpp>
+#include <flowpool/trace.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <unistd.h>
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+class ObserveTest : public ::testing::TestWithParam<std::size_t> {
+protected:
+    [[nodiscard]] std::size_t workers() const { return GetParam(); }
+};
+
+/// A job of about @p us microseconds.
+std::int64_t sleepy(std::int64_t v, std::chrono::microseconds us) {
+    std::this_thread::sleep_for(us);
+    return v;
+}
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+}
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+TEST_P(ObserveTest, NodeFiguresDescribeTheRun) {
+    const flowpool::RunStats stats =
+        flowpool::source("jobs", flowpool::range(400))
+            .stage("work", workers(), [](std::int64_t v) { return sleepy(v, 500us); })
+            .sink("out", [](std::int64_t) {})
+            .run();
+    const flowpool::NodeStats& work = stats.nodes[1];
+    EXPECT_EQ(work.messages_in, 400u);
+    EXPECT_GE(work.batches, 1u);
+    EXPECT_LE(work.batches, 400u);
+    EXPECT_NEAR(work.mean_batch(), 400.0 / static_cast<double>(work.batches), 1e-9);
+    EXPECT_GE(work.queue_high_water, 1u);
+    // A sleep of 500 µs takes at least that; the buckets are within about 20%.
+    EXPECT_GE(work.job_time_p50, 400us);
+    EXPECT_LE(work.job_time_p50, work.job_time_p90);
+    EXPECT_LE(work.job_time_p90, work.job_time_p99);
+    EXPECT_LE(work.job_time_p99, work.job_time_max);
+    EXPECT_LT(work.job_time_p50, 50ms);
+    EXPECT_EQ(stats.nodes[0].expected_jobs, 0u) << "a generator does not know its length";
+    const double use = work.utilisation(stats.wall, workers());
+    EXPECT_GT(use, 0.0);
+    EXPECT_LE(use, 1.05);
+}
+
+TEST_P(ObserveTest, TheObserverSeesTheRunGrowAndItsEnd) {
+    std::mutex mutex;
+    std::vector<std::uint64_t> seen;
+    flowpool::RunOptions options;
+    options.observe_every = 20ms;
+    options.observer = [&](const flowpool::RunStats& now) {
+        const std::lock_guard lock(mutex);
+        seen.push_back(now.jobs_in);
+    };
+    const flowpool::RunResult result =
+        flowpool::source("jobs", flowpool::range(300))
+            .stage("work", workers(), [](std::int64_t v) { return sleepy(v, 1ms); })
+            .sink("out", [](std::int64_t) {})
+            .try_run(options);
+    ASSERT_GE(seen.size(), 3u) << "300 ms of work, an observer every 20 ms";
+    for (std::size_t i = 1; i < seen.size(); ++i) EXPECT_LE(seen[i - 1], seen[i]);
+    EXPECT_EQ(seen.back(), result.stats.jobs_in) << "the last call has the final figures";
+    EXPECT_EQ(seen.back(), 300u);
+}
+
+TEST_P(ObserveTest, AChromeTraceHasASpanPerSampledBatch) {
+    const fs::path path = fs::temp_directory_path() /
+                          ("flowpool_trace_" + std::to_string(::getpid()) + "_" + std::to_string(workers()) + ".json");
+    std::uint64_t spans = 0;
+    flowpool::RunStats stats;
+    {
+        flowpool::ChromeTrace trace(path.string());
+        flowpool::RunOptions options;
+        options.trace = &trace;
+        options.batch_size = 4;
+        stats = flowpool::source("jobs", flowpool::range(1000))
+                    .stage("work", workers(), [](std::int64_t v) { return v + 1; })
+                    .sink("out", [](std::int64_t) {})
+                    .run(options);
+        trace.close();
+        spans = trace.spans();
+    }
+    const std::string json = read_file(path);
+    std::uint64_t batches = 0;
+    for (const flowpool::NodeStats& node : stats.nodes) batches += node.batches;
+    EXPECT_EQ(spans, batches) << "every batch of every node, at trace_sample 1";
+    EXPECT_EQ(count_of(json, "\"ph\":\"X\""), spans);
+    EXPECT_EQ(count_of(json, "\"ph\":\"C\""), spans);
+    EXPECT_EQ(count_of(json, "\"name\":\"work jobs "), stats.nodes[1].batches);
+    EXPECT_EQ(json.rfind("\n]}\n"), json.size() - 4) << "the JSON is closed";
+    fs::remove(path);
+
+    // One batch in ten per node.
+    flowpool::ChromeTrace sampled(path.string());
+    flowpool::RunOptions options;
+    options.trace = &sampled;
+    options.trace_sample = 10;
+    options.batch_size = 4;
+    const flowpool::RunStats again = flowpool::source("jobs", flowpool::range(1000))
+                                         .stage("work", workers(), [](std::int64_t v) { return v + 1; })
+                                         .sink("out", [](std::int64_t) {})
+                                         .run(options);
+    sampled.close();
+    std::uint64_t expected = 0;
+    for (const flowpool::NodeStats& node : again.nodes) expected += (node.batches + 9) / 10;
+    EXPECT_EQ(sampled.spans(), expected);
+    fs::remove(path);
+}
+
+TEST(Observe, ARangeSourceKnowsHowManyJobsItWillMake) {
+    const flowpool::GraphSpec graph = flowpool::parse_graph(R"(graph: g
+nodes:
+  jobs: { kind: source, op: range, count: 1234 }
+  out:  { kind: sink, op: summary }
+edges: [jobs -> out]
+)", "g.yaml");
+    testing::internal::CaptureStdout();
+    const flowpool::RunResult result = flowpool::run_graph(graph, flowpool::OpRegistry{});
+    testing::internal::GetCapturedStdout();
+    EXPECT_EQ(result.stats.nodes[0].expected_jobs, 1234u);
+}
+
+TEST(Observe, AnUnwritableTracePathIsAUsageError) {
+    EXPECT_THROW(flowpool::ChromeTrace("/nonexistent-dir/trace.json"), flowpool::UsageError);
+}
+
+INSTANTIATE_TEST_SUITE_P(Workers, ObserveTest, ::testing::Values(1, 2, 4, 8));
+
+}  // namespace
