@@ -1,0 +1,286 @@
+// The built-in ops for files: the `lines` source and the `file` and `jsonl` sinks. Paths are as
+// written, relative to the working directory; `-` is standard input or output.
+
+#include <flowpool/detail/job_loop.hpp>
+#include <flowpool/ops.hpp>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "builtin.hpp"
+#include "format.hpp"
+#include "json.hpp"
+#include "output/line_output.hpp"
+
+namespace flowpool::detail {
+namespace {
+
+/// `cannot open 'PATH' for WHAT: REASON` for the errno of a failed call.
+UsageError open_error(const std::string& path, const char* what) {
+    return UsageError("cannot open '" + path + "' for " + what + ": " + std::strerror(errno));
+}
+
+/// A file descriptor closed on destruction; standard input and output are never closed.
+class Descriptor {
+public:
+    explicit Descriptor(int fd) noexcept : fd_(fd) {}
+    ~Descriptor() {
+        if (fd_ > STDERR_FILENO) ::close(fd_);
+    }
+    Descriptor(const Descriptor&) = delete;
+    Descriptor& operator=(const Descriptor&) = delete;
+
+    [[nodiscard]] int get() const noexcept { return fd_; }
+
+private:
+    int fd_;
+};
+
+/// Splits what a descriptor reads into lines, a chunk at a time: memory holds one chunk and the
+/// longest line, never the whole input.
+class LineReader {
+public:
+    /// Opens @p path for reading (`-`: standard input). Throws UsageError if it cannot.
+    explicit LineReader(const std::string& path)
+        : fd_(path == "-" ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+        if (fd_.get() < 0) throw open_error(path, "reading");
+        struct stat info {};
+        if (::fstat(fd_.get(), &info) != 0) throw open_error(path, "reading");
+        if (S_ISDIR(info.st_mode)) {
+            throw UsageError("cannot read lines from '" + path + "': it is a directory");
+        }
+        may_block_ = !S_ISREG(info.st_mode);
+    }
+
+    /// True if a whole line is buffered, or the input ended with one unfinished.
+    [[nodiscard]] bool line_ready() const noexcept {
+        return std::memchr(buffer_.data() + begin_, '\n', end_ - begin_) != nullptr ||
+               (at_end_ && begin_ < end_);
+    }
+    /// True if reading more could wait for a writer (a pipe or a terminal, not a file).
+    [[nodiscard]] bool may_block() const noexcept { return may_block_; }
+
+    /// Reads the next line into @p line, without its '\n' and a '\r' before it. False at the
+    /// end of the input, or if @p ctx asks to stop while a read waits. Throws on a read error.
+    bool next(std::string& line, const BatchContext& ctx) {
+        for (;;) {
+            const char* first = buffer_.data() + begin_;
+            if (const auto* newline =
+                    static_cast<const char*>(std::memchr(first, '\n', end_ - begin_))) {
+                take(line, static_cast<std::size_t>(newline - first), 1);
+                return true;
+            }
+            if (at_end_) {
+                if (begin_ == end_) return false;
+                take(line, end_ - begin_, 0);  // the last line has no '\n'
+                return true;
+            }
+            if (!fill(ctx)) return false;
+        }
+    }
+
+private:
+    static constexpr std::size_t chunk = 64 * 1024;
+
+    void take(std::string& line, std::size_t length, std::size_t newline) {
+        std::size_t kept = length;
+        if (kept != 0 && buffer_[begin_ + kept - 1] == '\r') --kept;
+        line.assign(buffer_.data() + begin_, kept);
+        begin_ += length + newline;
+    }
+
+    /// Reads one more chunk behind what is buffered. False if stopped while waiting.
+    bool fill(const BatchContext& ctx) {
+        if (begin_ != 0) {
+            std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+            end_ -= begin_;
+            begin_ = 0;
+        }
+        if (buffer_.size() - end_ < chunk)
+            buffer_.resize(std::max(2 * buffer_.size(), end_ + chunk));
+        for (;;) {
+            if (may_block_ && !wait_readable(ctx)) return false;
+            const ssize_t n = ::read(fd_.get(), buffer_.data() + end_, buffer_.size() - end_);
+            if (n > 0) {
+                end_ += static_cast<std::size_t>(n);
+                return true;
+            }
+            if (n == 0) {
+                at_end_ = true;
+                return true;
+            }
+            if (errno != EINTR)
+                throw std::system_error(errno, std::generic_category(), "cannot read lines");
+            if (ctx.stop_requested()) return false;
+        }
+    }
+
+    /// Waits until a read would not block, looking every 100 ms whether the run is stopping (a
+    /// signal need not interrupt this thread's read). False if it is.
+    bool wait_readable(const BatchContext& ctx) const {
+        pollfd wanted{fd_.get(), POLLIN, 0};
+        for (;;) {
+            if (ctx.stop_requested()) return false;
+            const int ready = ::poll(&wanted, 1, 100);
+            if (ready > 0) return true;
+            if (ready < 0 && errno != EINTR) {
+                throw std::system_error(errno, std::generic_category(), "cannot wait for lines");
+            }
+        }
+    }
+
+    Descriptor fd_;
+    bool may_block_ = false;
+    std::string buffer_;
+    std::size_t begin_ = 0;  // first byte not yet returned
+    std::size_t end_ = 0;    // one past the last byte read
+    bool at_end_ = false;
+};
+
+/// One job per line of a file or of standard input; job ids are line numbers from 0.
+class LinesSource final : public SourceBody {
+public:
+    explicit LinesSource(const std::string& path) : reader_(path) {}
+
+    BatchPtr next(std::size_t max_jobs, BatchContext& ctx) override {
+        auto batch = std::make_shared<Items<Value>>();
+        std::string line;
+        while (batch->size() < std::max<std::size_t>(max_jobs, 1)) {
+            // From a pipe, pass on the lines that came rather than wait to fill the batch.
+            if (batch->size() != 0 && reader_.may_block() && !reader_.line_ready()) break;
+            if (!reader_.next(line, ctx)) break;
+            batch->ids.push_back(next_id_++);
+            batch->values.emplace_back(std::move(line));
+        }
+        if (batch->size() == 0) return nullptr;
+        return batch;
+    }
+
+private:
+    LineReader reader_;
+    std::uint64_t next_id_ = 0;
+};
+
+/// Where a sink's lines go: a file it created (lines gathered, written in large pieces and at
+/// finish()) or standard output (written batch by batch, so they show up as they come).
+class LineTarget {
+public:
+    /// Creates or truncates @p path (`-`: standard output). Throws UsageError if it cannot.
+    explicit LineTarget(const std::string& path)
+        : fd_(path == "-" ? STDOUT_FILENO
+                          : ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) {
+        if (fd_.get() < 0) throw open_error(path, "writing");
+        if (fd_.get() != STDOUT_FILENO) file_ = std::make_unique<LineOutput>(fd_.get());
+    }
+
+    /// The buffer to append whole lines to.
+    std::string& buffer() noexcept { return buffer_; }
+
+    /// Writes the buffer if it is worth a write: always for standard output.
+    void lines_added() {
+        if (!file_ || buffer_.size() >= flush_at) flush();
+    }
+
+    /// Writes what is buffered. Throws std::system_error if the write fails.
+    void flush() {
+        if (buffer_.empty()) return;
+        (file_ ? *file_ : LineOutput::stdout_lines()).write(buffer_);
+        buffer_.clear();
+    }
+
+private:
+    static constexpr std::size_t flush_at = 64 * 1024;
+
+    Descriptor fd_;
+    std::unique_ptr<LineOutput> file_;  // null: standard output
+    std::string buffer_;
+};
+
+/// Renders each job as a line with @p Render and hands the lines to a LineTarget.
+template <class Render>
+class LinesSink final : public SinkBody {
+public:
+    LinesSink(const std::string& path, Render render) : target_(path), render_(std::move(render)) {}
+
+    void consume(const BatchPtr& in, BatchContext& ctx) override {
+        auto line = [this, &ctx](Value&& v, const JobContext& job) {
+            render_(target_.buffer(), job.id(), v, ctx);
+        };
+        consume_jobs<Value>(in, ctx, line);
+        target_.lines_added();
+    }
+    void finish() override { target_.flush(); }
+
+private:
+    LineTarget target_;
+    Render render_;
+};
+
+template <class Render>
+std::unique_ptr<SinkBody> lines_sink(const std::string& path, Render render) {
+    return std::make_unique<LinesSink<Render>>(path, std::move(render));
+}
+
+void check_format(const std::string& text) { LineFormat{text}; }
+
+}  // namespace
+
+void add_file_ops(OpRegistry& ops) {
+    ops.add({.name = "lines",
+             .kind = NodeKind::source,
+             .description = "one job per line of a file (\"-\": standard input), streamed; "
+                            "id = line number from 0, value = the line without \\n or \\r\\n",
+             .params = {{"path",
+                         ParamType::string,
+                         std::nullopt,
+                         "the file, relative to the working directory; \"-\" for standard input",
+                         {}}},
+             .gives = ValueType::string,
+             .make_source = [](const Params& p) -> std::unique_ptr<SourceBody> {
+                 return std::make_unique<LinesSource>(p.string("path"));
+             }});
+    ops.add({.name = "file",
+             .kind = NodeKind::sink,
+             .description =
+                 "one line per job in a file, created or truncated (\"-\": standard output)",
+             .params = {{"path", ParamType::string, std::nullopt, "the file to write", {}},
+                        {"format", ParamType::string, "Result: Job {id} Value {value}",
+                         "the line: {id}, {value}, {worker}, {node}", check_format}},
+             .takes = ValueType::any,
+             .make_sink = [](const Params& p) {
+                 return lines_sink(p.string("path"),
+                                   [format = LineFormat(p.string("format"))](
+                                       std::string& out, std::uint64_t id, const Value& v,
+                                       const BatchContext& ctx) {
+                                       format.render(out, id, v, ctx.worker(), ctx.node());
+                                   });
+             }});
+    ops.add({.name = "jsonl",
+             .kind = NodeKind::sink,
+             .description = "one JSON object per job, {\"id\":N,\"value\":V}, in a file "
+                            "(\"-\": standard output); invalid UTF-8 becomes U+FFFD",
+             .params = {{"path", ParamType::string, std::nullopt, "the file to write", {}}},
+             .takes = ValueType::any,
+             .make_sink = [](const Params& p) {
+                 return lines_sink(p.string("path"), [](std::string& out, std::uint64_t id,
+                                                        const Value& v, const BatchContext&) {
+                     out += "{\"id\":";
+                     out += std::to_string(id);
+                     out += ",\"value\":";
+                     append_json_value(out, v);
+                     out += "}\n";
+                 });
+             }});
+}
+
+}  // namespace flowpool::detail
