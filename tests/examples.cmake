@@ -14,3 +14,19 @@ add_test(NAME example.readme
                  -DEXPECTED=${CMAKE_CURRENT_BINARY_DIR}/readme_example.expected
                  -P ${CMAKE_CURRENT_SOURCE_DIR}/check_lines.cmake)
 set_tests_properties(example.readme PROPERTIES TIMEOUT 60)
+
+# The README's custom-op example: an application registers `add` and runs tests/examples/add.yaml.
+add_executable(custom_op_example ${CMAKE_CURRENT_SOURCE_DIR}/examples/custom_op.cpp)
+target_link_libraries(custom_op_example PRIVATE flowpool::flowpool flowpool_warnings)
+set(custom_op_expected "")
+foreach(i RANGE 4)
+    math(EXPR value "${i} + 100")
+    string(APPEND custom_op_expected "Job ${i}: ${value}\n")
+endforeach()
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/custom_op_example.expected "${custom_op_expected}")
+add_test(NAME example.custom_op
+         COMMAND ${CMAKE_COMMAND}
+                 "-DCOMMAND=$<TARGET_FILE:custom_op_example>$<SEMICOLON>${CMAKE_CURRENT_SOURCE_DIR}/examples/add.yaml"
+                 -DEXPECTED=${CMAKE_CURRENT_BINARY_DIR}/custom_op_example.expected
+                 -P ${CMAKE_CURRENT_SOURCE_DIR}/check_lines.cmake)
+set_tests_properties(example.custom_op PROPERTIES TIMEOUT 60)

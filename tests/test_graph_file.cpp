@@ -1,10 +1,16 @@
-// The graph-file API: loading with positions, --set overrides, validation of every problem, and
-// custom ops registered by an application.
+// The graph-file API: loading with positions, --set overrides, environment variables, validation
+// of every problem, custom ops registered by an application, plugins' errors and pictures.
 
 #include <flowpool/flowpool.hpp>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+
+#include "graphfile/interpolate.hpp"
 
 namespace {
 
@@ -126,6 +132,223 @@ edges: [ "jobs -> check -> out" ]
     EXPECT_EQ(result.stats.jobs_in, result.stats.results_out + result.stats.failed);
 }
 
+TEST_P(GraphWorkers, AnyDagRunsWithFanOutMergeAndSeveralSourcesAndSinks) {
+    // a ─┬─► x2 ─┬─► merged ─► total      every job of a reaches total twice (via x2 and x3),
+    //    └─► x3 ─┴──────────────► tripled   every job of b once; tripled sees x3's jobs only.
+    // b ────────────► merged
+    flowpool::GraphSpec graph = flowpool::parse_graph(R"(nodes:
+  a:       { kind: source,   op: range,    count: 3000 }
+  b:       { kind: source,   op: range,    count: 700, start: 100000 }
+  x2:      { kind: function, op: multiply, factor: 2 }
+  x3:      { kind: function, op: multiply, factor: 3 }
+  merged:  { kind: function, op: multiply, factor: 1 }
+  total:   { kind: sink,     op: summary }
+  tripled: { kind: sink,     op: summary }
+edges: [ "a -> x2 -> merged -> total", "a -> x3 -> merged", "b -> merged", "x3 -> tripled" ]
+)", "dag.yaml");
+    for (const char* node : {"x2", "x3", "merged"}) {
+        flowpool::set_param(graph, std::string(node) + ".concurrency=" + std::to_string(GetParam()));
+    }
+    std::int64_t total = 0;
+    std::int64_t tripled = 0;
+    for (std::int64_t v = 0; v < 3000; ++v) {
+        total += 2 * v + 3 * v;
+        tripled += 3 * v;
+    }
+    for (std::int64_t v = 100000; v < 100700; ++v) total += v;
+    testing::internal::CaptureStdout();
+    const flowpool::RunResult result = flowpool::run_graph(graph, flowpool::OpRegistry{});
+    std::string out = testing::internal::GetCapturedStdout();
+    EXPECT_FALSE(result.error.has_value());
+    const std::string total_line = "count=6700 sum=" + std::to_string(total) + "\n";
+    const std::string tripled_line = "count=3000 sum=" + std::to_string(tripled) + "\n";
+    EXPECT_TRUE(out == total_line + tripled_line || out == tripled_line + total_line) << out;
+}
+
 INSTANTIATE_TEST_SUITE_P(Workers, GraphWorkers, ::testing::Values(1, 2, 4, 8));
+
+/// interpolate() over a fixed environment.
+std::string expand(std::string_view text) {
+    const std::map<std::string, std::string> env = {{"HOST", "db1"}, {"EMPTY", ""}, {"N", "42"}};
+    const flowpool::detail::EnvLookup lookup = [&](const std::string& name) -> std::optional<std::string> {
+        const auto found = env.find(name);
+        if (found == env.end()) return std::nullopt;
+        return found->second;
+    };
+    auto result = flowpool::detail::interpolate(text, lookup);
+    if (auto* error = std::get_if<flowpool::detail::InterpolationError>(&result)) {
+        return "ERROR@" + std::to_string(error->offset) + " " + error->reference + ": " + error->message;
+    }
+    return std::get<std::string>(result);
+}
+
+TEST(Interpolate, VariablesDefaultsAndEscapes) {
+    EXPECT_EQ(expand("plain text, $5 and $HOST"), "plain text, $5 and $HOST");
+    EXPECT_EQ(expand("${HOST}:${N}"), "db1:42");
+    EXPECT_EQ(expand("${MISSING:-fallback} ${HOST:-unused}"), "fallback db1");
+    EXPECT_EQ(expand("[${EMPTY}] [${EMPTY:-was empty}] [${MISSING:-}]"), "[] [was empty] []");
+    EXPECT_EQ(expand("${MISSING:-a:-b c}"), "a:-b c");  // the default is text up to the first }
+    // Only `$${` is an escape, read left to right: `$$${` is a `$`, then an escaped `${`.
+    EXPECT_EQ(expand("$${HOST} $$${HOST} $${ $$ $"), "${HOST} $${HOST} ${ $$ $");
+    EXPECT_EQ(expand("x ${MISSING} y"),
+              "ERROR@2 ${MISSING}: environment variable 'MISSING' is not set (write '${MISSING:-DEFAULT}' to give a "
+              "default)");
+    EXPECT_EQ(expand("a ${HOST"), "ERROR@2 ${HOST: '${' without a closing '}' (write '$${' for a literal '${')");
+    EXPECT_EQ(expand("${}").substr(0, 14), "ERROR@0 ${}: '");
+    EXPECT_EQ(expand("${9LIVES}").substr(0, 20), "ERROR@0 ${9LIVES}: '");
+    EXPECT_EQ(expand("${A-B}").substr(0, 17), "ERROR@0 ${A-B}: '");
+}
+
+TEST(GraphFile, VariablesAreExpandedInValuesNotKeysBeforeTypesAreChecked) {
+    ::setenv("FLOWPOOL_TEST_COUNT", "7", 1);
+    ::setenv("FLOWPOOL_TEST_SINK", "out", 1);
+    ::unsetenv("FLOWPOOL_TEST_MISSING");
+    const flowpool::GraphSpec graph = flowpool::parse_graph(R"(graph: ${FLOWPOOL_TEST_MISSING:-env}
+nodes:
+  jobs: { kind: source, op: range, count: "${FLOWPOOL_TEST_COUNT}" }
+  ${FLOWPOOL_TEST_SINK}: { kind: sink, op: print, format: "$${id} {id}" }
+edges:
+  - jobs -> ${FLOWPOOL_TEST_SINK}
+)", "env.yaml");
+    EXPECT_EQ(graph.name, "env");
+    EXPECT_EQ(graph.nodes[0].param("count")->value, "7");
+    EXPECT_EQ(graph.nodes[1].name, "${FLOWPOOL_TEST_SINK}");  // a key: as written
+    EXPECT_EQ(graph.nodes[1].param("format")->value, "${id} {id}");
+    EXPECT_EQ(graph.edges[0].to, "out");
+    EXPECT_NO_THROW(flowpool::validate(flowpool::parse_graph(R"(nodes:
+  jobs: { kind: source, op: range, count: "${FLOWPOOL_TEST_COUNT}" }
+  out:  { kind: sink, op: summary }
+edges: [ "jobs -> ${FLOWPOOL_TEST_SINK}" ]
+)", "ok.yaml"), flowpool::OpRegistry{}));
+}
+
+TEST(GraphFile, EveryUnsetVariableIsNamedAtItsOwnPosition) {
+    ::unsetenv("FLOWPOOL_TEST_A");
+    ::unsetenv("FLOWPOOL_TEST_B");
+    try {
+        flowpool::parse_graph("nodes:\n  jobs: { kind: source, op: range, count: \"x${FLOWPOOL_TEST_A}\" }\n"
+                              "  out:\n    kind: sink\n    op: print\n    format: |\n      ok\n      ${FLOWPOOL_TEST_B} here\n",
+                              "vars.yaml");
+        FAIL() << "no error";
+    } catch (const flowpool::ConfigError& e) {
+        ASSERT_EQ(e.problems().size(), 2u) << e.what();
+        EXPECT_EQ(e.problems()[0].where.to_string(), "vars.yaml:2:45");
+        EXPECT_NE(e.problems()[0].message.find("'FLOWPOOL_TEST_A' is not set"), std::string::npos);
+        EXPECT_EQ(e.problems()[1].where.to_string(), "vars.yaml:8:7");
+        EXPECT_NE(e.problems()[1].message.find("'FLOWPOOL_TEST_B' is not set"), std::string::npos);
+    }
+}
+
+TEST(GraphFile, DuplicateKeysAndOddShapesAreAllReportedSorted) {
+    try {
+        flowpool::parse_graph(R"(nodes:
+  jobs: { kind: source, op: range, count: 3, count: 4 }
+  out: [ sink ]
+edges: { jobs: out }
+nodes: {}
+colour: blue
+)", "shapes.yaml");
+        FAIL() << "no error";
+    } catch (const flowpool::ConfigError& e) {
+        EXPECT_STREQ(e.what(),
+                     "shapes.yaml:2:46: error: duplicate key 'count' in node 'jobs' (first on line 2)\n"
+                     "shapes.yaml:3:8: error: node 'out' must be a map with kind, op and parameters\n"
+                     "shapes.yaml:4:8: error: 'edges' must be a list of 'FROM -> TO', not a map\n"
+                     "shapes.yaml:5:1: error: duplicate key 'nodes' (first on line 1)\n"
+                     "shapes.yaml:6:1: error: unknown key 'colour'");
+    }
+}
+
+TEST(GraphFile, TextThatIsNotUtf8IsRejectedWhereItGoesWrong) {
+    for (const auto& [text, where] : std::map<std::string, std::string>{{"a: b\n  \xff", "t.yaml:2:3"},
+                                                                        {"ab\xe2\x82", "t.yaml:1:3"},
+                                                                        {std::string("x\0y", 3), "t.yaml:1:2"}}) {
+        try {
+            flowpool::parse_graph(text, "t.yaml");
+            ADD_FAILURE() << "no error for " << text;
+        } catch (const flowpool::ConfigError& e) {
+            EXPECT_EQ(e.problems().front().where.to_string(), where);
+        }
+    }
+    EXPECT_NO_THROW(flowpool::parse_graph("graph: caf\xc3\xa9 \xe2\x86\x92 \xf0\x9f\x99\x82\nnodes: {}\n", "utf8.yaml"));
+}
+
+TEST(GraphFile, FilesOverTheSizeLimitAreRefusedBeforeParsing) {
+    const std::string path = ::testing::TempDir() + "flowpool_big_" + std::to_string(::getpid()) + ".yaml";
+    std::ofstream(path) << "nodes:\n" << std::string(flowpool::max_graph_file_bytes, '#') << "\n";
+    try {
+        flowpool::load_graph_file(path);
+        FAIL() << "no error";
+    } catch (const flowpool::ConfigError& e) {
+        EXPECT_EQ(e.problems().front().message, "the file is 1.0 MB; a graph file may be at most 1 MiB");
+    }
+    std::ofstream(path) << "nodes:\n" << std::string(flowpool::max_graph_file_bytes - 100, '#') << "\n";
+    try {
+        flowpool::load_graph_file(path);
+    } catch (const flowpool::ConfigError& e) {
+        EXPECT_EQ(e.problems().front().message, "'nodes' must be a map from node names to nodes, not a missing value");
+    }
+}
+
+TEST(GraphFile, ValidationReportsParameterAndFlowProblemsTogether) {
+    const flowpool::GraphSpec graph = flowpool::parse_graph(R"(nodes:
+  jobs: { kind: source, op: range, count: many }
+  loud: { kind: function, op: upper, concurrency: 0 }
+  a:    { kind: function, op: multiply, factor: 2 }
+  out:  { kind: sink, op: print }
+edges: [ "jobs -> loud -> out" ]
+)", "mixed.yaml");
+    try {
+        flowpool::validate(graph, flowpool::OpRegistry{});
+        FAIL() << "no error";
+    } catch (const flowpool::ConfigError& e) {
+        ASSERT_EQ(e.problems().size(), 5u) << e.what();
+        EXPECT_EQ(e.problems()[1].message, "op 'upper' takes string values, but node 'jobs' gives integer values");
+        EXPECT_EQ(e.problems()[3].message, "node 'a' receives no jobs: no edge leads to it");
+        EXPECT_EQ(e.problems()[4].message, "node 'a' sends its jobs nowhere: no edge leaves it");
+    }
+}
+
+TEST(GraphFile, PluginsThatCannotBeLoadedAreErrorsAtTheirEntry) {
+    const flowpool::GraphSpec graph = flowpool::parse_graph(R"(plugins:
+  - ${FLOWPOOL_TEST_MISSING:-nowhere}/p.so
+nodes:
+  jobs: { kind: source, op: range, count: 1 }
+)", "dir/plugins.yaml");
+    ASSERT_EQ(graph.plugins.size(), 1u);
+    EXPECT_EQ(graph.plugins[0].path, "nowhere/p.so");
+    flowpool::OpRegistry ops;
+    try {
+        flowpool::load_plugins(graph, ops);
+        FAIL() << "no error";
+    } catch (const flowpool::ConfigError& e) {
+        EXPECT_EQ(std::string(e.what()).substr(0, 76),
+                  "dir/plugins.yaml:2:5: error: cannot load plugin 'dir/nowhere/p.so': cannot o");
+    }
+}
+
+TEST(GraphFile, PicturesNameEveryNodeWithKindOpAndConcurrency) {
+    const flowpool::GraphSpec graph = flowpool::parse_graph(worker_pool, "wp.yaml");
+    const flowpool::OpRegistry ops;
+    EXPECT_EQ(flowpool::to_dot(graph, ops),
+              "digraph \"worker-pool\" {\n"
+              "    rankdir=LR;\n"
+              "    node [fontname=\"Helvetica\"];\n"
+              "    \"jobs\" [label=\"jobs\\nsource: range\\nserial\", shape=box, style=rounded];\n"
+              "    \"workers\" [label=\"workers\\nfunction: multiply\\nconcurrency 2\", shape=box];\n"
+              "    \"results\" [label=\"results\\nsink: summary\\nserial\", shape=box, style=rounded, peripheries=2];\n"
+              "    \"jobs\" -> \"workers\";\n"
+              "    \"workers\" -> \"results\";\n"
+              "}\n");
+    EXPECT_EQ(flowpool::to_mermaid(graph, ops),
+              "flowchart LR\n"
+              "    n0([\"jobs<br/>source: range<br/>serial\"])\n"
+              "    n1[\"workers<br/>function: multiply<br/>concurrency 2\"]\n"
+              "    n2[(\"results<br/>sink: summary<br/>serial\")]\n"
+              "    n0 --> n1\n"
+              "    n1 --> n2\n");
+    EXPECT_THROW(static_cast<void>(flowpool::to_dot(flowpool::parse_graph("nodes:\n  a: { kind: sink, op: print }\n", "x.yaml"), ops)),
+                 flowpool::ConfigError);
+}
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <flowpool/ops.hpp>
 #include <flowpool/stats.hpp>
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,18 +48,37 @@ struct EdgeSpec {
     SourceLocation where;  ///< where the edge is written
 };
 
-/// A graph file, parsed but not yet validated.
-struct GraphSpec {
-    std::string file;              ///< the path it was read from
-    std::string name;              ///< the `graph:` name
-    std::vector<NodeSpec> nodes;   ///< in file order
-    std::vector<EdgeSpec> edges;   ///< in file order
+/// A shared library listed under `plugins:`.
+struct PluginSpec {
+    std::string path;      ///< as written (variables expanded); relative paths are relative to the graph file's directory
+    SourceLocation where;  ///< where it is written
 };
 
-/// Reads a graph file. Throws ConfigError (with FILE:LINE:COL) if it cannot be read or parsed.
+/// A graph file, parsed but not yet validated.
+struct GraphSpec {
+    std::string file;                  ///< the path it was read from
+    std::string name;                  ///< the `graph:` name
+    std::vector<NodeSpec> nodes;       ///< in file order
+    std::vector<EdgeSpec> edges;       ///< in file order
+    std::vector<PluginSpec> plugins;   ///< in file order
+};
+
+/// The largest graph file load_graph_file() reads, in bytes (1 MiB): a bigger file is an error,
+/// not a long wait.
+inline constexpr std::size_t max_graph_file_bytes = std::size_t{1} << 20;
+
+/// Reads a graph file. Throws ConfigError (with FILE:LINE:COL) if it cannot be read or parsed,
+/// or if it is larger than max_graph_file_bytes, not UTF-8 text, or names an unset variable.
 GraphSpec load_graph_file(const std::string& path);
-/// Parses graph-file text; @p file names it in errors.
+/// Parses graph-file text; @p file names it in errors. Every scalar value may use `${VAR}` and
+/// `${VAR:-default}` (from the environment; `$${` is a literal `${`); keys may not.
 GraphSpec parse_graph(std::string_view text, const std::string& file);
+
+/// Loads every plugin @p graph lists (see flowpool/plugin.hpp) and lets it register its ops in
+/// @p ops. Throws ConfigError at the plugin's entry if it cannot be loaded, is not a flowpool
+/// plugin, was built for another plugin ABI, or registers an op whose name is taken.
+/// A loaded plugin stays loaded until the process exits.
+void load_plugins(const GraphSpec& graph, OpRegistry& ops);
 
 /// Applies `NODE.PARAM=VALUE`, adding or replacing the parameter (kind and op included).
 /// Throws ConfigError if the text is malformed or names no node.
@@ -67,6 +87,12 @@ void set_param(GraphSpec& graph, std::string_view assignment);
 /// Checks everything that can be known before running; throws ConfigError listing every
 /// problem found, each with its FILE:LINE:COL.
 void validate(const GraphSpec& graph, const OpRegistry& ops);
+
+/// The graph as Graphviz DOT: each node labelled with its name, kind, op and concurrency.
+/// Validates @p graph first (throws ConfigError like validate()).
+[[nodiscard]] std::string to_dot(const GraphSpec& graph, const OpRegistry& ops);
+/// The graph as a Mermaid flowchart, labelled like to_dot(). Validates @p graph first.
+[[nodiscard]] std::string to_mermaid(const GraphSpec& graph, const OpRegistry& ops);
 
 /// Validates @p graph, builds it on the runtime and runs it to completion.
 /// Job failures are returned in RunResult::error, not thrown.

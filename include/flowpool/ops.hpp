@@ -28,7 +28,7 @@ enum class ParamType { integer, string, boolean };
 struct ParamInfo {
     std::string name{};                        ///< as written in graph files
     ParamType type = ParamType::string;        ///< how its text is read
-    std::optional<std::string> default_value;  ///< none: the parameter is required
+    std::optional<std::string> default_value{};  ///< none: the parameter is required
     std::string description{};                 ///< one line
     /// Optional further check of a value (a format, a pattern): throws std::invalid_argument
     /// with the reason, reported at the value's FILE:LINE:COL.

@@ -1,117 +1,224 @@
 // Reads a graph file into a GraphSpec: the shape of the YAML only (which keys, which scalars),
-// every value remembering its FILE:LINE:COL. What the values mean is the validator's business.
+// every value remembering its FILE:LINE:COL, environment variables expanded. What the values mean
+// is the validator's business.
 
-#include <flowpool/graph.hpp>
-
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-#include <sys/stat.h>
+#include <flowpool/graph.hpp>
+#include <map>
 
+#include "interpolate.hpp"
+#include "read_text.hpp"
 #include "suggest.hpp"
 
 namespace flowpool {
 namespace {
 
-class Loader {
-public:
-    explicit Loader(std::string file) : file_(std::move(file)) {}
+const std::vector<std::string> top_keys = {"graph", "version", "nodes", "edges", "plugins"};
 
-    GraphSpec load(std::string_view text) {
+std::string shape(const YAML::Node& node) {
+    if (node.IsMap()) return "map";
+    if (node.IsSequence()) return "list";
+    if (node.IsNull()) return "missing value";
+    return "value";
+}
+
+/// True if edges can name @p name: not empty, no `->`, no blanks at either end.
+bool usable_in_edges(const std::string& name) {
+    return !name.empty() && name.find("->") == std::string::npos &&
+           name.find_first_of(" \t") != 0 && name.find_last_of(" \t") != name.size() - 1;
+}
+
+class Loader {
+  public:
+    Loader(std::string file, std::string_view text, const detail::EnvLookup& env)
+        : file_(std::move(file)), text_(text), env_(env) {}
+
+    GraphSpec load() {
+        detail::check_utf8_text(text_, file_);
         GraphSpec graph;
         graph.file = file_;
         YAML::Node root;
         try {
-            root = YAML::Load(std::string(text));
+            root = YAML::Load(std::string(text_));
+        } catch (const YAML::DeepRecursion& e) {
+            // yaml-cpp's own text for this is "bad file", which sends readers looking elsewhere.
+            throw ConfigError(at(e.mark), "YAML nested too deeply: the parser stops at " +
+                                              std::to_string(e.depth()) +
+                                              " levels, a graph file needs 3");
         } catch (const YAML::Exception& e) {
-            throw ConfigError(at(e.mark), yaml_message(e));
+            throw ConfigError(at(e.mark), "invalid YAML: " + e.msg + syntax_hint(e.mark));
         }
         if (root.IsNull()) throw ConfigError(SourceLocation{file_, 1, 1}, "the file is empty");
         if (!root.IsMap()) {
-            throw ConfigError(at(root.Mark()), "a graph file is a map with keys graph, nodes and edges");
+            throw ConfigError(at(root.Mark()),
+                              "a graph file is a map with keys graph, nodes and edges");
         }
+        std::map<std::string, YAML::Mark> seen;
         for (const auto& entry : root) {
-            const std::string key = entry.first.Scalar();
-            if (key == "graph") {
-                if (scalar(entry.second, "graph")) graph.name = entry.second.Scalar();
-            } else if (key == "version") {
-                if (scalar(entry.second, "version") && entry.second.Scalar() != "1") {
-                    problem(entry.second.Mark(), "unsupported version '" + entry.second.Scalar() +
+            const std::optional<std::string> key = read_key(entry.first, seen, "");
+            if (!key) continue;
+            if (*key == "graph") {
+                if (auto name = value(entry.second, "graph")) graph.name = *name;
+            } else if (*key == "version") {
+                const std::optional<std::string> version = value(entry.second, "version");
+                if (version && *version != "1") {
+                    problem(entry.second.Mark(), "unsupported version '" + *version +
                                                      "'; this flowpool reads version 1");
                 }
-            } else if (key == "nodes") {
+            } else if (*key == "nodes") {
                 load_nodes(entry.second, graph);
-            } else if (key == "edges") {
+            } else if (*key == "edges") {
                 load_edges(entry.second, graph);
+            } else if (*key == "plugins") {
+                load_plugin_list(entry.second, graph);
             } else {
-                problem(entry.first.Mark(), "unknown key '" + key + "'" +
-                                                detail::did_you_mean(key, {"graph", "version", "nodes", "edges"}));
+                problem(entry.first.Mark(),
+                        "unknown key '" + *key + "'" + detail::did_you_mean(*key, top_keys));
             }
         }
-        if (!root["nodes"]) problem(root.Mark(), "the graph has no 'nodes'");
-        if (!problems_.empty()) throw ConfigError(std::move(problems_));
+        if (seen.count("nodes") == 0) problem(root.Mark(), "the graph has no 'nodes'");
+        if (!problems_.empty()) {
+            std::stable_sort(problems_.begin(), problems_.end(), [](const auto& a, const auto& b) {
+                return std::pair(a.where.line, a.where.column) <
+                       std::pair(b.where.line, b.where.column);
+            });
+            throw ConfigError(std::move(problems_));
+        }
         return graph;
     }
 
-private:
+  private:
     SourceLocation at(const YAML::Mark& mark) const {
         if (mark.is_null()) return SourceLocation{file_, 1, 1};
         return SourceLocation{file_, mark.line + 1, mark.column + 1};
     }
     void problem(const YAML::Mark& mark, std::string message) {
-        problems_.push_back({at(mark), std::move(message)});
+        problem(at(mark), std::move(message));
     }
-    bool scalar(const YAML::Node& node, std::string_view what) {
-        if (node.IsScalar()) return true;
-        problem(node.Mark(), std::string(what) + " must be a single value, not a " + shape(node));
-        return false;
+    void problem(SourceLocation where, std::string message) {
+        problems_.push_back({std::move(where), std::move(message)});
     }
-    static std::string shape(const YAML::Node& node) {
-        if (node.IsMap()) return "map";
-        if (node.IsSequence()) return "list";
-        if (node.IsNull()) return "missing value";
-        return "value";
-    }
-    static std::string yaml_message(const YAML::Exception& e) {
-        // yaml-cpp's texts for some failures mislead; say what happened instead.
-        if (e.msg.find("recursion") != std::string::npos || e.msg.find("deep") != std::string::npos) {
-            return "YAML nested too deeply";
+
+    /// A hint for a YAML syntax error from the line it is on: a tab that indents it, or an
+    /// unquoted `${VAR}` inside `{ ... }`, whose braces end the map early.
+    std::string syntax_hint(const YAML::Mark& mark) const {
+        if (mark.is_null()) return {};
+        std::size_t start = 0;
+        for (int line = 0; line < mark.line && start != std::string_view::npos; ++line) {
+            start = text_.find('\n', start);
+            if (start != std::string_view::npos) ++start;
         }
-        return "invalid YAML: " + e.msg;
+        if (start == std::string_view::npos) return {};
+        const std::string_view line = text_.substr(start, text_.find('\n', start) - start);
+        const std::size_t indent_end = line.find_first_not_of(" \t");
+        if (line.substr(0, indent_end).find('\t') != std::string_view::npos) {
+            return " (a tab indents this line; YAML indents with spaces)";
+        }
+        if (line.find("${") != std::string_view::npos) {
+            return " (inside { }, quote a value that uses ${...}: \"${VAR}\")";
+        }
+        return {};
+    }
+
+    /// A map key as text, or nothing (and a problem) if it is not a scalar or was seen before.
+    std::optional<std::string> read_key(const YAML::Node& key,
+                                        std::map<std::string, YAML::Mark>& seen,
+                                        const std::string& in) {
+        if (!key.IsScalar()) {
+            problem(key.Mark(), "a key" + in + " must be a name, not a " + shape(key));
+            return std::nullopt;
+        }
+        // yaml-cpp keeps both entries of a repeated key; say so instead of taking either.
+        const auto [first, inserted] = seen.emplace(key.Scalar(), key.Mark());
+        if (!inserted) {
+            problem(key.Mark(), "duplicate key '" + key.Scalar() + "'" + in + " (first on line " +
+                                    std::to_string(first->second.line + 1) + ")");
+            return std::nullopt;
+        }
+        return key.Scalar();
+    }
+
+    /// A scalar value with its variables expanded, or nothing (and a problem).
+    std::optional<std::string> value(const YAML::Node& node, std::string_view what) {
+        if (!node.IsScalar()) {
+            problem(node.Mark(),
+                    std::string(what) + " must be a single value, not a " + shape(node));
+            return std::nullopt;
+        }
+        auto expanded = detail::interpolate(node.Scalar(), env_);
+        if (auto* error = std::get_if<detail::InterpolationError>(&expanded)) {
+            problem(where_written(node.Mark(), error->reference), error->message);
+            return std::nullopt;
+        }
+        return std::get<std::string>(std::move(expanded));
+    }
+
+    /// Where @p written first appears in the file at or after @p mark (a scalar's start), so an
+    /// error points at the `${` itself; the scalar's start if it is not found there as written.
+    SourceLocation where_written(const YAML::Mark& mark, const std::string& written) const {
+        SourceLocation where = at(mark);
+        const auto start = static_cast<std::size_t>(std::max(mark.pos, 0));
+        const std::size_t found = text_.find(written, start);
+        if (mark.is_null() || found == std::string_view::npos) return where;
+        for (std::size_t i = start; i < found; ++i) {
+            if (text_[i] == '\n') {
+                ++where.line;
+                where.column = 1;
+            } else {
+                ++where.column;
+            }
+        }
+        return where;
     }
 
     void load_nodes(const YAML::Node& nodes, GraphSpec& graph) {
         if (!nodes.IsMap()) {
-            problem(nodes.Mark(), "'nodes' must be a map from node names to nodes, not a " + shape(nodes));
+            problem(nodes.Mark(),
+                    "'nodes' must be a map from node names to nodes, not a " + shape(nodes));
             return;
         }
         for (const auto& entry : nodes) {
+            if (!entry.first.IsScalar()) {
+                problem(entry.first.Mark(),
+                        "a node name must be a name, not a " + shape(entry.first));
+                continue;
+            }
             NodeSpec node;
             node.name = entry.first.Scalar();
             node.where = at(entry.first.Mark());
             node.kind_where = node.where;
             node.op_where = node.where;
+            if (!usable_in_edges(node.name)) {
+                problem(node.where, "node name '" + node.name +
+                                        "' cannot be used in edges: it must not be "
+                                        "empty, contain '->' or begin or end with a blank");
+            }
             const YAML::Node& body = entry.second;
             if (!body.IsMap()) {
-                problem(body.Mark(), "node '" + node.name + "' must be a map with kind, op and parameters");
+                problem(body.Mark(),
+                        "node '" + node.name + "' must be a map with kind, op and parameters");
                 continue;
             }
+            std::map<std::string, YAML::Mark> seen;
             for (const auto& field : body) {
-                const std::string key = field.first.Scalar();
-                if (!scalar(field.second, "'" + key + "' of node '" + node.name + "'")) continue;
-                if (key == "kind") {
-                    node.kind = field.second.Scalar();
+                const std::optional<std::string> key =
+                    read_key(field.first, seen, " in node '" + node.name + "'");
+                if (!key) continue;
+                const std::optional<std::string> text =
+                    value(field.second, "'" + *key + "' of node '" + node.name + "'");
+                if (!text) continue;
+                if (*key == "kind") {
+                    node.kind = *text;
                     node.kind_where = at(field.second.Mark());
-                } else if (key == "op") {
-                    node.op = field.second.Scalar();
+                } else if (*key == "op") {
+                    node.op = *text;
                     node.op_where = at(field.second.Mark());
                 } else {
-                    node.params.push_back({key, at(field.first.Mark()), field.second.Scalar(),
-                                           at(field.second.Mark())});
+                    node.params.push_back(
+                        {*key, at(field.first.Mark()), *text, at(field.second.Mark())});
                 }
             }
             graph.nodes.push_back(std::move(node));
@@ -129,22 +236,25 @@ private:
                 problem(edge.Mark(), "an edge is written 'FROM -> TO', not as a " + shape(edge));
                 continue;
             }
+            const std::optional<std::string> text = value(edge, "an edge");
+            if (!text) continue;
             // "a -> b -> c" is two edges.
-            const std::string& text = edge.Scalar();
             std::vector<std::string> names;
             std::size_t start = 0;
             for (;;) {
-                const std::size_t arrow = text.find("->", start);
-                std::string name = text.substr(start, arrow == std::string::npos ? std::string::npos : arrow - start);
+                const std::size_t arrow = text->find("->", start);
+                std::string name = text->substr(
+                    start, arrow == std::string::npos ? std::string::npos : arrow - start);
                 name.erase(0, name.find_first_not_of(" \t"));
                 name.erase(name.find_last_not_of(" \t") + 1);
                 names.push_back(std::move(name));
                 if (arrow == std::string::npos) break;
                 start = arrow + 2;
             }
-            const bool blank = std::any_of(names.begin(), names.end(), [](const std::string& n) { return n.empty(); });
+            const bool blank = std::any_of(names.begin(), names.end(),
+                                           [](const std::string& n) { return n.empty(); });
             if (names.size() < 2 || blank) {
-                problem(edge.Mark(), "an edge is written 'FROM -> TO', not '" + text + "'");
+                problem(edge.Mark(), "an edge is written 'FROM -> TO', not '" + *text + "'");
                 continue;
             }
             for (std::size_t i = 0; i + 1 < names.size(); ++i) {
@@ -153,7 +263,27 @@ private:
         }
     }
 
+    void load_plugin_list(const YAML::Node& plugins, GraphSpec& graph) {
+        if (plugins.IsNull()) return;
+        if (!plugins.IsSequence()) {
+            problem(plugins.Mark(),
+                    "'plugins' must be a list of shared-library paths, not a " + shape(plugins));
+            return;
+        }
+        for (const auto& plugin : plugins) {
+            const std::optional<std::string> path = value(plugin, "a plugin");
+            if (!path) continue;
+            if (path->empty()) {
+                problem(plugin.Mark(), "a plugin path is empty");
+                continue;
+            }
+            graph.plugins.push_back({*path, at(plugin.Mark())});
+        }
+    }
+
     std::string file_;
+    std::string_view text_;
+    const detail::EnvLookup& env_;
     std::vector<ConfigError::Problem> problems_;
 };
 
@@ -167,21 +297,12 @@ const ParamSpec* NodeSpec::param(std::string_view key) const noexcept {
 }
 
 GraphSpec parse_graph(std::string_view text, const std::string& file) {
-    return Loader(file).load(text);
+    const detail::EnvLookup env = detail::process_env;
+    return Loader(file, text, env).load();
 }
 
 GraphSpec load_graph_file(const std::string& path) {
-    struct stat info {};
-    if (::stat(path.c_str(), &info) != 0) {
-        throw ConfigError(SourceLocation{path}, std::string("cannot open: ") + std::strerror(errno));
-    }
-    if (S_ISDIR(info.st_mode)) throw ConfigError(SourceLocation{path}, "is a directory, not a graph file");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ConfigError(SourceLocation{path}, std::string("cannot open: ") + std::strerror(errno));
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) throw ConfigError(SourceLocation{path}, "cannot read the file");
-    return parse_graph(text.str(), path);
+    return parse_graph(detail::read_graph_text(path), path);
 }
 
 void set_param(GraphSpec& graph, std::string_view assignment) {
@@ -217,7 +338,8 @@ void set_param(GraphSpec& graph, std::string_view assignment) {
     }
     std::vector<std::string> names;
     for (const NodeSpec& node : graph.nodes) names.push_back(node.name);
-    throw ConfigError(where, "no node named '" + node_name + "'" + detail::did_you_mean(node_name, names));
+    throw ConfigError(where,
+                      "no node named '" + node_name + "'" + detail::did_you_mean(node_name, names));
 }
 
 }  // namespace flowpool

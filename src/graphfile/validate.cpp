@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <functional>
 #include <map>
+#include <set>
 #include <stdexcept>
 
 #include "ops/format.hpp"
@@ -40,8 +42,12 @@ std::vector<std::string> node_keys(NodeKind kind) {
     switch (kind) {
         case NodeKind::source: return {"batch"};
         case NodeKind::function:
-        case NodeKind::filter: return {"concurrency", "log"};
-        case NodeKind::sink: return {};
+        case NodeKind::filter:
+            return {"concurrency", "log", "on_error", "dead_letter", "retries", "retry_backoff_ms",
+                    "timeout_ms"};
+        case NodeKind::sink:
+            return {"on_error", "dead_letter", "retries", "retry_backoff_ms", "ordered",
+                    "reorder_window"};
     }
     return {};
 }
@@ -61,8 +67,16 @@ public:
             nodes.push_back(read_node(spec));
         }
         if (nodes.empty()) problem({graph_.file, 1, 1}, "the graph has no nodes");
+        check_dead_letters();
+        const std::size_t before_edges = problems_.size();
         check_edges(nodes);
-        if (problems_.empty()) check_flow(nodes);
+        // Cycles, dead ends and types need every kind, op and edge; a bad parameter does not
+        // keep them from being checked too.
+        const bool readable = problems_.size() == before_edges &&
+                              std::all_of(nodes.begin(), nodes.end(), [](const ResolvedNode& n) {
+                                  return n.op != nullptr && parse_kind(n.spec->kind) == n.op->kind;
+                              });
+        if (readable) check_flow(nodes);
         if (!problems_.empty()) {
             std::stable_sort(problems_.begin(), problems_.end(), [](const auto& a, const auto& b) {
                 return std::pair(a.where.line, a.where.column) < std::pair(b.where.line, b.where.column);
@@ -97,7 +111,9 @@ private:
         if (!node.op) {
             std::vector<std::string> names;
             for (const OpInfo* op : ops_.list()) names.push_back(op->name);
-            problem(spec.op_where, "unknown op '" + spec.op + "'" + did_you_mean(spec.op, names));
+            std::string hint = did_you_mean(spec.op, names);
+            if (hint.empty()) hint = "; `flowpool ops` lists the ops (a plugin's op needs its plugin under 'plugins:')";
+            problem(spec.op_where, "unknown op '" + spec.op + "'" + hint);
             return node;
         }
         if (kind && node.op->kind != *kind) {
@@ -130,6 +146,12 @@ private:
             } else if (p.name == "log") {
                 check_value(p, [](const std::string& text) { LineFormat{text}; });
                 node.log = p.value;
+            } else if (p.name == "timeout_ms") {
+                const auto ms = parse_integer(p.value);
+                if (!ms || *ms < 1) problem(p.where, "timeout_ms must be a whole number of at least 1, not '" + p.value + "'");
+                else node.timeout = std::chrono::milliseconds(*ms);
+            } else if (is_failure_key(p.name) || p.name == "ordered" || p.name == "reorder_window") {
+                continue;  // read_failure_policy() and read_order()
             } else {
                 values[p.name] = p.value;
             }
@@ -151,6 +173,83 @@ private:
             }
         }
         node.params = Params(std::move(values));
+        read_failure_policy(spec, node);
+        read_order(spec, node);
+    }
+
+    static bool is_failure_key(std::string_view key) {
+        return key == "on_error" || key == "dead_letter" || key == "retries" || key == "retry_backoff_ms";
+    }
+
+    /// `on_error: fail | skip | dead_letter`, `dead_letter: SINK` (implies on_error: dead_letter),
+    /// `retries: N` (tries after the first), `retry_backoff_ms: M` (doubled for each further try).
+    void read_failure_policy(const NodeSpec& spec, ResolvedNode& node) {
+        OnError& policy = node.on_error;
+        const ParamSpec* action = spec.param("on_error");
+        const ParamSpec* target = spec.param("dead_letter");
+        if (action) {
+            if (action->value == "fail") policy.action = OnError::Action::fail;
+            else if (action->value == "skip") policy.action = OnError::Action::skip;
+            else if (action->value == "dead_letter") policy.action = OnError::Action::dead_letter;
+            else problem(action->where, "on_error must be fail, skip or dead_letter, not '" + action->value + "'" +
+                                            did_you_mean(action->value, {"fail", "skip", "dead_letter"}));
+        }
+        if (target) {
+            if (action && policy.action != OnError::Action::dead_letter) {
+                problem(target->name_where, "dead_letter is set but on_error is '" + action->value + "'");
+            }
+            policy.action = OnError::Action::dead_letter;
+            policy.dead_letter = target->value;
+            dead_letters_.push_back(target);
+        } else if (policy.action == OnError::Action::dead_letter) {
+            problem(action->where, "on_error: dead_letter needs a 'dead_letter: SINK' naming the sink");
+        }
+        if (const ParamSpec* retries = spec.param("retries")) {
+            const auto n = parse_integer(retries->value);
+            if (!n || *n < 0 || *n > 1000) problem(retries->where, "retries must be a whole number from 0 to 1000, not '" + retries->value + "'");
+            else policy.attempts = static_cast<int>(*n) + 1;
+        }
+        if (const ParamSpec* backoff = spec.param("retry_backoff_ms")) {
+            const auto ms = parse_integer(backoff->value);
+            if (!ms || *ms < 0) problem(backoff->where, "retry_backoff_ms must be a whole number of at least 0, not '" + backoff->value + "'");
+            else policy.backoff = std::chrono::milliseconds(*ms);
+        }
+    }
+
+    /// `ordered: true` and `reorder_window: N` on a sink.
+    void read_order(const NodeSpec& spec, ResolvedNode& node) {
+        const ParamSpec* ordered = spec.param("ordered");
+        const ParamSpec* window = spec.param("reorder_window");
+        if (ordered && ordered->value != "true" && ordered->value != "false") {
+            problem(ordered->where, "ordered must be true or false, not '" + ordered->value + "'");
+        }
+        const bool in_order = ordered && ordered->value == "true";
+        node.reorder_window = in_order ? default_reorder_window : 0;
+        if (!window) return;
+        const auto n = parse_integer(window->value);
+        if (!n || *n < 1) problem(window->where, "reorder_window must be a whole number of at least 1, not '" + window->value + "'");
+        else if (!in_order) problem(window->name_where, "reorder_window is set but the sink is not 'ordered: true'");
+        else node.reorder_window = static_cast<std::size_t>(*n);
+    }
+
+    /// Each `dead_letter:` names a sink; that sink counts as fed.
+    void check_dead_letters() {
+        for (const ParamSpec* target : dead_letters_) {
+            const auto it = index_.find(target->value);
+            const auto spec = std::find_if(graph_.nodes.begin(), graph_.nodes.end(),
+                                           [&](const NodeSpec& n) { return n.name == target->value; });
+            if (it == index_.end()) {
+                std::vector<std::string> names;
+                for (const auto& [name, index] : index_) names.push_back(name);
+                problem(target->where, "dead_letter names no node: '" + target->value + "'" +
+                                           did_you_mean(target->value, names));
+            } else if (spec->kind != "sink") {
+                problem(target->where, "dead_letter must name a sink; '" + target->value + "' is a " +
+                                           spec->kind);
+            } else {
+                dead_letter_sinks_.insert(it->second);
+            }
+        }
     }
 
     void check_value(const ParamSpec& p, const std::function<void(const std::string&)>& check) {
@@ -210,7 +309,8 @@ private:
         if (check_cycles(nodes)) return;
         for (std::size_t i = 0; i < nodes.size(); ++i) {
             const ResolvedNode& node = nodes[i];
-            if (node.kind != NodeKind::source && predecessors_[i].empty()) {
+            if (node.kind != NodeKind::source && predecessors_[i].empty() &&
+                dead_letter_sinks_.count(i) == 0) {
                 problem(node.spec->where, "node '" + node.spec->name + "' receives no jobs: no edge leads to it");
             }
             if (node.kind != NodeKind::sink && successors_[i].empty()) {
@@ -266,6 +366,20 @@ private:
             return *gives[i];
         };
         for (std::size_t i = 0; i < nodes.size(); ++i) {
+            // A dead-letter sink gets what the failing node was given.
+            const OnError& policy = nodes[i].on_error;
+            if (policy.action != OnError::Action::dead_letter || predecessors_[i].empty()) continue;
+            const auto target = index_.find(policy.dead_letter);
+            if (target == index_.end() || nodes[target->second].op == nullptr) continue;  // reported
+            const ResolvedNode& sink = nodes[target->second];
+            const ValueType failed = type_of(predecessors_[i].front());
+            if (sink.op->takes != ValueType::any && failed != ValueType::any && sink.op->takes != failed) {
+                problem(nodes[i].spec->param("dead_letter")->where,
+                        "dead-letter sink '" + policy.dead_letter + "' takes " + std::string(to_string(sink.op->takes)) +
+                            " values, but node '" + nodes[i].spec->name + "' is given " + std::string(to_string(failed)) + " values");
+            }
+        }
+        for (std::size_t i = 0; i < nodes.size(); ++i) {
             const OpInfo& op = *nodes[i].op;
             if (op.takes == ValueType::any) continue;
             for (const std::size_t p : predecessors_[i]) {
@@ -285,6 +399,8 @@ private:
     std::vector<std::vector<std::size_t>> successors_;
     std::vector<std::vector<std::size_t>> predecessors_;
     std::vector<ConfigError::Problem> problems_;
+    std::vector<const ParamSpec*> dead_letters_;  // every `dead_letter:` value
+    std::set<std::size_t> dead_letter_sinks_;
 };
 
 }  // namespace

@@ -1,0 +1,46 @@
+#pragma once
+/// @file plugin.hpp
+/// Plugins: a shared library that adds ops to the `flowpool` command. A graph file lists it under
+/// `plugins:`; before validating, flowpool loads it with dlopen() and calls its two entry points.
+///
+/// @code
+/// // square.cpp, built as a shared library (CMake: add_library(square MODULE square.cpp)).
+/// #include <flowpool/plugin.hpp>
+///
+/// extern "C" int flowpool_plugin_abi() { return flowpool::plugin_abi; }
+///
+/// extern "C" void flowpool_register_ops(flowpool::OpRegistry& ops) {
+///     ops.add({.name = "square", .kind = flowpool::NodeKind::function,
+///              .description = "value * value",
+///              .takes = flowpool::ValueType::integer, .gives = flowpool::ValueType::integer,
+///              .make_stage = [](const flowpool::Params&) {
+///                  return flowpool::stage_body([](flowpool::Value v) -> flowpool::Value {
+///                      const auto n = std::get<std::int64_t>(v);
+///                      return n * n;
+///                  });
+///              }});
+/// }
+/// @endcode
+///
+/// A plugin calls into the flowpool that loads it (OpRegistry::add and the runtime), so it is
+/// built against the same flowpool headers and links no flowpool library of its own.
+
+#include <flowpool/custom_op.hpp>
+#include <flowpool/ops.hpp>
+
+namespace flowpool {
+
+/// The plugin interface's version. A plugin returns the value it was built with from
+/// `flowpool_plugin_abi()`; flowpool loads only plugins whose value equals its own. It changes
+/// whenever OpInfo, OpRegistry or the op bodies change in a way a built plugin would notice.
+inline constexpr int plugin_abi = 1;
+
+}  // namespace flowpool
+
+extern "C" {
+/// Every plugin defines this: `return flowpool::plugin_abi;`.
+int flowpool_plugin_abi();
+/// Every plugin defines this: it adds the plugin's ops to @p ops. Throwing (OpRegistry::add
+/// throws UsageError for a name that is taken) makes loading the graph file fail.
+void flowpool_register_ops(flowpool::OpRegistry& ops);
+}

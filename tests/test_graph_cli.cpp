@@ -1,0 +1,340 @@
+// The flowpool CLI's graph tools: bad input of every kind (one error line, exit 2, quickly),
+// `dot` (rendered by Graphviz) and `dot --mermaid`, `ops` against the registry, plugins and
+// environment variables end to end.
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <flowpool/flowpool.hpp>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+
+#include "cli_runner.hpp"
+
+namespace fs = std::filesystem;
+using flowpool::test::run_cli;
+
+namespace {
+
+/// A file under the test's temporary directory holding @p text.
+std::string temp_file(const std::string& name, const std::string& text) {
+    const std::string path =
+        ::testing::TempDir() + "flowpool_graph_cli_" + std::to_string(::getpid()) + "_" + name;
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+}
+
+/// `flowpool ARGS` must fail as bad input: exit 2, one line on stderr that starts with
+/// @p first_words, nothing on stdout, in well under a second.
+void expect_one_clear_error(const std::string& args, const std::string& first_words) {
+    SCOPED_TRACE(args.substr(0, 200));
+    const auto start = std::chrono::steady_clock::now();
+    const auto result = run_cli(args);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_EQ(result.exit_code, 2) << result.err;
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+    EXPECT_EQ(result.err.rfind(first_words, 0), 0u) << result.err;
+    EXPECT_EQ(result.out, "");
+    EXPECT_LT(seconds, 1.0);
+}
+
+/// Graphviz's SVG escapes, undone for the few characters node names here use.
+std::string unescape_svg(std::string text) {
+    const std::pair<const char*, const char*> entities[] = {{"&#45;", "-"}, {"&gt;", ">"},
+                                                            {"&lt;", "<"},  {"&quot;", "\""},
+                                                            {"&#39;", "'"}, {"&amp;", "&"}};
+    for (const auto& [entity, plain] : entities) {
+        for (std::size_t at = text.find(entity); at != std::string::npos;
+             at = text.find(entity, at + 1)) {
+            text.replace(at, std::string(entity).size(), plain);
+        }
+    }
+    return text;
+}
+
+// Node names that need quoting in DOT and a Mermaid keyword (`end`), fanning out and in.
+constexpr const char* drawn_graph = R"(graph: "picture \"test\""
+nodes:
+  jobs:        { kind: source,   op: range,    count: 4 }
+  "x \"big\"": { kind: function, op: multiply, factor: 1000, concurrency: 3 }
+  small:       { kind: function, op: multiply, factor: 2, concurrency: unlimited }
+  end:         { kind: sink,     op: print }
+  total:       { kind: sink,     op: summary }
+edges:
+  - jobs -> x "big" -> end
+  - jobs -> small -> end
+  - small -> total
+)";
+
+}  // namespace
+
+TEST(BadInput, EachKindGivesOneClearErrorAndExitsTwo) {
+    std::string garbage(4096, ' ');
+    for (std::size_t i = 0; i < garbage.size(); ++i)
+        garbage[i] = static_cast<char>((i * 7919 + 13) % 256);
+    const std::string elf = std::string(
+                                "\x7f"
+                                "ELF\x02\x01\x01\0\0\0",
+                                12) +
+                            garbage;
+    std::string deep_map = "nodes: ";
+    for (int i = 0; i < 10'000; ++i) deep_map += "{a: ";
+    deep_map += "1" + std::string(10'000, '}') + "\n";
+    std::string deep_block = "nodes:\n";
+    for (std::size_t i = 1; i <= 10'000 && deep_block.size() < 900'000; ++i)
+        deep_block += std::string(i, ' ') + "a:\n";
+
+    struct Case {
+        std::string text;      // the file
+        std::string starts;    // what the error line starts with, after the path
+        std::string contains;  // and what it holds
+    };
+    const std::string too_deep = "error: YAML nested too deeply: the parser stops at";
+    const std::map<std::string, Case> inputs = {
+        {"empty", {"", ":1:1: error: the file is empty", ""}},
+        {"comments_only", {"# nothing\n\n", ":1:1: error: the file is empty", ""}},
+        {"garbage", {garbage, ":1:", "error: invalid UTF-8 (byte 0x"}},
+        {"elf",
+         {elf, ":1:8: error: a NUL byte: this is a binary file, not a graph file (YAML text)", ""}},
+        {"latin1", {"graph: caf\xe9\nnodes: {}\n", ":1:11: error: invalid UTF-8 (byte 0xE9)", ""}},
+        {"overlong", {"graph: \xc0\xafx\n", ":1:8: error: invalid UTF-8 (byte 0xC0)", ""}},
+        {"surrogate",
+         {"nodes:\n  \xed\xa0\x80: {}\n", ":2:3: error: invalid UTF-8 (byte 0xED)", ""}},
+        {"ten_mb",
+         {"nodes:\n" + std::string(10'000'000, '#') + "\n",
+          ": error: the file is 10.0 MB; a graph file may be at most 1 MiB", ""}},
+        {"deep_list",
+         {"nodes: " + std::string(10'000, '[') + std::string(10'000, ']') + "\n", ":1:", too_deep}},
+        {"deep_map", {deep_map, ":1:", too_deep}},
+        {"deep_block", {deep_block, ":", too_deep}},
+    };
+    for (const auto& [name, input] : inputs) {
+        const std::string path = temp_file(name + ".yaml", input.text);
+        for (const std::string command : {"validate", "run", "dot"}) {
+            expect_one_clear_error(command + " '" + path + "'", path + input.starts);
+            EXPECT_NE(run_cli(command + " '" + path + "'").err.find(input.contains),
+                      std::string::npos)
+                << name;
+        }
+    }
+}
+
+TEST(BadInput, FilesThatCannotBeReadGiveOneClearError) {
+    expect_one_clear_error("validate no/such/file.yaml",
+                           "no/such/file.yaml: error: cannot open: No such file or directory");
+    expect_one_clear_error("validate tests", "tests: error: is a directory, not a graph file");
+    // /proc/self/mem is a file every user may open but nobody can read from offset 0 (EIO).
+    expect_one_clear_error("validate /proc/self/mem",
+                           "/proc/self/mem: error: cannot read: Input/output error");
+    // A stream that never ends stops at the size limit; a FIFO with no writer reads as empty.
+    expect_one_clear_error("validate /dev/zero", "/dev/zero: error: more than 1 MiB of input");
+    const std::string fifo =
+        ::testing::TempDir() + "flowpool_graph_cli_fifo_" + std::to_string(::getpid());
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    expect_one_clear_error("validate '" + fifo + "'", fifo + ":1:1: error: the file is empty");
+    ::unlink(fifo.c_str());
+    expect_one_clear_error("validate graphs/worker_pool.yaml --frobnicate",
+                           "error: The following argument was not expected: --frobnicate");
+    expect_one_clear_error("draw graphs/worker_pool.yaml",
+                           "error: unknown command 'draw'; the commands are run, validate, dot, "
+                           "ops (see flowpool --help)");
+}
+
+TEST(BadInput, AFileWithoutReadPermissionGivesOneClearError) {
+    const std::string path = temp_file("unreadable.yaml", "nodes: {}\n");
+    ASSERT_EQ(::chmod(path.c_str(), 0), 0);
+    const std::string expected = path + ": error: cannot open: Permission denied\n";
+    if (::geteuid() != 0) {
+        const auto result = run_cli("validate '" + path + "'");
+        EXPECT_EQ(result.exit_code, 2);
+        EXPECT_EQ(result.err, expected);
+        return;
+    }
+    // Root reads any file whatever its mode: run the CLI as `nobody` instead (setpriv, util-linux).
+    ASSERT_EQ(std::system("command -v setpriv >/dev/null"), 0)
+        << "setpriv is needed to test this as root";
+    const std::string err = path + ".err";
+    const std::string command = "setpriv --reuid=nobody --regid=nogroup --clear-groups '" +
+                                std::string(FLOWPOOL_CLI) + "' validate '" + path + "' 2>'" + err +
+                                "'";
+    const int status = std::system(command.c_str());
+    EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 2);
+    EXPECT_EQ(flowpool::test::slurp(err), expected);
+}
+
+TEST(Dot, RendersWithGraphvizAndHoldsEveryNodeAndEdge) {
+    const std::string path = temp_file("drawn.yaml", drawn_graph);
+    const auto result = run_cli("dot '" + path + "'");
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_NE(result.out.find("label=\"x \\\"big\\\"\\nfunction: multiply\\nconcurrency 3\""),
+              std::string::npos)
+        << result.out;
+    EXPECT_NE(result.out.find("label=\"small\\nfunction: multiply\\nconcurrency unlimited\""),
+              std::string::npos);
+    EXPECT_NE(result.out.find("label=\"total\\nsink: summary\\nserial\""), std::string::npos);
+
+    const std::string dot_file = temp_file("drawn.dot", result.out);
+    const std::string svg_file = dot_file + ".svg";
+    ASSERT_EQ(std::system(("dot -Tsvg '" + dot_file + "' -o '" + svg_file + "'").c_str()), 0)
+        << "Graphviz's dot (package graphviz) must render:\n"
+        << result.out;
+    // Graphviz gives every node and edge of the drawing a <title>: the node's name, or FROM->TO.
+    std::multiset<std::string> titles;
+    const std::string svg = flowpool::test::slurp(svg_file);
+    const std::regex title("<title>([^<]*)</title>");
+    for (auto it = std::sregex_iterator(svg.begin(), svg.end(), title);
+         it != std::sregex_iterator(); ++it) {
+        titles.insert(unescape_svg((*it)[1]));
+    }
+    const std::multiset<std::string> expected = {
+        "picture \"test\"", "jobs",           "x \"big\"",   "small",      "end",         "total",
+        "jobs->x \"big\"",  "x \"big\"->end", "jobs->small", "small->end", "small->total"};
+    EXPECT_EQ(titles, expected);
+}
+
+TEST(Dot, MermaidFlowchartHasEveryNodeOnceAndEveryEdge) {
+    const std::string path = temp_file("drawn_mermaid.yaml", drawn_graph);
+    const auto result = run_cli("dot --mermaid '" + path + "'");
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    const std::vector<std::string> lines = result.out_lines();
+    ASSERT_FALSE(lines.empty());
+    EXPECT_EQ(lines.front(), "flowchart LR");
+    // Nodes: `    nI<open>"NAME<br/>KIND: OP<br/>CONCURRENCY"<close>`, the shape from the kind.
+    const std::regex node_line(
+        R"re(    (n\d+)(\(\[|\[\(|\{\{|\[)"([^"<]*)<br/>(\w+): (\w+)<br/>([\w ]+)"(\]\)|\)\]|\}\}|\]))re");
+    const std::regex edge_line(R"(    (n\d+) --> (n\d+))");
+    const std::map<std::string, std::string> brackets = {
+        {"([", "])"}, {"[(", ")]"}, {"{{", "}}"}, {"[", "]"}};
+    std::map<std::string, std::string> name_of;
+    std::set<std::pair<std::string, std::string>> edges;
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+        std::smatch m;
+        if (std::regex_match(lines[i], m, node_line)) {
+            EXPECT_TRUE(name_of.emplace(m[1], m[3]).second) << "node id twice: " << lines[i];
+            EXPECT_EQ(brackets.at(m[2]), m[7]) << lines[i];
+        } else if (std::regex_match(lines[i], m, edge_line)) {
+            ASSERT_EQ(name_of.count(m[1]) + name_of.count(m[2]), 2u)
+                << "edge before its nodes: " << lines[i];
+            edges.emplace(name_of[m[1]], name_of[m[2]]);
+        } else {
+            ADD_FAILURE() << "not a Mermaid node or edge line: " << lines[i];
+        }
+    }
+    std::set<std::string> names;
+    for (const auto& [id, name] : name_of) names.insert(name);
+    EXPECT_EQ(names, (std::set<std::string>{"jobs", "x #quot;big#quot;", "small", "end", "total"}));
+    const std::set<std::pair<std::string, std::string>> expected = {{"jobs", "x #quot;big#quot;"},
+                                                                    {"x #quot;big#quot;", "end"},
+                                                                    {"jobs", "small"},
+                                                                    {"small", "end"},
+                                                                    {"small", "total"}};
+    EXPECT_EQ(edges, expected);
+}
+
+TEST(Dot, AnInvalidGraphIsReportedNotDrawn) {
+    const auto result = run_cli("dot tests/data/bad/cycle.yaml");
+    EXPECT_EQ(result.exit_code, 2);
+    EXPECT_EQ(result.out, "");
+    EXPECT_NE(result.err.find("error: cycle: a -> b -> a"), std::string::npos) << result.err;
+}
+
+TEST(Ops, ListsEveryRegisteredOpWithItsTypesAndParameters) {
+    const auto result = run_cli("ops");
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    // What `flowpool ops` must print, built here from the registry validation uses.
+    std::string expected;
+    const flowpool::OpRegistry registry;
+    for (const flowpool::OpInfo* op : registry.list()) {
+        expected += op->name + " (" + std::string(flowpool::to_string(op->kind));
+        if (op->kind != flowpool::NodeKind::source)
+            expected += ", takes " + std::string(flowpool::to_string(op->takes));
+        if (op->kind != flowpool::NodeKind::sink)
+            expected += ", gives " + std::string(flowpool::to_string(op->gives));
+        expected += "): " + op->description + "\n";
+        for (const flowpool::ParamInfo& p : op->params) {
+            expected += "    " + p.name + ": " + std::string(flowpool::to_string(p.type)) +
+                        (p.default_value ? " = \"" + *p.default_value + "\"" : " (required)") +
+                        "  " + p.description + "\n";
+        }
+    }
+    EXPECT_EQ(result.out, expected);
+    for (const char* op : {"range", "multiply", "print", "summary"}) {
+        EXPECT_NE(result.out.find(std::string("\n") + op + " ("), std::string::npos) << op;
+    }
+    EXPECT_NE(result.out.find("\n    count: integer (required)  how many jobs\n"),
+              std::string::npos);
+    EXPECT_NE(result.out.find("\n    start: integer = \"0\"  the first value\n"),
+              std::string::npos);
+}
+
+TEST(Plugins, OpsOfAGraphsPluginsAreListedAndRunWithTheirParameters) {
+    ::setenv("FLOWPOOL_PLUGIN_DIR", FLOWPOOL_PLUGIN_DIR, 1);
+    const auto ops = run_cli("ops graphs/collatz_plugin.yaml");
+    ASSERT_EQ(ops.exit_code, 0) << ops.err;
+    EXPECT_NE(ops.out.find(
+                  "collatz (function, takes integer, gives integer): the number of Collatz steps"),
+              std::string::npos);
+    EXPECT_NE(
+        ops.out.find("    max_steps: integer = \"1000\"  a job that needs more steps fails\n"),
+        std::string::npos);
+    EXPECT_EQ(run_cli("ops").out.find("collatz"), std::string::npos)
+        << "plugins are per graph file";
+
+    // One validate call, two files loading the same plugin: each file gets its own registry.
+    const auto both = run_cli("validate graphs/collatz_plugin.yaml graphs/collatz_plugin.yaml");
+    EXPECT_EQ(both.exit_code, 0) << both.err;
+    EXPECT_EQ(both.out, "graphs/collatz_plugin.yaml: ok\ngraphs/collatz_plugin.yaml: ok\n");
+
+    // 27 takes 111 steps: over a max_steps of 100 its job fails inside the plugin, by name.
+    const auto run = run_cli(
+        "run graphs/collatz_plugin.yaml --set numbers.start=27 --set numbers.count=1 "
+        "--set steps.max_steps=100");
+    EXPECT_EQ(run.exit_code, 1);
+    EXPECT_EQ(run.err.substr(0, run.err.find('\n')),
+              "error: node 'steps' job 0: more than 100 steps");
+    const auto ok =
+        run_cli("run graphs/collatz_plugin.yaml --set numbers.start=27 --set numbers.count=1");
+    EXPECT_EQ(ok.exit_code, 0) << ok.err;
+    EXPECT_EQ(ok.out, "Job 0: 111 steps\n");
+}
+
+TEST(Plugins, APluginPathFollowsTheGraphFilesDirectory) {
+    // The same plugin named relative to a graph file elsewhere: the path is the file's, not ours.
+    const fs::path dir =
+        fs::path(::testing::TempDir()) / ("flowpool_plugin_dir_" + std::to_string(::getpid()));
+    fs::create_directories(dir / "sub");
+    fs::copy_file(fs::path(FLOWPOOL_PLUGIN_DIR) / "collatz.so", dir / "sub" / "c.so",
+                  fs::copy_options::overwrite_existing);
+    std::ofstream(dir / "g.yaml")
+        << "plugins: [ sub/c.so ]\nnodes:\n  a: { kind: source, op: range, count: 1, start: 6 }\n"
+           "  b: { kind: function, op: collatz }\n  c: { kind: sink, op: print, format: "
+           "\"{value}\" }\n"
+           "edges: [ a -> b -> c ]\n";
+    const auto result = run_cli("run '" + (dir / "g.yaml").string() + "'");
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(result.out, "8\n");
+}
+
+TEST(Env, VariablesAndDefaultsReachTheRun) {
+    const std::string path = temp_file("env.yaml", R"(nodes:
+  jobs: { kind: source, op: range, count: "${FLOWPOOL_TEST_COUNT:-2}" }
+  out:  { kind: sink, op: print, format: "${FLOWPOOL_TEST_LABEL:-n}=$${value} {value}" }
+edges: [ "jobs -> out" ]
+)");
+    ::unsetenv("FLOWPOOL_TEST_COUNT");
+    ::unsetenv("FLOWPOOL_TEST_LABEL");
+    EXPECT_EQ(run_cli("run '" + path + "'").out, "n=$0 0\nn=$1 1\n");
+    ::setenv("FLOWPOOL_TEST_COUNT", "3", 1);
+    ::setenv("FLOWPOOL_TEST_LABEL", "v", 1);
+    EXPECT_EQ(run_cli("run '" + path + "'").out, "v=$0 0\nv=$1 1\nv=$2 2\n");
+    ::setenv("FLOWPOOL_TEST_COUNT", "three", 1);
+    const auto bad = run_cli("run '" + path + "'");
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_EQ(bad.err, path + ":2:43: error: parameter 'count' must be an integer, not 'three'\n");
+}
