@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -341,6 +342,32 @@ edges:
         ASSERT_LT(largest - id, 7u) << "job " << id << " after job " << largest;
     }
     for (const int n : seen) ASSERT_EQ(n, 2);
+}
+
+TEST(FailurePolicyFile, AJsonlDeadLetterSinkWritesTheNodeAndTheError) {
+    const std::string dir = ::testing::TempDir();
+    {
+        std::ofstream in(dir + "/numbers.txt");
+        in << "1\n2\nthree\n4\n";
+    }
+    const std::string yaml = "graph: rejects\nnodes:\n"
+                             "  lines:   { kind: source, op: lines, path: " + dir + "/numbers.txt }\n"
+                             "  parse:   { kind: function, op: parse_int, dead_letter: rejects }\n"
+                             "  results: { kind: sink, op: jsonl, path: " + dir + "/results.jsonl }\n"
+                             "  rejects: { kind: sink, op: jsonl, path: " + dir + "/rejects.jsonl }\n"
+                             "edges: [\"lines -> parse -> results\"]\n";
+    const RunResult result = flowpool::run_graph(flowpool::parse_graph(yaml, "rejects.yaml"), flowpool::OpRegistry{});
+    EXPECT_FALSE(result.error);
+    EXPECT_EQ(result.stats.dead_lettered, 1u);
+    EXPECT_EQ(result.stats.results_out, 3u);
+    std::ifstream rejects(dir + "/rejects.jsonl");
+    std::string line;
+    ASSERT_TRUE(std::getline(rejects, line));
+    EXPECT_EQ(line, R"({"id":2,"value":"three","node":"parse","error":"not an integer: \"three\""})");
+    EXPECT_FALSE(std::getline(rejects, line)) << "one dead letter";
+    std::ifstream results(dir + "/results.jsonl");
+    ASSERT_TRUE(std::getline(results, line));
+    EXPECT_EQ(line, R"({"id":0,"value":1})") << "results carry no error fields";
 }
 
 // Bad policy keys in graph files are in the corpus, tests/data/bad/ (on_error_*, dead_letter_*,

@@ -214,7 +214,7 @@ public:
 
     void consume(const BatchPtr& in, BatchContext& ctx) override {
         auto line = [this, &ctx](Value&& v, const JobContext& job) {
-            render_(target_.buffer(), job.id(), v, ctx);
+            render_(target_.buffer(), job, v, ctx);
         };
         consume_jobs<Value>(in, ctx, line);
         target_.lines_added();
@@ -260,24 +260,31 @@ void add_file_ops(OpRegistry& ops) {
              .make_sink = [](const Params& p) {
                  return lines_sink(p.string("path"),
                                    [format = LineFormat(p.string("format"))](
-                                       std::string& out, std::uint64_t id, const Value& v,
+                                       std::string& out, const JobContext& job, const Value& v,
                                        const BatchContext& ctx) {
-                                       format.render(out, id, v, ctx.worker(), ctx.node());
+                                       format.render(out, job.id(), v, ctx.worker(), ctx.node());
                                    });
              }});
     ops.add({.name = "jsonl",
              .kind = NodeKind::sink,
              .description = "one JSON object per job, {\"id\":N,\"value\":V}, in a file "
-                            "(\"-\": standard output); invalid UTF-8 becomes U+FFFD",
+                            "(\"-\": standard output); dead letters add \"node\" and \"error\"; "
+                            "invalid UTF-8 becomes U+FFFD",
              .params = {{"path", ParamType::string, std::nullopt, "the file to write", {}}},
              .takes = ValueType::any,
              .make_sink = [](const Params& p) {
-                 return lines_sink(p.string("path"), [](std::string& out, std::uint64_t id,
+                 return lines_sink(p.string("path"), [](std::string& out, const JobContext& job,
                                                         const Value& v, const BatchContext&) {
                      out += "{\"id\":";
-                     out += std::to_string(id);
+                     out += std::to_string(job.id());
                      out += ",\"value\":";
                      append_json_value(out, v);
+                     if (!job.failed_node().empty()) {  // a dead letter: where and why it failed
+                         out += ",\"node\":";
+                         append_json_string(out, job.failed_node());
+                         out += ",\"error\":";
+                         append_json_string(out, job.error());
+                     }
                      out += "}\n";
                  });
              }});
