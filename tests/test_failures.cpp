@@ -353,7 +353,7 @@ TEST(FailurePolicyFile, AJsonlDeadLetterSinkWritesTheNodeAndTheError) {
     const std::string yaml = "graph: rejects\nnodes:\n"
                              "  lines:   { kind: source, op: lines, path: " + dir + "/numbers.txt }\n"
                              "  parse:   { kind: function, op: parse_int, dead_letter: rejects }\n"
-                             "  results: { kind: sink, op: jsonl, path: " + dir + "/results.jsonl }\n"
+                             "  results: { kind: sink, op: jsonl, path: " + dir + "/results.jsonl, ordered: true }\n"
                              "  rejects: { kind: sink, op: jsonl, path: " + dir + "/rejects.jsonl }\n"
                              "edges: [\"lines -> parse -> results\"]\n";
     const RunResult result = flowpool::run_graph(flowpool::parse_graph(yaml, "rejects.yaml"), flowpool::OpRegistry{});
