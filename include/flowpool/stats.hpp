@@ -68,8 +68,8 @@ struct RunStats {
     std::uint64_t failed = 0;       ///< jobs that failed under OnError::fail
     std::uint64_t skipped = 0;      ///< jobs that failed and were skipped
     std::uint64_t dead_lettered = 0;  ///< jobs that failed and went to a dead-letter sink
-    /// Jobs made but never finished: left in flight when a drain timeout expired. Always 0 for
-    /// now: a run waits for every job it made.
+    /// Jobs made but never finished: a run always waits for every job it made, so this is 0 in
+    /// a RunResult; `flowpool run` fills it in when its drain timeout gives up on jobs in flight.
     std::uint64_t abandoned = 0;
     std::chrono::nanoseconds wall{0};  ///< wall time of the run
     std::vector<NodeStats> nodes;      ///< per node, in the order the nodes were added

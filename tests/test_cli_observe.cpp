@@ -1,0 +1,263 @@
+// What `flowpool run` shows about a run: the summary on stderr, --stats and --stats-json, the
+// progress line on a terminal only, --trace, --log-level, and --drain-timeout after a signal.
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <thread>
+
+#include "cli_runner.hpp"
+
+using flowpool::test::run_cli;
+using flowpool::test::slurp;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string temp_path(const std::string& name) {
+    return std::string(::testing::TempDir()) + "flowpool_observe_" + std::to_string(::getpid()) +
+           "_" + name;
+}
+
+/// Runs python3 @p script with @p file as its argument and returns what it prints.
+std::string python(const std::string& script, const std::string& file) {
+    const std::string py = temp_path("check.py");
+    const std::string out = temp_path("check.out");
+    std::ofstream(py) << script;
+    const int status =
+        std::system(("python3 '" + py + "' '" + file + "' >'" + out + "' 2>&1").c_str());
+    EXPECT_EQ(status, 0) << slurp(out);
+    return slurp(out);
+}
+
+/// The summary line: `N jobs in, N results out, N filtered, N skipped, N failed, N
+/// dead-lettered[, N abandoned] in S s (R jobs/s)`.
+const std::regex summary(
+    R"((\d+) jobs in, (\d+) results out, (\d+) filtered, (\d+) skipped, (\d+) failed, (\d+) dead-lettered(, (\d+) abandoned)? in [0-9.]+ s \([0-9.]+ jobs/s\))");
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
+}  // namespace
+
+TEST(CliObserve, EveryRunEndsWithASummaryOnStderrUnlessQuiet) {
+    const auto result = run_cli("run graphs/spin_summary.yaml --set jobs.count=10000");
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(result.err, m, std::regex(R"(([^\n]*)\n)"))) << result.err;
+    const std::string line = m[1];
+    ASSERT_TRUE(std::regex_match(line, m, summary)) << line;
+    EXPECT_EQ(m[1], "10000");
+    EXPECT_EQ(m[2], "10000");
+    EXPECT_EQ(m[5], "0");
+    EXPECT_FALSE(m[7].matched) << "no abandoned jobs, none mentioned";
+    EXPECT_EQ(result.out.find("jobs in"), std::string::npos) << "the summary is never on stdout";
+
+    const auto quiet = run_cli("run graphs/spin_summary.yaml --set jobs.count=10000 --quiet");
+    EXPECT_EQ(quiet.exit_code, 0);
+    EXPECT_EQ(quiet.err, "");
+    EXPECT_EQ(quiet.out, result.out);
+}
+
+TEST(CliObserve, AFailedRunPrintsTheErrorThenTheSummary) {
+    const auto result = run_cli("run tests/data/failing_job.yaml --set check.concurrency=2");
+    EXPECT_EQ(result.exit_code, 1);
+    const auto lines = lines_of(result.err);
+    ASSERT_EQ(lines.size(), 2u) << result.err;
+    EXPECT_EQ(lines[0], "error: node 'check' job 4242: value 4242 fails by request");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(lines[1], m, summary)) << lines[1];
+    EXPECT_GE(std::stoul(m[5]), 1u) << "at least job 4242 failed";
+    EXPECT_LT(std::stoul(m[2]), 10000u);
+}
+
+TEST(CliObserve, StatsPrintsARowPerNodeAndTheBottleneck) {
+    const auto result = run_cli("run graphs/spin_summary.yaml --set jobs.count=10000 --stats");
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    const auto lines = lines_of(result.err);
+    ASSERT_EQ(lines.size(), 6u) << result.err;  // summary, header, 3 nodes, bottleneck
+    EXPECT_EQ(lines[1].rfind("node ", 0), 0u) << lines[1];
+    for (const char* column : {"in", "out", "util", "p50", "p99", "max", "queue-hw", "batch"})
+        EXPECT_NE(lines[1].find(column), std::string::npos) << column;
+    const std::regex row(
+        R"((\w+) +(source|function|sink) +(\d+) +(\d+) +(\d+) +(\d+)/(\d+)/(\d+) .*)");
+    std::smatch m;
+    for (int i = 2; i <= 4; ++i) {
+        ASSERT_TRUE(std::regex_match(lines[i], m, row)) << lines[i];
+        EXPECT_EQ(m[4], "10000") << lines[i];
+        EXPECT_EQ(m[5], "10000") << lines[i];
+    }
+    EXPECT_TRUE(
+        std::regex_match(lines[5], std::regex(R"(bottleneck: (jobs|work|total) \(\d+% busy\))")))
+        << lines[5];
+}
+
+TEST(CliObserve, StatsJsonHoldsTheRunsCountsAndEscapesNames) {
+    // A node name with a quote, a backslash and a tab: the JSON must still parse.
+    const std::string graph = temp_path("weird.yaml");
+    std::ofstream(graph)
+        << "graph: weird\nnodes:\n"
+           "  jobs: { kind: source, op: range, count: 10000 }\n"
+           "  \"we\\\"ird\\\\na\\tme\": { kind: function, op: fail, value: 42, on_error: skip }\n"
+           "  out: { kind: sink, op: summary }\n"
+           "edges:\n  - \"jobs -> we\\\"ird\\\\na\\tme -> out\"\n";
+    const std::string json = temp_path("stats.json");
+    const auto result = run_cli("run '" + graph + "' --quiet --stats-json '" + json + "'");
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    const std::string figures = python(R"(import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["jobs_in"], d["results_out"], d["filtered"], d["failed"], d["abandoned"], d["skipped"])
+for n in d["nodes"]:
+    print(repr(n["name"]), n["kind"], n["messages_in"], n["messages_out"], n["filtered"],
+          n["batches"] >= 1, 0 <= n["utilisation"] <= 1.05, n["expected_jobs"])
+busiest = max(d["nodes"], key=lambda n: n["utilisation"])
+print(d["bottleneck"] == busiest["name"], d["wall_seconds"] > 0)
+)",
+                                       json);
+    EXPECT_EQ(figures,
+              "10000 9999 0 0 0 1\n"
+              "'jobs' source 10000 10000 0 True True 10000\n"
+              "'we\"ird\\\\na\\tme' function 10000 9999 0 True True 0\n"
+              "'out' sink 9999 9999 0 True True 0\n"
+              "True True\n");
+}
+
+TEST(CliObserve, AnUnwritableStatsJsonPathIsBadUsage) {
+    const auto result = run_cli("run graphs/worker_pool.yaml --stats-json /nonexistent-dir/s.json");
+    EXPECT_EQ(result.exit_code, 2);
+    EXPECT_EQ(result.out, "") << "the graph must not run";
+    EXPECT_NE(result.err.find("/nonexistent-dir/s.json"), std::string::npos) << result.err;
+}
+
+TEST(CliObserve, TraceHasASpanPerBatchOrPerSampledBatch) {
+    for (const int sample : {1, 10}) {
+        SCOPED_TRACE(sample);
+        const std::string trace = temp_path("trace.json");
+        const std::string json = temp_path("trace_stats.json");
+        const auto result = run_cli(
+            "run graphs/spin_summary.yaml --set jobs.count=1000 --batch 4 -q"
+            " --trace '" +
+            trace + "' --trace-sample " + std::to_string(sample) + " --stats-json '" + json + "'");
+        ASSERT_EQ(result.exit_code, 0) << result.err;
+        const std::string expected = python(
+            "import json, sys\nd = json.load(open(sys.argv[1]))\n"
+            "print(sum((n['batches'] + " +
+                std::to_string(sample - 1) + ") // " + std::to_string(sample) +
+                " for n in d['nodes']))\n",
+            json);
+        const std::string spans = python(R"(import json, sys
+d = json.load(open(sys.argv[1]))
+print(sum(1 for e in d["traceEvents"] if e["ph"] == "X"))
+)",
+                                         trace);
+        EXPECT_EQ(spans, expected);
+        EXPECT_GE(std::stoul(spans), 3u);
+    }
+    EXPECT_EQ(run_cli("run graphs/worker_pool.yaml --trace-sample 0").exit_code, 2);
+}
+
+TEST(CliObserve, LogLevelOverridesTheEnvironment) {
+    const auto info = run_cli("run graphs/worker_pool.yaml -q --log-level info");
+    EXPECT_EQ(info.exit_code, 0);
+    EXPECT_NE(info.err.find("graph 'worker-pool' loaded from graphs/worker_pool.yaml"),
+              std::string::npos)
+        << info.err;
+    EXPECT_NE(info.err.find("run finished"), std::string::npos) << info.err;
+    EXPECT_EQ(info.out.find("[info]"), std::string::npos) << "logs go to stderr only";
+    EXPECT_EQ(run_cli("run graphs/worker_pool.yaml -q").err, "") << "warn by default";
+    ::setenv("FLOWPOOL_LOG", "debug", 1);
+    EXPECT_NE(run_cli("run graphs/worker_pool.yaml -q").err.find("[debug]"), std::string::npos);
+    EXPECT_EQ(run_cli("run graphs/worker_pool.yaml -q --log-level off").err, "");
+    ::unsetenv("FLOWPOOL_LOG");
+    EXPECT_EQ(run_cli("run graphs/worker_pool.yaml --log-level loud").exit_code, 2);
+}
+
+TEST(CliObserve, ProgressIsDrawnOnATerminalOnlyAndClearedBeforeTheSummary) {
+    if (std::system("command -v script >/dev/null") != 0) GTEST_SKIP() << "no script(1)";
+    // About a second of work, so the observer draws several times.
+    const std::string args =
+        " run graphs/spin_summary.yaml --set jobs.count=200 --set work.iterations=1000000";
+    const std::string out = temp_path("progress.out");
+    const std::string tty = temp_path("progress.tty");
+    const auto under_terminal = [&](const std::string& extra) {
+        const std::string inner =
+            "'" + std::string(FLOWPOOL_CLI) + "'" + args + extra + " >'" + out + "'";
+        const std::string command = "cd '" + std::string(FLOWPOOL_SOURCE_DIR) +
+                                    "' && script -qfec \"" + inner + "\" /dev/null >'" + tty +
+                                    "' </dev/null";
+        EXPECT_EQ(std::system(command.c_str()), 0);
+        return slurp(tty);
+    };
+    const std::string drawn = under_terminal("");
+    EXPECT_NE(drawn.find("/200 jobs"), std::string::npos) << drawn;
+    EXPECT_NE(drawn.find("ETA "), std::string::npos) << drawn;
+    const std::size_t last_clear = drawn.rfind("\r\033[K");
+    ASSERT_NE(last_clear, std::string::npos) << drawn;
+    EXPECT_EQ(drawn.substr(last_clear + 4, 16), "200 jobs in, 200") << "cleared before the summary";
+    EXPECT_EQ(slurp(out).find("jobs"), std::string::npos) << "never on stdout";
+
+    EXPECT_EQ(under_terminal(" --no-progress").find("/200 jobs"), std::string::npos);
+    const auto piped = run_cli(args);
+    EXPECT_EQ(piped.exit_code, 0);
+    EXPECT_EQ(piped.err.find("\033[K"), std::string::npos) << "no progress into a pipe";
+    EXPECT_EQ(piped.err.find("/200 jobs"), std::string::npos);
+}
+
+TEST(CliObserve, AfterASignalJobsInFlightAreAbandonedWhenTheDrainTimeoutExpires) {
+    for (const int signal : {SIGINT, SIGTERM}) {
+        SCOPED_TRACE(signal);
+        const std::string err = temp_path("drain.err");
+        // Each job spins for seconds: none can finish within the 1 s drain timeout.
+        const pid_t pid = ::fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0) {
+            const int fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            ::dup2(fd, STDERR_FILENO);
+            const int null = ::open("/dev/null", O_WRONLY);
+            ::dup2(null, STDOUT_FILENO);
+            ::chdir(FLOWPOOL_SOURCE_DIR);
+            ::execl(FLOWPOOL_CLI, FLOWPOOL_CLI, "run", "graphs/spin_summary.yaml", "--set",
+                    "jobs.count=100", "--set", "work.iterations=4000000000", "--batch", "1",
+                    "--drain-timeout", "1", static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        const auto signalled = Clock::now();
+        ::kill(pid, signal);
+        int status = 0;
+        while (::waitpid(pid, &status, WNOHANG) == 0 &&
+               Clock::now() - signalled < std::chrono::seconds(10))
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        const auto elapsed = Clock::now() - signalled;
+        if (elapsed >= std::chrono::seconds(10)) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            FAIL() << "still running 10 s after the signal";
+        }
+        EXPECT_LT(elapsed, std::chrono::seconds(2)) << "drain timeout 1 s, plus at most 1 s";
+        EXPECT_GE(elapsed, std::chrono::milliseconds(900)) << "the jobs in flight got their second";
+        ASSERT_TRUE(WIFEXITED(status));
+        EXPECT_EQ(WEXITSTATUS(status), 128 + signal);
+        const std::string text = slurp(err);
+        EXPECT_NE(text.find("abandoned after the drain timeout"), std::string::npos) << text;
+        const auto lines = lines_of(text);
+        ASSERT_FALSE(lines.empty());
+        std::smatch m;
+        ASSERT_TRUE(std::regex_match(lines.back(), m, summary)) << text;
+        ASSERT_TRUE(m[8].matched) << "abandoned jobs are counted: " << lines.back();
+        EXPECT_GE(std::stoul(m[8]), 1u);
+        EXPECT_EQ(m[1], m[8]) << "every job made was in flight";
+    }
+}
