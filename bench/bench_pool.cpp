@@ -1,4 +1,4 @@
-// The same jobs through five implementations: job i computes spin(i, K), one consumer sums the
+// The same jobs through six implementations: job i computes spin(i, K), one consumer sums the
 // results, and every run's sum is checked against a serial loop.
 //
 //   serial_loop         one thread, no queues: the per-thread ceiling ("ideal" = W x its rate)
@@ -6,11 +6,14 @@
 //   tbb_flow_per_job    input_node ─► function_node(W) ─► function_node(serial), a job a message
 //   tbb_flow_batched    the same graph with 256 jobs per message, batched by hand
 //   flowpool_typed      flowpool::source(range(N)).stage("workers", W, spin).sink("sum", ...)
+//   flowpool_graph      a graph file, range ─► spin (concurrency W) ─► bench_sum sink, parsed
+//                       and run by parse_graph + run_graph, as `flowpool run` does
 //
 // For each (K, W) the implementations are registered one after another, so on a noisy machine
 // their ratios still come from neighbouring measurements of one run.
 
 #include <benchmark/benchmark.h>
+#include <flowpool/graph.hpp>
 #include <flowpool/pipeline.hpp>
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/info.h>
@@ -24,6 +27,7 @@
 
 #include "hand_rolled_pool.hpp"
 #include "ops/spin.hpp"
+#include "sum_sink.hpp"
 
 namespace {
 
@@ -170,6 +174,32 @@ std::int64_t run_flowpool_typed(std::int64_t n, std::int64_t k, int workers) {
     return sum;
 }
 
+/// What flowpool_graph runs with: the built-in ops plus `bench_sum`, whose sinks report into
+/// `sum`. Made once, so registering the ops is not timed.
+struct GraphRunner {
+    flowpool::bench::SumTarget sum;
+    flowpool::OpRegistry ops;
+
+    GraphRunner() { flowpool::bench::add_sum_sink(ops, sum); }
+    GraphRunner(const GraphRunner&) = delete;  // ops refers to sum
+    GraphRunner& operator=(const GraphRunner&) = delete;
+
+    static GraphRunner& instance() {
+        static GraphRunner runner;
+        return runner;
+    }
+};
+
+/// Parses, validates and runs the graph file, all of it timed: what `flowpool run` does.
+std::int64_t run_flowpool_graph(std::int64_t n, std::int64_t k, int workers) {
+    GraphRunner& runner = GraphRunner::instance();
+    const flowpool::GraphSpec graph =
+        flowpool::parse_graph(flowpool::bench::spin_graph_text(n, k, workers), "bench.yaml");
+    runner.sum.sum = -1;  // a run that never reached finish() cannot pass for a right one
+    const flowpool::RunResult result = flowpool::run_graph(graph, runner.ops);
+    return result.error ? -1 : runner.sum.sum;
+}
+
 using RunFn = std::int64_t (*)(std::int64_t n, std::int64_t k, int workers);
 
 /// Times @p run on the benchmark's (K, W, N), checking every run's sum.
@@ -214,6 +244,7 @@ int main(int argc, char** argv) {
             add("tbb_flow_per_job", run_tbb_flow_per_job, k, workers);
             add("tbb_flow_batched", run_tbb_flow_batched, k, workers);
             add("flowpool_typed", run_flowpool_typed, k, workers);
+            add("flowpool_graph", run_flowpool_graph, k, workers);
         }
     }
     benchmark::RunSpecifiedBenchmarks();

@@ -69,16 +69,25 @@ struct Result {
     std::int64_t value;
 };
 
+/// The results thread's default extra work per result: none.
+struct NoSinkWork {
+    void operator()(std::int64_t /*result*/) const noexcept {}
+};
+
 /// Runs jobs 0..jobs-1 (value = id) through @p work on @p workers threads and returns the sum
-/// of the results, summed by a single results thread.
-template <class Work>
-std::int64_t run_hand_rolled_pool(std::int64_t jobs, int workers, Work work) {
+/// of the results, summed by a single results thread that also calls @p sink_work on each.
+template <class Work, class SinkWork = NoSinkWork>
+std::int64_t run_hand_rolled_pool(std::int64_t jobs, int workers, Work work,
+                                  SinkWork sink_work = {}) {
     ClosableQueue<Job> job_queue;
     ClosableQueue<Result> result_queue;
 
     std::int64_t sum = 0;
     std::thread results_thread([&] {
-        while (std::optional<Result> result = result_queue.pop()) sum += result->value;
+        while (std::optional<Result> result = result_queue.pop()) {
+            sum += result->value;
+            sink_work(result->value);
+        }
     });
 
     std::vector<std::thread> worker_threads;

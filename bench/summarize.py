@@ -6,7 +6,8 @@
 One table per worker count W: a row per spin cost K, a column per implementation with its jobs/s
 and, in parentheses, its ratio to the hand-rolled pool. With --benchmark_repetitions the median
 of the repetitions is used; several files (say, one run per K) are read as one. "ideal" is
-min(W, CPUs) times the serial loop's rate.
+min(W, CPUs) times the serial loop's rate. Then the spread of the repetitions (coefficient of
+variation per case) and issue 4's targets at W = 2, each marked met or missed.
 """
 
 import argparse
@@ -21,8 +22,57 @@ COLUMNS = [
     ("tbb_flow_per_job", "TBB flow, 1 job/msg"),
     ("tbb_flow_batched", "TBB flow, 256 jobs/msg"),
     ("flowpool_typed", "flowpool typed API"),
+    ("flowpool_graph", "flowpool graph file"),
 ]
 BASELINE = "hand_rolled_pool"
+TARGET_WORKERS = 2
+
+
+class Results:
+    """Every repetition of every case in some benchmark JSON files."""
+
+    def __init__(self, paths):
+        runs = []
+        for path in paths:
+            with open(path, encoding="utf-8") as f:
+                runs.append(json.load(f))
+        self.context = runs[0]["context"]
+        self.cpus = self.context.get("num_cpus", 1)
+        self.samples = defaultdict(list)  # (impl, K, W) -> items/s of each repetition
+        self.jobs = {}  # K -> N
+        self.failed = []
+        for bench in (b for run in runs for b in run["benchmarks"]):
+            if bench.get("run_type") == "aggregate":
+                continue
+            impl, args = parse_name(bench["run_name"])
+            if bench.get("error_occurred"):
+                self.failed.append(f"{bench['name']}: {bench.get('error_message', '')}")
+                continue
+            self.samples[(impl, args["K"], args["W"])].append(bench["items_per_second"])
+            self.jobs[args["K"]] = args["N"]
+
+    def rate(self, impl, k, workers):
+        """Median jobs/s of a case, or None; the serial loop is looked up at W = 1."""
+        values = self.samples.get((impl, k, 1 if impl == "serial_loop" else workers))
+        return statistics.median(values) if values else None
+
+    def cv(self, impl, k, workers):
+        """Coefficient of variation of a case's repetitions, or None with fewer than two."""
+        values = self.samples.get((impl, k, workers))
+        if not values or len(values) < 2:
+            return None
+        return statistics.stdev(values) / statistics.mean(values)
+
+    def ideal(self, k, workers):
+        """min(W, CPUs) times the serial loop's rate, or None."""
+        serial = self.rate("serial_loop", k, 1)
+        return None if serial is None else min(workers, self.cpus) * serial
+
+    def spins(self):
+        return sorted(self.jobs)
+
+    def implementations(self):
+        return [impl for impl, _ in COLUMNS if any(key[0] == impl for key in self.samples)]
 
 
 def parse_name(run_name):
@@ -43,6 +93,78 @@ def human(rate):
     return f"{rate:.3g}"
 
 
+def print_rates(results, spins, workers):
+    header = ["K", "N"] + [title for _, title in COLUMNS] + [f"ideal ({min(workers, results.cpus)} x serial)"]
+    print(f"\nW = {workers} (jobs/s; ratio to the hand-rolled pool)\n")
+    print("| " + " | ".join(header) + " |")
+    print("| " + " | ".join(["---:"] * len(header)) + " |")
+    for k in spins:
+        base = results.rate(BASELINE, k, workers)
+        cells = [str(k), human(results.jobs.get(k, 0))]
+        for impl, _ in COLUMNS:
+            r = results.rate(impl, k, workers)
+            if r is None:
+                cells.append("-")
+            elif impl == "serial_loop" or base is None:
+                cells.append(human(r))
+            else:
+                cells.append(f"{human(r)} ({r / base:.2f}x)")
+        ideal = results.ideal(k, workers)
+        cells.append("-" if ideal is None or base is None else f"{human(ideal)} ({ideal / base:.2f}x)")
+        print("| " + " | ".join(cells) + " |")
+
+
+def print_spread(results, spins, worker_counts):
+    """The coefficient of variation of every case with repetitions, worst first per W."""
+    impls = results.implementations()
+    rows = []
+    for workers in worker_counts:
+        for k in spins:
+            cvs = [results.cv(impl, k, 1 if impl == "serial_loop" else workers) for impl in impls]
+            if any(cv is not None for cv in cvs):
+                rows.append([str(workers), str(k)] + ["-" if cv is None else f"{100 * cv:.0f} %" for cv in cvs])
+    if not rows:
+        return
+    print("\nCoefficient of variation of the repetitions (standard deviation / mean of jobs/s)\n")
+    print("| W | K | " + " | ".join(impls) + " |")
+    print("| " + " | ".join(["---:"] * (len(impls) + 2)) + " |")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+def print_targets(results, spins):
+    """Issue 4's targets at W = 2, each with the measured figure and met or missed."""
+    w = TARGET_WORKERS
+    rows = []
+
+    def check(name, value, goal, ok, shown):
+        if value is not None:
+            rows.append((name, shown(value), goal, "met" if ok(value) else "missed"))
+
+    def ratio(a, b):
+        return None if a is None or b is None else a / b
+
+    base = results.rate(BASELINE, 0, w)
+    for impl, goal in (("flowpool_typed", 50), ("flowpool_graph", 10)):
+        check(f"{impl} at K = 0, vs hand-rolled", ratio(results.rate(impl, 0, w), base),
+              f">= {goal}x", lambda v, g=goal: v >= g, lambda v: f"{v:.1f}x")
+    for k, share in ((1000, 0.97), (100000, 0.98)):
+        for impl in ("flowpool_typed", "flowpool_graph"):
+            check(f"{impl} at K = {k}, share of ideal", ratio(results.rate(impl, k, w), results.ideal(k, w)),
+                  f">= {share:.0%}", lambda v, s=share: v >= s, lambda v: f"{v:.1%}")
+    for k in spins:
+        check(f"graph file's time / typed API's at K = {k}",
+              ratio(results.rate("flowpool_typed", k, w), results.rate("flowpool_graph", k, w)),
+              "<= 1.3", lambda v: v <= 1.3, lambda v: f"{v:.2f}")
+    if not rows:
+        return
+    print(f"\nIssue 4 targets at W = {w} (medians)\n")
+    print("| target | measured | goal | |")
+    print("| --- | ---: | ---: | --- |")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", nargs="+", help="JSON from --benchmark_out_format=json")
@@ -50,53 +172,16 @@ def main():
     parser.add_argument("--spin", default=None, help="spin costs K, comma-separated (default all)")
     options = parser.parse_args()
 
-    runs = []
-    for path in options.results:
-        with open(path, encoding="utf-8") as f:
-            runs.append(json.load(f))
-    cpus = runs[0]["context"].get("num_cpus", 1)
+    results = Results(options.results)
+    spins = results.spins() if options.spin is None else [int(k) for k in options.spin.split(",")]
+    worker_counts = [int(w) for w in options.workers.split(",")]
+    for workers in worker_counts:
+        print_rates(results, spins, workers)
+    print_spread(results, spins, worker_counts)
+    print_targets(results, spins)
 
-    samples = defaultdict(list)  # (impl, K, W) -> items/s of each repetition
-    jobs = {}  # K -> N
-    failed = []
-    for bench in (b for run in runs for b in run["benchmarks"]):
-        if bench.get("run_type") == "aggregate":
-            continue
-        impl, args = parse_name(bench["run_name"])
-        if bench.get("error_occurred"):
-            failed.append(f"{bench['name']}: {bench.get('error_message', '')}")
-            continue
-        samples[(impl, args["K"], args["W"])].append(bench["items_per_second"])
-        jobs[args["K"]] = args["N"]
-    rate = {key: statistics.median(values) for key, values in samples.items()}
-
-    spins = sorted(jobs) if options.spin is None else [int(k) for k in options.spin.split(",")]
-    for workers in (int(w) for w in options.workers.split(",")):
-        header = ["K", "N"] + [title for _, title in COLUMNS] + [f"ideal ({min(workers, cpus)} x serial)"]
-        print(f"\nW = {workers} (jobs/s; ratio to the hand-rolled pool)\n")
-        print("| " + " | ".join(header) + " |")
-        print("| " + " | ".join(["---:"] * len(header)) + " |")
-        for k in spins:
-            base = rate.get((BASELINE, k, workers))
-            cells = [str(k), human(jobs.get(k, 0))]
-            for impl, _ in COLUMNS:
-                r = rate.get((impl, k, 1 if impl == "serial_loop" else workers))
-                if r is None:
-                    cells.append("-")
-                elif impl == "serial_loop" or base is None:
-                    cells.append(human(r))
-                else:
-                    cells.append(f"{human(r)} ({r / base:.2f}x)")
-            serial = rate.get(("serial_loop", k, 1))
-            if serial is not None and base is not None:
-                ideal = min(workers, cpus) * serial
-                cells.append(f"{human(ideal)} ({ideal / base:.2f}x)")
-            else:
-                cells.append("-")
-            print("| " + " | ".join(cells) + " |")
-
-    if failed:
-        print("\nFAILED (wrong sum):\n  " + "\n  ".join(failed), file=sys.stderr)
+    if results.failed:
+        print("\nFAILED (wrong sum):\n  " + "\n  ".join(results.failed), file=sys.stderr)
         return 1
     return 0
 

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "builtin.hpp"
+#include "redis/redis_ops.hpp"
 
 namespace flowpool {
 
@@ -48,7 +49,12 @@ bool Params::boolean(std::string_view name) const {
     throw UsageError("parameter '" + std::string(name) + "' is not true or false: '" + text + "'");
 }
 
-OpRegistry::OpRegistry() { detail::add_builtin_ops(*this); }
+OpRegistry::OpRegistry() {
+    detail::add_builtin_ops(*this);
+    detail::add_string_ops(*this);
+    detail::add_file_ops(*this);
+    detail::add_redis_ops(*this);
+}
 
 void OpRegistry::add(OpInfo op) {
     const bool has_factory = (op.kind == NodeKind::source && op.make_source) ||

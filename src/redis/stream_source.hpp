@@ -1,0 +1,105 @@
+#pragma once
+// The `redis_stream` source: jobs from a Redis stream, read through a consumer group, so that
+// worker processes on many machines share one stream and a job whose worker died is taken over.
+//
+//   each round:  XAUTOCLAIM entries idle > claim_idle_ms  (a dead worker's jobs; one per batch)
+//                XREADGROUP ... BLOCK block_ms >           (new jobs, up to `batch` per batch)
+//   retired():   XACK once the batch and all made from it reached every sink (or were filtered)
+//
+// An entry is acknowledged only after its results were written, so a worker killed at any point
+// loses nothing: its unacknowledged entries are claimed by another worker after claim_idle_ms.
+// An entry delivered more than max_deliveries times goes to the dead-letter stream instead.
+
+#include <flowpool/detail/plan.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "connection.hpp"
+#include "entry.hpp"
+
+namespace flowpool::detail::redis {
+
+/// What a `redis_stream` source reads and how.
+struct SourceOptions {
+    Address address;                              ///< the server
+    std::string stream;                           ///< the stream of jobs
+    std::string group = "flowpool";               ///< the consumer group shared by all workers
+    std::string consumer;                         ///< this worker's name in the group
+    std::string dead_letter;                      ///< the stream poison entries go to
+    std::chrono::milliseconds block{500};         ///< longest wait in one XREADGROUP
+    std::chrono::milliseconds claim_idle{30000};  ///< take over entries idle this long
+    std::chrono::milliseconds idle_exit{0};       ///< end when drained this long (0: never)
+    std::int64_t max_deliveries = 5;              ///< deliveries before an entry is dead-lettered
+    bool trim = false;                            ///< delete entries every group acknowledged
+    Expect expect = Expect::integer;              ///< the values it gives
+};
+
+/// `host:pid:start-time-ms`: unique per worker process, readable in XINFO CONSUMERS.
+[[nodiscard]] std::string default_consumer_name();
+
+/// Jobs from a Redis stream through a consumer group; see the file comment.
+class StreamSource final : public SourceBody {
+  public:
+    explicit StreamSource(SourceOptions options);
+
+    BatchPtr next(std::size_t max_jobs, BatchContext& ctx) override;
+    void retired(std::uint64_t seq, bool clean) noexcept override;
+
+  private:
+    /// An entry read or claimed, on its way into a batch.
+    struct Entry {
+        std::string entry_id;
+        Job job;
+        bool claimed = false;      ///< delivered before, to this or another worker
+        long long deliveries = 1;  ///< this delivery included
+    };
+    /// What retired() needs of a batch.
+    struct InFlight {
+        std::vector<std::string> entry_ids;
+        bool any_claimed = false;
+    };
+
+    void create_group(const KeepTrying& keep_trying);
+    void claim(std::size_t count, const KeepTrying& keep_trying);
+    std::vector<Entry> read(std::size_t count, const KeepTrying& keep_trying);
+    bool drained(const KeepTrying& keep_trying);
+    void take_entries(const redisReply& entries, bool claimed,
+                      const std::vector<long long>& deliveries, std::vector<Entry>& out,
+                      const KeepTrying& keep_trying);
+    void send_to_dead_letter(const std::string& entry_id, const redisReply& fields,
+                             const std::string& error, long long deliveries,
+                             const KeepTrying& keep_trying);
+    BatchPtr make_batch(std::vector<Entry> entries);
+    bool handle_missing_group(const redisReply& reply);
+    void stop() noexcept;
+    void release_claimed() noexcept;
+    bool trim_due() noexcept;
+
+    SourceOptions options_;
+    std::string errors_key_;  // hash: entry id -> why its last delivery was not acknowledged
+    Connection reader_;       // next() only: one thread at a time
+    std::mutex ack_mutex_;    // guards acker_: retired() runs on any thread
+    Connection acker_;
+    std::atomic<std::int64_t> last_trim_ms_{0};  // steady clock; trims run from either thread
+
+    std::mutex in_flight_mutex_;  // guards in_flight_ and unacked_
+    std::unordered_map<std::uint64_t, InFlight> in_flight_;
+    std::size_t unacked_ = 0;
+
+    bool group_ready_ = false;
+    std::deque<Entry> claimed_;  // claimed, not yet in a batch
+    std::string claim_cursor_ = "0-0";
+    std::chrono::steady_clock::time_point last_claim_{};
+    std::chrono::steady_clock::time_point last_activity_;
+    std::uint64_t next_seq_ = 0;  // the runtime numbers non-empty batches 0, 1, 2, ...
+    std::atomic<std::int64_t> stopping_since_ms_{0};  // steady clock ms; 0: not stopping
+};
+
+}  // namespace flowpool::detail::redis

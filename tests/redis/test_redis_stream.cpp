@@ -1,0 +1,208 @@
+// The Redis Streams ops against a real redis-server: enqueue → workers → results, poison jobs,
+// binary-safe strings, stopping, trimming, and URL checks.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "ops/spin.hpp"
+#include "redis_fixture.hpp"
+
+namespace flowpool::test {
+namespace {
+
+class RedisStream : public ::testing::Test {
+  protected:
+    RedisServer server;
+    Client client{server.port()};
+
+    std::unique_ptr<Process> run(const std::string& graph, std::vector<std::string> sets,
+                                 const std::string& name) {
+        return run_flowpool(graph, sets, server.dir(), name);
+    }
+
+    /// Enqueues jobs 0..count-1 with graphs/redis/enqueue.yaml; returns its exit code.
+    int enqueue(std::uint64_t count) {
+        auto p =
+            run(source_file("graphs/redis/enqueue.yaml"),
+                {"jobs.count=" + std::to_string(count), "queue.url=" + server.url()}, "enqueue");
+        return p->wait(30s);
+    }
+};
+
+TEST_F(RedisStream, EnqueueWorkersCollect) {
+    constexpr std::uint64_t jobs = 2000;
+    constexpr std::int64_t iterations = 1000;
+    ASSERT_EQ(enqueue(jobs), 0);
+    EXPECT_EQ(client.integer({"XLEN", "jobs"}), static_cast<long long>(jobs));
+
+    std::vector<std::unique_ptr<Process>> workers;
+    for (int i = 0; i < 2; ++i) {
+        workers.push_back(
+            run(source_file("graphs/redis/worker.yaml"),
+                {"jobs.url=" + server.url(), "results.url=" + server.url(),
+                 "jobs.idle_exit_ms=1000", "work.iterations=" + std::to_string(iterations)},
+                "worker" + std::to_string(i)));
+    }
+    for (auto& w : workers) EXPECT_EQ(w->wait(40s), 0) << w->err();
+
+    const Tally t = tally(client, "results", jobs, [](std::uint64_t id) {
+        return detail::spin(static_cast<std::int64_t>(id), iterations);
+    });
+    EXPECT_EQ(t.missing, 0u);
+    EXPECT_EQ(t.wrong, 0u);
+    EXPECT_EQ(t.strangers, 0u);
+    EXPECT_EQ(t.duplicates(), 0u) << "no worker failed, so no job should run twice";
+    EXPECT_EQ(client.pending("jobs", "flowpool"), 0);
+
+    // Both workers took part (a worker's consumer name is in the group).
+    const Reply consumers = client.run({"XINFO", "CONSUMERS", "jobs", "flowpool"});
+    EXPECT_EQ(consumers->elements, 2u);
+
+    // The collect graph prints each result; sort -u would drop repeats.
+    auto collect =
+        run(source_file("graphs/redis/collect.yaml"), {"results.url=" + server.url()}, "collect");
+    ASSERT_EQ(collect->wait(30s), 0) << collect->err();
+    std::set<std::string> lines;
+    std::istringstream out(collect->out());
+    for (std::string line; std::getline(out, line);) lines.insert(line);
+    ASSERT_EQ(lines.size(), jobs);
+    for (std::uint64_t id = 0; id < jobs; id += 397) {
+        const std::string want =
+            "Result: Job " + std::to_string(id) + " Value " +
+            std::to_string(detail::spin(static_cast<std::int64_t>(id), iterations));
+        EXPECT_EQ(lines.count(want), 1u) << want;
+    }
+}
+
+TEST_F(RedisStream, PoisonJobGoesToDeadLetterAfterMaxDeliveries) {
+    constexpr std::uint64_t jobs = 50;
+    ASSERT_EQ(enqueue(jobs), 0);
+    // Two malformed entries: no id, and a string where the source gives integers.
+    client.run({"XADD", "jobs", "*", "foo", "bar"});
+    client.run({"XADD", "jobs", "*", "id", "1000", "str", "not a number"});
+
+    const std::vector<std::string> sets = {"jobs.url=" + server.url(),
+                                           "results.url=" + server.url()};
+    std::vector<int> codes;
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        auto worker = run(source_file("tests/redis/data/poison_worker.yaml"), sets,
+                          "worker" + std::to_string(attempt));
+        codes.push_back(worker->wait(30s));
+        ASSERT_NE(codes.back(), -1) << "worker did not stop";
+        if (codes.back() == 0) break;
+        EXPECT_EQ(codes.back(), 1) << worker->err();
+        EXPECT_NE(worker->err().find("value 7 fails by request"), std::string::npos)
+            << worker->err();
+    }
+    // Delivered twice (each run failing), then dead-lettered on the third delivery: the run that
+    // dead-letters it succeeds.
+    ASSERT_EQ(codes.back(), 0);
+    EXPECT_EQ(std::count(codes.begin(), codes.end(), 1), 2);
+
+    const auto dead = client.entries("jobs:dead");
+    ASSERT_EQ(dead.size(), 3u);
+    std::map<std::string, std::map<std::string, std::string>> by_id;
+    for (const auto& d : dead) by_id[d.count("id") ? d.at("id") : "none"] = d;
+    ASSERT_EQ(by_id.count("7"), 1u);
+    EXPECT_EQ(by_id["7"].at("int"), "7");
+    EXPECT_EQ(by_id["7"].at("deliveries"), "3");
+    EXPECT_NE(by_id["7"].at("error").find("failed on consumer"), std::string::npos)
+        << by_id["7"].at("error");
+    ASSERT_EQ(by_id.count("none"), 1u);
+    EXPECT_EQ(by_id["none"].at("foo"), "bar");
+    EXPECT_NE(by_id["none"].at("error").find("no 'id' field"), std::string::npos);
+    ASSERT_EQ(by_id.count("1000"), 1u);
+    EXPECT_NE(by_id["1000"].at("error").find("string value"), std::string::npos);
+
+    // Every other job has its result, and nothing is left pending or noted.
+    const Tally t = tally(client, "results", jobs,
+                          [](std::uint64_t id) { return static_cast<std::int64_t>(id); });
+    EXPECT_EQ(t.missing, 1u);
+    EXPECT_EQ(t.wrong, 0u);
+    EXPECT_EQ(client.pending("jobs", "flowpool"), 0);
+    EXPECT_EQ(client.integer({"EXISTS", "jobs:flowpool:errors"}), 0);
+}
+
+TEST_F(RedisStream, StringsAreBinarySafe) {
+    const std::string texts[] = {std::string("nul\0inside", 10), "line\nbreak", "", "ünïcødé",
+                                 std::string(100000, 'x')};
+    for (std::size_t i = 0; i < std::size(texts); ++i) {
+        client.run({"XADD", "texts", "*", "id", std::to_string(i), "str", texts[i]});
+    }
+    client.run({"XADD", "texts", "*", "id", "99", "int", "-42"});
+    auto worker = run(source_file("tests/redis/data/strings_worker.yaml"),
+                      {"jobs.url=" + server.url(), "results.url=" + server.url()}, "strings");
+    ASSERT_EQ(worker->wait(30s), 0) << worker->err();
+    std::map<std::string, std::string> copies;
+    for (const auto& fields : client.entries("copies")) copies[fields.at("id")] = fields.at("str");
+    ASSERT_EQ(copies.size(), std::size(texts) + 1);
+    for (std::size_t i = 0; i < std::size(texts); ++i) {
+        EXPECT_EQ(copies[std::to_string(i)], texts[i]) << "job " << i;
+    }
+    EXPECT_EQ(copies["99"], "-42") << "an integer entry reads as its decimal text";
+}
+
+TEST_F(RedisStream, SigtermStopsAWaitingWorkerQuickly) {
+    ASSERT_EQ(enqueue(10), 0);
+    auto worker = run(
+        source_file("graphs/redis/worker.yaml"),
+        {"jobs.url=" + server.url(), "results.url=" + server.url(), "work.iterations=0"}, "worker");
+    // It does the ten jobs, then waits for more.
+    const auto until = Clock::now() + 20s;
+    while (client.integer({"XLEN", "results"}) < 10 && Clock::now() < until) {
+        std::this_thread::sleep_for(20ms);
+    }
+    ASSERT_EQ(client.integer({"XLEN", "results"}), 10);
+    std::this_thread::sleep_for(300ms);
+    const auto start = Clock::now();
+    worker->kill(SIGTERM);
+    EXPECT_EQ(worker->wait(10s), 143) << worker->err();
+    EXPECT_LT(Clock::now() - start, 2000ms) << "block_ms is 500: a stop is seen within it";
+    EXPECT_NE(worker->err().find("interrupted by SIGTERM"), std::string::npos);
+    EXPECT_EQ(client.pending("jobs", "flowpool"), 0);
+}
+
+TEST_F(RedisStream, TrimDeletesOnlyWhatEveryGroupAcknowledged) {
+    constexpr std::uint64_t jobs = 500;
+    ASSERT_EQ(enqueue(jobs), 0);
+    // A second group that has read nothing yet: trimming must keep every entry for it.
+    client.run({"XGROUP", "CREATE", "jobs", "audit", "0"});
+    const std::vector<std::string> sets = {"jobs.url=" + server.url(),
+                                           "results.url=" + server.url(),
+                                           "jobs.trim=true",
+                                           "jobs.idle_exit_ms=1500",
+                                           "jobs.batch=20",
+                                           "work.iterations=0"};
+    auto first = run(source_file("graphs/redis/worker.yaml"), sets, "first");
+    ASSERT_EQ(first->wait(30s), 0) << first->err();
+    EXPECT_EQ(client.integer({"XLEN", "jobs"}), static_cast<long long>(jobs));
+
+    // Once `audit` has read and acknowledged everything, the next worker's trim deletes the lot.
+    client.run({"XGROUP", "DESTROY", "jobs", "audit"});
+    ASSERT_EQ(enqueue(jobs), 0);  // jobs 0..499 again, so a worker has something to acknowledge
+    auto second = run(source_file("graphs/redis/worker.yaml"), sets, "second");
+    ASSERT_EQ(second->wait(30s), 0) << second->err();
+    EXPECT_LE(client.integer({"XLEN", "jobs"}), 1) << "all but the last delivered entry go";
+    EXPECT_EQ(client.pending("jobs", "flowpool"), 0);
+    const Tally t = tally(client, "results", jobs,
+                          [](std::uint64_t id) { return static_cast<std::int64_t>(id); });
+    EXPECT_EQ(t.missing, 0u);
+    EXPECT_EQ(t.entries, 2 * jobs);
+}
+
+TEST(RedisStreamGraph, BadUrlsAreReportedWhereTheyAre) {
+    const std::string file = source_file("tests/redis/data/bad_url.yaml");
+    Process validate({FLOWPOOL_CLI, "validate", file}, "/dev/null",
+                     ::testing::TempDir() + "bad_url.err");
+    EXPECT_EQ(validate.wait(30s), 2);
+    const std::string err = Process::slurp(::testing::TempDir() + "bad_url.err");
+    EXPECT_NE(err.find("bad_url.yaml:4:"), std::string::npos) << err;
+    EXPECT_NE(err.find("starts with redis://"), std::string::npos) << err;
+    EXPECT_NE(err.find("bad_url.yaml:5:"), std::string::npos) << err;
+    EXPECT_NE(err.find("bad port '99999'"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace flowpool::test
