@@ -44,7 +44,11 @@ void replay(const fs::path& dir) {
 }
 
 TEST(FuzzRegressions, PastCrashesAreNowConfigErrorsOrValid) {
-    replay(source_dir / "tests" / "data" / "fuzz_regressions");
+    const fs::path crashes = source_dir / "tests" / "data" / "fuzz_regressions";
+    if (!fs::exists(crashes) || files_under(crashes).empty()) {
+        GTEST_SKIP() << "the fuzzer has found no crash yet: " << crashes << " holds none";
+    }
+    replay(crashes);
 }
 
 TEST(FuzzRegressions, TheSeedsLoadWithoutCrashing) {
