@@ -39,12 +39,18 @@ def draw(results, worker_counts, output):
     fig, axes = plt.subplots(2, len(worker_counts), figsize=(5.2 * len(worker_counts), 8.4),
                              sharey="row", sharex=True, squeeze=False,
                              gridspec_kw={"height_ratios": [3, 2]})
-    for column, workers in enumerate(worker_counts):
-        draw_panel(results, workers, axes[0][column], axes[1][column])
+    tops = [draw_panel(results, workers, axes[0][column], axes[1][column])
+            for column, workers in enumerate(worker_counts)]
+    axes[1][0].set_ylim(0, max(tops))  # the row shares its y axis
     axes[0][0].set_ylabel("jobs per second (median; bar: min to max)")
     axes[1][0].set_ylabel("share of the ideal rate (median)")
     axes[0][0].legend(fontsize=8, loc="lower left")
-    fig.suptitle(f"flowpool_bench on {results.cpus} CPUs: throughput against job size", fontsize=11)
+    context = results.context
+    load = context.get("load_avg", [None])[0]
+    when = context.get("date", "")[:16].replace("T", " ")
+    fig.suptitle(f"flowpool_bench on {results.cpus} CPUs, {when}"
+                 + (f", load average {load:.1f} at the start" if load is not None else "")
+                 + ": throughput against job size", fontsize=11)
     fig.tight_layout()
     if output.endswith(".svg"):
         fig.savefig(output, format="svg", metadata={"Date": None})
@@ -53,7 +59,8 @@ def draw(results, worker_counts, output):
 
 
 def draw_panel(results, workers, rate_ax, share_ax):
-    """Jobs/s (top) and the share of the ideal rate (bottom) of every implementation at W."""
+    """Jobs/s (top) and the share of the ideal rate (bottom) of every implementation at W;
+    returns the top the share axis needs."""
     spins = results.spins()
     titles = dict(COLUMNS)
     top = 1.08  # of the share axis; above 1 when the serial loop measured slow (a loaded machine)
@@ -79,7 +86,6 @@ def draw_panel(results, workers, rate_ax, share_ax):
                      label=f"ideal ({min(workers, results.cpus)} x serial loop)")
     share_ax.axhline(1.0, color="k", linestyle="--", linewidth=1)
     rate_ax.set_yscale("log")
-    share_ax.set_ylim(0, top)
     for ax in (rate_ax, share_ax):
         ax.set_xscale("symlog", linthresh=100, linscale=0.4)
         ax.set_xticks(spins)
@@ -87,6 +93,7 @@ def draw_panel(results, workers, rate_ax, share_ax):
         ax.grid(True, which="major", alpha=0.3)
     rate_ax.set_title(f"W = {workers} worker{'s' if workers > 1 else ''}")
     share_ax.set_xlabel(NS_PER_ROUND_NOTE)
+    return top
 
 
 def main():
