@@ -10,7 +10,10 @@ for signal in INT TERM; do
     "$flowpool" run "$src/graphs/worker_pool.yaml" --set jobs.count=1000000000 \
         --set workers.concurrency=2 >"$work/out" 2>"$work/err" &
     pid=$!
-    sleep 0.5
+    # Signal once jobs come out (the handlers are installed before the run starts): a fixed wait
+    # loses that race under a sanitizer on a loaded machine, and the signal then kills flowpool.
+    for _ in $(seq 300); do [[ -s $work/out ]] && break; sleep 0.1; done
+    sleep 0.2
     start=$(date +%s%N)
     kill -s "$signal" "$pid"
     code=0
