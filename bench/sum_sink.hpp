@@ -9,7 +9,7 @@
 /// With `spin: R` the sink also runs the `spin` op's R rounds on every job, so a benchmark can
 /// make the sink slower than the workers without changing the sum it checks.
 
-#include <flowpool/detail/job_loop.hpp>
+#include <flowpool/detail/integer_jobs.hpp>
 #include <flowpool/ops.hpp>
 
 #include <cstdint>
@@ -29,13 +29,13 @@ class SumSink final : public detail::SinkBody {
         : total_(total), checksum_(checksum), spin_rounds_(spin_rounds) {}
 
     void consume(const detail::BatchPtr& in, detail::BatchContext& ctx) override {
-        auto add = [this](const Value& value) {
-            const std::int64_t v = std::get<std::int64_t>(value);
+        // The built-in `summary` sink's loop: the integers read where they lie in the batch.
+        auto add = [this](std::int64_t v) noexcept {
             sum_ += v;
             // Kept in a checksum that leaves the sink, so the compiler cannot drop the work.
             if (spin_rounds_ > 0) work_ ^= static_cast<std::uint64_t>(detail::spin(v, spin_rounds_));
         };
-        detail::consume_jobs<Value>(in, ctx, add);
+        detail::consume_integers(in, ctx, add);
     }
 
     void finish() override {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -696,6 +697,92 @@ TEST(PipelineUsage, ErrorsShareOneRoot) {
                      .sink("results", [](std::int64_t) {})
                      .run(),
                  flowpool::Error);
+}
+
+TEST(PipelineSources, RangeFillsBatchesWithConsecutiveJobs) {
+    flowpool::RangeGenerator range = flowpool::range(10, -3);  // -3 .. 6
+    flowpool::detail::Items<std::int64_t> batch;
+    EXPECT_EQ(range.fill(batch, 100, 4), 4u);
+    EXPECT_EQ(batch.ids, (std::vector<std::uint64_t>{100, 101, 102, 103}));
+    EXPECT_EQ(batch.values, (std::vector<std::int64_t>{-3, -2, -1, 0}));
+    EXPECT_EQ(range(), std::optional<std::int64_t>{1});  // calls and fills share one position
+    EXPECT_EQ(range.fill(batch, 104, 100), 5u);          // fewer than asked: the range is used up
+    EXPECT_EQ(batch.ids.back(), 108u);
+    EXPECT_EQ(batch.values.back(), 6);
+    EXPECT_EQ(range.fill(batch, 109, 4), 0u);
+    EXPECT_FALSE(range().has_value());
+    flowpool::RangeGenerator empty = flowpool::range(-5);
+    EXPECT_EQ(empty.fill(batch, 0, 4), 0u);
+    EXPECT_EQ(batch.size(), 9u);
+}
+
+TEST_P(PipelineTest, RangeSourceGivesEveryJobItsIdAndValue) {
+    constexpr std::int64_t jobs = 30'000;
+    constexpr std::int64_t start = -1'000;
+    for (const std::size_t batch : {std::size_t{0}, std::size_t{1}, std::size_t{999}, std::size_t{5000}}) {
+        std::vector<int> seen(jobs, 0);
+        int wrong = 0;
+        const RunStats stats =
+            flowpool::source("jobs", flowpool::range(jobs, start), batch)
+                .stage("work", workers(), [](std::int64_t v) { return v * 2; })
+                .sink("results", [&](std::int64_t v, const JobContext& job) {
+                    wrong += v != 2 * (start + static_cast<std::int64_t>(job.id()));
+                    ++seen[at(job.id())];
+                })
+                .run();
+        EXPECT_EQ(wrong, 0) << "batch " << batch;
+        EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), jobs) << "batch " << batch;
+        EXPECT_EQ(stats.results_out, std::uint64_t{jobs});
+    }
+}
+
+TEST(PipelineSizer, BatchesAreCappedInBytes) {
+    using flowpool::detail::BatchSizer;
+    EXPECT_EQ(BatchSizer::jobs_cap(16), BatchSizer::max_bytes / 16);  // the typed API's integers
+    EXPECT_EQ(BatchSizer::jobs_cap(48), BatchSizer::max_bytes / 48);  // a graph file's Values
+    EXPECT_EQ(BatchSizer::jobs_cap(0), BatchSizer::max_bytes / BatchSizer::unknown_job_bytes);
+    EXPECT_EQ(BatchSizer::jobs_cap(1), BatchSizer::max_jobs);
+    EXPECT_EQ(BatchSizer::jobs_cap(std::size_t{1} << 30), 1u);
+    // An integer pipeline's batches hold at most jobs_cap(16) jobs, even when asked for more.
+    constexpr std::size_t jobs = 100'000;
+    RunOptions options;
+    options.batch_size = jobs;
+    const RunStats stats = flowpool::source("jobs", flowpool::range(jobs))
+                               .stage("work", 1, [](std::int64_t v) { return v; })
+                               .sink("results", [](std::int64_t) {})
+                               .run(options);
+    const std::size_t cap = BatchSizer::jobs_cap(16);
+    EXPECT_EQ(stats.nodes[0].batches, (jobs + cap - 1) / cap);
+}
+
+TEST(PipelineBatchPool, ReleasedBatchesAreReusedEmpty) {
+    flowpool::detail::BatchPool<std::int64_t> pool(1);
+    auto first = pool.get();
+    first->ids.assign(100, 1);
+    first->values.assign(100, 7);
+    first->seq = 5;
+    first->shared = true;
+    first->errors.assign(100, "e");
+    const auto* storage = first.get();
+    first.reset();
+    auto again = pool.get();
+    EXPECT_EQ(again.get(), storage);
+    EXPECT_EQ(again->size(), 0u);
+    EXPECT_TRUE(again->values.empty());
+    EXPECT_TRUE(again->errors.empty());
+    EXPECT_GE(again->values.capacity(), 100u);
+    EXPECT_EQ(again->seq, 0u);
+    EXPECT_FALSE(again->shared);
+    auto other = pool.get();  // none spare: a new one
+    EXPECT_NE(other.get(), storage);
+    // A batch may outlive its pool.
+    std::shared_ptr<flowpool::detail::Items<std::int64_t>> late;
+    {
+        flowpool::detail::BatchPool<std::int64_t> short_lived;
+        late = short_lived.get();
+        late->values.push_back(1);
+    }
+    late.reset();
 }
 
 }  // namespace

@@ -16,7 +16,9 @@
 #include <flowpool/on_error.hpp>
 #include <flowpool/stats.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -29,7 +31,16 @@ namespace flowpool {
 
 namespace detail {
 
+/// True if @p Generator can also append up to `max` jobs to a batch in one call:
+/// `std::size_t fill(Items<T>& batch, std::uint64_t first_id, std::size_t max)`, which returns
+/// how many it added, fewer than `max` only once it has no more.
+template <class Generator, class T>
+concept fills_batches = requires(Generator& g, Items<T>& batch, std::uint64_t id, std::size_t max) {
+    { g.fill(batch, id, max) } -> std::same_as<std::size_t>;
+};
+
 /// A source made from a generator `std::optional<T>()`: jobs until it returns std::nullopt.
+/// A generator that fills_batches (a range) makes each batch in one loop instead.
 template <class T, class Generator>
 class GeneratorSource final : public SourceBody {
 public:
@@ -37,9 +48,36 @@ public:
 
     BatchPtr next(std::size_t max_jobs, BatchContext& ctx) override {
         if (done_) return nullptr;
-        auto batch = std::make_shared<Items<T>>();
-        batch->reserve(max_jobs);
-        while (batch->size() < max_jobs) {
+        std::shared_ptr<Items<T>> batch = pool_.get();
+        if constexpr (fills_batches<Generator, T>) {
+            fill(*batch, max_jobs, ctx);
+        } else {
+            call_per_job(*batch, max_jobs, ctx);
+        }
+        if (batch->size() == 0) return nullptr;
+        return batch;
+    }
+
+    [[nodiscard]] std::size_t job_bytes() const noexcept override {
+        return sizeof(std::uint64_t) + sizeof(T);
+    }
+
+private:
+    /// Makes the batch with the generator's own loop (a range's): one pass, no call per job.
+    void fill(Items<T>& batch, std::size_t max_jobs, BatchContext& ctx) {
+        try {
+            if (generator_.fill(batch, next_id_, max_jobs) < max_jobs) done_ = true;
+        } catch (...) {
+            report_current_exception(ctx, next_id_ + batch.size());
+            done_ = true;
+        }
+        next_id_ += batch.size();
+    }
+
+    /// Makes the batch a job at a time, calling the generator for each.
+    void call_per_job(Items<T>& batch, std::size_t max_jobs, BatchContext& ctx) {
+        batch.reserve(max_jobs);
+        while (batch.size() < max_jobs) {
             std::optional<T> job;
             try {
                 job = generator_();
@@ -53,15 +91,13 @@ public:
                 done_ = true;
                 break;
             }
-            batch->ids.push_back(next_id_++);
-            batch->values.push_back(std::move(*job));
+            batch.ids.push_back(next_id_++);
+            batch.values.push_back(std::move(*job));
         }
-        if (batch->size() == 0) return nullptr;
-        return batch;
     }
 
-private:
     Generator generator_;
+    BatchPool<T> pool_;
     std::uint64_t next_id_ = 0;
     bool done_ = false;
 };
@@ -235,12 +271,46 @@ auto source(std::string name, G generator, std::size_t batch_size = 0) {
     return Flow<T>(std::move(plan), id);
 }
 
+/// What range() returns: a generator of consecutive integers that can also fill a whole batch
+/// in one loop, so a source made from it costs well under a nanosecond a job.
+class RangeGenerator {
+public:
+    /// The integers @p first, @p first + 1, ..., @p end - 1 (none if end <= first).
+    RangeGenerator(std::int64_t first, std::int64_t end) noexcept : next_(first), end_(end) {}
+
+    /// The next integer, or std::nullopt after the last.
+    std::optional<std::int64_t> operator()() noexcept {
+        if (next_ >= end_) return std::nullopt;
+        return next_++;
+    }
+
+    /// Appends the next integers, at most @p max, to @p batch with ids @p first_id, @p first_id
+    /// + 1, ...; returns how many (fewer than @p max only once the range is used up).
+    std::size_t fill(detail::Items<std::int64_t>& batch, std::uint64_t first_id, std::size_t max) {
+        const std::uint64_t left =
+            next_ >= end_ ? 0 : static_cast<std::uint64_t>(end_) - static_cast<std::uint64_t>(next_);
+        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(max, left));
+        const std::size_t old = batch.size();
+        batch.ids.resize(old + n);
+        batch.values.resize(old + n);
+        std::uint64_t* ids = batch.ids.data() + old;
+        std::int64_t* values = batch.values.data() + old;
+        for (std::size_t i = 0; i < n; ++i) {
+            ids[i] = first_id + i;
+            values[i] = next_ + static_cast<std::int64_t>(i);
+        }
+        next_ += static_cast<std::int64_t>(n);
+        return n;
+    }
+
+private:
+    std::int64_t next_;
+    std::int64_t end_;
+};
+
 /// A generator of the integers start, start + 1, ..., start + count - 1.
-inline auto range(std::int64_t count, std::int64_t start = 0) {
-    return [next = start, end = start + count]() mutable -> std::optional<std::int64_t> {
-        if (next >= end) return std::nullopt;
-        return next++;
-    };
+inline RangeGenerator range(std::int64_t count, std::int64_t start = 0) {
+    return RangeGenerator(start, start + count);
 }
 
 }  // namespace flowpool

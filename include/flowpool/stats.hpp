@@ -46,6 +46,10 @@ struct NodeStats {
     std::chrono::nanoseconds job_time_max{0};   ///< see job_time_p50
     /// Sources: the jobs it will make, if it knows (a range does); else 0.
     std::uint64_t expected_jobs = 0;
+    /// Sources reading input of known size (a `lines` file): its size in bytes; else 0.
+    std::uint64_t input_bytes = 0;
+    /// Sources with input_bytes: the bytes of it made into jobs so far.
+    std::uint64_t input_bytes_done = 0;
 
     /// Jobs per batch, on average.
     [[nodiscard]] double mean_batch() const noexcept {

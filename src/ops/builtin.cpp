@@ -1,5 +1,6 @@
 // The built-in ops: sources, functions and sinks every graph file can name.
 
+#include <flowpool/detail/integer_jobs.hpp>
 #include <flowpool/detail/job_loop.hpp>
 #include <flowpool/ops.hpp>
 #include <flowpool/pipeline.hpp>
@@ -7,6 +8,8 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <variant>
 
 #include "builtin.hpp"
 #include "format.hpp"
@@ -32,13 +35,17 @@ public:
         if (next_ >= count_) return nullptr;
         const auto n = static_cast<std::size_t>(
             std::min<std::uint64_t>(max_jobs, static_cast<std::uint64_t>(count_ - next_)));
-        auto batch = std::make_shared<Items<Value>>();
-        batch->reserve(n);
-        for (std::size_t i = 0; i < n; ++i, ++next_) {
-            batch->ids.push_back(static_cast<std::uint64_t>(next_));
-            batch->values.emplace_back(static_cast<std::int64_t>(static_cast<std::uint64_t>(start_) +
-                                                                 static_cast<std::uint64_t>(next_)));
+        std::shared_ptr<Items<Value>> batch = pool_.get();
+        // The ids in a loop of their own (vectorised); each value written once.
+        batch->ids.resize(n);
+        const auto first = static_cast<std::uint64_t>(next_);
+        for (std::size_t i = 0; i < n; ++i) batch->ids[i] = first + i;
+        batch->values.reserve(n);
+        const std::uint64_t value = static_cast<std::uint64_t>(start_) + first;
+        for (std::size_t i = 0; i < n; ++i) {
+            batch->values.emplace_back(std::in_place_type<std::int64_t>, static_cast<std::int64_t>(value + i));
         }
+        next_ += static_cast<std::int64_t>(n);
         return batch;
     }
 
@@ -46,10 +53,13 @@ public:
         return count_ > 0 ? static_cast<std::uint64_t>(count_) : 0;
     }
 
+    std::size_t job_bytes() const noexcept override { return sizeof(std::uint64_t) + sizeof(Value); }
+
 private:
     std::int64_t start_;
     std::int64_t count_;
     std::int64_t next_ = 0;
+    BatchPool<Value> pool_;
 };
 
 class PrintSink final : public SinkBody {
@@ -73,11 +83,11 @@ private:
 class SummarySink final : public SinkBody {
 public:
     void consume(const BatchPtr& in, BatchContext& ctx) override {
-        auto add = [this](const Value& v) {
-            sum_ += static_cast<std::uint64_t>(as_integer(v));
+        auto add = [this](std::int64_t v) noexcept {
+            sum_ += static_cast<std::uint64_t>(v);
             ++count_;
         };
-        consume_jobs<Value>(in, ctx, add);
+        consume_integers(in, ctx, add);
     }
     void finish() override {
         LineOutput::stdout_lines().write("count=" + std::to_string(count_) +
@@ -111,8 +121,8 @@ void add_builtin_ops(OpRegistry& ops) {
              .gives = ValueType::integer,
              .make_stage = [](const Params& p) {
                  const auto factor = static_cast<std::uint64_t>(p.integer("factor"));
-                 return value_stage([factor](Value&& v) -> Value {
-                     return static_cast<std::int64_t>(static_cast<std::uint64_t>(as_integer(v)) * factor);
+                 return integer_stage([factor](std::int64_t v) noexcept {
+                     return static_cast<std::int64_t>(static_cast<std::uint64_t>(v) * factor);
                  });
              }});
     ops.add({.name = "spin",
@@ -122,8 +132,8 @@ void add_builtin_ops(OpRegistry& ops) {
              .takes = ValueType::integer,
              .gives = ValueType::integer,
              .make_stage = [](const Params& p) {
-                 return value_stage([k = p.integer("iterations")](Value&& v) -> Value {
-                     return spin(as_integer(v), k);
+                 return integer_stage([k = p.integer("iterations")](std::int64_t v) noexcept {
+                     return spin(v, k);
                  });
              }});
     ops.add({.name = "fail",

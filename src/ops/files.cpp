@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -60,6 +61,10 @@ public:
             throw UsageError("cannot read lines from '" + path + "': it is a directory");
         }
         may_block_ = !S_ISREG(info.st_mode);
+        if (!may_block_) {  // a file (or one given as standard input): its bytes from here on
+            const off_t at = std::max<off_t>(::lseek(fd_.get(), 0, SEEK_CUR), 0);
+            size_ = static_cast<std::uint64_t>(std::max<off_t>(info.st_size - at, 0));
+        }
     }
 
     /// True if a whole line is buffered, or the input ended with one unfinished.
@@ -69,6 +74,11 @@ public:
     }
     /// True if reading more could wait for a writer (a pipe or a terminal, not a file).
     [[nodiscard]] bool may_block() const noexcept { return may_block_; }
+    /// The bytes a file held from where reading began when it was opened; 0 for a pipe or a
+    /// terminal.
+    [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
+    /// The bytes returned as lines so far, line ends included.
+    [[nodiscard]] std::uint64_t taken() const noexcept { return taken_; }
 
     /// Reads the next line into @p line, without its '\n' and a '\r' before it. False at the
     /// end of the input, or if @p ctx asks to stop while a read waits. Throws on a read error.
@@ -97,6 +107,7 @@ private:
         if (kept != 0 && buffer_[begin_ + kept - 1] == '\r') --kept;
         line.assign(buffer_.data() + begin_, kept);
         begin_ += length + newline;
+        taken_ += length + newline;
     }
 
     /// Reads one more chunk behind what is buffered. False if stopped while waiting.
@@ -141,6 +152,8 @@ private:
 
     Descriptor fd_;
     bool may_block_ = false;
+    std::uint64_t size_ = 0;
+    std::uint64_t taken_ = 0;
     std::string buffer_;
     std::size_t begin_ = 0;  // first byte not yet returned
     std::size_t end_ = 0;    // one past the last byte read
@@ -162,13 +175,20 @@ public:
             batch->ids.push_back(next_id_++);
             batch->values.emplace_back(std::move(line));
         }
+        bytes_done_.store(reader_.taken(), std::memory_order_relaxed);
         if (batch->size() == 0) return nullptr;
         return batch;
+    }
+
+    std::uint64_t input_bytes() const noexcept override { return reader_.size(); }
+    std::uint64_t input_bytes_done() const noexcept override {
+        return bytes_done_.load(std::memory_order_relaxed);
     }
 
 private:
     LineReader reader_;
     std::uint64_t next_id_ = 0;
+    std::atomic<std::uint64_t> bytes_done_{0};  // read by the observer thread
 };
 
 /// Where a sink's lines go: a file it created (lines gathered, written in large pieces and at

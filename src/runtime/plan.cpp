@@ -415,9 +415,9 @@ std::vector<std::size_t> Plan::Impl::paths_to(NodeId sink) const {
 }
 
 std::size_t Plan::Impl::batch_cap(NodeId source, std::size_t in_flight) const {
-    // An ordered sink holds at most (in_flight - 1) batches of a source: cap the batch so that
-    // these fit in its reorder window.
-    std::size_t cap = BatchSizer::max_jobs;
+    // At most max_bytes a batch; and an ordered sink holds at most (in_flight - 1) batches of a
+    // source: cap the batch so that these fit in its reorder window.
+    std::size_t cap = BatchSizer::jobs_cap(nodes[source].source->job_bytes());
     for (NodeId id = 0; id < nodes.size(); ++id) {
         if (nodes[id].reorder_window == 0 || paths_to(id)[source] == 0) continue;
         cap = std::min(cap, std::max<std::size_t>(1, nodes[id].reorder_window / in_flight));
@@ -486,6 +486,8 @@ RunStats Plan::Impl::collect(std::chrono::nanoseconds wall) const {
         s.job_time_p99 = node.counters.job_time.quantile(0.99);
         s.job_time_max = node.counters.job_time.max();
         if (node.source) s.expected_jobs = node.source->expected_jobs();
+        if (node.source) s.input_bytes = node.source->input_bytes();
+        if (node.source) s.input_bytes_done = node.source->input_bytes_done();
         s.busy = std::chrono::nanoseconds(node.counters.busy_ns.load());
         if (node.kind == NodeKind::source) stats.jobs_in += s.messages_in;
         if (node.kind == NodeKind::sink) stats.results_out += s.messages_out;

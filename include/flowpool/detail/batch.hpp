@@ -4,8 +4,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <iterator>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -84,6 +85,73 @@ struct Items final : Batch {
         values.insert(values.end(), std::make_move_iterator(more.values.begin()),
                       std::make_move_iterator(more.values.end()));
     }
+};
+
+/// A source's spare batches: a batch it made goes back here when its last holder lets go, with
+/// its vectors' capacity, and the source's next batch reuses it. So a source in a steady state
+/// allocates no job storage (no malloc and free per message, and no growth of the allocator's
+/// per-thread heaps, since batches are made on one thread and released on another). At most
+/// `capacity` batches are kept; the rest are freed.
+template <class T>
+class BatchPool {
+public:
+    /// Keeps at most @p capacity spare batches.
+    explicit BatchPool(std::size_t capacity = 64) : spares_(std::make_shared<Spares>(capacity)) {}
+
+    /// An empty batch, reused if one is spare.
+    [[nodiscard]] std::shared_ptr<Items<T>> get() {
+        Items<T>* batch = spares_->take();
+        if (batch == nullptr) batch = new Items<T>();
+        return std::shared_ptr<Items<T>>(batch, Recycle{spares_});
+    }
+
+private:
+    struct Spares {
+        explicit Spares(std::size_t most) : limit(most) { batches.reserve(limit); }
+        ~Spares() {
+            for (Items<T>* batch : batches) delete batch;
+        }
+        Spares(const Spares&) = delete;
+        Spares& operator=(const Spares&) = delete;
+
+        Items<T>* take() {
+            const std::lock_guard lock(mutex);
+            if (batches.empty()) return nullptr;
+            Items<T>* batch = batches.back();
+            batches.pop_back();
+            return batch;
+        }
+        /// Empties @p batch, keeping its capacity, and keeps it if there is room.
+        void put(Items<T>* batch) noexcept {
+            batch->ids.clear();
+            batch->values.clear();
+            batch->errors.clear();
+            batch->failed_node.clear();
+            batch->ticket.reset();
+            batch->seq = 0;
+            batch->shared = false;
+            {
+                const std::lock_guard lock(mutex);
+                if (batches.size() < limit) {
+                    batches.push_back(batch);  // never reallocates: reserved below
+                    return;
+                }
+            }
+            delete batch;
+        }
+
+        std::size_t limit;
+        std::mutex mutex;
+        std::vector<Items<T>*> batches;
+    };
+
+    /// The deleter of a pooled batch: back to the spares (which it keeps alive).
+    struct Recycle {
+        std::shared_ptr<Spares> spares;
+        void operator()(Items<T>* batch) const noexcept { spares->put(batch); }
+    };
+
+    std::shared_ptr<Spares> spares_;
 };
 
 }  // namespace flowpool::detail

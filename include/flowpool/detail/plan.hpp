@@ -122,11 +122,18 @@ public:
     /// The next batch of at most @p max_jobs jobs, or nullptr when the source is exhausted.
     /// A job that cannot be made is reported to @p ctx under the id it would have had.
     virtual BatchPtr next(std::size_t max_jobs, BatchContext& ctx) = 0;
+    /// The bytes one job takes in a batch (its id and its value), if known; 0 if not. The
+    /// runtime caps a batch's size in bytes with it (see BatchSizer::max_bytes).
+    [[nodiscard]] virtual std::size_t job_bytes() const noexcept { return 0; }
     /// Called, from any thread, once batch @p seq and every batch made from it were consumed by
     /// the sinks or dropped on purpose. @p clean is false if any of its jobs failed. A source
     /// that must acknowledge its input (a message queue) does it here.
     /// How many jobs it will make in all, if it knows (a range does); 0 if not. For progress.
     [[nodiscard]] virtual std::uint64_t expected_jobs() const noexcept { return 0; }
+    /// The size in bytes of what it reads, if known (a `lines` file); 0 if not. For progress.
+    [[nodiscard]] virtual std::uint64_t input_bytes() const noexcept { return 0; }
+    /// The bytes of its input made into jobs so far; called from any thread. For progress.
+    [[nodiscard]] virtual std::uint64_t input_bytes_done() const noexcept { return 0; }
     virtual void retired(std::uint64_t seq, bool clean) noexcept {
         static_cast<void>(seq);
         static_cast<void>(clean);
