@@ -20,20 +20,20 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "hand_rolled_pool.hpp"
+#include "baseline/hand_rolled_pool.hpp"
+#include "harness.hpp"
 #include "ops/spin.hpp"
 #include "sum_sink.hpp"
 
 namespace {
 
 namespace flow = oneapi::tbb::flow;
-using flowpool::bench::Job;
-using flowpool::bench::Result;
+using flowpool::baseline::Job;
+using flowpool::baseline::Result;
 using flowpool::detail::spin;
 
 /// Spin iterations per job, from pure overhead to ~0.2 ms of work per job.
@@ -60,16 +60,6 @@ std::int64_t jobs_for(std::int64_t k) {
     }
 }
 
-/// The right answer for @p n jobs at cost @p k, from a serial loop, computed once per (k, n).
-std::int64_t expected_sum(std::int64_t k, std::int64_t n) {
-    static std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> cache;
-    auto [it, inserted] = cache.try_emplace({k, n}, 0);
-    if (inserted) {
-        for (std::int64_t i = 0; i < n; ++i) it->second += spin(i, k);
-    }
-    return it->second;
-}
-
 std::int64_t run_serial_loop(std::int64_t n, std::int64_t k, int /*workers*/) {
     std::int64_t sum = 0;
     for (std::int64_t i = 0; i < n; ++i) {
@@ -81,8 +71,8 @@ std::int64_t run_serial_loop(std::int64_t n, std::int64_t k, int /*workers*/) {
 }
 
 std::int64_t run_hand_rolled_pool(std::int64_t n, std::int64_t k, int workers) {
-    return flowpool::bench::run_hand_rolled_pool(n, workers,
-                                                 [k](std::int64_t v) { return spin(v, k); });
+    return flowpool::baseline::run_hand_rolled_pool(n, workers,
+                                                    [k](std::int64_t v) { return spin(v, k); });
 }
 
 std::int64_t run_tbb_flow_per_job(std::int64_t n, std::int64_t k, int workers) {
@@ -200,33 +190,10 @@ std::int64_t run_flowpool_graph(std::int64_t n, std::int64_t k, int workers) {
     return result.error ? -1 : runner.sum.sum;
 }
 
-using RunFn = std::int64_t (*)(std::int64_t n, std::int64_t k, int workers);
-
-/// Times @p run on the benchmark's (K, W, N), checking every run's sum.
-void measure(benchmark::State& state, RunFn run) {
-    const std::int64_t k = state.range(0);
-    const int workers = static_cast<int>(state.range(1));
-    const std::int64_t n = state.range(2);
-    const std::int64_t expected = expected_sum(k, n);
-    for (auto _ : state) {
-        const std::int64_t sum = run(n, k, workers);
-        if (sum != expected) {
-            const std::string message =
-                "wrong sum " + std::to_string(sum) + ", expected " + std::to_string(expected);
-            state.SkipWithError(message.c_str());
-            break;
-        }
-    }
-    state.SetItemsProcessed(state.iterations() * n);
-}
-
-void add(const char* name, RunFn run, std::int64_t k, int workers) {
-    benchmark::RegisterBenchmark(name, measure, run)
-        ->ArgNames({"K", "W", "N"})
-        ->Args({k, workers, jobs_for(k)})
-        ->MinTime(0.5)  // a few runs of the slow cases, enough runs of the fast ones
-        ->UseRealTime()
-        ->Unit(benchmark::kMillisecond);
+/// Registers @p run as @p name at (K, W) with the jobs per run for K.
+void add(const char* name, std::int64_t (*run)(std::int64_t, std::int64_t, int), std::int64_t k,
+         int workers) {
+    flowpool::bench::add_case(name, run, k, workers, jobs_for(k));
 }
 
 }  // namespace

@@ -5,9 +5,9 @@
 //
 // `typed` (the default) uses the typed API; `graph` a graph file run by run_graph (range ─►
 // spin ─► a `bench_sum` sink, see sum_sink.hpp); `hand_rolled` the mutex+condvar pool of
-// hand_rolled_pool.hpp, whose unbounded queues are the comparison point. SINK_K (default 0)
-// makes the sink also run SINK_K spin rounds per job: with SINK_K = 10 x K the sink is ten
-// times slower than a worker, and a bounded pipeline must hold memory flat all the same.
+// src/baseline/hand_rolled_pool.hpp, whose unbounded queues are the comparison point. SINK_K
+// (default 0) makes the sink also run SINK_K spin rounds per job: with SINK_K = 10 x K the sink
+// is ten times slower than a worker, and a bounded pipeline must hold memory flat all the same.
 
 #include <flowpool/graph.hpp>
 #include <flowpool/pipeline.hpp>
@@ -17,7 +17,7 @@
 #include <cstdio>
 #include <string_view>
 
-#include "hand_rolled_pool.hpp"
+#include "baseline/hand_rolled_pool.hpp"
 #include "ops/spin.hpp"
 #include "sum_sink.hpp"
 
@@ -68,10 +68,10 @@ std::int64_t run_graph_file(std::int64_t n, std::int64_t k, std::int64_t workers
 std::int64_t run_hand_rolled(std::int64_t n, std::int64_t k, std::int64_t workers,
                              std::int64_t sink_k, std::uint64_t& checksum) {
     if (sink_k == 0) {
-        return flowpool::bench::run_hand_rolled_pool(n, static_cast<int>(workers),
-                                                     [k](std::int64_t v) { return spin(v, k); });
+        return flowpool::baseline::run_hand_rolled_pool(n, static_cast<int>(workers),
+                                                        [k](std::int64_t v) { return spin(v, k); });
     }
-    return flowpool::bench::run_hand_rolled_pool(
+    return flowpool::baseline::run_hand_rolled_pool(
         n, static_cast<int>(workers), [k](std::int64_t v) { return spin(v, k); },
         [&checksum, sink_k](std::int64_t v) {
             checksum ^= static_cast<std::uint64_t>(spin(v, sink_k));

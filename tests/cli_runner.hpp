@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <vector>
 
 namespace flowpool::test {
@@ -29,6 +30,14 @@ inline std::string slurp(const std::string& path) {
     std::ostringstream text;
     text << in.rdbuf();
     return text.str();
+}
+
+/// A file under the test's temporary directory holding @p text; @p name is made unique per process.
+inline std::string temp_file(const std::string& name, const std::string& text) {
+    const std::string path =
+        std::string(::testing::TempDir()) + "flowpool_test_" + std::to_string(::getpid()) + "_" + name;
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
 }
 
 /// Runs `flowpool ARGS` (ARGS as shell words, already quoted) from the source directory.

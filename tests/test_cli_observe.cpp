@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <regex>
 #include <string>
@@ -215,10 +216,58 @@ TEST(CliObserve, ProgressIsDrawnOnATerminalOnlyAndClearedBeforeTheSummary) {
     EXPECT_EQ(piped.err.find("/200 jobs"), std::string::npos);
 }
 
+TEST(CliObserve, ALinesFileShowsProgressInBytesOnATerminalOnly) {
+    if (std::system("command -v script >/dev/null") != 0) GTEST_SKIP() << "no script(1)";
+    // 256 lines of 40 bytes: 10240 bytes, "10.0 KiB"; each job spins about as long as in the
+    // test above, so the observer draws while the run goes on.
+    const std::string data = temp_path("bytes.txt");
+    {
+        std::ofstream lines(data);
+        for (int i = 0; i < 256; ++i) lines << "line " << 1000 + i << std::string(30, 'x') << '\n';
+    }
+    ASSERT_EQ(slurp(data).size(), 10240u);
+    const std::string graph = temp_path("bytes.yaml");
+    const std::string yaml =
+        "graph: bytes\nversion: 1\nnodes:\n"
+        "  text: { kind: source, op: lines, path: '" +
+        data + "' }\n" +
+        "  size: { kind: function, op: length }\n"
+        "  work: { kind: function, op: spin, iterations: 1000000 }\n"
+        "  total: { kind: sink, op: summary }\n"
+        "edges: [ 'text -> size -> work -> total' ]\n";
+    std::ofstream(graph) << yaml;
+    const std::string out = temp_path("bytes.out");
+    const std::string tty = temp_path("bytes.tty");
+    const std::string inner =
+        "'" + std::string(FLOWPOOL_CLI) + "' run '" + graph + "' >'" + out + "'";
+    ASSERT_EQ(
+        std::system(("script -qfec \"" + inner + "\" /dev/null >'" + tty + "' </dev/null").c_str()),
+        0);
+    const std::string drawn = slurp(tty);
+    // `DONE/10.0 KiB  PCT%  RATE/s  N jobs  ETA m:ss`, DONE and RATE in B, KiB, ...
+    const std::regex line(
+        R"(\r\x1b\[K([0-9.]+ (B|KiB))/10\.0 KiB +[0-9.]+%  [0-9.]+ (B|KiB|MiB)/s  (\d+) jobs  ETA \d+:\d\d)");
+    std::size_t lines_drawn = 0;
+    for (auto it = std::sregex_iterator(drawn.begin(), drawn.end(), line);
+         it != std::sregex_iterator(); ++it)
+        ++lines_drawn;
+    EXPECT_GE(lines_drawn, 1u) << drawn;
+    EXPECT_NE(drawn.find("10.0 KiB/10.0 KiB 100.0%"), std::string::npos)
+        << "the observer's last call, at the end, counts every byte: " << drawn;
+    EXPECT_NE(drawn.find("256 jobs in, 256 results out"), std::string::npos) << drawn;
+    EXPECT_EQ(slurp(out).find("KiB"), std::string::npos) << "never on stdout";
+
+    const auto piped = run_cli("run '" + graph + "'");
+    EXPECT_EQ(piped.exit_code, 0) << piped.err;
+    EXPECT_EQ(piped.err.find("\033[K"), std::string::npos) << "no progress into a pipe";
+    EXPECT_EQ(piped.err.find("KiB"), std::string::npos) << piped.err;
+}
+
 TEST(CliObserve, AfterASignalJobsInFlightAreAbandonedWhenTheDrainTimeoutExpires) {
     for (const int signal : {SIGINT, SIGTERM}) {
         SCOPED_TRACE(signal);
         const std::string err = temp_path("drain.err");
+        std::remove(err.c_str());  // the previous signal's run logged "run started" there too
         // Each job spins for seconds: none can finish within the 1 s drain timeout.
         const pid_t pid = ::fork();
         ASSERT_GE(pid, 0);
@@ -230,10 +279,17 @@ TEST(CliObserve, AfterASignalJobsInFlightAreAbandonedWhenTheDrainTimeoutExpires)
             ::chdir(FLOWPOOL_SOURCE_DIR);
             ::execl(FLOWPOOL_CLI, FLOWPOOL_CLI, "run", "graphs/spin_summary.yaml", "--set",
                     "jobs.count=100", "--set", "work.iterations=4000000000", "--batch", "1",
-                    "--drain-timeout", "1", static_cast<char*>(nullptr));
+                    "--drain-timeout", "1", "--log-level", "info", static_cast<char*>(nullptr));
             ::_exit(127);
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        // Signal once the run has started (its handlers are installed before it logs that): a
+        // fixed wait loses that race under a sanitizer on a loaded machine, and the default
+        // action of the signal then kills the CLI.
+        const auto forked = Clock::now();
+        while (slurp(err).find("run started") == std::string::npos &&
+               Clock::now() - forked < std::chrono::seconds(30))
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
         const auto signalled = Clock::now();
         ::kill(pid, signal);
         int status = 0;

@@ -1,5 +1,5 @@
-// The flowpool command: run, validate, draw and list ops of graph files. Parsing and printing
-// only; the pipeline logic is the library's.
+// The flowpool command: run, validate, draw, benchmark and list ops of graph files. Parsing and
+// printing only; the pipeline logic is the library's.
 
 #include <unistd.h>
 
@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli/bench_command.hpp"
 #include "cli/report.hpp"
 #include "runtime/log.hpp"
 
@@ -88,9 +89,15 @@ public:
         const std::lock_guard lock(mutex_);
         latest_ = now;
         if (!progress_) return;
-        const std::uint64_t total = flowpool::cli::expected_total(now);
-        if (total == 0) return;
-        write_stderr("\r\033[K" + flowpool::cli::progress_line(now, total));
+        std::string line;  // by jobs if the sources know how many; else by bytes if they know
+        if (const std::uint64_t jobs = flowpool::cli::expected_total(now); jobs != 0) {
+            line = flowpool::cli::progress_line(now, jobs);
+        } else if (const std::uint64_t bytes = flowpool::cli::expected_bytes(now); bytes != 0) {
+            line = flowpool::cli::bytes_progress_line(now, bytes);
+        } else {
+            return;
+        }
+        write_stderr("\r\033[K" + line);
         drawn_ = true;
     }
     /// Clears the progress line, for good: nothing is drawn after this.
@@ -225,6 +232,14 @@ int validate_command(const std::vector<std::string>& paths, const std::vector<st
     return code;
 }
 
+/// `flowpool bench`: the graph on flowpool and on the hand-rolled pool; the report on stdout.
+int bench_command(const std::string& path, const std::vector<std::string>& sets,
+                  std::size_t repeat) {
+    flowpool::OpRegistry ops;
+    const flowpool::GraphSpec graph = load(path, sets, ops);
+    return flowpool::cli::bench_command(graph, ops, repeat, std::cout);
+}
+
 int dot_command(const std::string& path, const std::vector<std::string>& sets, bool mermaid) {
     flowpool::OpRegistry ops;
     const flowpool::GraphSpec graph = load(path, sets, ops);
@@ -310,6 +325,17 @@ int main(int argc, char** argv) {
     draw->add_option("--set", sets, "Override a node parameter: NODE.PARAM=VALUE (repeatable)");
     draw->add_flag("--mermaid", mermaid, "Print a Mermaid flowchart instead of DOT");
 
+    std::size_t repeat = 1;
+    CLI::App* bench = app.add_subcommand(
+        "bench", "Run a graph file on flowpool, then its chain on a hand-rolled thread pool, and "
+                 "compare the rates (report on stdout; the sink's output is discarded)");
+    bench->add_option("graph", paths, "The graph file (YAML): one source, functions, one sink")
+        ->required()
+        ->expected(1);
+    bench->add_option("--set", sets, "Override a node parameter: NODE.PARAM=VALUE (repeatable)");
+    bench->add_option("--repeat", repeat, "Runs of each, interleaved; the median is shown (default 1)")
+        ->check(CLI::PositiveNumber);
+
     CLI::App* list = app.add_subcommand("ops", "List every op with its parameters and value types");
     list->add_option("graph", paths, "Also list the ops of this graph file's plugins")
         ->expected(0, 1);
@@ -335,6 +361,7 @@ int main(int argc, char** argv) {
         if (*run) return run_command(paths.front(), sets, options, flags);
         if (*check) return validate_command(paths, sets);
         if (*draw) return dot_command(paths.front(), sets, mermaid);
+        if (*bench) return bench_command(paths.front(), sets, repeat);
         if (*list) return ops_command(paths);
     } catch (const flowpool::ConfigError& e) {
         print_config_error(e);

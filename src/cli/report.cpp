@@ -36,6 +36,19 @@ std::string clock_text(double seconds) {
     return format("%lld:%02lld", s / 60, s % 60);
 }
 
+/// A byte count in binary units: `512 B`, `10.0 KiB`, `3.25 MiB`, `1.50 GiB`.
+std::string bytes_text(double bytes) {
+    if (bytes < 1024) return format("%.0f B", bytes);
+    if (bytes < 1024.0 * 1024) return format("%.1f KiB", bytes / 1024);
+    if (bytes < 1024.0 * 1024 * 1024) return format("%.2f MiB", bytes / (1024.0 * 1024));
+    return format("%.2f GiB", bytes / (1024.0 * 1024 * 1024));
+}
+
+/// `  ETA m:ss` for @p left units at @p rate units a second; `  ETA --:--` before any rate.
+std::string eta_text(double left, double rate) {
+    return rate > 0 ? "  ETA " + clock_text(left / rate) : std::string("  ETA --:--");
+}
+
 std::string rate_text(double per_second) {
     return per_second >= 100 ? format("%.0f", per_second) : format("%.1f", per_second);
 }
@@ -197,9 +210,33 @@ std::string progress_line(const RunStats& stats, std::uint64_t total) {
         total != 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 0.0;
     std::string line = std::to_string(done) + "/" + std::to_string(total) + " jobs" +
                        format(" %5.1f%%  %s jobs/s", percent, rate_text(rate).c_str());
-    line += rate > 0 ? "  ETA " + clock_text(static_cast<double>(total - done) / rate)
-                     : std::string("  ETA --:--");
-    return line;
+    return line + eta_text(static_cast<double>(total - done), rate);
+}
+
+std::uint64_t expected_bytes(const RunStats& stats) {
+    std::uint64_t total = 0;
+    for (const NodeStats& node : stats.nodes) {
+        if (node.kind != NodeKind::source) continue;
+        if (node.input_bytes == 0) return 0;
+        total += node.input_bytes;
+    }
+    return total;
+}
+
+std::string bytes_progress_line(const RunStats& stats, std::uint64_t total) {
+    std::uint64_t done = 0;
+    for (const NodeStats& node : stats.nodes) {
+        if (node.kind != NodeKind::source) continue;
+        done += std::min(node.input_bytes_done, node.input_bytes);
+    }
+    const double seconds = stats.wall_seconds();
+    const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
+    const double percent =
+        total != 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 0.0;
+    return bytes_text(static_cast<double>(done)) + "/" + bytes_text(static_cast<double>(total)) +
+           format(" %5.1f%%  %s/s  %llu jobs", percent, bytes_text(rate).c_str(),
+                  static_cast<unsigned long long>(stats.jobs_in)) +
+           eta_text(static_cast<double>(total - done), rate);
 }
 
 }  // namespace flowpool::cli

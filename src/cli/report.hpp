@@ -29,6 +29,14 @@ namespace flowpool::cli {
 /// The jobs the sources said they would make, summed; 0 if any source does not know.
 [[nodiscard]] std::uint64_t expected_total(const RunStats& stats);
 
+/// The bytes the sources will read, summed, if every source reads input of known size (a
+/// `lines` file); else 0.
+[[nodiscard]] std::uint64_t expected_bytes(const RunStats& stats);
+
+/// The progress text for sources that read @p total bytes: bytes done/total, percentage, rate,
+/// time left and jobs so far (no carriage return, no newline).
+[[nodiscard]] std::string bytes_progress_line(const RunStats& stats, std::uint64_t total);
+
 /// The progress text for a run that will make @p total jobs: done/total, percentage, rate and
 /// time left (no carriage return, no newline).
 [[nodiscard]] std::string progress_line(const RunStats& stats, std::uint64_t total);

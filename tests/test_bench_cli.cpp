@@ -1,0 +1,195 @@
+// `flowpool bench GRAPH` end to end: the report's job counts against the graph's, both rates
+// positive, the sink's output kept off stdout, and the clear errors for what it cannot run.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "cli_runner.hpp"
+
+using flowpool::test::run_cli;
+using flowpool::test::temp_file;
+
+namespace {
+
+/// One rate line of the report: `  NAME  JOBS jobs in SECONDS s: RATE [kMG]jobs/s ...`.
+struct Rate {
+    unsigned long long jobs = 0;
+    double seconds = 0;
+    double per_second = 0;
+};
+
+/// The report's parts, read from stdout; every line must be one of them.
+struct Report {
+    std::string header;
+    std::map<std::string, Rate> rates;  // by implementation: "flowpool", "hand-rolled pool"
+    double ratio = 0;
+    unsigned long long sink_flowpool = 0;
+    unsigned long long sink_hand_rolled = 0;
+    std::string sink_verdict;
+    std::map<std::string, std::pair<double, double>> nodes;  // name -> (ns/job, jobs/message)
+    std::vector<std::string> other;                          // lines that fit none of these
+};
+
+double scaled(double value, const std::string& unit) {
+    if (unit == "k") return value * 1e3;
+    if (unit == "M") return value * 1e6;
+    if (unit == "G") return value * 1e9;
+    return value;
+}
+
+Report parse(const std::vector<std::string>& lines) {
+    static const std::regex rate(
+        R"(  (flowpool|hand-rolled pool) +(\d+) jobs in ([0-9.]+) s: ([0-9.e+]+) ([kMG]?) ?jobs/s.*)");
+    static const std::regex ratio(R"(  flowpool / hand-rolled: ([0-9.]+)x)");
+    static const std::regex sink(
+        R"(  sink: (\d+) jobs in the flowpool run, (\d+) in the hand-rolled run; ids and values (\w+).*)");
+    static const std::regex node(
+        R"(    (\S+) +(source|function|filter|sink) +([0-9.]+) ns/job +([0-9.]+) jobs/message)");
+    Report report;
+    std::smatch m;
+    for (const std::string& line : lines) {
+        if (line.rfind("flowpool bench: graph ", 0) == 0) {
+            report.header = line;
+        } else if (std::regex_match(line, m, rate)) {
+            report.rates[m[1]] =
+                Rate{std::stoull(m[2]), std::stod(m[3]), scaled(std::stod(m[4]), m[5])};
+        } else if (std::regex_match(line, m, ratio)) {
+            report.ratio = std::stod(m[1]);
+        } else if (std::regex_match(line, m, sink)) {
+            report.sink_flowpool = std::stoull(m[1]);
+            report.sink_hand_rolled = std::stoull(m[2]);
+            report.sink_verdict = m[3];
+        } else if (std::regex_match(line, m, node)) {
+            report.nodes[m[1]] = {std::stod(m[3]), std::stod(m[4])};
+        } else if (line.rfind("  per node", 0) != 0) {
+            report.other.push_back(line);
+        }
+    }
+    return report;
+}
+
+/// `flowpool ARGS` must fail as bad input: exit 2, one line on stderr starting with @p starts
+/// and holding @p holds, nothing on stdout.
+void expect_bad_input(const std::string& args, const std::string& starts,
+                      const std::string& holds) {
+    SCOPED_TRACE(args);
+    const auto result = run_cli(args);
+    EXPECT_EQ(result.exit_code, 2) << result.err;
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+    EXPECT_EQ(result.err.rfind(starts, 0), 0u) << result.err;
+    EXPECT_NE(result.err.find(holds), std::string::npos) << result.err;
+    EXPECT_EQ(result.out, "");
+}
+
+}  // namespace
+
+TEST(BenchCli, ReportsBothRatesForTheGraphsJobs) {
+    const auto result =
+        run_cli("bench graphs/spin_summary.yaml --set jobs.count=20000 --set work.iterations=10");
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(result.err, "");
+    const Report report = parse(result.out_lines());
+    EXPECT_NE(report.header.find("'spin-summary' (graphs/spin_summary.yaml), one run each"),
+              std::string::npos)
+        << result.out;
+    ASSERT_EQ(report.rates.size(), 2u) << result.out;
+    for (const auto& [name, rate] : report.rates) {
+        SCOPED_TRACE(name);
+        EXPECT_EQ(rate.jobs, 20000u);
+        EXPECT_GT(rate.per_second, 0);
+        EXPECT_GT(rate.seconds, 0);
+    }
+    EXPECT_GT(report.ratio, 0);
+    // The summary sink ran in both runs, but its `count=... sum=...` line is not on stdout.
+    EXPECT_EQ(report.sink_flowpool, 20000u);
+    EXPECT_EQ(report.sink_hand_rolled, 20000u);
+    EXPECT_EQ(report.sink_verdict, "match");
+    EXPECT_EQ(report.other, std::vector<std::string>{}) << result.out;
+    ASSERT_EQ(report.nodes.size(), 3u) << result.out;
+    for (const char* name : {"jobs", "work", "total"}) {
+        ASSERT_EQ(report.nodes.count(name), 1u) << name;
+        EXPECT_GE(report.nodes.at(name).second, 1.0) << name << ": jobs per message";
+    }
+    EXPECT_GT(report.nodes.at("work").first, 0) << "spin 10 takes time";
+}
+
+TEST(BenchCli, AFilterChainCountsWhatReachedTheSinkAndPrintsNoSinkLines) {
+    std::string text;
+    for (int i = 0; i < 300; ++i)
+        text += (i % 3 == 0 ? "keep " : "drop ") + std::to_string(i) + "\n";
+    const std::string data = temp_file("lines.txt", text);
+    const std::string graph = temp_file("filter.yaml", R"(graph: filter-chain
+nodes:
+  in:    { kind: source, op: lines, path: ")" + data + R"(" }
+  keep:  { kind: filter, op: grep, pattern: "^keep", concurrency: 2 }
+  shout: { kind: function, op: upper, concurrency: 2 }
+  out:   { kind: sink, op: print }
+edges:
+  - in -> keep -> shout -> out
+)");
+    const auto result = run_cli("bench '" + graph + "' --repeat 3");
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    const Report report = parse(result.out_lines());
+    EXPECT_NE(report.header.find("median of 3 runs each"), std::string::npos) << result.out;
+    ASSERT_EQ(report.rates.size(), 2u) << result.out;
+    EXPECT_EQ(report.rates.at("flowpool").jobs, 300u);
+    EXPECT_EQ(report.rates.at("hand-rolled pool").jobs, 300u);
+    EXPECT_EQ(report.sink_flowpool, 100u);
+    EXPECT_EQ(report.sink_hand_rolled, 100u);
+    EXPECT_EQ(report.sink_verdict, "match");
+    EXPECT_EQ(result.out.find("Result:"), std::string::npos) << "the print sink's lines leaked";
+    EXPECT_EQ(report.other, std::vector<std::string>{}) << result.out;
+    EXPECT_EQ(report.nodes.size(), 4u) << result.out;
+}
+
+TEST(BenchCli, AFailingJobExitsOneWithItsError) {
+    const std::string graph = temp_file("fail.yaml", R"(nodes:
+  jobs: { kind: source, op: range, count: 1000 }
+  boom: { kind: function, op: fail, value: 7 }
+  sum:  { kind: sink, op: summary }
+edges:
+  - jobs -> boom -> sum
+)");
+    const auto result = run_cli("bench '" + graph + "'");
+    EXPECT_EQ(result.exit_code, 1) << result.err;
+    EXPECT_NE(result.err.find("value 7 fails by request"), std::string::npos) << result.err;
+}
+
+TEST(BenchCli, ABadGraphFileExitsTwoWithItsPosition) {
+    expect_bad_input("bench tests/data/bad/cycle.yaml", "tests/data/bad/cycle.yaml:", ": error: ");
+    expect_bad_input("bench tests/data/bad/bad_regex.yaml",
+                     "tests/data/bad/bad_regex.yaml:", ": error: ");
+    expect_bad_input("bench graphs/spin_summary.yaml --set work.nothing=1",
+                     "--set work.nothing=1: error: ", "unknown parameter 'nothing'");
+    expect_bad_input("bench graphs/spin_summary.yaml --repeat 0", "error: ", "--repeat");
+}
+
+TEST(BenchCli, GraphsThatAreNotOneChainGetAClearError) {
+    expect_bad_input("bench graphs/fan_out.yaml", "error: flowpool bench runs a straight chain",
+                     "fans out at 'alerts'");
+    const std::string two_sources = temp_file("two_sources.yaml", R"(nodes:
+  a:   { kind: source, op: range, count: 10 }
+  b:   { kind: source, op: range, count: 10 }
+  sum: { kind: sink, op: summary }
+edges:
+  - a -> sum
+  - b -> sum
+)");
+    expect_bad_input("bench '" + two_sources + "'", "error: flowpool bench runs a straight chain",
+                     "fans in at 'sum'");
+    const std::string from_stdin = temp_file("stdin.yaml", R"(nodes:
+  in:  { kind: source, op: lines, path: "-" }
+  out: { kind: sink, op: print }
+edges:
+  - in -> out
+)");
+    expect_bad_input("bench '" + from_stdin + "'", "error: flowpool bench reads the source twice",
+                     "standard input");
+}
