@@ -143,6 +143,30 @@ std::string json_escape(const std::string& s) {
     return out;
 }
 
+namespace {
+
+/// @p s as a JSON string: in quotes, escaped.
+std::string json_string(const std::string& s) {
+    std::string out = "\"";
+    out += json_escape(s);
+    out += '"';
+    return out;
+}
+
+/// The sum over the sources of @p figure (a NodeStats member), or 0 if any source's is 0
+/// (it does not know).
+std::uint64_t sources_total(const RunStats& stats, std::uint64_t NodeStats::*figure) {
+    std::uint64_t total = 0;
+    for (const NodeStats& node : stats.nodes) {
+        if (node.kind != NodeKind::source) continue;
+        if (node.*figure == 0) return 0;
+        total += node.*figure;
+    }
+    return total;
+}
+
+}  // namespace
+
 std::string stats_json(const RunStats& stats, std::size_t threads) {
     const auto field = [](const char* name, const std::string& value) {
         return std::string("\"") + name + "\": " + value;
@@ -161,7 +185,7 @@ std::string stats_json(const RunStats& stats, std::size_t threads) {
         field("jobs_per_second", json_number(stats.jobs_per_second())) + ",\n  " +
         count("threads", threads) + ",\n  " +
         field("bottleneck",
-              busiest != nullptr ? "\"" + json_escape(busiest->name) + "\"" : "null") +
+              busiest != nullptr ? json_string(busiest->name) : "null") +
         ",\n  \"nodes\": [";
     for (std::size_t i = 0; i < stats.nodes.size(); ++i) {
         const NodeStats& node = stats.nodes[i];
@@ -170,8 +194,8 @@ std::string stats_json(const RunStats& stats, std::size_t threads) {
         };
         json +=
             std::string(i == 0 ? "" : ",") + "\n    {" +
-            field("name", "\"" + json_escape(node.name) + "\"") + ", " +
-            field("kind", "\"" + std::string(to_string(node.kind)) + "\"") + ", " +
+            field("name", json_string(node.name)) + ", " +
+            field("kind", json_string(std::string(to_string(node.kind)))) + ", " +
             field("concurrency", node.concurrency == unlimited ? std::string("null")
                                                                : std::to_string(node.concurrency)) +
             ",\n     " + count("messages_in", node.messages_in) + ", " +
@@ -193,13 +217,7 @@ std::string stats_json(const RunStats& stats, std::size_t threads) {
 }
 
 std::uint64_t expected_total(const RunStats& stats) {
-    std::uint64_t total = 0;
-    for (const NodeStats& node : stats.nodes) {
-        if (node.kind != NodeKind::source) continue;
-        if (node.expected_jobs == 0) return 0;
-        total += node.expected_jobs;
-    }
-    return total;
+    return sources_total(stats, &NodeStats::expected_jobs);
 }
 
 std::string progress_line(const RunStats& stats, std::uint64_t total) {
@@ -214,13 +232,7 @@ std::string progress_line(const RunStats& stats, std::uint64_t total) {
 }
 
 std::uint64_t expected_bytes(const RunStats& stats) {
-    std::uint64_t total = 0;
-    for (const NodeStats& node : stats.nodes) {
-        if (node.kind != NodeKind::source) continue;
-        if (node.input_bytes == 0) return 0;
-        total += node.input_bytes;
-    }
-    return total;
+    return sources_total(stats, &NodeStats::input_bytes);
 }
 
 std::string bytes_progress_line(const RunStats& stats, std::uint64_t total) {
