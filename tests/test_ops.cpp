@@ -569,6 +569,73 @@ TEST_P(OpsWorkers, IntegerOpsGiveEachJobItsResultInPlaceOrShared) {
     }
 }
 
+TEST_P(OpsWorkers, IntegerOpsFailOnlyTheStringsOfABatchAndRunEachIntegerOnce) {
+    // `mark` turns every value v with v % 7 == 3 into a string, so most batches hold strings
+    // among integers: multiply and summary work the integers before the first string in place
+    // and the rest job by job; each integer is multiplied (or added) exactly once, and each
+    // string fails alone under on_error: skip.
+    constexpr std::int64_t count = 5'000;
+    auto collected = std::make_shared<Collected>();
+    flowpool::OpRegistry ops = ops_with_collect(collected);
+    ops.add({.name = "mark",
+             .kind = flowpool::NodeKind::function,
+             .description = "makes a string of every value v with v % 7 == 3",
+             .takes = flowpool::ValueType::integer,
+             .gives = flowpool::ValueType::any,
+             .make_stage = [](const flowpool::Params&) {
+                 return flowpool::stage_body([](flowpool::Value&& value) -> flowpool::Value {
+                     const std::int64_t v = std::get<std::int64_t>(value);
+                     if (v % 7 == 3) return "s" + std::to_string(v);
+                     return v;
+                 });
+             }});
+    std::int64_t strings = 0;
+    std::int64_t integer_sum = 0;
+    for (std::int64_t v = 0; v < count; ++v) {
+        if (v % 7 == 3) {
+            ++strings;
+        } else {
+            integer_sum += v;
+        }
+    }
+    const std::string workers = std::to_string(GetParam());
+    for (const std::size_t batch : {std::size_t{0}, std::size_t{1}, std::size_t{333}}) {
+        collected->values.clear();
+        collected->repeated = 0;
+        const Outcome mapped = run_yaml(
+            "nodes:\n"
+            "  jobs: { kind: source, op: range, count: " + std::to_string(count) + " }\n"
+            "  mark: { kind: function, op: mark }\n"
+            "  x3:   { kind: function, op: multiply, factor: 3, on_error: skip }\n"
+            "  out:  { kind: sink, op: collect }\n"
+            "edges: [ 'jobs -> mark -> x3 -> out' ]\n",
+            ops, {"x3.concurrency=" + workers}, batch);
+        ASSERT_FALSE(mapped.result.error.has_value()) << mapped.result.error->what();
+        EXPECT_EQ(mapped.result.stats.skipped, static_cast<std::uint64_t>(strings)) << "batch " << batch;
+        ASSERT_EQ(collected->values.size(), static_cast<std::size_t>(count - strings)) << "batch " << batch;
+        int wrong = 0;
+        for (const auto& [id, value] : collected->values) {
+            const auto v = static_cast<std::int64_t>(id);
+            wrong += v % 7 == 3 || std::get<std::int64_t>(value) != 3 * v;
+        }
+        EXPECT_EQ(wrong, 0) << "batch " << batch;
+        EXPECT_EQ(collected->repeated, 0) << "batch " << batch;
+
+        const Outcome summed = run_yaml(
+            "nodes:\n"
+            "  jobs:  { kind: source, op: range, count: " + std::to_string(count) + " }\n"
+            "  mark:  { kind: function, op: mark }\n"
+            "  total: { kind: sink, op: summary, on_error: skip }\n"
+            "edges: [ 'jobs -> mark -> total' ]\n",
+            ops, {"mark.concurrency=" + workers}, batch);
+        ASSERT_FALSE(summed.result.error.has_value()) << summed.result.error->what();
+        EXPECT_EQ(summed.result.stats.skipped, static_cast<std::uint64_t>(strings)) << "batch " << batch;
+        EXPECT_EQ(summed.out, "count=" + std::to_string(count - strings) +
+                                  " sum=" + std::to_string(integer_sum) + "\n")
+            << "batch " << batch;
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Workers, OpsWorkers, ::testing::Values(1, 2, 4, 8));
 
 // ---------------------------------------------------------------- validation

@@ -290,15 +290,8 @@ public:
         const std::uint64_t left =
             next_ >= end_ ? 0 : static_cast<std::uint64_t>(end_) - static_cast<std::uint64_t>(next_);
         const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(max, left));
-        const std::size_t old = batch.size();
-        batch.ids.resize(old + n);
-        batch.values.resize(old + n);
-        std::uint64_t* ids = batch.ids.data() + old;
-        std::int64_t* values = batch.values.data() + old;
-        for (std::size_t i = 0; i < n; ++i) {
-            ids[i] = first_id + i;
-            values[i] = next_ + static_cast<std::int64_t>(i);
-        }
+        detail::append_counting(batch.ids, first_id, n);
+        detail::append_counting(batch.values, static_cast<std::uint64_t>(next_), n);
         next_ += static_cast<std::int64_t>(n);
         return n;
     }

@@ -36,15 +36,10 @@ public:
         const auto n = static_cast<std::size_t>(
             std::min<std::uint64_t>(max_jobs, static_cast<std::uint64_t>(count_ - next_)));
         std::shared_ptr<Items<Value>> batch = pool_.get();
-        // The ids in a loop of their own (vectorised); each value written once.
-        batch->ids.resize(n);
+        // The ids, then the values, each in one loop that writes every element once.
         const auto first = static_cast<std::uint64_t>(next_);
-        for (std::size_t i = 0; i < n; ++i) batch->ids[i] = first + i;
-        batch->values.reserve(n);
-        const std::uint64_t value = static_cast<std::uint64_t>(start_) + first;
-        for (std::size_t i = 0; i < n; ++i) {
-            batch->values.emplace_back(std::in_place_type<std::int64_t>, static_cast<std::int64_t>(value + i));
-        }
+        append_counting(batch->ids, first, n);
+        append_counting(batch->values, static_cast<std::uint64_t>(start_) + first, n);
         next_ += static_cast<std::int64_t>(n);
         return batch;
     }

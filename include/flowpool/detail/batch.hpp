@@ -87,6 +87,40 @@ struct Items final : Batch {
     }
 };
 
+/// A forward iterator over the integers n, n + 1, ... (wrapping at 2^64), each converted to
+/// @p T: lets append_counting() build a run of integers in a vector in one loop.
+template <class T>
+struct CountingIterator {
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = T;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const T*;
+    using reference = T;
+
+    std::uint64_t n = 0;  ///< the current integer
+
+    T operator*() const noexcept { return static_cast<T>(n); }
+    CountingIterator& operator++() noexcept {
+        ++n;
+        return *this;
+    }
+    CountingIterator operator++(int) noexcept {
+        CountingIterator old = *this;
+        ++n;
+        return old;
+    }
+    friend bool operator==(const CountingIterator&, const CountingIterator&) = default;
+};
+
+/// Appends @p count consecutive integers from @p first (wrapping at 2^64) to @p out, a vector
+/// of integers or of values made from a `std::int64_t`: one loop that constructs each element
+/// once, where a resize would first zero them.
+template <class T>
+void append_counting(std::vector<T>& out, std::uint64_t first, std::size_t count) {
+    using Int = std::conditional_t<std::is_integral_v<T>, T, std::int64_t>;
+    out.insert(out.end(), CountingIterator<Int>{first}, CountingIterator<Int>{first + count});
+}
+
 /// A source's spare batches: a batch it made goes back here when its last holder lets go, with
 /// its vectors' capacity, and the source's next batch reuses it. So a source in a steady state
 /// allocates no job storage (no malloc and free per message, and no growth of the allocator's

@@ -2,16 +2,18 @@
 /// @file detail/integer_jobs.hpp
 /// Loops for graph-file ops on integers: they read and write the `std::int64_t` inside each
 /// job's Value where it lies, instead of moving a Value out of the batch and back per job (41
-/// instructions a job for `spin` through the general loop, against about 16). A batch they
-/// cannot handle in place (one holding a string, or sent to several nodes) goes through the
-/// general per-job loops of job_loop.hpp, so ids, failures, filters and on_error policies stay
-/// what they are per job. The functions never throw, so no job of an in-place batch can fail.
+/// instructions a job for `spin` through the general loop, against about 16). The check that a
+/// job holds an integer is made in the same loop. A batch sent to several nodes, and the jobs of
+/// a batch from its first string on, go through the general per-job loops of job_loop.hpp, so
+/// ids, failures, filters and on_error policies stay what they are per job. The functions never
+/// throw, so no job done in place can fail.
 
 #include <flowpool/detail/batch.hpp>
 #include <flowpool/detail/job_loop.hpp>
 #include <flowpool/detail/plan.hpp>
 #include <flowpool/value.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <type_traits>
@@ -22,16 +24,9 @@
 
 namespace flowpool::detail {
 
-/// True if every job of @p batch holds an integer.
-inline bool all_integers(const Items<Value>& batch) noexcept {
-    for (const Value& value : batch.values) {
-        if (!std::holds_alternative<std::int64_t>(value)) return false;
-    }
-    return true;
-}
-
 /// A function op `std::int64_t f(std::int64_t) noexcept` run on each job of a graph file,
-/// rewriting the job's integer in place when the batch is this node's and holds integers only.
+/// rewriting the job's integer in place when the batch is this node's and the job's value an
+/// integer (up to the batch's first string).
 template <class F>
 class IntegerStage final : public StageBody {
     static_assert(std::is_nothrow_invocable_r_v<std::int64_t, F&, std::int64_t>,
@@ -42,21 +37,37 @@ public:
 
     BatchPtr process(const BatchPtr& in_ptr, BatchContext& ctx) override {
         auto& in = static_cast<Items<Value>&>(*in_ptr);
-        if (in.shared || !all_integers(in)) {
-            // A string fails its job with std::get's error, as the per-job op always did.
-            auto per_job = [this](Value&& value) -> Value { return f_(std::get<std::int64_t>(value)); };
-            return map_jobs<Value>(in_ptr, ctx, per_job);
-        }
-        for (Value& value : in.values) {
-            std::int64_t& v = *std::get_if<std::int64_t>(&value);
-            v = f_(v);
-        }
-        return in_ptr;
+        const std::size_t done = in.shared ? 0 : rewrite_integers(in);
+        if (done == in.values.size()) return in_ptr;
+        // The rest goes through the per-job loop, which calls `per_job` once for each of the
+        // first `done` jobs (integers, so they cannot fail) before any other: those already hold
+        // their results. A string fails its job with std::get's error, as the per-job op always did.
+        std::size_t skip = done;
+        auto per_job = [this, &skip](Value&& value) -> Value {
+            if (skip > 0) {
+                --skip;
+                return std::move(value);
+            }
+            return f_(std::get<std::int64_t>(value));
+        };
+        return map_jobs<Value>(in_ptr, ctx, per_job);
     }
 
     [[nodiscard]] std::type_index takes() const noexcept override { return typeid(Value); }
 
 private:
+    /// Rewrites the integers of @p in in place, up to its first job that holds no integer;
+    /// returns how many jobs it rewrote (all of them when every job holds an integer).
+    std::size_t rewrite_integers(Items<Value>& in) noexcept {
+        std::size_t i = 0;
+        for (const std::size_t n = in.values.size(); i < n; ++i) {
+            std::int64_t* v = std::get_if<std::int64_t>(&in.values[i]);
+            if (v == nullptr) break;
+            *v = f_(*v);
+        }
+        return i;
+    }
+
     F f_;
 };
 
@@ -67,19 +78,31 @@ std::unique_ptr<StageBody> integer_stage(F f) {
 }
 
 /// Calls `f(std::int64_t) noexcept` on every job of @p in_ptr (an `Items<Value>`), in a plain
-/// loop when every job holds an integer; a string fails its job as std::get does, under the
-/// node's policy. For sinks.
+/// loop up to the first job that holds no integer; from there the per-job loop takes over, and
+/// a string fails its job as std::get does, under the node's policy. For sinks.
 template <class F>
 void consume_integers(const BatchPtr& in_ptr, BatchContext& ctx, F& f) {
     static_assert(std::is_nothrow_invocable_v<F&, std::int64_t>,
                   "an integer sink's function is `void(std::int64_t) noexcept`");
     const auto& in = static_cast<const Items<Value>&>(*in_ptr);
-    if (!all_integers(in)) {
-        auto per_job = [&f](const Value& value) { f(std::get<std::int64_t>(value)); };
-        consume_jobs<Value>(in_ptr, ctx, per_job);
-        return;
+    std::size_t done = 0;
+    for (const std::size_t n = in.values.size(); done < n; ++done) {
+        const std::int64_t* v = std::get_if<std::int64_t>(&in.values[done]);
+        if (v == nullptr) break;
+        f(*v);
     }
-    for (const Value& value : in.values) f(*std::get_if<std::int64_t>(&value));
+    if (done == in.values.size()) return;
+    // consume_jobs calls `per_job` once for each of the first `done` jobs (integers, which
+    // cannot fail) before any other: those were consumed above.
+    std::size_t skip = done;
+    auto per_job = [&f, &skip](const Value& value) {
+        if (skip > 0) {
+            --skip;
+            return;
+        }
+        f(std::get<std::int64_t>(value));
+    };
+    consume_jobs<Value>(in_ptr, ctx, per_job);
 }
 
 }  // namespace flowpool::detail
