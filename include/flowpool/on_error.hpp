@@ -1,7 +1,7 @@
 #pragma once
 /// @file on_error.hpp
-/// What a node does with a job whose body threw: fail the run, skip the job, or send it to a
-/// dead-letter sink, after retrying it if asked.
+/// What a node does with a job whose body threw: fail the run, skip the job, send it to a
+/// dead-letter sink, or hand it back to a source that delivers it again, after retrying it if asked.
 ///
 /// @code
 /// .stage("parse", 4, parse).on_error(flowpool::OnError::skip().retried(3, 10ms))
@@ -20,7 +20,10 @@ struct OnError {
     enum class Action {
         fail,        ///< count it as failed and stop the sources
         skip,        ///< count it as skipped and go on
-        dead_letter  ///< send it, with its error, to the sink named `dead_letter`, and go on
+        dead_letter,  ///< send it, with its error, to the sink named `dead_letter`, and go on
+        /// hand it back to its source and go on: a source that delivers jobs again (a Redis
+        /// stream) does so later; from any other source the job fails as under `fail`
+        redeliver
     };
 
     Action action = Action::fail;           ///< after the last try
@@ -36,6 +39,8 @@ struct OnError {
     [[nodiscard]] static OnError dead_letter_to(std::string sink) {
         return {Action::dead_letter, 1, {}, std::move(sink)};
     }
+    /// Hand the failed job back to its source to be delivered again later, and go on.
+    [[nodiscard]] static OnError redeliver() { return {Action::redeliver}; }
     /// This policy, after trying each job up to @p tries times, waiting @p first_backoff before the
     /// second try and twice as long before each further one.
     [[nodiscard]] OnError retried(int tries, std::chrono::milliseconds first_backoff = {}) const {

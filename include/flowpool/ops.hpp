@@ -71,6 +71,9 @@ struct OpInfo {
     SourceFactory make_source{};       ///< set for sources
     StageFactory make_stage{};         ///< set for functions and filters
     SinkFactory make_sink{};           ///< set for sinks
+    /// Sources: a job handed back after failing is delivered again later (a message queue), so
+    /// the nodes it feeds default to `on_error: redeliver` instead of `fail`.
+    bool redelivers = false;
 };
 
 /// Ops by name. A default-constructed registry holds the built-in ops; applications add theirs.

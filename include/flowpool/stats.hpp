@@ -35,6 +35,9 @@ struct NodeStats {
     std::uint64_t skipped = 0;        ///< jobs that failed here and were dropped (OnError::skip)
     std::uint64_t dead_lettered = 0;  ///< jobs that failed here and went to a dead-letter sink
     std::uint64_t retries = 0;        ///< tries repeated after a failure (OnError::attempts)
+    /// jobs that failed here and went back to their source to be delivered again
+    /// (OnError::redeliver)
+    std::uint64_t redelivered = 0;
     std::chrono::nanoseconds busy{0};  ///< time spent in its body, summed over workers
     std::uint64_t batches = 0;        ///< batches (messages) it ran
     std::size_t queue_high_water = 0;  ///< most batches waiting for it at once
@@ -72,16 +75,19 @@ struct RunStats {
     std::uint64_t failed = 0;       ///< jobs that failed under OnError::fail
     std::uint64_t skipped = 0;      ///< jobs that failed and were skipped
     std::uint64_t dead_lettered = 0;  ///< jobs that failed and went to a dead-letter sink
+    std::uint64_t redelivered = 0;  ///< jobs that failed and went back to their source
     /// Jobs made but never finished: a run always waits for every job it made, so this is 0 in
     /// a RunResult; `flowpool run` fills it in when its drain timeout gives up on jobs in flight.
     std::uint64_t abandoned = 0;
     std::chrono::nanoseconds wall{0};  ///< wall time of the run
     std::vector<NodeStats> nodes;      ///< per node, in the order the nodes were added
 
-    /// Jobs with a known end: results out, filtered, skipped, dead-lettered, failed, abandoned.
-    /// Equals jobs_in when each job can reach one sink only (no fan-out to several sinks).
+    /// Jobs with a known end: results out, filtered, skipped, dead-lettered, redelivered,
+    /// failed, abandoned. Equals jobs_in when each job can reach one sink only (no fan-out to
+    /// several sinks).
     [[nodiscard]] std::uint64_t accounted() const noexcept {
-        return results_out + filtered + skipped + dead_lettered + failed + abandoned;
+        return results_out + filtered + skipped + dead_lettered + redelivered + failed +
+               abandoned;
     }
     /// Wall time in seconds.
     [[nodiscard]] double wall_seconds() const noexcept {

@@ -87,6 +87,9 @@ std::string summary_line(const RunStats& stats) {
                        std::to_string(stats.filtered) + " filtered, " +
                        std::to_string(stats.skipped) + " skipped, " + std::to_string(stats.failed) +
                        " failed, " + std::to_string(stats.dead_lettered) + " dead-lettered";
+    if (stats.redelivered != 0) {
+        line += ", " + std::to_string(stats.redelivered) + " handed back to be delivered again";
+    }
     if (stats.abandoned != 0) line += ", " + std::to_string(stats.abandoned) + " abandoned";
     return line + format(" in %.3f s (%s jobs/s)", stats.wall_seconds(),
                          rate_text(stats.jobs_per_second()).c_str());
@@ -180,6 +183,7 @@ std::string stats_json(const RunStats& stats, std::size_t threads) {
         count("results_out", stats.results_out) + ",\n  " + count("filtered", stats.filtered) +
         ",\n  " + count("skipped", stats.skipped) + ",\n  " + count("failed", stats.failed) +
         ",\n  " + count("dead_lettered", stats.dead_lettered) + ",\n  " +
+        count("redelivered", stats.redelivered) + ",\n  " +
         count("abandoned", stats.abandoned) + ",\n  " +
         field("wall_seconds", json_number(stats.wall_seconds())) + ",\n  " +
         field("jobs_per_second", json_number(stats.jobs_per_second())) + ",\n  " +
@@ -201,7 +205,8 @@ std::string stats_json(const RunStats& stats, std::size_t threads) {
             ",\n     " + count("messages_in", node.messages_in) + ", " +
             count("messages_out", node.messages_out) + ", " + count("filtered", node.filtered) +
             ", " + count("failed", node.failed) + ", " + count("skipped", node.skipped) + ", " +
-            count("dead_lettered", node.dead_lettered) + ", " + count("retries", node.retries) +
+            count("dead_lettered", node.dead_lettered) + ", " +
+            count("redelivered", node.redelivered) + ", " + count("retries", node.retries) +
             ",\n     " + ns("busy_ns", node.busy) + ", " +
             field("utilisation", json_number(node.utilisation(stats.wall, threads))) + ", " +
             count("batches", node.batches) + ", " +

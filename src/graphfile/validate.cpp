@@ -191,9 +191,11 @@ private:
             if (action->value == "fail") policy.action = OnError::Action::fail;
             else if (action->value == "skip") policy.action = OnError::Action::skip;
             else if (action->value == "dead_letter") policy.action = OnError::Action::dead_letter;
-            else problem(action->where, "on_error must be fail, skip or dead_letter, not '" + action->value + "'" +
-                                            did_you_mean(action->value, {"fail", "skip", "dead_letter"}));
+            else if (action->value == "redeliver") policy.action = OnError::Action::redeliver;
+            else problem(action->where, "on_error must be fail, skip, dead_letter or redeliver, not '" + action->value + "'" +
+                                            did_you_mean(action->value, {"fail", "skip", "dead_letter", "redeliver"}));
         }
+        if (action || target) explicit_policy_.insert(spec.name);
         if (target) {
             if (action && policy.action != OnError::Action::dead_letter) {
                 problem(target->name_where, "dead_letter is set but on_error is '" + action->value + "'");
@@ -318,6 +320,29 @@ private:
             }
         }
         check_types(nodes);
+        default_to_redeliver(nodes);
+    }
+
+    /// Nodes fed by a source that delivers failed jobs again (OpInfo::redelivers) hand their
+    /// failed jobs back to it unless the graph file says otherwise: the worker goes on.
+    void default_to_redeliver(std::vector<ResolvedNode>& nodes) const {
+        std::vector<std::size_t> todo;
+        for (std::size_t i = 0; i < nodes.size(); ++i) {
+            if (nodes[i].kind == NodeKind::source && nodes[i].op->redelivers) todo.push_back(i);
+        }
+        std::vector<bool> seen(nodes.size(), false);
+        while (!todo.empty()) {
+            const std::size_t i = todo.back();
+            todo.pop_back();
+            for (const std::size_t next : successors_[i]) {
+                if (seen[next]) continue;
+                seen[next] = true;
+                todo.push_back(next);
+                if (explicit_policy_.count(nodes[next].spec->name) == 0) {
+                    nodes[next].on_error.action = OnError::Action::redeliver;
+                }
+            }
+        }
     }
 
     bool check_cycles(const std::vector<ResolvedNode>& nodes) {
@@ -398,6 +423,7 @@ private:
     std::map<std::string, std::size_t, std::less<>> index_;
     std::vector<std::vector<std::size_t>> successors_;
     std::vector<std::vector<std::size_t>> predecessors_;
+    std::set<std::string, std::less<>> explicit_policy_;  // nodes whose file sets on_error
     std::vector<ConfigError::Problem> problems_;
     std::vector<const ParamSpec*> dead_letters_;  // every `dead_letter:` value
     std::set<std::size_t> dead_letter_sinks_;

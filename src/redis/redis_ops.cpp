@@ -65,6 +65,10 @@ std::vector<ParamInfo> source_params() {
         {"idle_exit_ms", ParamType::integer, "0",
          "end once nothing was new for this long and nothing is pending in the group (0: never)",
          at_least(0)},
+        {"forget_consumers_ms", ParamType::integer, "3600000",
+         "remove consumers of the group idle this long with nothing pending, so that a fleet "
+         "that restarts keeps the group small (0: never)",
+         at_least(0)},
         {"trim",
          ParamType::boolean,
          "false",
@@ -84,6 +88,7 @@ std::unique_ptr<SourceBody> make_source(const Params& p, redis::Expect expect) {
     options.claim_idle = milliseconds{p.integer("claim_idle_ms")};
     options.idle_exit = milliseconds{p.integer("idle_exit_ms")};
     options.max_deliveries = p.integer("max_deliveries");
+    options.forget_consumers = milliseconds{p.integer("forget_consumers_ms")};
     options.trim = p.boolean("trim");
     options.expect = expect;
     return std::make_unique<redis::StreamSource>(std::move(options));
@@ -96,17 +101,20 @@ void add_redis_ops(OpRegistry& ops) {
         {.name = "redis_stream",
          .kind = NodeKind::source,
          .description = "integer jobs from a Redis stream, shared by every worker of a "
-                        "consumer group; acknowledged once written by the sinks",
+                        "consumer group; acknowledged job by job once written by the sinks; a "
+                        "failed job is delivered again (default on_error: redeliver)",
          .params = source_params(),
          .gives = ValueType::integer,
-         .make_source = [](const Params& p) { return make_source(p, redis::Expect::integer); }});
+         .make_source = [](const Params& p) { return make_source(p, redis::Expect::integer); },
+         .redelivers = true});
     ops.add(
         {.name = "redis_stream_strings",
          .kind = NodeKind::source,
          .description = "redis_stream for string jobs (an integer entry gives its decimal text)",
          .params = source_params(),
          .gives = ValueType::string,
-         .make_source = [](const Params& p) { return make_source(p, redis::Expect::string); }});
+         .make_source = [](const Params& p) { return make_source(p, redis::Expect::string); },
+         .redelivers = true});
     ops.add({.name = "redis_stream_write",
              .kind = NodeKind::sink,
              .description = "appends each job to a Redis stream: fields id and int or str",

@@ -45,6 +45,34 @@ if keep == nil then return 0 end
 return redis.call('XTRIM', KEYS[1], 'MINID', keep)
 )lua";
 
+/// Removes the consumers of group ARGV[1] on stream KEYS[1] idle longer than ARGV[2] ms with
+/// nothing pending, except ARGV[3] (the caller). Atomic: a consumer cannot be given an entry
+/// between the check and the removal (XGROUP DELCONSUMER drops a consumer's pending entries).
+constexpr const char* forget_script = R"lua(
+local removed = 0
+for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local name, pending, idle
+  for i = 1, #c, 2 do
+    if c[i] == 'name' then name = c[i + 1] end
+    if c[i] == 'pending' then pending = c[i + 1] end
+    if c[i] == 'idle' then idle = c[i + 1] end
+  end
+  if name ~= ARGV[3] and pending == 0 and idle > tonumber(ARGV[2]) then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], name)
+    removed = removed + 1
+  end
+end
+return removed
+)lua";
+
+/// How a failed job's error is noted for its dead letter: "NODE\nMESSAGE" (node names hold no
+/// line break).
+std::string note_failure(const FailedJob& job) { return job.node + '\n' + job.message; }
+
+milliseconds forget_interval(milliseconds forget_after) {
+    return std::clamp(forget_after / 4, milliseconds{1000}, milliseconds{60000});
+}
+
 std::int64_t now_ms() noexcept {
     return std::chrono::duration_cast<milliseconds>(Clock::now().time_since_epoch()).count();
 }
@@ -82,16 +110,22 @@ BatchPtr StreamSource::next(std::size_t max_jobs, BatchContext& ctx) {
     try {
         while (!ctx.stop_requested()) {
             if (!group_ready_) create_group(keep_trying);
+            if (options_.forget_consumers.count() > 0 &&
+                Clock::now() - last_forget_ >= forget_interval(options_.forget_consumers)) {
+                forget_idle_consumers(keep_trying);
+            }
             if (claimed_.empty() &&
                 Clock::now() - last_claim_ >= claim_interval(options_.claim_idle)) {
                 claim(max_jobs, keep_trying);
             }
             if (!claimed_.empty()) {
-                // One job per batch: if it fails again, it fails alone.
-                std::vector<Entry> one;
-                one.push_back(std::move(claimed_.front()));
-                claimed_.pop_front();
-                return make_batch(std::move(one));
+                // Acknowledged job by job: a claimed job that fails again fails alone.
+                std::vector<Entry> taken;
+                while (!claimed_.empty() && taken.size() < max_jobs) {
+                    taken.push_back(std::move(claimed_.front()));
+                    claimed_.pop_front();
+                }
+                return make_batch(std::move(taken));
             }
             std::vector<Entry> fresh = read(max_jobs, keep_trying);
             if (!fresh.empty()) return make_batch(std::move(fresh));
@@ -211,17 +245,22 @@ void StreamSource::take_entries(const redisReply& entries, bool claimed,
         }
         if (delivered > options_.max_deliveries) {
             const Reply why = reader_.run({"HGET", errors_key_, entry_id}, keep_trying);
+            const std::string_view noted = text(*why);
+            std::string node;
             std::string error = "delivered " + std::to_string(delivered) +
-                                " times and never acknowledged: its worker failed, stopped or "
-                                "was killed each time";
-            if (!text(*why).empty()) error = std::string(text(*why)) + " (" + error + ")";
-            send_to_dead_letter(entry_id, fields, error, delivered, keep_trying);
+                                " times and never acknowledged: its worker stopped or was "
+                                "killed each time";
+            if (const auto cut = noted.find('\n'); cut != std::string_view::npos) {
+                node = noted.substr(0, cut);
+                error = std::string(noted.substr(cut + 1));
+            }
+            send_to_dead_letter(entry_id, fields, {error, node}, delivered, keep_trying);
             continue;
         }
         std::string why;
         std::optional<Job> job = read_job(fields, options_.expect, why);
         if (!job) {
-            send_to_dead_letter(entry_id, fields, "malformed entry: " + why, delivered,
+            send_to_dead_letter(entry_id, fields, {"malformed entry: " + why, ""}, delivered,
                                 keep_trying);
             continue;
         }
@@ -230,24 +269,29 @@ void StreamSource::take_entries(const redisReply& entries, bool claimed,
 }
 
 void StreamSource::send_to_dead_letter(const std::string& entry_id, const redisReply& fields,
-                                       const std::string& error, long long deliveries,
+                                       const Why& why, long long deliveries,
                                        const KeepTrying& keep_trying) {
     Command add = {"XADD", options_.dead_letter, "*"};
     for (std::size_t i = 0; i + 1 < size(fields); i += 2) {
         const std::string_view name = text(at(fields, i));
-        if (name == "error" || name == "deliveries" || name == "entry") continue;
+        if (name == "error" || name == "node" || name == "deliveries" || name == "entry" ||
+            name == "consumer") {
+            continue;
+        }
         add.emplace_back(name);
         add.emplace_back(text(at(fields, i + 1)));
     }
-    add.insert(add.end(), {"error", error, "deliveries", std::to_string(deliveries), "entry",
-                           entry_id, "consumer", options_.consumer});
+    add.insert(add.end(), {"error", why.error});
+    if (!why.node.empty()) add.insert(add.end(), {"node", why.node});
+    add.insert(add.end(), {"deliveries", std::to_string(deliveries), "entry", entry_id,
+                           "consumer", options_.consumer});
     // Written before it is acknowledged: a crash in between writes it twice, never loses it.
     const std::vector<Reply> replies = reader_.pipeline(
         {add, {"XACK", options_.stream, options_.group, entry_id}, {"HDEL", errors_key_, entry_id}},
         keep_trying);
     for (const Reply& reply : replies) check(*reply, "dead-lettering " + entry_id);
     log().warn("stream '{}': entry {} went to '{}': {}", options_.stream, entry_id,
-               options_.dead_letter, error);
+               options_.dead_letter, why.error);
 }
 
 bool StreamSource::drained(const KeepTrying& keep_trying) {
@@ -270,6 +314,7 @@ BatchPtr StreamSource::make_batch(std::vector<Entry> entries) {
     for (Entry& entry : entries) {
         batch->ids.push_back(entry.job.id);
         batch->values.push_back(std::move(entry.job.value));
+        flight.job_ids.push_back(entry.job.id);
         flight.entry_ids.push_back(std::move(entry.entry_id));
         flight.any_claimed = flight.any_claimed || entry.claimed;
     }
@@ -279,7 +324,7 @@ BatchPtr StreamSource::make_batch(std::vector<Entry> entries) {
     return batch;
 }
 
-void StreamSource::retired(std::uint64_t seq, bool clean) noexcept {
+void StreamSource::retired(std::uint64_t seq, const std::vector<FailedJob>& failed) noexcept {
     try {
         InFlight flight;
         {
@@ -290,33 +335,14 @@ void StreamSource::retired(std::uint64_t seq, bool clean) noexcept {
             in_flight_.erase(found);
             unacked_ -= flight.entry_ids.size();
         }
-        std::vector<Command> commands;
-        if (clean) {
-            // Acknowledged only now: every sink has written what was made from these entries.
-            Command ack = {"XACK", options_.stream, options_.group};
-            ack.insert(ack.end(), flight.entry_ids.begin(), flight.entry_ids.end());
-            commands.push_back(std::move(ack));
-            if (flight.any_claimed) {
-                Command forget = {"HDEL", errors_key_};
-                forget.insert(forget.end(), flight.entry_ids.begin(), flight.entry_ids.end());
-                commands.push_back(std::move(forget));
-            }
-        } else {
-            // Not acknowledged: claimed again after claim_idle_ms. Say why, for the dead letter.
-            Command note = {"HSET", errors_key_};
-            for (const std::string& id : flight.entry_ids) {
-                note.insert(note.end(),
-                            {id, "a job of its batch failed on consumer " + options_.consumer +
-                                     " (that worker's log has the error)"});
-            }
-            commands.push_back(std::move(note));
-        }
+        std::vector<Command> commands = acknowledge(flight, failed);
         const KeepTrying keep_trying = [this] {
             const std::int64_t since = stopping_since_ms_.load();
             return since == 0 || now_ms() - since < stop_grace.count();
         };
         if (options_.trim && trim_due())
             commands.push_back({"EVAL", trim_script, "1", options_.stream});
+        if (commands.empty()) return;
         const std::lock_guard lock(ack_mutex_);
         for (const Reply& reply : acker_.pipeline(commands, keep_trying)) {
             if (is_error(*reply)) {
@@ -332,6 +358,53 @@ void StreamSource::retired(std::uint64_t seq, bool clean) noexcept {
     } catch (...) {
         log().error("stream '{}': batch {} not acknowledged", options_.stream, seq);
     }
+}
+
+std::vector<Command> StreamSource::acknowledge(const InFlight& flight,
+                                               const std::vector<FailedJob>& failed) const {
+    // Acknowledged only now: every sink has written what was made from these entries. A failed
+    // job's entry stays pending, to be claimed again; why it failed is noted for its dead letter.
+    Command ack = {"XACK", options_.stream, options_.group};
+    Command forget = {"HDEL", errors_key_};
+    Command note = {"HSET", errors_key_};
+    for (std::size_t i = 0; i < flight.entry_ids.size(); ++i) {
+        const auto failure = std::find_if(failed.begin(), failed.end(), [&](const FailedJob& f) {
+            return f.id == flight.job_ids[i];
+        });
+        if (failure == failed.end()) {
+            ack.push_back(flight.entry_ids[i]);
+            if (flight.any_claimed) forget.push_back(flight.entry_ids[i]);
+        } else {
+            note.insert(note.end(), {flight.entry_ids[i], note_failure(*failure)});
+        }
+    }
+    std::vector<Command> commands;
+    if (ack.size() > 3) commands.push_back(std::move(ack));
+    if (forget.size() > 2) commands.push_back(std::move(forget));
+    if (note.size() > 2) commands.push_back(std::move(note));
+    return commands;
+}
+
+void StreamSource::forget_idle_consumers(const KeepTrying& keep_trying) {
+    last_forget_ = Clock::now();
+    const Reply reply =
+        reader_.run({"EVAL", forget_script, "1", options_.stream, options_.group,
+                     std::to_string(options_.forget_consumers.count()), options_.consumer},
+                    keep_trying);
+    if (handle_missing_group(*reply)) return;
+    if (is_error(*reply)) {
+        log().warn("stream '{}': removing idle consumers: {}", options_.stream, text(*reply));
+    } else if (integer(*reply) > 0) {
+        log().info("stream '{}': removed {} consumers idle over {} ms with nothing pending",
+                   options_.stream, integer(*reply), options_.forget_consumers.count());
+    }
+}
+
+void StreamSource::finish() noexcept {
+    // The run may have stopped without calling next() again (a job failed): what was claimed
+    // and never run goes back now, or it would count one more delivery for nothing.
+    stop();
+    release_claimed();
 }
 
 void StreamSource::stop() noexcept {

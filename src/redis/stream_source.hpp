@@ -2,13 +2,18 @@
 // The `redis_stream` source: jobs from a Redis stream, read through a consumer group, so that
 // worker processes on many machines share one stream and a job whose worker died is taken over.
 //
-//   each round:  XAUTOCLAIM entries idle > claim_idle_ms  (a dead worker's jobs; one per batch)
+//   each round:  XAUTOCLAIM entries idle > claim_idle_ms  (a dead worker's jobs, a failed job)
 //                XREADGROUP ... BLOCK block_ms >           (new jobs, up to `batch` per batch)
-//   retired():   XACK once the batch and all made from it reached every sink (or were filtered)
+//   retired():   XACK each entry whose job reached every sink (or was filtered, skipped or
+//                dead-lettered); a failed job's entry stays pending, its error noted
+//   finish():    entries taken over but never run are given back as they were
 //
 // An entry is acknowledged only after its results were written, so a worker killed at any point
 // loses nothing: its unacknowledged entries are claimed by another worker after claim_idle_ms.
-// An entry delivered more than max_deliveries times goes to the dead-letter stream instead.
+// A job that fails leaves its own entry pending (the rest of its batch is acknowledged): under
+// OnError::redeliver the worker goes on and the entry is claimed again after claim_idle_ms.
+// An entry delivered more than max_deliveries times goes to the dead-letter stream instead,
+// with the error, node and delivery count of its last failure.
 
 #include <flowpool/detail/plan.hpp>
 
@@ -37,6 +42,8 @@ struct SourceOptions {
     std::chrono::milliseconds claim_idle{30000};  ///< take over entries idle this long
     std::chrono::milliseconds idle_exit{0};       ///< end when drained this long (0: never)
     std::int64_t max_deliveries = 5;              ///< deliveries before an entry is dead-lettered
+    /// Remove consumers of the group idle this long with nothing pending (0: never).
+    std::chrono::milliseconds forget_consumers{3600000};
     bool trim = false;                            ///< delete entries every group acknowledged
     Expect expect = Expect::integer;              ///< the values it gives
 };
@@ -50,7 +57,9 @@ class StreamSource final : public SourceBody {
     explicit StreamSource(SourceOptions options);
 
     BatchPtr next(std::size_t max_jobs, BatchContext& ctx) override;
-    void retired(std::uint64_t seq, bool clean) noexcept override;
+    void retired(std::uint64_t seq, const std::vector<FailedJob>& failed) noexcept override;
+    [[nodiscard]] bool redelivers() const noexcept override { return true; }
+    void finish() noexcept override;
 
   private:
     /// An entry read or claimed, on its way into a batch.
@@ -62,6 +71,7 @@ class StreamSource final : public SourceBody {
     };
     /// What retired() needs of a batch.
     struct InFlight {
+        std::vector<std::uint64_t> job_ids;  ///< parallel to entry_ids
         std::vector<std::string> entry_ids;
         bool any_claimed = false;
     };
@@ -73,14 +83,21 @@ class StreamSource final : public SourceBody {
     void take_entries(const redisReply& entries, bool claimed,
                       const std::vector<long long>& deliveries, std::vector<Entry>& out,
                       const KeepTrying& keep_trying);
+    /// Why an entry goes to the dead-letter stream.
+    struct Why {
+        std::string error;
+        std::string node;  ///< where its job last failed; empty if it never ran
+    };
     void send_to_dead_letter(const std::string& entry_id, const redisReply& fields,
-                             const std::string& error, long long deliveries,
-                             const KeepTrying& keep_trying);
+                             const Why& why, long long deliveries, const KeepTrying& keep_trying);
     BatchPtr make_batch(std::vector<Entry> entries);
     bool handle_missing_group(const redisReply& reply);
     void stop() noexcept;
     void release_claimed() noexcept;
     bool trim_due() noexcept;
+    void forget_idle_consumers(const KeepTrying& keep_trying);
+    std::vector<Command> acknowledge(const InFlight& flight,
+                                     const std::vector<FailedJob>& failed) const;
 
     SourceOptions options_;
     std::string errors_key_;  // hash: entry id -> why its last delivery was not acknowledged
@@ -97,6 +114,7 @@ class StreamSource final : public SourceBody {
     std::deque<Entry> claimed_;  // claimed, not yet in a batch
     std::string claim_cursor_ = "0-0";
     std::chrono::steady_clock::time_point last_claim_{};
+    std::chrono::steady_clock::time_point last_forget_{};
     std::chrono::steady_clock::time_point last_activity_;
     std::uint64_t next_seq_ = 0;  // the runtime numbers non-empty batches 0, 1, 2, ...
     std::atomic<std::int64_t> stopping_since_ms_{0};  // steady clock ms; 0: not stopping

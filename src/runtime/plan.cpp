@@ -54,7 +54,7 @@ public:
     Ticket(Limiter& limiter, NodeId source_id, SourceBody& source, std::uint64_t seq,
            std::size_t deliveries, std::atomic<std::size_t>& in_flight)
         : limiter_(limiter), source_id_(source_id), source_(source), seq_(seq),
-          pending_(deliveries), in_flight_(in_flight) {
+          pending_(deliveries), in_flight_(in_flight), failures_(source.redelivers()) {
         in_flight_.fetch_add(1, std::memory_order_relaxed);
     }
 
@@ -67,14 +67,14 @@ public:
     /// One delivery was processed; the last one gives the place back.
     void done() {
         if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-            source_.retired(seq_, !failed_.load(std::memory_order_relaxed));
+            source_.retired(seq_, failures_.take());
             in_flight_.fetch_sub(1, std::memory_order_relaxed);
             limiter_.decrementer().try_put(flow::continue_msg{});
         }
     }
 
-    /// Set by BatchContext::job_failed for any job made from this ticket's batch.
-    std::atomic<bool>& failed() noexcept { return failed_; }
+    /// Where BatchContext::job_failed reports the jobs made from this ticket's batch.
+    OriginFailures& failures() noexcept { return failures_; }
 
     static Ticket& of(const Batch& batch) { return *static_cast<Ticket*>(batch.ticket.get()); }
 
@@ -85,7 +85,7 @@ private:
     std::uint64_t seq_;
     std::atomic<std::size_t> pending_;
     std::atomic<std::size_t>& in_flight_;
-    std::atomic<bool> failed_{false};
+    OriginFailures failures_;
 };
 
 struct Counters {
@@ -96,6 +96,7 @@ struct Counters {
     std::atomic<std::uint64_t> skipped{0};
     std::atomic<std::uint64_t> dead_lettered{0};
     std::atomic<std::uint64_t> retries{0};
+    std::atomic<std::uint64_t> redelivered{0};
     std::atomic<std::int64_t> busy_ns{0};
     std::atomic<std::uint64_t> batches{0};
     std::atomic<std::size_t> waiting{0};     // batches sent to the node and not yet started
@@ -127,6 +128,7 @@ struct Counters {
         if (ctx.skipped() != 0) skipped.fetch_add(ctx.skipped(), relaxed);
         if (ctx.dead_lettered() != 0) dead_lettered.fetch_add(ctx.dead_lettered(), relaxed);
         if (ctx.retries() != 0) retries.fetch_add(ctx.retries(), relaxed);
+        if (ctx.redelivered() != 0) redelivered.fetch_add(ctx.redelivered(), relaxed);
         busy_ns.fetch_add(busy.count(), relaxed);
     }
 };
@@ -479,6 +481,7 @@ RunStats Plan::Impl::collect(std::chrono::nanoseconds wall) const {
         s.skipped = node.counters.skipped.load();
         s.dead_lettered = node.counters.dead_lettered.load();
         s.retries = node.counters.retries.load();
+        s.redelivered = node.counters.redelivered.load();
         s.batches = node.counters.batches.load();
         s.queue_high_water = node.counters.high_water.load();
         s.job_time_p50 = node.counters.job_time.quantile(0.50);
@@ -495,6 +498,7 @@ RunStats Plan::Impl::collect(std::chrono::nanoseconds wall) const {
         stats.failed += s.failed;
         stats.skipped += s.skipped;
         stats.dead_lettered += s.dead_lettered;
+        stats.redelivered += s.redelivered;
         stats.nodes.push_back(std::move(s));
     }
     return stats;
@@ -610,7 +614,7 @@ RunResult Plan::run(const RunOptions& options) {
                     const std::uint64_t first_id = in->ids.front();
                     const int worker = node.slots.acquire();
                     BatchContext ctx(state, node.name, worker, &node.on_error);
-                    ctx.track_origin(&ticket.failed());
+                    ctx.track_origin(&ticket.failures());
                     const auto start = Clock::now();
                     BatchPtr out;
                     try {
@@ -648,7 +652,7 @@ RunResult Plan::run(const RunOptions& options) {
                     }
                     const bool dead_letters = !in->errors.empty();
                     BatchContext ctx(state, node.name, 0, &node.on_error);
-                    ctx.track_origin(&Ticket::of(*in).failed());
+                    ctx.track_origin(&Ticket::of(*in).failures());
                     const auto start = Clock::now();
                     try {
                         node.sink->consume(in, ctx);
@@ -659,7 +663,8 @@ RunResult Plan::run(const RunOptions& options) {
                     const auto busy = end - start;
                     trace(node, in->ids.front(), in->size(), 0, start, end);
                     // Dead letters written are not results: they were counted where they failed.
-                    const std::size_t lost = ctx.failed() + ctx.skipped() + ctx.dead_lettered();
+                    const std::size_t lost =
+                        ctx.failed() + ctx.skipped() + ctx.dead_lettered() + ctx.redelivered();
                     node.counters.add(in->size(), dead_letters ? 0 : in->size() - lost, ctx, busy);
                     node.cost.add(busy, in->size());
                     send_dead_letters(node, *in, ctx);
@@ -699,6 +704,9 @@ RunResult Plan::run(const RunOptions& options) {
     const auto wall = elapsed();
     observer.stop();
 
+    for (Impl::Node& node : impl.nodes) {
+        if (node.source) node.source->finish();
+    }
     for (Impl::Node& node : impl.nodes) {
         if (!node.sink) continue;
         try {

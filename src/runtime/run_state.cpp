@@ -2,6 +2,8 @@
 
 #include <flowpool/detail/plan.hpp>
 
+#include "log.hpp"
+
 #include <algorithm>
 #include <thread>
 
@@ -36,10 +38,36 @@ void BatchContext::job_failed(std::uint64_t id, std::string_view message) noexce
         ++skipped_;
         return;
     }
-    // OnError::fail, or a dead-letter node that could not keep the job's value.
+    if (policy_ != nullptr && policy_->action == OnError::Action::redeliver &&
+        origin_ != nullptr && origin_->redelivers()) {
+        ++redelivered_;
+        origin_->add(id, node_, message, true);
+        log().warn("node '{}' job {}: {} (handed back to its source, to be delivered again)",
+                   node_, id, message);
+        return;
+    }
+    // OnError::fail, a dead-letter node that could not keep the job's value, or a job to
+    // redeliver from a source that cannot.
     ++failed_;
-    if (origin_failed_ != nullptr) origin_failed_->store(true, std::memory_order_relaxed);
+    if (origin_ != nullptr) origin_->add(id, node_, message, false);
     run_.job_failed(node_, id, message);
+}
+
+void OriginFailures::add(std::uint64_t id, std::string_view node, std::string_view message,
+                         bool run_went_on) noexcept {
+    try {
+        const std::lock_guard lock(mutex_);
+        jobs_.push_back({id, std::string(node), std::string(message), run_went_on});
+        any_.store(true, std::memory_order_release);
+    } catch (...) {
+        // Out of memory: the job goes unlisted, and is acknowledged as if it had not failed.
+    }
+}
+
+std::vector<FailedJob> OriginFailures::take() noexcept {
+    if (!any_.load(std::memory_order_acquire)) return {};
+    const std::lock_guard lock(mutex_);
+    return std::move(jobs_);
 }
 
 void BatchContext::before_retry(int next_try) noexcept {

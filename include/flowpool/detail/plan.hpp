@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,10 +22,40 @@
 #include <typeindex>
 #include <typeinfo>
 #include <utility>
+#include <vector>
 
 namespace flowpool::detail {
 
 class RunState;
+
+/// A job that failed for good, as its source hears of it when the job's batch retires.
+struct FailedJob {
+    std::uint64_t id = 0;  ///< the job
+    std::string node;      ///< where it failed
+    std::string message;   ///< why
+    bool run_went_on = false;  ///< handed back under OnError::redeliver; else it failed the run
+};
+
+/// The failures of one source batch and of every batch made from it, reported from any thread.
+class OriginFailures {
+public:
+    /// @p redelivers: the source delivers a job again when it is handed back.
+    explicit OriginFailures(bool redelivers) noexcept : redelivers_(redelivers) {}
+
+    /// True if the batch's source delivers handed-back jobs again (SourceBody::redelivers).
+    [[nodiscard]] bool redelivers() const noexcept { return redelivers_; }
+    /// Records a failed job. Never throws (out of memory: the job is not listed).
+    void add(std::uint64_t id, std::string_view node, std::string_view message,
+             bool run_went_on) noexcept;
+    /// The failures recorded so far, in the order they were reported.
+    [[nodiscard]] std::vector<FailedJob> take() noexcept;
+
+private:
+    bool redelivers_;
+    std::atomic<bool> any_{false};
+    std::mutex mutex_;
+    std::vector<FailedJob> jobs_;
+};
 
 /// What a body may do while it runs one batch on one worker: know where it is, report failed
 /// jobs (the node's OnError policy decides what that means), and count jobs it dropped on purpose.
@@ -79,9 +110,12 @@ public:
     [[nodiscard]] std::size_t dead_lettered() const noexcept { return dead_lettered_; }
     /// Tries repeated after a failure, in this batch so far.
     [[nodiscard]] std::size_t retries() const noexcept { return retries_; }
+    /// Jobs handed back to their source after failing (OnError::redeliver), in this batch so far.
+    [[nodiscard]] std::size_t redelivered() const noexcept { return redelivered_; }
 
-    /// The flag job_failed() sets for the source batch this batch was made from (the runtime's).
-    void track_origin(std::atomic<bool>* failed_flag) noexcept { origin_failed_ = failed_flag; }
+    /// Where job_failed() reports failures for the source batch this batch was made from (the
+    /// runtime's).
+    void track_origin(OriginFailures* origin) noexcept { origin_ = origin; }
     /// True once the run is stopping (a job failed, or RunOptions::cancel was set): a source
     /// that waits for input should return what it has, or nullptr, soon after.
     [[nodiscard]] bool stop_requested() const noexcept;
@@ -96,8 +130,9 @@ private:
     std::size_t skipped_ = 0;
     std::size_t dead_lettered_ = 0;
     std::size_t retries_ = 0;
+    std::size_t redelivered_ = 0;
     BatchPtr dead_letters_;
-    std::atomic<bool>* origin_failed_ = nullptr;  // set when a job of the batch's origin failed
+    OriginFailures* origin_ = nullptr;  // the failures of the batch's origin
 };
 
 template <class T>
@@ -125,19 +160,26 @@ public:
     /// The bytes one job takes in a batch (its id and its value), if known; 0 if not. The
     /// runtime caps a batch's size in bytes with it (see BatchSizer::max_bytes).
     [[nodiscard]] virtual std::size_t job_bytes() const noexcept { return 0; }
-    /// Called, from any thread, once batch @p seq and every batch made from it were consumed by
-    /// the sinks or dropped on purpose. @p clean is false if any of its jobs failed. A source
-    /// that must acknowledge its input (a message queue) does it here.
     /// How many jobs it will make in all, if it knows (a range does); 0 if not. For progress.
     [[nodiscard]] virtual std::uint64_t expected_jobs() const noexcept { return 0; }
     /// The size in bytes of what it reads, if known (a `lines` file); 0 if not. For progress.
     [[nodiscard]] virtual std::uint64_t input_bytes() const noexcept { return 0; }
     /// The bytes of its input made into jobs so far; called from any thread. For progress.
     [[nodiscard]] virtual std::uint64_t input_bytes_done() const noexcept { return 0; }
-    virtual void retired(std::uint64_t seq, bool clean) noexcept {
+    /// Called, from any thread, once batch @p seq and every batch made from it were consumed by
+    /// the sinks, dropped on purpose, skipped or dead-lettered, except the jobs in @p failed.
+    /// A source that must acknowledge its input (a message queue) does it here, job by job:
+    /// a failed job is not acknowledged, the others are.
+    virtual void retired(std::uint64_t seq, const std::vector<FailedJob>& failed) noexcept {
         static_cast<void>(seq);
-        static_cast<void>(clean);
+        static_cast<void>(failed);
     }
+    /// True if a job handed back under OnError::redeliver is delivered again later (a message
+    /// queue); false makes such a job fail the run as under OnError::fail.
+    [[nodiscard]] virtual bool redelivers() const noexcept { return false; }
+    /// Called once after the run, whatever its outcome, when next() will not be called again:
+    /// gives back what it took from its input and never made into jobs.
+    virtual void finish() noexcept {}
 };
 
 /// Turns a batch into another; called concurrently up to the node's concurrency.
