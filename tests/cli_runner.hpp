@@ -40,18 +40,26 @@ inline std::string temp_file(const std::string& name, const std::string& text) {
     return path;
 }
 
-/// Runs `flowpool ARGS` (ARGS as shell words, already quoted) from the source directory.
-inline CliResult run_cli(const std::string& args, const std::string& stdin_text = "") {
+/// A wait status as a shell reports it: the exit code, or 128 + the signal that killed it.
+inline int shell_status(int status) {
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/// Runs `flowpool ARGS` (ARGS as shell words, already quoted) from the source directory. Its
+/// stdout goes to @p stdout_path if given (then CliResult::out stays empty), else is captured.
+inline CliResult run_cli(const std::string& args, const std::string& stdin_text = "",
+                         const std::string& stdout_path = "") {
     static int counter = 0;
     const std::string base = std::string(::testing::TempDir()) + "flowpool_cli_" +
                              std::to_string(::getpid()) + "_" + std::to_string(counter++);
     std::ofstream(base + ".in") << stdin_text;
+    const std::string out = stdout_path.empty() ? base + ".out" : stdout_path;
     const std::string command = std::string("cd '") + FLOWPOOL_SOURCE_DIR + "' && '" + FLOWPOOL_CLI +
-                                "' " + args + " <'" + base + ".in' >'" + base + ".out' 2>'" + base + ".err'";
+                                "' " + args + " <'" + base + ".in' >'" + out + "' 2>'" + base + ".err'";
     const int status = std::system(command.c_str());
     CliResult result;
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    result.out = slurp(base + ".out");
+    result.exit_code = shell_status(status);
+    if (stdout_path.empty()) result.out = slurp(out);
     result.err = slurp(base + ".err");
     return result;
 }

@@ -1,6 +1,7 @@
 // The flowpool command: run, validate, draw, benchmark and list ops of graph files. Parsing and
 // printing only; the pipeline logic is the library's.
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -22,6 +23,7 @@
 
 #include "cli/bench_command.hpp"
 #include "cli/report.hpp"
+#include "output/line_output.hpp"
 #include "runtime/log.hpp"
 
 namespace {
@@ -44,6 +46,32 @@ void install_signal_handlers() {
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
+    // A write into a pipe nobody reads fails with EPIPE instead of killing the process: a sink
+    // writing a FIFO reports it like any write error, and for standard output the run stops its
+    // sources and ends its other outputs before dying of SIGPIPE (exit_as_closed_pipe).
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGPIPE, &ignore, nullptr);
+}
+
+/// True if nobody reads standard output any more (`| head -1`) and no job failed for another
+/// reason before that.
+bool stdout_closed(const flowpool::RunResult& result) {
+    const flowpool::detail::LineOutput& out = flowpool::detail::LineOutput::stdout_lines();
+    return out.closed() && (!result.error || result.error->reason() == out.failure());
+}
+
+/// Leaves as GNU coreutils do when their reader goes away (`seq 1e9 | head -1`): killed by
+/// SIGPIPE, silently; the shell sees 141, and a pipeline without `pipefail` its last command's.
+[[noreturn]] void exit_as_closed_pipe() {
+    std::signal(SIGPIPE, SIG_DFL);
+    sigset_t pipe{};
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_UNBLOCK, &pipe, nullptr);
+    std::raise(SIGPIPE);
+    std::_Exit(128 + SIGPIPE);  // not reached
 }
 
 void print_error(const std::string& text) { std::cerr << "error: " << text << '\n'; }
@@ -162,6 +190,8 @@ flowpool::RunResult run_and_watch(const flowpool::GraphSpec& graph, const flowpo
         std::async(std::launch::async, [&] { return flowpool::run_graph(graph, ops, options); });
     std::optional<Clock::time_point> deadline;
     while (run.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready) {
+        // Nobody reads stdout: stop the sources even if the sink's on_error skips its failures.
+        if (flowpool::detail::LineOutput::stdout_lines().closed()) cancel_requested.store(true);
         if (caught_signal.load() == 0) continue;
         if (!deadline) {
             deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
@@ -173,6 +203,28 @@ flowpool::RunResult run_and_watch(const flowpool::GraphSpec& graph, const flowpo
         }
     }
     return run.get();
+}
+
+/// Prints how a finished run ended and returns the exit code; leaves at once, silently, if
+/// nobody reads standard output any more.
+int report_outcome(const flowpool::RunResult& result, const ReportFlags& flags,
+                   std::ofstream* json) {
+    if (stdout_closed(result)) {
+        ReportFlags silent = flags;  // the JSON file asked for, nothing on stderr
+        silent.quiet = true;
+        silent.stats = false;
+        report(result.stats, silent, json);
+        exit_as_closed_pipe();
+    }
+    if (result.error) print_error(result.error->what());
+    const int signal = result.cancelled ? caught_signal.load() : 0;
+    if (signal != 0) {
+        std::cerr << "interrupted by " << signal_name(signal) << " after " << result.stats.jobs_in
+                  << " jobs; the jobs in flight finished\n";
+    }
+    report(result.stats, flags, json);
+    if (signal != 0) return 128 + signal;
+    return result.error ? job_failed : ok;
 }
 
 int run_command(const std::string& path, const std::vector<std::string>& sets,
@@ -207,14 +259,7 @@ int run_command(const std::string& path, const std::vector<std::string>& sets,
         trace->close();
         flowpool::detail::log().info("trace: {} spans written to {}", trace->spans(), flags.trace);
     }
-    if (result.error) print_error(result.error->what());
-    if (result.cancelled) {
-        std::cerr << "interrupted by " << signal_name(caught_signal.load()) << " after "
-                  << result.stats.jobs_in << " jobs; the jobs in flight finished\n";
-    }
-    report(result.stats, flags, json ? &*json : nullptr);
-    if (result.cancelled) return 128 + caught_signal.load();
-    return result.error ? job_failed : ok;
+    return report_outcome(result, flags, json ? &*json : nullptr);
 }
 
 int validate_command(const std::vector<std::string>& paths, const std::vector<std::string>& sets) {

@@ -57,24 +57,6 @@ private:
     BatchPool<Value> pool_;
 };
 
-class PrintSink final : public SinkBody {
-public:
-    explicit PrintSink(const std::string& format) : format_(format) {}
-
-    void consume(const BatchPtr& in, BatchContext& ctx) override {
-        const auto& batch = static_cast<const Items<Value>&>(*in);
-        buffer_.clear();
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            format_.render(buffer_, batch.ids[i], batch.values[i], ctx.worker(), ctx.node());
-        }
-        LineOutput::stdout_lines().write(buffer_);
-    }
-
-private:
-    LineFormat format_;
-    std::string buffer_;
-};
-
 class SummarySink final : public SinkBody {
 public:
     void consume(const BatchPtr& in, BatchContext& ctx) override {
@@ -149,9 +131,7 @@ void add_builtin_ops(OpRegistry& ops) {
              .params = {{"format", ParamType::string, "Result: Job {id} Value {value}",
                          "the line: {id}, {value}, {worker}, {node}", check_format}},
              .takes = ValueType::any,
-             .make_sink = [](const Params& p) -> std::unique_ptr<SinkBody> {
-                 return std::make_unique<PrintSink>(p.string("format"));
-             }});
+             .make_sink = [](const Params& p) { return format_sink("-", p.string("format")); }});
     ops.add({.name = "summary",
              .kind = NodeKind::sink,
              .description = "one line at the end: count=<jobs> sum=<sum of values, wrapping at 2^64>",

@@ -1,10 +1,15 @@
 #pragma once
 
+#include <memory>
+#include <string>
+
 namespace flowpool {
 class OpRegistry;
 }
 
 namespace flowpool::detail {
+
+class SinkBody;
 
 /// Registers every built-in op in @p ops.
 void add_builtin_ops(OpRegistry& ops);
@@ -12,5 +17,9 @@ void add_builtin_ops(OpRegistry& ops);
 void add_string_ops(OpRegistry& ops);
 /// Registers the file ops (the lines source, the file and jsonl sinks) in @p ops.
 void add_file_ops(OpRegistry& ops);
+
+/// The body of the `file` sink (and of `print`, which is `file` on `-`): one line per job,
+/// rendered by @p format, in @p path, created or truncated (`-`: standard output).
+std::unique_ptr<SinkBody> format_sink(const std::string& path, const std::string& format);
 
 }  // namespace flowpool::detail

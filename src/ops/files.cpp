@@ -1,5 +1,6 @@
-// The built-in ops for files: the `lines` source and the `file` and `jsonl` sinks. Paths are as
-// written, relative to the working directory; `-` is standard input or output.
+// The built-in ops for files: the `lines` source and the `file` and `jsonl` sinks (whose body
+// `print` shares). Paths are as written, relative to the working directory; `-` is standard input
+// or output.
 
 #include <flowpool/detail/job_loop.hpp>
 #include <flowpool/ops.hpp>
@@ -17,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include "builtin.hpp"
 #include "format.hpp"
@@ -191,8 +193,8 @@ private:
     std::atomic<std::uint64_t> bytes_done_{0};  // read by the observer thread
 };
 
-/// Where a sink's lines go: a file it created (lines gathered, written in large pieces and at
-/// finish()) or standard output (written batch by batch, so they show up as they come).
+/// Where a sink's lines go: a file it created, or standard output (`-`). Lines are written batch
+/// by batch, so that a job counts as written only once its line was handed to the kernel.
 class LineTarget {
 public:
     /// Creates or truncates @p path (`-`: standard output). Throws UsageError if it cannot.
@@ -200,33 +202,52 @@ public:
         : fd_(path == "-" ? STDOUT_FILENO
                           : ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) {
         if (fd_.get() < 0) throw open_error(path, "writing");
-        if (fd_.get() != STDOUT_FILENO) file_ = std::make_unique<LineOutput>(fd_.get());
+        if (fd_.get() != STDOUT_FILENO) {
+            file_ = std::make_unique<LineOutput>(fd_.get(), "'" + path + "'", true);
+        }
     }
 
-    /// The buffer to append whole lines to.
-    std::string& buffer() noexcept { return buffer_; }
+    /// The writer for the lines.
+    LineOutput& output() noexcept { return file_ ? *file_ : LineOutput::stdout_lines(); }
 
-    /// Writes the buffer if it is worth a write: always for standard output.
-    void lines_added() {
-        if (!file_ || buffer_.size() >= flush_at) flush();
-    }
+private:
+    Descriptor fd_;
+    std::unique_ptr<LineOutput> file_;  // null: standard output
+};
 
-    /// Writes what is buffered. Throws std::system_error if the write fails.
-    void flush() {
-        if (buffer_.empty()) return;
-        (file_ ? *file_ : LineOutput::stdout_lines()).write(buffer_);
-        buffer_.clear();
+/// One batch's lines and where each job's line ends, so that a write that fails part way fails
+/// exactly the jobs whose lines did not get out whole.
+class JobLines {
+public:
+    /// The text to append a job's line to; call line_added() after each.
+    std::string& text() noexcept { return text_; }
+    /// Job @p id's line is the text appended since the last call.
+    void line_added(std::uint64_t id) { ends_.push_back({id, text_.size()}); }
+
+    /// Writes the lines to @p out and empties; each job whose line did not get out whole fails
+    /// in @p ctx with the write's error.
+    void write_to(LineOutput& out, BatchContext& ctx) {
+        const std::size_t written = out.write_some(text_);
+        if (written < text_.size()) {
+            const std::string why = out.failure();
+            for (const auto& [id, end] : ends_) {
+                if (end > written) ctx.job_failed(id, why);
+            }
+        }
+        text_.clear();
+        ends_.clear();
     }
 
 private:
-    static constexpr std::size_t flush_at = 64 * 1024;
-
-    Descriptor fd_;
-    std::unique_ptr<LineOutput> file_;  // null: standard output
-    std::string buffer_;
+    struct LineEnd {
+        std::uint64_t id;
+        std::size_t end;  // one past the line's '\n' in text_
+    };
+    std::string text_;
+    std::vector<LineEnd> ends_;
 };
 
-/// Renders each job as a line with @p Render and hands the lines to a LineTarget.
+/// Renders each job as a line with @p Render and writes each batch's lines to a LineTarget.
 template <class Render>
 class LinesSink final : public SinkBody {
 public:
@@ -234,16 +255,17 @@ public:
 
     void consume(const BatchPtr& in, BatchContext& ctx) override {
         auto line = [this, &ctx](Value&& v, const JobContext& job) {
-            render_(target_.buffer(), job, v, ctx);
+            render_(lines_.text(), job, v, ctx);
+            lines_.line_added(job.id());
         };
         consume_jobs<Value>(in, ctx, line);
-        target_.lines_added();
+        lines_.write_to(target_.output(), ctx);
     }
-    void finish() override { target_.flush(); }
 
 private:
     LineTarget target_;
     Render render_;
+    JobLines lines_;
 };
 
 template <class Render>
@@ -254,6 +276,13 @@ std::unique_ptr<SinkBody> lines_sink(const std::string& path, Render render) {
 void check_format(const std::string& text) { LineFormat{text}; }
 
 }  // namespace
+
+std::unique_ptr<SinkBody> format_sink(const std::string& path, const std::string& format) {
+    return lines_sink(path, [format = LineFormat(format)](std::string& out, const JobContext& job,
+                                                          const Value& v, const BatchContext& ctx) {
+        format.render(out, job.id(), v, ctx.worker(), ctx.node());
+    });
+}
 
 void add_file_ops(OpRegistry& ops) {
     ops.add({.name = "lines",
@@ -278,12 +307,7 @@ void add_file_ops(OpRegistry& ops) {
                          "the line: {id}, {value}, {worker}, {node}", check_format}},
              .takes = ValueType::any,
              .make_sink = [](const Params& p) {
-                 return lines_sink(p.string("path"),
-                                   [format = LineFormat(p.string("format"))](
-                                       std::string& out, const JobContext& job, const Value& v,
-                                       const BatchContext& ctx) {
-                                       format.render(out, job.id(), v, ctx.worker(), ctx.node());
-                                   });
+                 return format_sink(p.string("path"), p.string("format"));
              }});
     ops.add({.name = "jsonl",
              .kind = NodeKind::sink,

@@ -1,26 +1,59 @@
 #include "line_output.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <system_error>
+#include <cstring>
+#include <stdexcept>
 
 namespace flowpool::detail {
 
 void LineOutput::write(std::string_view lines) {
+    if (write_some(lines) != lines.size()) throw std::runtime_error(failure());
+}
+
+std::size_t LineOutput::write_some(std::string_view lines) noexcept {
     const std::lock_guard lock(mutex_);
-    while (!lines.empty()) {
-        const ssize_t n = ::write(fd_, lines.data(), lines.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw std::system_error(errno, std::generic_category(), "cannot write output");
+    if (error_.load() != 0) return 0;
+    std::size_t written = 0;
+    while (written < lines.size()) {
+        const ssize_t n = ::write(fd_, lines.data() + written, lines.size() - written);
+        if (n >= 0) {
+            written += static_cast<std::size_t>(n);
+        } else if (errno != EINTR) {
+            error_.store(errno);
+            cut_torn_line(lines.substr(0, written));
+            break;
         }
-        lines.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return written;
+}
+
+void LineOutput::cut_torn_line(std::string_view written) const noexcept {
+    const std::size_t whole = written.find_last_of('\n') + 1;  // 0 if no line got out whole
+    struct stat info {};
+    if (!own_file_ || whole == written.size() || ::fstat(fd_, &info) != 0 ||
+        !S_ISREG(info.st_mode)) {
+        return;
+    }
+    // Best effort: if it fails, the file ends in part of a line, as it would without this.
+    const off_t end = ::lseek(fd_, 0, SEEK_CUR);
+    if (end >= 0) {
+        [[maybe_unused]] const int cut =
+            ::ftruncate(fd_, end - static_cast<off_t>(written.size() - whole));
     }
 }
 
+std::string LineOutput::failure() const {
+    const int error = error_.load();
+    return error == 0 ? std::string() : "cannot write to " + name_ + ": " + std::strerror(error);
+}
+
+bool LineOutput::closed() const noexcept { return error_.load() == EPIPE; }
+
 LineOutput& LineOutput::stdout_lines() {
-    static LineOutput out(STDOUT_FILENO);
+    static LineOutput out(STDOUT_FILENO, "standard output");
     return out;
 }
 

@@ -1,26 +1,50 @@
 #pragma once
 // Whole lines to a file descriptor, whatever the concurrency: each write() call hands over
-// complete lines under one lock and the kernel gets them in one write(2) loop.
+// complete lines under one lock and the kernel gets them in one write(2) loop. The first write
+// that fails (a full disk, a closed pipe) ends the output: later writes are refused with the same
+// error, so what was written stays a prefix of what was asked for.
 
+#include <atomic>
+#include <cstddef>
 #include <mutex>
+#include <string>
 #include <string_view>
 
 namespace flowpool::detail {
 
 class LineOutput {
 public:
-    explicit LineOutput(int fd) noexcept : fd_(fd) {}
+    /// Writes to @p fd, which error messages call @p name (`'out.txt'`, `standard output`).
+    /// @p own_file: the descriptor is a file of this writer's alone, so a line that a failed
+    /// write cut short can be cut off its end again.
+    LineOutput(int fd, std::string name, bool own_file = false)
+        : fd_(fd), name_(std::move(name)), own_file_(own_file) {}
 
     /// Writes @p lines (complete lines, each ending in '\n') so that no other write splits them.
-    /// Throws std::system_error if the descriptor fails (a closed pipe, a full disk).
+    /// Throws std::runtime_error with failure() if the descriptor fails.
     void write(std::string_view lines);
+
+    /// Writes as much of @p lines as the descriptor takes, as write() does, and returns the bytes
+    /// handed to the kernel: all of them, or fewer once a write failed (failure() says why).
+    [[nodiscard]] std::size_t write_some(std::string_view lines) noexcept;
+
+    /// Why the output ended: `cannot write to NAME: REASON` (strerror), or empty if it did not.
+    [[nodiscard]] std::string failure() const;
+    /// True once a write found that nobody reads the pipe any more (EPIPE).
+    [[nodiscard]] bool closed() const noexcept;
 
     /// The process's standard output.
     static LineOutput& stdout_lines();
 
 private:
+    /// After a write that failed part way through a line: cuts that line off a file of our own.
+    void cut_torn_line(std::string_view written) const noexcept;
+
     std::mutex mutex_;
     int fd_;
+    std::string name_;
+    bool own_file_;
+    std::atomic<int> error_{0};  // errno of the write that failed; 0 while none has
 };
 
 }  // namespace flowpool::detail

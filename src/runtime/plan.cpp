@@ -282,6 +282,7 @@ struct Plan::Impl {
         bool takes_dead_letters = false;
         std::size_t reorder_window = 0;  // sinks: 0 unordered, else consume in id order
         std::chrono::milliseconds timeout{0};  // functions and filters: 0 for none
+        std::uint64_t last_id = 0;             // sinks: the last job consumed (read after the run)
         Counters counters;
         JobCost cost;
         WorkerSlots slots;
@@ -307,6 +308,7 @@ struct Plan::Impl {
     std::size_t batch_cap(NodeId source, std::size_t in_flight) const;
     std::vector<const JobCost*> costs_below(NodeId source) const;
     std::size_t default_in_flight() const;
+    void finish_sinks(RunState& state);
     RunStats collect(std::chrono::nanoseconds wall) const;
 };
 
@@ -464,6 +466,27 @@ std::size_t Plan::Impl::default_in_flight() const {
         slots += node.concurrency == unlimited ? threads : std::min(node.concurrency, 4 * threads);
     }
     return 2 * slots + 2;
+}
+
+void Plan::Impl::finish_sinks(RunState& state) {
+    for (Node& node : nodes) {
+        if (!node.sink) continue;
+        try {
+            node.sink->finish();
+        } catch (...) {
+            // What finish() writes is what the sink held back for it (a summary of every job it
+            // took): none of those jobs' results got out, so none of them counts as written.
+            const std::uint64_t lost = node.counters.out.exchange(0);
+            node.counters.failed.fetch_add(lost);
+            const std::uint64_t jobs = std::max<std::uint64_t>(lost, 1);
+            try {
+                state.job_failed(node.name, node.last_id, current_exception_message(), jobs);
+            } catch (...) {
+                state.job_failed(node.name, node.last_id, "out of memory while reporting a failure",
+                                 jobs);
+            }
+        }
+    }
 }
 
 RunStats Plan::Impl::collect(std::chrono::nanoseconds wall) const {
@@ -651,6 +674,7 @@ RunResult Plan::run(const RunOptions& options) {
                         return;
                     }
                     const bool dead_letters = !in->errors.empty();
+                    node.last_id = in->ids.back();
                     BatchContext ctx(state, node.name, 0, &node.on_error);
                     ctx.track_origin(&Ticket::of(*in).failures());
                     const auto start = Clock::now();
@@ -707,16 +731,7 @@ RunResult Plan::run(const RunOptions& options) {
     for (Impl::Node& node : impl.nodes) {
         if (node.source) node.source->finish();
     }
-    for (Impl::Node& node : impl.nodes) {
-        if (!node.sink) continue;
-        try {
-            node.sink->finish();
-        } catch (...) {
-            BatchContext ctx(state, node.name, 0);
-            report_current_exception(ctx, node.counters.in.load());
-            node.counters.failed.fetch_add(1);
-        }
-    }
+    impl.finish_sinks(state);
 
     RunResult result{impl.collect(wall), state.error(),
                      options.cancel && options.cancel->load(std::memory_order_relaxed)};

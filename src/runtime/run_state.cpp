@@ -9,9 +9,9 @@
 
 namespace flowpool::detail {
 
-void RunState::job_failed(std::string_view node, std::uint64_t id,
-                          std::string_view message) noexcept {
-    failed_.fetch_add(1, std::memory_order_relaxed);
+void RunState::job_failed(std::string_view node, std::uint64_t id, std::string_view message,
+                          std::uint64_t jobs) noexcept {
+    failed_.fetch_add(jobs, std::memory_order_relaxed);
     stop_.store(true, std::memory_order_relaxed);
     const std::lock_guard lock(mutex_);
     if (have_first_) return;

@@ -14,8 +14,10 @@ namespace flowpool::detail {
 
 class RunState {
 public:
-    /// Records a failed job; the first one recorded is the one reported. Never throws.
-    void job_failed(std::string_view node, std::uint64_t id, std::string_view message) noexcept;
+    /// Records that @p jobs jobs failed, as job @p id with @p message; the first failure recorded
+    /// is the one reported. Never throws.
+    void job_failed(std::string_view node, std::uint64_t id, std::string_view message,
+                    std::uint64_t jobs = 1) noexcept;
 
     /// Stops the sources when @p flag becomes true (RunOptions::cancel); null for never.
     void cancel_on(const std::atomic<bool>* flag) noexcept { cancel_ = flag; }

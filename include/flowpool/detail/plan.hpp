@@ -199,7 +199,9 @@ public:
     virtual ~SinkBody() = default;
     /// Consumes every job of @p in.
     virtual void consume(const BatchPtr& in, BatchContext& ctx) = 0;
-    /// Called once after the run, whatever its outcome (flush, print a summary, ...).
+    /// Called once after the run, whatever its outcome (flush, print a summary, ...). If it
+    /// throws, the run fails and the jobs the sink took count as failed, not as results: what it
+    /// writes here is what it held back for them. A sink that writes as it goes keeps nothing back.
     virtual void finish() {}
     /// The type of the jobs it takes, if known (typeid(void) if not).
     [[nodiscard]] virtual std::type_index takes() const noexcept { return typeid(void); }
