@@ -148,6 +148,14 @@ class Loader {
                     std::string(what) + " must be a single value, not a " + shape(node));
             return std::nullopt;
         }
+        // Aliases repeat what they name without taking room in the file: 8 KiB of `*a` can
+        // stand for millions of edges. Count what is read, each repetition again.
+        expanded_bytes_ += node.Scalar().size() + 1;
+        if (expanded_bytes_ > max_graph_file_bytes) {
+            throw ConfigError(at(node.Mark()),
+                              "the graph file's aliases (*NAME) repeat it to more than 1 MiB; a "
+                              "graph file may be at most 1 MiB, what its aliases repeat included");
+        }
         auto expanded = detail::interpolate(node.Scalar(), env_);
         if (auto* error = std::get_if<detail::InterpolationError>(&expanded)) {
             problem(where_written(node.Mark(), error->reference), error->message);
@@ -284,6 +292,7 @@ class Loader {
     std::string file_;
     std::string_view text_;
     const detail::EnvLookup& env_;
+    std::size_t expanded_bytes_ = 0;  // scalar bytes read so far, aliases counted each time
     std::vector<ConfigError::Problem> problems_;
 };
 
