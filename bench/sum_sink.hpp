@@ -9,7 +9,7 @@
 /// With `spin: R` the sink also runs the `spin` op's R rounds on every job, so a benchmark can
 /// make the sink slower than the workers without changing the sum it checks.
 
-#include <flowpool/detail/integer_jobs.hpp>
+#include "ops/integer_jobs.hpp"
 #include <flowpool/ops.hpp>
 
 #include <cstdint>
@@ -22,13 +22,13 @@
 namespace flowpool::bench {
 
 /// Sums the values of the jobs it consumes; hands the total to its caller in finish().
-class SumSink final : public detail::SinkBody {
+class SumSink final : public SinkBody {
   public:
     /// Writes the sum to @p total and the slow work's checksum to @p checksum when finished.
     SumSink(std::int64_t& total, std::uint64_t& checksum, std::int64_t spin_rounds)
         : total_(total), checksum_(checksum), spin_rounds_(spin_rounds) {}
 
-    void consume(const detail::BatchPtr& in, detail::BatchContext& ctx) override {
+    void consume(const detail::BatchPtr& in, BatchContext& ctx) override {
         // The built-in `summary` sink's loop: the integers read where they lie in the batch.
         auto add = [this](std::int64_t v) noexcept {
             sum_ += v;
@@ -66,7 +66,7 @@ inline void add_sum_sink(OpRegistry& ops, SumTarget& target) {
              .params = {{"spin", ParamType::integer, "0",
                          "extra spin rounds per job, to make the sink slow", {}}},
              .takes = ValueType::integer,
-             .make_sink = [&target](const Params& p) -> std::unique_ptr<detail::SinkBody> {
+             .make_sink = [&target](const Params& p) -> std::unique_ptr<SinkBody> {
                  return std::make_unique<SumSink>(target.sum, target.checksum, p.integer("spin"));
              }});
 }

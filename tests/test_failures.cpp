@@ -263,14 +263,14 @@ flowpool::OpRegistry collecting_ops(std::vector<std::pair<std::uint64_t, flowpoo
     ops.add({.name = "collect",
              .kind = flowpool::NodeKind::sink,
              .description = "test sink",
-             .make_sink = [&out](const flowpool::Params&) -> std::unique_ptr<flowpool::detail::SinkBody> {
+             .make_sink = [&out](const flowpool::Params&) -> std::unique_ptr<flowpool::SinkBody> {
                  auto add = [&out](flowpool::Value v, const JobContext& job) { out.emplace_back(job.id(), v); };
                  return std::make_unique<flowpool::detail::FunctionSink<flowpool::Value, decltype(add)>>(add);
              }});
     ops.add({.name = "letters",
              .kind = flowpool::NodeKind::sink,
              .description = "test dead-letter sink",
-             .make_sink = [&letters](const flowpool::Params&) -> std::unique_ptr<flowpool::detail::SinkBody> {
+             .make_sink = [&letters](const flowpool::Params&) -> std::unique_ptr<flowpool::SinkBody> {
                  auto add = [&letters](const flowpool::Value&, const JobContext& job) {
                      letters.push_back(std::to_string(job.id()) + " " + std::string(job.failed_node()) +
                                        ": " + std::string(job.error()));
@@ -420,7 +420,7 @@ TEST_P(FailureTest, GraphFileTimeoutWithDeadLetters) {
     c.ops.add({.name = "stall",
              .kind = flowpool::NodeKind::function,
              .description = "sleeps 30 s on value 7",
-             .make_stage = [](const flowpool::Params&) -> std::unique_ptr<flowpool::detail::StageBody> {
+             .make_stage = [](const flowpool::Params&) -> std::unique_ptr<flowpool::StageBody> {
                  auto f = [](flowpool::Value v) {
                      if (std::get<std::int64_t>(v) == 7) std::this_thread::sleep_for(30s);
                      return v;

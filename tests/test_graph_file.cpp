@@ -105,7 +105,7 @@ TEST(GraphFile, TypesAlongEdgesAreChecked) {
              .description = "a string op",
              .takes = flowpool::ValueType::string,
              .gives = flowpool::ValueType::string,
-             .make_stage = [](const flowpool::Params&) -> std::unique_ptr<flowpool::detail::StageBody> {
+             .make_stage = [](const flowpool::Params&) -> std::unique_ptr<flowpool::StageBody> {
                  return nullptr;
              }});
     const flowpool::GraphSpec graph = flowpool::parse_graph(R"(nodes:
@@ -127,7 +127,7 @@ TEST(GraphFile, RegisteringAnOpTwiceOrWithoutABodyIsAUsageError) {
     flowpool::OpRegistry ops;
     EXPECT_THROW(ops.add({.name = "range", .kind = flowpool::NodeKind::source,
                           .make_source = [](const flowpool::Params&) {
-                              return std::unique_ptr<flowpool::detail::SourceBody>{};
+                              return std::unique_ptr<flowpool::SourceBody>{};
                           }}),
                  flowpool::UsageError);
     EXPECT_THROW(ops.add({.name = "nobody", .kind = flowpool::NodeKind::sink}), flowpool::UsageError);

@@ -35,10 +35,10 @@ struct Collected {
     int repeated = 0;
 };
 
-class CollectSink final : public flowpool::detail::SinkBody {
+class CollectSink final : public flowpool::SinkBody {
 public:
     explicit CollectSink(std::shared_ptr<Collected> into) : into_(std::move(into)) {}
-    void consume(const flowpool::detail::BatchPtr& in, flowpool::detail::BatchContext&) override {
+    void consume(const flowpool::detail::BatchPtr& in, flowpool::BatchContext&) override {
         const auto& batch = static_cast<const flowpool::detail::Items<flowpool::Value>&>(*in);
         for (std::size_t i = 0; i < batch.size(); ++i) {
             if (!into_->values.emplace(batch.ids[i], batch.values[i]).second) ++into_->repeated;
@@ -57,7 +57,7 @@ flowpool::OpRegistry ops_with_collect(const std::shared_ptr<Collected>& into) {
              .description = "keeps every job for the test",
              .takes = flowpool::ValueType::any,
              .make_sink =
-                 [into](const flowpool::Params&) -> std::unique_ptr<flowpool::detail::SinkBody> {
+                 [into](const flowpool::Params&) -> std::unique_ptr<flowpool::SinkBody> {
                  return std::make_unique<CollectSink>(into);
              }});
     return ops;

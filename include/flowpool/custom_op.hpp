@@ -29,7 +29,7 @@ namespace flowpool {
 /// A source op's body: @p generator returns the next job's Value, or std::nullopt when done.
 /// It is called by one thread at a time; jobs get ids 0, 1, 2, ...
 template <class G>
-std::unique_ptr<detail::SourceBody> source_body(G generator) {
+std::unique_ptr<SourceBody> source_body(G generator) {
     static_assert(std::is_same_v<std::decay_t<std::invoke_result_t<G&>>, std::optional<Value>>,
                   "a source op's generator returns std::optional<flowpool::Value>");
     return std::make_unique<detail::GeneratorSource<Value, G>>(std::move(generator));
@@ -39,7 +39,7 @@ std::unique_ptr<detail::SourceBody> source_body(G generator) {
 /// `const JobContext&`) and returns the Value to pass on, or, for a filter, a
 /// std::optional<Value> that is empty to drop the job. A job for which @p f throws fails alone.
 template <class F>
-std::unique_ptr<detail::StageBody> stage_body(F f) {
+std::unique_ptr<StageBody> stage_body(F f) {
     using Result = detail::job_result_t<F, Value>;
     static_assert(std::is_same_v<Result, Value> || std::is_same_v<Result, std::optional<Value>>,
                   "an op's function returns flowpool::Value (or std::optional<Value> to filter)");
@@ -49,7 +49,7 @@ std::unique_ptr<detail::StageBody> stage_body(F f) {
 /// A sink op's body: @p f takes each job's Value (and optionally a `const JobContext&`), one job
 /// at a time. A job for which @p f throws fails alone.
 template <class F>
-std::unique_ptr<detail::SinkBody> sink_body(F f) {
+std::unique_ptr<SinkBody> sink_body(F f) {
     return std::make_unique<detail::FunctionSink<Value, F>>(std::move(f));
 }
 

@@ -2,6 +2,7 @@
 /// @file flowpool.hpp
 /// Everything an application needs: the typed pipeline API, graph files and the op registry.
 
+#include <flowpool/body.hpp>
 #include <flowpool/custom_op.hpp>
 #include <flowpool/error.hpp>
 #include <flowpool/graph.hpp>

@@ -3,7 +3,7 @@
 /// The op registry: every operation a graph file can name, with its parameters and value types.
 /// Validation, `flowpool ops` and the runtime all read the same registry.
 
-#include <flowpool/detail/plan.hpp>
+#include <flowpool/body.hpp>
 #include <flowpool/stats.hpp>
 #include <flowpool/value.hpp>
 
@@ -53,12 +53,12 @@ private:
     std::map<std::string, std::string, std::less<>> values_;
 };
 
-/// Makes a node's body from its parameters; the body types are the runtime's (detail/plan.hpp).
-using SourceFactory = std::function<std::unique_ptr<detail::SourceBody>(const Params&)>;
+/// Makes a node's body from its parameters; the body types are in flowpool/body.hpp.
+using SourceFactory = std::function<std::unique_ptr<SourceBody>(const Params&)>;
 /// Makes a function or filter node's body from its parameters.
-using StageFactory = std::function<std::unique_ptr<detail::StageBody>(const Params&)>;
+using StageFactory = std::function<std::unique_ptr<StageBody>(const Params&)>;
 /// Makes a sink's body from its parameters.
-using SinkFactory = std::function<std::unique_ptr<detail::SinkBody>(const Params&)>;
+using SinkFactory = std::function<std::unique_ptr<SinkBody>(const Params&)>;
 
 /// What an op is: its name, kind, parameters and value types, and how to make its body.
 struct OpInfo {

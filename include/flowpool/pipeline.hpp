@@ -21,6 +21,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -285,8 +286,10 @@ public:
     }
 
     /// Appends the next integers, at most @p max, to @p batch with ids @p first_id, @p first_id
-    /// + 1, ...; returns how many (fewer than @p max only once the range is used up).
-    std::size_t fill(detail::Items<std::int64_t>& batch, std::uint64_t first_id, std::size_t max) {
+    /// + 1, ...; returns how many (fewer than @p max only once the range is used up). @p V is
+    /// `std::int64_t`, or a type made from one (a graph file's Value).
+    template <class V>
+    std::size_t fill(detail::Items<V>& batch, std::uint64_t first_id, std::size_t max) {
         const std::uint64_t left =
             next_ >= end_ ? 0 : static_cast<std::uint64_t>(end_) - static_cast<std::uint64_t>(next_);
         const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(max, left));
@@ -301,8 +304,11 @@ private:
     std::int64_t end_;
 };
 
-/// A generator of the integers start, start + 1, ..., start + count - 1.
+/// A generator of the integers start, start + 1, ..., start + count - 1 (up to INT64_MAX - 1).
 inline RangeGenerator range(std::int64_t count, std::int64_t start = 0) {
+    const std::int64_t most = std::numeric_limits<std::int64_t>::max();
+    count = std::max<std::int64_t>(count, 0);
+    if (start > 0 && count > most - start) count = most - start;  // no overflow past INT64_MAX
     return RangeGenerator(start, start + count);
 }
 

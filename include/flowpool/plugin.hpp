@@ -25,6 +25,7 @@
 /// A plugin calls into the flowpool that loads it (OpRegistry::add and the runtime), so it is
 /// built against the same flowpool headers and links no flowpool library of its own.
 
+#include <flowpool/body.hpp>
 #include <flowpool/custom_op.hpp>
 #include <flowpool/ops.hpp>
 
@@ -32,8 +33,10 @@ namespace flowpool {
 
 /// The plugin interface's version. A plugin returns the value it was built with from
 /// `flowpool_plugin_abi()`; flowpool loads only plugins whose value equals its own. It changes
-/// whenever OpInfo, OpRegistry or the op bodies change in a way a built plugin would notice.
-inline constexpr int plugin_abi = 1;
+/// whenever OpInfo, OpRegistry or the op bodies (flowpool/body.hpp) change in a way a built
+/// plugin would notice. 2: bodies moved to flowpool/body.hpp; SourceBody::retired() reports
+/// failed jobs; SourceBody::redelivers() and finish(); OpInfo::redelivers.
+inline constexpr int plugin_abi = 2;
 
 }  // namespace flowpool
 

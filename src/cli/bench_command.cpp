@@ -32,13 +32,12 @@
 
 #include "baseline/hand_rolled_pool.hpp"
 #include "graphfile/resolve.hpp"
-#include "runtime/run_state.hpp"
 
 namespace flowpool::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using detail::BatchContext;
+
 using detail::BatchPtr;
 using detail::Items;
 using detail::ResolvedNode;
@@ -65,10 +64,10 @@ std::uint64_t mix(std::uint64_t x) noexcept {
 }
 
 /// The graph's own sink, counting and checksumming each batch before it consumes it.
-class TallySink final : public detail::SinkBody {
+class TallySink final : public SinkBody {
   public:
     /// Wraps @p inner; @p tally receives the counts (the sink is serial: no lock needed).
-    TallySink(std::unique_ptr<detail::SinkBody> inner, Tally& tally)
+    TallySink(std::unique_ptr<SinkBody> inner, Tally& tally)
         : inner_(std::move(inner)), tally_(tally) {}
 
     void consume(const BatchPtr& in, BatchContext& ctx) override {
@@ -84,7 +83,7 @@ class TallySink final : public detail::SinkBody {
     [[nodiscard]] std::type_index takes() const noexcept override { return inner_->takes(); }
 
   private:
-    std::unique_ptr<detail::SinkBody> inner_;
+    std::unique_ptr<SinkBody> inner_;
     Tally& tally_;
 };
 
@@ -192,7 +191,7 @@ void hold_one(Items<Value>& batch, Job&& job) {
 /// one job at a time.
 class ChainWorker {
   public:
-    ChainWorker(const std::vector<const ResolvedNode*>& stages, detail::RunState& state,
+    ChainWorker(const std::vector<const ResolvedNode*>& stages, RunState& state,
                 std::size_t worker)
         : stages_(stages), state_(state) {
         for (const ResolvedNode* node : stages) {
@@ -222,8 +221,8 @@ class ChainWorker {
 
   private:
     const std::vector<const ResolvedNode*>& stages_;
-    detail::RunState& state_;
-    std::vector<std::unique_ptr<detail::StageBody>> bodies_;
+    RunState& state_;
+    std::vector<std::unique_ptr<StageBody>> bodies_;
     std::vector<BatchContext> contexts_;
     std::shared_ptr<Items<Value>> scratch_ = std::make_shared<Items<Value>>();
 };
@@ -253,8 +252,8 @@ Measured run_flowpool(TalliedGraph& graph) {
 
 /// The submitter of the hand-rolled pool: the source's batches, split into a queue item a job.
 template <class Push>
-std::uint64_t submit_jobs(detail::SourceBody& source, const ResolvedNode& node,
-                          detail::RunState& state, Push& push) {
+std::uint64_t submit_jobs(SourceBody& source, const ResolvedNode& node,
+                          RunState& state, Push& push) {
     BatchContext ctx(state, node.spec->name, 0);
     std::uint64_t jobs = 0;
     while (!state.stop_requested()) {
@@ -281,10 +280,10 @@ Measured run_hand_rolled(const std::vector<const ResolvedNode*>& chain, TalliedG
     const ResolvedNode& sink_node = *chain.back();
     const std::vector<const ResolvedNode*> stages(chain.begin() + 1, chain.end() - 1);
     graph.tally = {};
-    const std::unique_ptr<detail::SourceBody> source =
+    const std::unique_ptr<SourceBody> source =
         source_node.op->make_source(source_node.params);
-    const std::unique_ptr<detail::SinkBody> sink = graph.sink_op->make_sink(sink_node.params);
-    detail::RunState state;
+    const std::unique_ptr<SinkBody> sink = graph.sink_op->make_sink(sink_node.params);
+    RunState state;
     BatchContext sink_ctx(state, sink_node.spec->name, 0, &sink_node.on_error);
     auto one = std::make_shared<Items<Value>>();
 

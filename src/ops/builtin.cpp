@@ -1,6 +1,6 @@
 // The built-in ops: sources, functions and sinks every graph file can name.
 
-#include <flowpool/detail/integer_jobs.hpp>
+#include "integer_jobs.hpp"
 #include <flowpool/detail/job_loop.hpp>
 #include <flowpool/ops.hpp>
 #include <flowpool/pipeline.hpp>
@@ -27,20 +27,17 @@ std::unique_ptr<StageBody> value_stage(F f) {
     return std::make_unique<FunctionStage<Value, F>>(std::move(f));
 }
 
+/// The graph-file face of the typed API's flowpool::range(): the same generator, batches of Value.
 class RangeSource final : public SourceBody {
 public:
-    RangeSource(std::int64_t count, std::int64_t start) : start_(start), count_(count) {}
+    RangeSource(std::int64_t count, std::int64_t start)
+        : count_(count), generator_(range(count, start)) {}
 
     BatchPtr next(std::size_t max_jobs, BatchContext&) override {
-        if (next_ >= count_) return nullptr;
-        const auto n = static_cast<std::size_t>(
-            std::min<std::uint64_t>(max_jobs, static_cast<std::uint64_t>(count_ - next_)));
         std::shared_ptr<Items<Value>> batch = pool_.get();
-        // The ids, then the values, each in one loop that writes every element once.
-        const auto first = static_cast<std::uint64_t>(next_);
-        append_counting(batch->ids, first, n);
-        append_counting(batch->values, static_cast<std::uint64_t>(start_) + first, n);
-        next_ += static_cast<std::int64_t>(n);
+        const std::size_t n = generator_.fill(*batch, made_, max_jobs);
+        if (n == 0) return nullptr;
+        made_ += n;
         return batch;
     }
 
@@ -51,9 +48,9 @@ public:
     std::size_t job_bytes() const noexcept override { return sizeof(std::uint64_t) + sizeof(Value); }
 
 private:
-    std::int64_t start_;
     std::int64_t count_;
-    std::int64_t next_ = 0;
+    RangeGenerator generator_;
+    std::uint64_t made_ = 0;
     BatchPool<Value> pool_;
 };
 

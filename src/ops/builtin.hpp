@@ -5,11 +5,10 @@
 
 namespace flowpool {
 class OpRegistry;
-}
+class SinkBody;
+}  // namespace flowpool
 
 namespace flowpool::detail {
-
-class SinkBody;
 
 /// Registers every built-in op in @p ops.
 void add_builtin_ops(OpRegistry& ops);

@@ -3,7 +3,7 @@
 // with XADD in one round trip per batch. A batch is written again whole after a lost connection,
 // so a reader may see a job's result twice: delivery is at least once, deduplicate by job id.
 
-#include <flowpool/detail/plan.hpp>
+#include <flowpool/body.hpp>
 
 #include <chrono>
 #include <string>

@@ -15,7 +15,7 @@
 // An entry delivered more than max_deliveries times goes to the dead-letter stream instead,
 // with the error, node and delivery count of its last failure.
 
-#include <flowpool/detail/plan.hpp>
+#include <flowpool/body.hpp>
 
 #include <atomic>
 #include <chrono>

@@ -29,7 +29,7 @@
 #include "batch_sizer.hpp"
 #include "histogram.hpp"
 #include "log.hpp"
-#include "run_state.hpp"
+#include "context_hooks.hpp"
 #include "timed_job.hpp"
 #include "worker_slots.hpp"
 
@@ -236,7 +236,7 @@ BatchPtr process_with_timeout(const std::shared_ptr<StageBody>& body, std::chron
             if (ctx.keeps_dead_letters()) {
                 one->errors.assign(1, message);
                 one->failed_node = std::string(ctx.node());
-                ctx.add_dead_letters(one);
+                ContextHooks::add_dead_letters(ctx, one);
             } else {
                 ctx.job_failed(id, message);
             }
@@ -244,7 +244,7 @@ BatchPtr process_with_timeout(const std::shared_ptr<StageBody>& body, std::chron
         }
         ctx.jobs_filtered(outcome->filtered);
         for (std::size_t n = 0; n < outcome->skipped; ++n) ctx.job_failed(id, "skipped");
-        ctx.add_dead_letters(outcome->dead_letters);
+        ContextHooks::add_dead_letters(ctx, outcome->dead_letters);
         if (outcome->error) ctx.job_failed(id, outcome->error->reason());
         if (!outcome->out || outcome->out->size() == 0) continue;
         if (out) {
@@ -561,7 +561,7 @@ RunResult Plan::run(const RunOptions& options) {
     // batch they came from is marked done: they hold their source's place until consumed.
     auto send_dead_letters = [&in_port, &impl](const Impl::Node& node, const Batch& from,
                                                BatchContext& ctx) {
-        BatchPtr letters = ctx.take_dead_letters();
+        BatchPtr letters = ContextHooks::take_dead_letters(ctx);
         if (!letters) return;
         letters->derive_from(from);
         Ticket::of(from).add(1);
@@ -637,7 +637,7 @@ RunResult Plan::run(const RunOptions& options) {
                     const std::uint64_t first_id = in->ids.front();
                     const int worker = node.slots.acquire();
                     BatchContext ctx(state, node.name, worker, &node.on_error);
-                    ctx.track_origin(&ticket.failures());
+                    ContextHooks::track_origin(ctx, &ticket.failures());
                     const auto start = Clock::now();
                     BatchPtr out;
                     try {
@@ -676,7 +676,7 @@ RunResult Plan::run(const RunOptions& options) {
                     const bool dead_letters = !in->errors.empty();
                     node.last_id = in->ids.back();
                     BatchContext ctx(state, node.name, 0, &node.on_error);
-                    ctx.track_origin(&Ticket::of(*in).failures());
+                    ContextHooks::track_origin(ctx, &Ticket::of(*in).failures());
                     const auto start = Clock::now();
                     try {
                         node.sink->consume(in, ctx);

@@ -1,5 +1,6 @@
 // Graph files on the runtime: each validated node becomes a body in one Plan.
 
+#include <flowpool/detail/plan.hpp>
 #include <flowpool/graph.hpp>
 
 #include "graphfile/resolve.hpp"
@@ -11,12 +12,12 @@ namespace flowpool {
 namespace {
 
 /// A function node with `log:` set: after its op, one line per job passed on, on stdout.
-class LoggedStage final : public detail::StageBody {
+class LoggedStage final : public StageBody {
 public:
-    LoggedStage(std::unique_ptr<detail::StageBody> inner, const std::string& format)
+    LoggedStage(std::unique_ptr<StageBody> inner, const std::string& format)
         : inner_(std::move(inner)), format_(format) {}
 
-    detail::BatchPtr process(const detail::BatchPtr& in, detail::BatchContext& ctx) override {
+    detail::BatchPtr process(const detail::BatchPtr& in, BatchContext& ctx) override {
         detail::BatchPtr out = inner_->process(in, ctx);
         if (!out || out->size() == 0) return out;
         const auto& batch = static_cast<const detail::Items<Value>&>(*out);
@@ -29,7 +30,7 @@ public:
     }
 
 private:
-    std::unique_ptr<detail::StageBody> inner_;
+    std::unique_ptr<StageBody> inner_;
     detail::LineFormat format_;
 };
 
@@ -50,7 +51,7 @@ RunResult run_graph(const GraphSpec& graph, const OpRegistry& ops, const RunOpti
                 break;
             case NodeKind::function:
             case NodeKind::filter: {
-                std::unique_ptr<detail::StageBody> body = node.op->make_stage(node.params);
+                std::unique_ptr<StageBody> body = node.op->make_stage(node.params);
                 if (node.log) body = std::make_unique<LoggedStage>(std::move(body), *node.log);
                 id = plan.add_stage(name, node.kind, node.concurrency, std::move(body));
                 break;

@@ -1,13 +1,14 @@
-#include "run_state.hpp"
+// RunState and BatchContext: how a failed job is counted, reported and acted on.
 
-#include <flowpool/detail/plan.hpp>
+#include <flowpool/body.hpp>
 
+#include "context_hooks.hpp"
 #include "log.hpp"
 
 #include <algorithm>
 #include <thread>
 
-namespace flowpool::detail {
+namespace flowpool {
 
 void RunState::job_failed(std::string_view node, std::uint64_t id, std::string_view message,
                           std::uint64_t jobs) noexcept {
@@ -42,7 +43,7 @@ void BatchContext::job_failed(std::uint64_t id, std::string_view message) noexce
         origin_ != nullptr && origin_->redelivers()) {
         ++redelivered_;
         origin_->add(id, node_, message, true);
-        log().warn("node '{}' job {}: {} (handed back to its source, to be delivered again)",
+        detail::log().warn("node '{}' job {}: {} (handed back to its source, to be delivered again)",
                    node_, id, message);
         return;
     }
@@ -53,7 +54,7 @@ void BatchContext::job_failed(std::uint64_t id, std::string_view message) noexce
     run_.job_failed(node_, id, message);
 }
 
-void OriginFailures::add(std::uint64_t id, std::string_view node, std::string_view message,
+void detail::OriginFailures::add(std::uint64_t id, std::string_view node, std::string_view message,
                          bool run_went_on) noexcept {
     try {
         const std::lock_guard lock(mutex_);
@@ -64,7 +65,7 @@ void OriginFailures::add(std::uint64_t id, std::string_view node, std::string_vi
     }
 }
 
-std::vector<FailedJob> OriginFailures::take() noexcept {
+std::vector<FailedJob> detail::OriginFailures::take() noexcept {
     if (!any_.load(std::memory_order_acquire)) return {};
     const std::lock_guard lock(mutex_);
     return std::move(jobs_);
@@ -77,6 +78,5 @@ void BatchContext::before_retry(int next_try) noexcept {
     std::this_thread::sleep_for(policy_->backoff * (std::int64_t{1} << doublings));
 }
 
-bool BatchContext::stop_requested() const noexcept { return run_.stop_requested(); }
 
-}  // namespace flowpool::detail
+}  // namespace flowpool

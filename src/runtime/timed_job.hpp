@@ -4,7 +4,7 @@
 // until its function returns; its result is then thrown away. The thread shares ownership of
 // the node's body and of its own copy of the job, so nothing it touches is freed under it.
 
-#include <flowpool/detail/plan.hpp>
+#include <flowpool/body.hpp>
 
 #include <chrono>
 #include <condition_variable>
@@ -13,7 +13,7 @@
 #include <string>
 #include <thread>
 
-#include "run_state.hpp"
+#include "context_hooks.hpp"
 
 namespace flowpool::detail {
 
@@ -56,7 +56,7 @@ private:
             outcome.out = body_->process(job_, ctx);
             outcome.filtered = ctx.filtered();
             outcome.skipped = ctx.skipped();
-            outcome.dead_letters = ctx.take_dead_letters();
+            outcome.dead_letters = ContextHooks::take_dead_letters(ctx);
             outcome.error = state_.error();
         } catch (const std::exception& e) {
             outcome.error = JobError(node_, job_->ids.front(), e.what());

@@ -4,7 +4,7 @@
 /// runs the user's function inlined, and a job that throws fails alone, named by its id.
 
 #include <flowpool/detail/batch.hpp>
-#include <flowpool/detail/plan.hpp>
+#include <flowpool/body.hpp>
 #include <flowpool/job_context.hpp>
 
 #include <cstddef>

@@ -1,16 +1,15 @@
 #pragma once
-/// @file detail/integer_jobs.hpp
-/// Loops for graph-file ops on integers: they read and write the `std::int64_t` inside each
-/// job's Value where it lies, instead of moving a Value out of the batch and back per job (41
-/// instructions a job for `spin` through the general loop, against about 16). The check that a
-/// job holds an integer is made in the same loop. A batch sent to several nodes, and the jobs of
-/// a batch from its first string on, go through the general per-job loops of job_loop.hpp, so
-/// ids, failures, filters and on_error policies stay what they are per job. The functions never
-/// throw, so no job done in place can fail.
+// Loops for graph-file ops on integers: they read and write the `std::int64_t` inside each
+// job's Value where it lies, instead of moving a Value out of the batch and back per job (41
+// instructions a job for `spin` through the general loop, against about 16). The check that a
+// job holds an integer is made in the same loop. A batch sent to several nodes, and the jobs of
+// a batch from its first string on, go through the general per-job loops of job_loop.hpp, so
+// ids, failures, filters and on_error policies stay what they are per job. The functions never
+// throw, so no job done in place can fail.
 
 #include <flowpool/detail/batch.hpp>
 #include <flowpool/detail/job_loop.hpp>
-#include <flowpool/detail/plan.hpp>
+#include <flowpool/body.hpp>
 #include <flowpool/value.hpp>
 
 #include <cstddef>

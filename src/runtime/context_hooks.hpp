@@ -1,0 +1,59 @@
+#pragma once
+// The runtime's side of a BatchContext: where a batch's failures are reported for its source
+// (OriginFailures, one per source batch, kept by its in-flight ticket), and the context's
+// private parts the runtime alone uses (ContextHooks).
+
+#include <flowpool/body.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string_view>
+#include <vector>
+
+namespace flowpool::detail {
+
+/// The failures of one source batch and of every batch made from it, reported from any thread.
+class OriginFailures {
+public:
+    /// @p redelivers: the source delivers a job again when it is handed back.
+    explicit OriginFailures(bool redelivers) noexcept : redelivers_(redelivers) {}
+
+    /// True if the batch's source delivers handed-back jobs again (SourceBody::redelivers).
+    [[nodiscard]] bool redelivers() const noexcept { return redelivers_; }
+    /// Records a failed job. Never throws (out of memory: the job is not listed).
+    void add(std::uint64_t id, std::string_view node, std::string_view message,
+             bool run_went_on) noexcept;
+    /// The failures recorded so far, in the order they were reported.
+    [[nodiscard]] std::vector<FailedJob> take() noexcept;
+
+private:
+    bool redelivers_;
+    std::atomic<bool> any_{false};
+    std::mutex mutex_;
+    std::vector<FailedJob> jobs_;
+};
+
+/// What only the runtime does with a BatchContext.
+struct ContextHooks {
+    /// Makes job_failed() report to @p origin, the failures of the batch's source batch.
+    static void track_origin(BatchContext& ctx, OriginFailures* origin) noexcept {
+        ctx.origin_ = origin;
+    }
+    /// The dead letters collected so far, or nullptr; the runtime sends them on.
+    [[nodiscard]] static BatchPtr take_dead_letters(BatchContext& ctx) noexcept {
+        return std::move(ctx.dead_letters_);
+    }
+    /// Adds dead letters made elsewhere for this batch (a job run apart, under a timeout).
+    static void add_dead_letters(BatchContext& ctx, BatchPtr letters) {
+        if (!letters || letters->size() == 0) return;
+        ctx.dead_lettered_ += letters->size();
+        if (ctx.dead_letters_) {
+            ctx.dead_letters_->append(*letters);
+        } else {
+            ctx.dead_letters_ = std::move(letters);
+        }
+    }
+};
+
+}  // namespace flowpool::detail
