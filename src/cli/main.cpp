@@ -22,7 +22,7 @@
 
 #include "cli/bench_command.hpp"
 #include "cli/report.hpp"
-#include "runtime/log.hpp"
+#include "common/log.hpp"
 
 namespace {
 
@@ -356,8 +356,7 @@ int main(int argc, char** argv) {
     }
 
     try {
-        if (!log_level.empty())
-            flowpool::detail::log().set_level(spdlog::level::from_str(log_level));
+        if (!log_level.empty()) flowpool::set_log_level(log_level);
         if (*run) return run_command(paths.front(), sets, options, flags);
         if (*check) return validate_command(paths, sets);
         if (*draw) return dot_command(paths.front(), sets, mermaid);

@@ -28,7 +28,7 @@
 
 #include "batch_sizer.hpp"
 #include "histogram.hpp"
-#include "log.hpp"
+#include "common/log.hpp"
 #include "run_state.hpp"
 #include "timed_job.hpp"
 #include "worker_slots.hpp"

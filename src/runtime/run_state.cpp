@@ -2,7 +2,7 @@
 
 #include <flowpool/detail/plan.hpp>
 
-#include "log.hpp"
+#include "common/log.hpp"
 
 #include <algorithm>
 #include <thread>
