@@ -71,8 +71,8 @@ struct ReportFlags {
     double drain_timeout = 10;       ///< seconds the jobs in flight get after a signal
 };
 
-/// Workers a node could use: the machine's hardware threads, as oneTBB's default arena has.
-std::size_t hardware_threads() { return std::max(1U, std::thread::hardware_concurrency()); }
+/// Workers a node could use: as many as oneTBB's default arena has.
+std::size_t hardware_threads() { return flowpool::default_workers(); }
 
 /// Writes @p text to stderr in one write(2), so another thread's line cannot cut into it.
 void write_stderr(const std::string& text) {

@@ -11,7 +11,6 @@
 #include <flowpool/detail/plan.hpp>
 
 #include <oneapi/tbb/flow_graph.h>
-#include <oneapi/tbb/info.h>
 
 #include <algorithm>
 #include <atomic>
@@ -457,7 +456,7 @@ std::vector<const JobCost*> Plan::Impl::costs_below(NodeId source) const {
 
 std::size_t Plan::Impl::default_in_flight() const {
     // Enough batches to keep every worker and sink busy with one waiting behind each.
-    const auto threads = static_cast<std::size_t>(oneapi::tbb::info::default_concurrency());
+    const std::size_t threads = default_workers();
     std::size_t slots = 0;
     for (const Node& node : nodes) {
         if (node.kind == NodeKind::source) continue;
