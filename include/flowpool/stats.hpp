@@ -104,6 +104,10 @@ struct RunStats {
 inline constexpr std::size_t unlimited = std::numeric_limits<std::size_t>::max();
 /// Concurrency of one: one body at a time.
 inline constexpr std::size_t serial = 1;
+/// The workers there are to run on: one per CPU this process may use (its affinity mask), as
+/// oneTBB's default arena has. A graph-file node without `concurrency` gets this many; the
+/// default in-flight limit counts `unlimited` as this many.
+[[nodiscard]] std::size_t default_workers();
 
 /// An ordered sink's default bound on jobs held back while an earlier one is on its way.
 inline constexpr std::size_t default_reorder_window = 4096;

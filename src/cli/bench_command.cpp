@@ -162,10 +162,10 @@ void check_source_can_be_read_twice(const ResolvedNode& source, const std::strin
     }
 }
 
-/// Threads for the hand-rolled pool: the widest function node's concurrency (`unlimited`: one
-/// per hardware thread).
+/// Threads for the hand-rolled pool: the widest function node's concurrency (`unlimited`:
+/// flowpool::default_workers()).
 std::size_t pool_threads(const std::vector<const ResolvedNode*>& chain) {
-    const std::size_t hardware = std::max(1U, std::thread::hardware_concurrency());
+    const std::size_t hardware = default_workers();
     std::size_t threads = 1;
     for (const ResolvedNode* node : chain) {
         if (node->kind != NodeKind::function && node->kind != NodeKind::filter) continue;

@@ -23,8 +23,8 @@
 
 #include "cli/bench_command.hpp"
 #include "cli/report.hpp"
+#include "common/log.hpp"
 #include "output/line_output.hpp"
-#include "runtime/log.hpp"
 
 namespace {
 
@@ -99,8 +99,8 @@ struct ReportFlags {
     double drain_timeout = 10;       ///< seconds the jobs in flight get after a signal
 };
 
-/// Workers a node could use: the machine's hardware threads, as oneTBB's default arena has.
-std::size_t hardware_threads() { return std::max(1U, std::thread::hardware_concurrency()); }
+/// Workers a node could use: as many as oneTBB's default arena has.
+std::size_t hardware_threads() { return flowpool::default_workers(); }
 
 /// Writes @p text to stderr in one write(2), so another thread's line cannot cut into it.
 void write_stderr(const std::string& text) {
@@ -401,8 +401,7 @@ int main(int argc, char** argv) {
     }
 
     try {
-        if (!log_level.empty())
-            flowpool::detail::log().set_level(spdlog::level::from_str(log_level));
+        if (!log_level.empty()) flowpool::set_log_level(log_level);
         if (*run) return run_command(paths.front(), sets, options, flags);
         if (*check) return validate_command(paths, sets);
         if (*draw) return dot_command(paths.front(), sets, mermaid);

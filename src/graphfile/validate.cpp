@@ -3,8 +3,6 @@
 
 #include <flowpool/graph.hpp>
 
-#include <oneapi/tbb/info.h>
-
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -131,7 +129,7 @@ private:
         std::vector<std::string> known = own;
         for (const ParamInfo& p : node.op->params) known.push_back(p.name);
 
-        node.concurrency = static_cast<std::size_t>(oneapi::tbb::info::default_concurrency());
+        node.concurrency = default_workers();
         std::map<std::string, std::string, std::less<>> values;
         for (const ParamSpec& p : spec.params) {
             if (std::find(known.begin(), known.end(), p.name) == known.end()) {

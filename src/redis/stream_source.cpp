@@ -6,7 +6,7 @@
 #include <array>
 #include <utility>
 
-#include "runtime/log.hpp"
+#include "common/log.hpp"
 
 namespace flowpool::detail::redis {
 namespace {

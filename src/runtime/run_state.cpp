@@ -2,8 +2,8 @@
 
 #include <flowpool/body.hpp>
 
+#include "common/log.hpp"
 #include "context_hooks.hpp"
-#include "log.hpp"
 
 #include <algorithm>
 #include <thread>

@@ -3,38 +3,17 @@
 #include <flowpool/detail/plan.hpp>
 #include <flowpool/graph.hpp>
 
-#include "graphfile/resolve.hpp"
-#include "log.hpp"
-#include "ops/format.hpp"
-#include "output/line_output.hpp"
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/log.hpp"
+#include "logged_stage.hpp"
+#include "resolve.hpp"
 
 namespace flowpool {
-namespace {
-
-/// A function node with `log:` set: after its op, one line per job passed on, on stdout.
-class LoggedStage final : public StageBody {
-public:
-    LoggedStage(std::unique_ptr<StageBody> inner, const std::string& format)
-        : inner_(std::move(inner)), format_(format) {}
-
-    detail::BatchPtr process(const detail::BatchPtr& in, BatchContext& ctx) override {
-        detail::BatchPtr out = inner_->process(in, ctx);
-        if (!out || out->size() == 0) return out;
-        const auto& batch = static_cast<const detail::Items<Value>&>(*out);
-        std::string lines;
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            format_.render(lines, batch.ids[i], batch.values[i], ctx.worker(), ctx.node());
-        }
-        detail::LineOutput::stdout_lines().write(lines);
-        return out;
-    }
-
-private:
-    std::unique_ptr<StageBody> inner_;
-    detail::LineFormat format_;
-};
-
-}  // namespace
 
 RunResult run_graph(const GraphSpec& graph, const OpRegistry& ops, const RunOptions& options) {
     const std::vector<detail::ResolvedNode> nodes = detail::resolve(graph, ops);
@@ -52,7 +31,9 @@ RunResult run_graph(const GraphSpec& graph, const OpRegistry& ops, const RunOpti
             case NodeKind::function:
             case NodeKind::filter: {
                 std::unique_ptr<StageBody> body = node.op->make_stage(node.params);
-                if (node.log) body = std::make_unique<LoggedStage>(std::move(body), *node.log);
+                if (node.log) {
+                    body = std::make_unique<detail::LoggedStage>(std::move(body), *node.log);
+                }
                 id = plan.add_stage(name, node.kind, node.concurrency, std::move(body));
                 break;
             }

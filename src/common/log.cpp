@@ -1,10 +1,13 @@
 #include "log.hpp"
 
+#include <flowpool/log.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
 #include <cstdlib>
+#include <string>
 
-namespace flowpool::detail {
+namespace flowpool {
+namespace detail {
 
 spdlog::logger& log() {
     static const std::shared_ptr<spdlog::logger> logger = [] {
@@ -19,4 +22,10 @@ spdlog::logger& log() {
     return *logger;
 }
 
-}  // namespace flowpool::detail
+}  // namespace detail
+
+void set_log_level(std::string_view level) {
+    detail::log().set_level(spdlog::level::from_str(std::string(level)));
+}
+
+}  // namespace flowpool

@@ -1,0 +1,54 @@
+#include "collect.hpp"
+
+#include <utility>
+
+namespace flowpool::detail {
+namespace {
+
+/// @p node's figures so far.
+NodeStats node_stats(const PlanNode& node) {
+    NodeStats s;
+    s.name = node.name;
+    s.kind = node.kind;
+    s.concurrency = node.concurrency;
+    s.messages_in = node.counters.in.load();
+    s.messages_out = node.counters.out.load();
+    s.filtered = node.counters.filtered.load();
+    s.failed = node.counters.failed.load();
+    s.skipped = node.counters.skipped.load();
+    s.dead_lettered = node.counters.dead_lettered.load();
+    s.retries = node.counters.retries.load();
+    s.redelivered = node.counters.redelivered.load();
+    s.batches = node.counters.batches.load();
+    s.queue_high_water = node.counters.high_water.load();
+    s.job_time_p50 = node.counters.job_time.quantile(0.50);
+    s.job_time_p90 = node.counters.job_time.quantile(0.90);
+    s.job_time_p99 = node.counters.job_time.quantile(0.99);
+    s.job_time_max = node.counters.job_time.max();
+    if (node.source) s.expected_jobs = node.source->expected_jobs();
+    if (node.source) s.input_bytes = node.source->input_bytes();
+    if (node.source) s.input_bytes_done = node.source->input_bytes_done();
+    s.busy = std::chrono::nanoseconds(node.counters.busy_ns.load());
+    return s;
+}
+
+}  // namespace
+
+RunStats collect(const PlanNodes& nodes, std::chrono::nanoseconds wall) {
+    RunStats stats;
+    stats.wall = wall;
+    for (const PlanNode& node : nodes) {
+        NodeStats s = node_stats(node);
+        if (node.kind == NodeKind::source) stats.jobs_in += s.messages_in;
+        if (node.kind == NodeKind::sink) stats.results_out += s.messages_out;
+        stats.filtered += s.filtered;
+        stats.failed += s.failed;
+        stats.skipped += s.skipped;
+        stats.dead_lettered += s.dead_lettered;
+        stats.redelivered += s.redelivered;
+        stats.nodes.push_back(std::move(s));
+    }
+    return stats;
+}
+
+}  // namespace flowpool::detail

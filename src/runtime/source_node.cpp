@@ -1,0 +1,66 @@
+#include "source_node.hpp"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace flowpool::detail {
+namespace {
+
+/// The input_node's body. oneTBB calls it from one thread at a time.
+class SourceNodeBody {
+public:
+    SourceNodeBody(RunContext& run, NodeId id, Limiter& limiter, const BatchSizer& sizer)
+        : run_(run), node_(run.nodes[id]), id_(id), limiter_(limiter), sizer_(sizer) {}
+
+    BatchPtr operator()(oneapi::tbb::flow_control& control) {
+        BatchPtr batch;
+        if (!run_.state.stop_requested()) batch = next();
+        if (!batch || batch->size() == 0) {
+            control.stop();
+            return BatchPtr{};
+        }
+        batch->seq = seq_++;
+        batch->ticket = std::make_shared<Ticket>(limiter_, id_, *node_.source, batch->seq,
+                                                 node_.successors.size(), run_.batches_in_flight);
+        batch->shared = node_.successors.size() > 1;
+        run_.queue_on(node_);
+        return batch;
+    }
+
+private:
+    /// The source's next batch, counted and traced; nullptr or empty once it has no more.
+    BatchPtr next() {
+        BatchPtr batch;
+        BatchContext ctx(run_.state, node_.name, 0, &node_.on_error);
+        const auto start = Clock::now();
+        try {
+            batch = node_.source->next(sizer_.next(), ctx);
+        } catch (...) {
+            // The body failed whole: blame the next job it would have made.
+            report_current_exception(ctx, node_.counters.in.load());
+        }
+        const auto end = Clock::now();
+        const std::size_t passed = batch ? batch->size() : 0;
+        node_.counters.add(passed + ctx.failed() + ctx.skipped(), passed, ctx, end - start);
+        if (batch && batch->size() != 0) {
+            run_.trace(node_, batch->ids.front(), batch->size(), 0, start, end);
+        }
+        return batch;
+    }
+
+    RunContext& run_;
+    PlanNode& node_;
+    NodeId id_;
+    Limiter& limiter_;
+    const BatchSizer& sizer_;
+    std::uint64_t seq_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<InputNode> make_source_node(flow::graph& graph, RunContext& run, NodeId id,
+                                            Limiter& limiter, const BatchSizer& sizer) {
+    return std::make_unique<InputNode>(graph, SourceNodeBody(run, id, limiter, sizer));
+}
+
+}  // namespace flowpool::detail

@@ -1,0 +1,123 @@
+#include "stage_node.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "timed_job.hpp"
+
+namespace flowpool::detail {
+namespace {
+
+/// Runs each job of @p in apart (timed_job.hpp), giving up on one that takes longer than the
+/// node's timeout: that job fails as the node's policy says, with "timed out after N ms".
+BatchPtr process_with_timeout(const std::shared_ptr<StageBody>& body,
+                              std::chrono::milliseconds timeout, const OnError& policy,
+                              const BatchPtr& in, BatchContext& ctx) {
+    BatchPtr out;
+    for (std::size_t i = 0; i < in->size(); ++i) {
+        const std::uint64_t id = in->ids[i];
+        BatchPtr one = in->copy_job_at(i);
+        if (!one) {
+            ctx.job_failed(id, "timeout_ms needs a job type that can be copied");
+            continue;
+        }
+        auto timed = TimedJob::start(body, one, std::string(ctx.node()), ctx.worker(), policy);
+        std::optional<TimedJob::Outcome> outcome = timed->wait_for(timeout);
+        if (!outcome) {
+            const std::string message =
+                "timed out after " + std::to_string(timeout.count()) + " ms";
+            if (ctx.keeps_dead_letters()) {
+                one->errors.assign(1, message);
+                one->failed_node = std::string(ctx.node());
+                ContextHooks::add_dead_letters(ctx, one);
+            } else {
+                ctx.job_failed(id, message);
+            }
+            continue;
+        }
+        ctx.jobs_filtered(outcome->filtered);
+        for (std::size_t n = 0; n < outcome->skipped; ++n) ctx.job_failed(id, "skipped");
+        ContextHooks::add_dead_letters(ctx, outcome->dead_letters);
+        if (outcome->error) ctx.job_failed(id, outcome->error->reason());
+        if (!outcome->out || outcome->out->size() == 0) continue;
+        if (out) {
+            out->append(*outcome->out);
+        } else {
+            out = outcome->out;
+        }
+    }
+    if (out) out->derive_from(*in);
+    return out;
+}
+
+/// An empty batch that carries @p parent's origin on, so order and tickets still advance.
+BatchPtr empty_like(const Batch& parent) {
+    auto empty = std::make_shared<Batch>();
+    empty->derive_from(parent);
+    return empty;
+}
+
+/// The function_node's body. oneTBB calls it from up to the node's concurrency threads at once.
+class StageNodeBody {
+public:
+    StageNodeBody(RunContext& run, PlanNode& node) : run_(run), node_(node) {}
+
+    BatchPtr operator()(const BatchPtr& in) const {
+        node_.counters.started();
+        Ticket& ticket = Ticket::of(*in);
+        ticket.add(node_.successors.size());
+        run_.queue_on(node_);
+        if (in->size() == 0) {
+            ticket.done();
+            return in;
+        }
+        // Read before process(): a body may reuse `in` for its output and shrink it.
+        const std::size_t received = in->size();
+        const std::uint64_t first_id = in->ids.front();
+        const int worker = node_.slots.acquire();
+        BatchContext ctx(run_.state, node_.name, worker, &node_.on_error);
+        ContextHooks::track_origin(ctx, &ticket.failures());
+        const auto start = Clock::now();
+        BatchPtr out = process(in, ctx);
+        const auto end = Clock::now();
+        const auto busy = end - start;
+        node_.slots.release(worker);
+        run_.trace(node_, first_id, received, worker, start, end);
+        if (!out) out = empty_like(*in);
+        if (out->size() != 0) out->shared = node_.successors.size() > 1;
+        node_.counters.add(received, out->size(), ctx, busy);
+        node_.cost.add(busy, received);
+        run_.send_dead_letters(node_, *in, ctx);
+        ticket.done();
+        return out;
+    }
+
+private:
+    /// The node's body on @p in; if it throws, every job of @p in fails and nullptr is returned.
+    BatchPtr process(const BatchPtr& in, BatchContext& ctx) const {
+        try {
+            return node_.timeout.count() > 0
+                       ? process_with_timeout(node_.stage, node_.timeout, node_.on_error, in, ctx)
+                       : node_.stage->process(in, ctx);
+        } catch (...) {
+            fail_batch(*in, ctx);
+            return nullptr;
+        }
+    }
+
+    RunContext& run_;
+    PlanNode& node_;
+};
+
+}  // namespace
+
+std::unique_ptr<StageNode> make_stage_node(flow::graph& graph, RunContext& run, NodeId id) {
+    PlanNode& node = run.nodes[id];
+    const std::size_t concurrency =
+        node.concurrency == unlimited ? std::size_t{flow::unlimited} : node.concurrency;
+    return std::make_unique<StageNode>(graph, concurrency, StageNodeBody(run, node));
+}
+
+}  // namespace flowpool::detail

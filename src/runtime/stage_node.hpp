@@ -1,0 +1,19 @@
+#pragma once
+// A function or filter node: the oneTBB function_node that runs the node's body on batches.
+
+#include <flowpool/detail/plan.hpp>
+
+#include <memory>
+
+#include "flow_nodes.hpp"
+#include "run_context.hpp"
+
+namespace flowpool::detail {
+
+/// The function_node of function or filter @p id: up to its concurrency batches at once, each
+/// run by the node's StageBody (each job on a thread of its own under a timeout), counted,
+/// traced, its dead letters sent on; it passes on what the body made, or an empty batch that
+/// carries the origin on.
+std::unique_ptr<StageNode> make_stage_node(flow::graph& graph, RunContext& run, NodeId id);
+
+}  // namespace flowpool::detail

@@ -1,0 +1,57 @@
+#include "tbb_graph.hpp"
+
+#include "plan_shape.hpp"
+#include "sink_node.hpp"
+#include "source_node.hpp"
+#include "stage_node.hpp"
+
+namespace flowpool::detail {
+
+TbbGraph::TbbGraph(RunContext& run, std::size_t in_flight)
+    : run_(run), in_flight_(in_flight), out_port_(run.nodes.size(), nullptr) {
+    sizers_.reserve(run.nodes.size());
+    for (NodeId id = 0; id < run.nodes.size(); ++id) {
+        switch (run.nodes[id].kind) {
+            case NodeKind::source: add_source(id); break;
+            case NodeKind::function:
+            case NodeKind::filter: add_stage(id); break;
+            case NodeKind::sink: add_sink(id); break;
+        }
+    }
+    for (NodeId id = 0; id < run.nodes.size(); ++id) {
+        for (const NodeId to : run.nodes[id].successors) {
+            flow::make_edge(*out_port_[id], *run.in_port[to]);
+        }
+    }
+}
+
+void TbbGraph::activate() {
+    for (auto& input : inputs_) input->activate();
+}
+
+void TbbGraph::add_source(NodeId id) {
+    const PlanNode& node = run_.nodes[id];
+    Limiter& limiter = *limiters_.emplace_back(std::make_unique<Limiter>(graph_, in_flight_));
+    const BatchSizer& sizer = sizers_.emplace_back(
+        node.batch_size != 0 ? node.batch_size : run_.options.batch_size,
+        costs_below(run_.nodes, id), batch_cap(run_.nodes, id, in_flight_));
+    InputNode& input = *inputs_.emplace_back(make_source_node(graph_, run_, id, limiter, sizer));
+    flow::make_edge(input, limiter);
+    out_port_[id] = &limiter;
+}
+
+void TbbGraph::add_stage(NodeId id) {
+    StageNode& stage = *stages_.emplace_back(make_stage_node(graph_, run_, id));
+    run_.in_port[id] = &stage;
+    out_port_[id] = &stage;
+}
+
+void TbbGraph::add_sink(NodeId id) {
+    Reorder* reorder = nullptr;
+    if (run_.nodes[id].reorder_window != 0) {
+        reorder = reorders_.emplace_back(std::make_unique<Reorder>(paths_to(run_.nodes, id))).get();
+    }
+    run_.in_port[id] = sinks_.emplace_back(make_sink_node(graph_, run_, id, reorder)).get();
+}
+
+}  // namespace flowpool::detail
