@@ -1,9 +1,10 @@
 #include <flowpool/ops.hpp>
 
 #include <algorithm>
-#include <charconv>
+#include <optional>
 
 #include "builtin.hpp"
+#include "common/parse.hpp"
 #include "redis/redis_ops.hpp"
 
 namespace flowpool {
@@ -28,12 +29,11 @@ std::string_view to_string(ValueType type) noexcept {
 
 std::int64_t Params::integer(std::string_view name) const {
     const std::string& text = string(name);
-    std::int64_t value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc{} || end != text.data() + text.size()) {
+    const std::optional<std::int64_t> value = detail::parse_integer(text);
+    if (!value) {
         throw UsageError("parameter '" + std::string(name) + "' is not an integer: '" + text + "'");
     }
-    return value;
+    return *value;
 }
 
 const std::string& Params::string(std::string_view name) const {

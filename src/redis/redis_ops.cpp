@@ -6,11 +6,13 @@
 
 #include <flowpool/ops.hpp>
 
-#include <charconv>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "address.hpp"
+#include "common/parse.hpp"
 #include "stream_sink.hpp"
 #include "stream_source.hpp"
 
@@ -26,9 +28,8 @@ void check_url(const std::string& url) { static_cast<void>(redis::parse_url(url)
 /// A check for an integer parameter that must be at least @p low.
 std::function<void(const std::string&)> at_least(long long low) {
     return [low](const std::string& text) {
-        long long value = 0;
-        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-        if (error != std::errc{} || end != text.data() + text.size() || value < low) {
+        const std::optional<std::int64_t> value = parse_integer(text);
+        if (!value || *value < low) {
             throw std::invalid_argument("must be a whole number of at least " +
                                         std::to_string(low) + ", not '" + text + "'");
         }
