@@ -1,11 +1,12 @@
+// The op registry, which knows no op itself (OpRegistry's constructor, in all_ops.cpp, adds
+// every family), and the reading of op parameters.
+
 #include <flowpool/ops.hpp>
 
 #include <algorithm>
 #include <optional>
 
-#include "builtin.hpp"
 #include "common/parse.hpp"
-#include "redis/redis_ops.hpp"
 
 namespace flowpool {
 
@@ -47,13 +48,6 @@ bool Params::boolean(std::string_view name) const {
     if (text == "true") return true;
     if (text == "false") return false;
     throw UsageError("parameter '" + std::string(name) + "' is not true or false: '" + text + "'");
-}
-
-OpRegistry::OpRegistry() {
-    detail::add_builtin_ops(*this);
-    detail::add_string_ops(*this);
-    detail::add_file_ops(*this);
-    detail::add_redis_ops(*this);
 }
 
 void OpRegistry::add(OpInfo op) {
