@@ -150,16 +150,17 @@ std::vector<const ResolvedNode*> chain_of(const GraphSpec& graph,
     return chain;
 }
 
-/// Throws a UsageError if @p source reads input that the first run would use up: standard
-/// input, or a Redis stream (whose entries the hand-rolled pool would also never acknowledge).
+/// Throws a UsageError if @p source uses up the input it reads (its op says so: standard input,
+/// a stream), which the first run would leave empty for the second (and a stream's entries the
+/// hand-rolled pool would never acknowledge).
 void check_source_can_be_read_twice(const ResolvedNode& source, const std::string& file) {
-    const std::string& op = source.op->name;
-    const bool stdin_lines = op == "lines" && source.params.string("path") == "-";
-    if (stdin_lines || op.rfind("redis_stream", 0) == 0) {
+    const OpInfo& op = *source.op;
+    const std::optional<std::string> once =
+        op.reads_input_once ? op.reads_input_once(source.params) : std::nullopt;
+    if (once) {
         throw UsageError("flowpool bench reads the source twice, once for each run; source '" +
-                         source.spec->name + "' of '" + file + "' (op " + op + ") reads " +
-                         (stdin_lines ? "standard input" : "a stream") +
-                         ", which the first run uses up: read a file instead");
+                         source.spec->name + "' of '" + file + "' (op " + op.name + ") reads " +
+                         *once + ", which the first run uses up: read a file instead");
     }
 }
 

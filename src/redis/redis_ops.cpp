@@ -78,6 +78,9 @@ std::vector<ParamInfo> source_params() {
     };
 }
 
+/// A stream's entries, once read and acknowledged, are not read again.
+std::optional<std::string> reads_a_stream(const Params&) { return "a stream"; }
+
 std::unique_ptr<SourceBody> make_source(const Params& p, redis::Expect expect) {
     redis::SourceOptions options;
     options.address = redis::parse_url(p.string("url"));
@@ -107,7 +110,8 @@ void add_redis_ops(OpRegistry& ops) {
          .params = source_params(),
          .gives = ValueType::integer,
          .make_source = [](const Params& p) { return make_source(p, redis::Expect::integer); },
-         .redelivers = true});
+         .redelivers = true,
+         .reads_input_once = reads_a_stream});
     ops.add(
         {.name = "redis_stream_strings",
          .kind = NodeKind::source,
@@ -115,7 +119,8 @@ void add_redis_ops(OpRegistry& ops) {
          .params = source_params(),
          .gives = ValueType::string,
          .make_source = [](const Params& p) { return make_source(p, redis::Expect::string); },
-         .redelivers = true});
+         .redelivers = true,
+         .reads_input_once = reads_a_stream});
     ops.add({.name = "redis_stream_write",
              .kind = NodeKind::sink,
              .description = "appends each job to a Redis stream: fields id and int or str",
