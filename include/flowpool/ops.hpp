@@ -74,6 +74,10 @@ struct OpInfo {
     /// Sources: a job handed back after failing is delivered again later (a message queue), so
     /// the nodes it feeds default to `on_error: redeliver` instead of `fail`.
     bool redelivers = false;
+    /// Sources that use up what they read, so that reading again would not give the same jobs:
+    /// given a node's parameters, what it reads then ("standard input", "a stream"), or nothing.
+    /// Unset: the source can be read again (`flowpool bench` reads it once per run).
+    std::function<std::optional<std::string>(const Params&)> reads_input_once{};
 };
 
 /// Ops by name. A default-constructed registry holds the built-in ops; applications add theirs.

@@ -4,13 +4,13 @@
 #include <flowpool/graph.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <set>
 #include <stdexcept>
 
+#include "common/parse.hpp"
 #include "ops/format.hpp"
 #include "resolve.hpp"
 #include "suggest.hpp"
@@ -26,13 +26,6 @@ std::optional<NodeKind> parse_kind(const std::string& text) {
     if (text == "filter") return NodeKind::filter;
     if (text == "sink") return NodeKind::sink;
     return std::nullopt;
-}
-
-std::optional<std::int64_t> parse_integer(const std::string& text) {
-    std::int64_t value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc{} || end != text.data() + text.size() || text.empty()) return std::nullopt;
-    return value;
 }
 
 /// The keys a node of @p kind takes besides its op's parameters.

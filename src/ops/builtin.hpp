@@ -1,4 +1,5 @@
 #pragma once
+// The built-in op families; all_ops.cpp lists them (and the Redis family) for the registry.
 
 #include <memory>
 #include <string>
@@ -10,7 +11,7 @@ class SinkBody;
 
 namespace flowpool::detail {
 
-/// Registers every built-in op in @p ops.
+/// Registers the core ops (range, multiply, spin, fail, print, summary) in @p ops.
 void add_builtin_ops(OpRegistry& ops);
 /// Registers the string ops (upper, lower, grep, replace, length, hash, parse_int) in @p ops.
 void add_string_ops(OpRegistry& ops);

@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -297,6 +298,10 @@ void add_file_ops(OpRegistry& ops) {
              .gives = ValueType::string,
              .make_source = [](const Params& p) -> std::unique_ptr<SourceBody> {
                  return std::make_unique<LinesSource>(p.string("path"));
+             },
+             .reads_input_once = [](const Params& p) -> std::optional<std::string> {
+                 if (p.string("path") == "-") return "standard input";
+                 return std::nullopt;
              }});
     ops.add({.name = "file",
              .kind = NodeKind::sink,

@@ -1,10 +1,12 @@
+// The op registry, which knows no op itself (OpRegistry's constructor, in all_ops.cpp, adds
+// every family), and the reading of op parameters.
+
 #include <flowpool/ops.hpp>
 
 #include <algorithm>
-#include <charconv>
+#include <optional>
 
-#include "builtin.hpp"
-#include "redis/redis_ops.hpp"
+#include "common/parse.hpp"
 
 namespace flowpool {
 
@@ -28,12 +30,11 @@ std::string_view to_string(ValueType type) noexcept {
 
 std::int64_t Params::integer(std::string_view name) const {
     const std::string& text = string(name);
-    std::int64_t value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc{} || end != text.data() + text.size()) {
+    const std::optional<std::int64_t> value = detail::parse_integer(text);
+    if (!value) {
         throw UsageError("parameter '" + std::string(name) + "' is not an integer: '" + text + "'");
     }
-    return value;
+    return *value;
 }
 
 const std::string& Params::string(std::string_view name) const {
@@ -47,13 +48,6 @@ bool Params::boolean(std::string_view name) const {
     if (text == "true") return true;
     if (text == "false") return false;
     throw UsageError("parameter '" + std::string(name) + "' is not true or false: '" + text + "'");
-}
-
-OpRegistry::OpRegistry() {
-    detail::add_builtin_ops(*this);
-    detail::add_string_ops(*this);
-    detail::add_file_ops(*this);
-    detail::add_redis_ops(*this);
 }
 
 void OpRegistry::add(OpInfo op) {

@@ -6,7 +6,6 @@
 #include <flowpool/pipeline.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -16,6 +15,7 @@
 #include <string_view>
 
 #include "builtin.hpp"
+#include "common/parse.hpp"
 
 namespace flowpool::detail {
 namespace {
@@ -134,22 +134,18 @@ std::string hex16(std::uint64_t n) {
 }
 
 /// @p text as a 64-bit integer: decimal, an optional sign, whitespace around it allowed.
-std::int64_t parse_integer(const std::string& text) {
+std::int64_t integer_of_text(const std::string& text) {
     constexpr std::string_view space = " \t\r\n\f\v";
     std::string_view digits = text;
     digits.remove_prefix(std::min(digits.size(), digits.find_first_not_of(space)));
     digits.remove_suffix(digits.size() - (digits.find_last_not_of(space) + 1));
     if (digits.size() > 1 && digits[0] == '+' && digits[1] != '-') digits.remove_prefix(1);
-    std::int64_t value = 0;
-    const char* end = digits.data() + digits.size();
-    const auto [stop, error] = std::from_chars(digits.data(), end, value);
-    if (error == std::errc::result_out_of_range) {
+    IntegerError why = IntegerError::malformed;
+    if (const std::optional<std::int64_t> value = parse_integer(digits, &why)) return *value;
+    if (why == IntegerError::out_of_range) {
         throw std::out_of_range("out of range for a 64-bit integer: " + quoted(text));
     }
-    if (error != std::errc{} || stop != end || digits.empty()) {
-        throw std::invalid_argument("not an integer: " + quoted(text));
-    }
-    return value;
+    throw std::invalid_argument("not an integer: " + quoted(text));
 }
 
 template <class Transform>
@@ -238,7 +234,7 @@ void add_string_ops(OpRegistry& ops) {
              .takes = ValueType::string,
              .gives = ValueType::integer,
              .make_stage = [](const Params&) {
-                 return value_stage([](Value&& v) -> Value { return parse_integer(text_of(v)); });
+                 return value_stage([](Value&& v) -> Value { return integer_of_text(text_of(v)); });
              }});
 }
 

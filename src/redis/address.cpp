@@ -1,7 +1,10 @@
 #include "address.hpp"
 
-#include <charconv>
+#include <cstdint>
+#include <optional>
 #include <stdexcept>
+
+#include "common/parse.hpp"
 
 namespace flowpool::detail::redis {
 namespace {
@@ -10,14 +13,12 @@ constexpr std::string_view scheme = "redis://";
 
 /// @p text as a whole number in [low, high], or throws naming @p what.
 int parse_number(std::string_view text, int low, int high, std::string_view what) {
-    int value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || error != std::errc{} || end != text.data() + text.size() || value < low ||
-        value > high) {
+    const std::optional<std::int64_t> value = parse_integer(text);
+    if (!value || *value < low || *value > high) {
         throw std::invalid_argument("bad " + std::string(what) + " '" + std::string(text) +
                                     "' in Redis URL");
     }
-    return value;
+    return static_cast<int>(*value);
 }
 
 }  // namespace

@@ -1,18 +1,10 @@
 #include "entry.hpp"
 
-#include <charconv>
 #include <string_view>
 
+#include "common/parse.hpp"
+
 namespace flowpool::detail::redis {
-namespace {
-
-template <class Int>
-bool parse(std::string_view text, Int& out) {
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return !text.empty() && error == std::errc{} && end == text.data() + text.size();
-}
-
-}  // namespace
 
 void append_fields(Command& command, std::uint64_t id, const Value& value) {
     command.emplace_back("id");
@@ -38,24 +30,26 @@ std::optional<Job> read_job(const redisReply& fields, Expect expect, std::string
         if (name == "str") str_text = value;
     }
     Job job;
-    if (!id_text || !parse(*id_text, job.id)) {
+    const std::optional<std::uint64_t> id = id_text ? parse_unsigned(*id_text) : std::nullopt;
+    if (!id) {
         why = id_text ? "its 'id' field is not an unsigned 64-bit integer" : "it has no 'id' field";
         return std::nullopt;
     }
+    job.id = *id;
     if (int_text.has_value() == str_text.has_value()) {
         why = "it needs exactly one of the fields 'int' and 'str'";
         return std::nullopt;
     }
     if (int_text) {
-        std::int64_t number = 0;
-        if (!parse(*int_text, number)) {
+        const std::optional<std::int64_t> number = parse_integer(*int_text);
+        if (!number) {
             why = "its 'int' field is not a signed 64-bit integer";
             return std::nullopt;
         }
         if (expect == Expect::string) {
             job.value = std::string(*int_text);
         } else {
-            job.value = number;
+            job.value = *number;
         }
         return job;
     }

@@ -6,11 +6,13 @@
 
 #include <flowpool/ops.hpp>
 
-#include <charconv>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "address.hpp"
+#include "common/parse.hpp"
 #include "stream_sink.hpp"
 #include "stream_source.hpp"
 
@@ -26,9 +28,8 @@ void check_url(const std::string& url) { static_cast<void>(redis::parse_url(url)
 /// A check for an integer parameter that must be at least @p low.
 std::function<void(const std::string&)> at_least(long long low) {
     return [low](const std::string& text) {
-        long long value = 0;
-        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-        if (error != std::errc{} || end != text.data() + text.size() || value < low) {
+        const std::optional<std::int64_t> value = parse_integer(text);
+        if (!value || *value < low) {
             throw std::invalid_argument("must be a whole number of at least " +
                                         std::to_string(low) + ", not '" + text + "'");
         }
@@ -77,6 +78,9 @@ std::vector<ParamInfo> source_params() {
     };
 }
 
+/// A stream's entries, once read and acknowledged, are not read again.
+std::optional<std::string> reads_a_stream(const Params&) { return "a stream"; }
+
 std::unique_ptr<SourceBody> make_source(const Params& p, redis::Expect expect) {
     redis::SourceOptions options;
     options.address = redis::parse_url(p.string("url"));
@@ -106,7 +110,8 @@ void add_redis_ops(OpRegistry& ops) {
          .params = source_params(),
          .gives = ValueType::integer,
          .make_source = [](const Params& p) { return make_source(p, redis::Expect::integer); },
-         .redelivers = true});
+         .redelivers = true,
+         .reads_input_once = reads_a_stream});
     ops.add(
         {.name = "redis_stream_strings",
          .kind = NodeKind::source,
@@ -114,7 +119,8 @@ void add_redis_ops(OpRegistry& ops) {
          .params = source_params(),
          .gives = ValueType::string,
          .make_source = [](const Params& p) { return make_source(p, redis::Expect::string); },
-         .redelivers = true});
+         .redelivers = true,
+         .reads_input_once = reads_a_stream});
     ops.add({.name = "redis_stream_write",
              .kind = NodeKind::sink,
              .description = "appends each job to a Redis stream: fields id and int or str",

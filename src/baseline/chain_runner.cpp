@@ -1,0 +1,147 @@
+// A chain of op bodies on the hand-rolled pool: the submitter splits the source's batches into
+// one queue item per job, each worker runs its own stage bodies on one job at a time, and the
+// results thread hands each job to the sink alone.
+
+#include "chain_runner.hpp"
+
+#include <exception>
+#include <memory>
+#include <span>
+#include <utility>
+
+#include "hand_rolled_pool.hpp"
+
+namespace flowpool::baseline {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+using detail::BatchPtr;
+using detail::Items;
+
+
+/// Jobs the submitter asks the source for at a time (then queued one by one).
+constexpr std::size_t source_batch = 256;
+
+/// One job between the pool's threads.
+struct ChainJob {
+    std::uint64_t id = 0;  ///< the id the source gave it
+    Value value;           ///< its payload
+};
+
+/// Makes @p batch hold @p job alone, reusing its storage.
+void hold_one(Items<Value>& batch, ChainJob&& job) {
+    batch.ids.assign(1, job.id);
+    batch.values.clear();
+    batch.values.push_back(std::move(job.value));
+}
+
+/// One worker thread: bodies of its own for every function node, run on one job at a time.
+class ChainWorker {
+  public:
+    ChainWorker(std::span<const ChainNode> stages, RunState& state, std::size_t worker)
+        : stages_(stages), state_(state) {
+        for (const ChainNode& node : stages) {
+            bodies_.push_back(node.op->make_stage(node.params));
+            contexts_.emplace_back(state, node.name, static_cast<int>(worker), &node.on_error);
+        }
+    }
+
+    /// The job after every function node, or nothing if one dropped it or it failed.
+    std::optional<ChainJob> operator()(ChainJob&& job) {
+        const std::uint64_t id = job.id;
+        hold_one(*scratch_, std::move(job));
+        BatchPtr batch = scratch_;
+        for (std::size_t i = 0; i < bodies_.size() && batch && batch->size() != 0; ++i) {
+            try {
+                batch = bodies_[i]->process(batch, contexts_[i]);
+            } catch (const std::exception& e) {
+                state_.job_failed(stages_[i].name, id, e.what());
+                return std::nullopt;
+            }
+        }
+        if (!batch || batch->size() == 0) return std::nullopt;  // filtered out, or failed
+        auto& done = static_cast<Items<Value>&>(*batch);
+        return ChainJob{done.ids.front(), std::move(done.values.front())};
+    }
+
+  private:
+    std::span<const ChainNode> stages_;
+    RunState& state_;
+    std::vector<std::unique_ptr<StageBody>> bodies_;
+    std::vector<BatchContext> contexts_;
+    std::shared_ptr<Items<Value>> scratch_ = std::make_shared<Items<Value>>();
+};
+
+/// The submitter: the source's batches, split into a queue item a job. Returns the jobs made.
+template <class Push>
+std::uint64_t submit_jobs(SourceBody& source, const ChainNode& node, RunState& state,
+                          Push& push) {
+    BatchContext ctx(state, node.name, 0);
+    std::uint64_t jobs = 0;
+    while (!state.stop_requested()) {
+        BatchPtr batch;
+        try {
+            batch = source.next(source_batch, ctx);
+        } catch (const std::exception& e) {
+            state.job_failed(node.name, jobs, e.what());
+            break;
+        }
+        if (!batch || batch->size() == 0) break;
+        auto& made = static_cast<Items<Value>&>(*batch);
+        for (std::size_t i = 0; i < made.size(); ++i)
+            push(ChainJob{made.ids[i], std::move(made.values[i])});
+        jobs += made.size();
+    }
+    return jobs;
+}
+
+/// The results thread's end of the chain: hands each job to the sink alone.
+class ChainSink {
+  public:
+    ChainSink(SinkBody& sink, const ChainNode& node, RunState& state)
+        : sink_(sink), node_(node), state_(state), ctx_(state, node.name, 0, &node.on_error) {}
+
+    void operator()(ChainJob&& job) {
+        const std::uint64_t id = job.id;
+        hold_one(*one_, std::move(job));
+        try {
+            sink_.consume(one_, ctx_);
+        } catch (const std::exception& e) {
+            state_.job_failed(node_.name, id, e.what());
+        }
+    }
+
+  private:
+    SinkBody& sink_;
+    const ChainNode& node_;
+    RunState& state_;
+    BatchContext ctx_;
+    std::shared_ptr<Items<Value>> one_ = std::make_shared<Items<Value>>();
+};
+
+}  // namespace
+
+ChainRun run_chain(const std::vector<ChainNode>& chain, std::size_t threads) {
+    const ChainNode& source_node = chain.front();
+    const ChainNode& sink_node = chain.back();
+    const std::span<const ChainNode> stages(chain.begin() + 1, chain.end() - 1);
+    const std::unique_ptr<SourceBody> source =
+        source_node.op->make_source(source_node.params);
+    const std::unique_ptr<SinkBody> sink = sink_node.op->make_sink(sink_node.params);
+    RunState state;
+    ChainSink consume(*sink, sink_node, state);
+
+    ChainRun run;
+    const auto start = Clock::now();
+    run_pool<ChainJob, ChainJob>(
+        threads, [&](auto&& push) { run.jobs = submit_jobs(*source, source_node, state, push); },
+        [&](std::size_t worker) { return ChainWorker(stages, state, worker); },
+        [&](ChainJob&& job) { consume(std::move(job)); });
+    run.wall = Clock::now() - start;
+    sink->finish();
+    run.error = state.error();
+    return run;
+}
+
+}  // namespace flowpool::baseline

@@ -1,0 +1,44 @@
+#include "command.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <flowpool/error.hpp>
+#include <iostream>
+#include <thread>
+
+namespace flowpool::cli {
+
+int run_chosen(const std::vector<Command>& commands) {
+    try {
+        for (const Command& command : commands) {
+            if (*command.app) return command.run();
+        }
+    } catch (const ConfigError& e) {
+        print_config_error(e);
+        return bad_input;
+    } catch (const UsageError& e) {
+        print_error(e.what());
+        return bad_input;
+    } catch (const std::exception& e) {
+        print_error(e.what());
+        return job_failed;
+    }
+    return bad_input;
+}
+
+std::optional<std::string> unknown_command(const CLI::App& app, int argc, char** argv) {
+    if (argc < 2 || argv[1][0] == '-') return std::nullopt;
+    std::string names;
+    for (const CLI::App* command : app.get_subcommands({})) {
+        if (command->get_name() == argv[1]) return std::nullopt;
+        names += (names.empty() ? "" : ", ") + command->get_name();
+    }
+    return "unknown command '" + std::string(argv[1]) + "'; the commands are " + names +
+           " (see flowpool --help)";
+}
+
+void print_error(const std::string& text) { std::cerr << "error: " << text << '\n'; }
+
+void print_config_error(const ConfigError& e) { std::cerr << e.what() << '\n'; }
+
+}  // namespace flowpool::cli

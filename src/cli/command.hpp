@@ -1,0 +1,49 @@
+#pragma once
+// The pieces every subcommand of `flowpool` shares: exit codes, how errors are printed, and the
+// shape of a subcommand (its CLI11 options, and what runs it once the command line is parsed).
+
+#include <CLI/CLI.hpp>
+#include <cstddef>
+#include <flowpool/error.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace flowpool::cli {
+
+/// Exit codes: 0 ok, 1 a job failed, 2 bad usage or bad graph file, 128 + signal interrupted.
+enum ExitCode : int { ok = 0, job_failed = 1, bad_input = 2 };
+
+/// A subcommand: its options, added to the app, and what runs it.
+struct Command {
+    CLI::App* app = nullptr;  ///< the subcommand; true once the command line named it
+    /// Runs it with the options parsed; returns the exit code. Throws flowpool's errors.
+    std::function<int()> run;
+};
+
+/// `flowpool run GRAPH`: validates and runs a graph file (run_command.cpp).
+Command add_run_command(CLI::App& app);
+/// `flowpool validate GRAPH...`: checks graph files without running them (validate_command.cpp).
+Command add_validate_command(CLI::App& app);
+/// `flowpool dot GRAPH`: the graph as Graphviz DOT or a Mermaid flowchart (dot_command.cpp).
+Command add_dot_command(CLI::App& app);
+/// `flowpool bench GRAPH`: flowpool against the hand-rolled pool (bench_command.cpp).
+Command add_bench_command(CLI::App& app);
+/// `flowpool ops [GRAPH]`: every op with its parameters and value types (ops_command.cpp).
+Command add_ops_command(CLI::App& app);
+
+/// Runs the command the command line named, mapping flowpool's errors to exit codes and one
+/// line on stderr each.
+int run_chosen(const std::vector<Command>& commands);
+
+/// The error for a first word that names no command, or nothing if it is a command or a flag.
+std::optional<std::string> unknown_command(const CLI::App& app, int argc, char** argv);
+
+/// Prints `error: TEXT` on stderr.
+void print_error(const std::string& text);
+/// Prints every problem of @p e as `FILE:LINE:COL: error: MESSAGE`, one a line, on stderr.
+void print_config_error(const ConfigError& e);
+
+
+}  // namespace flowpool::cli

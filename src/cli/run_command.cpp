@@ -1,0 +1,138 @@
+// `flowpool run GRAPH`: validates a graph file, then runs it to completion, with progress on a
+// terminal, the summary and tables on stderr, and a drain after SIGINT/SIGTERM.
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <flowpool/graph.hpp>
+#include <flowpool/log.hpp>
+#include <flowpool/trace.hpp>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "command.hpp"
+#include "load_graph.hpp"
+#include "progress.hpp"
+#include "run_report.hpp"
+#include "common/log.hpp"
+#include "signals.hpp"
+
+namespace flowpool::cli {
+namespace {
+
+/// `flowpool run`'s command line.
+struct RunArgs {
+    std::vector<std::string> paths;  ///< the graph file, alone
+    std::vector<std::string> sets;   ///< `--set` overrides
+    RunOptions options;              ///< `--batch`, `--max-in-flight`
+    ReportFlags flags;               ///< what to show, trace and drain
+    std::string log_level;           ///< `--log-level`; empty: FLOWPOOL_LOG or warn
+};
+
+/// The flags that choose what a run shows and writes besides the sinks' output.
+void add_report_flags(CLI::App& run, ReportFlags& flags) {
+    run.add_flag("--quiet,-q", flags.quiet, "Print no summary and no progress on stderr");
+    run.add_flag("--stats", flags.stats, "Print a table of per-node figures on stderr");
+    run.add_option("--stats-json", flags.stats_json, "Write the run's figures as JSON to FILE");
+    run.add_flag("--no-progress", flags.no_progress, "No progress line, even on a terminal");
+    run.add_option("--trace", flags.trace, "Write a Chrome trace (Perfetto) to FILE");
+    run.add_option("--trace-sample", flags.trace_sample, "Trace one batch in N per node")
+        ->check(CLI::PositiveNumber);
+    run.add_option("--drain-timeout", flags.drain_timeout,
+                   "Seconds the jobs in flight get after SIGINT/SIGTERM (default 10)")
+        ->check(CLI::NonNegativeNumber);
+}
+
+/// Where a run's figures and spans go besides stderr: the `--stats-json` file and the Chrome
+/// trace, each if asked for.
+struct RunFiles {
+    std::optional<std::ofstream> json;
+    std::optional<ChromeTrace> trace;
+
+    explicit RunFiles(const ReportFlags& flags) {
+        if (!flags.stats_json.empty()) {
+            json.emplace(flags.stats_json);
+            if (!*json) throw UsageError("cannot open '" + flags.stats_json + "' for writing");
+        }
+        if (!flags.trace.empty()) trace.emplace(flags.trace);
+    }
+    /// The `--stats-json` file, or null.
+    std::ofstream* json_file() { return json ? &*json : nullptr; }
+};
+
+/// Runs @p graph under the signal handlers, with @p watch as the observer.
+RunResult run_watched(const GraphSpec& graph, const OpRegistry& ops, const RunArgs& args,
+                      RunWatch& watch, RunFiles& files) {
+    RunOptions options = args.options;
+    options.cancel = &cancel_flag();
+    options.observer = [&watch](const RunStats& now) { watch.observe(now); };
+    options.trace = files.trace ? &*files.trace : nullptr;
+    options.trace_sample = std::max<std::uint64_t>(1, args.flags.trace_sample);
+    install_signal_handlers();
+    detail::log().info("run started");
+    return run_and_watch(graph, ops, options, watch, args.flags, files.json_file());
+}
+
+/// Prints how the run ended and its report; returns the exit code.
+int finish(const RunResult& result, const ReportFlags& flags, RunFiles& files) {
+    if (files.trace) {
+        files.trace->close();
+        detail::log().info("trace: {} spans written to {}", files.trace->spans(), flags.trace);
+    }
+    if (stdout_closed(result)) {
+        ReportFlags silent = flags;  // the JSON file asked for, nothing on stderr
+        silent.quiet = true;
+        silent.stats = false;
+        report(result.stats, silent, files.json_file());
+        exit_as_closed_pipe();
+    }
+    if (result.error) print_error(result.error->what());
+    const int signal = result.cancelled ? caught_signal() : 0;
+    if (signal != 0) {
+        std::cerr << "interrupted by " << signal_name(signal) << " after " << result.stats.jobs_in
+                  << " jobs; the jobs in flight finished\n";
+    }
+    report(result.stats, flags, files.json_file());
+    if (signal != 0) return 128 + signal;
+    return result.error ? job_failed : ok;
+}
+
+int run_command(const RunArgs& args) {
+    if (!args.log_level.empty()) set_log_level(args.log_level);
+    OpRegistry ops;
+    const GraphSpec graph = load_graph(args.paths.front(), args.sets, ops);
+    detail::log().info("graph '{}' loaded from {}: {} nodes, {} edges", graph.name,
+                       args.paths.front(), graph.nodes.size(), graph.edges.size());
+    RunFiles files(args.flags);
+    const ReportFlags& flags = args.flags;
+    RunWatch watch(!flags.quiet && !flags.no_progress && ::isatty(STDERR_FILENO) == 1);
+    const RunResult result = run_watched(graph, ops, args, watch, files);
+    watch.stop_progress();
+    std::cout.flush();
+    detail::log().info("run finished in {:.3f} s", result.stats.wall_seconds());
+    return finish(result, flags, files);
+}
+
+}  // namespace
+
+Command add_run_command(CLI::App& app) {
+    auto args = std::make_shared<RunArgs>();
+    CLI::App* run = app.add_subcommand("run", "Validate a graph file, then run it to completion");
+    run->add_option("graph", args->paths, "The graph file (YAML)")->required()->expected(1);
+    add_set_option(*run, args->sets);
+    run->add_option("--batch", args->options.batch_size,
+                    "Jobs per message (default: sized automatically)");
+    run->add_option("--max-in-flight", args->options.max_in_flight,
+                    "Messages in flight per source (default: from the nodes' concurrency)");
+    add_report_flags(*run, args->flags);
+    run->add_option("--log-level", args->log_level,
+                    "Log level on stderr (default: FLOWPOOL_LOG or warn)")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+    return {run, [args] { return run_command(*args); }};
+}
+
+}  // namespace flowpool::cli
