@@ -18,6 +18,8 @@
 
 namespace flowpool {
 
+class Params;
+
 /// The type of an op parameter as written in a graph file.
 enum class ParamType { integer, string, boolean };
 
@@ -33,6 +35,10 @@ struct ParamInfo {
     /// Optional further check of a value (a format, a pattern): throws std::invalid_argument
     /// with the reason, reported at the value's FILE:LINE:COL.
     std::function<void(const std::string&)> check{};
+    /// Optional check of a value against the node's other parameters, defaults filled in (a
+    /// replacement against its pattern's groups). Runs only when the node's parameters raised no
+    /// other problem; throws std::invalid_argument, reported like `check`.
+    std::function<void(const std::string&, const Params&)> check_with_others{};
 };
 
 /// An op's parameters for one node, already checked against its ParamInfo list.

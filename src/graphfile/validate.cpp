@@ -118,6 +118,7 @@ private:
     }
 
     void read_params(const NodeSpec& spec, ResolvedNode& node) {
+        const std::size_t problems_before = problems_.size();
         const std::vector<std::string> own = node_keys(node.kind);
         std::vector<std::string> known = own;
         for (const ParamInfo& p : node.op->params) known.push_back(p.name);
@@ -164,6 +165,7 @@ private:
             }
         }
         node.params = Params(std::move(values));
+        if (problems_.size() == problems_before) check_with_others(spec, node);
         read_failure_policy(spec, node);
         read_order(spec, node);
     }
@@ -242,6 +244,16 @@ private:
             } else {
                 dead_letter_sinks_.insert(it->second);
             }
+        }
+    }
+
+    /// The checks that need a node's other parameters, once each parameter is fine on its own.
+    void check_with_others(const NodeSpec& spec, const ResolvedNode& node) {
+        for (const ParamInfo& info : node.op->params) {
+            const ParamSpec* given = spec.param(info.name);
+            if (!given || !info.check_with_others) continue;
+            check_value(*given,
+                        [&](const std::string& text) { info.check_with_others(text, node.params); });
         }
     }
 
