@@ -13,10 +13,10 @@
 // their ratios still come from neighbouring measurements of one run.
 
 #include <benchmark/benchmark.h>
-#include <flowpool/graph.hpp>
-#include <flowpool/pipeline.hpp>
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/info.h>
+#include <flowpool/graph.hpp>
+#include <flowpool/pipeline.hpp>
 
 #include <algorithm>
 #include <cstdint>

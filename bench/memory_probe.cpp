@@ -112,6 +112,7 @@ int main(int argc, char** argv) {
     }
     std::printf("%lld\n", static_cast<long long>(sum));
     // The slow sink's work, on stderr so memory.sh can still compare stdout with the sum.
-    if (sink_k > 0) std::fprintf(stderr, "sink checksum %llx\n", static_cast<unsigned long long>(checksum));
+    if (sink_k > 0)
+        std::fprintf(stderr, "sink checksum %llx\n", static_cast<unsigned long long>(checksum));
     return 0;
 }

@@ -9,8 +9,8 @@
 /// With `spin: R` the sink also runs the `spin` op's R rounds on every job, so a benchmark can
 /// make the sink slower than the workers without changing the sum it checks.
 
-#include "ops/integer_jobs.hpp"
 #include <flowpool/ops.hpp>
+#include "ops/integer_jobs.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -23,7 +23,7 @@ namespace flowpool::bench {
 
 /// Sums the values of the jobs it consumes; hands the total to its caller in finish().
 class SumSink final : public SinkBody {
-  public:
+public:
     /// Writes the sum to @p total and the slow work's checksum to @p checksum when finished.
     SumSink(std::int64_t& total, std::uint64_t& checksum, std::int64_t spin_rounds)
         : total_(total), checksum_(checksum), spin_rounds_(spin_rounds) {}
@@ -33,7 +33,8 @@ class SumSink final : public SinkBody {
         auto add = [this](std::int64_t v) noexcept {
             sum_ += v;
             // Kept in a checksum that leaves the sink, so the compiler cannot drop the work.
-            if (spin_rounds_ > 0) work_ ^= static_cast<std::uint64_t>(detail::spin(v, spin_rounds_));
+            if (spin_rounds_ > 0)
+                work_ ^= static_cast<std::uint64_t>(detail::spin(v, spin_rounds_));
         };
         detail::consume_integers(in, ctx, add);
     }
@@ -43,7 +44,7 @@ class SumSink final : public SinkBody {
         checksum_ = work_;
     }
 
-  private:
+private:
     std::int64_t& total_;
     std::uint64_t& checksum_;
     std::int64_t spin_rounds_;
@@ -53,8 +54,8 @@ class SumSink final : public SinkBody {
 
 /// Where the `bench_sum` sinks of a registry report: the sum of the last run to finish.
 struct SumTarget {
-    std::int64_t sum = 0;         ///< the values' sum
-    std::uint64_t checksum = 0;   ///< xor of the sink's spin results (0 without `spin`)
+    std::int64_t sum = 0;        ///< the values' sum
+    std::uint64_t checksum = 0;  ///< xor of the sink's spin results (0 without `spin`)
 };
 
 /// Adds the sink op `bench_sum` to @p ops; its sinks report into @p target, which must outlive
@@ -63,8 +64,11 @@ inline void add_sum_sink(OpRegistry& ops, SumTarget& target) {
     ops.add({.name = "bench_sum",
              .kind = NodeKind::sink,
              .description = "sums the values into the benchmark's variable (nothing printed)",
-             .params = {{"spin", ParamType::integer, "0",
-                         "extra spin rounds per job, to make the sink slow", {}}},
+             .params = {{"spin",
+                         ParamType::integer,
+                         "0",
+                         "extra spin rounds per job, to make the sink slow",
+                         {}}},
              .takes = ValueType::integer,
              .make_sink = [&target](const Params& p) -> std::unique_ptr<SinkBody> {
                  return std::make_unique<SumSink>(target.sum, target.checksum, p.integer("spin"));
@@ -78,10 +82,15 @@ inline std::string spin_graph_text(std::int64_t n, std::int64_t k, std::int64_t 
     return "graph: bench-spin\n"
            "version: 1\n"
            "nodes:\n"
-           "  jobs:  { kind: source,   op: range,     count: " + std::to_string(n) + " }\n"
-           "  work:  { kind: function, op: spin,      iterations: " + std::to_string(k) +
-           ", concurrency: " + std::to_string(workers) + " }\n"
-           "  total: { kind: sink,     op: bench_sum, spin: " + std::to_string(sink_spin) + " }\n"
+           "  jobs:  { kind: source,   op: range,     count: " +
+           std::to_string(n) +
+           " }\n"
+           "  work:  { kind: function, op: spin,      iterations: " +
+           std::to_string(k) + ", concurrency: " + std::to_string(workers) +
+           " }\n"
+           "  total: { kind: sink,     op: bench_sum, spin: " +
+           std::to_string(sink_spin) +
+           " }\n"
            "edges:\n"
            "  - jobs -> work -> total\n";
 }

@@ -1,12 +1,12 @@
 #pragma once
 // Runs the flowpool CLI as a child process and captures its exit code, stdout and stderr.
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <vector>
 
 namespace flowpool::test {
@@ -34,8 +34,8 @@ inline std::string slurp(const std::string& path) {
 
 /// A file under the test's temporary directory holding @p text; @p name is made unique per process.
 inline std::string temp_file(const std::string& name, const std::string& text) {
-    const std::string path =
-        std::string(::testing::TempDir()) + "flowpool_test_" + std::to_string(::getpid()) + "_" + name;
+    const std::string path = std::string(::testing::TempDir()) + "flowpool_test_" +
+                             std::to_string(::getpid()) + "_" + name;
     std::ofstream(path, std::ios::binary) << text;
     return path;
 }
@@ -54,8 +54,9 @@ inline CliResult run_cli(const std::string& args, const std::string& stdin_text 
                              std::to_string(::getpid()) + "_" + std::to_string(counter++);
     std::ofstream(base + ".in") << stdin_text;
     const std::string out = stdout_path.empty() ? base + ".out" : stdout_path;
-    const std::string command = std::string("cd '") + FLOWPOOL_SOURCE_DIR + "' && '" + FLOWPOOL_CLI +
-                                "' " + args + " <'" + base + ".in' >'" + out + "' 2>'" + base + ".err'";
+    const std::string command = std::string("cd '") + FLOWPOOL_SOURCE_DIR + "' && '" +
+                                FLOWPOOL_CLI + "' " + args + " <'" + base + ".in' >'" + out +
+                                "' 2>'" + base + ".err'";
     const int status = std::system(command.c_str());
     CliResult result;
     result.exit_code = shell_status(status);

@@ -1,9 +1,9 @@
 // The flowpool CLI end to end: every graph in graphs/ with its output checked, sums against a
 // serial loop at several worker counts, failures and bad usage with their exit codes.
 
-#include <flowpool/version.hpp>
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <flowpool/version.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -18,20 +18,24 @@ using flowpool::test::run_cli;
 namespace {
 
 /// Each expected line is an ECMAScript regex; every output line must match exactly one of them.
-::testing::AssertionResult lines_match(std::vector<std::string> out, const std::string& expected_file) {
+::testing::AssertionResult lines_match(std::vector<std::string> out,
+                                       const std::string& expected_file) {
     std::vector<std::string> patterns;
     std::istringstream in(flowpool::test::slurp(expected_file));
     for (std::string line; std::getline(in, line);) patterns.push_back(line);
     if (out.size() != patterns.size()) {
-        return ::testing::AssertionFailure() << out.size() << " lines written, " << patterns.size() << " expected";
+        return ::testing::AssertionFailure()
+               << out.size() << " lines written, " << patterns.size() << " expected";
     }
     std::vector<bool> used(patterns.size(), false);
     for (const std::string& line : out) {
         bool matched = false;
         for (std::size_t i = 0; i < patterns.size() && !matched; ++i) {
-            if (!used[i] && std::regex_match(line, std::regex(patterns[i]))) used[i] = matched = true;
+            if (!used[i] && std::regex_match(line, std::regex(patterns[i])))
+                used[i] = matched = true;
         }
-        if (!matched) return ::testing::AssertionFailure() << "unexpected or repeated line: " << line;
+        if (!matched)
+            return ::testing::AssertionFailure() << "unexpected or repeated line: " << line;
     }
     return ::testing::AssertionSuccess();
 }
@@ -41,7 +45,8 @@ void use_built_plugins() { ::setenv("FLOWPOOL_PLUGIN_DIR", FLOWPOOL_PLUGIN_DIR, 
 
 /// @p text with every @p from replaced by @p to.
 std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-    for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    for (std::size_t at = text.find(from); at != std::string::npos;
+         at = text.find(from, at + to.size())) {
         text.replace(at, from.size(), to);
     }
     return text;
@@ -49,7 +54,8 @@ std::string replace_all(std::string text, const std::string& from, const std::st
 
 std::string sum_line(std::int64_t count, std::int64_t iterations) {
     std::uint64_t sum = 0;
-    for (std::int64_t v = 0; v < count; ++v) sum += static_cast<std::uint64_t>(flowpool::detail::spin(v, iterations));
+    for (std::int64_t v = 0; v < count; ++v)
+        sum += static_cast<std::uint64_t>(flowpool::detail::spin(v, iterations));
     return "count=" + std::to_string(count) + " sum=" + std::to_string(sum);
 }
 
@@ -63,7 +69,8 @@ TEST(Cli, EveryGraphFileRunsWithItsExpectedOutput) {
         ++graphs;
         const std::string name = entry.path().stem().string();
         SCOPED_TRACE(name);
-        const fs::path expected = fs::path(FLOWPOOL_SOURCE_DIR) / "tests/expected" / (name + ".txt");
+        const fs::path expected =
+            fs::path(FLOWPOOL_SOURCE_DIR) / "tests/expected" / (name + ".txt");
         ASSERT_TRUE(fs::exists(expected)) << "every graph needs tests/expected/" << name << ".txt";
         const auto result = run_cli("run graphs/" + entry.path().filename().string());
         EXPECT_EQ(result.exit_code, 0) << result.err;
@@ -76,8 +83,9 @@ class CliWorkers : public ::testing::TestWithParam<int> {};
 
 TEST_P(CliWorkers, WorkerPoolPrintsEachJobAndResultOnceWithSlotsInRange) {
     const int workers = GetParam();
-    const auto result = run_cli("run graphs/worker_pool.yaml --set jobs.count=200 --set workers.concurrency=" +
-                                std::to_string(workers));
+    const auto result =
+        run_cli("run graphs/worker_pool.yaml --set jobs.count=200 --set workers.concurrency=" +
+                std::to_string(workers));
     ASSERT_EQ(result.exit_code, 0) << result.err;
     std::vector<int> processed(200, 0);
     std::vector<int> printed(200, 0);
@@ -102,9 +110,10 @@ TEST_P(CliWorkers, WorkerPoolPrintsEachJobAndResultOnceWithSlotsInRange) {
 TEST_P(CliWorkers, SpinSumMatchesASerialLoop) {
     for (const int iterations : {0, 1000}) {
         const std::int64_t count = iterations == 0 ? 1'000'000 : 20'000;
-        const auto result = run_cli("run graphs/spin_summary.yaml --set jobs.count=" + std::to_string(count) +
-                                    " --set work.iterations=" + std::to_string(iterations) +
-                                    " --set work.concurrency=" + std::to_string(GetParam()));
+        const auto result =
+            run_cli("run graphs/spin_summary.yaml --set jobs.count=" + std::to_string(count) +
+                    " --set work.iterations=" + std::to_string(iterations) +
+                    " --set work.concurrency=" + std::to_string(GetParam()));
         ASSERT_EQ(result.exit_code, 0) << result.err;
         EXPECT_EQ(result.out, sum_line(count, iterations) + "\n");
     }
@@ -122,8 +131,9 @@ INSTANTIATE_TEST_SUITE_P(Workers, CliWorkers, ::testing::Values(1, 2, 4, 8));
 
 TEST(Cli, SeveralFailingJobsAreCounted) {
     // One batch of all ten jobs: job 6 is in flight when job 5 fails, so it fails too.
-    const auto result = run_cli("run tests/data/failing_job.yaml --set jobs.start=-5 --set jobs.count=10 "
-                                "--set check.value=0 --set more.value=1 --batch 10");
+    const auto result = run_cli(
+        "run tests/data/failing_job.yaml --set jobs.start=-5 --set jobs.count=10 "
+        "--set check.value=0 --set more.value=1 --batch 10");
     EXPECT_EQ(result.exit_code, 1);
     EXPECT_NE(result.err.find("(2 jobs failed)"), std::string::npos) << result.err;
 }
@@ -143,7 +153,9 @@ TEST(Cli, BadUsageExitsTwo) {
     EXPECT_EQ(run_cli("frobnicate").exit_code, 2);
     const auto flag = run_cli("run graphs/worker_pool.yaml --no-such-flag");
     EXPECT_EQ(flag.exit_code, 2);
-    EXPECT_EQ(flag.err, "error: The following argument was not expected: --no-such-flag (see flowpool --help)\n");
+    EXPECT_EQ(
+        flag.err,
+        "error: The following argument was not expected: --no-such-flag (see flowpool --help)\n");
     const auto missing = run_cli("run no/such/file.yaml");
     EXPECT_EQ(missing.exit_code, 2);
     EXPECT_EQ(missing.err, "no/such/file.yaml: error: cannot open: No such file or directory\n");
@@ -166,14 +178,17 @@ TEST(Cli, ValidateReportsOkPerFile) {
 
 TEST(Cli, EveryBadGraphGivesItsExpectedFirstErrorAndExitsTwo) {
     use_built_plugins();
-    for (const char* name : {"FLOWPOOL_TEST_UNSET_COUNT", "FLOWPOOL_TEST_UNSET_SINK"}) ::unsetenv(name);
+    for (const char* name : {"FLOWPOOL_TEST_UNSET_COUNT", "FLOWPOOL_TEST_UNSET_SINK"})
+        ::unsetenv(name);
     int files = 0;
-    for (const auto& entry : fs::directory_iterator(fs::path(FLOWPOOL_SOURCE_DIR) / "tests/data/bad")) {
+    for (const auto& entry :
+         fs::directory_iterator(fs::path(FLOWPOOL_SOURCE_DIR) / "tests/data/bad")) {
         if (entry.path().extension() != ".yaml") continue;
         ++files;
         const std::string rel = "tests/data/bad/" + entry.path().filename().string();
         SCOPED_TRACE(rel);
-        // The first line of each file is "# expect: <the first error line, FILE:LINE:COL: error: ...>".
+        // The first line of each file is "# expect: <the first error line, FILE:LINE:COL: error:
+        // ...>".
         std::string first_line;
         std::getline(std::istringstream(flowpool::test::slurp(entry.path().string())), first_line);
         const std::string marker = "# expect: ";
@@ -181,7 +196,8 @@ TEST(Cli, EveryBadGraphGivesItsExpectedFirstErrorAndExitsTwo) {
         const auto result = run_cli("validate " + rel);
         EXPECT_EQ(result.exit_code, 2);
         // Plugin paths are this build's: the expected lines write the directory as a variable.
-        const std::string err = replace_all(result.err, FLOWPOOL_PLUGIN_DIR, "${FLOWPOOL_PLUGIN_DIR}");
+        const std::string err =
+            replace_all(result.err, FLOWPOOL_PLUGIN_DIR, "${FLOWPOOL_PLUGIN_DIR}");
         EXPECT_EQ(err.substr(0, err.find('\n')), first_line.substr(marker.size()));
         EXPECT_EQ(result.err.find("terminate called"), std::string::npos) << result.err;
         const auto run = run_cli("run " + rel);
@@ -193,9 +209,12 @@ TEST(Cli, EveryBadGraphGivesItsExpectedFirstErrorAndExitsTwo) {
 }
 
 TEST(Readme, ShowsTheCustomOpExampleAndItsGraphVerbatim) {
-    const std::string readme = flowpool::test::slurp(std::string(FLOWPOOL_SOURCE_DIR) + "/README.md");
-    for (const auto& [file, fence] : {std::pair{"custom_op.cpp", "```cpp\n"}, std::pair{"add.yaml", "```yaml\n"}}) {
-        const std::string text = flowpool::test::slurp(std::string(FLOWPOOL_SOURCE_DIR) + "/tests/examples/" + file);
+    const std::string readme =
+        flowpool::test::slurp(std::string(FLOWPOOL_SOURCE_DIR) + "/README.md");
+    for (const auto& [file, fence] :
+         {std::pair{"custom_op.cpp", "```cpp\n"}, std::pair{"add.yaml", "```yaml\n"}}) {
+        const std::string text =
+            flowpool::test::slurp(std::string(FLOWPOOL_SOURCE_DIR) + "/tests/examples/" + file);
         ASSERT_FALSE(text.empty()) << file;
         EXPECT_NE(readme.find(fence + text + "```"), std::string::npos)
             << "README.md does not show tests/examples/" << file << " verbatim";
@@ -207,9 +226,10 @@ TEST(Readme, ShowsTheCustomOpExampleAndItsGraphVerbatim) {
 }
 
 TEST(Readme, ShowsTheCompiledExampleVerbatim) {
-    const std::string readme = flowpool::test::slurp(std::string(FLOWPOOL_SOURCE_DIR) + "/README.md");
-    const std::string example =
-        flowpool::test::slurp(std::string(FLOWPOOL_SOURCE_DIR) + "/tests/examples/readme_example.cpp");
+    const std::string readme =
+        flowpool::test::slurp(std::string(FLOWPOOL_SOURCE_DIR) + "/README.md");
+    const std::string example = flowpool::test::slurp(std::string(FLOWPOOL_SOURCE_DIR) +
+                                                      "/tests/examples/readme_example.cpp");
     ASSERT_FALSE(example.empty());
     EXPECT_NE(readme.find("```cpp\n" + example + "```"), std::string::npos)
         << "README.md's C++ example differs from tests/examples/readme_example.cpp";

@@ -13,8 +13,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <fstream>
 #include <cstdint>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <random>
@@ -52,18 +52,19 @@ std::int64_t check(std::int64_t v) {
 
 void expect_accounted(const RunResult& result) {
     const flowpool::RunStats& s = result.stats;
-    EXPECT_EQ(s.accounted(), s.jobs_in) << "results " << s.results_out << " filtered " << s.filtered
-                                        << " skipped " << s.skipped << " dead-lettered "
-                                        << s.dead_lettered << " failed " << s.failed;
+    EXPECT_EQ(s.accounted(), s.jobs_in)
+        << "results " << s.results_out << " filtered " << s.filtered << " skipped " << s.skipped
+        << " dead-lettered " << s.dead_lettered << " failed " << s.failed;
 }
 
 TEST_P(FailureTest, SkipDropsFailedJobsAndTheRunGoesOn) {
     std::vector<int> seen(jobs, 0);
-    const RunResult result = flowpool::source("jobs", flowpool::range(jobs))
-                                 .stage("check", workers(), check)
-                                 .on_error(OnError::skip())
-                                 .sink("results", [&](std::int64_t v) { ++seen[static_cast<std::size_t>(v)]; })
-                                 .try_run();
+    const RunResult result =
+        flowpool::source("jobs", flowpool::range(jobs))
+            .stage("check", workers(), check)
+            .on_error(OnError::skip())
+            .sink("results", [&](std::int64_t v) { ++seen[static_cast<std::size_t>(v)]; })
+            .try_run();
     EXPECT_FALSE(result.error);
     EXPECT_EQ(result.stats.jobs_in, std::uint64_t{jobs});
     EXPECT_EQ(result.stats.skipped, static_cast<std::uint64_t>(failing_jobs()));
@@ -183,10 +184,12 @@ TEST(FailurePolicy, MisconfiguredDeadLettersAreUsageErrors) {
     auto unused = flowpool::source("jobs", flowpool::range(10))
                       .dead_letters("rejects", [](std::int64_t) {})
                       .sink("results", [](std::int64_t) {});
-    EXPECT_THROW(static_cast<void>(unused.try_run()), flowpool::UsageError) << "a sink nothing feeds";
+    EXPECT_THROW(static_cast<void>(unused.try_run()), flowpool::UsageError)
+        << "a sink nothing feeds";
 
-    EXPECT_THROW(flowpool::source("jobs", flowpool::range(10)).stage("s", 1, check).on_error(
-                     OnError::skip().retried(0)),
+    EXPECT_THROW(flowpool::source("jobs", flowpool::range(10))
+                     .stage("s", 1, check)
+                     .on_error(OnError::skip().retried(0)),
                  flowpool::UsageError);
 }
 
@@ -198,11 +201,13 @@ TEST_P(FailureTest, AnOrderedSinkSeesIdsInOrderWhateverTheJobDurations) {
         return v;
     };
     std::vector<std::uint64_t> ids;
-    const RunResult result = flowpool::source("jobs", flowpool::range(n), 1)
-                                 .stage("work", workers(), jitter)
-                                 .sink("results", [&](std::int64_t, const JobContext& job) { ids.push_back(job.id()); },
-                                       flowpool::in_order)
-                                 .try_run();
+    const RunResult result =
+        flowpool::source("jobs", flowpool::range(n), 1)
+            .stage("work", workers(), jitter)
+            .sink(
+                "results", [&](std::int64_t, const JobContext& job) { ids.push_back(job.id()); },
+                flowpool::in_order)
+            .try_run();
     EXPECT_FALSE(result.error);
     ASSERT_EQ(ids.size(), static_cast<std::size_t>(n));
     for (std::size_t i = 0; i < ids.size(); ++i) ASSERT_EQ(ids[i], i) << "position " << i;
@@ -215,13 +220,14 @@ TEST_P(FailureTest, OrderAdvancesPastFilteredAndSkippedJobs) {
         return v;
     };
     std::vector<std::int64_t> values;
-    const RunResult result = flowpool::source("jobs", flowpool::range(jobs))
-                                 .stage("odd", workers(), odd_only)
-                                 .stage("check", workers(), check)
-                                 .on_error(OnError::skip())
-                                 .sink("results", [&](std::int64_t v) { values.push_back(v); },
-                                       flowpool::InOrder{64})
-                                 .try_run();
+    const RunResult result =
+        flowpool::source("jobs", flowpool::range(jobs))
+            .stage("odd", workers(), odd_only)
+            .stage("check", workers(), check)
+            .on_error(OnError::skip())
+            .sink(
+                "results", [&](std::int64_t v) { values.push_back(v); }, flowpool::InOrder{64})
+            .try_run();
     EXPECT_FALSE(result.error);
     expect_accounted(result);
     std::vector<std::int64_t> expected;
@@ -236,13 +242,15 @@ TEST_P(FailureTest, AFanOutFeedsTwoOrderedSinks) {
     auto jobs_flow = flowpool::source("jobs", flowpool::range(jobs));
     std::vector<std::uint64_t> ids;
     auto both = jobs_flow.stage("double", workers(), [](std::int64_t v) { return 2 * v; });
-    both.sink("results", [&](std::int64_t, const JobContext& job) { ids.push_back(job.id()); },
-              flowpool::InOrder{1024});
+    both.sink(
+        "results", [&](std::int64_t, const JobContext& job) { ids.push_back(job.id()); },
+        flowpool::InOrder{1024});
     std::vector<std::uint64_t> other;
     const RunResult result =
         jobs_flow.stage("triple", workers(), [](std::int64_t v) { return 3 * v; })
-            .sink("others", [&](std::int64_t, const JobContext& job) { other.push_back(job.id()); },
-                  flowpool::in_order)
+            .sink(
+                "others", [&](std::int64_t, const JobContext& job) { other.push_back(job.id()); },
+                flowpool::in_order)
             .try_run();
     EXPECT_FALSE(result.error);
     ASSERT_EQ(ids.size(), static_cast<std::size_t>(jobs));
@@ -264,19 +272,24 @@ flowpool::OpRegistry collecting_ops(std::vector<std::pair<std::uint64_t, flowpoo
              .kind = flowpool::NodeKind::sink,
              .description = "test sink",
              .make_sink = [&out](const flowpool::Params&) -> std::unique_ptr<flowpool::SinkBody> {
-                 auto add = [&out](flowpool::Value v, const JobContext& job) { out.emplace_back(job.id(), v); };
-                 return std::make_unique<flowpool::detail::FunctionSink<flowpool::Value, decltype(add)>>(add);
-             }});
-    ops.add({.name = "letters",
-             .kind = flowpool::NodeKind::sink,
-             .description = "test dead-letter sink",
-             .make_sink = [&letters](const flowpool::Params&) -> std::unique_ptr<flowpool::SinkBody> {
-                 auto add = [&letters](const flowpool::Value&, const JobContext& job) {
-                     letters.push_back(std::to_string(job.id()) + " " + std::string(job.failed_node()) +
-                                       ": " + std::string(job.error()));
+                 auto add = [&out](flowpool::Value v, const JobContext& job) {
+                     out.emplace_back(job.id(), v);
                  };
-                 return std::make_unique<flowpool::detail::FunctionSink<flowpool::Value, decltype(add)>>(add);
+                 return std::make_unique<
+                     flowpool::detail::FunctionSink<flowpool::Value, decltype(add)>>(add);
              }});
+    ops.add(
+        {.name = "letters",
+         .kind = flowpool::NodeKind::sink,
+         .description = "test dead-letter sink",
+         .make_sink = [&letters](const flowpool::Params&) -> std::unique_ptr<flowpool::SinkBody> {
+             auto add = [&letters](const flowpool::Value&, const JobContext& job) {
+                 letters.push_back(std::to_string(job.id()) + " " + std::string(job.failed_node()) +
+                                   ": " + std::string(job.error()));
+             };
+             return std::make_unique<
+                 flowpool::detail::FunctionSink<flowpool::Value, decltype(add)>>(add);
+         }});
     return ops;
 }
 
@@ -287,10 +300,12 @@ struct Collected {
     flowpool::OpRegistry ops = collecting_ops(out, letters);
 };
 
-flowpool::RunResult run_yaml(const std::string& yaml, const flowpool::OpRegistry& ops, std::size_t workers) {
+flowpool::RunResult run_yaml(const std::string& yaml, const flowpool::OpRegistry& ops,
+                             std::size_t workers) {
     flowpool::GraphSpec graph = flowpool::parse_graph(yaml, "test.yaml");
     for (const flowpool::NodeSpec& node : graph.nodes) {
-        if (node.kind == "function") flowpool::set_param(graph, node.name + ".concurrency=" + std::to_string(workers));
+        if (node.kind == "function")
+            flowpool::set_param(graph, node.name + ".concurrency=" + std::to_string(workers));
     }
     return flowpool::run_graph(graph, ops);
 }
@@ -306,7 +321,8 @@ nodes:
   rejects: { kind: sink, op: letters }
 edges:
   - jobs -> first -> second -> results
-)", c.ops, workers());
+)",
+                                      c.ops, workers());
     EXPECT_FALSE(result.error);
     EXPECT_EQ(c.letters, std::vector<std::string>{"17 first: value 17 fails by request"});
     EXPECT_EQ(result.stats.dead_lettered, 1u);
@@ -315,7 +331,8 @@ edges:
     EXPECT_EQ(result.stats.results_out, 998u);
     expect_accounted(result);
     ASSERT_EQ(c.out.size(), 998u);
-    for (std::size_t i = 1; i < c.out.size(); ++i) ASSERT_LT(c.out[i - 1].first, c.out[i].first) << "ordered";
+    for (std::size_t i = 1; i < c.out.size(); ++i)
+        ASSERT_LT(c.out[i - 1].first, c.out[i].first) << "ordered";
 }
 
 TEST_P(FailureTest, GraphFileDiamondIntoAnOrderedSink) {
@@ -331,7 +348,8 @@ nodes:
 edges:
   - jobs -> slow -> results
   - jobs -> fast -> results
-)", c.ops, workers());
+)",
+                                      c.ops, workers());
     EXPECT_FALSE(result.error);
     ASSERT_EQ(c.out.size(), 10000u);
     std::vector<int> seen(5000, 0);
@@ -350,20 +368,29 @@ TEST(FailurePolicyFile, AJsonlDeadLetterSinkWritesTheNodeAndTheError) {
         std::ofstream in(dir + "/numbers.txt");
         in << "1\n2\nthree\n4\n";
     }
-    const std::string yaml = "graph: rejects\nnodes:\n"
-                             "  lines:   { kind: source, op: lines, path: " + dir + "/numbers.txt }\n"
-                             "  parse:   { kind: function, op: parse_int, dead_letter: rejects }\n"
-                             "  results: { kind: sink, op: jsonl, path: " + dir + "/results.jsonl, ordered: true }\n"
-                             "  rejects: { kind: sink, op: jsonl, path: " + dir + "/rejects.jsonl }\n"
-                             "edges: [\"lines -> parse -> results\"]\n";
-    const RunResult result = flowpool::run_graph(flowpool::parse_graph(yaml, "rejects.yaml"), flowpool::OpRegistry{});
+    const std::string yaml =
+        "graph: rejects\nnodes:\n"
+        "  lines:   { kind: source, op: lines, path: " +
+        dir +
+        "/numbers.txt }\n"
+        "  parse:   { kind: function, op: parse_int, dead_letter: rejects }\n"
+        "  results: { kind: sink, op: jsonl, path: " +
+        dir +
+        "/results.jsonl, ordered: true }\n"
+        "  rejects: { kind: sink, op: jsonl, path: " +
+        dir +
+        "/rejects.jsonl }\n"
+        "edges: [\"lines -> parse -> results\"]\n";
+    const RunResult result =
+        flowpool::run_graph(flowpool::parse_graph(yaml, "rejects.yaml"), flowpool::OpRegistry{});
     EXPECT_FALSE(result.error);
     EXPECT_EQ(result.stats.dead_lettered, 1u);
     EXPECT_EQ(result.stats.results_out, 3u);
     std::ifstream rejects(dir + "/rejects.jsonl");
     std::string line;
     ASSERT_TRUE(std::getline(rejects, line));
-    EXPECT_EQ(line, R"({"id":2,"value":"three","node":"parse","error":"not an integer: \"three\""})");
+    EXPECT_EQ(line,
+              R"({"id":2,"value":"three","node":"parse","error":"not an integer: \"three\""})");
     EXPECT_FALSE(std::getline(rejects, line)) << "one dead letter";
     std::ifstream results(dir + "/results.jsonl");
     ASSERT_TRUE(std::getline(results, line));
@@ -417,16 +444,18 @@ TEST_P(FailureTest, ATimedOutJobUnderFailNamesTheNodeAndJob) {
 
 TEST_P(FailureTest, GraphFileTimeoutWithDeadLetters) {
     Collected c;
-    c.ops.add({.name = "stall",
-             .kind = flowpool::NodeKind::function,
-             .description = "sleeps 30 s on value 7",
-             .make_stage = [](const flowpool::Params&) -> std::unique_ptr<flowpool::StageBody> {
-                 auto f = [](flowpool::Value v) {
-                     if (std::get<std::int64_t>(v) == 7) std::this_thread::sleep_for(30s);
-                     return v;
-                 };
-                 return std::make_unique<flowpool::detail::FunctionStage<flowpool::Value, decltype(f)>>(f);
-             }});
+    c.ops.add(
+        {.name = "stall",
+         .kind = flowpool::NodeKind::function,
+         .description = "sleeps 30 s on value 7",
+         .make_stage = [](const flowpool::Params&) -> std::unique_ptr<flowpool::StageBody> {
+             auto f = [](flowpool::Value v) {
+                 if (std::get<std::int64_t>(v) == 7) std::this_thread::sleep_for(30s);
+                 return v;
+             };
+             return std::make_unique<flowpool::detail::FunctionStage<flowpool::Value, decltype(f)>>(
+                 f);
+         }});
     const RunResult result = run_yaml(R"(graph: timeouts
 nodes:
   jobs:    { kind: source, op: range, count: 30 }
@@ -435,7 +464,8 @@ nodes:
   rejects: { kind: sink, op: letters }
 edges:
   - jobs -> stall -> results
-)", c.ops, workers());
+)",
+                                      c.ops, workers());
     EXPECT_FALSE(result.error);
     EXPECT_EQ(c.letters, std::vector<std::string>{"7 stall: timed out after 1000 ms"});
     EXPECT_EQ(c.out.size(), 29u);

@@ -60,7 +60,8 @@ TEST(FuzzRegressions, TheTargetAcceptsAValidGraphAndSwallowsOnlyConfigErrors) {
     // The harness must not hide real failures: a valid graph goes all the way through, and a
     // bad one ends in the ConfigError the harness expects.
     const std::string valid = read_bytes(source_dir / "graphs" / "worker_pool.yaml");
-    EXPECT_NO_THROW(flowpool::validate(flowpool::parse_graph(valid, "ok.yaml"), flowpool::OpRegistry{}));
+    EXPECT_NO_THROW(
+        flowpool::validate(flowpool::parse_graph(valid, "ok.yaml"), flowpool::OpRegistry{}));
     EXPECT_THROW(flowpool::parse_graph("nodes: [", "bad.yaml"), flowpool::ConfigError);
     EXPECT_NO_THROW(flowpool::fuzz::load_and_validate("nodes: ["));
 }

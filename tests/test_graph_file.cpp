@@ -1,9 +1,9 @@
 // The graph-file API: loading with positions, --set overrides, environment variables, validation
 // of every problem, custom ops registered by an application, plugins' errors and pictures.
 
-#include <flowpool/flowpool.hpp>
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <flowpool/flowpool.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -76,7 +76,9 @@ TEST(GraphFile, SetParamReplacesOrAddsAndNamesBadInput) {
         flowpool::set_param(graph, "wrokers.factor=1");
         FAIL() << "no error";
     } catch (const flowpool::ConfigError& e) {
-        EXPECT_STREQ(e.what(), "--set wrokers.factor=1: error: no node named 'wrokers'; did you mean 'workers'?");
+        EXPECT_STREQ(
+            e.what(),
+            "--set wrokers.factor=1: error: no node named 'wrokers'; did you mean 'workers'?");
     }
 }
 
@@ -86,7 +88,8 @@ TEST(GraphFile, ValidationReportsEveryProblemSortedByPosition) {
   work: { kind: function, op: multiply, factor: 2, concurrency: none }
   out:  { kind: snik, op: print }
 edges: [ "jobs -> work -> out" ]
-)", "bad.yaml");
+)",
+                                                            "bad.yaml");
     try {
         flowpool::validate(graph, flowpool::OpRegistry{});
         FAIL() << "no error";
@@ -113,24 +116,29 @@ TEST(GraphFile, TypesAlongEdgesAreChecked) {
   loud: { kind: function, op: shout }
   out:  { kind: sink, op: print }
 edges: [ "jobs -> loud -> out" ]
-)", "types.yaml");
+)",
+                                                            "types.yaml");
     try {
         flowpool::validate(graph, ops);
         FAIL() << "no error";
     } catch (const flowpool::ConfigError& e) {
-        EXPECT_STREQ(e.what(), "types.yaml:3:31: error: op 'shout' takes string values, but node 'jobs' "
-                               "gives integer values");
+        EXPECT_STREQ(e.what(),
+                     "types.yaml:3:31: error: op 'shout' takes string values, but node 'jobs' "
+                     "gives integer values");
     }
 }
 
 TEST(GraphFile, RegisteringAnOpTwiceOrWithoutABodyIsAUsageError) {
     flowpool::OpRegistry ops;
-    EXPECT_THROW(ops.add({.name = "range", .kind = flowpool::NodeKind::source,
-                          .make_source = [](const flowpool::Params&) {
-                              return std::unique_ptr<flowpool::SourceBody>{};
-                          }}),
+    EXPECT_THROW(ops.add({.name = "range",
+                          .kind = flowpool::NodeKind::source,
+                          .make_source =
+                              [](const flowpool::Params&) {
+                                  return std::unique_ptr<flowpool::SourceBody>{};
+                              }}),
                  flowpool::UsageError);
-    EXPECT_THROW(ops.add({.name = "nobody", .kind = flowpool::NodeKind::sink}), flowpool::UsageError);
+    EXPECT_THROW(ops.add({.name = "nobody", .kind = flowpool::NodeKind::sink}),
+                 flowpool::UsageError);
 }
 
 class GraphWorkers : public ::testing::TestWithParam<int> {};
@@ -141,7 +149,8 @@ TEST_P(GraphWorkers, RunGraphCountsEveryJobAndNamesAFailedOne) {
   check: { kind: function, op: fail, value: 31337 }
   out:   { kind: sink, op: summary }
 edges: [ "jobs -> check -> out" ]
-)", "fail.yaml");
+)",
+                                                      "fail.yaml");
     flowpool::set_param(graph, "check.concurrency=" + std::to_string(GetParam()));
     testing::internal::CaptureStdout();
     const flowpool::RunResult result = flowpool::run_graph(graph, flowpool::OpRegistry{});
@@ -166,9 +175,11 @@ TEST_P(GraphWorkers, AnyDagRunsWithFanOutMergeAndSeveralSourcesAndSinks) {
   total:   { kind: sink,     op: summary }
   tripled: { kind: sink,     op: summary }
 edges: [ "a -> x2 -> merged -> total", "a -> x3 -> merged", "b -> merged", "x3 -> tripled" ]
-)", "dag.yaml");
+)",
+                                                      "dag.yaml");
     for (const char* node : {"x2", "x3", "merged"}) {
-        flowpool::set_param(graph, std::string(node) + ".concurrency=" + std::to_string(GetParam()));
+        flowpool::set_param(graph,
+                            std::string(node) + ".concurrency=" + std::to_string(GetParam()));
     }
     std::int64_t total = 0;
     std::int64_t tripled = 0;
@@ -191,14 +202,16 @@ INSTANTIATE_TEST_SUITE_P(Workers, GraphWorkers, ::testing::Values(1, 2, 4, 8));
 /// interpolate() over a fixed environment.
 std::string expand(std::string_view text) {
     const std::map<std::string, std::string> env = {{"HOST", "db1"}, {"EMPTY", ""}, {"N", "42"}};
-    const flowpool::detail::EnvLookup lookup = [&](const std::string& name) -> std::optional<std::string> {
+    const flowpool::detail::EnvLookup lookup =
+        [&](const std::string& name) -> std::optional<std::string> {
         const auto found = env.find(name);
         if (found == env.end()) return std::nullopt;
         return found->second;
     };
     auto result = flowpool::detail::interpolate(text, lookup);
     if (auto* error = std::get_if<flowpool::detail::InterpolationError>(&result)) {
-        return "ERROR@" + std::to_string(error->offset) + " " + error->reference + ": " + error->message;
+        return "ERROR@" + std::to_string(error->offset) + " " + error->reference + ": " +
+               error->message;
     }
     return std::get<std::string>(result);
 }
@@ -212,9 +225,11 @@ TEST(Interpolate, VariablesDefaultsAndEscapes) {
     // Only `$${` is an escape, read left to right: `$$${` is a `$`, then an escaped `${`.
     EXPECT_EQ(expand("$${HOST} $$${HOST} $${ $$ $"), "${HOST} $${HOST} ${ $$ $");
     EXPECT_EQ(expand("x ${MISSING} y"),
-              "ERROR@2 ${MISSING}: environment variable 'MISSING' is not set (write '${MISSING:-DEFAULT}' to give a "
+              "ERROR@2 ${MISSING}: environment variable 'MISSING' is not set (write "
+              "'${MISSING:-DEFAULT}' to give a "
               "default)");
-    EXPECT_EQ(expand("a ${HOST"), "ERROR@2 ${HOST: '${' without a closing '}' (write '$${' for a literal '${')");
+    EXPECT_EQ(expand("a ${HOST"),
+              "ERROR@2 ${HOST: '${' without a closing '}' (write '$${' for a literal '${')");
     EXPECT_EQ(expand("${}").substr(0, 14), "ERROR@0 ${}: '");
     EXPECT_EQ(expand("${9LIVES}").substr(0, 20), "ERROR@0 ${9LIVES}: '");
     EXPECT_EQ(expand("${A-B}").substr(0, 17), "ERROR@0 ${A-B}: '");
@@ -230,7 +245,8 @@ nodes:
   ${FLOWPOOL_TEST_SINK}: { kind: sink, op: print, format: "$${id} {id}" }
 edges:
   - jobs -> ${FLOWPOOL_TEST_SINK}
-)", "env.yaml");
+)",
+                                                            "env.yaml");
     EXPECT_EQ(graph.name, "env");
     EXPECT_EQ(graph.nodes[0].param("count")->value, "7");
     EXPECT_EQ(graph.nodes[1].name, "${FLOWPOOL_TEST_SINK}");  // a key: as written
@@ -240,16 +256,20 @@ edges:
   jobs: { kind: source, op: range, count: "${FLOWPOOL_TEST_COUNT}" }
   out:  { kind: sink, op: summary }
 edges: [ "jobs -> ${FLOWPOOL_TEST_SINK}" ]
-)", "ok.yaml"), flowpool::OpRegistry{}));
+)",
+                                                             "ok.yaml"),
+                                       flowpool::OpRegistry{}));
 }
 
 TEST(GraphFile, EveryUnsetVariableIsNamedAtItsOwnPosition) {
     ::unsetenv("FLOWPOOL_TEST_A");
     ::unsetenv("FLOWPOOL_TEST_B");
     try {
-        flowpool::parse_graph("nodes:\n  jobs: { kind: source, op: range, count: \"x${FLOWPOOL_TEST_A}\" }\n"
-                              "  out:\n    kind: sink\n    op: print\n    format: |\n      ok\n      ${FLOWPOOL_TEST_B} here\n",
-                              "vars.yaml");
+        flowpool::parse_graph(
+            "nodes:\n  jobs: { kind: source, op: range, count: \"x${FLOWPOOL_TEST_A}\" }\n"
+            "  out:\n    kind: sink\n    op: print\n    format: |\n      ok\n      "
+            "${FLOWPOOL_TEST_B} here\n",
+            "vars.yaml");
         FAIL() << "no error";
     } catch (const flowpool::ConfigError& e) {
         ASSERT_EQ(e.problems().size(), 2u) << e.what();
@@ -268,22 +288,25 @@ TEST(GraphFile, DuplicateKeysAndOddShapesAreAllReportedSorted) {
 edges: { jobs: out }
 nodes: {}
 colour: blue
-)", "shapes.yaml");
+)",
+                              "shapes.yaml");
         FAIL() << "no error";
     } catch (const flowpool::ConfigError& e) {
-        EXPECT_STREQ(e.what(),
-                     "shapes.yaml:2:46: error: duplicate key 'count' in node 'jobs' (first on line 2)\n"
-                     "shapes.yaml:3:8: error: node 'out' must be a map with kind, op and parameters\n"
-                     "shapes.yaml:4:8: error: 'edges' must be a list of 'FROM -> TO', not a map\n"
-                     "shapes.yaml:5:1: error: duplicate key 'nodes' (first on line 1)\n"
-                     "shapes.yaml:6:1: error: unknown key 'colour'");
+        EXPECT_STREQ(
+            e.what(),
+            "shapes.yaml:2:46: error: duplicate key 'count' in node 'jobs' (first on line 2)\n"
+            "shapes.yaml:3:8: error: node 'out' must be a map with kind, op and parameters\n"
+            "shapes.yaml:4:8: error: 'edges' must be a list of 'FROM -> TO', not a map\n"
+            "shapes.yaml:5:1: error: duplicate key 'nodes' (first on line 1)\n"
+            "shapes.yaml:6:1: error: unknown key 'colour'");
     }
 }
 
 TEST(GraphFile, TextThatIsNotUtf8IsRejectedWhereItGoesWrong) {
-    for (const auto& [text, where] : std::map<std::string, std::string>{{"a: b\n  \xff", "t.yaml:2:3"},
-                                                                        {"ab\xe2\x82", "t.yaml:1:3"},
-                                                                        {std::string("x\0y", 3), "t.yaml:1:2"}}) {
+    for (const auto& [text, where] :
+         std::map<std::string, std::string>{{"a: b\n  \xff", "t.yaml:2:3"},
+                                            {"ab\xe2\x82", "t.yaml:1:3"},
+                                            {std::string("x\0y", 3), "t.yaml:1:2"}}) {
         try {
             flowpool::parse_graph(text, "t.yaml");
             ADD_FAILURE() << "no error for " << text;
@@ -291,23 +314,28 @@ TEST(GraphFile, TextThatIsNotUtf8IsRejectedWhereItGoesWrong) {
             EXPECT_EQ(e.problems().front().where.to_string(), where);
         }
     }
-    EXPECT_NO_THROW(flowpool::parse_graph("graph: caf\xc3\xa9 \xe2\x86\x92 \xf0\x9f\x99\x82\nnodes: {}\n", "utf8.yaml"));
+    EXPECT_NO_THROW(flowpool::parse_graph(
+        "graph: caf\xc3\xa9 \xe2\x86\x92 \xf0\x9f\x99\x82\nnodes: {}\n", "utf8.yaml"));
 }
 
 TEST(GraphFile, FilesOverTheSizeLimitAreRefusedBeforeParsing) {
-    const std::string path = ::testing::TempDir() + "flowpool_big_" + std::to_string(::getpid()) + ".yaml";
+    const std::string path =
+        ::testing::TempDir() + "flowpool_big_" + std::to_string(::getpid()) + ".yaml";
     std::ofstream(path) << "nodes:\n" << std::string(flowpool::max_graph_file_bytes, '#') << "\n";
     try {
         flowpool::load_graph_file(path);
         FAIL() << "no error";
     } catch (const flowpool::ConfigError& e) {
-        EXPECT_EQ(e.problems().front().message, "the file is 1.0 MB; a graph file may be at most 1 MiB");
+        EXPECT_EQ(e.problems().front().message,
+                  "the file is 1.0 MB; a graph file may be at most 1 MiB");
     }
-    std::ofstream(path) << "nodes:\n" << std::string(flowpool::max_graph_file_bytes - 100, '#') << "\n";
+    std::ofstream(path) << "nodes:\n"
+                        << std::string(flowpool::max_graph_file_bytes - 100, '#') << "\n";
     try {
         flowpool::load_graph_file(path);
     } catch (const flowpool::ConfigError& e) {
-        EXPECT_EQ(e.problems().front().message, "'nodes' must be a map from node names to nodes, not a missing value");
+        EXPECT_EQ(e.problems().front().message,
+                  "'nodes' must be a map from node names to nodes, not a missing value");
     }
 }
 
@@ -318,13 +346,15 @@ TEST(GraphFile, ValidationReportsParameterAndFlowProblemsTogether) {
   a:    { kind: function, op: multiply, factor: 2 }
   out:  { kind: sink, op: print }
 edges: [ "jobs -> loud -> out" ]
-)", "mixed.yaml");
+)",
+                                                            "mixed.yaml");
     try {
         flowpool::validate(graph, flowpool::OpRegistry{});
         FAIL() << "no error";
     } catch (const flowpool::ConfigError& e) {
         ASSERT_EQ(e.problems().size(), 5u) << e.what();
-        EXPECT_EQ(e.problems()[1].message, "op 'upper' takes string values, but node 'jobs' gives integer values");
+        EXPECT_EQ(e.problems()[1].message,
+                  "op 'upper' takes string values, but node 'jobs' gives integer values");
         EXPECT_EQ(e.problems()[3].message, "node 'a' receives no jobs: no edge leads to it");
         EXPECT_EQ(e.problems()[4].message, "node 'a' sends its jobs nowhere: no edge leaves it");
     }
@@ -335,7 +365,8 @@ TEST(GraphFile, PluginsThatCannotBeLoadedAreErrorsAtTheirEntry) {
   - ${FLOWPOOL_TEST_MISSING:-nowhere}/p.so
 nodes:
   jobs: { kind: source, op: range, count: 1 }
-)", "dir/plugins.yaml");
+)",
+                                                            "dir/plugins.yaml");
     ASSERT_EQ(graph.plugins.size(), 1u);
     EXPECT_EQ(graph.plugins[0].path, "nowhere/p.so");
     flowpool::OpRegistry ops;
@@ -351,16 +382,18 @@ nodes:
 TEST(GraphFile, PicturesNameEveryNodeWithKindOpAndConcurrency) {
     const flowpool::GraphSpec graph = flowpool::parse_graph(worker_pool, "wp.yaml");
     const flowpool::OpRegistry ops;
-    EXPECT_EQ(flowpool::to_dot(graph, ops),
-              "digraph \"worker-pool\" {\n"
-              "    rankdir=LR;\n"
-              "    node [fontname=\"Helvetica\"];\n"
-              "    \"jobs\" [label=\"jobs\\nsource: range\\nserial\", shape=box, style=rounded];\n"
-              "    \"workers\" [label=\"workers\\nfunction: multiply\\nconcurrency 2\", shape=box];\n"
-              "    \"results\" [label=\"results\\nsink: summary\\nserial\", shape=box, style=rounded, peripheries=2];\n"
-              "    \"jobs\" -> \"workers\";\n"
-              "    \"workers\" -> \"results\";\n"
-              "}\n");
+    EXPECT_EQ(
+        flowpool::to_dot(graph, ops),
+        "digraph \"worker-pool\" {\n"
+        "    rankdir=LR;\n"
+        "    node [fontname=\"Helvetica\"];\n"
+        "    \"jobs\" [label=\"jobs\\nsource: range\\nserial\", shape=box, style=rounded];\n"
+        "    \"workers\" [label=\"workers\\nfunction: multiply\\nconcurrency 2\", shape=box];\n"
+        "    \"results\" [label=\"results\\nsink: summary\\nserial\", shape=box, style=rounded, "
+        "peripheries=2];\n"
+        "    \"jobs\" -> \"workers\";\n"
+        "    \"workers\" -> \"results\";\n"
+        "}\n");
     EXPECT_EQ(flowpool::to_mermaid(graph, ops),
               "flowchart LR\n"
               "    n0([\"jobs<br/>source: range<br/>serial\"])\n"
@@ -368,8 +401,10 @@ TEST(GraphFile, PicturesNameEveryNodeWithKindOpAndConcurrency) {
               "    n2[(\"results<br/>sink: summary<br/>serial\")]\n"
               "    n0 --> n1\n"
               "    n1 --> n2\n");
-    EXPECT_THROW(static_cast<void>(flowpool::to_dot(flowpool::parse_graph("nodes:\n  a: { kind: sink, op: print }\n", "x.yaml"), ops)),
-                 flowpool::ConfigError);
+    EXPECT_THROW(
+        static_cast<void>(flowpool::to_dot(
+            flowpool::parse_graph("nodes:\n  a: { kind: sink, op: print }\n", "x.yaml"), ops)),
+        flowpool::ConfigError);
 }
 
 }  // namespace

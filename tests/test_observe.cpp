@@ -38,7 +38,8 @@ std::int64_t sleepy(std::int64_t v, std::chrono::microseconds us) {
 
 std::size_t count_of(const std::string& text, const std::string& what) {
     std::size_t n = 0;
-    for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+        ++n;
     return n;
 }
 
@@ -94,8 +95,9 @@ TEST_P(ObserveTest, TheObserverSeesTheRunGrowAndItsEnd) {
 }
 
 TEST_P(ObserveTest, AChromeTraceHasASpanPerSampledBatch) {
-    const fs::path path = fs::temp_directory_path() /
-                          ("flowpool_trace_" + std::to_string(::getpid()) + "_" + std::to_string(workers()) + ".json");
+    const fs::path path =
+        fs::temp_directory_path() / ("flowpool_trace_" + std::to_string(::getpid()) + "_" +
+                                     std::to_string(workers()) + ".json");
     std::uint64_t spans = 0;
     flowpool::RunStats stats;
     {
@@ -126,10 +128,11 @@ TEST_P(ObserveTest, AChromeTraceHasASpanPerSampledBatch) {
     options.trace = &sampled;
     options.trace_sample = 10;
     options.batch_size = 4;
-    const flowpool::RunStats again = flowpool::source("jobs", flowpool::range(1000))
-                                         .stage("work", workers(), [](std::int64_t v) { return v + 1; })
-                                         .sink("out", [](std::int64_t) {})
-                                         .run(options);
+    const flowpool::RunStats again =
+        flowpool::source("jobs", flowpool::range(1000))
+            .stage("work", workers(), [](std::int64_t v) { return v + 1; })
+            .sink("out", [](std::int64_t) {})
+            .run(options);
     sampled.close();
     std::uint64_t expected = 0;
     for (const flowpool::NodeStats& node : again.nodes) expected += (node.batches + 9) / 10;
@@ -143,7 +146,8 @@ nodes:
   jobs: { kind: source, op: range, count: 1234 }
   out:  { kind: sink, op: summary }
 edges: [jobs -> out]
-)", "g.yaml");
+)",
+                                                            "g.yaml");
     testing::internal::CaptureStdout();
     const flowpool::RunResult result = flowpool::run_graph(graph, flowpool::OpRegistry{});
     testing::internal::GetCapturedStdout();

@@ -2,9 +2,9 @@
 // empty and large files, standard input), the file and jsonl sinks (escaping checked by Python's
 // json module), the string ops, and the value types validation checks along edges.
 
-#include <flowpool/flowpool.hpp>
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <flowpool/flowpool.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -56,8 +56,7 @@ flowpool::OpRegistry ops_with_collect(const std::shared_ptr<Collected>& into) {
              .kind = flowpool::NodeKind::sink,
              .description = "keeps every job for the test",
              .takes = flowpool::ValueType::any,
-             .make_sink =
-                 [into](const flowpool::Params&) -> std::unique_ptr<flowpool::SinkBody> {
+             .make_sink = [into](const flowpool::Params&) -> std::unique_ptr<flowpool::SinkBody> {
                  return std::make_unique<CollectSink>(into);
              }});
     return ops;
@@ -182,9 +181,7 @@ TEST(Lines, SplitsLinesStripsCrLfAndKeepsALastLineWithoutNewline) {
     EXPECT_EQ(lines_of(std::string("nul\0byte\n", 9)), strings({std::string("nul\0byte", 8)}));
 }
 
-TEST(Lines, AnEmptyFileMakesNoJobs) {
-    EXPECT_TRUE(lines_of("").empty());
-}
+TEST(Lines, AnEmptyFileMakesNoJobs) { EXPECT_TRUE(lines_of("").empty()); }
 
 TEST(Lines, LinesLongerThanAReadChunkStayWhole) {
     const std::string a(200'000, 'a');
@@ -194,8 +191,9 @@ TEST(Lines, LinesLongerThanAReadChunkStayWhole) {
 
 TEST(Lines, AMissingFileOrADirectoryIsAUsageErrorNamingThePath) {
     const flowpool::OpRegistry ops;
-    const std::string graph = "nodes:\n  text: { kind: source, op: lines, path: PATH }\n"
-                              "  out: { kind: sink, op: print }\nedges: [ 'text -> out' ]\n";
+    const std::string graph =
+        "nodes:\n  text: { kind: source, op: lines, path: PATH }\n"
+        "  out: { kind: sink, op: print }\nedges: [ 'text -> out' ]\n";
     const std::string missing = temp_dir() + "/no_such.log";
     for (const auto& [path, reason] : {std::pair{missing, std::string("No such file or directory")},
                                        std::pair{temp_dir(), std::string("it is a directory")}}) {
@@ -236,19 +234,19 @@ TEST_P(OpsWorkers, ALargeFileIsStreamedWithIdsEqualToLineNumbers) {
     const Outcome summed = run_yaml(graph, flowpool::OpRegistry{},
                                     {"num.concurrency=" + workers, "int.concurrency=" + workers});
     ASSERT_FALSE(summed.result.error.has_value()) << summed.result.error->what();
-    EXPECT_EQ(summed.out,
-              "count=" + std::to_string(count) +
-                  " sum=" + std::to_string(std::int64_t{count} * (count - 1) / 2) + "\n");
+    EXPECT_EQ(summed.out, "count=" + std::to_string(count) + " sum=" +
+                              std::to_string(std::int64_t{count} * (count - 1) / 2) + "\n");
     EXPECT_EQ(summed.result.stats.jobs_in, std::uint64_t{count});
 
     // Each job's id is its line's number, whatever the batch size and worker count.
     for (const std::size_t batch : {std::size_t{0}, std::size_t{1}, std::size_t{7}}) {
         auto collected = std::make_shared<Collected>();
-        const Outcome run = run_yaml(
-            "nodes:\n  text: { kind: source, op: lines, path: '" + path + "' }\n"
-            "  up: { kind: function, op: upper }\n  out: { kind: sink, op: collect }\n"
-            "edges: [ 'text -> up -> out' ]\n",
-            ops_with_collect(collected), {"up.concurrency=" + workers}, batch);
+        const Outcome run =
+            run_yaml("nodes:\n  text: { kind: source, op: lines, path: '" + path +
+                         "' }\n"
+                         "  up: { kind: function, op: upper }\n  out: { kind: sink, op: collect }\n"
+                         "edges: [ 'text -> up -> out' ]\n",
+                     ops_with_collect(collected), {"up.concurrency=" + workers}, batch);
         ASSERT_FALSE(run.result.error.has_value());
         ASSERT_EQ(collected->values.size(), std::size_t{count});
         EXPECT_EQ(collected->repeated, 0);
@@ -303,19 +301,24 @@ TEST_P(OpsWorkers, JsonlEscapesQuotesControlCharactersAndInvalidUtf8) {
 TEST(Jsonl, IntegersAreJsonNumbersAndDashIsStandardOutput) {
     const std::string dir = temp_dir();
     write_file(dir + "/in.txt", "12\n-7\n9223372036854775807\n");
-    const Outcome run = run_yaml("nodes:\n"
-                                 "  text: { kind: source, op: lines, path: '" + dir + "/in.txt' }\n"
-                                 "  int:  { kind: function, op: parse_int }\n"
-                                 "  out:  { kind: sink, op: jsonl, path: '-' }\n"
-                                 "edges: [ 'text -> int -> out' ]\n",
-                                 flowpool::OpRegistry{});
+    const Outcome run = run_yaml(
+        "nodes:\n"
+        "  text: { kind: source, op: lines, path: '" +
+            dir +
+            "/in.txt' }\n"
+            "  int:  { kind: function, op: parse_int }\n"
+            "  out:  { kind: sink, op: jsonl, path: '-' }\n"
+            "edges: [ 'text -> int -> out' ]\n",
+        flowpool::OpRegistry{});
     write_file(dir + "/out.jsonl", run.out);
     EXPECT_TRUE(python(R"(import json, sys
 got = [json.loads(l) for l in open(sys.argv[1])]
 want = [{'id': 0, 'value': 12}, {'id': 1, 'value': -7}, {'id': 2, 'value': 9223372036854775807}]
 assert sorted(got, key=lambda r: r['id']) == want, got
 assert all(type(r['value']) is int for r in got)
-)", "'" + dir + "/out.jsonl'")) << run.out;
+)",
+                       "'" + dir + "/out.jsonl'"))
+        << run.out;
 }
 
 TEST_P(OpsWorkers, FileSinkWritesEveryLineWholeAndFlushesAtTheEnd) {
@@ -348,11 +351,14 @@ TEST_P(OpsWorkers, FileSinkWritesEveryLineWholeAndFlushesAtTheEnd) {
 TEST(FileSink, DefaultFormatAndDashForStandardOutput) {
     const std::string dir = temp_dir();
     write_file(dir + "/in.txt", "x\n");
-    const Outcome run = run_yaml("nodes:\n"
-                                 "  text: { kind: source, op: lines, path: '" + dir + "/in.txt' }\n"
-                                 "  out:  { kind: sink, op: file, path: '-' }\n"
-                                 "edges: [ 'text -> out' ]\n",
-                                 flowpool::OpRegistry{});
+    const Outcome run = run_yaml(
+        "nodes:\n"
+        "  text: { kind: source, op: lines, path: '" +
+            dir +
+            "/in.txt' }\n"
+            "  out:  { kind: sink, op: file, path: '-' }\n"
+            "edges: [ 'text -> out' ]\n",
+        flowpool::OpRegistry{});
     EXPECT_EQ(run.out, "Result: Job 0 Value x\n");
 }
 
@@ -362,9 +368,12 @@ TEST(FileSink, AFileThatCannotBeCreatedIsAUsageError) {
     for (const std::string op : {"file", "jsonl"}) {
         const std::string target = dir + "/no/such/dir/out.txt";
         try {
-            run_yaml("nodes:\n  text: { kind: source, op: lines, path: '" + dir + "/in.txt' }\n"
-                     "  out: { kind: sink, op: " + op + ", path: '" + target + "' }\n"
-                     "edges: [ 'text -> out' ]\n",
+            run_yaml("nodes:\n  text: { kind: source, op: lines, path: '" + dir +
+                         "/in.txt' }\n"
+                         "  out: { kind: sink, op: " +
+                         op + ", path: '" + target +
+                         "' }\n"
+                         "edges: [ 'text -> out' ]\n",
                      flowpool::OpRegistry{});
             ADD_FAILURE() << op << ": no error";
         } catch (const flowpool::UsageError& e) {
@@ -466,9 +475,9 @@ TEST(StringOps, ALineOfAMegabyteIsMatchedInOnePass) {
         ASSERT_EQ(kept.size(), pattern == "^[^c]*$" ? 2u : 1u);
         EXPECT_EQ(kept.begin()->first, 0u);
     }
-    EXPECT_EQ(through("{ kind: function, op: replace, pattern: '(a+)c', with: '<$1>' }",
-                      line + "c\n"),
-              strings({"<" + line + ">"}));
+    EXPECT_EQ(
+        through("{ kind: function, op: replace, pattern: '(a+)c', with: '<$1>' }", line + "c\n"),
+        strings({"<" + line + ">"}));
 }
 
 TEST(StringOps, PatternsMatchBytesNotUtf8Characters) {
@@ -490,9 +499,9 @@ TEST(StringOps, PatternsMatchBytesNotUtf8Characters) {
               (std::vector<std::uint64_t>{1, 2}));
     EXPECT_EQ(ids(through("{ kind: filter, op: grep, pattern: '\xc3\xa9$' }", input)),
               (std::vector<std::uint64_t>{1}));  // a graph file's UTF-8 "é" is its two bytes
-    EXPECT_EQ(through("{ kind: function, op: replace, pattern: '[\\x80-\\xff]', with: '?' }",
-                      input),
-              strings({"?", "??", "a?", "???"}));
+    EXPECT_EQ(
+        through("{ kind: function, op: replace, pattern: '[\\x80-\\xff]', with: '?' }", input),
+        strings({"?", "??", "a?", "???"}));
 }
 
 TEST(StringOps, ReplaceUsesEcmaScriptGroups) {
@@ -574,11 +583,12 @@ TEST_P(OpsWorkers, IntegerOpsGiveEachJobItsResultInPlaceOrShared) {
             auto collected = std::make_shared<Collected>();
             const Outcome run = run_yaml(
                 "nodes:\n"
-                "  jobs:  { kind: source, op: range, count: " + std::to_string(count) +
-                    ", start: " + std::to_string(start) + " }\n"
-                "  x3:    { kind: function, op: multiply, factor: 3 }\n"
-                "  sp:    { kind: function, op: spin, iterations: 5 }\n"
-                "  out:   { kind: sink, op: collect }\n" +
+                "  jobs:  { kind: source, op: range, count: " +
+                    std::to_string(count) + ", start: " + std::to_string(start) +
+                    " }\n"
+                    "  x3:    { kind: function, op: multiply, factor: 3 }\n"
+                    "  sp:    { kind: function, op: spin, iterations: 5 }\n"
+                    "  out:   { kind: sink, op: collect }\n" +
                     (fan_out ? "  total: { kind: sink, op: summary }\n"
                                "edges: [ 'jobs -> x3 -> sp -> out', 'jobs -> total' ]\n"
                              : "edges: [ 'jobs -> x3 -> sp -> out' ]\n"),
@@ -596,7 +606,8 @@ TEST_P(OpsWorkers, IntegerOpsGiveEachJobItsResultInPlaceOrShared) {
             }
             EXPECT_EQ(wrong, 0) << "fan-out " << fan_out << ", batch " << batch;
             const std::int64_t sum = count * start + count * (count - 1) / 2;
-            EXPECT_EQ(run.out, fan_out ? "count=20000 sum=" + std::to_string(static_cast<std::uint64_t>(sum)) + "\n"
+            EXPECT_EQ(run.out, fan_out ? "count=20000 sum=" +
+                                             std::to_string(static_cast<std::uint64_t>(sum)) + "\n"
                                        : "");
         }
     }
@@ -637,15 +648,19 @@ TEST_P(OpsWorkers, IntegerOpsFailOnlyTheStringsOfABatchAndRunEachIntegerOnce) {
         collected->repeated = 0;
         const Outcome mapped = run_yaml(
             "nodes:\n"
-            "  jobs: { kind: source, op: range, count: " + std::to_string(count) + " }\n"
-            "  mark: { kind: function, op: mark }\n"
-            "  x3:   { kind: function, op: multiply, factor: 3, on_error: skip }\n"
-            "  out:  { kind: sink, op: collect }\n"
-            "edges: [ 'jobs -> mark -> x3 -> out' ]\n",
+            "  jobs: { kind: source, op: range, count: " +
+                std::to_string(count) +
+                " }\n"
+                "  mark: { kind: function, op: mark }\n"
+                "  x3:   { kind: function, op: multiply, factor: 3, on_error: skip }\n"
+                "  out:  { kind: sink, op: collect }\n"
+                "edges: [ 'jobs -> mark -> x3 -> out' ]\n",
             ops, {"x3.concurrency=" + workers}, batch);
         ASSERT_FALSE(mapped.result.error.has_value()) << mapped.result.error->what();
-        EXPECT_EQ(mapped.result.stats.skipped, static_cast<std::uint64_t>(strings)) << "batch " << batch;
-        ASSERT_EQ(collected->values.size(), static_cast<std::size_t>(count - strings)) << "batch " << batch;
+        EXPECT_EQ(mapped.result.stats.skipped, static_cast<std::uint64_t>(strings))
+            << "batch " << batch;
+        ASSERT_EQ(collected->values.size(), static_cast<std::size_t>(count - strings))
+            << "batch " << batch;
         int wrong = 0;
         for (const auto& [id, value] : collected->values) {
             const auto v = static_cast<std::int64_t>(id);
@@ -656,13 +671,16 @@ TEST_P(OpsWorkers, IntegerOpsFailOnlyTheStringsOfABatchAndRunEachIntegerOnce) {
 
         const Outcome summed = run_yaml(
             "nodes:\n"
-            "  jobs:  { kind: source, op: range, count: " + std::to_string(count) + " }\n"
-            "  mark:  { kind: function, op: mark }\n"
-            "  total: { kind: sink, op: summary, on_error: skip }\n"
-            "edges: [ 'jobs -> mark -> total' ]\n",
+            "  jobs:  { kind: source, op: range, count: " +
+                std::to_string(count) +
+                " }\n"
+                "  mark:  { kind: function, op: mark }\n"
+                "  total: { kind: sink, op: summary, on_error: skip }\n"
+                "edges: [ 'jobs -> mark -> total' ]\n",
             ops, {"mark.concurrency=" + workers}, batch);
         ASSERT_FALSE(summed.result.error.has_value()) << summed.result.error->what();
-        EXPECT_EQ(summed.result.stats.skipped, static_cast<std::uint64_t>(strings)) << "batch " << batch;
+        EXPECT_EQ(summed.result.stats.skipped, static_cast<std::uint64_t>(strings))
+            << "batch " << batch;
         EXPECT_EQ(summed.out, "count=" + std::to_string(count - strings) +
                                   " sum=" + std::to_string(integer_sum) + "\n")
             << "batch " << batch;
@@ -737,9 +755,12 @@ TEST(Validation, ABadPatternIsReportedAtItsPosition) {
 
 TEST(Validation, BackReferencesAndLookaroundAreBadPatterns) {
     const auto grep = [](const std::string& pattern) {
-        return problems("nodes:\n  text: { kind: source, op: lines, path: x }\n"
-                        "  keep: { kind: filter, op: grep, pattern: '" + pattern + "' }\n"
-                        "  out:  { kind: sink, op: print }\nedges: [ 'text -> keep -> out' ]\n");
+        return problems(
+            "nodes:\n  text: { kind: source, op: lines, path: x }\n"
+            "  keep: { kind: filter, op: grep, pattern: '" +
+            pattern +
+            "' }\n"
+            "  out:  { kind: sink, op: print }\nedges: [ 'text -> keep -> out' ]\n");
     };
     EXPECT_EQ(grep("(ab)\\1"),
               "v.yaml:3:44: error: parameter 'pattern': not an RE2 regular expression: invalid "
@@ -753,10 +774,12 @@ TEST(Validation, BackReferencesAndLookaroundAreBadPatterns) {
 
 TEST(Validation, AReplacementNamesOnlyGroupsThePatternHas) {
     const auto replace = [](const std::string& pattern, const std::string& with) {
-        return problems("nodes:\n  text: { kind: source, op: lines, path: x }\n"
-                        "  fix: { kind: function, op: replace, pattern: '" + pattern +
-                        "', with: '" + with + "' }\n"
-                        "  out: { kind: sink, op: print }\nedges: [ 'text -> fix -> out' ]\n");
+        return problems(
+            "nodes:\n  text: { kind: source, op: lines, path: x }\n"
+            "  fix: { kind: function, op: replace, pattern: '" +
+            pattern + "', with: '" + with +
+            "' }\n"
+            "  out: { kind: sink, op: print }\nedges: [ 'text -> fix -> out' ]\n");
     };
     EXPECT_EQ(replace("(a)(b)", "$2$1$0$&$$9"), "");
     EXPECT_EQ(replace("(a)(b)", "$1$3"),
@@ -779,11 +802,16 @@ TEST(Cli, OpsListsTheStringAndFileOpsWithTheirTypes) {
     ASSERT_EQ(result.exit_code, 0);
     // Whatever the layout: the line naming each op says its kind, then what it takes and gives.
     const std::vector<std::vector<std::string>> ops = {
-        {"lines", "source", "string"},          {"upper", "function", "string", "string"},
-        {"lower", "function", "string", "string"},   {"grep", "filter", "string", "string"},
-        {"replace", "function", "string", "string"}, {"length", "function", "string", "integer"},
-        {"hash", "function", "string", "string"},    {"parse_int", "function", "string", "integer"},
-        {"file", "sink", "any"},                     {"jsonl", "sink", "any"}};
+        {"lines", "source", "string"},
+        {"upper", "function", "string", "string"},
+        {"lower", "function", "string", "string"},
+        {"grep", "filter", "string", "string"},
+        {"replace", "function", "string", "string"},
+        {"length", "function", "string", "integer"},
+        {"hash", "function", "string", "string"},
+        {"parse_int", "function", "string", "integer"},
+        {"file", "sink", "any"},
+        {"jsonl", "sink", "any"}};
     const std::vector<std::string> lines = result.out_lines();
     for (const std::vector<std::string>& words : ops) {
         const auto line = std::find_if(lines.begin(), lines.end(), [&](const std::string& l) {

@@ -35,7 +35,7 @@ constexpr std::size_t max_batch_jobs = flowpool::detail::BatchSizer::max_jobs;
 
 /// Concurrency tests take the worker count of their stages as parameter.
 class PipelineTest : public ::testing::TestWithParam<std::size_t> {
-  protected:
+protected:
     [[nodiscard]] std::size_t workers() const { return GetParam(); }
 };
 
@@ -719,16 +719,18 @@ TEST(PipelineSources, RangeFillsBatchesWithConsecutiveJobs) {
 TEST_P(PipelineTest, RangeSourceGivesEveryJobItsIdAndValue) {
     constexpr std::int64_t jobs = 30'000;
     constexpr std::int64_t start = -1'000;
-    for (const std::size_t batch : {std::size_t{0}, std::size_t{1}, std::size_t{999}, std::size_t{5000}}) {
+    for (const std::size_t batch :
+         {std::size_t{0}, std::size_t{1}, std::size_t{999}, std::size_t{5000}}) {
         std::vector<int> seen(jobs, 0);
         int wrong = 0;
         const RunStats stats =
             flowpool::source("jobs", flowpool::range(jobs, start), batch)
                 .stage("work", workers(), [](std::int64_t v) { return v * 2; })
-                .sink("results", [&](std::int64_t v, const JobContext& job) {
-                    wrong += v != 2 * (start + static_cast<std::int64_t>(job.id()));
-                    ++seen[at(job.id())];
-                })
+                .sink("results",
+                      [&](std::int64_t v, const JobContext& job) {
+                          wrong += v != 2 * (start + static_cast<std::int64_t>(job.id()));
+                          ++seen[at(job.id())];
+                      })
                 .run();
         EXPECT_EQ(wrong, 0) << "batch " << batch;
         EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), jobs) << "batch " << batch;

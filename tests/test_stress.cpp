@@ -37,16 +37,16 @@ constexpr int runs = 500;
 
 /// One run's settings, drawn at random.
 struct Trial {
-    std::int64_t jobs = 0;             ///< the source's range
-    std::int64_t every = 1;            ///< job v throws in `check` if v % every == 0
-    std::size_t workers = 1;           ///< of `check` (and of the filter)
-    std::size_t batch_size = 0;        ///< RunOptions::batch_size
-    std::size_t max_in_flight = 0;     ///< RunOptions::max_in_flight
+    std::int64_t jobs = 0;          ///< the source's range
+    std::int64_t every = 1;         ///< job v throws in `check` if v % every == 0
+    std::size_t workers = 1;        ///< of `check` (and of the filter)
+    std::size_t batch_size = 0;     ///< RunOptions::batch_size
+    std::size_t max_in_flight = 0;  ///< RunOptions::max_in_flight
     OnError::Action action = OnError::Action::fail;
-    int attempts = 1;                  ///< tries per job in `check`
-    bool filter = false;               ///< drop v % 3 == 0 before `check`
-    bool ordered = false;              ///< the results sink wants ids in order
-    std::int64_t cancel_after = -1;    ///< results seen before the sink cancels the run; -1 never
+    int attempts = 1;                ///< tries per job in `check`
+    bool filter = false;             ///< drop v % 3 == 0 before `check`
+    bool ordered = false;            ///< the results sink wants ids in order
+    std::int64_t cancel_after = -1;  ///< results seen before the sink cancels the run; -1 never
 
     [[nodiscard]] bool dropped(std::int64_t v) const { return filter && v % 3 == 0; }
     [[nodiscard]] bool throws(std::int64_t v) const { return v % every == 0; }
@@ -143,7 +143,8 @@ RunResult run_trial(const Trial& t, Seen& seen) {
     };
     auto result_sink = [&](std::int64_t, const JobContext& job) {
         seen.result_ids.push_back(job.id());
-        if (t.cancel_after >= 0 && seen.result_ids.size() >= static_cast<std::size_t>(t.cancel_after)) {
+        if (t.cancel_after >= 0 &&
+            seen.result_ids.size() >= static_cast<std::size_t>(t.cancel_after)) {
             cancel.store(true);
         }
     };
@@ -163,8 +164,9 @@ RunResult run_trial(const Trial& t, Seen& seen) {
                      : t.action == OnError::Action::dead_letter ? OnError::dead_letter_to("rejects")
                                                                 : OnError::fail();
     const auto checked = flow.stage("check", t.workers, check).on_error(policy.retried(t.attempts));
-    flowpool::Pipeline pipeline = t.ordered ? checked.sink("results", result_sink, flowpool::in_order)
-                                            : checked.sink("results", result_sink);
+    flowpool::Pipeline pipeline = t.ordered
+                                      ? checked.sink("results", result_sink, flowpool::in_order)
+                                      : checked.sink("results", result_sink);
     return pipeline.try_run(options);
 }
 
@@ -179,7 +181,8 @@ void check_trial(const Trial& t, const RunResult& result, const Seen& seen) {
     const flowpool::RunStats& s = result.stats;
     ASSERT_EQ(s.accounted(), s.jobs_in)
         << "results " << s.results_out << " filtered " << s.filtered << " skipped " << s.skipped
-        << " dead-lettered " << s.dead_lettered << " failed " << s.failed << " abandoned " << s.abandoned;
+        << " dead-lettered " << s.dead_lettered << " failed " << s.failed << " abandoned "
+        << s.abandoned;
     EXPECT_EQ(s.abandoned, 0u);
     EXPECT_LE(s.jobs_in, static_cast<std::uint64_t>(t.jobs));
     EXPECT_EQ(s.results_out, seen.result_ids.size());
@@ -190,8 +193,10 @@ void check_trial(const Trial& t, const RunResult& result, const Seen& seen) {
         }
     }
     for (const std::uint64_t id : seen.result_ids) {
-        ASSERT_FALSE(t.throws(static_cast<std::int64_t>(id))) << "job " << id << " threw yet reached the sink";
-        ASSERT_FALSE(t.dropped(static_cast<std::int64_t>(id))) << "job " << id << " was filtered yet reached the sink";
+        ASSERT_FALSE(t.throws(static_cast<std::int64_t>(id)))
+            << "job " << id << " threw yet reached the sink";
+        ASSERT_FALSE(t.dropped(static_cast<std::int64_t>(id)))
+            << "job " << id << " was filtered yet reached the sink";
     }
     const flowpool::NodeStats* check = node(result, "check");
     ASSERT_NE(check, nullptr);
@@ -211,24 +216,29 @@ void check_trial(const Trial& t, const RunResult& result, const Seen& seen) {
                 << "job " << result.error->job_id() << " does not throw";
             EXPECT_FALSE(t.dropped(static_cast<std::int64_t>(result.error->job_id())));
             EXPECT_EQ(result.error->failed_jobs(), s.failed);
-            EXPECT_EQ(result.error->reason(), "job value " + std::to_string(result.error->job_id()) + " throws");
+            EXPECT_EQ(result.error->reason(),
+                      "job value " + std::to_string(result.error->job_id()) + " throws");
         }
         return;
     }
     EXPECT_FALSE(result.error) << result.error->what();
     EXPECT_EQ(s.failed, 0u);
-    const std::uint64_t failed_here = t.action == OnError::Action::skip ? s.skipped : s.dead_lettered;
+    const std::uint64_t failed_here =
+        t.action == OnError::Action::skip ? s.skipped : s.dead_lettered;
     EXPECT_EQ(t.action == OnError::Action::skip ? s.dead_lettered : s.skipped, 0u);
     EXPECT_EQ(check->retries, failed_here * static_cast<std::uint64_t>(t.attempts - 1));
     for (std::size_t i = 0; i < seen.letter_values.size(); ++i) {
-        ASSERT_TRUE(t.throws(seen.letter_values[i])) << "letter of job value " << seen.letter_values[i];
+        ASSERT_TRUE(t.throws(seen.letter_values[i]))
+            << "letter of job value " << seen.letter_values[i];
         ASSERT_EQ(seen.letter_nodes[i], "check");
-        ASSERT_EQ(seen.letter_errors[i], "job value " + std::to_string(seen.letter_values[i]) + " throws");
+        ASSERT_EQ(seen.letter_errors[i],
+                  "job value " + std::to_string(seen.letter_values[i]) + " throws");
     }
     if (complete) {
         EXPECT_EQ(failed_here, t.failing());
         EXPECT_EQ(s.filtered, t.filtered_out());
-        EXPECT_EQ(s.results_out, static_cast<std::uint64_t>(t.jobs) - t.failing() - t.filtered_out());
+        EXPECT_EQ(s.results_out,
+                  static_cast<std::uint64_t>(t.jobs) - t.failing() - t.filtered_out());
     } else {
         EXPECT_GE(t.cancel_after, 0) << "only a cancel stops a run under " << t.describe();
         EXPECT_TRUE(result.cancelled);
@@ -246,8 +256,8 @@ TEST(Stress, FiveHundredRunsOfTheThrowingGraphEndAndAccountForEveryJob) {
     const auto start = std::chrono::steady_clock::now();
     for (int run = 0; run < runs; ++run) {
         const Trial t = draw(random);
-        SCOPED_TRACE("FLOWPOOL_STRESS_SEED=" + std::to_string(seed) + " run " + std::to_string(run) +
-                     ": " + t.describe());
+        SCOPED_TRACE("FLOWPOOL_STRESS_SEED=" + std::to_string(seed) + " run " +
+                     std::to_string(run) + ": " + t.describe());
         Seen seen;
         RunResult result;
         {
@@ -258,7 +268,8 @@ TEST(Stress, FiveHundredRunsOfTheThrowingGraphEndAndAccountForEveryJob) {
         check_trial(t, result, seen);
         if (::testing::Test::HasFailure()) break;  // one run's report is enough to go on
     }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("%d runs in %.1f s (FLOWPOOL_STRESS_SEED=%llu)\n", runs, seconds,
                 static_cast<unsigned long long>(seed));
 }

@@ -230,5 +230,4 @@ public:
     [[nodiscard]] virtual std::type_index takes() const noexcept { return typeid(void); }
 };
 
-
 }  // namespace flowpool

@@ -29,12 +29,12 @@ struct ParamSpec {
 
 /// A node as written in a graph file.
 struct NodeSpec {
-    std::string name;              ///< the key under `nodes:`
-    SourceLocation where;          ///< where the name is
-    std::string kind;              ///< `source`, `function`, `filter` or `sink`
-    SourceLocation kind_where;     ///< where the kind is (the node's position if missing)
-    std::string op;                ///< the op's name
-    SourceLocation op_where;       ///< where the op is (the node's position if missing)
+    std::string name;               ///< the key under `nodes:`
+    SourceLocation where;           ///< where the name is
+    std::string kind;               ///< `source`, `function`, `filter` or `sink`
+    SourceLocation kind_where;      ///< where the kind is (the node's position if missing)
+    std::string op;                 ///< the op's name
+    SourceLocation op_where;        ///< where the op is (the node's position if missing)
     std::vector<ParamSpec> params;  ///< every other key, in file order
 
     /// The parameter named @p name, or nullptr.
@@ -50,17 +50,18 @@ struct EdgeSpec {
 
 /// A shared library listed under `plugins:`.
 struct PluginSpec {
-    std::string path;      ///< as written (variables expanded); relative paths are relative to the graph file's directory
+    std::string path;      ///< as written (variables expanded); relative paths are relative to the
+                           ///< graph file's directory
     SourceLocation where;  ///< where it is written
 };
 
 /// A graph file, parsed but not yet validated.
 struct GraphSpec {
-    std::string file;                  ///< the path it was read from
-    std::string name;                  ///< the `graph:` name
-    std::vector<NodeSpec> nodes;       ///< in file order
-    std::vector<EdgeSpec> edges;       ///< in file order
-    std::vector<PluginSpec> plugins;   ///< in file order
+    std::string file;                 ///< the path it was read from
+    std::string name;                 ///< the `graph:` name
+    std::vector<NodeSpec> nodes;      ///< in file order
+    std::vector<EdgeSpec> edges;      ///< in file order
+    std::vector<PluginSpec> plugins;  ///< in file order
 };
 
 /// The largest graph file load_graph_file() reads, in bytes (1 MiB): a bigger file is an error,

@@ -1,7 +1,8 @@
 #pragma once
 /// @file on_error.hpp
 /// What a node does with a job whose body threw: fail the run, skip the job, send it to a
-/// dead-letter sink, or hand it back to a source that delivers it again, after retrying it if asked.
+/// dead-letter sink, or hand it back to a source that delivers it again, after retrying it if
+/// asked.
 ///
 /// @code
 /// .stage("parse", 4, parse).on_error(flowpool::OnError::skip().retried(3, 10ms))
@@ -18,18 +19,19 @@ namespace flowpool {
 struct OnError {
     /// What happens to a job once its last try failed.
     enum class Action {
-        fail,        ///< count it as failed and stop the sources
-        skip,        ///< count it as skipped and go on
+        fail,         ///< count it as failed and stop the sources
+        skip,         ///< count it as skipped and go on
         dead_letter,  ///< send it, with its error, to the sink named `dead_letter`, and go on
         /// hand it back to its source and go on: a source that delivers jobs again (a Redis
         /// stream) does so later; from any other source the job fails as under `fail`
         redeliver
     };
 
-    Action action = Action::fail;           ///< after the last try
-    int attempts = 1;                       ///< tries per job, the first included
-    std::chrono::milliseconds backoff{0};   ///< wait before the second try; doubled for each further one
-    std::string dead_letter{};              ///< the sink that gets the failed jobs (Action::dead_letter)
+    Action action = Action::fail;  ///< after the last try
+    int attempts = 1;              ///< tries per job, the first included
+    std::chrono::milliseconds backoff{
+        0};                     ///< wait before the second try; doubled for each further one
+    std::string dead_letter{};  ///< the sink that gets the failed jobs (Action::dead_letter)
 
     /// Fail the run (the default).
     [[nodiscard]] static OnError fail() { return {}; }

@@ -28,10 +28,10 @@ enum class ParamType { integer, string, boolean };
 
 /// One parameter an op takes.
 struct ParamInfo {
-    std::string name{};                        ///< as written in graph files
-    ParamType type = ParamType::string;        ///< how its text is read
+    std::string name{};                          ///< as written in graph files
+    ParamType type = ParamType::string;          ///< how its text is read
     std::optional<std::string> default_value{};  ///< none: the parameter is required
-    std::string description{};                 ///< one line
+    std::string description{};                   ///< one line
     /// Optional further check of a value (a format, a pattern): throws std::invalid_argument
     /// with the reason, reported at the value's FILE:LINE:COL.
     std::function<void(const std::string&)> check{};
@@ -68,15 +68,15 @@ using SinkFactory = std::function<std::unique_ptr<SinkBody>(const Params&)>;
 
 /// What an op is: its name, kind, parameters and value types, and how to make its body.
 struct OpInfo {
-    std::string name{};                ///< as written after `op:`
+    std::string name{};                  ///< as written after `op:`
     NodeKind kind = NodeKind::function;  ///< the node kind that may use it
-    std::string description{};         ///< one line
-    std::vector<ParamInfo> params{};   ///< the parameters it takes
-    ValueType takes = ValueType::any;  ///< the values it accepts (sources: none)
-    ValueType gives = ValueType::any;  ///< the values it passes on; `any`: the type it got
-    SourceFactory make_source{};       ///< set for sources
-    StageFactory make_stage{};         ///< set for functions and filters
-    SinkFactory make_sink{};           ///< set for sinks
+    std::string description{};           ///< one line
+    std::vector<ParamInfo> params{};     ///< the parameters it takes
+    ValueType takes = ValueType::any;    ///< the values it accepts (sources: none)
+    ValueType gives = ValueType::any;    ///< the values it passes on; `any`: the type it got
+    SourceFactory make_source{};         ///< set for sources
+    StageFactory make_stage{};           ///< set for functions and filters
+    SinkFactory make_sink{};             ///< set for sinks
     /// Sources: a job handed back after failing is delivered again later (a message queue), so
     /// the nodes it feeds default to `on_error: redeliver` instead of `fail`.
     bool redelivers = false;

@@ -239,7 +239,8 @@ public:
     /// JobContext says where and why it failed (failed_node(), error()). Returns this flow.
     template <class F>
     Flow dead_letters(std::string name, F f) const {
-        plan_->add_sink(std::move(name), std::make_unique<detail::FunctionSink<T, F>>(std::move(f)));
+        plan_->add_sink(std::move(name),
+                        std::make_unique<detail::FunctionSink<T, F>>(std::move(f)));
         return *this;
     }
 
@@ -291,7 +292,8 @@ public:
     template <class V>
     std::size_t fill(detail::Items<V>& batch, std::uint64_t first_id, std::size_t max) {
         const std::uint64_t left =
-            next_ >= end_ ? 0 : static_cast<std::uint64_t>(end_) - static_cast<std::uint64_t>(next_);
+            next_ >= end_ ? 0
+                          : static_cast<std::uint64_t>(end_) - static_cast<std::uint64_t>(next_);
         const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(max, left));
         detail::append_counting(batch.ids, first_id, n);
         detail::append_counting(batch.values, static_cast<std::uint64_t>(next_), n);

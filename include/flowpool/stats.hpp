@@ -25,28 +25,28 @@ enum class NodeKind { source, function, filter, sink };
 
 /// Figures for one node over one run.
 struct NodeStats {
-    std::string name;                 ///< the node's name
+    std::string name;                    ///< the node's name
     NodeKind kind = NodeKind::function;  ///< its role
-    std::size_t concurrency = 1;      ///< its worker count; `unlimited` for no bound
-    std::uint64_t messages_in = 0;    ///< jobs that reached it (a source: jobs it made or failed to)
-    std::uint64_t messages_out = 0;   ///< jobs it passed on (for a sink: jobs it consumed)
-    std::uint64_t filtered = 0;       ///< jobs it dropped on purpose
-    std::uint64_t failed = 0;         ///< jobs that failed here and failed the run
-    std::uint64_t skipped = 0;        ///< jobs that failed here and were dropped (OnError::skip)
+    std::size_t concurrency = 1;         ///< its worker count; `unlimited` for no bound
+    std::uint64_t messages_in = 0;   ///< jobs that reached it (a source: jobs it made or failed to)
+    std::uint64_t messages_out = 0;  ///< jobs it passed on (for a sink: jobs it consumed)
+    std::uint64_t filtered = 0;      ///< jobs it dropped on purpose
+    std::uint64_t failed = 0;        ///< jobs that failed here and failed the run
+    std::uint64_t skipped = 0;       ///< jobs that failed here and were dropped (OnError::skip)
     std::uint64_t dead_lettered = 0;  ///< jobs that failed here and went to a dead-letter sink
     std::uint64_t retries = 0;        ///< tries repeated after a failure (OnError::attempts)
     /// jobs that failed here and went back to their source to be delivered again
     /// (OnError::redeliver)
     std::uint64_t redelivered = 0;
     std::chrono::nanoseconds busy{0};  ///< time spent in its body, summed over workers
-    std::uint64_t batches = 0;        ///< batches (messages) it ran
+    std::uint64_t batches = 0;         ///< batches (messages) it ran
     std::size_t queue_high_water = 0;  ///< most batches waiting for it at once
     /// Time per job, from each batch's time over its jobs, weighted by jobs (quarter-octave
     /// buckets: within about 10%): median, 90th and 99th percentile, and the largest.
     std::chrono::nanoseconds job_time_p50{0};
-    std::chrono::nanoseconds job_time_p90{0};   ///< see job_time_p50
-    std::chrono::nanoseconds job_time_p99{0};   ///< see job_time_p50
-    std::chrono::nanoseconds job_time_max{0};   ///< see job_time_p50
+    std::chrono::nanoseconds job_time_p90{0};  ///< see job_time_p50
+    std::chrono::nanoseconds job_time_p99{0};  ///< see job_time_p50
+    std::chrono::nanoseconds job_time_max{0};  ///< see job_time_p50
     /// Sources: the jobs it will make, if it knows (a range does); else 0.
     std::uint64_t expected_jobs = 0;
     /// Sources reading input of known size (a `lines` file): its size in bytes; else 0.
@@ -59,9 +59,11 @@ struct NodeStats {
         return batches != 0 ? static_cast<double>(messages_in) / static_cast<double>(batches) : 0.0;
     }
     /// Busy time over wall time times the workers it could use: min(concurrency, @p threads).
-    [[nodiscard]] double utilisation(std::chrono::nanoseconds wall, std::size_t threads) const noexcept {
+    [[nodiscard]] double utilisation(std::chrono::nanoseconds wall,
+                                     std::size_t threads) const noexcept {
         const std::size_t workers = kind == NodeKind::source || kind == NodeKind::sink
-                                        ? 1 : (concurrency < threads ? concurrency : threads);
+                                        ? 1
+                                        : (concurrency < threads ? concurrency : threads);
         const double capacity = static_cast<double>(wall.count()) * static_cast<double>(workers);
         return capacity > 0 ? static_cast<double>(busy.count()) / capacity : 0.0;
     }
@@ -69,13 +71,13 @@ struct NodeStats {
 
 /// Figures for one run.
 struct RunStats {
-    std::uint64_t jobs_in = 0;      ///< jobs made by the sources, failed ones included
-    std::uint64_t results_out = 0;  ///< jobs consumed by the sinks (counted once per sink)
-    std::uint64_t filtered = 0;     ///< jobs dropped on purpose by a node
-    std::uint64_t failed = 0;       ///< jobs that failed under OnError::fail
-    std::uint64_t skipped = 0;      ///< jobs that failed and were skipped
+    std::uint64_t jobs_in = 0;        ///< jobs made by the sources, failed ones included
+    std::uint64_t results_out = 0;    ///< jobs consumed by the sinks (counted once per sink)
+    std::uint64_t filtered = 0;       ///< jobs dropped on purpose by a node
+    std::uint64_t failed = 0;         ///< jobs that failed under OnError::fail
+    std::uint64_t skipped = 0;        ///< jobs that failed and were skipped
     std::uint64_t dead_lettered = 0;  ///< jobs that failed and went to a dead-letter sink
-    std::uint64_t redelivered = 0;  ///< jobs that failed and went back to their source
+    std::uint64_t redelivered = 0;    ///< jobs that failed and went back to their source
     /// Jobs made but never finished: a run always waits for every job it made, so this is 0 in
     /// a RunResult; `flowpool run` fills it in when its drain timeout gives up on jobs in flight.
     std::uint64_t abandoned = 0;
@@ -86,8 +88,7 @@ struct RunStats {
     /// failed, abandoned. Equals jobs_in when each job can reach one sink only (no fan-out to
     /// several sinks).
     [[nodiscard]] std::uint64_t accounted() const noexcept {
-        return results_out + filtered + skipped + dead_lettered + redelivered + failed +
-               abandoned;
+        return results_out + filtered + skipped + dead_lettered + redelivered + failed + abandoned;
     }
     /// Wall time in seconds.
     [[nodiscard]] double wall_seconds() const noexcept {

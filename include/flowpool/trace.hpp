@@ -15,14 +15,14 @@ namespace flowpool {
 
 /// One batch run by one node on one thread.
 struct Span {
-    std::string_view node;                         ///< the node that ran it
-    std::uint64_t first_id = 0;                    ///< its first job's id
-    std::size_t jobs = 0;                          ///< jobs in it
-    int worker = 0;                                ///< the node's worker slot
-    unsigned thread = 0;                           ///< a small number naming the thread, from 0
-    std::chrono::steady_clock::time_point start;   ///< when the body started
-    std::chrono::steady_clock::time_point end;     ///< when it returned
-    std::size_t in_flight = 0;                     ///< batches in flight in the whole run at the end
+    std::string_view node;                        ///< the node that ran it
+    std::uint64_t first_id = 0;                   ///< its first job's id
+    std::size_t jobs = 0;                         ///< jobs in it
+    int worker = 0;                               ///< the node's worker slot
+    unsigned thread = 0;                          ///< a small number naming the thread, from 0
+    std::chrono::steady_clock::time_point start;  ///< when the body started
+    std::chrono::steady_clock::time_point end;    ///< when it returned
+    std::size_t in_flight = 0;                    ///< batches in flight in the whole run at the end
 };
 
 /// Receives spans from worker threads, concurrently: implementations synchronise themselves

@@ -19,7 +19,6 @@ using Clock = std::chrono::steady_clock;
 using detail::BatchPtr;
 using detail::Items;
 
-
 /// Jobs the submitter asks the source for at a time (then queued one by one).
 constexpr std::size_t source_batch = 256;
 
@@ -38,7 +37,7 @@ void hold_one(Items<Value>& batch, ChainJob&& job) {
 
 /// One worker thread: bodies of its own for every function node, run on one job at a time.
 class ChainWorker {
-  public:
+public:
     ChainWorker(std::span<const ChainNode> stages, RunState& state, std::size_t worker)
         : stages_(stages), state_(state) {
         for (const ChainNode& node : stages) {
@@ -65,7 +64,7 @@ class ChainWorker {
         return ChainJob{done.ids.front(), std::move(done.values.front())};
     }
 
-  private:
+private:
     std::span<const ChainNode> stages_;
     RunState& state_;
     std::vector<std::unique_ptr<StageBody>> bodies_;
@@ -75,8 +74,7 @@ class ChainWorker {
 
 /// The submitter: the source's batches, split into a queue item a job. Returns the jobs made.
 template <class Push>
-std::uint64_t submit_jobs(SourceBody& source, const ChainNode& node, RunState& state,
-                          Push& push) {
+std::uint64_t submit_jobs(SourceBody& source, const ChainNode& node, RunState& state, Push& push) {
     BatchContext ctx(state, node.name, 0);
     std::uint64_t jobs = 0;
     while (!state.stop_requested()) {
@@ -98,7 +96,7 @@ std::uint64_t submit_jobs(SourceBody& source, const ChainNode& node, RunState& s
 
 /// The results thread's end of the chain: hands each job to the sink alone.
 class ChainSink {
-  public:
+public:
     ChainSink(SinkBody& sink, const ChainNode& node, RunState& state)
         : sink_(sink), node_(node), state_(state), ctx_(state, node.name, 0, &node.on_error) {}
 
@@ -112,7 +110,7 @@ class ChainSink {
         }
     }
 
-  private:
+private:
     SinkBody& sink_;
     const ChainNode& node_;
     RunState& state_;
@@ -126,8 +124,7 @@ ChainRun run_chain(const std::vector<ChainNode>& chain, std::size_t threads) {
     const ChainNode& source_node = chain.front();
     const ChainNode& sink_node = chain.back();
     const std::span<const ChainNode> stages(chain.begin() + 1, chain.end() - 1);
-    const std::unique_ptr<SourceBody> source =
-        source_node.op->make_source(source_node.params);
+    const std::unique_ptr<SourceBody> source = source_node.op->make_source(source_node.params);
     const std::unique_ptr<SinkBody> sink = sink_node.op->make_sink(sink_node.params);
     RunState state;
     ChainSink consume(*sink, sink_node, state);

@@ -24,7 +24,7 @@ namespace flowpool::baseline {
 /// A FIFO closed by its producers; pop() blocks until an item arrives or the queue is closed.
 template <class T>
 class ClosableQueue {
-  public:
+public:
     /// Appends @p item and wakes one waiting consumer.
     void push(T item) {
         {
@@ -53,7 +53,7 @@ class ClosableQueue {
         return item;
     }
 
-  private:
+private:
     std::mutex mutex_;
     std::condition_variable ready_;
     std::deque<T> items_;

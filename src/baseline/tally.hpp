@@ -21,7 +21,7 @@ struct Tally {
 
 /// A sink body that counts and checksums each batch, then hands it to the sink it wraps.
 class TallySink final : public SinkBody {
-  public:
+public:
     /// Wraps @p inner; @p tally receives the counts (the sink is serial: no lock needed).
     TallySink(std::unique_ptr<SinkBody> inner, Tally& tally)
         : inner_(std::move(inner)), tally_(tally) {}
@@ -30,7 +30,7 @@ class TallySink final : public SinkBody {
     void finish() override { inner_->finish(); }
     [[nodiscard]] std::type_index takes() const noexcept override { return inner_->takes(); }
 
-  private:
+private:
     std::unique_ptr<SinkBody> inner_;
     Tally& tally_;
 };

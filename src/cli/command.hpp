@@ -45,5 +45,4 @@ void print_error(const std::string& text);
 /// Prints every problem of @p e as `FILE:LINE:COL: error: MESSAGE`, one a line, on stderr.
 void print_config_error(const ConfigError& e);
 
-
 }  // namespace flowpool::cli

@@ -13,7 +13,7 @@ void write_stderr(const std::string& text);
 
 /// Keeps the observer's latest figures and, on a terminal, redraws the progress line from them.
 class RunWatch {
-  public:
+public:
     /// @p progress: draw the progress line (stderr is a terminal and the user did not say no).
     explicit RunWatch(bool progress) : progress_(progress) {}
 
@@ -24,7 +24,7 @@ class RunWatch {
     /// The figures of the observer's latest call.
     RunStats latest();
 
-  private:
+private:
     std::mutex mutex_;
     RunStats latest_;
     bool progress_;

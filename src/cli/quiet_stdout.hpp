@@ -12,7 +12,7 @@ namespace flowpool::cli {
 
 /// While alive, standard output (file descriptor 1, std::cout and stdout) goes to /dev/null.
 class QuietStdout {
-  public:
+public:
     QuietStdout() {
         std::cout.flush();
         std::fflush(stdout);
@@ -31,7 +31,7 @@ class QuietStdout {
     QuietStdout(const QuietStdout&) = delete;
     QuietStdout& operator=(const QuietStdout&) = delete;
 
-  private:
+private:
     int saved_ = -1;
 };
 

@@ -183,13 +183,11 @@ std::string stats_json(const RunStats& stats, std::size_t threads) {
         count("results_out", stats.results_out) + ",\n  " + count("filtered", stats.filtered) +
         ",\n  " + count("skipped", stats.skipped) + ",\n  " + count("failed", stats.failed) +
         ",\n  " + count("dead_lettered", stats.dead_lettered) + ",\n  " +
-        count("redelivered", stats.redelivered) + ",\n  " +
-        count("abandoned", stats.abandoned) + ",\n  " +
-        field("wall_seconds", json_number(stats.wall_seconds())) + ",\n  " +
+        count("redelivered", stats.redelivered) + ",\n  " + count("abandoned", stats.abandoned) +
+        ",\n  " + field("wall_seconds", json_number(stats.wall_seconds())) + ",\n  " +
         field("jobs_per_second", json_number(stats.jobs_per_second())) + ",\n  " +
         count("threads", threads) + ",\n  " +
-        field("bottleneck",
-              busiest != nullptr ? json_string(busiest->name) : "null") +
+        field("bottleneck", busiest != nullptr ? json_string(busiest->name) : "null") +
         ",\n  \"nodes\": [";
     for (std::size_t i = 0; i < stats.nodes.size(); ++i) {
         const NodeStats& node = stats.nodes[i];
@@ -197,9 +195,8 @@ std::string stats_json(const RunStats& stats, std::size_t threads) {
             return count(name, static_cast<std::uint64_t>(d.count()));
         };
         json +=
-            std::string(i == 0 ? "" : ",") + "\n    {" +
-            field("name", json_string(node.name)) + ", " +
-            field("kind", json_string(std::string(to_string(node.kind)))) + ", " +
+            std::string(i == 0 ? "" : ",") + "\n    {" + field("name", json_string(node.name)) +
+            ", " + field("kind", json_string(std::string(to_string(node.kind)))) + ", " +
             field("concurrency", node.concurrency == unlimited ? std::string("null")
                                                                : std::to_string(node.concurrency)) +
             ",\n     " + count("messages_in", node.messages_in) + ", " +

@@ -15,10 +15,10 @@
 #include <vector>
 
 #include "command.hpp"
+#include "common/log.hpp"
 #include "load_graph.hpp"
 #include "progress.hpp"
 #include "run_report.hpp"
-#include "common/log.hpp"
 #include "signals.hpp"
 
 namespace flowpool::cli {

@@ -10,8 +10,8 @@
 #include <iostream>
 #include <optional>
 
+#include "common/line_output.hpp"
 #include "common/log.hpp"
-#include "output/line_output.hpp"
 
 namespace flowpool::cli {
 namespace {

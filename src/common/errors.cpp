@@ -45,10 +45,14 @@ JobError::JobError(std::string node, std::uint64_t job_id, std::string message,
 
 std::string_view to_string(NodeKind kind) noexcept {
     switch (kind) {
-        case NodeKind::source: return "source";
-        case NodeKind::function: return "function";
-        case NodeKind::filter: return "filter";
-        case NodeKind::sink: return "sink";
+        case NodeKind::source:
+            return "source";
+        case NodeKind::function:
+            return "function";
+        case NodeKind::filter:
+            return "filter";
+        case NodeKind::sink:
+            return "sink";
     }
     return "?";
 }

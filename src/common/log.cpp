@@ -1,7 +1,7 @@
 #include "log.hpp"
 
-#include <flowpool/log.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
+#include <flowpool/log.hpp>
 
 #include <cstdlib>
 #include <string>

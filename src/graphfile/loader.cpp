@@ -32,7 +32,7 @@ bool usable_in_edges(const std::string& name) {
 }
 
 class Loader {
-  public:
+public:
     Loader(std::string file, std::string_view text, const detail::EnvLookup& env)
         : file_(std::move(file)), text_(text), env_(env) {}
 
@@ -90,7 +90,7 @@ class Loader {
         return graph;
     }
 
-  private:
+private:
     SourceLocation at(const YAML::Mark& mark) const {
         if (mark.is_null()) return SourceLocation{file_, 1, 1};
         return SourceLocation{file_, mark.line + 1, mark.column + 1};

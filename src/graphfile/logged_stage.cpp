@@ -2,7 +2,7 @@
 
 #include <flowpool/value.hpp>
 
-#include "output/line_output.hpp"
+#include "common/line_output.hpp"
 
 namespace flowpool::detail {
 

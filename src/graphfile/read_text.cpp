@@ -15,7 +15,7 @@ namespace {
 
 /// Closes a file descriptor when it goes out of scope.
 class FileDescriptor {
-  public:
+public:
     explicit FileDescriptor(int fd) noexcept : fd_(fd) {}
     ~FileDescriptor() {
         if (fd_ >= 0) ::close(fd_);
@@ -24,7 +24,7 @@ class FileDescriptor {
     FileDescriptor& operator=(const FileDescriptor&) = delete;
     [[nodiscard]] int get() const noexcept { return fd_; }
 
-  private:
+private:
     int fd_;
 };
 

@@ -13,16 +13,16 @@ namespace flowpool::detail {
 
 /// A node that passed validation, its parameters read.
 struct ResolvedNode {
-    const NodeSpec* spec = nullptr;   ///< as written
-    const OpInfo* op = nullptr;       ///< its op
+    const NodeSpec* spec = nullptr;  ///< as written
+    const OpInfo* op = nullptr;      ///< its op
     NodeKind kind = NodeKind::function;
-    std::size_t concurrency = 1;      ///< functions and filters; `unlimited` for no bound
-    std::size_t batch_size = 0;       ///< sources: jobs per message, 0 for automatic
-    std::optional<std::string> log;   ///< functions and filters: a line per job, if set
-    OnError on_error;                 ///< functions, filters, sinks: what a failed job does
-    std::size_t reorder_window = 0;   ///< sinks: 0 unordered, else consume in id order
+    std::size_t concurrency = 1;           ///< functions and filters; `unlimited` for no bound
+    std::size_t batch_size = 0;            ///< sources: jobs per message, 0 for automatic
+    std::optional<std::string> log;        ///< functions and filters: a line per job, if set
+    OnError on_error;                      ///< functions, filters, sinks: what a failed job does
+    std::size_t reorder_window = 0;        ///< sinks: 0 unordered, else consume in id order
     std::chrono::milliseconds timeout{0};  ///< functions and filters: 0 for no limit
-    Params params{{}};                ///< the op's parameters, defaults filled in
+    Params params{{}};                     ///< the op's parameters, defaults filled in
 };
 
 /// Validates @p graph against @p ops and reads every node, in file order. Throws ConfigError

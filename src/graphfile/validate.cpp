@@ -31,14 +31,15 @@ std::optional<NodeKind> parse_kind(const std::string& text) {
 /// The keys a node of @p kind takes besides its op's parameters.
 std::vector<std::string> node_keys(NodeKind kind) {
     switch (kind) {
-        case NodeKind::source: return {"batch"};
+        case NodeKind::source:
+            return {"batch"};
         case NodeKind::function:
         case NodeKind::filter:
-            return {"concurrency", "log", "on_error", "dead_letter", "retries", "retry_backoff_ms",
-                    "timeout_ms"};
+            return {"concurrency",      "log",       "on_error", "dead_letter", "retries",
+                    "retry_backoff_ms", "timeout_ms"};
         case NodeKind::sink:
-            return {"on_error", "dead_letter", "retries", "retry_backoff_ms", "ordered",
-                    "reorder_window"};
+            return {"on_error",         "dead_letter", "retries",
+                    "retry_backoff_ms", "ordered",     "reorder_window"};
     }
     return {};
 }
@@ -70,7 +71,8 @@ public:
         if (readable) check_flow(nodes);
         if (!problems_.empty()) {
             std::stable_sort(problems_.begin(), problems_.end(), [](const auto& a, const auto& b) {
-                return std::pair(a.where.line, a.where.column) < std::pair(b.where.line, b.where.column);
+                return std::pair(a.where.line, a.where.column) <
+                       std::pair(b.where.line, b.where.column);
             });
             throw ConfigError(std::move(problems_));
         }
@@ -90,7 +92,8 @@ private:
         if (spec.kind.empty()) {
             problem(spec.where, who + " has no 'kind' (" + "source, function, filter or sink)");
         } else if (!kind) {
-            problem(spec.kind_where, "unknown kind '" + spec.kind + "'" + did_you_mean(spec.kind, kind_names));
+            problem(spec.kind_where,
+                    "unknown kind '" + spec.kind + "'" + did_you_mean(spec.kind, kind_names));
         }
         if (kind) node.kind = *kind;
 
@@ -103,13 +106,17 @@ private:
             std::vector<std::string> names;
             for (const OpInfo* op : ops_.list()) names.push_back(op->name);
             std::string hint = did_you_mean(spec.op, names);
-            if (hint.empty()) hint = "; `flowpool ops` lists the ops (a plugin's op needs its plugin under 'plugins:')";
+            if (hint.empty())
+                hint =
+                    "; `flowpool ops` lists the ops (a plugin's op needs its plugin under "
+                    "'plugins:')";
             problem(spec.op_where, "unknown op '" + spec.op + "'" + hint);
             return node;
         }
         if (kind && node.op->kind != *kind) {
-            problem(spec.op_where, "op '" + spec.op + "' is a " + std::string(to_string(node.op->kind)) +
-                                       " op; " + who + " is a " + spec.kind);
+            problem(spec.op_where, "op '" + spec.op + "' is a " +
+                                       std::string(to_string(node.op->kind)) + " op; " + who +
+                                       " is a " + spec.kind);
             return node;
         }
         if (!kind) return node;
@@ -127,22 +134,29 @@ private:
         std::map<std::string, std::string, std::less<>> values;
         for (const ParamSpec& p : spec.params) {
             if (std::find(known.begin(), known.end(), p.name) == known.end()) {
-                problem(p.name_where, "unknown parameter '" + p.name + "' for op '" + spec.op + "'" +
-                                          did_you_mean(p.name, known));
+                problem(p.name_where, "unknown parameter '" + p.name + "' for op '" + spec.op +
+                                          "'" + did_you_mean(p.name, known));
             } else if (p.name == "concurrency") {
                 read_concurrency(p, node);
             } else if (p.name == "batch") {
                 const auto n = parse_integer(p.value);
-                if (!n || *n < 1) problem(p.where, "batch must be a whole number of at least 1, not '" + p.value + "'");
-                else node.batch_size = static_cast<std::size_t>(*n);
+                if (!n || *n < 1)
+                    problem(p.where,
+                            "batch must be a whole number of at least 1, not '" + p.value + "'");
+                else
+                    node.batch_size = static_cast<std::size_t>(*n);
             } else if (p.name == "log") {
                 check_value(p, [](const std::string& text) { LineFormat{text}; });
                 node.log = p.value;
             } else if (p.name == "timeout_ms") {
                 const auto ms = parse_integer(p.value);
-                if (!ms || *ms < 1) problem(p.where, "timeout_ms must be a whole number of at least 1, not '" + p.value + "'");
-                else node.timeout = std::chrono::milliseconds(*ms);
-            } else if (is_failure_key(p.name) || p.name == "ordered" || p.name == "reorder_window") {
+                if (!ms || *ms < 1)
+                    problem(p.where, "timeout_ms must be a whole number of at least 1, not '" +
+                                         p.value + "'");
+                else
+                    node.timeout = std::chrono::milliseconds(*ms);
+            } else if (is_failure_key(p.name) || p.name == "ordered" ||
+                       p.name == "reorder_window") {
                 continue;  // read_failure_policy() and read_order()
             } else {
                 values[p.name] = p.value;
@@ -151,15 +165,21 @@ private:
         for (const ParamInfo& info : node.op->params) {
             const ParamSpec* given = spec.param(info.name);
             if (!given) {
-                if (info.default_value) values[info.name] = *info.default_value;
-                else problem(spec.where, "node '" + spec.name + "' is missing parameter '" + info.name +
-                                             "' (" + std::string(to_string(info.type)) + ") of op '" + spec.op + "'");
+                if (info.default_value)
+                    values[info.name] = *info.default_value;
+                else
+                    problem(spec.where, "node '" + spec.name + "' is missing parameter '" +
+                                            info.name + "' (" + std::string(to_string(info.type)) +
+                                            ") of op '" + spec.op + "'");
                 continue;
             }
             if (info.type == ParamType::integer && !parse_integer(given->value)) {
-                problem(given->where, "parameter '" + info.name + "' must be an integer, not '" + given->value + "'");
-            } else if (info.type == ParamType::boolean && given->value != "true" && given->value != "false") {
-                problem(given->where, "parameter '" + info.name + "' must be true or false, not '" + given->value + "'");
+                problem(given->where, "parameter '" + info.name + "' must be an integer, not '" +
+                                          given->value + "'");
+            } else if (info.type == ParamType::boolean && given->value != "true" &&
+                       given->value != "false") {
+                problem(given->where, "parameter '" + info.name + "' must be true or false, not '" +
+                                          given->value + "'");
             } else if (info.check) {
                 check_value(*given, info.check);
             }
@@ -171,7 +191,8 @@ private:
     }
 
     static bool is_failure_key(std::string_view key) {
-        return key == "on_error" || key == "dead_letter" || key == "retries" || key == "retry_backoff_ms";
+        return key == "on_error" || key == "dead_letter" || key == "retries" ||
+               key == "retry_backoff_ms";
     }
 
     /// `on_error: fail | skip | dead_letter`, `dead_letter: SINK` (implies on_error: dead_letter),
@@ -181,33 +202,50 @@ private:
         const ParamSpec* action = spec.param("on_error");
         const ParamSpec* target = spec.param("dead_letter");
         if (action) {
-            if (action->value == "fail") policy.action = OnError::Action::fail;
-            else if (action->value == "skip") policy.action = OnError::Action::skip;
-            else if (action->value == "dead_letter") policy.action = OnError::Action::dead_letter;
-            else if (action->value == "redeliver") policy.action = OnError::Action::redeliver;
-            else problem(action->where, "on_error must be fail, skip, dead_letter or redeliver, not '" + action->value + "'" +
-                                            did_you_mean(action->value, {"fail", "skip", "dead_letter", "redeliver"}));
+            if (action->value == "fail")
+                policy.action = OnError::Action::fail;
+            else if (action->value == "skip")
+                policy.action = OnError::Action::skip;
+            else if (action->value == "dead_letter")
+                policy.action = OnError::Action::dead_letter;
+            else if (action->value == "redeliver")
+                policy.action = OnError::Action::redeliver;
+            else
+                problem(
+                    action->where,
+                    "on_error must be fail, skip, dead_letter or redeliver, not '" + action->value +
+                        "'" +
+                        did_you_mean(action->value, {"fail", "skip", "dead_letter", "redeliver"}));
         }
         if (action || target) explicit_policy_.insert(spec.name);
         if (target) {
             if (action && policy.action != OnError::Action::dead_letter) {
-                problem(target->name_where, "dead_letter is set but on_error is '" + action->value + "'");
+                problem(target->name_where,
+                        "dead_letter is set but on_error is '" + action->value + "'");
             }
             policy.action = OnError::Action::dead_letter;
             policy.dead_letter = target->value;
             dead_letters_.push_back(target);
         } else if (policy.action == OnError::Action::dead_letter) {
-            problem(action->where, "on_error: dead_letter needs a 'dead_letter: SINK' naming the sink");
+            problem(action->where,
+                    "on_error: dead_letter needs a 'dead_letter: SINK' naming the sink");
         }
         if (const ParamSpec* retries = spec.param("retries")) {
             const auto n = parse_integer(retries->value);
-            if (!n || *n < 0 || *n > 1000) problem(retries->where, "retries must be a whole number from 0 to 1000, not '" + retries->value + "'");
-            else policy.attempts = static_cast<int>(*n) + 1;
+            if (!n || *n < 0 || *n > 1000)
+                problem(retries->where, "retries must be a whole number from 0 to 1000, not '" +
+                                            retries->value + "'");
+            else
+                policy.attempts = static_cast<int>(*n) + 1;
         }
         if (const ParamSpec* backoff = spec.param("retry_backoff_ms")) {
             const auto ms = parse_integer(backoff->value);
-            if (!ms || *ms < 0) problem(backoff->where, "retry_backoff_ms must be a whole number of at least 0, not '" + backoff->value + "'");
-            else policy.backoff = std::chrono::milliseconds(*ms);
+            if (!ms || *ms < 0)
+                problem(backoff->where,
+                        "retry_backoff_ms must be a whole number of at least 0, not '" +
+                            backoff->value + "'");
+            else
+                policy.backoff = std::chrono::milliseconds(*ms);
         }
     }
 
@@ -222,25 +260,31 @@ private:
         node.reorder_window = in_order ? default_reorder_window : 0;
         if (!window) return;
         const auto n = parse_integer(window->value);
-        if (!n || *n < 1) problem(window->where, "reorder_window must be a whole number of at least 1, not '" + window->value + "'");
-        else if (!in_order) problem(window->name_where, "reorder_window is set but the sink is not 'ordered: true'");
-        else node.reorder_window = static_cast<std::size_t>(*n);
+        if (!n || *n < 1)
+            problem(window->where, "reorder_window must be a whole number of at least 1, not '" +
+                                       window->value + "'");
+        else if (!in_order)
+            problem(window->name_where,
+                    "reorder_window is set but the sink is not 'ordered: true'");
+        else
+            node.reorder_window = static_cast<std::size_t>(*n);
     }
 
     /// Each `dead_letter:` names a sink; that sink counts as fed.
     void check_dead_letters() {
         for (const ParamSpec* target : dead_letters_) {
             const auto it = index_.find(target->value);
-            const auto spec = std::find_if(graph_.nodes.begin(), graph_.nodes.end(),
-                                           [&](const NodeSpec& n) { return n.name == target->value; });
+            const auto spec =
+                std::find_if(graph_.nodes.begin(), graph_.nodes.end(),
+                             [&](const NodeSpec& n) { return n.name == target->value; });
             if (it == index_.end()) {
                 std::vector<std::string> names;
                 for (const auto& [name, index] : index_) names.push_back(name);
                 problem(target->where, "dead_letter names no node: '" + target->value + "'" +
                                            did_you_mean(target->value, names));
             } else if (spec->kind != "sink") {
-                problem(target->where, "dead_letter must name a sink; '" + target->value + "' is a " +
-                                           spec->kind);
+                problem(target->where,
+                        "dead_letter must name a sink; '" + target->value + "' is a " + spec->kind);
             } else {
                 dead_letter_sinks_.insert(it->second);
             }
@@ -252,8 +296,9 @@ private:
         for (const ParamInfo& info : node.op->params) {
             const ParamSpec* given = spec.param(info.name);
             if (!given || !info.check_with_others) continue;
-            check_value(*given,
-                        [&](const std::string& text) { info.check_with_others(text, node.params); });
+            check_value(*given, [&](const std::string& text) {
+                info.check_with_others(text, node.params);
+            });
         }
     }
 
@@ -273,8 +318,9 @@ private:
         } else if (const auto n = parse_integer(p.value); n && *n >= 1) {
             node.concurrency = static_cast<std::size_t>(*n);
         } else {
-            problem(p.where, "concurrency must be a number of at least 1, 'serial' or 'unlimited', not '" +
-                                 p.value + "'");
+            problem(p.where,
+                    "concurrency must be a number of at least 1, 'serial' or 'unlimited', not '" +
+                        p.value + "'");
         }
     }
 
@@ -287,9 +333,11 @@ private:
             const auto from = index_.find(edge.from);
             const auto to = index_.find(edge.to);
             bool ok = true;
-            for (const auto& [name, found] : {std::pair{&edge.from, from}, std::pair{&edge.to, to}}) {
+            for (const auto& [name, found] :
+                 {std::pair{&edge.from, from}, std::pair{&edge.to, to}}) {
                 if (found == index_.end()) {
-                    problem(edge.where, "edge names unknown node '" + *name + "'" + did_you_mean(*name, names));
+                    problem(edge.where,
+                            "edge names unknown node '" + *name + "'" + did_you_mean(*name, names));
                     ok = false;
                 }
             }
@@ -297,11 +345,13 @@ private:
             const ResolvedNode& a = nodes[from->second];
             const ResolvedNode& b = nodes[to->second];
             if (a.kind == NodeKind::sink && a.op) {
-                problem(edge.where, "sink '" + edge.from + "' cannot send jobs on (edge " + edge.from + " -> " + edge.to + ")");
+                problem(edge.where, "sink '" + edge.from + "' cannot send jobs on (edge " +
+                                        edge.from + " -> " + edge.to + ")");
                 continue;
             }
             if (b.kind == NodeKind::source && b.op) {
-                problem(edge.where, "source '" + edge.to + "' cannot receive jobs (edge " + edge.from + " -> " + edge.to + ")");
+                problem(edge.where, "source '" + edge.to + "' cannot receive jobs (edge " +
+                                        edge.from + " -> " + edge.to + ")");
                 continue;
             }
             successors_[from->second].push_back(to->second);
@@ -316,10 +366,12 @@ private:
             const ResolvedNode& node = nodes[i];
             if (node.kind != NodeKind::source && predecessors_[i].empty() &&
                 dead_letter_sinks_.count(i) == 0) {
-                problem(node.spec->where, "node '" + node.spec->name + "' receives no jobs: no edge leads to it");
+                problem(node.spec->where,
+                        "node '" + node.spec->name + "' receives no jobs: no edge leads to it");
             }
             if (node.kind != NodeKind::sink && successors_[i].empty()) {
-                problem(node.spec->where, "node '" + node.spec->name + "' sends its jobs nowhere: no edge leaves it");
+                problem(node.spec->where,
+                        "node '" + node.spec->name + "' sends its jobs nowhere: no edge leaves it");
             }
         }
         check_types(nodes);
@@ -361,7 +413,8 @@ private:
                 if (mark[next] == Mark::active) {
                     std::string cycle;
                     const auto start = std::find(path.begin(), path.end(), next);
-                    for (auto it = start; it != path.end(); ++it) cycle += nodes[*it].spec->name + " -> ";
+                    for (auto it = start; it != path.end(); ++it)
+                        cycle += nodes[*it].spec->name + " -> ";
                     problem(nodes[next].spec->where, "cycle: " + cycle + nodes[next].spec->name);
                     found = true;
                 } else if (mark[next] == Mark::none) {
@@ -398,13 +451,17 @@ private:
             const OnError& policy = nodes[i].on_error;
             if (policy.action != OnError::Action::dead_letter || predecessors_[i].empty()) continue;
             const auto target = index_.find(policy.dead_letter);
-            if (target == index_.end() || nodes[target->second].op == nullptr) continue;  // reported
+            if (target == index_.end() || nodes[target->second].op == nullptr)
+                continue;  // reported
             const ResolvedNode& sink = nodes[target->second];
             const ValueType failed = type_of(predecessors_[i].front());
-            if (sink.op->takes != ValueType::any && failed != ValueType::any && sink.op->takes != failed) {
+            if (sink.op->takes != ValueType::any && failed != ValueType::any &&
+                sink.op->takes != failed) {
                 problem(nodes[i].spec->param("dead_letter")->where,
-                        "dead-letter sink '" + policy.dead_letter + "' takes " + std::string(to_string(sink.op->takes)) +
-                            " values, but node '" + nodes[i].spec->name + "' is given " + std::string(to_string(failed)) + " values");
+                        "dead-letter sink '" + policy.dead_letter + "' takes " +
+                            std::string(to_string(sink.op->takes)) + " values, but node '" +
+                            nodes[i].spec->name + "' is given " + std::string(to_string(failed)) +
+                            " values");
             }
         }
         for (std::size_t i = 0; i < nodes.size(); ++i) {
@@ -414,8 +471,9 @@ private:
                 const ValueType t = type_of(p);
                 if (t != op.takes) {
                     problem(nodes[i].spec->op_where,
-                            "op '" + op.name + "' takes " + std::string(to_string(op.takes)) + " values, but node '" +
-                                nodes[p].spec->name + "' gives " + std::string(to_string(t)) + " values");
+                            "op '" + op.name + "' takes " + std::string(to_string(op.takes)) +
+                                " values, but node '" + nodes[p].spec->name + "' gives " +
+                                std::string(to_string(t)) + " values");
                 }
             }
         }

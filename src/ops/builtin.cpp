@@ -1,9 +1,9 @@
 // The built-in ops: sources, functions and sinks every graph file can name.
 
-#include "integer_jobs.hpp"
 #include <flowpool/detail/job_loop.hpp>
 #include <flowpool/ops.hpp>
 #include <flowpool/pipeline.hpp>
+#include "integer_jobs.hpp"
 
 #include <memory>
 #include <stdexcept>
@@ -12,8 +12,8 @@
 #include <variant>
 
 #include "builtin.hpp"
+#include "common/line_output.hpp"
 #include "format.hpp"
-#include "output/line_output.hpp"
 #include "spin.hpp"
 
 namespace flowpool::detail {
@@ -45,7 +45,9 @@ public:
         return count_ > 0 ? static_cast<std::uint64_t>(count_) : 0;
     }
 
-    std::size_t job_bytes() const noexcept override { return sizeof(std::uint64_t) + sizeof(Value); }
+    std::size_t job_bytes() const noexcept override {
+        return sizeof(std::uint64_t) + sizeof(Value);
+    }
 
 private:
     std::int64_t count_;
@@ -99,29 +101,32 @@ void add_builtin_ops(OpRegistry& ops) {
                      return static_cast<std::int64_t>(static_cast<std::uint64_t>(v) * factor);
                  });
              }});
-    ops.add({.name = "spin",
-             .kind = NodeKind::function,
-             .description = "a deterministic CPU load of `iterations` xorshift rounds (for benchmarks)",
-             .params = {{"iterations", ParamType::integer, std::nullopt, "rounds per job", {}}},
-             .takes = ValueType::integer,
-             .gives = ValueType::integer,
-             .make_stage = [](const Params& p) {
-                 return integer_stage([k = p.integer("iterations")](std::int64_t v) noexcept {
-                     return spin(v, k);
-                 });
-             }});
-    ops.add({.name = "fail",
-             .kind = NodeKind::function,
-             .description = "passes values on, but fails the job whose value is `value` (to try error handling)",
-             .params = {{"value", ParamType::integer, std::nullopt, "the value whose job fails", {}}},
-             .takes = ValueType::integer,
-             .gives = ValueType::integer,
-             .make_stage = [](const Params& p) {
-                 return value_stage([bad = p.integer("value")](Value&& v) -> Value {
-                     if (as_integer(v) == bad) throw std::runtime_error("value " + std::to_string(bad) + " fails by request");
-                     return std::move(v);
-                 });
-             }});
+    ops.add(
+        {.name = "spin",
+         .kind = NodeKind::function,
+         .description = "a deterministic CPU load of `iterations` xorshift rounds (for benchmarks)",
+         .params = {{"iterations", ParamType::integer, std::nullopt, "rounds per job", {}}},
+         .takes = ValueType::integer,
+         .gives = ValueType::integer,
+         .make_stage = [](const Params& p) {
+             return integer_stage(
+                 [k = p.integer("iterations")](std::int64_t v) noexcept { return spin(v, k); });
+         }});
+    ops.add(
+        {.name = "fail",
+         .kind = NodeKind::function,
+         .description =
+             "passes values on, but fails the job whose value is `value` (to try error handling)",
+         .params = {{"value", ParamType::integer, std::nullopt, "the value whose job fails", {}}},
+         .takes = ValueType::integer,
+         .gives = ValueType::integer,
+         .make_stage = [](const Params& p) {
+             return value_stage([bad = p.integer("value")](Value&& v) -> Value {
+                 if (as_integer(v) == bad)
+                     throw std::runtime_error("value " + std::to_string(bad) + " fails by request");
+                 return std::move(v);
+             });
+         }});
     ops.add({.name = "print",
              .kind = NodeKind::sink,
              .description = "one line per job on standard output",
@@ -129,14 +134,15 @@ void add_builtin_ops(OpRegistry& ops) {
                          "the line: {id}, {value}, {worker}, {node}", check_format}},
              .takes = ValueType::any,
              .make_sink = [](const Params& p) { return format_sink("-", p.string("format")); }});
-    ops.add({.name = "summary",
-             .kind = NodeKind::sink,
-             .description = "one line at the end: count=<jobs> sum=<sum of values, wrapping at 2^64>",
-             .params = {},
-             .takes = ValueType::integer,
-             .make_sink = [](const Params&) -> std::unique_ptr<SinkBody> {
-                 return std::make_unique<SummarySink>();
-             }});
+    ops.add(
+        {.name = "summary",
+         .kind = NodeKind::sink,
+         .description = "one line at the end: count=<jobs> sum=<sum of values, wrapping at 2^64>",
+         .params = {},
+         .takes = ValueType::integer,
+         .make_sink = [](const Params&) -> std::unique_ptr<SinkBody> {
+             return std::make_unique<SummarySink>();
+         }});
 }
 
 }  // namespace flowpool::detail

@@ -24,7 +24,8 @@ LineFormat::LineFormat(std::string_view text) {
             ++i;
             continue;
         }
-        if (c == '}') throw std::invalid_argument("unmatched '}' in format (write '}}' for a brace)");
+        if (c == '}')
+            throw std::invalid_argument("unmatched '}' in format (write '}}' for a brace)");
         if (c != '{') {
             literal += c;
             continue;
@@ -35,12 +36,17 @@ LineFormat::LineFormat(std::string_view text) {
         }
         const std::string_view name = text.substr(i + 1, close - i - 1);
         Field field;
-        if (name == "id") field = Field::id;
-        else if (name == "value") field = Field::value;
-        else if (name == "worker") field = Field::worker;
-        else if (name == "node") field = Field::node;
-        else throw std::invalid_argument("unknown field '{" + std::string(name) +
-                                         "}' in format; fields are {id}, {value}, {worker}, {node}");
+        if (name == "id")
+            field = Field::id;
+        else if (name == "value")
+            field = Field::value;
+        else if (name == "worker")
+            field = Field::worker;
+        else if (name == "node")
+            field = Field::node;
+        else
+            throw std::invalid_argument("unknown field '{" + std::string(name) +
+                                        "}' in format; fields are {id}, {value}, {worker}, {node}");
         if (!literal.empty()) pieces_.push_back({Field::text, std::move(literal)});
         literal.clear();
         pieces_.push_back({field, {}});
@@ -53,11 +59,21 @@ void LineFormat::render(std::string& out, std::uint64_t id, const Value& value, 
                         std::string_view node) const {
     for (const Piece& piece : pieces_) {
         switch (piece.field) {
-            case Field::text: out += piece.text; break;
-            case Field::id: append_int(out, id); break;
-            case Field::value: append_value(out, value); break;
-            case Field::worker: append_int(out, worker); break;
-            case Field::node: out += node; break;
+            case Field::text:
+                out += piece.text;
+                break;
+            case Field::id:
+                append_int(out, id);
+                break;
+            case Field::value:
+                append_value(out, value);
+                break;
+            case Field::worker:
+                append_int(out, worker);
+                break;
+            case Field::node:
+                out += node;
+                break;
         }
     }
     out += '\n';

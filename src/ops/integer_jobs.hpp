@@ -7,9 +7,9 @@
 // ids, failures, filters and on_error policies stay what they are per job. The functions never
 // throw, so no job done in place can fail.
 
+#include <flowpool/body.hpp>
 #include <flowpool/detail/batch.hpp>
 #include <flowpool/detail/job_loop.hpp>
-#include <flowpool/body.hpp>
 #include <flowpool/value.hpp>
 
 #include <cstddef>
@@ -40,7 +40,8 @@ public:
         if (done == in.values.size()) return in_ptr;
         // The rest goes through the per-job loop, which calls `per_job` once for each of the
         // first `done` jobs (integers, so they cannot fail) before any other: those already hold
-        // their results. A string fails its job with std::get's error, as the per-job op always did.
+        // their results. A string fails its job with std::get's error, as the per-job op always
+        // did.
         std::size_t skip = done;
         auto per_job = [this, &skip](Value&& value) -> Value {
             if (skip > 0) {

@@ -12,18 +12,24 @@ namespace flowpool {
 
 std::string_view to_string(ParamType type) noexcept {
     switch (type) {
-        case ParamType::integer: return "integer";
-        case ParamType::string: return "string";
-        case ParamType::boolean: return "boolean";
+        case ParamType::integer:
+            return "integer";
+        case ParamType::string:
+            return "string";
+        case ParamType::boolean:
+            return "boolean";
     }
     return "?";
 }
 
 std::string_view to_string(ValueType type) noexcept {
     switch (type) {
-        case ValueType::integer: return "integer";
-        case ValueType::string: return "string";
-        case ValueType::any: return "any";
+        case ValueType::integer:
+            return "integer";
+        case ValueType::string:
+            return "string";
+        case ValueType::any:
+            return "any";
     }
     return "?";
 }
@@ -51,10 +57,10 @@ bool Params::boolean(std::string_view name) const {
 }
 
 void OpRegistry::add(OpInfo op) {
-    const bool has_factory = (op.kind == NodeKind::source && op.make_source) ||
-                             ((op.kind == NodeKind::function || op.kind == NodeKind::filter) &&
-                              op.make_stage) ||
-                             (op.kind == NodeKind::sink && op.make_sink);
+    const bool has_factory =
+        (op.kind == NodeKind::source && op.make_source) ||
+        ((op.kind == NodeKind::function || op.kind == NodeKind::filter) && op.make_stage) ||
+        (op.kind == NodeKind::sink && op.make_sink);
     if (!has_factory) {
         throw UsageError("op '" + op.name + "' has no factory for its kind " +
                          std::string(to_string(op.kind)));

@@ -1,5 +1,5 @@
-// The built-in string ops: case, regular-expression filter and replace (RE2), length, hash and integer parsing.
-// Each runs per job on a string value; validation keeps integers away from them.
+// The built-in string ops: case, regular-expression filter and replace (RE2), length, hash and
+// integer parsing. Each runs per job on a string value; validation keeps integers away from them.
 
 #include <flowpool/detail/job_loop.hpp>
 #include <flowpool/ops.hpp>
@@ -240,8 +240,11 @@ void add_string_ops(OpRegistry& ops) {
              .description = "the string with every match of `pattern` replaced by `with`",
              .params = {{"pattern", ParamType::string, std::nullopt, "an RE2 regular expression",
                          check_pattern},
-                        {"with", ParamType::string, std::nullopt,
-                         "the replacement: $& is the match, $1 the first group, $$ a $", {},
+                        {"with",
+                         ParamType::string,
+                         std::nullopt,
+                         "the replacement: $& is the match, $1 the first group, $$ a $",
+                         {},
                          check_replacement}},
              .takes = ValueType::string,
              .gives = ValueType::string,

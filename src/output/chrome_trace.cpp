@@ -100,7 +100,8 @@ void ChromeTrace::close() {
     impl_->write("\n]}\n");
     const bool closed = std::fclose(impl_->file) == 0;
     impl_->file = nullptr;
-    if (impl_->failed || !closed) throw UsageError("could not write the trace file '" + impl_->path + "'");
+    if (impl_->failed || !closed)
+        throw UsageError("could not write the trace file '" + impl_->path + "'");
 }
 
 std::uint64_t ChromeTrace::spans() const noexcept {

@@ -33,13 +33,13 @@ using KeepTrying = std::function<bool()>;
 
 /// The server could not be reached, and the caller gave up waiting for it.
 class ConnectionLost : public std::runtime_error {
-  public:
+public:
     using std::runtime_error::runtime_error;
 };
 
 /// A blocking connection that reconnects with backoff and logs when it does.
 class Connection {
-  public:
+public:
     /// Connects lazily, on the first command. @p who names the user in logs ("source 'jobs'");
     /// @p timeout bounds each reply's wait (a blocking read needs more than its BLOCK time).
     Connection(Address address, std::string who, std::chrono::milliseconds timeout);
@@ -59,7 +59,7 @@ class Connection {
     /// The server, for messages.
     [[nodiscard]] const Address& address() const noexcept { return address_; }
 
-  private:
+private:
     bool connect(std::string& error);
     bool try_pipeline(const std::vector<Command>& commands, std::vector<Reply>& replies,
                       std::string& error);

@@ -101,17 +101,16 @@ std::unique_ptr<SourceBody> make_source(const Params& p, redis::Expect expect) {
 }  // namespace
 
 void add_redis_ops(OpRegistry& ops) {
-    ops.add(
-        {.name = "redis_stream",
-         .kind = NodeKind::source,
-         .description = "integer jobs from a Redis stream, shared by every worker of a "
-                        "consumer group; acknowledged job by job once written by the sinks; a "
-                        "failed job is delivered again (default on_error: redeliver)",
-         .params = source_params(),
-         .gives = ValueType::integer,
-         .make_source = [](const Params& p) { return make_source(p, redis::Expect::integer); },
-         .redelivers = true,
-         .reads_input_once = reads_a_stream});
+    ops.add({.name = "redis_stream",
+             .kind = NodeKind::source,
+             .description = "integer jobs from a Redis stream, shared by every worker of a "
+                            "consumer group; acknowledged job by job once written by the sinks; a "
+                            "failed job is delivered again (default on_error: redeliver)",
+             .params = source_params(),
+             .gives = ValueType::integer,
+             .make_source = [](const Params& p) { return make_source(p, redis::Expect::integer); },
+             .redelivers = true,
+             .reads_input_once = reads_a_stream});
     ops.add(
         {.name = "redis_stream_strings",
          .kind = NodeKind::source,

@@ -14,12 +14,12 @@ namespace flowpool::detail::redis {
 
 /// Writes every job it gets to a Redis stream.
 class StreamSink final : public SinkBody {
-  public:
+public:
     StreamSink(Address address, std::string stream);
 
     void consume(const BatchPtr& in, BatchContext& ctx) override;
 
-  private:
+private:
     std::string stream_;
     Connection connection_;
     std::chrono::steady_clock::time_point stop_seen_{};  // when consume() first saw the stop

@@ -283,8 +283,8 @@ void StreamSource::send_to_dead_letter(const std::string& entry_id, const redisR
     }
     add.insert(add.end(), {"error", why.error});
     if (!why.node.empty()) add.insert(add.end(), {"node", why.node});
-    add.insert(add.end(), {"deliveries", std::to_string(deliveries), "entry", entry_id,
-                           "consumer", options_.consumer});
+    add.insert(add.end(), {"deliveries", std::to_string(deliveries), "entry", entry_id, "consumer",
+                           options_.consumer});
     // Written before it is acknowledged: a crash in between writes it twice, never loses it.
     const std::vector<Reply> replies = reader_.pipeline(
         {add, {"XACK", options_.stream, options_.group, entry_id}, {"HDEL", errors_key_, entry_id}},

@@ -44,8 +44,8 @@ struct SourceOptions {
     std::int64_t max_deliveries = 5;              ///< deliveries before an entry is dead-lettered
     /// Remove consumers of the group idle this long with nothing pending (0: never).
     std::chrono::milliseconds forget_consumers{3600000};
-    bool trim = false;                            ///< delete entries every group acknowledged
-    Expect expect = Expect::integer;              ///< the values it gives
+    bool trim = false;                ///< delete entries every group acknowledged
+    Expect expect = Expect::integer;  ///< the values it gives
 };
 
 /// `host:pid:start-time-ms`: unique per worker process, readable in XINFO CONSUMERS.
@@ -53,7 +53,7 @@ struct SourceOptions {
 
 /// Jobs from a Redis stream through a consumer group; see the file comment.
 class StreamSource final : public SourceBody {
-  public:
+public:
     explicit StreamSource(SourceOptions options);
 
     BatchPtr next(std::size_t max_jobs, BatchContext& ctx) override;
@@ -61,7 +61,7 @@ class StreamSource final : public SourceBody {
     [[nodiscard]] bool redelivers() const noexcept override { return true; }
     void finish() noexcept override;
 
-  private:
+private:
     /// An entry read or claimed, on its way into a batch.
     struct Entry {
         std::string entry_id;
@@ -88,8 +88,8 @@ class StreamSource final : public SourceBody {
         std::string error;
         std::string node;  ///< where its job last failed; empty if it never ran
     };
-    void send_to_dead_letter(const std::string& entry_id, const redisReply& fields,
-                             const Why& why, long long deliveries, const KeepTrying& keep_trying);
+    void send_to_dead_letter(const std::string& entry_id, const redisReply& fields, const Why& why,
+                             long long deliveries, const KeepTrying& keep_trying);
     BatchPtr make_batch(std::vector<Entry> entries);
     bool handle_missing_group(const redisReply& reply);
     void stop() noexcept;

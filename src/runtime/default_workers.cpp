@@ -1,7 +1,7 @@
 // flowpool::default_workers(): the one place the default worker count is worked out.
 
-#include <flowpool/stats.hpp>
 #include <oneapi/tbb/info.h>
+#include <flowpool/stats.hpp>
 
 namespace flowpool {
 

@@ -2,8 +2,8 @@
 // The oneTBB nodes a run is built of, each named for its role (the picture is in plan.cpp).
 // src/runtime is the only code that names tbb::flow.
 
-#include <flowpool/detail/batch.hpp>
 #include <oneapi/tbb/flow_graph.h>
+#include <flowpool/detail/batch.hpp>
 
 namespace flowpool::detail {
 

@@ -18,7 +18,8 @@ public:
         buckets_[bucket_of(ns)].fetch_add(weight, std::memory_order_relaxed);
         const auto whole = static_cast<std::int64_t>(ns);
         std::int64_t seen = max_.load(std::memory_order_relaxed);
-        while (whole > seen && !max_.compare_exchange_weak(seen, whole, std::memory_order_relaxed)) {
+        while (whole > seen &&
+               !max_.compare_exchange_weak(seen, whole, std::memory_order_relaxed)) {
         }
     }
 
@@ -33,7 +34,8 @@ public:
             seen += buckets_[i].load(std::memory_order_relaxed);
             if (seen >= rank) {
                 const double mid = std::exp2((static_cast<double>(i) + 0.5) / steps_per_octave);
-                return std::chrono::nanoseconds(std::min(static_cast<std::int64_t>(mid), max().count()));
+                return std::chrono::nanoseconds(
+                    std::min(static_cast<std::int64_t>(mid), max().count()));
             }
         }
         return max();

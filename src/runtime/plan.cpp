@@ -1,6 +1,7 @@
 // The runtime: turns a Plan into one oneTBB flow graph and runs it.
 //
-//   input_node ─► limiter_node ─► function_node(concurrency, batch → batch) ─► ... ─► function_node(serial sink)
+//   input_node ─► limiter_node ─► function_node(concurrency, batch → batch) ─► ... ─►
+//   function_node(serial sink)
 //        ▲             ▲                                                                   │
 //        │             └────────── ticket released when a batch and all made from it retire┘
 //   pulled only while the limiter has room: the source never runs ahead of the workers.
@@ -145,21 +146,25 @@ void Plan::set_on_error(NodeId node, OnError policy) {
                          std::to_string(policy.attempts) + " times");
     }
     if (policy.action == OnError::Action::dead_letter && policy.dead_letter.empty()) {
-        throw UsageError("node '" + n.name + "' sends failed jobs to a dead-letter sink but names none");
+        throw UsageError("node '" + n.name +
+                         "' sends failed jobs to a dead-letter sink but names none");
     }
     n.on_error = std::move(policy);
 }
 
 void Plan::set_timeout(NodeId node, std::chrono::milliseconds timeout) {
     PlanNode& n = impl_->nodes.at(node);
-    if (!n.stage) throw UsageError("only a function or filter can have a timeout; '" + n.name + "' is not one");
+    if (!n.stage)
+        throw UsageError("only a function or filter can have a timeout; '" + n.name +
+                         "' is not one");
     if (timeout.count() < 0) throw UsageError("node '" + n.name + "' has a negative timeout");
     n.timeout = timeout;
 }
 
 void Plan::set_ordered(NodeId node, std::size_t window) {
     PlanNode& n = impl_->nodes.at(node);
-    if (n.kind != NodeKind::sink) throw UsageError("only a sink can be ordered; '" + n.name + "' is not one");
+    if (n.kind != NodeKind::sink)
+        throw UsageError("only a sink can be ordered; '" + n.name + "' is not one");
     if (window == 0) throw UsageError("sink '" + n.name + "' needs a reorder window of at least 1");
     n.reorder_window = window;
 }

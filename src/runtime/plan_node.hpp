@@ -31,9 +31,9 @@ struct PlanNode {
     std::vector<NodeId> successors;
     std::vector<NodeId> predecessors;
     OnError on_error;
-    NodeId dead_letter = 0;     // resolved from on_error.dead_letter when the plan runs
+    NodeId dead_letter = 0;  // resolved from on_error.dead_letter when the plan runs
     bool takes_dead_letters = false;
-    std::size_t reorder_window = 0;  // sinks: 0 unordered, else consume in id order
+    std::size_t reorder_window = 0;        // sinks: 0 unordered, else consume in id order
     std::chrono::milliseconds timeout{0};  // functions and filters: 0 for none
     std::uint64_t last_id = 0;             // sinks: the last job consumed (read after the run)
     Counters counters;

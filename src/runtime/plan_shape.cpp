@@ -19,7 +19,7 @@ void resolve_dead_letters(PlanNodes& nodes) {
             throw UsageError("node '" + node.name + "' sends failed jobs to '" +
                              node.on_error.dead_letter + "', which is not a sink");
         }
-        const std::type_index gives = node.source ? std::type_index(typeid(void))
+        const std::type_index gives = node.source  ? std::type_index(typeid(void))
                                       : node.stage ? node.stage->takes()
                                                    : node.sink->takes();
         const std::type_index takes = target->sink->takes();

@@ -14,9 +14,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "context_hooks.hpp"
 #include "flow_nodes.hpp"
 #include "plan_node.hpp"
-#include "context_hooks.hpp"
 #include "ticket.hpp"
 
 namespace flowpool::detail {

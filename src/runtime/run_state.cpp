@@ -39,12 +39,13 @@ void BatchContext::job_failed(std::uint64_t id, std::string_view message) noexce
         ++skipped_;
         return;
     }
-    if (policy_ != nullptr && policy_->action == OnError::Action::redeliver &&
-        origin_ != nullptr && origin_->redelivers()) {
+    if (policy_ != nullptr && policy_->action == OnError::Action::redeliver && origin_ != nullptr &&
+        origin_->redelivers()) {
         ++redelivered_;
         origin_->add(id, node_, message, true);
-        detail::log().warn("node '{}' job {}: {} (handed back to its source, to be delivered again)",
-                   node_, id, message);
+        detail::log().warn(
+            "node '{}' job {}: {} (handed back to its source, to be delivered again)", node_, id,
+            message);
         return;
     }
     // OnError::fail, a dead-letter node that could not keep the job's value, or a job to
@@ -55,7 +56,7 @@ void BatchContext::job_failed(std::uint64_t id, std::string_view message) noexce
 }
 
 void detail::OriginFailures::add(std::uint64_t id, std::string_view node, std::string_view message,
-                         bool run_went_on) noexcept {
+                                 bool run_went_on) noexcept {
     try {
         const std::lock_guard lock(mutex_);
         jobs_.push_back({id, std::string(node), std::string(message), run_went_on});
@@ -77,6 +78,5 @@ void BatchContext::before_retry(int next_try) noexcept {
     const int doublings = std::min(next_try - 2, 20);
     std::this_thread::sleep_for(policy_->backoff * (std::int64_t{1} << doublings));
 }
-
 
 }  // namespace flowpool

@@ -22,8 +22,13 @@ class Ticket {
 public:
     Ticket(Limiter& limiter, NodeId source_id, SourceBody& source, std::uint64_t seq,
            std::size_t deliveries, std::atomic<std::size_t>& in_flight)
-        : limiter_(limiter), source_id_(source_id), source_(source), seq_(seq),
-          pending_(deliveries), in_flight_(in_flight), failures_(source.redelivers()) {
+        : limiter_(limiter),
+          source_id_(source_id),
+          source_(source),
+          seq_(seq),
+          pending_(deliveries),
+          in_flight_(in_flight),
+          failures_(source.redelivers()) {
         in_flight_.fetch_add(1, std::memory_order_relaxed);
     }
 

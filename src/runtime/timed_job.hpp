@@ -21,18 +21,18 @@ class TimedJob {
 public:
     /// What the job's run reported, read once it finished in time.
     struct Outcome {
-        BatchPtr out;                  ///< the results (at most one job), or nullptr
-        std::size_t filtered = 0;      ///< 1 if the op dropped it
-        std::size_t skipped = 0;       ///< 1 if it failed and the policy skips
-        BatchPtr dead_letters;         ///< the job, if it failed and the policy dead-letters
+        BatchPtr out;                   ///< the results (at most one job), or nullptr
+        std::size_t filtered = 0;       ///< 1 if the op dropped it
+        std::size_t skipped = 0;        ///< 1 if it failed and the policy skips
+        BatchPtr dead_letters;          ///< the job, if it failed and the policy dead-letters
         std::optional<JobError> error;  ///< if it failed and fails the run
     };
 
     /// Starts @p body on @p job (one job) on a new thread, under @p policy.
     static std::shared_ptr<TimedJob> start(std::shared_ptr<StageBody> body, BatchPtr job,
                                            std::string node, int worker, OnError policy) {
-        auto timed = std::shared_ptr<TimedJob>(new TimedJob(std::move(body), std::move(job),
-                                                            std::move(node), worker, std::move(policy)));
+        auto timed = std::shared_ptr<TimedJob>(new TimedJob(
+            std::move(body), std::move(job), std::move(node), worker, std::move(policy)));
         std::thread([timed] { timed->run(); }).detach();
         return timed;
     }
@@ -45,8 +45,12 @@ public:
     }
 
 private:
-    TimedJob(std::shared_ptr<StageBody> body, BatchPtr job, std::string node, int worker, OnError policy)
-        : body_(std::move(body)), job_(std::move(job)), node_(std::move(node)), worker_(worker),
+    TimedJob(std::shared_ptr<StageBody> body, BatchPtr job, std::string node, int worker,
+             OnError policy)
+        : body_(std::move(body)),
+          job_(std::move(job)),
+          node_(std::move(node)),
+          worker_(worker),
           policy_(std::move(policy)) {}
 
     void run() noexcept {

@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
                  });
              }});
     try {
-        const flowpool::GraphSpec graph = flowpool::load_graph_file(argc > 1 ? argv[1] : "add.yaml");
+        const flowpool::GraphSpec graph =
+            flowpool::load_graph_file(argc > 1 ? argv[1] : "add.yaml");
         return flowpool::run_graph(graph, ops).error ? 1 : 0;
     } catch (const flowpool::ConfigError& e) {
         std::fprintf(stderr, "%s\n", e.what());

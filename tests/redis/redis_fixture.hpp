@@ -35,7 +35,7 @@ using Clock = std::chrono::steady_clock;
 /// A child process: `argv`, stdout and stderr to files; killed (SIGKILL) if still running when
 /// destroyed.
 class Process {
-  public:
+public:
     Process(const std::vector<std::string>& argv, const std::string& out, const std::string& err)
         : out_(out), err_(err) {
         pid_ = fork();
@@ -91,7 +91,7 @@ class Process {
         return text.str();
     }
 
-  private:
+private:
     pid_t pid_ = -1;
     int status_ = -1;
     std::string out_;
@@ -106,7 +106,7 @@ using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
 
 /// A plain hiredis client for the tests' own checks.
 class Client {
-  public:
+public:
     explicit Client(int port) {
         context_ = redisConnect("127.0.0.1", port);
         if (context_ == nullptr || context_->err != 0) throw std::runtime_error("cannot connect");
@@ -159,13 +159,13 @@ class Client {
         return reply->element[0]->integer;
     }
 
-  private:
+private:
     redisContext* context_ = nullptr;
 };
 
 /// A private redis-server with an append-only file, in a temporary directory.
 class RedisServer {
-  public:
+public:
     RedisServer() {
         char pattern[] = "/tmp/flowpool_redis_XXXXXX";
         if (mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
@@ -217,7 +217,7 @@ class RedisServer {
     [[nodiscard]] std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
     [[nodiscard]] const std::string& dir() const { return dir_; }
 
-  private:
+private:
     static int free_port() {
         const int fd = socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in address{};

@@ -41,7 +41,7 @@ std::int64_t iterations_for(double seconds) {
 }
 
 class RedisFaults : public ::testing::Test {
-  protected:
+protected:
     RedisServer server;
     Client client{server.port()};
     int started = 0;

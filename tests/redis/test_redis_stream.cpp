@@ -13,7 +13,7 @@ namespace flowpool::test {
 namespace {
 
 class RedisStream : public ::testing::Test {
-  protected:
+protected:
     RedisServer server;
     Client client{server.port()};
 
@@ -172,11 +172,11 @@ TEST_F(RedisStream, IdleConsumersWithNothingPendingAreRemoved) {
     ASSERT_EQ(client.run({"XINFO", "CONSUMERS", "jobs", "flowpool"})->elements, 3u);
 
     // A worker removes consumers idle over 200 ms with nothing pending, never `holder`.
-    auto worker = run(source_file("graphs/redis/worker.yaml"),
-                      {"jobs.url=" + server.url(), "results.url=" + server.url(),
-                       "jobs.forget_consumers_ms=200", "jobs.claim_idle_ms=600000",
-                       "jobs.idle_exit_ms=500", "work.iterations=0"},
-                      "worker");
+    auto worker = run(
+        source_file("graphs/redis/worker.yaml"),
+        {"jobs.url=" + server.url(), "results.url=" + server.url(), "jobs.forget_consumers_ms=200",
+         "jobs.claim_idle_ms=600000", "jobs.idle_exit_ms=500", "work.iterations=0"},
+        "worker");
     // It cannot drain (holder's entry stays pending): stop it once it has looked. (It is not a
     // consumer itself until it reads or claims an entry: Redis 7 creates consumers lazily.)
     const auto until = Clock::now() + 20s;

@@ -12,19 +12,18 @@
 extern "C" {
 
 /// Read by AddressSanitizer (and LeakSanitizer, and UBSan beside it) at start-up.
-const char* __asan_default_options() {
-    return "exitcode=86:halt_on_error=1:detect_leaks=1";
-}
+const char* __asan_default_options() { return "exitcode=86:halt_on_error=1:detect_leaks=1"; }
 
 /// Read by UndefinedBehaviorSanitizer at start-up: stacks in reports, tests/sanitizers/ubsan.supp.
 /// (The build also passes -fno-sanitize-recover=undefined: the first report ends the process.)
 const char* __ubsan_default_options() {
-    return "print_stacktrace=1:halt_on_error=1:exitcode=86:suppressions=" FLOWPOOL_UBSAN_SUPPRESSIONS;
+    return "print_stacktrace=1:halt_on_error=1:exitcode=86:"
+           "suppressions=" FLOWPOOL_UBSAN_SUPPRESSIONS;
 }
 
 /// Read by ThreadSanitizer at start-up: tests/sanitizers/tsan.supp, and a report fails the process.
 const char* __tsan_default_options() {
-    return "halt_on_error=1:exitcode=86:second_deadlock_stack=1:suppressions=" FLOWPOOL_TSAN_SUPPRESSIONS;
+    return "halt_on_error=1:exitcode=86:second_deadlock_stack=1:"
+           "suppressions=" FLOWPOOL_TSAN_SUPPRESSIONS;
 }
-
 }

@@ -66,15 +66,16 @@ void itt_task_begin(d1::itt_domain_enum, void*, unsigned long long, void*, unsig
 /// A task's memory from oneTBB's small-object pool.
 void* allocate(d1::small_object_pool*& pool, std::size_t bytes, const d1::execution_data& ed) {
     using Allocate = void*(d1::small_object_pool*&, std::size_t, const d1::execution_data&);
-    static Allocate* const real =
-        libtbb<Allocate>("_ZN3tbb6detail2r18allocateERPNS0_2d117small_object_poolEmRKNS2_14execution_dataE");
+    static Allocate* const real = libtbb<Allocate>(
+        "_ZN3tbb6detail2r18allocateERPNS0_2d117small_object_poolEmRKNS2_14execution_dataE");
     return reused(real(pool, bytes, ed));
 }
 
 /// A task's memory from oneTBB's small-object pool, outside a task.
 void* allocate(d1::small_object_pool*& pool, std::size_t bytes) {
     using Allocate = void*(d1::small_object_pool*&, std::size_t);
-    static Allocate* const real = libtbb<Allocate>("_ZN3tbb6detail2r18allocateERPNS0_2d117small_object_poolEm");
+    static Allocate* const real =
+        libtbb<Allocate>("_ZN3tbb6detail2r18allocateERPNS0_2d117small_object_poolEm");
     return reused(real(pool, bytes));
 }
 

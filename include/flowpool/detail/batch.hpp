@@ -21,7 +21,8 @@ struct Batch {
 
     std::vector<std::uint64_t> ids;  ///< job ids, ascending within a batch
     std::uint64_t seq = 0;           ///< the batch's number at its source, from 0
-    std::shared_ptr<void> ticket;    ///< the place it holds, with all made from it, in its source's in-flight bound
+    std::shared_ptr<void>
+        ticket;  ///< the place it holds, with all made from it, in its source's in-flight bound
     /// Set by the runtime when the batch went to several nodes: then bodies copy its jobs
     /// instead of moving them. (A use count cannot tell: oneTBB briefly keeps copies.)
     bool shared = false;

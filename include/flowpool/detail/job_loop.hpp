@@ -3,8 +3,8 @@
 /// The per-job loops inside a batch, shared by the typed API and the graph-file ops: each job
 /// runs the user's function inlined, and a job that throws fails alone, named by its id.
 
-#include <flowpool/detail/batch.hpp>
 #include <flowpool/body.hpp>
+#include <flowpool/detail/batch.hpp>
 #include <flowpool/job_context.hpp>
 
 #include <cstddef>
@@ -40,8 +40,8 @@ using job_result_t = std::decay_t<decltype(call_job(std::declval<F&>(), std::dec
 
 /// The type of the jobs a stage passes on: its result, unwrapped from std::optional.
 template <class R>
-using passed_on_t = typename std::conditional_t<is_optional<R>::value, R,
-                                                std::optional<R>>::value_type;
+using passed_on_t =
+    typename std::conditional_t<is_optional<R>::value, R, std::optional<R>>::value_type;
 
 /// A job handed to a user function: moved from the batch if this node owns it, else copied.
 template <class T>
@@ -116,7 +116,8 @@ template <class T, class Run>
                 return std::nullopt;
             }
             try {
-                ctx.dead_letter(in.ids[i], take_job(in.values[i], owned), current_exception_message());
+                ctx.dead_letter(in.ids[i], take_job(in.values[i], owned),
+                                current_exception_message());
             } catch (...) {
                 report_current_exception(ctx, in.ids[i]);
             }
@@ -201,7 +202,8 @@ BatchPtr map_jobs(const BatchPtr& in_ptr, BatchContext& ctx, F& f) {
         if (r) keep(id, std::move(*r));
     }
     if (in_place) {
-        out->values.erase(out->values.begin() + static_cast<std::ptrdiff_t>(kept), out->values.end());
+        out->values.erase(out->values.begin() + static_cast<std::ptrdiff_t>(kept),
+                          out->values.end());
         out->ids.resize(kept);
     }
     return out;

@@ -46,10 +46,17 @@ std::size_t sequence_at(std::string_view text, bool& valid) {
 
 void append_control(std::string& out, unsigned char c) {
     switch (c) {
-        case '\n': out += "\\n"; return;
-        case '\r': out += "\\r"; return;
-        case '\t': out += "\\t"; return;
-        default: break;
+        case '\n':
+            out += "\\n";
+            return;
+        case '\r':
+            out += "\\r";
+            return;
+        case '\t':
+            out += "\\t";
+            return;
+        default:
+            break;
     }
     constexpr char hex[] = "0123456789abcdef";
     out += "\\u00";
@@ -75,8 +82,10 @@ void append_json_string(std::string& out, std::string_view text) {
         } else {
             bool valid = false;
             used = sequence_at(text, valid);
-            if (valid) out.append(text.substr(0, used));
-            else out += replacement;
+            if (valid)
+                out.append(text.substr(0, used));
+            else
+                out += replacement;
         }
         text.remove_prefix(used);
     }
