@@ -811,11 +811,14 @@ TEST(Cli, OpsListsTheStringAndFileOpsWithTheirTypes) {
         {"hash", "function", "string", "string"},
         {"parse_int", "function", "string", "integer"},
         {"file", "sink", "any"},
-        {"jsonl", "sink", "any"}};
+        {"jsonl", "sink", "any"},
+        {"jsonl", "source", "record"},
+        {"parse_json", "function", "string", "any"},
+        {"to_json", "function", "any", "string"}};
     const std::vector<std::string> lines = result.out_lines();
     for (const std::vector<std::string>& words : ops) {
         const auto line = std::find_if(lines.begin(), lines.end(), [&](const std::string& l) {
-            return l.rfind(words[0] + " ", 0) == 0 || l.rfind(words[0] + "(", 0) == 0;
+            return l.rfind(words[0] + " (" + words[1], 0) == 0;
         });
         ASSERT_NE(line, lines.end()) << words[0] << " is not listed";
         std::size_t at = 0;

@@ -200,6 +200,17 @@ public:
     /// True if a job handed back under OnError::redeliver is delivered again later (a message
     /// queue); false makes such a job fail the run as under OnError::fail.
     [[nodiscard]] virtual bool redelivers() const noexcept { return false; }
+    /// True if the batches next() makes hold only the text it read, and decode() makes the
+    /// jobs' values from it on the workers (a `jsonl` source parses its lines there), so that the
+    /// source's one thread only reads.
+    [[nodiscard]] virtual bool decodes() const noexcept { return false; }
+    /// Called when decodes() is true, on a worker and concurrently, with each batch next() made,
+    /// before any node gets it: returns the batch of the jobs' values. A job that cannot be made
+    /// is reported to @p ctx (the source node's OnError policy applies) and left out.
+    virtual BatchPtr decode(const BatchPtr& batch, BatchContext& ctx) {
+        static_cast<void>(ctx);
+        return batch;
+    }
     /// Called once after the run, whatever its outcome, when next() will not be called again:
     /// gives back what it took from its input and never made into jobs.
     virtual void finish() noexcept {}

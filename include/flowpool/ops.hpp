@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <typeinfo>
+#include <utility>
 #include <vector>
 
 namespace flowpool {
@@ -73,13 +75,19 @@ struct OpInfo {
     std::string description{};           ///< one line
     std::vector<ParamInfo> params{};     ///< the parameters it takes
     ValueType takes = ValueType::any;    ///< the values it accepts (sources: none)
-    ValueType gives = ValueType::any;    ///< the values it passes on; `any`: the type it got
+    /// The values it passes on: `same` for the type it was given, `any` for one known only when
+    /// it runs.
+    ValueType gives = ValueType::same;
     SourceFactory make_source{};         ///< set for sources
     StageFactory make_stage{};           ///< set for functions and filters
     SinkFactory make_sink{};             ///< set for sinks
     /// Sources: a job handed back after failing is delivered again later (a message queue), so
     /// the nodes it feeds default to `on_error: redeliver` instead of `fail`.
     bool redelivers = false;
+    /// Sources that read text and parse it (`jsonl`, `csv`): the parsing runs on the workers
+    /// (SourceBody::decode), and a job whose text cannot be parsed fails under the node's
+    /// `on_error` as a function's job would; its dead letter is the text it read.
+    bool parses = false;
     /// Sources that use up what they read, so that reading again would not give the same jobs:
     /// given a node's parameters, what it reads then ("standard input", "a stream"), or nothing.
     /// Unset: the source can be read again (`flowpool bench` reads it once per run).
@@ -92,15 +100,45 @@ public:
     /// A registry holding every built-in op.
     OpRegistry();
 
-    /// Adds an op. Throws UsageError if the name is taken or the factory for its kind is missing.
+    /// Adds an op. Throws UsageError if an op of its kind has its name (a source and a sink may
+    /// share one: `jsonl`), or the factory for its kind is missing.
     void add(OpInfo op);
-    /// The op named @p name, or nullptr.
+    /// The op named @p name (of the first kind in source, function, filter, sink order that has
+    /// one), or nullptr.
     [[nodiscard]] const OpInfo* find(std::string_view name) const noexcept;
+    /// The op of kind @p kind named @p name, or nullptr.
+    [[nodiscard]] const OpInfo* find(std::string_view name, NodeKind kind) const noexcept;
+
+    /// Lets graph files pass values of the application's type @p T between its ops, under
+    /// @p name (`order`): ops declare `takes`/`gives` with the ValueType returned, validation
+    /// checks edges by it, `flowpool ops` lists it, and Value::of(T) / Value::as<T>() make and read
+    /// such values, which move between nodes without a copy or a conversion. @p to_value, if
+    /// given, shows one as a plain value (a record) where it is printed or written as JSON.
+    /// Register types before running; throws UsageError if @p name is built in or taken by
+    /// another type.
+    template <class T>
+    ValueType add_type(std::string name, std::function<Value(const T&)> to_value = {}) {
+        add_type_name(name, typeid(T));
+        detail::OpaqueTag& tag = detail::opaque_tag<T>();
+        tag.name = name;
+        if (to_value) {
+            tag.to_value = [show = std::move(to_value)](const void* value) {
+                return show(*static_cast<const T*>(value));
+            };
+        }
+        return ValueType::custom(std::move(name));
+    }
+    /// The names of the application types added, in the order they were added.
+    [[nodiscard]] std::vector<std::string> types() const;
     /// Every op, sorted by kind then name.
     [[nodiscard]] std::vector<const OpInfo*> list() const;
 
 private:
-    std::map<std::string, OpInfo, std::less<>> ops_;
+    using Key = std::pair<std::string, NodeKind>;
+    void add_type_name(const std::string& name, const std::type_info& type);
+
+    std::map<Key, OpInfo> ops_;
+    std::vector<std::pair<std::string, const std::type_info*>> types_;
 };
 
 }  // namespace flowpool

@@ -35,8 +35,10 @@ namespace flowpool {
 /// `flowpool_plugin_abi()`; flowpool loads only plugins whose value equals its own. It changes
 /// whenever OpInfo, OpRegistry or the op bodies (flowpool/body.hpp) change in a way a built
 /// plugin would notice. 2: bodies moved to flowpool/body.hpp; SourceBody::retired() reports
-/// failed jobs; SourceBody::redelivers() and finish(); OpInfo::redelivers.
-inline constexpr int plugin_abi = 2;
+/// failed jobs; SourceBody::redelivers() and finish(); OpInfo::redelivers. 3: Value holds
+/// records, lists, floats, bools, null and application types; SourceBody::decode();
+/// OpInfo::parses; ValueType is a class.
+inline constexpr int plugin_abi = 3;
 
 }  // namespace flowpool
 

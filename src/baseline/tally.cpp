@@ -36,14 +36,14 @@ TalliedGraph::TalliedGraph(const GraphSpec& user_graph, const OpRegistry& user_o
     : graph(user_graph), ops(user_ops) {
     auto sink = std::find_if(graph.nodes.begin(), graph.nodes.end(),
                              [&](const NodeSpec& node) { return node.name == sink_name; });
-    OpInfo wrapped = *ops.find(sink->op);
+    OpInfo wrapped = *ops.find(sink->op, NodeKind::sink);
     wrapped.name = tally_op_name;
     wrapped.make_sink = [inner = wrapped.make_sink, this](const Params& params) {
         return std::make_unique<TallySink>(inner(params), tally);
     };
     ops.add(std::move(wrapped));
     sink->op = tally_op_name;
-    sink_op = ops.find(tally_op_name);
+    sink_op = ops.find(tally_op_name, NodeKind::sink);
 }
 
 }  // namespace flowpool::baseline

@@ -32,6 +32,9 @@ int ops_command(const std::vector<std::string>& graph) {
     OpRegistry ops;
     if (!graph.empty()) load_graph(graph.front(), {}, ops);
     for (const OpInfo* op : ops.list()) print_op(*op);
+    std::cout << "value types: null, bool, integer, float, string, list, record, any";
+    for (const std::string& type : ops.types()) std::cout << ", " << type;
+    std::cout << '\n';
     return ok;
 }
 

@@ -1,7 +1,13 @@
 #include "json.hpp"
 
+#include <simdjson.h>
+
 #include <charconv>
+#include <cmath>
 #include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <utility>
 
 namespace flowpool::detail {
 namespace {
@@ -92,13 +98,292 @@ void append_json_string(std::string& out, std::string_view text) {
     out += '"';
 }
 
-void append_json_value(std::string& out, const Value& value) {
-    if (const auto* n = std::get_if<std::int64_t>(&value)) {
-        char digits[24];
-        out.append(digits, std::to_chars(digits, digits + sizeof digits, *n).ptr);
-    } else {
-        append_json_string(out, std::get<std::string>(value));
+void append_json_double(std::string& out, double number) {
+    if (!std::isfinite(number)) {
+        out += "null";
+        return;
     }
+    char digits[32];
+    const char* end = std::to_chars(digits, digits + sizeof digits, number).ptr;
+    out.append(digits, static_cast<std::size_t>(end - digits));
+    // Keep it a float when read back: "2" would be an integer.
+    if (std::string_view(digits, static_cast<std::size_t>(end - digits))
+            .find_first_of(".eE") == std::string_view::npos) {
+        out += ".0";
+    }
+}
+
+void append_json_value(std::string& out, const Value& value) {
+    struct Writer {
+        std::string& out;
+        void operator()(std::int64_t n) const {
+            char digits[24];
+            out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
+        }
+        void operator()(const std::string& text) const { append_json_string(out, text); }
+        void operator()(std::nullptr_t) const { out += "null"; }
+        void operator()(bool b) const { out += b ? "true" : "false"; }
+        void operator()(double d) const { append_json_double(out, d); }
+        void operator()(const List& items) const {
+            out += '[';
+            for (std::size_t i = 0; i < items.size(); ++i) {
+                if (i != 0) out += ',';
+                append_json_value(out, items[i]);
+            }
+            out += ']';
+        }
+        void operator()(const Record& fields) const {
+            out += '{';
+            bool first = true;
+            for (const Field& field : fields) {
+                if (!first) out += ',';
+                first = false;
+                append_json_string(out, field.name);
+                out += ':';
+                append_json_value(out, field.value);
+            }
+            out += '}';
+        }
+        void operator()(const Opaque& opaque) const {
+            if (const auto shown = opaque.to_value()) {
+                append_json_value(out, *shown);
+            } else {
+                append_json_string(out, "<" + opaque.type_name() + ">");
+            }
+        }
+    };
+    std::visit(Writer{out}, static_cast<const ValueVariant&>(value));
+}
+
+namespace {
+
+namespace ondemand = simdjson::ondemand;
+
+constexpr int max_depth = 1024;
+
+/// Builds Values from simdjson's on-demand iterator; the first error stops it.
+class Builder {
+public:
+    explicit Builder(const char* begin) : begin_(begin) {}
+
+    /// Reads @p node into @p out; false with error() set if it cannot.
+    bool read(ondemand::value node, Value& out, int depth) {
+        if (depth > max_depth) return fail("nesting deeper than 1024 levels", node);
+        ondemand::json_type type;
+        if (const auto e = node.type().get(type)) return fail(e, node);
+        switch (type) {
+            case ondemand::json_type::object:
+                return read_object(node, out, depth);
+            case ondemand::json_type::array:
+                return read_array(node, out, depth);
+            default:
+                return read_scalar(node, out);
+        }
+    }
+
+    /// Reads a string, number, bool or null at @p node (a value, or a document that is one).
+    template <class Node>
+    bool read_scalar(Node& node, Value& out) {
+        ondemand::json_type type;
+        if (const auto e = node.type().get(type)) return fail(e, node);
+        switch (type) {
+            case ondemand::json_type::string: {
+                std::string_view text;
+                if (const auto e = node.get_string().get(text)) return fail(e, node);
+                out = std::string(text);
+                return true;
+            }
+            case ondemand::json_type::number:
+                return read_number(node, out);
+            case ondemand::json_type::boolean: {
+                bool b = false;
+                if (const auto e = node.get_bool().get(b)) return fail(e, node);
+                out = b;
+                return true;
+            }
+            case ondemand::json_type::null: {
+                bool null = false;
+                if (node.is_null().get(null) || !null) return fail(simdjson::INCORRECT_TYPE, node);
+                out = nullptr;
+                return true;
+            }
+            default:
+                return fail(simdjson::INCORRECT_TYPE, node);
+        }
+    }
+
+    JsonError& error() noexcept { return error_; }
+
+    /// Records @p reason at the iterator's place in @p at.
+    template <class At>
+    bool fail(std::string reason, At& at) {
+        error_.reason = std::move(reason);
+        const char* where = nullptr;
+        if (!at.current_location().get(where) && where >= begin_)
+            error_.offset = static_cast<std::size_t>(where - begin_);
+        return false;
+    }
+    template <class At>
+    bool fail(simdjson::error_code code, At& at) {
+        return fail(simdjson::error_message(code), at);
+    }
+
+private:
+    bool read_object(ondemand::value node, Value& out, int depth) {
+        ondemand::object object;
+        if (const auto e = node.get_object().get(object)) return fail(e, node);
+        Record fields;
+        std::unordered_map<std::string, std::size_t> index;  // only for large objects
+        for (auto member : object) {
+            ondemand::field field;
+            if (const auto e = std::move(member).get(field)) return fail(e, node);
+            std::string_view name;
+            if (const auto e = field.unescaped_key().get(name)) return fail(e, node);
+            Value item;
+            if (!read(field.value(), item, depth + 1)) return false;
+            set_field(fields, index, name, std::move(item));
+        }
+        out = std::move(fields);
+        return true;
+    }
+
+    /// Sets a field, the last value of a repeated name winning at its first place. Objects of
+    /// more than 32 fields look names up in @p index, so that a huge object stays linear.
+    static void set_field(Record& fields, std::unordered_map<std::string, std::size_t>& index,
+                          std::string_view name, Value item) {
+        constexpr std::size_t scan_up_to = 32;
+        if (fields.size() < scan_up_to) {
+            fields.set(std::string(name), std::move(item));
+            return;
+        }
+        if (index.empty()) {
+            std::size_t i = 0;
+            for (const Field& f : fields) index.emplace(f.name, i++);
+        }
+        const auto [at, added] = index.emplace(std::string(name), fields.size());
+        if (added) {
+            fields.append(std::string(name), std::move(item));
+        } else {
+            (fields.begin() + static_cast<std::ptrdiff_t>(at->second))->value = std::move(item);
+        }
+    }
+
+    bool read_array(ondemand::value node, Value& out, int depth) {
+        ondemand::array array;
+        if (const auto e = node.get_array().get(array)) return fail(e, node);
+        List items;
+        for (auto element : array) {
+            ondemand::value item;
+            if (const auto e = std::move(element).get(item)) return fail(e, node);
+            if (!read(item, items.emplace_back(), depth + 1)) return false;
+        }
+        out = std::move(items);
+        return true;
+    }
+
+    template <class Node>
+    bool read_number(Node& node, Value& out) {
+        ondemand::number number;
+        if (const auto e = node.get_number().get(number)) {
+            return fail(std::string(simdjson::error_message(e)) +
+                            " (numbers must fit a float; integers 64 bits)",
+                        node);
+        }
+        switch (number.get_number_type()) {
+            case ondemand::number_type::signed_integer:
+                out = number.get_int64();
+                return true;
+            case ondemand::number_type::unsigned_integer:
+                out = static_cast<double>(number.get_uint64());
+                return true;
+            case ondemand::number_type::floating_point_number:
+                out = number.get_double();
+                return true;
+        }
+        return fail(simdjson::NUMBER_ERROR, node);
+    }
+
+    const char* begin_;
+    JsonError error_;
+};
+
+}  // namespace
+
+/// A thread's parser, and a copy of the text with the padding simdjson reads past its end.
+struct ThreadParser {
+    ondemand::parser parser;
+    std::string padded;
+
+    /// Starts iterating @p text; false with @p error if simdjson cannot.
+    bool start(std::string_view text, ondemand::document& doc, JsonError& error) {
+        padded.reserve(text.size() + simdjson::SIMDJSON_PADDING);
+        padded.assign(text);
+        if (const auto e = parser.iterate(padded.data(), padded.size(), padded.capacity()).get(doc)) {
+            error = {simdjson::error_message(e), 0};
+            return false;
+        }
+        return true;
+    }
+
+    static ThreadParser& mine() {
+        thread_local ThreadParser parser;
+        return parser;
+    }
+};
+
+bool parse_json(std::string_view text, Value& out, JsonError& error) {
+    ThreadParser& thread = ThreadParser::mine();
+    ondemand::document doc;
+    if (!thread.start(text, doc, error)) return false;
+    Builder builder(thread.padded.data());
+    // A scalar document is read through the document itself, not as a value.
+    ondemand::value root;
+    bool ok = false;
+    bool scalar = false;
+    if (const auto e = doc.is_scalar().get(scalar)) {
+        builder.fail(e, doc);
+    } else if (scalar) {
+        ok = builder.read_scalar(doc, out);
+    } else if (const auto e2 = doc.get_value().get(root)) {
+        builder.fail(e2, doc);
+    } else {
+        ok = builder.read(root, out, 1);
+    }
+    const char* more = nullptr;  // where a token after the value is, if there is one
+    if (ok && !doc.current_location().get(more)) ok = builder.fail("text after the JSON value", doc);
+    if (!ok) error = std::move(builder.error());
+    return ok;
+}
+
+bool parse_json_fields(std::string_view text, const std::vector<std::string>& names, Value& out,
+                       JsonError& error) {
+    ThreadParser& thread = ThreadParser::mine();
+    ondemand::document doc;
+    if (!thread.start(text, doc, error)) return false;
+    Builder builder(thread.padded.data());
+    ondemand::object object;
+    if (const auto e = doc.get_object().get(object)) {
+        builder.fail(e == simdjson::INCORRECT_TYPE ? "not a JSON object" : simdjson::error_message(e),
+                     doc);
+        error = std::move(builder.error());
+        return false;
+    }
+    Record fields;
+    fields.reserve(names.size());
+    for (const std::string& name : names) {
+        ondemand::value item;
+        const auto e = object.find_field_unordered(name).get(item);
+        if (e == simdjson::NO_SUCH_FIELD) continue;
+        Value read;
+        if (e) builder.fail(e, doc);
+        if (e || !builder.read(item, read, 2)) {
+            error = std::move(builder.error());
+            return false;
+        }
+        fields.append(name, std::move(read));
+    }
+    out = std::move(fields);
+    return true;
 }
 
 }  // namespace flowpool::detail

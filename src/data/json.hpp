@@ -1,11 +1,13 @@
 #pragma once
-// JSON text for job values: integers as numbers, strings escaped, always valid JSON (and UTF-8)
-// whatever bytes a string holds.
+// JSON for job values: writing any Value as JSON (always valid JSON and UTF-8, whatever bytes a
+// string holds), and parsing one JSON document into a Value with simdjson.
 
 #include <flowpool/value.hpp>
 
+#include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace flowpool::detail {
 
@@ -14,7 +16,34 @@ namespace flowpool::detail {
 /// Unicode's "substitution of maximal subparts" and Python's `errors="replace"` do).
 void append_json_string(std::string& out, std::string_view text);
 
-/// Appends @p value as JSON: an integer as a number, a string as by append_json_string.
+/// Appends @p value as JSON: null, true/false, numbers (a float in the fewest digits that read
+/// back as it; NaN and infinities, which JSON lacks, as null), strings by append_json_string,
+/// lists as arrays, records as objects in field order. An application value is written as its
+/// type's conversion (OpRegistry::add_type) gives it, else as the string "<TYPE>".
 void append_json_value(std::string& out, const Value& value);
+
+/// Appends a float as JSON writes it (see append_json_value).
+void append_json_double(std::string& out, double number);
+
+/// Why a text is not the JSON of one value: simdjson's reason, and the byte where it was found.
+struct JsonError {
+    std::string reason;      ///< simdjson's message, or ours for depth and number range
+    std::size_t offset = 0;  ///< bytes from the start of the text
+};
+
+/// Parses @p text, one JSON value (surrounding whitespace allowed), into @p out; false with
+/// @p error if it is not one. Objects become records: a name repeated in one object keeps its
+/// first place and its last value (as Python's json and jq do). Integers in the int64 range are
+/// integers; larger ones up to 2^64 - 1 become floats; numbers simdjson cannot read (1e400,
+/// beyond 2^64) are errors. Nesting deeper than 1,024 is an error. Thread-safe: each thread
+/// parses with a parser of its own.
+bool parse_json(std::string_view text, Value& out, JsonError& error);
+
+/// Parses the fields @p names of @p text, a JSON object, into @p out, a record holding those of
+/// them it has, in the order of @p names. Reads nothing else of the object but its structure
+/// (simdjson's On-Demand API): a malformed value in a field not asked for may go unnoticed.
+/// False with @p error if @p text is not an object or a field asked for is malformed.
+bool parse_json_fields(std::string_view text, const std::vector<std::string>& names, Value& out,
+                       JsonError& error);
 
 }  // namespace flowpool::detail

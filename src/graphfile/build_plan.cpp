@@ -42,7 +42,7 @@ RunResult run_graph(const GraphSpec& graph, const OpRegistry& ops, const RunOpti
                 break;
         }
         ids[name] = id;
-        if (node.kind != NodeKind::source) plan.set_on_error(id, node.on_error);
+        if (node.kind != NodeKind::source || node.op->parses) plan.set_on_error(id, node.on_error);
         if (node.reorder_window != 0) plan.set_ordered(id, node.reorder_window);
         if (node.timeout.count() > 0) plan.set_timeout(id, node.timeout);
     }

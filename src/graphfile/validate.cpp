@@ -101,7 +101,8 @@ private:
             problem(spec.where, who + " has no 'op'");
             return node;
         }
-        node.op = ops_.find(spec.op);
+        node.op = kind ? ops_.find(spec.op, *kind) : nullptr;
+        if (!node.op) node.op = ops_.find(spec.op);
         if (!node.op) {
             std::vector<std::string> names;
             for (const OpInfo* op : ops_.list()) names.push_back(op->name);
@@ -126,8 +127,10 @@ private:
 
     void read_params(const NodeSpec& spec, ResolvedNode& node) {
         const std::size_t problems_before = problems_.size();
-        const std::vector<std::string> own = node_keys(node.kind);
-        std::vector<std::string> known = own;
+        std::vector<std::string> known = node_keys(node.kind);
+        if (node.op->parses) {  // its jobs can fail to parse, on the workers
+            known.insert(known.end(), {"on_error", "dead_letter"});
+        }
         for (const ParamInfo& p : node.op->params) known.push_back(p.name);
 
         node.concurrency = default_workers();
@@ -443,20 +446,19 @@ private:
                 in = first ? t : (t == in ? in : ValueType::any);
                 first = false;
             }
-            gives[i] = op.gives == ValueType::any ? in : op.gives;
+            gives[i] = op.gives == ValueType::same ? in : op.gives;
             return *gives[i];
         };
         for (std::size_t i = 0; i < nodes.size(); ++i) {
             // A dead-letter sink gets what the failing node was given.
             const OnError& policy = nodes[i].on_error;
-            if (policy.action != OnError::Action::dead_letter || predecessors_[i].empty()) continue;
+            if (policy.action != OnError::Action::dead_letter) continue;
             const auto target = index_.find(policy.dead_letter);
             if (target == index_.end() || nodes[target->second].op == nullptr)
                 continue;  // reported
             const ResolvedNode& sink = nodes[target->second];
-            const ValueType failed = type_of(predecessors_[i].front());
-            if (sink.op->takes != ValueType::any && failed != ValueType::any &&
-                sink.op->takes != failed) {
+            const ValueType failed = failed_type(i, type_of);
+            if (!sink.op->takes.accepts(failed)) {
                 problem(nodes[i].spec->param("dead_letter")->where,
                         "dead-letter sink '" + policy.dead_letter + "' takes " +
                             std::string(to_string(sink.op->takes)) + " values, but node '" +
@@ -466,10 +468,9 @@ private:
         }
         for (std::size_t i = 0; i < nodes.size(); ++i) {
             const OpInfo& op = *nodes[i].op;
-            if (op.takes == ValueType::any) continue;
             for (const std::size_t p : predecessors_[i]) {
                 const ValueType t = type_of(p);
-                if (t != op.takes) {
+                if (!op.takes.accepts(t)) {
                     problem(nodes[i].spec->op_where,
                             "op '" + op.name + "' takes " + std::string(to_string(op.takes)) +
                                 " values, but node '" + nodes[p].spec->name + "' gives " +
@@ -477,6 +478,14 @@ private:
                 }
             }
         }
+    }
+
+    /// The values node @p i sends to its dead-letter sink: what it was given, or for a source
+    /// that fails jobs it could not parse, the text it read.
+    template <class TypeOf>
+    ValueType failed_type(std::size_t i, TypeOf& type_of) const {
+        if (predecessors_[i].empty()) return ValueType::string;
+        return type_of(predecessors_[i].front());
     }
 
     const GraphSpec& graph_;

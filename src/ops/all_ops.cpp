@@ -18,6 +18,7 @@ OpRegistry::OpRegistry() {
     detail::add_builtin_ops(*this);
     detail::add_string_ops(*this);
     detail::add_file_ops(*this);
+    detail::add_record_ops(*this);
     detail::add_redis_ops(*this);
 }
 

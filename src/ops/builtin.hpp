@@ -18,6 +18,9 @@ void add_string_ops(OpRegistry& ops);
 /// Registers the file ops (the lines source, the file and jsonl sinks) in @p ops.
 void add_file_ops(OpRegistry& ops);
 
+/// Registers the record ops (the jsonl source, parse_json, to_json) in @p ops.
+void add_record_ops(OpRegistry& ops);
+
 /// The body of the `file` sink (and of `print`, which is `file` on `-`): one line per job,
 /// rendered by @p format, in @p path, created or truncated (`-`: standard output).
 std::unique_ptr<SinkBody> format_sink(const std::string& path, const std::string& format);

@@ -123,7 +123,13 @@ public:
 
     void consume(const BatchPtr& in, BatchContext& ctx) override {
         auto line = [this, &ctx](Value&& v, const JobContext& job) {
-            render_(lines_.text(), job, v, ctx);
+            const std::size_t before = lines_.text().size();
+            try {
+                render_(lines_.text(), job, v, ctx);
+            } catch (...) {
+                lines_.text().resize(before);  // a job that fails leaves no half line behind
+                throw;
+            }
             lines_.line_added(job.id());
         };
         consume_jobs<Value>(in, ctx, line);
@@ -183,14 +189,20 @@ void add_file_ops(OpRegistry& ops) {
          }});
     ops.add({.name = "jsonl",
              .kind = NodeKind::sink,
-             .description = "one JSON object per job, {\"id\":N,\"value\":V}, in a file "
-                            "(\"-\": standard output); dead letters add \"node\" and \"error\"; "
+             .description = "one JSON object per job in a file (\"-\": standard output): a "
+                            "record as the object it is, another value as {\"id\":N,\"value\":V}; "
+                            "dead letters are {\"id\":N,\"value\":V,\"node\":...,\"error\":...}; "
                             "invalid UTF-8 becomes U+FFFD",
              .params = {{"path", ParamType::string, std::nullopt, "the file to write", {}}},
              .takes = ValueType::any,
              .make_sink = [](const Params& p) {
                  return lines_sink(p.string("path"), [](std::string& out, const JobContext& job,
                                                         const Value& v, const BatchContext&) {
+                     if (v.record() != nullptr && job.failed_node().empty()) {
+                         append_json_value(out, v);  // a record is written as the object it is
+                         out += '\n';
+                         return;
+                     }
                      out += "{\"id\":";
                      out += std::to_string(job.id());
                      out += ",\"value\":";

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "data/json.hpp"
+
 namespace flowpool::detail {
 namespace {
 
@@ -36,23 +38,26 @@ LineFormat::LineFormat(std::string_view text) {
         }
         const std::string_view name = text.substr(i + 1, close - i - 1);
         Field field;
-        if (name == "id")
+        ValuePath path;
+        if (name == "id") {
             field = Field::id;
-        else if (name == "value")
+        } else if (name == "value" || name.starts_with("value.") || name.starts_with("value[")) {
             field = Field::value;
-        else if (name == "worker")
+            path = ValuePath(name.substr(5));
+        } else if (name == "worker") {
             field = Field::worker;
-        else if (name == "node")
+        } else if (name == "node") {
             field = Field::node;
-        else
+        } else {
             throw std::invalid_argument("unknown field '{" + std::string(name) +
-                                        "}' in format; fields are {id}, {value}, {worker}, {node}");
-        if (!literal.empty()) pieces_.push_back({Field::text, std::move(literal)});
+                                        "}' in format; fields are {id}, {value}, {value.FIELD}, {worker}, {node}");
+        }
+        if (!literal.empty()) pieces_.push_back({Field::text, std::move(literal), {}});
         literal.clear();
-        pieces_.push_back({field, {}});
+        pieces_.push_back({field, {}, std::move(path)});
         i = close;
     }
-    if (!literal.empty()) pieces_.push_back({Field::text, std::move(literal)});
+    if (!literal.empty()) pieces_.push_back({Field::text, std::move(literal), {}});
 }
 
 void LineFormat::render(std::string& out, std::uint64_t id, const Value& value, int worker,
@@ -66,7 +71,7 @@ void LineFormat::render(std::string& out, std::uint64_t id, const Value& value, 
                 append_int(out, id);
                 break;
             case Field::value:
-                append_value(out, value);
+                append_value(out, piece.path.empty() ? value : piece.path.at(value));
                 break;
             case Field::worker:
                 append_int(out, worker);
@@ -82,9 +87,11 @@ void LineFormat::render(std::string& out, std::uint64_t id, const Value& value, 
 void append_value(std::string& out, const Value& value) {
     if (const auto* n = std::get_if<std::int64_t>(&value)) {
         append_int(out, *n);
-    } else {
+    } else if (const auto* text = std::get_if<std::string>(&value)) {
         // A string value holding a newline would split the line: keep one job, one line.
-        for (const char c : std::get<std::string>(value)) out += (c == '\n' ? ' ' : c);
+        for (const char c : *text) out += (c == '\n' ? ' ' : c);
+    } else {
+        append_json_value(out, value);  // JSON has no raw newline
     }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Line templates such as "Result: Job {id} Value {value}": parsed once, rendered per job.
-// Fields: {id}, {value}, {worker}, {node}; "{{" and "}}" stand for braces.
+// Fields: {id}, {value}, {value.PATH} (a record's field or a list's element: {value.user.country},
+// {value.tags[0]}), {worker}, {node}; "{{" and "}}" stand for braces.
 
 #include <flowpool/value.hpp>
 
@@ -9,14 +10,18 @@
 #include <string_view>
 #include <vector>
 
+#include "data/value_path.hpp"
+
 namespace flowpool::detail {
 
 class LineFormat {
 public:
-    /// Parses @p text; throws std::invalid_argument naming an unknown field or a stray brace.
+    /// Parses @p text; throws std::invalid_argument naming an unknown field, a bad path or a
+    /// stray brace.
     explicit LineFormat(std::string_view text);
 
-    /// Appends the line for one job, with its '\n', to @p out.
+    /// Appends the line for one job, with its '\n', to @p out. Throws std::invalid_argument if
+    /// a path names what the value does not have ("no .user.country in the value").
     void render(std::string& out, std::uint64_t id, const Value& value, int worker,
                 std::string_view node) const;
 
@@ -25,11 +30,13 @@ private:
     struct Piece {
         Field field;
         std::string text;
+        ValuePath path;  // Field::value: from the value to what is shown
     };
     std::vector<Piece> pieces_;
 };
 
-/// Appends @p value as text: an integer in decimal, a string as it is.
+/// Appends @p value as text: a string as it is (a newline as a space, so that a job stays one
+/// line), anything else as its JSON.
 void append_value(std::string& out, const Value& value);
 
 }  // namespace flowpool::detail

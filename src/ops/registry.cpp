@@ -22,18 +22,6 @@ std::string_view to_string(ParamType type) noexcept {
     return "?";
 }
 
-std::string_view to_string(ValueType type) noexcept {
-    switch (type) {
-        case ValueType::integer:
-            return "integer";
-        case ValueType::string:
-            return "string";
-        case ValueType::any:
-            return "any";
-    }
-    return "?";
-}
-
 std::int64_t Params::integer(std::string_view name) const {
     const std::string& text = string(name);
     const std::optional<std::int64_t> value = detail::parse_integer(text);
@@ -65,20 +53,50 @@ void OpRegistry::add(OpInfo op) {
         throw UsageError("op '" + op.name + "' has no factory for its kind " +
                          std::string(to_string(op.kind)));
     }
-    if (ops_.count(op.name) != 0) throw UsageError("op '" + op.name + "' is registered twice");
-    std::string name = op.name;
-    ops_.emplace(std::move(name), std::move(op));
+    Key key{op.name, op.kind};
+    if (ops_.count(key) != 0) {
+        throw UsageError("op '" + op.name + "' is registered twice as a " +
+                         std::string(to_string(op.kind)) + " op");
+    }
+    ops_.emplace(std::move(key), std::move(op));
 }
 
 const OpInfo* OpRegistry::find(std::string_view name) const noexcept {
-    const auto found = ops_.find(name);
+    for (auto it = ops_.lower_bound(Key{std::string(name), NodeKind{}});
+         it != ops_.end() && it->first.first == name; ++it) {
+        return &it->second;
+    }
+    return nullptr;
+}
+
+const OpInfo* OpRegistry::find(std::string_view name, NodeKind kind) const noexcept {
+    const auto found = ops_.find(Key{std::string(name), kind});
     return found == ops_.end() ? nullptr : &found->second;
+}
+
+void OpRegistry::add_type_name(const std::string& name, const std::type_info& type) {
+    for (const auto& [known, info] : types_) {
+        if (known == name && *info != type)
+            throw UsageError("value type '" + name + "' is registered twice");
+    }
+    static const std::string built_in[] = {"null",   "bool", "integer", "float", "string",
+                                           "list",   "record", "any",   "same"};
+    for (const std::string& taken : built_in) {
+        if (taken == name) throw UsageError("'" + name + "' names a built-in value type");
+    }
+    types_.emplace_back(name, &type);
+}
+
+std::vector<std::string> OpRegistry::types() const {
+    std::vector<std::string> names;
+    for (const auto& [name, type] : types_) names.push_back(name);
+    return names;
 }
 
 std::vector<const OpInfo*> OpRegistry::list() const {
     std::vector<const OpInfo*> all;
     for (const auto& [name, op] : ops_) all.push_back(&op);
-    std::stable_sort(all.begin(), all.end(), [](const OpInfo* a, const OpInfo* b) {
+    std::stable_sort(all.begin(), all.end(), [](const OpInfo* a, const OpInfo* b) {  // by kind
         return static_cast<int>(a->kind) < static_cast<int>(b->kind);
     });
     return all;

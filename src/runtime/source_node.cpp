@@ -56,7 +56,49 @@ private:
     std::uint64_t seq_ = 0;
 };
 
+/// The body of a decoding source's second half: it turns what the source read into the jobs'
+/// values on the workers, under the source node's name, counters and policy. oneTBB calls it
+/// from any number of threads at once.
+class DecodeNodeBody {
+public:
+    DecodeNodeBody(RunContext& run, PlanNode& node) : run_(run), node_(node) {}
+
+    BatchPtr operator()(const BatchPtr& in) const {
+        if (in->size() == 0) return in;
+        const std::size_t received = in->size();
+        in->shared = false;  // the limiter sends it here alone
+        BatchContext ctx(run_.state, node_.name, 0, &node_.on_error);
+        ContextHooks::track_origin(ctx, &Ticket::of(*in).failures());
+        const auto start = Clock::now();
+        BatchPtr out;
+        try {
+            out = node_.source->decode(in, ctx);
+        } catch (...) {
+            fail_batch(*in, ctx);
+        }
+        const auto busy = Clock::now() - start;
+        if (!out) {
+            out = std::make_shared<Batch>();
+            out->derive_from(*in);
+        }
+        out->shared = node_.successors.size() > 1;
+        // next() counted every job it made as passed on: take back those that failed here.
+        node_.counters.add(0, 0, ctx, busy);
+        node_.counters.out.fetch_sub(received - out->size(), std::memory_order_relaxed);
+        run_.send_dead_letters(node_, *in, ctx);
+        return out;
+    }
+
+private:
+    RunContext& run_;
+    PlanNode& node_;
+};
+
 }  // namespace
+
+std::unique_ptr<StageNode> make_decode_node(flow::graph& graph, RunContext& run, NodeId id) {
+    return std::make_unique<StageNode>(graph, flow::unlimited, DecodeNodeBody(run, run.nodes[id]));
+}
 
 std::unique_ptr<InputNode> make_source_node(flow::graph& graph, RunContext& run, NodeId id,
                                             Limiter& limiter, const BatchSizer& sizer) {

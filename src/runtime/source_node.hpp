@@ -17,4 +17,8 @@ namespace flowpool::detail {
 std::unique_ptr<InputNode> make_source_node(flow::graph& graph, RunContext& run, NodeId id,
                                             Limiter& limiter, const BatchSizer& sizer);
 
+/// The function_node that runs source @p id's decode() on the workers, between its limiter and
+/// its successors (SourceBody::decodes()).
+std::unique_ptr<StageNode> make_decode_node(flow::graph& graph, RunContext& run, NodeId id);
+
 }  // namespace flowpool::detail

@@ -44,6 +44,11 @@ void TbbGraph::add_source(NodeId id) {
     InputNode& input = *inputs_.emplace_back(make_source_node(graph_, run_, id, limiter, sizer));
     flow::make_edge(input, limiter);
     out_port_[id] = &limiter;
+    if (node.source->decodes()) {  // its jobs' values are made on the workers
+        StageNode& decode = *stages_.emplace_back(make_decode_node(graph_, run_, id));
+        flow::make_edge(limiter, decode);
+        out_port_[id] = &decode;
+    }
 }
 
 void TbbGraph::add_stage(NodeId id) {

@@ -1,0 +1,68 @@
+#include "value_path.hpp"
+
+#include <charconv>
+#include <stdexcept>
+
+namespace flowpool::detail {
+namespace {
+
+bool is_name_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-';
+}
+
+}  // namespace
+
+ValuePath::ValuePath(std::string_view text) : text_(text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        if (text[i] == '.') {
+            std::size_t end = i + 1;
+            while (end < text.size() && is_name_char(text[end])) ++end;
+            if (end == i + 1)
+                throw std::invalid_argument("a field name must follow '.' in '" + text_ + "'");
+            steps_.push_back({std::string(text.substr(i + 1, end - i - 1)), 0, false});
+            i = end;
+        } else if (text[i] == '[') {
+            const std::size_t close = text.find(']', i);
+            Step step{{}, 0, true};
+            const char* first = text.data() + i + 1;
+            const char* last = text.data() + (close == std::string_view::npos ? i + 1 : close);
+            const auto [end, error] = std::from_chars(first, last, step.index);
+            if (close == std::string_view::npos || first == last || error != std::errc{} ||
+                end != last) {
+                throw std::invalid_argument("a list index is written [N] (N from 0) in '" + text_ +
+                                            "'");
+            }
+            steps_.push_back(std::move(step));
+            i = close + 1;
+        } else {
+            throw std::invalid_argument("unexpected '" + std::string(1, text[i]) + "' in '" +
+                                        text_ + "': write .field or [N]");
+        }
+    }
+}
+
+const Value* ValuePath::find(const Value& root) const noexcept {
+    const Value* here = &root;
+    for (const Step& step : steps_) {
+        if (step.is_index) {
+            const List* items = here->list();
+            if (items == nullptr || step.index >= items->size()) return nullptr;
+            here = &(*items)[step.index];
+        } else {
+            const Record* fields = here->record();
+            if (fields == nullptr) return nullptr;
+            here = fields->find(step.name);
+            if (here == nullptr) return nullptr;
+        }
+    }
+    return here;
+}
+
+const Value& ValuePath::at(const Value& root) const {
+    if (const Value* found = find(root)) return *found;
+    throw std::invalid_argument("no " + text_ + " in the value");
+}
+
+}  // namespace flowpool::detail
