@@ -78,9 +78,9 @@ struct OpInfo {
     /// The values it passes on: `same` for the type it was given, `any` for one known only when
     /// it runs.
     ValueType gives = ValueType::same;
-    SourceFactory make_source{};         ///< set for sources
-    StageFactory make_stage{};           ///< set for functions and filters
-    SinkFactory make_sink{};             ///< set for sinks
+    SourceFactory make_source{};  ///< set for sources
+    StageFactory make_stage{};    ///< set for functions and filters
+    SinkFactory make_sink{};      ///< set for sinks
     /// Sources: a job handed back after failing is delivered again later (a message queue), so
     /// the nodes it feeds default to `on_error: redeliver` instead of `fail`.
     bool redelivers = false;

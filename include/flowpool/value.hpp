@@ -152,7 +152,9 @@ struct Value : ValueVariant {
     }
 
     /// True for null.
-    [[nodiscard]] bool is_null() const noexcept { return std::holds_alternative<std::nullptr_t>(*this); }
+    [[nodiscard]] bool is_null() const noexcept {
+        return std::holds_alternative<std::nullptr_t>(*this);
+    }
     /// The record held here, or nullptr.
     [[nodiscard]] const Record* record() const noexcept { return std::get_if<Record>(this); }
     /// The list held here, or nullptr.

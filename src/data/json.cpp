@@ -107,8 +107,8 @@ void append_json_double(std::string& out, double number) {
     const char* end = std::to_chars(digits, digits + sizeof digits, number).ptr;
     out.append(digits, static_cast<std::size_t>(end - digits));
     // Keep it a float when read back: "2" would be an integer.
-    if (std::string_view(digits, static_cast<std::size_t>(end - digits))
-            .find_first_of(".eE") == std::string_view::npos) {
+    if (std::string_view(digits, static_cast<std::size_t>(end - digits)).find_first_of(".eE") ==
+        std::string_view::npos) {
         out += ".0";
     }
 }
@@ -318,7 +318,8 @@ struct ThreadParser {
     bool start(std::string_view text, ondemand::document& doc, JsonError& error) {
         padded.reserve(text.size() + simdjson::SIMDJSON_PADDING);
         padded.assign(text);
-        if (const auto e = parser.iterate(padded.data(), padded.size(), padded.capacity()).get(doc)) {
+        if (const auto e =
+                parser.iterate(padded.data(), padded.size(), padded.capacity()).get(doc)) {
             error = {simdjson::error_message(e), 0};
             return false;
         }
@@ -350,7 +351,8 @@ bool parse_json(std::string_view text, Value& out, JsonError& error) {
         ok = builder.read(root, out, 1);
     }
     const char* more = nullptr;  // where a token after the value is, if there is one
-    if (ok && !doc.current_location().get(more)) ok = builder.fail("text after the JSON value", doc);
+    if (ok && !doc.current_location().get(more))
+        ok = builder.fail("text after the JSON value", doc);
     if (!ok) error = std::move(builder.error());
     return ok;
 }
@@ -363,8 +365,8 @@ bool parse_json_fields(std::string_view text, const std::vector<std::string>& na
     Builder builder(thread.padded.data());
     ondemand::object object;
     if (const auto e = doc.get_object().get(object)) {
-        builder.fail(e == simdjson::INCORRECT_TYPE ? "not a JSON object" : simdjson::error_message(e),
-                     doc);
+        builder.fail(
+            e == simdjson::INCORRECT_TYPE ? "not a JSON object" : simdjson::error_message(e), doc);
         error = std::move(builder.error());
         return false;
     }

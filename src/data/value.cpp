@@ -27,7 +27,8 @@ const Value* Value::at_path(std::initializer_list<std::string_view> path) const 
             here = fields->find(step);
         } else if (const List* items = here->list()) {
             std::size_t index = 0;
-            const auto [end, error] = std::from_chars(step.data(), step.data() + step.size(), index);
+            const auto [end, error] =
+                std::from_chars(step.data(), step.data() + step.size(), index);
             if (error != std::errc{} || end != step.data() + step.size() || index >= items->size())
                 return nullptr;
             here = &(*items)[index];

@@ -30,8 +30,8 @@ public:
 
 private:
     struct Step {
-        std::string name;        // a field, if not an index
-        std::size_t index = 0;   // a list index
+        std::string name;       // a field, if not an index
+        std::size_t index = 0;  // a list index
         bool is_index = false;
     };
     std::vector<Step> steps_;

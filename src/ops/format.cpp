@@ -49,8 +49,9 @@ LineFormat::LineFormat(std::string_view text) {
         } else if (name == "node") {
             field = Field::node;
         } else {
-            throw std::invalid_argument("unknown field '{" + std::string(name) +
-                                        "}' in format; fields are {id}, {value}, {value.FIELD}, {worker}, {node}");
+            throw std::invalid_argument(
+                "unknown field '{" + std::string(name) +
+                "}' in format; fields are {id}, {value}, {value.FIELD}, {worker}, {node}");
         }
         if (!literal.empty()) pieces_.push_back({Field::text, std::move(literal), {}});
         literal.clear();

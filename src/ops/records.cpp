@@ -125,12 +125,17 @@ private:
 void add_record_ops(OpRegistry& ops) {
     ops.add({.name = "jsonl",
              .kind = NodeKind::source,
-             .description = "one record per line of JSON objects in a file (\"-\": standard input), "
-                            "parsed on the workers with simdjson; id = line number from 0",
-             .params = {{"path", ParamType::string, std::nullopt,
+             .description =
+                 "one record per line of JSON objects in a file (\"-\": standard input), "
+                 "parsed on the workers with simdjson; id = line number from 0",
+             .params = {{"path",
+                         ParamType::string,
+                         std::nullopt,
                          "the file, relative to the working directory; \"-\" for standard input",
                          {}},
-                        {"fields", ParamType::string, "",
+                        {"fields",
+                         ParamType::string,
+                         "",
                          "read only these fields, comma-separated (\"host,status\"): faster; "
                          "empty: every field",
                          {}}},

@@ -79,8 +79,8 @@ void OpRegistry::add_type_name(const std::string& name, const std::type_info& ty
         if (known == name && *info != type)
             throw UsageError("value type '" + name + "' is registered twice");
     }
-    static const std::string built_in[] = {"null",   "bool", "integer", "float", "string",
-                                           "list",   "record", "any",   "same"};
+    static const std::string built_in[] = {"null", "bool",   "integer", "float", "string",
+                                           "list", "record", "any",     "same"};
     for (const std::string& taken : built_in) {
         if (taken == name) throw UsageError("'" + name + "' names a built-in value type");
     }
