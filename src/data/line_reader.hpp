@@ -1,157 +1,110 @@
 #pragma once
-// Reading a file, a pipe or standard input as lines, a chunk at a time: memory holds one chunk
-// and the longest line, never the whole input. Also the descriptor wrapper and the "cannot open"
-// error the file ops share.
+// Reading the files a path names (a glob, a file, standard input; gzip and zstd decompressed) as
+// lines, one file after another, a chunk at a time: memory holds one chunk and the longest line
+// up to a cap, never the whole input, and each byte is looked at a bounded number of times.
 
-#include <flowpool/error.hpp>
+#include <flowpool/body.hpp>
 
-#include <fcntl.h>
-#include <poll.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <cerrno>
+#include <cstddef>
 #include <cstdint>
-#include <cstring>
+#include <memory>
 #include <string>
-#include <string_view>
 #include <vector>
+
+#include "input.hpp"
+#include "page_buffer.hpp"
 
 namespace flowpool::detail {
 
-/// `cannot open 'PATH' for WHAT: REASON` for the errno of a failed call.
-inline UsageError open_error(const std::string& path, const char* what) {
-    return UsageError("cannot open '" + path + "' for " + what + ": " + std::strerror(errno));
-}
-
-/// A file descriptor closed on destruction; standard input and output are never closed.
-class Descriptor {
-public:
-    explicit Descriptor(int fd) noexcept : fd_(fd) {}
-    ~Descriptor() {
-        if (fd_ > STDERR_FILENO) ::close(fd_);
-    }
-    Descriptor(const Descriptor&) = delete;
-    Descriptor& operator=(const Descriptor&) = delete;
-
-    [[nodiscard]] int get() const noexcept { return fd_; }
-
-private:
-    int fd_;
+/// Where a line came from: the file (an index into LineReader::files()) and its line there,
+/// counted from 1.
+struct LinePosition {
+    std::uint32_t file = 0;  ///< index into LineReader::files()
+    std::uint64_t line = 0;  ///< 1-based within that file
 };
 
-/// Splits what a descriptor reads into lines, a chunk at a time: memory holds one chunk and the
-/// longest line, never the whole input.
+/// Splits the files a path names into lines.
+/// @code
+/// LineReader reader("logs/*.log.gz");
+/// std::string line;
+/// for (LineReader::Got got; (got = reader.next(line, ctx)) != LineReader::Got::end;) { ... }
+/// @endcode
 class LineReader {
 public:
-    /// Opens @p path for reading (`-`: standard input). Throws UsageError if it cannot.
-    explicit LineReader(const std::string& path)
-        : fd_(path == "-" ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
-        if (fd_.get() < 0) throw open_error(path, "reading");
-        struct stat info {};
-        if (::fstat(fd_.get(), &info) != 0) throw open_error(path, "reading");
-        if (S_ISDIR(info.st_mode)) {
-            throw UsageError("cannot read lines from '" + path + "': it is a directory");
-        }
-        may_block_ = !S_ISREG(info.st_mode);
-        if (!may_block_) {  // a file (or one given as standard input): its bytes from here on
-            const off_t at = std::max<off_t>(::lseek(fd_.get(), 0, SEEK_CUR), 0);
-            size_ = static_cast<std::uint64_t>(std::max<off_t>(info.st_size - at, 0));
-        }
+    /// What next() found.
+    enum class Got {
+        line,      ///< a line, in the string given
+        too_long,  ///< a line longer than the cap: skipped, not buffered; position() tells where
+        end,       ///< no more lines in any file
+        stopped,   ///< the context asked to stop while a read from a pipe waited
+    };
+
+    /// Reads the files expand_paths(@p path) names, in that order; a line of more than
+    /// @p max_line_bytes bytes (without its line end) is reported as too_long. Opens the first
+    /// file now: throws UsageError if it cannot, if a later one does not exist, or if no file
+    /// matches a pattern.
+    explicit LineReader(const std::string& path, std::size_t max_line_bytes = 64 << 20);
+    ~LineReader();
+    LineReader(const LineReader&) = delete;
+    LineReader& operator=(const LineReader&) = delete;
+
+    /// Reads the next line into @p line, without its '\n' or '\r\n' (and, on a file's first
+    /// line, without a UTF-8 byte order mark). Throws on a read error, on truncated or corrupt
+    /// compressed data, and with UsageError if a later file cannot be opened.
+    Got next(std::string& line, const BatchContext& ctx);
+
+    /// Where the line (or too long line) next() returned last is.
+    [[nodiscard]] const LinePosition& position() const noexcept { return position_; }
+    /// The files read, in order; `-` is standard input.
+    [[nodiscard]] const std::vector<std::string>& files() const noexcept { return files_; }
+    /// True if the line next() returned last is the first of a file after the first one.
+    [[nodiscard]] bool new_file() const noexcept {
+        return position_.file != 0 && position_.line == 1;
     }
 
-    /// True if a whole line is buffered, or the input ended with one unfinished.
-    [[nodiscard]] bool line_ready() const noexcept {
-        return std::memchr(buffer_.data() + begin_, '\n', end_ - begin_) != nullptr ||
-               (at_end_ && begin_ < end_);
-    }
+    /// True if next() would return without waiting for a writer: a whole line is buffered, or
+    /// the current file is over. Amortised O(1): a byte is scanned for '\n' once.
+    [[nodiscard]] bool line_ready() const noexcept;
+    /// The longest line next() returns; longer ones are too_long.
+    [[nodiscard]] std::size_t max_line_bytes() const noexcept { return max_line_; }
     /// True if reading more could wait for a writer (a pipe or a terminal, not a file).
-    [[nodiscard]] bool may_block() const noexcept { return may_block_; }
-    /// The bytes a file held from where reading began when it was opened; 0 for a pipe or a
-    /// terminal.
+    [[nodiscard]] bool may_block() const noexcept;
+    /// The bytes all files hold on disk from where reading began (compressed, if they are); 0
+    /// if one is a pipe or a terminal.
     [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
-    /// The bytes returned as lines so far, line ends included.
-    [[nodiscard]] std::uint64_t taken() const noexcept { return taken_; }
-
-    /// Reads the next line into @p line, without its '\n' and a '\r' before it. False at the
-    /// end of the input, or if @p ctx asks to stop while a read waits. Throws on a read error.
-    bool next(std::string& line, const BatchContext& ctx) {
-        for (;;) {
-            const char* first = buffer_.data() + begin_;
-            if (const auto* newline =
-                    static_cast<const char*>(std::memchr(first, '\n', end_ - begin_))) {
-                take(line, static_cast<std::size_t>(newline - first), 1);
-                return true;
-            }
-            if (at_end_) {
-                if (begin_ == end_) return false;
-                take(line, end_ - begin_, 0);  // the last line has no '\n'
-                return true;
-            }
-            if (!fill(ctx)) return false;
-        }
-    }
+    /// The raw (on disk, so maybe compressed) bytes read so far, read-ahead included: progress
+    /// against size().
+    [[nodiscard]] std::uint64_t taken() const noexcept;
 
 private:
-    static constexpr std::size_t chunk = 64 * 1024;
+    /// Reads more of the current file behind what is buffered. False if stopped.
+    bool fill(const BatchContext& ctx);
+    /// Makes room for at least one more chunk behind end_.
+    void make_room();
+    /// Opens the next file. False if there is none.
+    bool open_next_file();
+    /// Hands [begin_, begin_ + length) to @p line without a final '\r'; skips @p newline more.
+    Got take(std::string& line, std::size_t length, std::size_t newline);
+    /// Drops a UTF-8 byte order mark at the start of the file once enough bytes tell.
+    void skip_byte_order_mark() noexcept;
+    /// Counts the line being returned.
+    void count_line() noexcept;
 
-    void take(std::string& line, std::size_t length, std::size_t newline) {
-        std::size_t kept = length;
-        if (kept != 0 && buffer_[begin_ + kept - 1] == '\r') --kept;
-        line.assign(buffer_.data() + begin_, kept);
-        begin_ += length + newline;
-        taken_ += length + newline;
-    }
-
-    /// Reads one more chunk behind what is buffered. False if stopped while waiting.
-    bool fill(const BatchContext& ctx) {
-        if (begin_ != 0) {
-            std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
-            end_ -= begin_;
-            begin_ = 0;
-        }
-        if (buffer_.size() - end_ < chunk)
-            buffer_.resize(std::max(2 * buffer_.size(), end_ + chunk));
-        for (;;) {
-            if (may_block_ && !wait_readable(ctx)) return false;
-            const ssize_t n = ::read(fd_.get(), buffer_.data() + end_, buffer_.size() - end_);
-            if (n > 0) {
-                end_ += static_cast<std::size_t>(n);
-                return true;
-            }
-            if (n == 0) {
-                at_end_ = true;
-                return true;
-            }
-            if (errno != EINTR)
-                throw std::system_error(errno, std::generic_category(), "cannot read lines");
-            if (ctx.stop_requested()) return false;
-        }
-    }
-
-    /// Waits until a read would not block, looking every 100 ms whether the run is stopping (a
-    /// signal need not interrupt this thread's read). False if it is.
-    bool wait_readable(const BatchContext& ctx) const {
-        pollfd wanted{fd_.get(), POLLIN, 0};
-        for (;;) {
-            if (ctx.stop_requested()) return false;
-            const int ready = ::poll(&wanted, 1, 100);
-            if (ready > 0) return true;
-            if (ready < 0 && errno != EINTR) {
-                throw std::system_error(errno, std::generic_category(), "cannot wait for lines");
-            }
-        }
-    }
-
-    Descriptor fd_;
-    bool may_block_ = false;
+    std::vector<std::string> files_;
+    std::size_t max_line_;
+    std::unique_ptr<ByteInput> input_;
+    std::uint32_t current_ = 0;  // index of input_'s file in files_
     std::uint64_t size_ = 0;
-    std::uint64_t taken_ = 0;
-    std::string buffer_;
-    std::size_t begin_ = 0;  // first byte not yet returned
-    std::size_t end_ = 0;    // one past the last byte read
-    bool at_end_ = false;
+    std::uint64_t taken_before_ = 0;  // raw bytes of the files already closed
+    PageBuffer buffer_;
+    std::size_t begin_ = 0;            // first byte not yet returned
+    mutable std::size_t scanned_ = 0;  // [begin_, scanned_) holds no '\n'
+    std::size_t end_ = 0;              // one past the last byte read
+    bool at_end_ = false;              // the current file is over
+    bool bom_pending_ = true;          // a byte order mark may still start the current file
+    bool skipping_ = false;            // inside a too long line, dropping its bytes
+    std::uint64_t lines_in_file_ = 0;
+    LinePosition position_;
 };
 
 }  // namespace flowpool::detail

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -30,10 +31,12 @@
 namespace flowpool::detail {
 namespace {
 
-/// One job per line of a file or of standard input; job ids are line numbers from 0.
+/// One job per line of the files a path names, or of standard input; job ids are line numbers
+/// from 0, counted on across files. A line longer than the cap fails its own job.
 class LinesSource final : public SourceBody {
 public:
-    explicit LinesSource(const std::string& path) : reader_(path) {}
+    LinesSource(const std::string& path, std::size_t max_line_bytes)
+        : reader_(path, max_line_bytes) {}
 
     BatchPtr next(std::size_t max_jobs, BatchContext& ctx) override {
         auto batch = std::make_shared<Items<Value>>();
@@ -41,8 +44,14 @@ public:
         while (batch->size() < std::max<std::size_t>(max_jobs, 1)) {
             // From a pipe, pass on the lines that came rather than wait to fill the batch.
             if (batch->size() != 0 && reader_.may_block() && !reader_.line_ready()) break;
-            if (!reader_.next(line, ctx)) break;
-            batch->ids.push_back(next_id_++);
+            const LineReader::Got got = reader_.next(line, ctx);
+            if (got == LineReader::Got::end || got == LineReader::Got::stopped) break;
+            const std::uint64_t id = next_id_++;
+            if (got == LineReader::Got::too_long) {
+                ctx.job_failed(id, too_long_message());
+                continue;
+            }
+            batch->ids.push_back(id);
             batch->values.emplace_back(std::move(line));
         }
         bytes_done_.store(reader_.taken(), std::memory_order_relaxed);
@@ -56,6 +65,13 @@ public:
     }
 
 private:
+    std::string too_long_message() const {
+        const LinePosition& at = reader_.position();
+        return reader_.files()[at.file] + ":" + std::to_string(at.line) +
+               ": line longer than max_line_bytes (" + std::to_string(reader_.max_line_bytes()) +
+               ")";
+    }
+
     LineReader reader_;
     std::uint64_t next_id_ = 0;
     std::atomic<std::uint64_t> bytes_done_{0};  // read by the observer thread
@@ -149,6 +165,12 @@ std::unique_ptr<SinkBody> lines_sink(const std::string& path, Render render) {
 
 void check_format(const std::string& text) { LineFormat{text}; }
 
+/// An integer parameter (already known to be one) must be 1 or more.
+void check_positive(const std::string& text) {
+    if (std::strtoll(text.c_str(), nullptr, 10) < 1)
+        throw std::invalid_argument("must be at least 1");
+}
+
 }  // namespace
 
 std::unique_ptr<SinkBody> format_sink(const std::string& path, const std::string& format) {
@@ -161,16 +183,24 @@ std::unique_ptr<SinkBody> format_sink(const std::string& path, const std::string
 void add_file_ops(OpRegistry& ops) {
     ops.add({.name = "lines",
              .kind = NodeKind::source,
-             .description = "one job per line of a file (\"-\": standard input), streamed; "
-                            "id = line number from 0, value = the line without \\n or \\r\\n",
+             .description = "one job per line of files (\"-\": standard input), streamed; "
+                            "id = line number from 0 across the files, value = the line without "
+                            "\\n or \\r\\n (or a UTF-8 byte order mark)",
              .params = {{"path",
                          ParamType::string,
                          std::nullopt,
-                         "the file, relative to the working directory; \"-\" for standard input",
-                         {}}},
+                         "the file, relative to the working directory, or a glob (*, ?, [...]: "
+                         "the matching files in name order); \"-\" for standard input; gzip "
+                         "and zstd (.gz, .zst) are decompressed, known by their content",
+                         {}},
+                        {"max_line_bytes", ParamType::integer, "67108864",
+                         "a longer line fails its job (FILE:LINE: line longer than "
+                         "max_line_bytes) without being held in memory; the next lines go on",
+                         check_positive}},
              .gives = ValueType::string,
              .make_source = [](const Params& p) -> std::unique_ptr<SourceBody> {
-                 return std::make_unique<LinesSource>(p.string("path"));
+                 return std::make_unique<LinesSource>(
+                     p.string("path"), static_cast<std::size_t>(p.integer("max_line_bytes")));
              },
              .reads_input_once = [](const Params& p) -> std::optional<std::string> {
                  if (p.string("path") == "-") return "standard input";
