@@ -1,13 +1,11 @@
 #pragma once
 // The built-in op families; all_ops.cpp lists them (and the Redis family) for the registry.
 
-#include <memory>
-#include <string>
+#include <flowpool/ops.hpp>
 
-namespace flowpool {
-class OpRegistry;
-class SinkBody;
-}  // namespace flowpool
+#include <memory>
+#include <optional>
+#include <string>
 
 namespace flowpool::detail {
 
@@ -20,6 +18,13 @@ void add_file_ops(OpRegistry& ops);
 
 /// Registers the record ops (the jsonl source, parse_json, to_json) in @p ops.
 void add_record_ops(OpRegistry& ops);
+
+/// The `path` parameter of the sources that read files (lines, jsonl, csv).
+ParamInfo input_path_param();
+/// Their `max_line_bytes` parameter.
+ParamInfo max_line_bytes_param();
+/// Their OpInfo::reads_input_once: standard input, when `path` is `-`.
+std::optional<std::string> reads_standard_input(const Params& params);
 
 /// The body of the `file` sink (and of `print`, which is `file` on `-`): one line per job,
 /// rendered by @p format, in @p path, created or truncated (`-`: standard output).

@@ -173,6 +173,26 @@ void check_positive(const std::string& text) {
 
 }  // namespace
 
+ParamInfo input_path_param() {
+    return {"path", ParamType::string, std::nullopt,
+            "the file, relative to the working directory, or a glob (*, ?, [...]: the matching "
+            "files in name order); \"-\" for standard input; gzip and zstd (.gz, .zst) are "
+            "decompressed, known by their content",
+            {}};
+}
+
+ParamInfo max_line_bytes_param() {
+    return {"max_line_bytes", ParamType::integer, "67108864",
+            "a longer line fails its job (FILE:LINE: line longer than max_line_bytes) without "
+            "being held in memory; the next lines go on",
+            check_positive};
+}
+
+std::optional<std::string> reads_standard_input(const Params& params) {
+    if (params.string("path") == "-") return "standard input";
+    return std::nullopt;
+}
+
 std::unique_ptr<SinkBody> format_sink(const std::string& path, const std::string& format) {
     return lines_sink(path, [format = LineFormat(format)](std::string& out, const JobContext& job,
                                                           const Value& v, const BatchContext& ctx) {
@@ -186,26 +206,13 @@ void add_file_ops(OpRegistry& ops) {
              .description = "one job per line of files (\"-\": standard input), streamed; "
                             "id = line number from 0 across the files, value = the line without "
                             "\\n or \\r\\n (or a UTF-8 byte order mark)",
-             .params = {{"path",
-                         ParamType::string,
-                         std::nullopt,
-                         "the file, relative to the working directory, or a glob (*, ?, [...]: "
-                         "the matching files in name order); \"-\" for standard input; gzip "
-                         "and zstd (.gz, .zst) are decompressed, known by their content",
-                         {}},
-                        {"max_line_bytes", ParamType::integer, "67108864",
-                         "a longer line fails its job (FILE:LINE: line longer than "
-                         "max_line_bytes) without being held in memory; the next lines go on",
-                         check_positive}},
+             .params = {input_path_param(), max_line_bytes_param()},
              .gives = ValueType::string,
              .make_source = [](const Params& p) -> std::unique_ptr<SourceBody> {
                  return std::make_unique<LinesSource>(
                      p.string("path"), static_cast<std::size_t>(p.integer("max_line_bytes")));
              },
-             .reads_input_once = [](const Params& p) -> std::optional<std::string> {
-                 if (p.string("path") == "-") return "standard input";
-                 return std::nullopt;
-             }});
+             .reads_input_once = reads_standard_input});
     ops.add(
         {.name = "file",
          .kind = NodeKind::sink,

@@ -44,25 +44,39 @@ std::vector<std::string> split_names(const std::string& list) {
     return names;
 }
 
-/// One JSON object per line of a file or of standard input, as a record. The source's thread
-/// only cuts lines (ids: line numbers from 0; blank lines make no job); decode() parses them on
-/// the workers. A line that is not a JSON object fails its own job with FILE:LINE:COL.
+/// A job's text as a source read it, and where: parsed into its value on a worker.
+struct TextJob {
+    std::string text;
+    LinePosition at;
+};
+
+/// One JSON object per line of the files a path names, or of standard input, as a record. The
+/// source's thread only cuts lines (ids: line numbers from 0, counted on across files; blank
+/// lines make no job); decode() parses them on the workers. A line that is not a JSON object
+/// fails its own job, named FILE:LINE:COL with simdjson's reason.
 class JsonlSource final : public SourceBody {
 public:
-    JsonlSource(const std::string& path, std::vector<std::string> fields)
-        : reader_(path), path_(path == "-" ? "<stdin>" : path), fields_(std::move(fields)) {}
+    JsonlSource(const std::string& path, std::size_t max_line_bytes,
+                std::vector<std::string> fields)
+        : reader_(path, max_line_bytes), fields_(std::move(fields)) {}
 
     BatchPtr next(std::size_t max_jobs, BatchContext& ctx) override {
-        auto batch = std::make_shared<Items<Value>>();
+        auto batch = std::make_shared<Items<TextJob>>();
+        batch->reserve(std::max<std::size_t>(max_jobs, 1));
         std::string line;
         while (batch->size() < std::max<std::size_t>(max_jobs, 1)) {
             // From a pipe, pass on the lines that came rather than wait to fill the batch.
             if (batch->size() != 0 && reader_.may_block() && !reader_.line_ready()) break;
-            if (!reader_.next(line, ctx)) break;
+            const LineReader::Got got = reader_.next(line, ctx);
+            if (got == LineReader::Got::end || got == LineReader::Got::stopped) break;
             const std::uint64_t id = next_id_++;
-            if (is_blank(line)) continue;
-            batch->ids.push_back(id);
-            batch->values.emplace_back(std::move(line));
+            if (got == LineReader::Got::too_long) {
+                ctx.job_failed(id, where(reader_.position()) + ": line longer than max_line_bytes (" +
+                                       std::to_string(reader_.max_line_bytes()) + ")");
+            } else if (!is_blank(line)) {
+                batch->ids.push_back(id);
+                batch->values.push_back({std::move(line), reader_.position()});
+            }
         }
         bytes_done_.store(reader_.taken(), std::memory_order_relaxed);
         if (batch->size() == 0) return nullptr;
@@ -72,30 +86,28 @@ public:
     [[nodiscard]] bool decodes() const noexcept override { return true; }
 
     BatchPtr decode(const BatchPtr& in_ptr, BatchContext& ctx) override {
-        auto& in = static_cast<Items<Value>&>(*in_ptr);
-        std::size_t kept = 0;
+        auto& in = static_cast<Items<TextJob>&>(*in_ptr);
+        auto out = std::make_shared<Items<Value>>();
+        out->derive_from(in);
+        out->reserve(in.size());
         JsonError error;
         for (std::size_t i = 0; i < in.size(); ++i) {
-            const std::uint64_t id = in.ids[i];
-            Value& job = in.values[i];
+            TextJob& job = in.values[i];
             Value record;
-            if (!parse(std::get<std::string>(job), record, error)) {
-                std::string message = path_ + ":" + std::to_string(id + 1) + ":" +
-                                      std::to_string(error.offset + 1) + ": " + error.reason;
-                if (ctx.keeps_dead_letters()) {
-                    ctx.dead_letter(id, std::move(job), std::move(message));
-                } else {
-                    ctx.job_failed(id, message);
-                }
+            if (parse(job.text, record, error)) {
+                out->ids.push_back(in.ids[i]);
+                out->values.push_back(std::move(record));
                 continue;
             }
-            in.values[kept] = std::move(record);
-            in.ids[kept] = id;
-            ++kept;
+            std::string message = where(job.at) + ":" + std::to_string(error.offset + 1) + ": " +
+                                  error.reason;
+            if (ctx.keeps_dead_letters()) {
+                ctx.dead_letter(in.ids[i], Value(std::move(job.text)), std::move(message));
+            } else {
+                ctx.job_failed(in.ids[i], message);
+            }
         }
-        in.values.resize(kept);
-        in.ids.resize(kept);
-        return in_ptr;
+        return out;
     }
 
     std::uint64_t input_bytes() const noexcept override { return reader_.size(); }
@@ -104,6 +116,11 @@ public:
     }
 
 private:
+    /// FILE:LINE of @p at.
+    std::string where(const LinePosition& at) const {
+        return reader_.files()[at.file] + ":" + std::to_string(at.line);
+    }
+
     /// Parses one line into a record (only fields_, if any are named).
     bool parse(const std::string& text, Value& record, JsonError& error) const {
         if (!fields_.empty()) return parse_json_fields(text, fields_, record, error);
@@ -114,7 +131,6 @@ private:
     }
 
     LineReader reader_;
-    std::string path_;                 // as errors name it
     std::vector<std::string> fields_;  // the fields to read; empty: all
     std::uint64_t next_id_ = 0;
     std::atomic<std::uint64_t> bytes_done_{0};  // read by the observer thread
@@ -128,11 +144,8 @@ void add_record_ops(OpRegistry& ops) {
              .description =
                  "one record per line of JSON objects in a file (\"-\": standard input), "
                  "parsed on the workers with simdjson; id = line number from 0",
-             .params = {{"path",
-                         ParamType::string,
-                         std::nullopt,
-                         "the file, relative to the working directory; \"-\" for standard input",
-                         {}},
+             .params = {input_path_param(),
+                        max_line_bytes_param(),
                         {"fields",
                          ParamType::string,
                          "",
@@ -141,14 +154,12 @@ void add_record_ops(OpRegistry& ops) {
                          {}}},
              .gives = ValueType::record,
              .make_source = [](const Params& p) -> std::unique_ptr<SourceBody> {
-                 return std::make_unique<JsonlSource>(p.string("path"),
-                                                      split_names(p.string("fields")));
+                 return std::make_unique<JsonlSource>(
+                     p.string("path"), static_cast<std::size_t>(p.integer("max_line_bytes")),
+                     split_names(p.string("fields")));
              },
              .parses = true,
-             .reads_input_once = [](const Params& p) -> std::optional<std::string> {
-                 if (p.string("path") == "-") return "standard input";
-                 return std::nullopt;
-             }});
+             .reads_input_once = reads_standard_input});
     ops.add({.name = "parse_json",
              .kind = NodeKind::function,
              .description = "a string of JSON → its value (an object becomes a record); "
