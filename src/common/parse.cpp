@@ -30,4 +30,19 @@ std::optional<std::uint64_t> parse_unsigned(std::string_view text, IntegerError*
     return parse_whole<std::uint64_t>(text, why);
 }
 
+std::vector<std::string> split_names(const std::string& list) {
+    std::vector<std::string> names;
+    std::size_t start = 0;
+    while (start <= list.size()) {
+        std::size_t end = list.find(',', start);
+        if (end == std::string::npos) end = list.size();
+        std::string name = list.substr(start, end - start);
+        name.erase(0, name.find_first_not_of(' '));
+        name.erase(name.find_last_not_of(' ') + 1);
+        if (!name.empty()) names.push_back(std::move(name));
+        start = end + 1;
+    }
+    return names;
+}
+
 }  // namespace flowpool::detail

@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace flowpool::detail {
 
@@ -23,5 +25,8 @@ enum class IntegerError {
 /// not one; then @p why, if given, says why.
 [[nodiscard]] std::optional<std::uint64_t> parse_unsigned(std::string_view text,
                                                           IntegerError* why = nullptr) noexcept;
+
+/// The names in a comma-separated list (`host, status`), trimmed of spaces; empty ones dropped.
+std::vector<std::string> split_names(const std::string& list);
 
 }  // namespace flowpool::detail

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <system_error>
 
+#include "json.hpp"
+
 namespace flowpool::detail {
 namespace {
 
@@ -252,6 +254,36 @@ NumberKind classify_number(std::string_view text, std::int64_t& i, double& d) no
     const auto [end, error] = std::from_chars(first, last, d);
     if (error == std::errc{} && end == last) return NumberKind::floating;
     return NumberKind::none;
+}
+
+void append_csv_text(std::string& out, std::string_view text, char delimiter) {
+    const bool quoted =
+        text.find_first_of(std::string{delimiter, '"', '\n', '\r'}) != std::string_view::npos ||
+        (!text.empty() && (text.front() == ' ' || text.back() == ' '));
+    if (!quoted) {
+        out += text;
+        return;
+    }
+    out += '"';
+    for (const char c : text) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    out += '"';
+}
+
+void append_csv_field(std::string& out, const Value& value, char delimiter) {
+    if (const auto* text = std::get_if<std::string>(&value)) {
+        append_csv_text(out, *text, delimiter);
+    } else if (value.is_null()) {
+        return;
+    } else if (value.list() != nullptr || value.record() != nullptr) {
+        std::string json;
+        append_json_value(json, value);
+        append_csv_text(out, json, delimiter);
+    } else {
+        append_json_value(out, value);  // a number or a bool: no delimiter in it
+    }
 }
 
 }  // namespace flowpool::detail

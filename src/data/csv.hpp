@@ -2,6 +2,8 @@
 // CSV (RFC 4180) for the csv source: cutting whole records out of lines (a quoted field may hold
 // line ends), splitting a record into fields, and telling which fields are numbers.
 
+#include <flowpool/value.hpp>
+
 #include <flowpool/body.hpp>
 
 #include <cstddef>
@@ -107,5 +109,13 @@ enum class NumberKind { none, integer, floating };
 /// string, and numbers a double cannot hold (`1e400`, `1e-400`, which from_chars calls out of
 /// range).
 NumberKind classify_number(std::string_view text, std::int64_t& i, double& d) noexcept;
+
+/// Appends @p text as one CSV field: quoted (with `""` for a quote) if it holds @p delimiter, a
+/// quote, a line end, or space at either end; as it is otherwise.
+void append_csv_text(std::string& out, std::string_view text, char delimiter);
+
+/// Appends @p value as one CSV field: null as an empty field, a string by append_csv_text,
+/// numbers and bools as JSON writes them, a list or a record as its JSON text (quoted).
+void append_csv_field(std::string& out, const Value& value, char delimiter);
 
 }  // namespace flowpool::detail

@@ -314,16 +314,21 @@ struct ThreadParser {
     ondemand::parser parser;
     std::string padded;
 
-    /// Starts iterating @p text; false with @p error if simdjson cannot.
-    bool start(std::string_view text, ondemand::document& doc, JsonError& error) {
-        padded.reserve(text.size() + simdjson::SIMDJSON_PADDING);
-        padded.assign(text);
-        if (const auto e =
-                parser.iterate(padded.data(), padded.size(), padded.capacity()).get(doc)) {
-            error = {simdjson::error_message(e), 0};
-            return false;
+    /// Starts iterating @p text (copied unless @p in_place: padding follows it). Returns where
+    /// the iterated text begins, or nullptr with @p error if simdjson cannot start.
+    const char* start(std::string_view text, bool in_place, ondemand::document& doc,
+                      JsonError& error) {
+        if (!in_place) {
+            padded.reserve(text.size() + simdjson::SIMDJSON_PADDING);
+            padded.assign(text);
+            text = padded;
         }
-        return true;
+        const std::size_t room = text.size() + simdjson::SIMDJSON_PADDING;
+        if (const auto e = parser.iterate(text.data(), text.size(), room).get(doc)) {
+            error = {simdjson::error_message(e), 0};
+            return nullptr;
+        }
+        return text.data();
     }
 
     static ThreadParser& mine() {
@@ -332,11 +337,11 @@ struct ThreadParser {
     }
 };
 
-bool parse_json(std::string_view text, Value& out, JsonError& error) {
-    ThreadParser& thread = ThreadParser::mine();
+bool parse_json(std::string_view text, Value& out, JsonError& error, bool padded) {
     ondemand::document doc;
-    if (!thread.start(text, doc, error)) return false;
-    Builder builder(thread.padded.data());
+    const char* begin = ThreadParser::mine().start(text, padded, doc, error);
+    if (begin == nullptr) return false;
+    Builder builder(begin);
     // A scalar document is read through the document itself, not as a value.
     ondemand::value root;
     bool ok = false;
@@ -358,11 +363,11 @@ bool parse_json(std::string_view text, Value& out, JsonError& error) {
 }
 
 bool parse_json_fields(std::string_view text, const std::vector<std::string>& names, Value& out,
-                       JsonError& error) {
-    ThreadParser& thread = ThreadParser::mine();
+                       JsonError& error, bool padded) {
     ondemand::document doc;
-    if (!thread.start(text, doc, error)) return false;
-    Builder builder(thread.padded.data());
+    const char* begin = ThreadParser::mine().start(text, padded, doc, error);
+    if (begin == nullptr) return false;
+    Builder builder(begin);
     ondemand::object object;
     if (const auto e = doc.get_object().get(object)) {
         builder.fail(

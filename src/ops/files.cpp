@@ -24,6 +24,8 @@
 
 #include "builtin.hpp"
 #include "common/line_output.hpp"
+#include "common/parse.hpp"
+#include "data/csv.hpp"
 #include "data/json.hpp"
 #include "data/line_reader.hpp"
 #include "format.hpp"
@@ -165,6 +167,49 @@ std::unique_ptr<SinkBody> lines_sink(const std::string& path, Render render) {
 
 void check_format(const std::string& text) { LineFormat{text}; }
 
+/// The `csv` sink's lines: a header row first (from `columns:`, or the first record's field
+/// names), then one row per record, its fields in the header's order (a missing one empty,
+/// others left out).
+class CsvRows {
+public:
+    CsvRows(std::vector<std::string> columns, char delimiter)
+        : columns_(std::move(columns)), delimiter_(delimiter) {}
+
+    void operator()(std::string& out, const JobContext&, const Value& v, const BatchContext&) {
+        const Record* record = v.record();
+        if (record == nullptr) {
+            throw std::invalid_argument("the csv sink takes records, not " +
+                                        std::string(v.type_name()));
+        }
+        if (!header_written_) {
+            if (columns_.empty()) {
+                for (const Field& field : *record) columns_.push_back(field.name);
+            }
+            append_row(out, [](const std::string& name, std::string& line, char delimiter) {
+                append_csv_text(line, name, delimiter);
+            });
+            header_written_ = true;
+        }
+        append_row(out, [record](const std::string& name, std::string& line, char delimiter) {
+            if (const Value* field = record->find(name)) append_csv_field(line, *field, delimiter);
+        });
+    }
+
+private:
+    template <class Field>
+    void append_row(std::string& out, Field field) const {
+        for (std::size_t i = 0; i < columns_.size(); ++i) {
+            if (i != 0) out += delimiter_;
+            field(columns_[i], out, delimiter_);
+        }
+        out += '\n';
+    }
+
+    std::vector<std::string> columns_;
+    char delimiter_;
+    bool header_written_ = false;
+};
+
 /// An integer parameter (already known to be one) must be 1 or more.
 void check_positive(const std::string& text) {
     if (std::strtoll(text.c_str(), nullptr, 10) < 1)
@@ -174,7 +219,9 @@ void check_positive(const std::string& text) {
 }  // namespace
 
 ParamInfo input_path_param() {
-    return {"path", ParamType::string, std::nullopt,
+    return {"path",
+            ParamType::string,
+            std::nullopt,
             "the file, relative to the working directory, or a glob (*, ?, [...]: the matching "
             "files in name order); \"-\" for standard input; gzip and zstd (.gz, .zst) are "
             "decompressed, known by their content",
@@ -224,6 +271,22 @@ void add_file_ops(OpRegistry& ops) {
          .make_sink = [](const Params& p) {
              return format_sink(p.string("path"), p.string("format"));
          }});
+    ops.add({.name = "csv",
+             .kind = NodeKind::sink,
+             .description = "one CSV row per record in a file (\"-\": standard output), after a "
+                            "header row; RFC 4180 quoting",
+             .params = {{"path", ParamType::string, std::nullopt, "the file to write", {}},
+                        {"columns",
+                         ParamType::string,
+                         "",
+                         "the columns, comma-separated; empty: the first record's fields",
+                         {}},
+                        {"delimiter", ParamType::string, ",", "the field separator", {}}},
+             .takes = ValueType::record,
+             .make_sink = [](const Params& p) {
+                 return lines_sink(p.string("path"), CsvRows(split_names(p.string("columns")),
+                                                             p.string("delimiter").at(0)));
+             }});
     ops.add({.name = "jsonl",
              .kind = NodeKind::sink,
              .description = "one JSON object per job in a file (\"-\": standard output): a "

@@ -17,8 +17,11 @@
 #include <vector>
 
 #include "builtin.hpp"
+#include "common/parse.hpp"
+#include "data/csv.hpp"
 #include "data/json.hpp"
 #include "data/line_reader.hpp"
+#include "text_source.hpp"
 
 namespace flowpool::detail {
 namespace {
@@ -28,113 +31,167 @@ bool is_blank(std::string_view text) {
     return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
-/// The names in a comma-separated list, trimmed; empty names dropped.
-std::vector<std::string> split_names(const std::string& list) {
-    std::vector<std::string> names;
-    std::size_t start = 0;
-    while (start <= list.size()) {
-        std::size_t end = list.find(',', start);
-        if (end == std::string::npos) end = list.size();
-        std::string name = list.substr(start, end - start);
-        name.erase(0, name.find_first_not_of(' '));
-        name.erase(name.find_last_not_of(' ') + 1);
-        if (!name.empty()) names.push_back(std::move(name));
-        start = end + 1;
-    }
-    return names;
-}
-
-/// A job's text as a source read it, and where: parsed into its value on a worker.
-struct TextJob {
-    std::string text;
-    LinePosition at;
-};
-
-/// One JSON object per line of the files a path names, or of standard input, as a record. The
-/// source's thread only cuts lines (ids: line numbers from 0, counted on across files; blank
-/// lines make no job); decode() parses them on the workers. A line that is not a JSON object
-/// fails its own job, named FILE:LINE:COL with simdjson's reason.
-class JsonlSource final : public SourceBody {
+/// One JSON object per line of the files a path names, or of standard input, as a record. Ids
+/// are line numbers from 0, counted on across files; blank lines make no job. A line that is not
+/// a JSON object fails its own job, named FILE:LINE:COL with simdjson's reason.
+class JsonlSource final : public TextSource {
 public:
     JsonlSource(const std::string& path, std::size_t max_line_bytes,
                 std::vector<std::string> fields)
-        : reader_(path, max_line_bytes), fields_(std::move(fields)) {}
+        : TextSource(path, max_line_bytes), fields_(std::move(fields)) {}
 
-    BatchPtr next(std::size_t max_jobs, BatchContext& ctx) override {
-        auto batch = std::make_shared<Items<TextJob>>();
-        batch->reserve(std::max<std::size_t>(max_jobs, 1));
-        std::string line;
-        while (batch->size() < std::max<std::size_t>(max_jobs, 1)) {
-            // From a pipe, pass on the lines that came rather than wait to fill the batch.
-            if (batch->size() != 0 && reader_.may_block() && !reader_.line_ready()) break;
-            const LineReader::Got got = reader_.next(line, ctx);
-            if (got == LineReader::Got::end || got == LineReader::Got::stopped) break;
-            const std::uint64_t id = next_id_++;
-            if (got == LineReader::Got::too_long) {
-                ctx.job_failed(id, where(reader_.position()) + ": line longer than max_line_bytes (" +
-                                       std::to_string(reader_.max_line_bytes()) + ")");
-            } else if (!is_blank(line)) {
-                batch->ids.push_back(id);
-                batch->values.push_back({std::move(line), reader_.position()});
-            }
+private:
+    Cut cut(LineReader& reader, std::string& text, LinePosition& at, std::string& error,
+            const BatchContext& ctx) override {
+        const LineReader::Got got = reader.next(text, ctx);
+        at = reader.position();
+        switch (got) {
+            case LineReader::Got::line:
+                return is_blank(text) ? Cut::blank : Cut::text;
+            case LineReader::Got::too_long:
+                error = where(at) + ": line longer than max_line_bytes (" +
+                        std::to_string(reader.max_line_bytes()) + ")";
+                return Cut::failed;
+            default:
+                return Cut::end;
         }
-        bytes_done_.store(reader_.taken(), std::memory_order_relaxed);
-        if (batch->size() == 0) return nullptr;
-        return batch;
     }
 
-    [[nodiscard]] bool decodes() const noexcept override { return true; }
-
-    BatchPtr decode(const BatchPtr& in_ptr, BatchContext& ctx) override {
-        auto& in = static_cast<Items<TextJob>&>(*in_ptr);
-        auto out = std::make_shared<Items<Value>>();
-        out->derive_from(in);
-        out->reserve(in.size());
-        JsonError error;
-        for (std::size_t i = 0; i < in.size(); ++i) {
-            TextJob& job = in.values[i];
-            Value record;
-            if (parse(job.text, record, error)) {
-                out->ids.push_back(in.ids[i]);
-                out->values.push_back(std::move(record));
-                continue;
-            }
-            std::string message = where(job.at) + ":" + std::to_string(error.offset + 1) + ": " +
-                                  error.reason;
-            if (ctx.keeps_dead_letters()) {
-                ctx.dead_letter(in.ids[i], Value(std::move(job.text)), std::move(message));
-            } else {
-                ctx.job_failed(in.ids[i], message);
-            }
+    bool parse(std::string_view text, const void*, Value& out, ParseError& error) const override {
+        JsonError why;
+        bool ok = false;
+        if (!fields_.empty()) {
+            ok = parse_json_fields(text, fields_, out, why, true);
+        } else if (parse_json(text, out, why, true)) {
+            ok = out.record() != nullptr;
+            if (!ok) why = {"not a JSON object but " + std::string(out.type_name()), 0};
         }
-        return out;
+        if (!ok) error = {0, why.offset + 1, std::move(why.reason)};
+        return ok;
     }
 
-    std::uint64_t input_bytes() const noexcept override { return reader_.size(); }
-    std::uint64_t input_bytes_done() const noexcept override {
-        return bytes_done_.load(std::memory_order_relaxed);
+    std::vector<std::string> fields_;  // the fields to read; empty: all
+};
+
+/// The columns of a CSV file: from `columns:`, or its header row.
+using Columns = std::vector<std::string>;
+
+/// One record per CSV record (RFC 4180) of the files a path names, or of standard input: the
+/// fields named by the file's header row (or `columns:`), numbers as integers or floats unless
+/// `types: strings`. Ids: records from 0, headers not counted. A record with more or fewer
+/// fields than the header, or malformed quotes, fails its own job (FILE:LINE:COL).
+class CsvSource final : public TextSource {
+public:
+    CsvSource(const std::string& path, std::size_t max_line_bytes, char delimiter, Columns columns,
+              bool strings)
+        : TextSource(path, max_line_bytes),
+          cutter_(delimiter, max_line_bytes),
+          delimiter_(delimiter),
+          strings_(strings) {
+        if (!columns.empty()) given_ = std::make_shared<const Columns>(std::move(columns));
     }
 
 private:
-    /// FILE:LINE of @p at.
-    std::string where(const LinePosition& at) const {
-        return reader_.files()[at.file] + ":" + std::to_string(at.line);
+    Cut cut(LineReader& reader, std::string& text, LinePosition& at, std::string& error,
+            const BatchContext& ctx) override {
+        switch (cutter_.next_record(reader, text, at, ctx)) {
+            case CsvCutter::Got::record:
+                break;
+            case CsvCutter::Got::too_long:
+            case CsvCutter::Got::unclosed_quote:
+                error = cutter_.error();
+                return Cut::failed;
+            default:
+                return Cut::end;
+        }
+        if (!given_ && headers_.size() <= at.file) return read_header(text, at, error);
+        return text.empty() ? Cut::blank : Cut::text;
     }
 
-    /// Parses one line into a record (only fields_, if any are named).
-    bool parse(const std::string& text, Value& record, JsonError& error) const {
-        if (!fields_.empty()) return parse_json_fields(text, fields_, record, error);
-        if (!parse_json(text, record, error)) return false;
-        if (record.record() != nullptr) return true;
-        error = {"not a JSON object but " + std::string(record.type_name()), 0};
-        return false;
+    /// Reads a file's header row (each file of a glob has one).
+    Cut read_header(const std::string& text, const LinePosition& at, std::string& error) {
+        Columns names;
+        std::string why;
+        std::size_t column = 0;
+        headers_.resize(at.file + 1);
+        if (!split_csv(text, delimiter_, names, why, column)) {
+            error = where(at) + ":" + std::to_string(column) + ": header row: " + why;
+            return Cut::failed;
+        }
+        headers_[at.file] = std::make_shared<const Columns>(std::move(names));
+        return Cut::nothing;
     }
 
-    LineReader reader_;
-    std::vector<std::string> fields_;  // the fields to read; empty: all
-    std::uint64_t next_id_ = 0;
-    std::atomic<std::uint64_t> bytes_done_{0};  // read by the observer thread
+    [[nodiscard]] std::shared_ptr<const void> file_context(std::uint32_t file) const override {
+        if (given_) return given_;
+        return file < headers_.size() ? headers_[file] : nullptr;
+    }
+
+    bool parse(std::string_view text, const void* context, Value& out,
+               ParseError& error) const override {
+        const auto* columns = static_cast<const Columns*>(context);
+        thread_local Columns fields;
+        std::size_t column = 0;
+        if (columns == nullptr) {
+            error = {0, 1, "the file's header row could not be read"};
+            return false;
+        }
+        if (!split_csv(text, delimiter_, fields, error.reason, column)) {
+            const auto [line, col] = record_line_column(text, column);
+            error.line = line;
+            error.column = col;
+            return false;
+        }
+        if (fields.size() != columns->size()) {
+            error = {0, 1,
+                     "the row has " + std::to_string(fields.size()) + " fields, the header " +
+                         std::to_string(columns->size())};
+            return false;
+        }
+        Record record;
+        record.reserve(fields.size());
+        for (std::size_t i = 0; i < fields.size(); ++i) {
+            record.append((*columns)[i], field_value(fields[i]));
+        }
+        out = std::move(record);
+        return true;
+    }
+
+    /// A field as a number if it reads as one (unless types: strings), else as text.
+    Value field_value(const std::string& text) const {
+        std::int64_t i = 0;
+        double d = 0;
+        if (!strings_) {
+            switch (classify_number(text, i, d)) {
+                case NumberKind::integer:
+                    return i;
+                case NumberKind::floating:
+                    return d;
+                case NumberKind::none:
+                    break;
+            }
+        }
+        return text;
+    }
+
+    CsvCutter cutter_;
+    char delimiter_;
+    bool strings_;
+    std::shared_ptr<const Columns> given_;                 // columns:, if given
+    std::vector<std::shared_ptr<const Columns>> headers_;  // per file, else
 };
+
+/// A `delimiter:` parameter: one character.
+void check_delimiter(const std::string& text) {
+    if (text.size() != 1 || text == "\"" || text == "\n" || text == "\r")
+        throw std::invalid_argument("must be one character, not a quote or a line end");
+}
+
+/// A `types:` parameter.
+void check_types(const std::string& text) {
+    if (text != "auto" && text != "strings")
+        throw std::invalid_argument("must be auto (numbers read as numbers) or strings");
+}
 
 }  // namespace
 
@@ -157,6 +214,34 @@ void add_record_ops(OpRegistry& ops) {
                  return std::make_unique<JsonlSource>(
                      p.string("path"), static_cast<std::size_t>(p.integer("max_line_bytes")),
                      split_names(p.string("fields")));
+             },
+             .parses = true,
+             .reads_input_once = reads_standard_input});
+    ops.add({.name = "csv",
+             .kind = NodeKind::source,
+             .description = "one record per CSV record (RFC 4180) of files (\"-\": standard "
+                            "input), named by each file's header row or columns:, parsed on the "
+                            "workers; id = record number from 0",
+             .params = {input_path_param(),
+                        max_line_bytes_param(),
+                        {"delimiter", ParamType::string, ",", "the field separator: one character",
+                         check_delimiter},
+                        {"columns",
+                         ParamType::string,
+                         "",
+                         "the field names, comma-separated: then the files have no header row; "
+                         "empty: each file's first row names them",
+                         {}},
+                        {"types", ParamType::string, "auto",
+                         "auto: fields written as JSON numbers become integers or floats; "
+                         "strings: every field is a string",
+                         check_types}},
+             .gives = ValueType::record,
+             .make_source = [](const Params& p) -> std::unique_ptr<SourceBody> {
+                 return std::make_unique<CsvSource>(
+                     p.string("path"), static_cast<std::size_t>(p.integer("max_line_bytes")),
+                     p.string("delimiter")[0], split_names(p.string("columns")),
+                     p.string("types") == "strings");
              },
              .parses = true,
              .reads_input_once = reads_standard_input});

@@ -1,0 +1,93 @@
+#pragma once
+// Sources that read text and parse it on the workers (jsonl, csv). The source's one thread only
+// cuts each job's text (a line, a CSV record) into one buffer per batch, with where it starts;
+// decode() parses the texts into the jobs' values on the workers. A text that cannot be parsed
+// fails its own job, named FILE:LINE:COL, under the source node's on_error.
+
+#include <flowpool/body.hpp>
+#include <flowpool/value.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "data/line_reader.hpp"
+
+namespace flowpool::detail {
+
+/// A batch of texts as a TextSource cut them: never seen by a node, only by decode().
+struct TextBatch final : Batch {
+    /// One job's text in `text`, and where it starts in the input.
+    struct Slice {
+        std::size_t begin = 0;
+        std::size_t size = 0;
+        LinePosition at;
+    };
+    std::string text;                          ///< every job's text, one after another
+    std::vector<Slice> slices;                 ///< parallel to `ids`
+    std::shared_ptr<const void> file_context;  ///< the cutter's, for the batch's file
+};
+
+/// The base of a source whose texts are parsed on the workers.
+class TextSource : public SourceBody {
+public:
+    /// Reads the files @p path names (see LineReader), lines up to @p max_line_bytes.
+    TextSource(const std::string& path, std::size_t max_line_bytes)
+        : reader_(path, max_line_bytes) {}
+
+    BatchPtr next(std::size_t max_jobs, BatchContext& ctx) final;
+    [[nodiscard]] bool decodes() const noexcept final { return true; }
+    BatchPtr decode(const BatchPtr& batch, BatchContext& ctx) final;
+
+    [[nodiscard]] std::uint64_t input_bytes() const noexcept final { return reader_.size(); }
+    [[nodiscard]] std::uint64_t input_bytes_done() const noexcept final {
+        return bytes_done_.load(std::memory_order_relaxed);
+    }
+
+protected:
+    /// What cut() found.
+    enum class Cut {
+        text,     ///< a job's text
+        blank,    ///< nothing to parse: no job, but an id goes by (ids stay line numbers)
+        nothing,  ///< no job and no id (a CSV header)
+        failed,   ///< a job that failed already (a line too long): `error` says why
+        end,      ///< no more input, or the run is stopping
+    };
+
+    /// Cuts the next job's text from @p reader into @p text, and where it starts into @p at.
+    virtual Cut cut(LineReader& reader, std::string& text, LinePosition& at, std::string& error,
+                    const BatchContext& ctx) = 0;
+    /// What the parse of the texts of file @p file needs that the cutting learned (a CSV
+    /// header), or nullptr. Called by the source's thread.
+    [[nodiscard]] virtual std::shared_ptr<const void> file_context(std::uint32_t file) const {
+        static_cast<void>(file);
+        return nullptr;
+    }
+    /// Why a text could not be parsed, and where in it.
+    struct ParseError {
+        std::size_t line = 0;    ///< lines after the text's first
+        std::size_t column = 1;  ///< in that line, from 1
+        std::string reason;
+    };
+    /// Parses @p text (at least 64 readable bytes follow it) into @p out, on a worker; false
+    /// with @p error if it cannot.
+    virtual bool parse(std::string_view text, const void* file_context, Value& out,
+                       ParseError& error) const = 0;
+
+    /// `FILE:LINE`.
+    [[nodiscard]] std::string where(const LinePosition& at) const;
+
+private:
+    LineReader reader_;
+    std::uint64_t next_id_ = 0;
+    std::atomic<std::uint64_t> bytes_done_{0};  // read by the observer thread
+    std::string text_;                          // the text cut last
+    LinePosition at_;
+    bool held_ = false;  // text_ was cut for the next batch (it starts a new file)
+};
+
+}  // namespace flowpool::detail
