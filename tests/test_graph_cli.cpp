@@ -256,6 +256,7 @@ TEST(Ops, ListsEveryRegisteredOpWithItsTypesAndParameters) {
                         "  " + p.description + "\n";
         }
     }
+    expected += "value types: null, bool, integer, float, string, list, record, any\n";
     EXPECT_EQ(result.out, expected);
     for (const char* op : {"range", "multiply", "print", "summary"}) {
         EXPECT_NE(result.out.find(std::string("\n") + op + " ("), std::string::npos) << op;

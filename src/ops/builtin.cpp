@@ -127,13 +127,15 @@ void add_builtin_ops(OpRegistry& ops) {
                  return std::move(v);
              });
          }});
-    ops.add({.name = "print",
-             .kind = NodeKind::sink,
-             .description = "one line per job on standard output",
-             .params = {{"format", ParamType::string, "Result: Job {id} Value {value}",
-                         "the line: {id}, {value}, {worker}, {node}", check_format}},
-             .takes = ValueType::any,
-             .make_sink = [](const Params& p) { return format_sink("-", p.string("format")); }});
+    ops.add(
+        {.name = "print",
+         .kind = NodeKind::sink,
+         .description = "one line per job on standard output",
+         .params = {{"format", ParamType::string, "Result: Job {id} Value {value}",
+                     "the line: {id}, {value}, {value.FIELD}, {value.LIST[N]}, {worker}, {node}",
+                     check_format}},
+         .takes = ValueType::any,
+         .make_sink = [](const Params& p) { return format_sink("-", p.string("format")); }});
     ops.add(
         {.name = "summary",
          .kind = NodeKind::sink,

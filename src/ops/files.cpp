@@ -266,7 +266,8 @@ void add_file_ops(OpRegistry& ops) {
          .description = "one line per job in a file, created or truncated (\"-\": standard output)",
          .params = {{"path", ParamType::string, std::nullopt, "the file to write", {}},
                     {"format", ParamType::string, "Result: Job {id} Value {value}",
-                     "the line: {id}, {value}, {worker}, {node}", check_format}},
+                     "the line: {id}, {value}, {value.FIELD}, {value.LIST[N]}, {worker}, {node}",
+                     check_format}},
          .takes = ValueType::any,
          .make_sink = [](const Params& p) {
              return format_sink(p.string("path"), p.string("format"));
