@@ -160,13 +160,13 @@ private:
 
 template <class T>
 void BatchContext::dead_letter(std::uint64_t id, T&& value, std::string message) {
-    using Value = std::decay_t<T>;
+    using Job = std::decay_t<T>;
     if (!dead_letters_) {
-        auto letters = std::make_shared<Items<Value>>();
+        auto letters = std::make_shared<Items<Job>>();
         letters->failed_node = node_;
         dead_letters_ = std::move(letters);
     }
-    auto& letters = static_cast<Items<Value>&>(*dead_letters_);
+    auto& letters = static_cast<Items<Job>&>(*dead_letters_);
     letters.ids.push_back(id);
     letters.values.push_back(std::forward<T>(value));
     letters.errors.push_back(std::move(message));

@@ -12,12 +12,19 @@ namespace flowpool {
 class JobContext {
 public:
     /// Made by the runtime; applications only read it.
-    constexpr JobContext(std::uint64_t id, int worker, std::string_view node) noexcept
-        : id_(id), worker_(worker), node_(node) {}
+    constexpr JobContext(std::uint64_t id, int worker, std::string_view node,
+                         std::string_view file = {}) noexcept
+        : id_(id), worker_(worker), node_(node), file_(file) {}
     /// Made by the runtime for a dead letter: the job failed at @p failed_node with @p error.
     constexpr JobContext(std::uint64_t id, int worker, std::string_view node,
-                         std::string_view failed_node, std::string_view error) noexcept
-        : id_(id), worker_(worker), node_(node), failed_node_(failed_node), error_(error) {}
+                         std::string_view failed_node, std::string_view error,
+                         std::string_view file = {}) noexcept
+        : id_(id),
+          worker_(worker),
+          node_(node),
+          failed_node_(failed_node),
+          error_(error),
+          file_(file) {}
 
     /// The job's id: its sequence number at its source, from 0.
     [[nodiscard]] constexpr std::uint64_t id() const noexcept { return id_; }
@@ -30,6 +37,8 @@ public:
     [[nodiscard]] constexpr std::string_view failed_node() const noexcept { return failed_node_; }
     /// In a dead-letter sink: the job's error message; else empty.
     [[nodiscard]] constexpr std::string_view error() const noexcept { return error_; }
+    /// The file the job was read from (a `lines`, `jsonl` or `csv` source's), or empty.
+    [[nodiscard]] constexpr std::string_view file() const noexcept { return file_; }
 
 private:
     std::uint64_t id_;
@@ -37,6 +46,7 @@ private:
     std::string_view node_;
     std::string_view failed_node_{};
     std::string_view error_{};
+    std::string_view file_{};
 };
 
 }  // namespace flowpool

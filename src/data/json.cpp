@@ -76,6 +76,16 @@ void append_json_string(std::string& out, std::string_view text) {
     out.reserve(out.size() + text.size() + 2);
     out += '"';
     while (!text.empty()) {
+        // The bytes that need nothing done, appended in one go: most text is all of them.
+        std::size_t plain = 0;
+        while (plain < text.size()) {
+            const auto c = static_cast<unsigned char>(text[plain]);
+            if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) break;
+            ++plain;
+        }
+        out.append(text.data(), plain);
+        text.remove_prefix(plain);
+        if (text.empty()) break;
         const auto c = static_cast<unsigned char>(text[0]);
         std::size_t used = 1;
         if (c == '"' || c == '\\') {
@@ -83,8 +93,6 @@ void append_json_string(std::string& out, std::string_view text) {
             out += static_cast<char>(c);
         } else if (c < 0x20) {
             append_control(out, c);
-        } else if (c < 0x80) {
-            out += static_cast<char>(c);
         } else {
             bool valid = false;
             used = sequence_at(text, valid);

@@ -1,5 +1,10 @@
 #include "logged_stage.hpp"
 
+#include <flowpool/detail/job_loop.hpp>
+
+#include <exception>
+#include <string>
+
 #include <flowpool/value.hpp>
 
 #include "common/line_output.hpp"
@@ -12,7 +17,13 @@ BatchPtr LoggedStage::process(const BatchPtr& in, BatchContext& ctx) {
     const auto& batch = static_cast<const Items<Value>&>(*out);
     std::string lines;
     for (std::size_t i = 0; i < batch.size(); ++i) {
-        format_.render(lines, batch.ids[i], batch.values[i], ctx.worker(), ctx.node());
+        const std::size_t before = lines.size();
+        try {
+            format_.render(lines, job_context(batch, i, ctx), batch.values[i]);
+        } catch (const std::exception& e) {  // a log line is no reason to fail the job
+            lines.resize(before);
+            lines += "log of job " + std::to_string(batch.ids[i]) + ": " + e.what() + "\n";
+        }
     }
     LineOutput::stdout_lines().write(lines);
     return out;

@@ -29,6 +29,7 @@
 #include "data/json.hpp"
 #include "data/line_reader.hpp"
 #include "format.hpp"
+#include "text_source.hpp"
 
 namespace flowpool::detail {
 namespace {
@@ -38,23 +39,33 @@ namespace {
 class LinesSource final : public SourceBody {
 public:
     LinesSource(const std::string& path, std::size_t max_line_bytes)
-        : reader_(path, max_line_bytes) {}
+        : reader_(path, max_line_bytes), file_names_(shared_names(reader_.files())) {}
 
     BatchPtr next(std::size_t max_jobs, BatchContext& ctx) override {
         auto batch = std::make_shared<Items<Value>>();
-        std::string line;
         while (batch->size() < std::max<std::size_t>(max_jobs, 1)) {
             // From a pipe, pass on the lines that came rather than wait to fill the batch.
             if (batch->size() != 0 && reader_.may_block() && !reader_.line_ready()) break;
-            const LineReader::Got got = reader_.next(line, ctx);
-            if (got == LineReader::Got::end || got == LineReader::Got::stopped) break;
-            const std::uint64_t id = next_id_++;
-            if (got == LineReader::Got::too_long) {
-                ctx.job_failed(id, too_long_message());
-                continue;
+            if (!held_) {
+                const LineReader::Got got = reader_.next(line_, ctx);
+                if (got == LineReader::Got::end || got == LineReader::Got::stopped) break;
+                const std::uint64_t id = next_id_++;
+                if (got == LineReader::Got::too_long) {
+                    ctx.job_failed(id, too_long_message());
+                    continue;
+                }
             }
-            batch->ids.push_back(id);
-            batch->values.emplace_back(std::move(line));
+            // A batch holds the lines of one file, which formats show as {file}.
+            const std::uint32_t file = reader_.position().file;
+            if (batch->size() == 0) {
+                batch->file = file_names_[file];
+            } else if (file_names_[file] != batch->file) {
+                held_ = true;
+                break;
+            }
+            held_ = false;
+            batch->ids.push_back(next_id_ - 1);
+            batch->values.emplace_back(std::move(line_));
         }
         bytes_done_.store(reader_.taken(), std::memory_order_relaxed);
         if (batch->size() == 0) return nullptr;
@@ -75,8 +86,11 @@ private:
     }
 
     LineReader reader_;
+    std::vector<std::shared_ptr<const std::string>> file_names_;
     std::uint64_t next_id_ = 0;
     std::atomic<std::uint64_t> bytes_done_{0};  // read by the observer thread
+    std::string line_;                          // the line read last
+    bool held_ = false;  // line_ starts the next batch (it is the first of a new file)
 };
 
 /// Where a sink's lines go: a file it created, or standard output (`-`). Lines are written batch
@@ -241,10 +255,9 @@ std::optional<std::string> reads_standard_input(const Params& params) {
 }
 
 std::unique_ptr<SinkBody> format_sink(const std::string& path, const std::string& format) {
-    return lines_sink(path, [format = LineFormat(format)](std::string& out, const JobContext& job,
-                                                          const Value& v, const BatchContext& ctx) {
-        format.render(out, job.id(), v, ctx.worker(), ctx.node());
-    });
+    return lines_sink(
+        path, [format = LineFormat(format)](std::string& out, const JobContext& job, const Value& v,
+                                            const BatchContext&) { format.render(out, job, v); });
 }
 
 void add_file_ops(OpRegistry& ops) {

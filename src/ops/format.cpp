@@ -48,10 +48,12 @@ LineFormat::LineFormat(std::string_view text) {
             field = Field::worker;
         } else if (name == "node") {
             field = Field::node;
+        } else if (name == "file") {
+            field = Field::file;
         } else {
             throw std::invalid_argument(
                 "unknown field '{" + std::string(name) +
-                "}' in format; fields are {id}, {value}, {value.FIELD}, {worker}, {node}");
+                "}' in format; fields are {id}, {value}, {value.FIELD}, {worker}, {node}, {file}");
         }
         if (!literal.empty()) pieces_.push_back({Field::text, std::move(literal), {}});
         literal.clear();
@@ -61,24 +63,26 @@ LineFormat::LineFormat(std::string_view text) {
     if (!literal.empty()) pieces_.push_back({Field::text, std::move(literal), {}});
 }
 
-void LineFormat::render(std::string& out, std::uint64_t id, const Value& value, int worker,
-                        std::string_view node) const {
+void LineFormat::render(std::string& out, const JobContext& job, const Value& value) const {
     for (const Piece& piece : pieces_) {
         switch (piece.field) {
             case Field::text:
                 out += piece.text;
                 break;
             case Field::id:
-                append_int(out, id);
+                append_int(out, job.id());
                 break;
             case Field::value:
                 append_value(out, piece.path.empty() ? value : piece.path.at(value));
                 break;
             case Field::worker:
-                append_int(out, worker);
+                append_int(out, job.worker());
                 break;
             case Field::node:
-                out += node;
+                out += job.node();
+                break;
+            case Field::file:
+                out += job.file();
                 break;
         }
     }

@@ -1,8 +1,10 @@
 #pragma once
 // Line templates such as "Result: Job {id} Value {value}": parsed once, rendered per job.
-// Fields: {id}, {value}, {value.PATH} (a record's field or a list's element: {value.user.country},
-// {value.tags[0]}), {worker}, {node}; "{{" and "}}" stand for braces.
+// Fields: {id}, {file} (where a source read the job), {value}, {value.PATH} (a record's field or a
+// list's element: {value.user.country}, {value.tags[0]}), {worker}, {node}; "{{" and "}}" stand for
+// braces.
 
+#include <flowpool/job_context.hpp>
 #include <flowpool/value.hpp>
 
 #include <cstdint>
@@ -22,11 +24,10 @@ public:
 
     /// Appends the line for one job, with its '\n', to @p out. Throws std::invalid_argument if
     /// a path names what the value does not have ("no .user.country in the value").
-    void render(std::string& out, std::uint64_t id, const Value& value, int worker,
-                std::string_view node) const;
+    void render(std::string& out, const JobContext& job, const Value& value) const;
 
 private:
-    enum class Field { text, id, value, worker, node };
+    enum class Field { text, id, value, worker, node, file };
     struct Piece {
         Field field;
         std::string text;

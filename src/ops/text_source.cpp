@@ -31,6 +31,7 @@ BatchPtr TextSource::next(std::size_t max_jobs, BatchContext& ctx) {
         if (batch->size() == 0) {
             file = at_.file;
             batch->file_context = file_context(file);
+            batch->file = file_names_[file];
         } else if (at_.file != file) {
             held_ = true;
             break;

@@ -32,12 +32,22 @@ struct TextBatch final : Batch {
     std::shared_ptr<const void> file_context;  ///< the cutter's, for the batch's file
 };
 
+/// The names of @p files, each shared by the batches read from it (Batch::file).
+inline std::vector<std::shared_ptr<const std::string>> shared_names(
+    const std::vector<std::string>& files) {
+    std::vector<std::shared_ptr<const std::string>> names;
+    names.reserve(files.size());
+    for (const std::string& file : files)
+        names.push_back(std::make_shared<const std::string>(file));
+    return names;
+}
+
 /// The base of a source whose texts are parsed on the workers.
 class TextSource : public SourceBody {
 public:
     /// Reads the files @p path names (see LineReader), lines up to @p max_line_bytes.
     TextSource(const std::string& path, std::size_t max_line_bytes)
-        : reader_(path, max_line_bytes) {}
+        : reader_(path, max_line_bytes), file_names_(shared_names(reader_.files())) {}
 
     BatchPtr next(std::size_t max_jobs, BatchContext& ctx) final;
     [[nodiscard]] bool decodes() const noexcept final { return true; }
@@ -83,6 +93,7 @@ protected:
 
 private:
     LineReader reader_;
+    std::vector<std::shared_ptr<const std::string>> file_names_;  // for Batch::file
     std::uint64_t next_id_ = 0;
     std::atomic<std::uint64_t> bytes_done_{0};  // read by the observer thread
     std::string text_;                          // the text cut last

@@ -29,6 +29,9 @@ struct Batch {
     /// Set in dead letters only: why each job failed (parallel to `ids`), and where.
     std::vector<std::string> errors;
     std::string failed_node;  ///< dead letters: the node whose policy sent them
+    /// The file its jobs were read from, when a source that reads files made it (a batch's jobs
+    /// come from one file); formats show it as `{file}`.
+    std::shared_ptr<const std::string> file;
 
     /// Jobs in the batch.
     [[nodiscard]] std::size_t size() const noexcept { return ids.size(); }
@@ -48,6 +51,7 @@ struct Batch {
     void derive_from(const Batch& parent) {
         seq = parent.seq;
         ticket = parent.ticket;
+        file = parent.file;
     }
 };
 
@@ -74,6 +78,7 @@ struct Items final : Batch {
             one->values.push_back(values[i]);
             if (!errors.empty()) one->errors.push_back(errors[i]);
             one->failed_node = failed_node;
+            one->file = file;
             return one;
         } else {
             return nullptr;
@@ -163,6 +168,7 @@ private:
             batch->errors.clear();
             batch->failed_node.clear();
             batch->ticket.reset();
+            batch->file.reset();
             batch->seq = 0;
             batch->shared = false;
             {

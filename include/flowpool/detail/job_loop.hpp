@@ -128,8 +128,9 @@ template <class T, class Run>
 
 /// The JobContext for job @p i of @p in: a dead letter's carries its error.
 inline JobContext job_context(const Batch& in, std::size_t i, const BatchContext& ctx) noexcept {
-    if (in.errors.empty()) return JobContext{in.ids[i], ctx.worker(), ctx.node()};
-    return JobContext{in.ids[i], ctx.worker(), ctx.node(), in.failed_node, in.errors[i]};
+    const std::string_view file = in.file ? std::string_view(*in.file) : std::string_view();
+    if (in.errors.empty()) return JobContext{in.ids[i], ctx.worker(), ctx.node(), file};
+    return JobContext{in.ids[i], ctx.worker(), ctx.node(), in.failed_node, in.errors[i], file};
 }
 
 /// Runs @p f on every job of @p in_ptr (an `Items<In>`) and returns the batch of results.
@@ -182,12 +183,13 @@ BatchPtr map_jobs(const BatchPtr& in_ptr, BatchContext& ctx, F& f) {
         ++kept;
     };
     const JobPolicy policy(ctx);
+    const std::string_view file = in.file ? std::string_view(*in.file) : std::string_view();
     for (std::size_t i = 0; i < n; ++i) {
         const std::uint64_t id = in.ids[i];
         // `run` must not reach `kept`: retry_job() takes its address, and on the simple path
         // `kept` should stay in a register, as in a hand-written loop.
-        auto run = [&f, &ctx, id](In&& job) -> R {
-            return call_job(f, std::move(job), JobContext{id, ctx.worker(), ctx.node()});
+        auto run = [&f, &ctx, id, file](In&& job) -> R {
+            return call_job(f, std::move(job), JobContext{id, ctx.worker(), ctx.node(), file});
         };
         std::optional<R> r;  // one call of `keep` below, so that it is inlined
         if (policy.simple()) {
