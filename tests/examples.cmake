@@ -30,3 +30,30 @@ add_test(NAME example.custom_op
                  -DEXPECTED=${CMAKE_CURRENT_BINARY_DIR}/custom_op_example.expected
                  -P ${CMAKE_CURRENT_SOURCE_DIR}/check_lines.cmake)
 set_tests_properties(example.custom_op PROPERTIES TIMEOUT 60)
+
+# The README's application-types example: an application registers the type `order` and two ops
+# on it, and runs tests/examples/orders.yaml on tests/examples/orders.jsonl (paths from the
+# repository root).
+add_executable(app_types_example ${CMAKE_CURRENT_SOURCE_DIR}/examples/app_types.cpp)
+target_link_libraries(app_types_example PRIVATE flowpool::flowpool flowpool_warnings)
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/app_types_example.expected
+     "ada owes 7.5\ngrace owes 2.5\nlinus owes 12.0\nbarbara owes 4.5\n")
+add_test(NAME example.app_types
+         COMMAND ${CMAKE_COMMAND} -DCOMMAND=$<TARGET_FILE:app_types_example>
+                 -DEXPECTED=${CMAKE_CURRENT_BINARY_DIR}/app_types_example.expected
+                 -P ${CMAKE_CURRENT_SOURCE_DIR}/check_lines.cmake
+         WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+set_tests_properties(example.app_types PROPERTIES TIMEOUT 60)
+
+# The README's records-from-C++ example: the typed API on tests/examples/events.jsonl, keeping
+# the jobs whose status is 500 or more.
+add_executable(records_api_example ${CMAKE_CURRENT_SOURCE_DIR}/examples/records_api.cpp)
+target_link_libraries(records_api_example PRIVATE flowpool::flowpool flowpool_warnings)
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/records_api_example.expected
+     "Job 1: 503 from FR\nJob 3: 500 from nowhere\nJob 4: 502 from JP\n")
+add_test(NAME example.records_api
+         COMMAND ${CMAKE_COMMAND} -DCOMMAND=$<TARGET_FILE:records_api_example>
+                 -DEXPECTED=${CMAKE_CURRENT_BINARY_DIR}/records_api_example.expected
+                 -P ${CMAKE_CURRENT_SOURCE_DIR}/check_lines.cmake
+         WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+set_tests_properties(example.records_api PROPERTIES TIMEOUT 60)

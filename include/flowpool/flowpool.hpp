@@ -10,6 +10,7 @@
 #include <flowpool/log.hpp>
 #include <flowpool/ops.hpp>
 #include <flowpool/pipeline.hpp>
+#include <flowpool/source_op.hpp>
 #include <flowpool/stats.hpp>
 #include <flowpool/value.hpp>
 #include <flowpool/version.hpp>

@@ -162,6 +162,16 @@ private:
     std::shared_ptr<detail::Plan> plan_;
 };
 
+template <class T>
+class Flow;
+
+namespace detail {
+/// Starts a pipeline with @p body, a source whose jobs are of type @p T: what source() and the
+/// registry's source ops (flowpool/source_op.hpp) build on.
+template <class T>
+Flow<T> start_flow(std::string name, std::unique_ptr<SourceBody> body, std::size_t batch_size);
+}  // namespace detail
+
 /// A pipeline under construction whose last node passes on jobs of type @p T.
 /// Copies share one graph: adding two stages or sinks after the same Flow sends every job to
 /// both (a fan-out).
@@ -247,8 +257,8 @@ public:
 private:
     template <class>
     friend class Flow;
-    template <class G>
-    friend auto source(std::string name, G generator, std::size_t batch_size);
+    friend Flow detail::start_flow<T>(std::string name, std::unique_ptr<SourceBody> body,
+                                      std::size_t batch_size);
 
     Flow(std::shared_ptr<detail::Plan> plan, detail::NodeId tail)
         : plan_(std::move(plan)), tail_(tail) {}
@@ -256,6 +266,14 @@ private:
     std::shared_ptr<detail::Plan> plan_;
     detail::NodeId tail_;
 };
+
+template <class T>
+Flow<T> detail::start_flow(std::string name, std::unique_ptr<SourceBody> body,
+                           std::size_t batch_size) {
+    auto plan = std::make_shared<Plan>();
+    const NodeId id = plan->add_source(std::move(name), std::move(body), batch_size);
+    return Flow<T>(std::move(plan), id);
+}
 
 /// Starts a pipeline with a source: @p generator is called by one thread at a time and returns
 /// `std::optional<T>`, the next job or std::nullopt when there are no more. Jobs get ids 0, 1, ...
@@ -266,11 +284,9 @@ auto source(std::string name, G generator, std::size_t batch_size = 0) {
     using R = std::decay_t<std::invoke_result_t<G&>>;
     static_assert(detail::is_optional<R>::value, "a source generator returns std::optional<T>");
     using T = typename R::value_type;
-    auto plan = std::make_shared<detail::Plan>();
-    const detail::NodeId id = plan->add_source(
+    return detail::start_flow<T>(
         std::move(name), std::make_unique<detail::GeneratorSource<T, G>>(std::move(generator)),
         batch_size);
-    return Flow<T>(std::move(plan), id);
 }
 
 /// What range() returns: a generator of consecutive integers that can also fill a whole batch
