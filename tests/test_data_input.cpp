@@ -525,12 +525,18 @@ TEST(LinesOp, UnderSkipATooLongLineFailsOnlyItsJobAndTheNextLinesCome) {
     flowpool::RunState run;
     const flowpool::OnError skip = flowpool::OnError::skip();
     flowpool::BatchContext ctx(run, "text", 0, &skip);
-    const auto batch = source->next(100, ctx);
-    ASSERT_NE(batch, nullptr);
-    const auto& jobs = static_cast<const flowpool::Items<flowpool::Value>&>(*batch);
-    EXPECT_EQ(jobs.ids, (std::vector<std::uint64_t>{0, 2, 4}));
-    ASSERT_EQ(jobs.values.size(), 3u);
-    EXPECT_EQ(jobs.values[2], flowpool::Value(std::string("three")));
+    // A batch holds the lines of one file (formats show it as {file}).
+    const auto first = source->next(100, ctx);
+    ASSERT_NE(first, nullptr);
+    EXPECT_EQ(first->ids, (std::vector<std::uint64_t>{0, 2}));
+    EXPECT_EQ(*first->file, dir + "/a.txt");
+    const auto second = source->next(100, ctx);
+    ASSERT_NE(second, nullptr);
+    const auto& jobs = static_cast<const flowpool::Items<flowpool::Value>&>(*second);
+    EXPECT_EQ(jobs.ids, (std::vector<std::uint64_t>{4}));
+    ASSERT_EQ(jobs.values.size(), 1u);
+    EXPECT_EQ(jobs.values[0], flowpool::Value(std::string("three")));
+    EXPECT_EQ(*jobs.file, dir + "/b.txt");
     EXPECT_EQ(ctx.skipped(), 2u);
     EXPECT_EQ(source->next(100, ctx), nullptr);
     EXPECT_EQ(source->input_bytes(), source->input_bytes_done());

@@ -2,9 +2,11 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -291,24 +293,26 @@ private:
 
     template <class Node>
     bool read_number(Node& node, Value& out) {
-        ondemand::number number;
-        if (const auto e = node.get_number().get(number)) {
-            return fail(std::string(simdjson::error_message(e)) +
-                            " (numbers must fit a float; integers 64 bits)",
-                        node);
-        }
-        switch (number.get_number_type()) {
+        // The type first, then the number read as that type: simdjson 3.0's get_number() reads
+        // floats of more than 19 digits as 0.
+        ondemand::number_type type;
+        if (const auto e = node.get_number_type().get(type)) return fail(e, node);
+        switch (type) {
             case ondemand::number_type::signed_integer:
-                out = number.get_int64();
-                return true;
-            case ondemand::number_type::unsigned_integer:
-                out = static_cast<double>(number.get_uint64());
-                return true;
+                return read_as<std::int64_t>(node, out, &Node::get_int64);
+            case ondemand::number_type::unsigned_integer:  // above int64: a float
             case ondemand::number_type::floating_point_number:
-                out = number.get_double();
-                return true;
+                return read_as<double>(node, out, &Node::get_double);
         }
         return fail(simdjson::NUMBER_ERROR, node);
+    }
+
+    template <class T, class Node, class Get>
+    bool read_as(Node& node, Value& out, Get get) {
+        T number{};
+        if (const auto e = (node.*get)().get(number)) return fail(e, node);
+        out = number;
+        return true;
     }
 
     const char* begin_;
@@ -370,6 +374,14 @@ bool parse_json(std::string_view text, Value& out, JsonError& error, bool padded
     return ok;
 }
 
+/// Records @p code at @p doc's place in @p error; returns false.
+static bool fail_with(Builder& builder, simdjson::error_code code, ondemand::document& doc,
+                      JsonError& error) {
+    builder.fail(code, doc);
+    error = std::move(builder.error());
+    return false;
+}
+
 bool parse_json_fields(std::string_view text, const std::vector<std::string>& names, Value& out,
                        JsonError& error, bool padded) {
     ondemand::document doc;
@@ -383,19 +395,26 @@ bool parse_json_fields(std::string_view text, const std::vector<std::string>& na
         error = std::move(builder.error());
         return false;
     }
-    Record fields;
-    fields.reserve(names.size());
-    for (const std::string& name : names) {
-        ondemand::value item;
-        const auto e = object.find_field_unordered(name).get(item);
-        if (e == simdjson::NO_SUCH_FIELD) continue;
+    // One pass over the object, so that a repeated name gives its last value, as parse_json.
+    std::vector<std::optional<Value>> found(names.size());
+    for (auto member : object) {
+        ondemand::field field;
+        std::string_view key;
+        if (const auto e = std::move(member).get(field)) return fail_with(builder, e, doc, error);
+        if (const auto e = field.unescaped_key().get(key)) return fail_with(builder, e, doc, error);
+        const auto wanted = std::find(names.begin(), names.end(), key);
+        if (wanted == names.end()) continue;
         Value read;
-        if (e) builder.fail(e, doc);
-        if (e || !builder.read(item, read, 2)) {
+        if (!builder.read(field.value(), read, 2)) {
             error = std::move(builder.error());
             return false;
         }
-        fields.append(name, std::move(read));
+        found[static_cast<std::size_t>(wanted - names.begin())] = std::move(read);
+    }
+    Record fields;
+    fields.reserve(names.size());
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (found[i]) fields.append(names[i], std::move(*found[i]));
     }
     out = std::move(fields);
     return true;

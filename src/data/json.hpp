@@ -34,15 +34,16 @@ struct JsonError {
 /// Parses @p text, one JSON value (surrounding whitespace allowed), into @p out; false with
 /// @p error if it is not one. Objects become records: a name repeated in one object keeps its
 /// first place and its last value (as Python's json and jq do). Integers in the int64 range are
-/// integers; larger ones up to 2^64 - 1 become floats; numbers simdjson cannot read (1e400,
-/// beyond 2^64) are errors. Nesting deeper than 1,024 is an error. Thread-safe: each thread
-/// parses with a parser of its own. @p padded: at least 64 readable bytes follow @p text (as
+/// integers; larger ones become floats (the nearest double); numbers no double holds (1e400)
+/// are errors. Nesting deeper than 1,024 is an error. Thread-safe: each
+/// thread parses with a parser of its own. @p padded: at least 64 readable bytes follow @p text (as
 /// simdjson needs), so it is parsed where it lies instead of copied.
 bool parse_json(std::string_view text, Value& out, JsonError& error, bool padded = false);
 
-/// Parses the fields @p names of @p text, a JSON object, into @p out, a record holding those of
-/// them it has, in the order of @p names. Reads nothing else of the object but its structure
-/// (simdjson's On-Demand API): a malformed value in a field not asked for may go unnoticed.
+/// Parses the fields @p names (each once) of @p text, a JSON object, into @p out, a record
+/// holding those of them it has, in the order of @p names; a repeated name gives its last value,
+/// as in parse_json. Reads nothing else of the object but its structure (simdjson's On-Demand
+/// API): a malformed value in a field not asked for may go unnoticed.
 /// False with @p error if @p text is not an object or a field asked for is malformed.
 bool parse_json_fields(std::string_view text, const std::vector<std::string>& names, Value& out,
                        JsonError& error, bool padded = false);

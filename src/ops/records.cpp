@@ -181,6 +181,16 @@ private:
     std::vector<std::shared_ptr<const Columns>> headers_;  // per file, else
 };
 
+/// A `fields:` or `columns:` parameter: names, each once.
+void check_names(const std::string& text) {
+    const std::vector<std::string> names = split_names(text);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (std::find(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(i), names[i]) !=
+            names.begin() + static_cast<std::ptrdiff_t>(i))
+            throw std::invalid_argument("names '" + names[i] + "' twice");
+    }
+}
+
 /// A `delimiter:` parameter: one character.
 void check_delimiter(const std::string& text) {
     if (text.size() != 1 || text == "\"" || text == "\n" || text == "\r")
@@ -201,14 +211,13 @@ void add_record_ops(OpRegistry& ops) {
              .description =
                  "one record per line of JSON objects in a file (\"-\": standard input), "
                  "parsed on the workers with simdjson; id = line number from 0",
-             .params = {input_path_param(),
-                        max_line_bytes_param(),
-                        {"fields",
-                         ParamType::string,
-                         "",
-                         "read only these fields, comma-separated (\"host,status\"): faster; "
-                         "empty: every field",
-                         {}}},
+             .params =
+                 {input_path_param(),
+                  max_line_bytes_param(),
+                  {"fields", ParamType::string, "",
+                   "read only these fields, each once, comma-separated (\"host,status\"): faster; "
+                   "empty: every field",
+                   check_names}},
              .gives = ValueType::record,
              .make_source = [](const Params& p) -> std::unique_ptr<SourceBody> {
                  return std::make_unique<JsonlSource>(
@@ -226,12 +235,10 @@ void add_record_ops(OpRegistry& ops) {
                         max_line_bytes_param(),
                         {"delimiter", ParamType::string, ",", "the field separator: one character",
                          check_delimiter},
-                        {"columns",
-                         ParamType::string,
-                         "",
+                        {"columns", ParamType::string, "",
                          "the field names, comma-separated: then the files have no header row; "
                          "empty: each file's first row names them",
-                         {}},
+                         check_names},
                         {"types", ParamType::string, "auto",
                          "auto: fields written as JSON numbers become integers or floats; "
                          "strings: every field is a string",

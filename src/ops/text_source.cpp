@@ -14,18 +14,18 @@ BatchPtr TextSource::next(std::size_t max_jobs, BatchContext& ctx) {
     const std::size_t most = std::max<std::size_t>(max_jobs, 1);
     batch->ids.reserve(most);
     batch->slices.reserve(most);
-    std::string error;
     std::uint32_t file = 0;
     while (batch->size() < most) {
         // From a pipe, pass on the texts that came rather than wait to fill the batch.
         if (batch->size() != 0 && reader_.may_block() && !reader_.line_ready()) break;
         if (!held_) {
-            const Cut got = cut(reader_, text_, at_, error, ctx);
+            const Cut got = cut(reader_, text_, at_, error_, ctx);
             if (got == Cut::end) break;
             if (got == Cut::nothing) continue;
-            const std::uint64_t id = next_id_++;
-            if (got == Cut::failed) ctx.job_failed(id, error);
-            if (got != Cut::text) continue;
+            ++next_id_;
+            if (got == Cut::blank) continue;
+            failed_ = got == Cut::failed;
+            if (failed_) text_.clear();
         }
         // A batch holds the texts of one file: they share its context (a CSV header).
         if (batch->size() == 0) {
@@ -40,6 +40,8 @@ BatchPtr TextSource::next(std::size_t max_jobs, BatchContext& ctx) {
         batch->ids.push_back(next_id_ - 1);  // the id the text got when it was cut
         batch->slices.push_back({batch->text.size(), text_.size(), at_});
         batch->text += text_;
+        // Reported on a worker, where the node's policy (a dead letter too) applies.
+        if (failed_) batch->failures.emplace_back(batch->slices.size() - 1, std::move(error_));
     }
     bytes_done_.store(reader_.taken(), std::memory_order_relaxed);
     if (batch->size() == 0) return nullptr;
@@ -53,18 +55,25 @@ BatchPtr TextSource::decode(const BatchPtr& batch, BatchContext& ctx) {
     out->derive_from(in);
     out->reserve(in.size());
     ParseError error;
+    auto failure = in.failures.begin();
     for (std::size_t i = 0; i < in.size(); ++i) {
         const TextBatch::Slice& slice = in.slices[i];
         const std::string_view text(in.text.data() + slice.begin, slice.size);
-        Value value;
-        if (parse(text, in.file_context.get(), value, error)) {
-            out->ids.push_back(in.ids[i]);
-            out->values.push_back(std::move(value));
-            continue;
+        std::string message;
+        if (failure != in.failures.end() && failure->first == i) {
+            message = std::move(failure->second);
+            ++failure;
+        } else {
+            Value value;
+            if (parse(text, in.file_context.get(), value, error)) {
+                out->ids.push_back(in.ids[i]);
+                out->values.push_back(std::move(value));
+                continue;
+            }
+            message = reader_.files()[slice.at.file] + ":" +
+                      std::to_string(slice.at.line + error.line) + ":" +
+                      std::to_string(error.column) + ": " + error.reason;
         }
-        std::string message = reader_.files()[slice.at.file] + ":" +
-                              std::to_string(slice.at.line + error.line) + ":" +
-                              std::to_string(error.column) + ": " + error.reason;
         if (ctx.keeps_dead_letters()) {
             ctx.dead_letter(in.ids[i], Value(std::string(text)), std::move(message));
         } else {

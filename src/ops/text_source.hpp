@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "data/line_reader.hpp"
@@ -30,6 +31,8 @@ struct TextBatch final : Batch {
     std::string text;                          ///< every job's text, one after another
     std::vector<Slice> slices;                 ///< parallel to `ids`
     std::shared_ptr<const void> file_context;  ///< the cutter's, for the batch's file
+    /// Jobs that failed as they were cut (a line too long): their slice's index, and why.
+    std::vector<std::pair<std::size_t, std::string>> failures;
 };
 
 /// The names of @p files, each shared by the batches read from it (Batch::file).
@@ -97,8 +100,10 @@ private:
     std::uint64_t next_id_ = 0;
     std::atomic<std::uint64_t> bytes_done_{0};  // read by the observer thread
     std::string text_;                          // the text cut last
+    std::string error_;                         // why, if it failed as it was cut
     LinePosition at_;
-    bool held_ = false;  // text_ was cut for the next batch (it starts a new file)
+    bool held_ = false;    // text_ was cut for the next batch (it starts a new file)
+    bool failed_ = false;  // and it failed as it was cut
 };
 
 }  // namespace flowpool::detail
