@@ -57,3 +57,17 @@ add_test(NAME example.records_api
                  -P ${CMAKE_CURRENT_SOURCE_DIR}/check_lines.cmake
          WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 set_tests_properties(example.records_api PROPERTIES TIMEOUT 60)
+
+# graphs/records.yaml with its records written to the file RECORDS_OUT names: that file must hold
+# each event's kept fields, in any order (tests/expected/records.jsonl.txt, derived from
+# graphs/data/events.jsonl). Its standard output is checked with every graph's by test_cli.
+if(TARGET flowpool_cli)
+    set(records_out ${CMAKE_CURRENT_BINARY_DIR}/records_example.jsonl)
+    add_test(NAME example.records_file
+             COMMAND ${CMAKE_COMMAND}
+                     "-DCOMMAND=sh$<SEMICOLON>-c$<SEMICOLON>RECORDS_OUT='${records_out}' '$<TARGET_FILE:flowpool_cli>' run graphs/records.yaml >/dev/null && cat '${records_out}'"
+                     -DEXPECTED=${CMAKE_CURRENT_SOURCE_DIR}/expected/records.jsonl.txt
+                     -P ${CMAKE_CURRENT_SOURCE_DIR}/check_lines.cmake
+             WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+    set_tests_properties(example.records_file PROPERTIES TIMEOUT 60)
+endif()
