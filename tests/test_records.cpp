@@ -208,8 +208,8 @@ TEST(JsonlBadLine, NulByteAsAValue) {
 
 TEST(JsonlBadLine, TenThousandDeepNesting) {
     const std::string deep = "{\"a\":" + std::string(10'000, '[') + std::string(10'000, ']') + "}";
-    // Depth 1 is the object; the 1,024th '[' (at column 5 + 1024) is level 1,025.
-    expect_only_its_job_fails("deep", deep, "1029: nesting deeper than 1024 levels");
+    // Depth 1 is the object; the 256th '[' (at column 5 + 256) is level 257.
+    expect_only_its_job_fails("deep", deep, "261: nesting deeper than 256 levels");
 }
 
 TEST(JsonlBadLine, NumberBeyondAFloat) {

@@ -35,7 +35,7 @@ struct JsonError {
 /// @p error if it is not one. Objects become records: a name repeated in one object keeps its
 /// first place and its last value (as Python's json and jq do). Integers in the int64 range are
 /// integers; larger ones become floats (the nearest double); numbers no double holds (1e400)
-/// are errors. Nesting deeper than 1,024 is an error. Thread-safe: each
+/// are errors. Nesting deeper than 256 is an error. Thread-safe: each
 /// thread parses with a parser of its own. @p padded: at least 64 readable bytes follow @p text (as
 /// simdjson needs), so it is parsed where it lies instead of copied.
 bool parse_json(std::string_view text, Value& out, JsonError& error, bool padded = false);
