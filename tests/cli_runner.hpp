@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -37,6 +38,21 @@ inline std::string temp_file(const std::string& name, const std::string& text) {
     const std::string path = std::string(::testing::TempDir()) + "flowpool_test_" +
                              std::to_string(::getpid()) + "_" + name;
     std::ofstream(path, std::ios::binary) << text;
+    return path;
+}
+
+/// A fresh, empty directory for one test, under the test's temporary directory.
+inline std::string fresh_dir(const std::string& name) {
+    const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
+                                      ("flowpool_dir_" + std::to_string(::getpid()) + "_" + name);
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    return dir.string();
+}
+
+/// Writes @p bytes to @p path, which it returns.
+inline std::string write(const std::string& path, const std::string& bytes) {
+    std::ofstream(path, std::ios::binary) << bytes;
     return path;
 }
 

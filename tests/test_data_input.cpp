@@ -37,21 +37,10 @@ using flowpool::detail::NumberKind;
 using flowpool::detail::split_csv;
 using Got = LineReader::Got;
 
+using flowpool::test::fresh_dir;
+using flowpool::test::write;
+
 namespace {
-
-/// A fresh directory for one test.
-std::string fresh_dir(const std::string& name) {
-    const fs::path dir = fs::path(::testing::TempDir()) /
-                         ("flowpool_input_" + std::to_string(::getpid()) + "_" + name);
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir.string();
-}
-
-std::string write(const std::string& path, const std::string& bytes) {
-    std::ofstream(path, std::ios::binary) << bytes;
-    return path;
-}
 
 std::string gzip(const std::string& text) {
     z_stream z{};

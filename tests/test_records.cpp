@@ -24,21 +24,10 @@ using flowpool::test::run_cli;
 using flowpool::test::slurp;
 using Lines = std::vector<std::string>;
 
+using flowpool::test::fresh_dir;
+using flowpool::test::write;
+
 namespace {
-
-/// A fresh directory for one test.
-std::string fresh_dir(const std::string& name) {
-    const fs::path dir = fs::path(::testing::TempDir()) /
-                         ("flowpool_records_" + std::to_string(::getpid()) + "_" + name);
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir.string();
-}
-
-std::string write(const std::string& path, const std::string& bytes) {
-    std::ofstream(path, std::ios::binary) << bytes;
-    return path;
-}
 
 /// The lines of a file, sorted (sinks that are not ordered write in any order).
 Lines sorted_lines(const std::string& path) {
