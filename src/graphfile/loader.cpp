@@ -9,9 +9,9 @@
 #include <flowpool/graph.hpp>
 #include <map>
 
+#include "common/suggest.hpp"
 #include "interpolate.hpp"
 #include "read_text.hpp"
-#include "suggest.hpp"
 
 namespace flowpool {
 namespace {

@@ -11,9 +11,9 @@
 #include <stdexcept>
 
 #include "common/parse.hpp"
+#include "common/suggest.hpp"
 #include "ops/format.hpp"
 #include "resolve.hpp"
-#include "suggest.hpp"
 
 namespace flowpool::detail {
 namespace {

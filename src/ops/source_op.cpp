@@ -26,7 +26,8 @@ void check_value(const ParamInfo& info, const std::string& value) {
 
 /// @p given with @p op's defaults filled in, each value checked.
 ParamMap complete_params(const OpInfo& op, const ParamMap& given) {
-    for (const auto& [name, value] : given) {
+    for (const auto& entry : given) {
+        const std::string& name = entry.first;  // not a structured binding: lambdas capture it
         const bool known = std::any_of(op.params.begin(), op.params.end(),
                                        [&](const ParamInfo& p) { return p.name == name; });
         if (!known) throw UsageError("op '" + op.name + "' has no parameter '" + name + "'");

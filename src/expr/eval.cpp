@@ -1,0 +1,252 @@
+// Evaluates a parsed expression for one job. Each step returns a reference: into the job's value
+// for a path, to the tree's constant for a literal, or to the caller's scratch value for what it
+// computes, so that a field or a comparison costs no allocation.
+
+#include <re2/re2.h>
+
+#include <array>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "expression.hpp"
+#include "functions.hpp"
+#include "parser.hpp"
+#include "tree.hpp"
+#include "values.hpp"
+
+namespace flowpool::expr {
+namespace {
+
+const Value null_value{nullptr};
+
+class Evaluator {
+public:
+    Evaluator(const Tree& tree, const Env& env) : tree_(tree), env_(env) {}
+
+    const Value& eval(std::uint32_t n, Value& scratch) const;
+    bool truth(std::uint32_t n) const {
+        Value scratch;
+        return truth_of(n, eval(n, scratch));
+    }
+
+private:
+    [[noreturn]] void fail(const Node& node, const std::string& reason) const {
+        throw EvalError("'" + std::string(tree_.text_of(node)) + "': " + reason);
+    }
+    bool truth_of(std::uint32_t n, const Value& value) const {
+        if (const bool* b = std::get_if<bool>(&value)) return *b;
+        if (value.is_null()) return false;
+        fail(tree_.nodes[n], "expected a bool, got " + std::string(article(value)));
+    }
+    const Value& path(const Node& node, Value& scratch) const;
+    const Value& step(const Node& node, const Value& from, const Step& step) const;
+    const Value& binary(const Node& node, Value& scratch) const;
+    const Value& call(const Node& node, Value& scratch) const;
+    const Value& in(const Node& node, Value& scratch) const;
+
+    const Tree& tree_;
+    const Env& env_;
+};
+
+const Value& Evaluator::eval(std::uint32_t n, Value& scratch) const {
+    const Node& node = tree_.nodes[n];
+    switch (node.op) {
+        case Op::constant:
+            return node.constant;
+        case Op::path:
+            return path(node, scratch);
+        case Op::logical_and:
+            scratch = truth(node.a) && truth(node.b);
+            return scratch;
+        case Op::logical_or:
+            scratch = truth(node.a) || truth(node.b);
+            return scratch;
+        case Op::logical_not:
+            scratch = !truth(node.a);
+            return scratch;
+        case Op::if_else:
+            return eval(truth(node.a) ? node.b : node.c, scratch);
+        case Op::coalesce: {
+            const Value& a = eval(node.a, scratch);
+            return a.is_null() ? eval(node.b, scratch) : a;
+        }
+        case Op::call:
+            return call(node, scratch);
+        case Op::in:
+            return in(node, scratch);
+        case Op::list: {
+            List list;
+            list.reserve(node.args.size());
+            for (const std::uint32_t arg : node.args) {
+                Value item;
+                const Value& got = eval(arg, item);
+                list.push_back(&got == &item ? std::move(item) : got);
+            }
+            scratch = std::move(list);
+            return scratch;
+        }
+        case Op::index: {
+            Value key_scratch;
+            const Value& key = eval(node.b, key_scratch);
+            const Value& base = eval(node.a, scratch);
+            Step s;
+            if (const auto* i = std::get_if<std::int64_t>(&key)) {
+                s.index = *i;
+                s.is_index = true;
+            } else if (const auto* name = std::get_if<std::string>(&key)) {
+                s.name = *name;
+            } else if (key.is_null()) {
+                return null_value;
+            } else {
+                fail(tree_.nodes[node.b],
+                     "an index must be an integer or a string, not " + std::string(article(key)));
+            }
+            return step(node, base, s);
+        }
+        default:
+            return binary(node, scratch);
+    }
+}
+
+const Value& Evaluator::path(const Node& node, Value& scratch) const {
+    const Value* here = node.a == no_node ? &env_.value : &eval(node.a, scratch);
+    for (const Step& s : node.steps) here = &step(node, *here, s);
+    return *here;
+}
+
+const Value& Evaluator::step(const Node& node, const Value& from, const Step& s) const {
+    if (from.is_null()) return null_value;
+    if (!s.is_index) {
+        if (const Record* record = from.record()) {
+            const Value* field = record->find(s.name);
+            return field ? *field : null_value;
+        }
+        fail(node, "cannot take field '" + s.name + "' of " + std::string(article(from)));
+    }
+    if (const List* list = from.list()) {
+        const auto size = static_cast<std::int64_t>(list->size());
+        const std::int64_t at = s.index < 0 ? size + s.index : s.index;
+        return at >= 0 && at < size ? (*list)[static_cast<std::size_t>(at)] : null_value;
+    }
+    fail(node,
+         "cannot index " + std::string(article(from)) + " with [" + std::to_string(s.index) + "]");
+}
+
+const Value& Evaluator::in(const Node& node, Value& scratch) const {
+    Value a_scratch;
+    const Value& a = eval(node.a, a_scratch);
+    const Value& b = eval(node.b, scratch);
+    bool found = false;
+    if (const List* list = b.list()) {
+        for (const Value& item : *list) {
+            if (equal(a, item)) {
+                found = true;
+                break;
+            }
+        }
+    } else if (b.is_null()) {
+        found = false;
+    } else if (const auto* name = std::get_if<std::string>(&a)) {
+        if (const Record* record = b.record()) {
+            found = record->find(*name) != nullptr;
+        } else if (const auto* text = std::get_if<std::string>(&b)) {
+            found = text->find(*name) != std::string::npos;
+        } else {
+            fail(node,
+                 "'in' looks in a list, a string or a record, not " + std::string(article(b)));
+        }
+    } else if (a.is_null()) {
+        found = false;
+    } else {
+        fail(node, "'in' looks for " + std::string(article(a)) + " in " + std::string(article(b)) +
+                       ": only in a list");
+    }
+    scratch = found;
+    return scratch;
+}
+
+const Value& Evaluator::binary(const Node& node, Value& scratch) const {
+    Value a_scratch;
+    const Value& a = eval(node.a, a_scratch);
+    if (node.op == Op::negate) {
+        try {
+            negate(a, scratch);
+        } catch (const std::invalid_argument& e) {
+            fail(node, e.what());
+        }
+        return scratch;
+    }
+    if (node.op == Op::match) {
+        if (a.is_null()) return null_value;
+        const auto* text = std::get_if<std::string>(&a);
+        if (text == nullptr) fail(node, "'=~' matches a string, not " + std::string(article(a)));
+        scratch = RE2::PartialMatch(*text, *node.regex);
+        return scratch;
+    }
+    Value b_scratch;
+    const Value& b = eval(node.b, b_scratch);
+    try {
+        arithmetic(node.op, a, b, scratch);
+    } catch (const std::invalid_argument& e) {
+        fail(node, e.what());
+    }
+    return scratch;
+}
+
+const Value& Evaluator::call(const Node& node, Value& scratch) const {
+    constexpr std::size_t inline_args = 4;
+    std::array<Value, inline_args> local;
+    std::array<const Value*, inline_args> local_refs{};
+    std::vector<Value> more;
+    std::vector<const Value*> more_refs;
+    const std::size_t n = node.args.size();
+    if (n > inline_args) {
+        more.resize(n);
+        more_refs.resize(n);
+    }
+    Value* values = n > inline_args ? more.data() : local.data();
+    const Value** refs = n > inline_args ? more_refs.data() : local_refs.data();
+    for (std::size_t i = 0; i < n; ++i) {
+        refs[i] = &eval(node.args[i], values[i]);
+        if (refs[i]->is_null() && node.function->null_gives_null) return null_value;
+    }
+    try {
+        node.function->body(std::span<const Value* const>(refs, n), env_, scratch);
+    } catch (const std::invalid_argument& e) {
+        fail(node, e.what());
+    }
+    return scratch;
+}
+
+}  // namespace
+
+Expression Expression::compile(std::string_view text) {
+    auto tree = std::make_shared<Tree>();
+    tree->text = std::string(text);
+    parse_into(*tree);
+    return Expression(std::move(tree));
+}
+
+const Value& Expression::eval_ref(const Env& env, Value& scratch) const {
+    return Evaluator(*tree_, env).eval(tree_->root, scratch);
+}
+
+Value Expression::eval(const Env& env) const {
+    Value scratch;
+    const Value& result = eval_ref(env, scratch);
+    if (&result == &scratch) return scratch;
+    return result;
+}
+
+bool Expression::test(const Env& env) const { return Evaluator(*tree_, env).truth(tree_->root); }
+
+const std::string& Expression::text() const noexcept { return tree_->text; }
+
+bool Expression::is_path() const noexcept {
+    const Node& root = tree_->nodes[tree_->root];
+    return root.op == Op::path && root.a == no_node;
+}
+
+}  // namespace flowpool::expr

@@ -1,0 +1,190 @@
+#include "values.hpp"
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+namespace flowpool::expr {
+namespace {
+
+bool is_number(const Value& v) {
+    return std::holds_alternative<std::int64_t>(v) || std::holds_alternative<double>(v);
+}
+
+double as_double(const Value& v) {
+    if (const auto* n = std::get_if<std::int64_t>(&v)) return static_cast<double>(*n);
+    return std::get<double>(v);
+}
+
+[[noreturn]] void refuse(std::string_view verb, const Value& a, std::string_view joiner,
+                         const Value& b) {
+    throw std::invalid_argument("cannot " + std::string(verb) + " " + std::string(article(a)) +
+                                " " + std::string(joiner) + " " + std::string(article(b)));
+}
+
+// -1, 0, 1 for a < b, a == b, a > b; numbers with numbers, strings with strings.
+int order(const Value& a, const Value& b) {
+    const auto* x = std::get_if<std::int64_t>(&a);
+    const auto* y = std::get_if<std::int64_t>(&b);
+    if (x && y) return (*x > *y) - (*x < *y);
+    if (is_number(a) && is_number(b)) {
+        const double p = as_double(a);
+        const double q = as_double(b);
+        return (p > q) - (p < q);
+    }
+    const auto* s = std::get_if<std::string>(&a);
+    const auto* t = std::get_if<std::string>(&b);
+    if (s && t) {
+        const int c = s->compare(*t);
+        return (c > 0) - (c < 0);
+    }
+    refuse("compare", a, "with", b);
+}
+
+void add(const Value& a, const Value& b, Value& out) {
+    const auto* x = std::get_if<std::int64_t>(&a);
+    const auto* y = std::get_if<std::int64_t>(&b);
+    if (x && y) {
+        std::int64_t sum = 0;
+        if (__builtin_add_overflow(*x, *y, &sum)) throw std::invalid_argument("integer overflow");
+        out = sum;
+    } else if (is_number(a) && is_number(b)) {
+        out = as_double(a) + as_double(b);
+    } else if (const auto* s = std::get_if<std::string>(&a)) {
+        const auto* t = std::get_if<std::string>(&b);
+        if (t == nullptr) refuse("add", a, "and", b);
+        std::string joined;
+        joined.reserve(s->size() + t->size());
+        joined.append(*s).append(*t);
+        out = std::move(joined);
+    } else if (const List* p = a.list()) {
+        const List* q = b.list();
+        if (q == nullptr) refuse("add", a, "and", b);
+        List joined(*p);
+        joined.insert(joined.end(), q->begin(), q->end());
+        out = std::move(joined);
+    } else {
+        refuse("add", a, "and", b);
+    }
+}
+
+void integer_or_double(Op op, const Value& a, const Value& b, Value& out) {
+    if (!is_number(a) || !is_number(b)) {
+        const char* verb = op == Op::subtract   ? "subtract"
+                           : op == Op::multiply ? "multiply"
+                           : op == Op::divide   ? "divide"
+                                                : "take the remainder of";
+        refuse(verb, a, op == Op::subtract ? "and" : op == Op::remainder ? "by" : "and", b);
+    }
+    const auto* x = std::get_if<std::int64_t>(&a);
+    const auto* y = std::get_if<std::int64_t>(&b);
+    if (op == Op::divide || op == Op::remainder) {
+        if (as_double(b) == 0) throw std::invalid_argument("division by zero");
+    }
+    if (op == Op::divide) {
+        out = as_double(a) / as_double(b);
+        return;
+    }
+    if (x && y) {
+        std::int64_t r = 0;
+        if (op == Op::remainder) {
+            r = *y == -1 ? 0 : *x % *y;
+        } else if (op == Op::subtract ? __builtin_sub_overflow(*x, *y, &r)
+                                      : __builtin_mul_overflow(*x, *y, &r)) {
+            throw std::invalid_argument("integer overflow");
+        }
+        out = r;
+        return;
+    }
+    const double p = as_double(a);
+    const double q = as_double(b);
+    out = op == Op::subtract ? p - q : op == Op::multiply ? p * q : std::fmod(p, q);
+}
+
+}  // namespace
+
+std::string_view article(const Value& value) noexcept {
+    switch (value.index()) {
+        case 0:
+            return "an integer";
+        case 1:
+            return "a string";
+        case 2:
+            return "null";
+        case 3:
+            return "a bool";
+        case 4:
+            return "a float";
+        case 5:
+            return "a list";
+        case 6:
+            return "a record";
+        default:
+            return "an application value";
+    }
+}
+
+bool equal(const Value& a, const Value& b) noexcept {
+    if (a.index() == b.index()) return static_cast<const ValueVariant&>(a) == b;
+    if (is_number(a) && is_number(b)) return as_double(a) == as_double(b);
+    return false;
+}
+
+const std::string& string_of(const Value& value, std::string_view what) {
+    if (const auto* s = std::get_if<std::string>(&value)) return *s;
+    throw std::invalid_argument(std::string(what) + " must be a string, not " +
+                                std::string(article(value)));
+}
+
+double to_double(const Value& value, std::string_view what) {
+    if (is_number(value)) return as_double(value);
+    throw std::invalid_argument(std::string(what) + " must be a number, not " +
+                                std::string(article(value)));
+}
+
+void arithmetic(Op op, const Value& a, const Value& b, Value& out) {
+    if (op == Op::equal || op == Op::not_equal) {
+        out = equal(a, b) == (op == Op::equal);
+        return;
+    }
+    if (a.is_null() || b.is_null()) {
+        out = nullptr;
+        return;
+    }
+    switch (op) {
+        case Op::add:
+            return add(a, b, out);
+        case Op::less:
+            out = order(a, b) < 0;
+            return;
+        case Op::less_equal:
+            out = order(a, b) <= 0;
+            return;
+        case Op::greater:
+            out = order(a, b) > 0;
+            return;
+        case Op::greater_equal:
+            out = order(a, b) >= 0;
+            return;
+        default:
+            return integer_or_double(op, a, b, out);
+    }
+}
+
+void negate(const Value& a, Value& out) {
+    if (const auto* n = std::get_if<std::int64_t>(&a)) {
+        if (*n == std::numeric_limits<std::int64_t>::min()) {
+            throw std::invalid_argument("integer overflow");
+        }
+        out = -*n;
+    } else if (const auto* x = std::get_if<double>(&a)) {
+        out = -*x;
+    } else if (a.is_null()) {
+        out = nullptr;
+    } else {
+        throw std::invalid_argument("cannot negate " + std::string(article(a)));
+    }
+}
+
+}  // namespace flowpool::expr

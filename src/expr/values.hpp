@@ -1,0 +1,34 @@
+#pragma once
+// What the operators do to values (values.cpp): arithmetic, equality, ordering. Each throws
+// std::invalid_argument with the reason for values it refuses; the evaluator names the
+// sub-expression.
+
+#include <flowpool/value.hpp>
+
+#include <string_view>
+
+#include "tree.hpp"
+
+namespace flowpool::expr {
+
+/// `an integer`, `a string`, `null`, ...: for messages.
+[[nodiscard]] std::string_view article(const Value& value) noexcept;
+
+/// Equality as `==` sees it: numbers by value (1 == 1.0), everything else as Value's ==.
+[[nodiscard]] bool equal(const Value& a, const Value& b) noexcept;
+
+/// @p out = a OP b for the arithmetic and ordering operators (`+ - * / %`, `< <= > >=`,
+/// `== !=`). Null in arithmetic or ordering gives null.
+void arithmetic(Op op, const Value& a, const Value& b, Value& out);
+
+/// @p out = -a.
+void negate(const Value& a, Value& out);
+
+/// The string @p value holds; throws std::invalid_argument naming @p what if it holds none.
+[[nodiscard]] const std::string& string_of(const Value& value, std::string_view what);
+
+/// The number @p value holds, as a double; throws std::invalid_argument naming @p what if it holds
+/// no number.
+[[nodiscard]] double to_double(const Value& value, std::string_view what);
+
+}  // namespace flowpool::expr

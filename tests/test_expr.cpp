@@ -1,0 +1,270 @@
+// The expression language: what expressions evaluate to, the null rules, failures of one job, and
+// that the common cases do not allocate. Bad expressions: test_expr_errors.cpp.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <string>
+
+#include "data/json.hpp"
+#include "expr/expression.hpp"
+
+namespace {
+
+// Counts this thread's heap allocations while `counting` is set.
+thread_local bool counting = false;
+thread_local std::size_t allocations = 0;
+
+}  // namespace
+
+void* operator new(std::size_t size) {
+    if (counting) ++allocations;
+    if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace flowpool {
+namespace {
+
+using expr::EvalError;
+using expr::Expression;
+
+const char* const event_json =
+    R"({"ts":"2026-12-01T20:13:51.250Z","host":"web-03","method":"GET",)"
+    R"("path":"/api/v1/orders/7","status":503,"latency_ms":12.5,)"
+    R"("user":{"id":7,"country":"DE"},"tags":["beta","eu"],"odd key":1,"none":null})";
+
+Value parse(std::string_view json) {
+    Value value;
+    detail::JsonError error;
+    if (!detail::parse_json(json, value, error)) throw std::runtime_error(error.reason);
+    return value;
+}
+
+const Value& event() {
+    static const Value value = parse(event_json);
+    return value;
+}
+
+// The expression's value for job 42 over the event, as JSON.
+std::string eval(std::string_view text, const Value& input = event()) {
+    const Value result = Expression::compile(text).eval({input, 42});
+    std::string json;
+    detail::append_json_value(json, result);
+    return json;
+}
+
+// The message of the job failure the expression gives.
+std::string failure(std::string_view text, const Value& input = event()) {
+    const Expression e = Expression::compile(text);
+    try {
+        static_cast<void>(e.eval({input, 42}));
+    } catch (const EvalError& error) {
+        return error.what();
+    }
+    return "(no failure)";
+}
+
+TEST(Expr, Paths) {
+    EXPECT_EQ(eval(".status"), "503");
+    EXPECT_EQ(eval(".user.country"), "\"DE\"");
+    EXPECT_EQ(eval(".tags[0]"), "\"beta\"");
+    EXPECT_EQ(eval(".tags[-1]"), "\"eu\"");
+    EXPECT_EQ(eval(".tags[5]"), "null");
+    EXPECT_EQ(eval(R"(.["odd key"])"), "1");
+    EXPECT_EQ(eval(".user[\"id\"]"), "7");
+    EXPECT_EQ(eval(".tags[.user.id - 6]"), "\"eu\"");
+    EXPECT_EQ(eval(".missing"), "null");
+    EXPECT_EQ(eval(".missing.deeper[3]"), "null");
+    EXPECT_TRUE(Expression::compile(".").eval({event(), 1}) == event());
+    EXPECT_EQ(eval("split(.path, \"/\")[3]"), "\"orders\"");
+    EXPECT_EQ(eval("(.user).country"), "\"DE\"");
+    EXPECT_TRUE(Expression::compile(".user.country").is_path());
+    EXPECT_FALSE(Expression::compile("lower(.host)").is_path());
+}
+
+TEST(Expr, Arithmetic) {
+    EXPECT_EQ(eval("1 + 2 * 3"), "7");
+    EXPECT_EQ(eval("(1 + 2) * 3"), "9");
+    EXPECT_EQ(eval("7 / 2"), "3.5");
+    EXPECT_EQ(eval("7 % 3"), "1");
+    EXPECT_EQ(eval("-7 % 3"), "-1");
+    EXPECT_EQ(eval("7.5 % 2"), "1.5");
+    EXPECT_EQ(eval(".latency_ms * 2"), "25.0");
+    EXPECT_EQ(eval(".status - 3"), "500");
+    EXPECT_EQ(eval("-.status"), "-503");
+    EXPECT_EQ(eval("--3"), "3");
+    EXPECT_EQ(eval("-9223372036854775807 - 1"), "-9223372036854775808");
+    EXPECT_EQ(eval("\"a\" + \"b\""), "\"ab\"");
+    EXPECT_EQ(eval("[1] + [2, 3]"), "[1,2,3]");
+    EXPECT_EQ(eval(".none + 1"), "null");
+    EXPECT_EQ(eval("1e3"), "1000.0");
+}
+
+TEST(Expr, Comparisons) {
+    EXPECT_EQ(eval(".status >= 500"), "true");
+    EXPECT_EQ(eval(".status < 500"), "false");
+    EXPECT_EQ(eval("1 == 1.0"), "true");
+    EXPECT_EQ(eval(".host == \"web-03\""), "true");
+    EXPECT_EQ(eval(".host != 'web-03'"), "false");
+    EXPECT_EQ(eval("\"abc\" < \"abd\""), "true");
+    EXPECT_EQ(eval(".missing == null"), "true");
+    EXPECT_EQ(eval(".missing > 3"), "null");
+    EXPECT_EQ(eval(".user == .user"), "true");
+    EXPECT_EQ(eval("[1, 2] == [1, 2]"), "true");
+}
+
+TEST(Expr, Logic) {
+    EXPECT_EQ(eval(".status >= 500 and .method == \"GET\""), "true");
+    EXPECT_EQ(eval(".status < 500 or .user.country == \"DE\""), "true");
+    EXPECT_EQ(eval("not .status < 500"), "true");
+    EXPECT_EQ(eval("not .missing"), "true");
+    EXPECT_EQ(eval(".missing and 1 / 0 == 1"), "false");  // short circuit: 1 / 0 never runs
+    EXPECT_EQ(eval("true or 1 / 0 == 1"), "true");
+    EXPECT_EQ(eval("if(.status >= 500, \"error\", \"ok\")"), "\"error\"");
+    EXPECT_EQ(eval("if(.missing, 1 / 0, 2)"), "2");
+}
+
+TEST(Expr, InDefaultAndMatch) {
+    EXPECT_EQ(eval("\"beta\" in .tags"), "true");
+    EXPECT_EQ(eval("\"gamma\" in .tags"), "false");
+    EXPECT_EQ(eval("503 in [500, 503.0]"), "true");
+    EXPECT_EQ(eval("\"country\" in .user"), "true");
+    EXPECT_EQ(eval("\"orders\" in .path"), "true");
+    EXPECT_EQ(eval("1 in .missing"), "false");
+    EXPECT_EQ(eval(".user.city ?? \"unknown\""), "\"unknown\"");
+    EXPECT_EQ(eval(".user.country ?? \"unknown\""), "\"DE\"");
+    EXPECT_EQ(eval(".none ?? .missing ?? 3"), "3");
+    EXPECT_EQ(eval(".latency_ms ?? 0 > 10"), "true");  // ?? binds tighter than comparisons
+    EXPECT_EQ(eval(".path =~ \"^/api/v[0-9]+/\""), "true");
+    EXPECT_EQ(eval(".host =~ 'db'"), "false");
+    EXPECT_EQ(eval(".missing =~ 'x'"), "null");
+}
+
+TEST(Expr, TextFunctions) {
+    EXPECT_EQ(eval("len(.host)"), "6");
+    EXPECT_EQ(eval("len(\"héllo\")"), "5");
+    EXPECT_EQ(eval("len(.tags)"), "2");
+    EXPECT_EQ(eval("len(.user)"), "2");
+    EXPECT_EQ(eval("upper(.host)"), "\"WEB-03\"");
+    EXPECT_EQ(eval("lower('ÀB')"), "\"Àb\"");
+    EXPECT_EQ(eval("trim('  a b\\t')"), "\"a b\"");
+    EXPECT_EQ(eval("contains(.path, 'orders')"), "true");
+    EXPECT_EQ(eval("starts_with(.path, '/api')"), "true");
+    EXPECT_EQ(eval("ends_with(.path, '/8')"), "false");
+    EXPECT_EQ(eval("split('a,,b', ',')"), "[\"a\",\"\",\"b\"]");
+    EXPECT_EQ(eval("join(.tags, '+')"), "\"beta+eu\"");
+    EXPECT_EQ(eval("join([1, 'x', null], '-')"), "\"1-x-null\"");
+    EXPECT_EQ(eval("replace('a.b.c', '.', '::')"), "\"a::b::c\"");
+    EXPECT_EQ(eval("substr('héllo', 1, 3)"), "\"éll\"");
+    EXPECT_EQ(eval("substr('héllo', -2)"), "\"lo\"");
+    EXPECT_EQ(eval("substr('abc', 5)"), "\"\"");
+    EXPECT_EQ(eval("str(.user)"), "\"{\\\"id\\\":7,\\\"country\\\":\\\"DE\\\"}\"");
+    EXPECT_EQ(eval("str(null)"), "\"null\"");
+    EXPECT_EQ(eval("str(1.5)"), "\"1.5\"");
+    EXPECT_EQ(eval("lower(.missing)"), "null");
+}
+
+TEST(Expr, NumberFunctions) {
+    EXPECT_EQ(eval("int(12.9)"), "12");
+    EXPECT_EQ(eval("int(-12.9)"), "-12");
+    EXPECT_EQ(eval("int('42')"), "42");
+    EXPECT_EQ(eval("int(true)"), "1");
+    EXPECT_EQ(eval("float('1.5')"), "1.5");
+    EXPECT_EQ(eval("float(2)"), "2.0");
+    EXPECT_EQ(eval("round(2.5)"), "3");
+    EXPECT_EQ(eval("round(-2.5)"), "-3");
+    EXPECT_EQ(eval("round(3.14159, 2)"), "3.14");
+    EXPECT_EQ(eval("floor(-1.5)"), "-2");
+    EXPECT_EQ(eval("ceil(1.2)"), "2");
+    EXPECT_EQ(eval("abs(-4)"), "4");
+    EXPECT_EQ(eval("abs(-4.5)"), "4.5");
+    EXPECT_EQ(eval("min(3, 1.5, 2)"), "1.5");
+    EXPECT_EQ(eval("max(3, null, 7)"), "7");
+    EXPECT_EQ(eval("max([4, 9, 2])"), "9");
+    EXPECT_EQ(eval("min('b', 'a')"), "\"a\"");
+    EXPECT_EQ(eval("max(null)"), "null");
+}
+
+TEST(Expr, OtherFunctions) {
+    EXPECT_EQ(eval("id()"), "42");
+    EXPECT_EQ(eval("type(.user)"), "\"record\"");
+    EXPECT_EQ(eval("type(.missing)"), "\"null\"");
+    EXPECT_EQ(eval("keys(.user)"), "[\"id\",\"country\"]");
+    EXPECT_EQ(eval("values(.user)"), "[7,\"DE\"]");
+    EXPECT_EQ(eval("coalesce(.missing, .none, 'x')"), "\"x\"");
+    EXPECT_EQ(eval("to_json(.tags)"), "\"[\\\"beta\\\",\\\"eu\\\"]\"");
+    EXPECT_EQ(eval("parse_json('{\"a\": [1, 2]}').a[1]"), "2");
+    EXPECT_EQ(eval("hash(.host) == hash('web-03')"), "true");
+    EXPECT_EQ(eval("hash(.host) >= 0"), "true");
+    EXPECT_EQ(eval("hash(1) != hash(2)"), "true");
+    EXPECT_EQ(eval("parse_time(.ts)"), "1796156031.25");
+    EXPECT_EQ(eval("parse_time('2026-12-01T21:13:51+01:00')"), "1796156031.0");
+    EXPECT_EQ(eval("parse_time('01/12/2026 20:13', '%d/%m/%Y %H:%M')"), "1796155980.0");
+    EXPECT_EQ(eval("format_time(1796156031.25)"), "\"2026-12-01T20:13:51Z\"");
+    EXPECT_EQ(eval("format_time(parse_time(.ts), '%Y-%m-%d %H')"), "\"2026-12-01 20\"");
+    EXPECT_EQ(eval("now() > 1796156031"), "true");
+}
+
+TEST(Expr, JobFailuresNameTheSubExpression) {
+    EXPECT_EQ(failure(".status + .host"), "'.status + .host': cannot add an integer and a string");
+    EXPECT_EQ(failure(".status > .host"),
+              "'.status > .host': cannot compare an integer with a string");
+    EXPECT_EQ(failure("1 + (.status / (.user.id - 7))"),
+              "'(.status / (.user.id - 7))': division by zero");
+    EXPECT_EQ(failure("lower(.status)"),
+              "'lower(.status)': the argument must be a string, not an integer");
+    EXPECT_EQ(failure(".host.name"), "'.host.name': cannot take field 'name' of a string");
+    EXPECT_EQ(failure(".host[0]"), "'.host[0]': cannot index a string with [0]");
+    EXPECT_EQ(failure(".status and true"), "'.status': expected a bool, got an integer");
+    EXPECT_EQ(failure("int(.host)"), "'int(.host)': 'web-03' is not an integer");
+    EXPECT_EQ(failure("9223372036854775807 + .user.id"),
+              "'9223372036854775807 + .user.id': integer overflow");
+    EXPECT_EQ(failure(".status =~ 'x'"), "'.status =~ 'x'': '=~' matches a string, not an integer");
+    EXPECT_EQ(failure("parse_time(.host)"),
+              "'parse_time(.host)': 'web-03' does not match the format '%Y-%m-%dT%H:%M:%S'");
+    EXPECT_EQ(failure("parse_json(.host)").substr(0, 31), "'parse_json(.host)': not JSON: ");
+    EXPECT_EQ(failure("1 in .status"),
+              "'1 in .status': 'in' looks for an integer in an integer: only in a list");
+}
+
+TEST(Expr, TestTreatsNullAsFalse) {
+    const Expression missing = Expression::compile(".missing > 3");
+    EXPECT_FALSE(missing.test({event(), 1}));
+    EXPECT_TRUE(Expression::compile(".status >= 500").test({event(), 1}));
+    EXPECT_THROW(static_cast<void>(Expression::compile(".status").test({event(), 1})), EvalError);
+}
+
+// Evaluates @p text once to warm up, then counts the allocations of a second evaluation.
+std::size_t allocations_of(std::string_view text) {
+    const Expression e = Expression::compile(text);
+    Value scratch;
+    static_cast<void>(e.eval_ref({event(), 1}, scratch));
+    allocations = 0;
+    counting = true;
+    Value again;
+    static_cast<void>(e.eval_ref({event(), 1}, again));
+    counting = false;
+    return allocations;
+}
+
+TEST(Expr, CommonCasesDoNotAllocate) {
+    EXPECT_EQ(allocations_of(".status >= 500"), 0U);
+    EXPECT_EQ(allocations_of(".user.country == \"DE\""), 0U);
+    EXPECT_EQ(allocations_of(".host != 'web-01' and .latency_ms < 100.5"), 0U);
+    EXPECT_EQ(allocations_of("\"beta\" in .tags"), 0U);
+    EXPECT_EQ(allocations_of(".user.city ?? 0"), 0U);
+    EXPECT_EQ(allocations_of(".tags[0] == 'beta'"), 0U);
+    EXPECT_EQ(allocations_of("len(.host) > 3"), 0U);
+    EXPECT_EQ(allocations_of(".path =~ '^/api'"), 0U);
+    EXPECT_EQ(allocations_of(".status % 100 + 1"), 0U);
+    // and the counter counts: building a string allocates
+    EXPECT_GT(allocations_of("upper(.path) + 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'"), 0U);
+}
+
+}  // namespace
+}  // namespace flowpool

@@ -1,0 +1,142 @@
+// Bad expressions: each is refused when the graph is validated, at the byte where the problem is,
+// with a message that says what is wrong (and, where one fits, what was meant). Each row was
+// read and judged by hand: the position is the first byte of the token or sub-expression at
+// fault. How a graph file reports them (FILE:LINE:COL): test_expr_graphs.cpp.
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "expr/expression.hpp"
+
+namespace flowpool {
+namespace {
+
+struct Bad {
+    const char* text;
+    std::size_t offset;
+    const char* message;
+};
+
+const Bad bad_expressions[] = {
+    {R"x(.status >=)x", 10, R"x(expected a value, found the end)x"},
+    {R"x(.status >= 500))x", 14, R"x(expected an operator or the end, found ')')x"},
+    {R"x((.status >= 500)x", 15, R"x(expected ')', found the end)x"},
+    {R"x(.status = 500)x", 8, R"x('=' is not an operator; did you mean '=='?)x"},
+    {R"x(.status == 500 == true)x", 15, R"x(comparisons do not chain: write 'a < b and b < c')x"},
+    {R"x(.a < .b < .c)x", 8, R"x(comparisons do not chain: write 'a < b and b < c')x"},
+    {R"x(.status & 1)x", 8, R"x('&' is not an operator; did you mean 'and'?)x"},
+    {R"x(.status | 1)x", 8, R"x('|' is not an operator; did you mean 'or'?)x"},
+    {R"x(!.ok)x", 0, R"x('!' is not an operator; did you mean 'not' or '!='?)x"},
+    {R"x(.status >= 500 and)x", 18, R"x(expected a value, found the end)x"},
+    {R"x(and .x)x", 0, R"x(expected a value, found 'and')x"},
+    {R"x(1 +)x", 3, R"x(expected a value, found the end)x"},
+    {R"x(* 2)x", 0, R"x(expected a value, found '*')x"},
+    {R"x(lower(.host)x", 11, R"x(expected ',' or ')', found the end)x"},
+    {R"x(lower .host)x", 0,
+     R"x(unknown name 'lower': fields are written '.lower', functions are called 'lower(...)')x"},
+    {R"x(lower())x", 0, R"x(lower() takes 1 argument, not 0; lower(s: string) -> string)x"},
+    {R"x(lower(.a, .b))x", 0, R"x(lower() takes 1 argument, not 2; lower(s: string) -> string)x"},
+    {R"x(replace(.a, "b"))x", 0,
+     R"x(replace() takes 3 arguments, not 2; replace(s: string, from: string, to: string) -> string)x"},
+    {R"x(substr(.a))x", 0,
+     R"x(substr() takes 2 to 3 arguments, not 1; substr(s: string, start: integer[, length: integer]) -> string)x"},
+    {R"x(id(1))x", 0, R"x(id() takes 0 arguments, not 1; id() -> integer)x"},
+    {R"x(if(.a, 1))x", 0, R"x(if() takes 3 arguments (condition, then, else), not 2)x"},
+    {R"x(if(.a))x", 0, R"x(if() takes 3 arguments (condition, then, else), not 1)x"},
+    {R"x(lowr(.host))x", 0, R"x(unknown function 'lowr'; did you mean 'lower'?)x"},
+    {R"x(uper(.host))x", 0, R"x(unknown function 'uper'; did you mean 'upper'?)x"},
+    {R"x(frobnicate(1))x", 0, R"x(unknown function 'frobnicate')x"},
+    {R"x(status >= 500)x", 0,
+     R"x(unknown name 'status': fields are written '.status', functions are called 'status(...)')x"},
+    {R"x("unclosed)x", 0, R"x(unclosed string)x"},
+    {R"x('unclosed)x", 0, R"x(unclosed string)x"},
+    {R"x("bad \q escape")x", 5, R"x(unknown escape '\q' (known: \n \t \r \0 \\ \" \' \uXXXX))x"},
+    {R"x("\u12")x", 1, R"x(\u takes four hex digits)x"},
+    {R"x(99999999999999999999)x", 0,
+     R"x(integer 99999999999999999999 is out of range (-2^63 to 2^63-1); write it as a float)x"},
+    {R"x(1e999)x", 0, R"x(number 1e999 is out of range)x"},
+    {R"x(12abc)x", 2, R"x(unexpected 'a' after a number)x"},
+    {R"x(.status >= 500 500)x", 15, R"x(expected an operator or the end, found a number)x"},
+    {R"x(.[)x", 2, R"x(expected a value, found the end)x"},
+    {R"x(.tags[0)x", 7, R"x(expected ']', found the end)x"},
+    {R"x([1, 2)x", 5, R"x(expected ',' or ']', found the end)x"},
+    {R"x(lower(5))x", 6, R"x(argument 1 of lower() must be a string, not an integer)x"},
+    {R"x(upper(true))x", 6, R"x(argument 1 of upper() must be a string, not a bool)x"},
+    {R"x(len(12))x", 4,
+     R"x(argument 1 of len() must be a string or a list or a record, not an integer)x"},
+    {R"x("a" - 1)x", 0, R"x(an operand of '-' must be a number, not a string)x"},
+    {R"x(1 + "a")x", 0, R"x(cannot add an integer and a string)x"},
+    {R"x("a" < 1)x", 0, R"x(cannot compare a string with an integer)x"},
+    {R"x(not 5)x", 4, R"x(an operand of 'not' must be a bool, not an integer)x"},
+    {R"x(5 and true)x", 0, R"x(an operand of 'and' must be a bool, not an integer)x"},
+    {R"x(.x =~ .y)x", 6, R"x('=~' takes a pattern written as a string literal)x"},
+    {R"x(.x =~ "(")x", 6, R"x(bad regular expression: missing ): ()x"},
+    {R"x(.x in 5)x", 6,
+     R"x(the right operand of 'in' must be a string or a list or a record, not an integer)x"},
+    {R"x(-"a")x", 1, R"x(an operand of '-' must be a number, not a string)x"},
+    {R"x(round(1.5, "2"))x", 11, R"x(argument 2 of round() must be an integer, not a string)x"},
+    {R"x(split(.a, 1))x", 10, R"x(argument 2 of split() must be a string, not an integer)x"},
+    {R"x(join("x", ","))x", 5, R"x(argument 1 of join() must be a list, not a string)x"},
+    {R"x(keys([1]))x", 5, R"x(argument 1 of keys() must be a record, not a list)x"},
+    {R"x(format_time("x"))x", 12,
+     R"x(argument 1 of format_time() must be a number, not a string)x"},
+    {R"x(contains(.a, 1))x", 13, R"x(argument 2 of contains() must be a string, not an integer)x"},
+    {R"x(,)x", 0, R"x(expected a value, found ',')x"},
+    {R"x(.a ,)x", 3, R"x(expected an operator or the end, found ',')x"},
+    {R"x(@x)x", 0, R"x(unexpected character '@')x"},
+    {R"x(.a ?? )x", 6, R"x(expected a value, found the end)x"},
+    {R"x(())x", 1, R"x(expected a value, found ')')x"},
+    {R"x((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))x",
+     64, R"x(expression nested deeper than 64 levels)x"},
+};
+
+class BadExpression : public ::testing::TestWithParam<Bad> {};
+
+TEST_P(BadExpression, IsRefusedWhereTheProblemIs) {
+    const Bad& bad = GetParam();
+    try {
+        static_cast<void>(expr::Expression::compile(bad.text));
+        FAIL() << "accepted: " << bad.text;
+    } catch (const expr::ParseError& error) {
+        EXPECT_EQ(error.what(), std::string(bad.message)) << bad.text;
+        EXPECT_EQ(error.offset(), bad.offset) << bad.text;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Expr, BadExpression, ::testing::ValuesIn(bad_expressions));
+
+TEST(ExprErrors, AtLeastFortyAreCovered) { EXPECT_GE(std::size(bad_expressions), 40U); }
+
+TEST(ExprErrors, AggregateCalls) {
+    const std::vector<expr::CallShape> shapes = {{"count", 0}, {"sum", 1}, {"p99", 1}};
+    const expr::Call call = expr::parse_call("p99(.latency_ms * 2)", shapes);
+    EXPECT_EQ(call.name, "p99");
+    ASSERT_EQ(call.args.size(), 1U);
+    EXPECT_EQ(call.args[0].text(), ".latency_ms * 2");
+    const auto refused = [&](const char* text) -> std::pair<std::size_t, std::string> {
+        try {
+            static_cast<void>(expr::parse_call(text, shapes));
+        } catch (const expr::ParseError& error) {
+            return {error.offset(), error.what()};
+        }
+        return {0, "(accepted)"};
+    };
+    EXPECT_EQ(refused("p98(.x)"),
+              std::make_pair(std::size_t{0},
+                             std::string("unknown aggregate 'p98'; did you mean 'p99'? (known: "
+                                         "count, sum, p99)")));
+    EXPECT_EQ(refused("count(.x)"),
+              std::make_pair(std::size_t{0}, std::string("count() takes 0 arguments, not 1")));
+    EXPECT_EQ(refused("sum(.x) + 1"),
+              std::make_pair(std::size_t{8}, std::string("unexpected '+' after the call")));
+    EXPECT_EQ(refused("sum(lowr(.x))"),
+              std::make_pair(std::size_t{4},
+                             std::string("unknown function 'lowr'; did you mean 'lower'?")));
+    EXPECT_EQ(refused(".x"),
+              std::make_pair(std::size_t{0}, std::string("expected a call such as 'count()', "
+                                                         "found '.x'")));
+}
+
+}  // namespace
+}  // namespace flowpool
