@@ -31,3 +31,11 @@ for name, graph in wrong.items():
     if validator.is_valid(graph):
         sys.exit(f"the schema accepts a graph with {name}")
 print(f"{len(wrong)} wrong graphs rejected")
+
+# Lists and maps are parameters too, where an op takes them; the schema leaves that to validation.
+shaped = {"nodes": {"a": {"kind": "function", "op": "an_op", "remove": ["x", "y"],
+                          "cases": [{"when": ".a > 1", "to": "b"}], "set": {"x": ".y"}}}}
+errors = list(validator.iter_errors(shaped))
+if errors:
+    sys.exit(f"the schema rejects list and map parameters: {errors[0].message}")
+print("list and map parameters accepted")

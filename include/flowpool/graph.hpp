@@ -19,12 +19,38 @@
 
 namespace flowpool {
 
-/// A node parameter as written, remembering where.
+/// A node parameter as written, remembering where: a scalar, or a list or a map of parameters
+/// (recursively), each element with its own position.
+///
+/// An op's check can point inside a scalar's text (ParamTextError): at(offset) is where byte
+/// `offset` of `value` is written. That position is exact when the text is written as it is read,
+/// on one line: a plain scalar, or a quoted one without escapes (`\t`, `''`). Otherwise (escapes,
+/// `${VAR}`, a scalar folded over lines, a block scalar `|` or `>`, an anchor or tag before it)
+/// it is the scalar's start, `where`.
 struct ParamSpec {
-    std::string name;           ///< the key
-    SourceLocation name_where;  ///< where the key is
-    std::string value;          ///< the scalar's text
-    SourceLocation where;       ///< where the value is
+    /// How a value is written.
+    enum class Shape { scalar, list, map };
+
+    std::string name;           ///< the key; empty for a list's element
+    SourceLocation name_where;  ///< where the key is (a list's element: where the element is)
+    /// A scalar's text, variables expanded. A list or map given by `--set` keeps the text typed
+    /// too: a parameter taking a single value reads it as written (`--set p.format={id}`).
+    std::string value;
+    SourceLocation where;            ///< where the value starts (a quoted scalar: at its quote)
+    Shape shape = Shape::scalar;     ///< scalar, list or map
+    std::vector<ParamSpec> items{};  ///< a list's elements or a map's entries, in file order
+    /// Where `value`'s first byte is written, when it is written as read on one line (see above);
+    /// line 0 when unknown.
+    SourceLocation text_where{};
+
+    /// Where byte @p offset of `value` is written: `text_where` moved @p offset columns on when
+    /// known, `where` otherwise.
+    [[nodiscard]] SourceLocation at(std::size_t offset) const;
+    /// True if the value can be read as a single value: a scalar, or a list or map given by
+    /// `--set`, whose text is kept in `value`.
+    [[nodiscard]] bool has_text() const noexcept {
+        return shape == Shape::scalar || !value.empty();
+    }
 };
 
 /// A node as written in a graph file.
@@ -81,8 +107,9 @@ GraphSpec parse_graph(std::string_view text, const std::string& file);
 /// A loaded plugin stays loaded until the process exits.
 void load_plugins(const GraphSpec& graph, OpRegistry& ops);
 
-/// Applies `NODE.PARAM=VALUE`, adding or replacing the parameter (kind and op included).
-/// Throws ConfigError if the text is malformed or names no node.
+/// Applies `NODE.PARAM=VALUE`, adding or replacing the parameter (kind and op included). A VALUE
+/// that is a YAML flow list or map (`[a, b]`, `{k: v}`) is read as one, its text kept too (see
+/// ParamSpec::value). Throws ConfigError if the text is malformed or names no node.
 void set_param(GraphSpec& graph, std::string_view assignment);
 
 /// Checks everything that can be known before running; throws ConfigError listing every

@@ -7,11 +7,13 @@
 #include <flowpool/stats.hpp>
 #include <flowpool/value.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <typeinfo>
@@ -22,33 +24,75 @@ namespace flowpool {
 
 class Params;
 
-/// The type of an op parameter as written in a graph file.
-enum class ParamType { integer, string, boolean };
+/// The type of an op parameter as written in a graph file: a single value (`integer`, `string`,
+/// `boolean`), a `list` or a `map`.
+enum class ParamType { integer, string, boolean, list, map };
 
-/// `integer`, `string` or `boolean`.
+/// `integer`, `string`, `boolean`, `list` or `map`.
 [[nodiscard]] std::string_view to_string(ParamType type) noexcept;
 
+/// Thrown by a parameter's check to say where in the text the problem is: validation reports it
+/// at byte @p offset of the text (FILE:LINE:COL+offset), where that is known (ParamSpec::at).
+struct ParamTextError : std::invalid_argument {
+    /// @p at: a byte offset in the text the check was given; @p reason: what is wrong.
+    ParamTextError(std::size_t at, const std::string& reason)
+        : std::invalid_argument(reason), offset(at) {}
+
+    std::size_t offset;  ///< where in the text, in bytes from its start
+};
+
 /// One parameter an op takes.
+///
+/// A `list` holds elements of type `items`; a `map` holds, under any keys, values of type
+/// `items`, or when `fields` is set, exactly the keys `fields` declares (each with its own type,
+/// default and checks). A list of maps (`cases: [{when: E, to: N}]`) is a `list` whose `items`
+/// is `map`, its maps' keys in `fields`. The checks apply to each single value in a list or map.
+/// @code
+/// {.name = "remove", .type = ParamType::list, .default_value = ""}
+/// {.name = "cases", .type = ParamType::list, .items = ParamType::map,
+///  .fields = {{.name = "when", .check = parse_expression}, {.name = "to"}}}
+/// @endcode
 struct ParamInfo {
-    std::string name{};                          ///< as written in graph files
-    ParamType type = ParamType::string;          ///< how its text is read
-    std::optional<std::string> default_value{};  ///< none: the parameter is required
-    std::string description{};                   ///< one line
-    /// Optional further check of a value (a format, a pattern): throws std::invalid_argument
-    /// with the reason, reported at the value's FILE:LINE:COL.
+    std::string name{};                  ///< as written in graph files
+    ParamType type = ParamType::string;  ///< how its text is read, or `list` or `map`
+    /// None: the parameter is required. A list or map may only default to "", meaning empty.
+    std::optional<std::string> default_value{};
+    std::string description{};  ///< one line
+    /// Optional further check of a single value (a format, a pattern, an expression): throws
+    /// std::invalid_argument with the reason, reported at the value's FILE:LINE:COL, or
+    /// ParamTextError to point inside the text.
     std::function<void(const std::string&)> check{};
-    /// Optional check of a value against the node's other parameters, defaults filled in (a
-    /// replacement against its pattern's groups). Runs only when the node's parameters raised no
-    /// other problem; throws std::invalid_argument, reported like `check`.
+    /// Optional check of a single value against the node's other parameters, defaults filled in
+    /// (a replacement against its pattern's groups). Runs only when the node's parameters raised
+    /// no other problem; throws like `check`.
     std::function<void(const std::string&, const Params&)> check_with_others{};
+    /// A `list`'s elements, or a `map`'s values when `fields` is empty: `integer`, `string`,
+    /// `boolean` or (a list of maps) `map`.
+    ParamType items = ParamType::string;
+    /// A `map`, or the maps of a list of maps: the keys it takes, each declared like a parameter.
+    /// Empty: any key.
+    std::vector<ParamInfo> fields{};
+};
+
+/// One element of a list or map parameter, as an op reads it.
+struct ParamItem {
+    std::string key{};                ///< a map's key; empty in a list
+    std::string text{};               ///< a single value's text
+    std::vector<ParamItem> fields{};  ///< a list or map element: its own elements, in file order
 };
 
 /// An op's parameters for one node, already checked against its ParamInfo list.
+/// @code
+/// for (const std::string& field : params.list("remove")) ...
+/// for (const ParamItem& f : params.items("fields")) compile(f.key, f.text);
+/// for (const Params& c : params.maps("cases")) route(c.string("when"), c.string("to"));
+/// @endcode
 class Params {
 public:
-    /// The parameters as text, defaults filled in.
-    explicit Params(std::map<std::string, std::string, std::less<>> values)
-        : values_(std::move(values)) {}
+    /// Single values as text and, by name, lists and maps; defaults filled in.
+    explicit Params(std::map<std::string, std::string, std::less<>> values,
+                    std::map<std::string, std::vector<ParamItem>, std::less<>> lists = {})
+        : values_(std::move(values)), lists_(std::move(lists)) {}
 
     /// An integer parameter. Throws UsageError if @p name is missing or not an integer.
     [[nodiscard]] std::int64_t integer(std::string_view name) const;
@@ -56,9 +100,24 @@ public:
     [[nodiscard]] const std::string& string(std::string_view name) const;
     /// A boolean parameter (`true` or `false`). Throws UsageError if missing or not a boolean.
     [[nodiscard]] bool boolean(std::string_view name) const;
+    /// True if @p name has a value, given or by default, of any shape.
+    [[nodiscard]] bool has(std::string_view name) const noexcept;
+
+    /// A list or map parameter's elements, in file order (a map's defaulted keys after those
+    /// given). Throws UsageError if @p name is missing or a single value.
+    [[nodiscard]] const std::vector<ParamItem>& items(std::string_view name) const;
+    /// A list of single values: their texts, in order.
+    [[nodiscard]] std::vector<std::string> list(std::string_view name) const;
+    /// A map of single values, read by key like a node's parameters.
+    [[nodiscard]] Params map(std::string_view name) const;
+    /// A list of maps of single values (`cases`), each read by key, in order.
+    [[nodiscard]] std::vector<Params> maps(std::string_view name) const;
 
 private:
+    static Params of_fields(const std::vector<ParamItem>& fields);
+
     std::map<std::string, std::string, std::less<>> values_;
+    std::map<std::string, std::vector<ParamItem>, std::less<>> lists_;
 };
 
 /// Makes a node's body from its parameters; the body types are in flowpool/body.hpp.
@@ -101,7 +160,8 @@ public:
     OpRegistry();
 
     /// Adds an op. Throws UsageError if an op of its kind has its name (a source and a sink may
-    /// share one: `jsonl`), or the factory for its kind is missing.
+    /// share one: `jsonl`), the factory for its kind is missing, or a parameter is declared
+    /// wrong (`items` or `fields` that its type cannot have, a list or map defaulting to text).
     void add(OpInfo op);
     /// The op named @p name (of the first kind in source, function, filter, sink order that has
     /// one), or nullptr.

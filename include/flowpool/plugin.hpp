@@ -37,8 +37,9 @@ namespace flowpool {
 /// plugin would notice. 2: bodies moved to flowpool/body.hpp; SourceBody::retired() reports
 /// failed jobs; SourceBody::redelivers() and finish(); OpInfo::redelivers. 3: Value holds
 /// records, lists, floats, bools, null and application types; SourceBody::decode();
-/// OpInfo::parses; ValueType is a class.
-inline constexpr int plugin_abi = 3;
+/// OpInfo::parses; ValueType is a class. 4: parameters may be lists and maps (ParamInfo::items
+/// and ::fields, ParamType::list and ::map, Params holds them).
+inline constexpr int plugin_abi = 4;
 
 }  // namespace flowpool
 

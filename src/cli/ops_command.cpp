@@ -12,17 +12,42 @@
 namespace flowpool::cli {
 namespace {
 
+/// A parameter's type as `flowpool ops` shows it: `integer`, `list of string`,
+/// `map of integer`, `list of map {when: string, to: string = "x"}`.
+std::string type_of(const ParamInfo& p) {
+    if (p.type != ParamType::list && p.type != ParamType::map)
+        return std::string(to_string(p.type));
+    std::string text = std::string(to_string(p.type));
+    if (p.type == ParamType::list) text += " of " + std::string(to_string(p.items));
+    const bool has_fields = !p.fields.empty();
+    if (!has_fields && p.type == ParamType::map) text += " of " + std::string(to_string(p.items));
+    if (!has_fields) return text;
+    text += " {";
+    for (const ParamInfo& field : p.fields) {
+        text += (&field == &p.fields.front() ? "" : ", ") + field.name + ": " + type_of(field);
+        if (field.default_value) text += " = \"" + *field.default_value + "\"";
+    }
+    return text + "}";
+}
+
 /// `NAME (KIND, takes T, gives T): DESCRIPTION`, then one line per parameter:
-/// `    NAME: TYPE = "DEFAULT"` (or `(required)`) and its description.
+/// `    NAME: TYPE = "DEFAULT"` (a list or map: `= []` or `= {}`), or `(required)`, and its
+/// description.
 void print_op(const OpInfo& op) {
     std::cout << op.name << " (" << to_string(op.kind);
     if (op.kind != NodeKind::source) std::cout << ", takes " << to_string(op.takes);
     if (op.kind != NodeKind::sink) std::cout << ", gives " << to_string(op.gives);
     std::cout << "): " << op.description << '\n';
     for (const ParamInfo& p : op.params) {
-        std::cout << "    " << p.name << ": " << to_string(p.type);
-        std::cout << (p.default_value ? " = \"" + *p.default_value + "\""
-                                      : std::string(" (required)"));
+        std::cout << "    " << p.name << ": " << type_of(p);
+        if (!p.default_value)
+            std::cout << " (required)";
+        else if (p.type == ParamType::list)
+            std::cout << " = []";
+        else if (p.type == ParamType::map)
+            std::cout << " = {}";
+        else
+            std::cout << " = \"" << *p.default_value << '"';
         std::cout << "  " << p.description << '\n';
     }
 }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <flowpool/graph.hpp>
+#include <functional>
 #include <map>
 
 #include "common/suggest.hpp"
@@ -215,22 +216,75 @@ private:
                 const std::optional<std::string> key =
                     read_key(field.first, seen, " in node '" + node.name + "'");
                 if (!key) continue;
-                const std::optional<std::string> text =
-                    value(field.second, "'" + *key + "' of node '" + node.name + "'");
-                if (!text) continue;
-                if (*key == "kind") {
-                    node.kind = *text;
-                    node.kind_where = at(field.second.Mark());
-                } else if (*key == "op") {
-                    node.op = *text;
-                    node.op_where = at(field.second.Mark());
-                } else {
-                    node.params.push_back(
-                        {*key, at(field.first.Mark()), *text, at(field.second.Mark())});
+                if (*key == "kind" || *key == "op") {
+                    const std::optional<std::string> text =
+                        value(field.second, "'" + *key + "' of node '" + node.name + "'");
+                    if (!text) continue;
+                    (*key == "kind" ? node.kind : node.op) = *text;
+                    (*key == "kind" ? node.kind_where : node.op_where) = at(field.second.Mark());
+                } else if (auto param = read_param(field.second, *key, node.name)) {
+                    param->name = *key;
+                    param->name_where = at(field.first.Mark());
+                    node.params.push_back(std::move(*param));
                 }
             }
             graph.nodes.push_back(std::move(node));
         }
+    }
+
+    /// A parameter's value, a scalar or a list or map of them, or nothing (and a problem);
+    /// @p path names it in problems (`cases[0].when`). The caller sets its name.
+    std::optional<ParamSpec> read_param(const YAML::Node& node, const std::string& path,
+                                        const std::string& node_name) {
+        const std::string what = "'" + path + "' of node '" + node_name + "'";
+        ParamSpec param;
+        param.where = at(node.Mark());
+        if (node.IsSequence()) {
+            param.shape = ParamSpec::Shape::list;
+            for (const auto& element : node) {
+                const std::string index = path + '[' + std::to_string(param.items.size()) + ']';
+                auto item = read_param(element, index, node_name);
+                if (!item) return std::nullopt;
+                item->name_where = item->where;
+                param.items.push_back(std::move(*item));
+            }
+        } else if (node.IsMap()) {
+            param.shape = ParamSpec::Shape::map;
+            std::map<std::string, YAML::Mark> seen;
+            for (const auto& entry : node) {
+                const std::optional<std::string> key = read_key(entry.first, seen, " in " + what);
+                if (!key) return std::nullopt;
+                auto item = read_param(entry.second, path + "." + *key, node_name);
+                if (!item) return std::nullopt;
+                item->name = *key;
+                item->name_where = at(entry.first.Mark());
+                param.items.push_back(std::move(*item));
+            }
+        } else {
+            std::optional<std::string> text = value(node, what);
+            if (!text) return std::nullopt;
+            param.value = std::move(*text);
+            param.text_where = text_start(node, param.value);
+        }
+        return param;
+    }
+
+    /// Where @p text, a scalar's value, starts in the file if it is written there as it reads, on
+    /// one line; line 0 if not. yaml-cpp marks a quoted scalar at its opening quote and tags it
+    /// "!" (a plain scalar "?"); a block scalar, also "!", is marked at its `|` or `>`.
+    SourceLocation text_start(const YAML::Node& node, const std::string& text) const {
+        const YAML::Mark mark = node.Mark();
+        if (mark.is_null() || mark.pos < 0 || text.find('\n') != std::string::npos) return {};
+        std::size_t start = static_cast<std::size_t>(mark.pos);
+        if (start >= text_.size()) return {};
+        const bool quoted = node.Tag() == "!" && start < text_.size() &&
+                            (text_[start] == '"' || text_[start] == '\'');
+        if (quoted) ++start;
+        // Escapes, ${VAR}, folded lines, block scalars, anchors and tags all fail this.
+        if (text_.compare(start, text.size(), text) != 0) return {};
+        SourceLocation where = at(mark);
+        if (quoted) ++where.column;
+        return where;
     }
 
     void load_edges(const YAML::Node& edges, GraphSpec& graph) {
@@ -305,6 +359,13 @@ const ParamSpec* NodeSpec::param(std::string_view key) const noexcept {
     return nullptr;
 }
 
+SourceLocation ParamSpec::at(std::size_t offset) const {
+    if (text_where.line == 0) return where;
+    SourceLocation inside = text_where;
+    inside.column += static_cast<int>(std::min(offset, value.size()));
+    return inside;
+}
+
 GraphSpec parse_graph(std::string_view text, const std::string& file) {
     const detail::EnvLookup env = detail::process_env;
     return Loader(file, text, env).load();
@@ -313,6 +374,58 @@ GraphSpec parse_graph(std::string_view text, const std::string& file) {
 GraphSpec load_graph_file(const std::string& path) {
     return parse_graph(detail::read_graph_text(path), path);
 }
+
+namespace {
+
+/// A YAML flow list or map given by `--set`, or nothing if some element is empty or a key is not
+/// a name (such text is a single value: `{value}` is a format, though YAML reads a map).
+std::optional<ParamSpec> flow_param(const YAML::Node& node, const SourceLocation& where) {
+    ParamSpec param;
+    param.name_where = param.where = where;
+    if (node.IsScalar()) {
+        param.value = node.Scalar();
+        return param;
+    }
+    if (!node.IsSequence() && !node.IsMap()) return std::nullopt;
+    param.shape = node.IsMap() ? ParamSpec::Shape::map : ParamSpec::Shape::list;
+    for (const auto& element : node) {
+        std::optional<ParamSpec> inner = flow_param(node.IsMap() ? element.second : element, where);
+        if (!inner || (node.IsMap() && !element.first.IsScalar())) return std::nullopt;
+        if (node.IsMap()) {
+            inner->name = element.first.Scalar();
+            for (const ParamSpec& other : param.items) {
+                if (other.name == inner->name)
+                    throw ConfigError(where, "duplicate key '" + inner->name + "'");
+            }
+        }
+        param.items.push_back(std::move(*inner));
+    }
+    return param;
+}
+
+/// A `--set` value as a parameter: a YAML flow list or map is read as one (its text kept in
+/// `value`), anything else is a single value as typed.
+ParamSpec param_from_command_line(const std::string& key, const std::string& text,
+                                  const SourceLocation& where) {
+    ParamSpec param;
+    param.name_where = param.where = where;
+    param.value = text;
+    if (!text.empty() && (text.front() == '[' || text.front() == '{')) {
+        try {
+            const YAML::Node node = YAML::Load(text);
+            if (node.IsSequence() || node.IsMap()) {
+                if (std::optional<ParamSpec> flow = flow_param(node, where)) param = *flow;
+            }
+        } catch (const YAML::Exception&) {
+            // not YAML (`{id}: {value}`): a single value
+        }
+    }
+    param.name = key;
+    param.value = text;
+    return param;
+}
+
+}  // namespace
 
 void set_param(GraphSpec& graph, std::string_view assignment) {
     const SourceLocation where{"--set " + std::string(assignment)};
@@ -334,13 +447,14 @@ void set_param(GraphSpec& graph, std::string_view assignment) {
             node.op = value;
             node.op_where = where;
         } else {
+            ParamSpec param = param_from_command_line(key, value, where);
             auto same = [&](const ParamSpec& p) { return p.name == key; };
             const auto found = std::find_if(node.params.begin(), node.params.end(), same);
             if (found == node.params.end()) {
-                node.params.push_back({key, where, value, where});
+                node.params.push_back(std::move(param));
             } else {
-                found->value = value;
-                found->where = where;
+                param.name_where = found->name_where;
+                *found = std::move(param);
             }
         }
         return;

@@ -12,6 +12,7 @@
 
 #include "common/parse.hpp"
 #include "common/suggest.hpp"
+#include "op_params.hpp"
 #include "ops/format.hpp"
 #include "resolve.hpp"
 
@@ -134,11 +135,17 @@ private:
         for (const ParamInfo& p : node.op->params) known.push_back(p.name);
 
         node.concurrency = default_workers();
-        std::map<std::string, std::string, std::less<>> values;
         for (const ParamSpec& p : spec.params) {
+            const bool op_param = std::any_of(node.op->params.begin(), node.op->params.end(),
+                                              [&](const ParamInfo& i) { return i.name == p.name; });
             if (std::find(known.begin(), known.end(), p.name) == known.end()) {
                 problem(p.name_where, "unknown parameter '" + p.name + "' for op '" + spec.op +
                                           "'" + did_you_mean(p.name, known));
+            } else if (op_param) {
+                continue;  // read_op_params()
+            } else if (!p.has_text()) {
+                problem(p.where, "parameter '" + p.name + "' takes a single value, not a " +
+                                     (p.shape == ParamSpec::Shape::list ? "list" : "map"));
             } else if (p.name == "concurrency") {
                 read_concurrency(p, node);
             } else if (p.name == "batch") {
@@ -149,7 +156,8 @@ private:
                 else
                     node.batch_size = static_cast<std::size_t>(*n);
             } else if (p.name == "log") {
-                check_value(p, [](const std::string& text) { LineFormat{text}; });
+                check_text(
+                    p, p.name, [](const std::string& text) { LineFormat{text}; }, report_);
                 node.log = p.value;
             } else if (p.name == "timeout_ms") {
                 const auto ms = parse_integer(p.value);
@@ -158,52 +166,28 @@ private:
                                          p.value + "'");
                 else
                     node.timeout = std::chrono::milliseconds(*ms);
-            } else if (is_failure_key(p.name) || p.name == "ordered" ||
-                       p.name == "reorder_window") {
-                continue;  // read_failure_policy() and read_order()
-            } else {
-                values[p.name] = p.value;
-            }
+            }  // the failure policy and order keys: read_failure_policy() and read_order()
         }
-        for (const ParamInfo& info : node.op->params) {
-            const ParamSpec* given = spec.param(info.name);
-            if (!given) {
-                if (info.default_value)
-                    values[info.name] = *info.default_value;
-                else
-                    problem(spec.where, "node '" + spec.name + "' is missing parameter '" +
-                                            info.name + "' (" + std::string(to_string(info.type)) +
-                                            ") of op '" + spec.op + "'");
-                continue;
-            }
-            if (info.type == ParamType::integer && !parse_integer(given->value)) {
-                problem(given->where, "parameter '" + info.name + "' must be an integer, not '" +
-                                          given->value + "'");
-            } else if (info.type == ParamType::boolean && given->value != "true" &&
-                       given->value != "false") {
-                problem(given->where, "parameter '" + info.name + "' must be true or false, not '" +
-                                          given->value + "'");
-            } else if (info.check) {
-                check_value(*given, info.check);
-            }
-        }
-        node.params = Params(std::move(values));
-        if (problems_.size() == problems_before) check_with_others(spec, node);
+        node.params = read_op_params(spec, *node.op, report_);
+        if (problems_.size() == problems_before)
+            check_with_others(spec, *node.op, node.params, report_);
         read_failure_policy(spec, node);
         read_order(spec, node);
     }
 
-    static bool is_failure_key(std::string_view key) {
-        return key == "on_error" || key == "dead_letter" || key == "retries" ||
-               key == "retry_backoff_ms";
+    /// The node key @p name if it is given as a single value (a list or map there is reported
+    /// by read_params()), or nullptr.
+    static const ParamSpec* single(const NodeSpec& spec, std::string_view name) {
+        const ParamSpec* p = spec.param(name);
+        return p && p->has_text() ? p : nullptr;
     }
 
     /// `on_error: fail | skip | dead_letter`, `dead_letter: SINK` (implies on_error: dead_letter),
     /// `retries: N` (tries after the first), `retry_backoff_ms: M` (doubled for each further try).
     void read_failure_policy(const NodeSpec& spec, ResolvedNode& node) {
         OnError& policy = node.on_error;
-        const ParamSpec* action = spec.param("on_error");
-        const ParamSpec* target = spec.param("dead_letter");
+        const ParamSpec* action = single(spec, "on_error");
+        const ParamSpec* target = single(spec, "dead_letter");
         if (action) {
             if (action->value == "fail")
                 policy.action = OnError::Action::fail;
@@ -233,7 +217,7 @@ private:
             problem(action->where,
                     "on_error: dead_letter needs a 'dead_letter: SINK' naming the sink");
         }
-        if (const ParamSpec* retries = spec.param("retries")) {
+        if (const ParamSpec* retries = single(spec, "retries")) {
             const auto n = parse_integer(retries->value);
             if (!n || *n < 0 || *n > 1000)
                 problem(retries->where, "retries must be a whole number from 0 to 1000, not '" +
@@ -241,7 +225,7 @@ private:
             else
                 policy.attempts = static_cast<int>(*n) + 1;
         }
-        if (const ParamSpec* backoff = spec.param("retry_backoff_ms")) {
+        if (const ParamSpec* backoff = single(spec, "retry_backoff_ms")) {
             const auto ms = parse_integer(backoff->value);
             if (!ms || *ms < 0)
                 problem(backoff->where,
@@ -254,8 +238,8 @@ private:
 
     /// `ordered: true` and `reorder_window: N` on a sink.
     void read_order(const NodeSpec& spec, ResolvedNode& node) {
-        const ParamSpec* ordered = spec.param("ordered");
-        const ParamSpec* window = spec.param("reorder_window");
+        const ParamSpec* ordered = single(spec, "ordered");
+        const ParamSpec* window = single(spec, "reorder_window");
         if (ordered && ordered->value != "true" && ordered->value != "false") {
             problem(ordered->where, "ordered must be true or false, not '" + ordered->value + "'");
         }
@@ -291,25 +275,6 @@ private:
             } else {
                 dead_letter_sinks_.insert(it->second);
             }
-        }
-    }
-
-    /// The checks that need a node's other parameters, once each parameter is fine on its own.
-    void check_with_others(const NodeSpec& spec, const ResolvedNode& node) {
-        for (const ParamInfo& info : node.op->params) {
-            const ParamSpec* given = spec.param(info.name);
-            if (!given || !info.check_with_others) continue;
-            check_value(*given, [&](const std::string& text) {
-                info.check_with_others(text, node.params);
-            });
-        }
-    }
-
-    void check_value(const ParamSpec& p, const std::function<void(const std::string&)>& check) {
-        try {
-            check(p.value);
-        } catch (const std::exception& e) {
-            problem(p.where, "parameter '" + p.name + "': " + e.what());
         }
     }
 
@@ -490,6 +455,9 @@ private:
 
     const GraphSpec& graph_;
     const OpRegistry& ops_;
+    const ReportProblem report_ = [this](const SourceLocation& where, std::string message) {
+        problem(where, std::move(message));
+    };
     std::map<std::string, std::size_t, std::less<>> index_;
     std::vector<std::vector<std::size_t>> successors_;
     std::vector<std::vector<std::size_t>> predecessors_;

@@ -18,6 +18,10 @@ std::string_view to_string(ParamType type) noexcept {
             return "string";
         case ParamType::boolean:
             return "boolean";
+        case ParamType::list:
+            return "list";
+        case ParamType::map:
+            return "map";
     }
     return "?";
 }
@@ -44,7 +48,73 @@ bool Params::boolean(std::string_view name) const {
     throw UsageError("parameter '" + std::string(name) + "' is not true or false: '" + text + "'");
 }
 
+bool Params::has(std::string_view name) const noexcept {
+    return values_.find(name) != values_.end() || lists_.find(name) != lists_.end();
+}
+
+const std::vector<ParamItem>& Params::items(std::string_view name) const {
+    const auto found = lists_.find(name);
+    if (found == lists_.end()) {
+        throw UsageError("no list or map parameter '" + std::string(name) + "'");
+    }
+    return found->second;
+}
+
+std::vector<std::string> Params::list(std::string_view name) const {
+    std::vector<std::string> texts;
+    for (const ParamItem& item : items(name)) texts.push_back(item.text);
+    return texts;
+}
+
+Params Params::map(std::string_view name) const { return of_fields(items(name)); }
+
+std::vector<Params> Params::maps(std::string_view name) const {
+    std::vector<Params> all;
+    for (const ParamItem& item : items(name)) all.push_back(of_fields(item.fields));
+    return all;
+}
+
+Params Params::of_fields(const std::vector<ParamItem>& fields) {
+    std::map<std::string, std::string, std::less<>> values;
+    std::map<std::string, std::vector<ParamItem>, std::less<>> lists;
+    for (const ParamItem& field : fields) {
+        // An item does not say whether it is an empty list or an empty text: either reads.
+        if (field.fields.empty()) values.emplace(field.key, field.text);
+        if (!field.fields.empty() || field.text.empty()) lists.emplace(field.key, field.fields);
+    }
+    return Params(std::move(values), std::move(lists));
+}
+
+namespace {
+
+bool is_single(ParamType type) {
+    return type == ParamType::integer || type == ParamType::string || type == ParamType::boolean;
+}
+
+/// Throws UsageError if @p param declares what its type cannot have.
+void check_declaration(const std::string& op, const ParamInfo& param) {
+    const std::string who = "op '" + op + "', parameter '" + param.name + "': ";
+    const bool takes_fields = param.type == ParamType::map ||
+                              (param.type == ParamType::list && param.items == ParamType::map);
+    if (!param.fields.empty() && !takes_fields) {
+        throw UsageError(who + "only a map or a list of maps declares fields");
+    }
+    if (param.type == ParamType::list && !is_single(param.items) && param.items != ParamType::map) {
+        throw UsageError(who + "a list's items are single values or maps");
+    }
+    if (param.type == ParamType::map && param.fields.empty() && !is_single(param.items)) {
+        throw UsageError(who + "a map's values are single values, or declared in fields");
+    }
+    if (!is_single(param.type) && param.default_value && !param.default_value->empty()) {
+        throw UsageError(who + "a list or map can only default to \"\" (empty)");
+    }
+    for (const ParamInfo& field : param.fields) check_declaration(op, field);
+}
+
+}  // namespace
+
 void OpRegistry::add(OpInfo op) {
+    for (const ParamInfo& param : op.params) check_declaration(op.name, param);
     const bool has_factory =
         (op.kind == NodeKind::source && op.make_source) ||
         ((op.kind == NodeKind::function || op.kind == NodeKind::filter) && op.make_stage) ||

@@ -35,6 +35,12 @@ ParamMap complete_params(const OpInfo& op, const ParamMap& given) {
     ParamMap all;
     for (const ParamInfo& info : op.params) {
         const auto found = given.find(info.name);
+        if (info.type == ParamType::list || info.type == ParamType::map) {
+            // Text cannot say a list; such a parameter is left empty, or must be.
+            if (found == given.end() && info.default_value) continue;
+            throw UsageError("op '" + op.name + "', parameter '" + info.name + "' is a " +
+                             std::string(to_string(info.type)) + "; only a graph file gives one");
+        }
         if (found == given.end() && !info.default_value) {
             throw UsageError("op '" + op.name + "' needs parameter '" + info.name + "'");
         }
@@ -42,6 +48,7 @@ ParamMap complete_params(const OpInfo& op, const ParamMap& given) {
     }
     const Params params(all);
     for (const ParamInfo& info : op.params) {
+        if (all.count(info.name) == 0) continue;  // an empty list or map
         const std::string& value = all.at(info.name);
         try {
             check_value(info, value);
@@ -64,7 +71,11 @@ std::string join(const std::vector<std::string>& names) {
 SourceOp source_op(const OpRegistry& ops, std::string_view name, const ParamMap& params) {
     const OpInfo* op = ops.find(name, NodeKind::source);
     if (op == nullptr) throw UsageError("no source op '" + std::string(name) + "'");
-    return SourceOp(op->make_source(Params(complete_params(*op, params))));
+    std::map<std::string, std::vector<ParamItem>, std::less<>> empty_lists;
+    for (const ParamInfo& info : op->params) {
+        if (info.type == ParamType::list || info.type == ParamType::map) empty_lists[info.name];
+    }
+    return SourceOp(op->make_source(Params(complete_params(*op, params), std::move(empty_lists))));
 }
 
 SourceOp jsonl(std::string path, JsonlOptions options) {

@@ -1,0 +1,264 @@
+// Parameters that are lists and maps: how they load (each element with its position, and where a
+// scalar's text starts), how validation checks them against an op's declaration (shapes, element
+// types, keys, checks pointing inside a text), how an op reads them, and `--set` with flow values.
+
+#include <gtest/gtest.h>
+#include <flowpool/flowpool.hpp>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "graphfile/resolve.hpp"
+
+namespace {
+
+using flowpool::ParamType;
+
+/// A check that points at the first '!' of a text.
+void no_bang(const std::string& text) {
+    if (const auto at = text.find('!'); at != std::string::npos) {
+        throw flowpool::ParamTextError(at, "'!' is not allowed here");
+    }
+}
+
+/// A registry with `shapes`, an op declaring a parameter of each shape.
+flowpool::OpRegistry shape_ops() {
+    flowpool::OpRegistry ops;
+    const std::vector<flowpool::ParamInfo> case_fields = {
+        {.name = "when", .check = no_bang},
+        {.name = "to"},
+        {.name = "weight", .type = ParamType::integer, .default_value = "1"}};
+    ops.add(
+        {.name = "shapes",
+         .kind = flowpool::NodeKind::function,
+         .description = "takes lists and maps",
+         .params =
+             {{.name = "remove", .type = ParamType::list, .default_value = "", .check = no_bang},
+              {.name = "set", .type = ParamType::map, .default_value = "", .check = no_bang},
+              {.name = "sizes",
+               .type = ParamType::list,
+               .default_value = "",
+               .items = ParamType::integer},
+              {.name = "cases",
+               .type = ParamType::list,
+               .default_value = "",
+               .items = ParamType::map,
+               .fields = case_fields},
+              {.name = "expr", .default_value = "", .check = no_bang}},
+         .make_stage = [](const flowpool::Params&) -> std::unique_ptr<flowpool::StageBody> {
+             return nullptr;
+         }});
+    return ops;
+}
+
+/// A graph whose node `x` (op `shapes`) has @p lines as its parameters, from line 7 on.
+std::string graph_with(const std::string& lines) {
+    return "nodes:\n"
+           "  jobs: { kind: source, op: range, count: 3 }\n"
+           "  out: { kind: sink, op: print }\n"
+           "  x:\n"
+           "    kind: function\n"
+           "    op: shapes\n" +
+           lines + "edges: [ \"jobs -> x -> out\" ]\n";
+}
+
+/// The problems validating @p graph reports, or "ok".
+std::string problems(const flowpool::GraphSpec& graph) {
+    try {
+        flowpool::validate(graph, shape_ops());
+        return "ok";
+    } catch (const flowpool::ConfigError& e) {
+        return e.what();
+    }
+}
+
+std::string problems(const std::string& lines) {
+    return problems(flowpool::parse_graph(graph_with(lines), "p.yaml"));
+}
+
+/// Node `x`'s parameters, as its op's factory gets them.
+flowpool::Params params_of(const flowpool::GraphSpec& graph) {
+    const flowpool::OpRegistry ops = shape_ops();
+    for (const auto& node : flowpool::detail::resolve(graph, ops)) {
+        if (node.spec->name == "x") return node.params;
+    }
+    throw std::logic_error("no node x");
+}
+
+TEST(Params, ListsAndMapsLoadWithEveryElementsPosition) {
+    const flowpool::GraphSpec graph =
+        flowpool::parse_graph(graph_with("    remove: [ab, 'cd', \"ef\"]\n"
+                                         "    cases:\n"
+                                         "      - { when: w, to: out }\n"),
+                              "p.yaml");
+    const flowpool::ParamSpec& remove = *graph.nodes[2].param("remove");
+    EXPECT_EQ(remove.shape, flowpool::ParamSpec::Shape::list);
+    EXPECT_EQ(remove.where.to_string(), "p.yaml:7:13");
+    ASSERT_EQ(remove.items.size(), 3u);
+    EXPECT_EQ(remove.items[1].value, "cd");
+    EXPECT_EQ(remove.items[1].where.to_string(), "p.yaml:7:18");       // the quote
+    EXPECT_EQ(remove.items[1].text_where.to_string(), "p.yaml:7:19");  // the text
+    EXPECT_EQ(remove.items[0].text_where.to_string(), "p.yaml:7:14");  // plain: no quote
+    EXPECT_EQ(remove.items[2].at(1).to_string(), "p.yaml:7:26");
+    const flowpool::ParamSpec& cases = *graph.nodes[2].param("cases");
+    ASSERT_EQ(cases.items.size(), 1u);
+    EXPECT_EQ(cases.items[0].shape, flowpool::ParamSpec::Shape::map);
+    ASSERT_EQ(cases.items[0].items.size(), 2u);
+    EXPECT_EQ(cases.items[0].items[1].name, "to");
+    EXPECT_EQ(cases.items[0].items[1].name_where.to_string(), "p.yaml:9:20");
+    EXPECT_EQ(cases.items[0].items[1].where.to_string(), "p.yaml:9:24");
+}
+
+TEST(Params, AnOffsetErrorPointsInsidePlainAndQuotedText) {
+    EXPECT_EQ(problems("    remove: [ab!c, 'de!f', \"gh!i\"]\n"
+                       "    expr: \"a >= !\"\n"),
+              "p.yaml:7:16: error: parameter 'remove[0]': '!' is not allowed here\n"
+              "p.yaml:7:23: error: parameter 'remove[1]': '!' is not allowed here\n"
+              "p.yaml:7:31: error: parameter 'remove[2]': '!' is not allowed here\n"
+              "p.yaml:8:17: error: parameter 'expr': '!' is not allowed here");
+    EXPECT_EQ(problems("    cases:\n"
+                       "      - when: ok\n"
+                       "        to: out\n"
+                       "      - { to: out, when: 'x!' }\n"),
+              "p.yaml:10:28: error: parameter 'cases[1].when': '!' is not allowed here");
+}
+
+TEST(Params, AnOffsetErrorPointsAtTheStartOfTextNotWrittenAsRead) {
+    ::unsetenv("FLOWPOOL_TEST_UNSET");
+    // An escape, a doubled quote and a variable change the text; a block scalar starts at `|`.
+    EXPECT_EQ(
+        problems("    set: { a: \"t\\tx!\", b: 'it''s!', c: \"${FLOWPOOL_TEST_UNSET:-v}!\" }\n"
+                 "    expr: |\n"
+                 "      ok!\n"),
+        "p.yaml:7:15: error: parameter 'set.a': '!' is not allowed here\n"
+        "p.yaml:7:27: error: parameter 'set.b': '!' is not allowed here\n"
+        "p.yaml:7:40: error: parameter 'set.c': '!' is not allowed here\n"
+        "p.yaml:8:11: error: parameter 'expr': '!' is not allowed here");
+}
+
+TEST(Params, ShapesTheOpDoesNotTakeAreErrorsAtTheirPosition) {
+    EXPECT_EQ(problems("    remove: { a: b }\n"
+                       "    set: [a]\n"
+                       "    expr: [a]\n"
+                       "    sizes: [1, two]\n"
+                       "    concurrency: { n: 2 }\n"
+                       "    remov: [a]\n"),
+              "p.yaml:7:13: error: parameter 'remove' of op 'shapes' takes a list, not a map\n"
+              "p.yaml:8:10: error: parameter 'set' of op 'shapes' takes a map, not a list\n"
+              "p.yaml:9:11: error: parameter 'expr' of op 'shapes' takes a single value, not a "
+              "list\n"
+              "p.yaml:10:16: error: parameter 'sizes[1]' must be an integer, not 'two'\n"
+              "p.yaml:11:18: error: parameter 'concurrency' takes a single value, not a map\n"
+              "p.yaml:12:5: error: unknown parameter 'remov' for op 'shapes'; did you mean "
+              "'remove'?");
+    EXPECT_EQ(problems("    remove: a\n"),
+              "p.yaml:7:13: error: parameter 'remove' of op 'shapes' takes a list, not a single "
+              "value");
+}
+
+TEST(Params, AListOfMapsChecksEachMapsKeys) {
+    EXPECT_EQ(problems("    cases:\n"
+                       "      - { when: a, to: out }\n"
+                       "      - [when, to]\n"
+                       "      - { whn: a, to: out }\n"
+                       "      - { when: a, weight: heavy }\n"),
+              "p.yaml:9:9: error: parameter 'cases[1]' of op 'shapes' takes a map, not a list\n"
+              "p.yaml:10:9: error: parameter 'cases[2]' of op 'shapes' is missing key 'when' "
+              "(string)\n"
+              "p.yaml:10:11: error: unknown key 'whn' in parameter 'cases[2]' of op 'shapes'; did "
+              "you mean 'when'?\n"
+              "p.yaml:11:9: error: parameter 'cases[3]' of op 'shapes' is missing key 'to' "
+              "(string)\n"
+              "p.yaml:11:28: error: parameter 'cases[3].weight' must be an integer, not 'heavy'");
+}
+
+TEST(Params, ADuplicateKeyInAMapIsAnErrorAtTheDuplicate) {
+    try {
+        static_cast<void>(flowpool::parse_graph(graph_with("    set: { a: 1, b: 2, a: 3 }\n"
+                                                           "    cases: [{ to: x, to: y }]\n"),
+                                                "p.yaml"));
+        FAIL() << "no error";
+    } catch (const flowpool::ConfigError& e) {
+        EXPECT_STREQ(e.what(),
+                     "p.yaml:7:24: error: duplicate key 'a' in 'set' of node 'x' (first on line "
+                     "7)\n"
+                     "p.yaml:8:22: error: duplicate key 'to' in 'cases[0]' of node 'x' (first on "
+                     "line 8)");
+    }
+}
+
+TEST(Params, AnOpReadsListsAndMapsInFileOrderWithDefaults) {
+    const flowpool::Params params = params_of(flowpool::parse_graph(
+        graph_with("    remove: [b, a]\n"
+                   "    set: { z: \"1\", a: .x }\n"
+                   "    cases: [{ when: w1, to: out }, { to: out, when: w2, weight: 3 }]\n"),
+        "p.yaml"));
+    EXPECT_EQ(params.list("remove"), (std::vector<std::string>{"b", "a"}));
+    ASSERT_EQ(params.items("set").size(), 2u);
+    EXPECT_EQ(params.items("set")[0].key, "z");
+    EXPECT_EQ(params.items("set")[1].key, "a");
+    EXPECT_EQ(params.items("set")[1].text, ".x");
+    EXPECT_EQ(params.map("set").string("a"), ".x");
+    const std::vector<flowpool::Params> cases = params.maps("cases");
+    ASSERT_EQ(cases.size(), 2u);
+    EXPECT_EQ(cases[0].string("when"), "w1");
+    EXPECT_EQ(cases[0].integer("weight"), 1);  // its default
+    EXPECT_EQ(cases[1].string("when"), "w2");
+    EXPECT_EQ(cases[1].integer("weight"), 3);
+    EXPECT_TRUE(params.has("sizes"));  // not given: empty
+    EXPECT_TRUE(params.list("sizes").empty());
+    EXPECT_EQ(params.string("expr"), "");
+    EXPECT_THROW(static_cast<void>(params.items("expr")), flowpool::UsageError);
+    EXPECT_THROW(static_cast<void>(params.string("remove")), flowpool::UsageError);
+}
+
+TEST(Params, SetTakesFlowListsAndMapsAndKeepsTheirTextForSingleValues) {
+    flowpool::GraphSpec graph = flowpool::parse_graph(graph_with("    remove: [old]\n"), "p.yaml");
+    flowpool::set_param(graph, "x.remove=[a, 'b c']");
+    flowpool::set_param(graph, "x.set={k: v}");
+    flowpool::set_param(graph, "x.cases=[{when: w, to: out}]");
+    flowpool::set_param(graph, "x.expr={value}");  // a single value: read as typed
+    flowpool::set_param(graph, "out.format={id} {value}");
+    const flowpool::Params params = params_of(graph);
+    EXPECT_EQ(params.list("remove"), (std::vector<std::string>{"a", "b c"}));
+    EXPECT_EQ(params.map("set").string("k"), "v");
+    EXPECT_EQ(params.maps("cases").at(0).string("to"), "out");
+    EXPECT_EQ(params.string("expr"), "{value}");
+    EXPECT_EQ(graph.nodes[2].param("remove")->name_where.to_string(), "p.yaml:7:5");
+
+    flowpool::set_param(graph, "x.remove=a");
+    flowpool::set_param(graph, "x.set=[a]");
+    EXPECT_EQ(problems(graph),
+              "--set x.remove=a: error: parameter 'remove' of op 'shapes' takes a list, not a "
+              "single value\n"
+              "--set x.set=[a]: error: parameter 'set' of op 'shapes' takes a map, not a list");
+    try {
+        flowpool::set_param(graph, "x.set={a: 1, a: 2}");
+        FAIL() << "no error";
+    } catch (const flowpool::ConfigError& e) {
+        EXPECT_STREQ(e.what(), "--set x.set={a: 1, a: 2}: error: duplicate key 'a'");
+    }
+}
+
+TEST(Params, AnOpDeclaringAShapeItCannotHaveIsAUsageError) {
+    const auto op_with = [](flowpool::ParamInfo param) {
+        return flowpool::OpInfo{
+            .name = "bad",
+            .kind = flowpool::NodeKind::sink,
+            .params = {std::move(param)},
+            .make_sink = [](const flowpool::Params&) -> std::unique_ptr<flowpool::SinkBody> {
+                return nullptr;
+            }};
+    };
+    flowpool::OpRegistry ops;
+    EXPECT_THROW(ops.add(op_with({.name = "l", .type = ParamType::list, .default_value = "[]"})),
+                 flowpool::UsageError);
+    EXPECT_THROW(ops.add(op_with({.name = "l", .type = ParamType::list, .items = ParamType::list})),
+                 flowpool::UsageError);
+    EXPECT_THROW(ops.add(op_with({.name = "s", .fields = {{.name = "f"}}})), flowpool::UsageError);
+    EXPECT_NO_THROW(
+        ops.add(op_with({.name = "m", .type = ParamType::map, .fields = {{.name = "f"}}})));
+}
+
+}  // namespace
