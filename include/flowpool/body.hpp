@@ -112,6 +112,11 @@ public:
     void job_failed(std::uint64_t id, std::string_view message) noexcept;
     /// Records that @p n jobs were dropped on purpose (a filter said no).
     void jobs_filtered(std::size_t n) noexcept { filtered_ += n; }
+    /// Records that @p n jobs were taken in and folded into jobs the node makes (an aggregate's
+    /// groups): they end here, as filtered jobs do, and what they became counts as made.
+    void jobs_merged(std::size_t n) noexcept { merged_ += n; }
+    /// Records that the body made @p n jobs it was not given (an aggregate's results).
+    void jobs_made(std::size_t n) noexcept { made_ += n; }
 
     /// Tries per job under the node's policy (1: no retry).
     [[nodiscard]] int attempts() const noexcept { return policy_ ? policy_->attempts : 1; }
@@ -132,6 +137,10 @@ public:
     [[nodiscard]] std::size_t failed() const noexcept { return failed_; }
     /// Jobs filtered in this batch so far.
     [[nodiscard]] std::size_t filtered() const noexcept { return filtered_; }
+    /// Jobs merged into others, in this batch so far.
+    [[nodiscard]] std::size_t merged() const noexcept { return merged_; }
+    /// Jobs made, in this batch so far.
+    [[nodiscard]] std::size_t made() const noexcept { return made_; }
     /// Jobs skipped after failing, in this batch so far.
     [[nodiscard]] std::size_t skipped() const noexcept { return skipped_; }
     /// Jobs sent to the dead-letter sink, in this batch so far.
@@ -154,6 +163,8 @@ private:
     std::size_t dead_lettered_ = 0;
     std::size_t retries_ = 0;
     std::size_t redelivered_ = 0;
+    std::size_t merged_ = 0;
+    std::size_t made_ = 0;
     BatchPtr dead_letters_;
     detail::OriginFailures* origin_ = nullptr;  // the failures of the batch's origin
 };
@@ -225,6 +236,17 @@ public:
     /// The type of the jobs it takes, if known (typeid(void) if not): a dead-letter sink must
     /// take what the failing node takes.
     [[nodiscard]] virtual std::type_index takes() const noexcept { return typeid(void); }
+    /// True if it holds jobs back until every job that can reach it did (an aggregate whose
+    /// window is the whole run): then the runtime calls flush() once, at the end.
+    [[nodiscard]] virtual bool holds_back() const noexcept { return false; }
+    /// Called once, on one thread, when holds_back() is true and every job that can reach the
+    /// node has been processed (the nodes before it flushed first): the batch of the jobs it
+    /// made from what it held, with ids of its own (reported with BatchContext::jobs_made), or
+    /// nullptr. Not called when the run failed.
+    virtual BatchPtr flush(BatchContext& ctx) {
+        static_cast<void>(ctx);
+        return nullptr;
+    }
 };
 
 /// Consumes batches; called by one thread at a time.

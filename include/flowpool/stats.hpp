@@ -38,6 +38,8 @@ struct NodeStats {
     /// jobs that failed here and went back to their source to be delivered again
     /// (OnError::redeliver)
     std::uint64_t redelivered = 0;
+    std::uint64_t merged = 0;  ///< jobs it folded into jobs it made (an aggregate's input)
+    std::uint64_t made = 0;    ///< jobs it made that it was not given (an aggregate's results)
     std::chrono::nanoseconds busy{0};  ///< time spent in its body, summed over workers
     std::uint64_t batches = 0;         ///< batches (messages) it ran
     std::size_t queue_high_water = 0;  ///< most batches waiting for it at once
@@ -78,18 +80,23 @@ struct RunStats {
     std::uint64_t skipped = 0;        ///< jobs that failed and were skipped
     std::uint64_t dead_lettered = 0;  ///< jobs that failed and went to a dead-letter sink
     std::uint64_t redelivered = 0;    ///< jobs that failed and went back to their source
+    std::uint64_t merged = 0;         ///< jobs folded into jobs a node made (aggregated)
+    std::uint64_t made = 0;           ///< jobs made by nodes other than sources (aggregates)
     /// Jobs made but never finished: a run always waits for every job it made, so this is 0 in
     /// a RunResult; `flowpool run` fills it in when its drain timeout gives up on jobs in flight.
     std::uint64_t abandoned = 0;
     std::chrono::nanoseconds wall{0};  ///< wall time of the run
     std::vector<NodeStats> nodes;      ///< per node, in the order the nodes were added
 
-    /// Jobs with a known end: results out, filtered, skipped, dead-lettered, redelivered,
-    /// failed, abandoned. Equals jobs_in when each job can reach one sink only (no fan-out to
-    /// several sinks).
+    /// Jobs with a known end: results out, filtered, merged, skipped, dead-lettered,
+    /// redelivered, failed, abandoned. Equals jobs() when each job can reach one sink only (no
+    /// fan-out to several sinks).
     [[nodiscard]] std::uint64_t accounted() const noexcept {
-        return results_out + filtered + skipped + dead_lettered + redelivered + failed + abandoned;
+        return results_out + filtered + merged + skipped + dead_lettered + redelivered + failed +
+               abandoned;
     }
+    /// Every job the run had: made by the sources, and made by other nodes from them.
+    [[nodiscard]] std::uint64_t jobs() const noexcept { return jobs_in + made; }
     /// Wall time in seconds.
     [[nodiscard]] double wall_seconds() const noexcept {
         return std::chrono::duration<double>(wall).count();

@@ -87,6 +87,10 @@ std::string summary_line(const RunStats& stats) {
                        std::to_string(stats.filtered) + " filtered, " +
                        std::to_string(stats.skipped) + " skipped, " + std::to_string(stats.failed) +
                        " failed, " + std::to_string(stats.dead_lettered) + " dead-lettered";
+    if (stats.merged != 0 || stats.made != 0) {
+        line += ", " + std::to_string(stats.merged) + " merged into " + std::to_string(stats.made) +
+                " made";
+    }
     if (stats.redelivered != 0) {
         line += ", " + std::to_string(stats.redelivered) + " handed back to be delivered again";
     }
@@ -183,7 +187,8 @@ std::string stats_json(const RunStats& stats, std::size_t threads) {
         count("results_out", stats.results_out) + ",\n  " + count("filtered", stats.filtered) +
         ",\n  " + count("skipped", stats.skipped) + ",\n  " + count("failed", stats.failed) +
         ",\n  " + count("dead_lettered", stats.dead_lettered) + ",\n  " +
-        count("redelivered", stats.redelivered) + ",\n  " + count("abandoned", stats.abandoned) +
+        count("redelivered", stats.redelivered) + ",\n  " + count("merged", stats.merged) +
+        ",\n  " + count("made", stats.made) + ",\n  " + count("abandoned", stats.abandoned) +
         ",\n  " + field("wall_seconds", json_number(stats.wall_seconds())) + ",\n  " +
         field("jobs_per_second", json_number(stats.jobs_per_second())) + ",\n  " +
         count("threads", threads) + ",\n  " +

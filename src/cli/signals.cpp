@@ -34,7 +34,7 @@ extern "C" void on_signal(int signal) {
     watch.stop_progress();
     RunStats stats = watch.latest();
     stats.wall = Clock::now() - start;
-    stats.abandoned = stats.jobs_in > stats.accounted() ? stats.jobs_in - stats.accounted() : 0;
+    stats.abandoned = stats.jobs() > stats.accounted() ? stats.jobs() - stats.accounted() : 0;
     const int signal = caught_signal();
     detail::log().info("drain timeout of {} s expired: {} jobs abandoned", flags.drain_timeout,
                        stats.abandoned);

@@ -19,6 +19,8 @@ NodeStats node_stats(const PlanNode& node) {
     s.dead_lettered = node.counters.dead_lettered.load();
     s.retries = node.counters.retries.load();
     s.redelivered = node.counters.redelivered.load();
+    s.merged = node.counters.merged.load();
+    s.made = node.counters.made.load();
     s.batches = node.counters.batches.load();
     s.queue_high_water = node.counters.high_water.load();
     s.job_time_p50 = node.counters.job_time.quantile(0.50);
@@ -46,6 +48,8 @@ RunStats collect(const PlanNodes& nodes, std::chrono::nanoseconds wall) {
         stats.skipped += s.skipped;
         stats.dead_lettered += s.dead_lettered;
         stats.redelivered += s.redelivered;
+        stats.merged += s.merged;
+        stats.made += s.made;
         stats.nodes.push_back(std::move(s));
     }
     return stats;

@@ -23,6 +23,8 @@ struct Counters {
     std::atomic<std::uint64_t> dead_lettered{0};
     std::atomic<std::uint64_t> retries{0};
     std::atomic<std::uint64_t> redelivered{0};
+    std::atomic<std::uint64_t> merged{0};
+    std::atomic<std::uint64_t> made{0};
     std::atomic<std::int64_t> busy_ns{0};
     std::atomic<std::uint64_t> batches{0};
     std::atomic<std::size_t> waiting{0};     // batches sent to the node and not yet started
@@ -57,6 +59,8 @@ struct Counters {
         if (ctx.dead_lettered() != 0) dead_lettered.fetch_add(ctx.dead_lettered(), relaxed);
         if (ctx.retries() != 0) retries.fetch_add(ctx.retries(), relaxed);
         if (ctx.redelivered() != 0) redelivered.fetch_add(ctx.redelivered(), relaxed);
+        if (ctx.merged() != 0) merged.fetch_add(ctx.merged(), relaxed);
+        if (ctx.made() != 0) made.fetch_add(ctx.made(), relaxed);
         busy_ns.fetch_add(busy.count(), relaxed);
     }
 };

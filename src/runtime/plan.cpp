@@ -187,6 +187,7 @@ RunResult Plan::run(const RunOptions& options) {
     Observer observer(options, [&nodes, &elapsed] { return collect(nodes, elapsed()); });
     graph.activate();
     graph.wait();
+    graph.flush_held_back();
     const auto wall = elapsed();
     observer.stop();
 

@@ -103,4 +103,20 @@ std::size_t default_in_flight(const PlanNodes& nodes) {
     return 2 * slots + 2;
 }
 
+std::vector<NodeId> topological_order(const PlanNodes& nodes) {
+    std::vector<std::size_t> waiting(nodes.size());
+    std::vector<NodeId> order;
+    order.reserve(nodes.size());
+    for (NodeId id = 0; id < nodes.size(); ++id) {
+        waiting[id] = nodes[id].predecessors.size();
+        if (waiting[id] == 0) order.push_back(id);
+    }
+    for (std::size_t next = 0; next < order.size(); ++next) {
+        for (const NodeId to : nodes[order[next]].successors) {
+            if (--waiting[to] == 0) order.push_back(to);
+        }
+    }
+    return order;  // check_shape() refused cycles: every node is in it
+}
+
 }  // namespace flowpool::detail

@@ -19,6 +19,8 @@ void resolve_dead_letters(PlanNodes& nodes);
 /// and every node but a source receives some.
 void check_shape(const PlanNodes& nodes);
 
+/// Every node, each after all the nodes that send it jobs.
+std::vector<NodeId> topological_order(const PlanNodes& nodes);
 /// Per node: how many paths lead from it to @p sink, for sources; 0 for the other nodes.
 std::vector<std::size_t> paths_to(const PlanNodes& nodes, NodeId sink);
 /// The costs of every node downstream of @p source: what its batch size is chosen from.

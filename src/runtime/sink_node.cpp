@@ -13,7 +13,7 @@ public:
 
     flow::continue_msg operator()(const BatchPtr& in) const {
         node_.counters.started();
-        if (reorder_ == nullptr || !in->errors.empty()) {
+        if (reorder_ == nullptr || !in->errors.empty() || Ticket::of(*in).flushed()) {
             consume(in);
         } else {
             reorder_->arrive(Ticket::of(*in).source(), in,

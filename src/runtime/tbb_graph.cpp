@@ -1,5 +1,7 @@
 #include "tbb_graph.hpp"
 
+#include <string>
+
 #include "plan_shape.hpp"
 #include "sink_node.hpp"
 #include "source_node.hpp"
@@ -63,6 +65,39 @@ void TbbGraph::add_sink(NodeId id) {
         reorder = reorders_.emplace_back(std::make_unique<Reorder>(paths_to(run_.nodes, id))).get();
     }
     run_.in_port[id] = sinks_.emplace_back(make_sink_node(graph_, run_, id, reorder)).get();
+}
+
+void TbbGraph::flush_held_back() {
+    for (const NodeId id : topological_order(run_.nodes)) {
+        const PlanNode& node = run_.nodes[id];
+        if (!node.stage || !node.stage->holds_back()) continue;
+        if (run_.state.error()) return;  // a failed run's partial groups are not results
+        flush(id);
+        graph_.wait_for_all();
+    }
+}
+
+// Sends what node @p id made from the jobs it held to its successors, under a ticket of its own.
+void TbbGraph::flush(NodeId id) {
+    PlanNode& node = run_.nodes[id];
+    const int worker = node.slots.acquire();
+    BatchContext ctx(run_.state, node.name, worker, &node.on_error);
+    const auto start = Clock::now();
+    BatchPtr out;
+    try {
+        out = node.stage->flush(ctx);
+    } catch (...) {
+        run_.state.job_failed(node.name, 0,
+                              "when its window closed: " + current_exception_message());
+    }
+    const auto busy = Clock::now() - start;
+    node.slots.release(worker);
+    node.counters.add(0, out ? out->size() : 0, ctx, busy);
+    if (!out || out->size() == 0) return;
+    out->ticket = std::make_shared<Ticket>(id, node.successors.size(), run_.batches_in_flight);
+    out->shared = node.successors.size() > 1;
+    run_.queue_on(node);
+    for (const NodeId to : node.successors) run_.in_port[to]->try_put(out);
 }
 
 }  // namespace flowpool::detail

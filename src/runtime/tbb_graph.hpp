@@ -26,11 +26,16 @@ public:
     /// Returns once every batch made retired. Bodies never let an exception into oneTBB, so
     /// this always returns.
     void wait() { graph_.wait_for_all(); }
+    /// After wait(): flushes each node that holds jobs back (StageBody::holds_back), in the
+    /// order jobs flow, sending what it made on and waiting for it, so that a node flushes only
+    /// once everything the nodes before it flushed has reached it. Skipped if the run failed.
+    void flush_held_back();
 
 private:
     void add_source(NodeId id);
     void add_stage(NodeId id);
     void add_sink(NodeId id);
+    void flush(NodeId id);
 
     RunContext& run_;
     std::size_t in_flight_;

@@ -12,7 +12,8 @@
 
 namespace flowpool::detail {
 
-/// One place in a source's limiter, shared by a source batch and every batch made from it.
+/// One place in a source's limiter, shared by a source batch and every batch made from it; or,
+/// for a batch a node made when it flushed (StageBody::flush), no place: only the count.
 /// It counts the deliveries still to be processed: a node adds one per successor before it
 /// passes a batch on, and takes one away when it has processed the batch it got; at zero the
 /// place goes back to the limiter and the source hears that the batch retired. Counting, not
@@ -22,9 +23,9 @@ class Ticket {
 public:
     Ticket(Limiter& limiter, NodeId source_id, SourceBody& source, std::uint64_t seq,
            std::size_t deliveries, std::atomic<std::size_t>& in_flight)
-        : limiter_(limiter),
+        : limiter_(&limiter),
           source_id_(source_id),
-          source_(source),
+          source_(&source),
           seq_(seq),
           pending_(deliveries),
           in_flight_(in_flight),
@@ -32,8 +33,17 @@ public:
         in_flight_.fetch_add(1, std::memory_order_relaxed);
     }
 
-    /// The source the batch came from.
+    /// The ticket of a batch node @p maker made when it flushed, going to @p deliveries nodes.
+    Ticket(NodeId maker, std::size_t deliveries, std::atomic<std::size_t>& in_flight)
+        : source_id_(maker), pending_(deliveries), in_flight_(in_flight), failures_(false) {
+        in_flight_.fetch_add(1, std::memory_order_relaxed);
+    }
+
+    /// The source the batch came from (for a flushed batch: the node that made it).
     [[nodiscard]] NodeId source() const noexcept { return source_id_; }
+    /// True for a batch a node made when it flushed: it has no place in a source's limiter and
+    /// its ids are the node's own, so an ordered sink consumes it as it comes.
+    [[nodiscard]] bool flushed() const noexcept { return source_ == nullptr; }
 
     /// A batch of this ticket is about to go to @p n more nodes.
     void add(std::size_t n) noexcept { pending_.fetch_add(n, std::memory_order_relaxed); }
@@ -41,9 +51,9 @@ public:
     /// One delivery was processed; the last one gives the place back.
     void done() {
         if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-            source_.retired(seq_, failures_.take());
+            if (source_ != nullptr) source_->retired(seq_, failures_.take());
             in_flight_.fetch_sub(1, std::memory_order_relaxed);
-            limiter_.decrementer().try_put(flow::continue_msg{});
+            if (limiter_ != nullptr) limiter_->decrementer().try_put(flow::continue_msg{});
         }
     }
 
@@ -54,10 +64,10 @@ public:
     static Ticket& of(const Batch& batch) { return *static_cast<Ticket*>(batch.ticket.get()); }
 
 private:
-    Limiter& limiter_;
+    Limiter* limiter_ = nullptr;
     NodeId source_id_;
-    SourceBody& source_;
-    std::uint64_t seq_;
+    SourceBody* source_ = nullptr;
+    std::uint64_t seq_ = 0;
     std::atomic<std::size_t> pending_;
     std::atomic<std::size_t>& in_flight_;
     OriginFailures failures_;
