@@ -5,7 +5,9 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <fstream>
 #include <new>
+#include <sstream>
 #include <string>
 
 #include "data/json.hpp"
@@ -264,6 +266,19 @@ TEST(Expr, CommonCasesDoNotAllocate) {
     EXPECT_EQ(allocations_of(".status % 100 + 1"), 0U);
     // and the counter counts: building a string allocates
     EXPECT_GT(allocations_of("upper(.path) + 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'"), 0U);
+}
+
+TEST(Expr, ReadmeListsEveryFunction) {
+    std::ifstream file(std::string(FLOWPOOL_SOURCE_DIR) + "/README.md");
+    std::stringstream readme;
+    readme << file.rdbuf();
+    const auto docs = expr::function_docs();
+    EXPECT_GE(docs.size(), 25U);
+    for (const expr::FunctionDoc& doc : docs) {
+        const std::string line =
+            "- `" + std::string(doc.signature) + "`: " + std::string(doc.description);
+        EXPECT_NE(readme.str().find(line), std::string::npos) << "README.md lacks: " << line;
+    }
 }
 
 }  // namespace

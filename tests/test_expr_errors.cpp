@@ -1,11 +1,13 @@
 // Bad expressions: each is refused when the graph is validated, at the byte where the problem is,
 // with a message that says what is wrong (and, where one fits, what was meant). Each row was
 // read and judged by hand: the position is the first byte of the token or sub-expression at
-// fault. How a graph file reports them (FILE:LINE:COL): test_expr_graphs.cpp.
+// fault. At the end: how a graph file reports them, at FILE:LINE:COL inside the quotes.
 
 #include <gtest/gtest.h>
 
 #include <string>
+
+#include <flowpool/graph.hpp>
 
 #include "expr/expression.hpp"
 
@@ -136,6 +138,43 @@ TEST(ExprErrors, AggregateCalls) {
     EXPECT_EQ(refused(".x"),
               std::make_pair(std::size_t{0}, std::string("expected a call such as 'count()', "
                                                          "found '.x'")));
+}
+
+TEST(ExprErrors, AGraphFileNamesTheColumnInsideTheExpression) {
+    const std::string text =
+        "graph: bad\n"
+        "nodes:\n"
+        "  events: { kind: source, op: jsonl, path: x.jsonl }\n"
+        "  errors: { kind: filter, op: where, expr: \".status >= 500 and lowr(.host) == 'x'\" }\n"
+        "  by_host: { kind: function, op: aggregate, key: .host + 1 -,\n"
+        "             fields: { n: 'count()', p98: \"p98(.latency_ms)\", bad: sum(.a +) } }\n"
+        "  out: { kind: sink, op: print }\n"
+        "edges:\n"
+        "  - events -> errors -> by_host -> out\n";
+    std::string message;
+    try {
+        validate(parse_graph(text, "bad.yaml"), OpRegistry{});
+    } catch (const ConfigError& error) {
+        message = error.what();
+    }
+    // Columns: the first byte of the problem in each line above (plain, single- and
+    // double-quoted scalars alike).
+    EXPECT_NE(message.find("bad.yaml:4:64: error: parameter 'expr': unknown function 'lowr'; did "
+                           "you mean 'lower'?"),
+              std::string::npos)
+        << message;
+    EXPECT_NE(
+        message.find("bad.yaml:5:61: error: parameter 'key': expected a value, found the end"),
+        std::string::npos)
+        << message;
+    EXPECT_NE(message.find("bad.yaml:6:44: error: parameter 'fields.p98': unknown aggregate 'p98'; "
+                           "did you mean 'p90'?"),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find("bad.yaml:6:76: error: parameter 'fields.bad': expected a value, found "
+                           "')'"),
+              std::string::npos)
+        << message;
 }
 
 }  // namespace

@@ -122,6 +122,17 @@ void validate(const GraphSpec& graph, const OpRegistry& ops);
 /// The graph as a Mermaid flowchart, labelled like to_dot(). Validates @p graph first.
 [[nodiscard]] std::string to_mermaid(const GraphSpec& graph, const OpRegistry& ops);
 
+/// A function an expression may call, or an aggregate function of `aggregate`'s `fields`, as
+/// `flowpool ops` lists it.
+struct FunctionInfo {
+    std::string signature;    ///< `lower(s: string) -> string`, `p99(E)`
+    std::string description;  ///< one line
+};
+/// The functions of the expression language (README.md, "Expressions"), by name.
+[[nodiscard]] std::vector<FunctionInfo> expression_functions();
+/// The aggregate functions `aggregate` takes in `fields`.
+[[nodiscard]] std::vector<FunctionInfo> aggregate_functions();
+
 /// Validates @p graph, builds it on the runtime and runs it to completion.
 /// Job failures are returned in RunResult::error, not thrown.
 RunResult run_graph(const GraphSpec& graph, const OpRegistry& ops, const RunOptions& options = {});

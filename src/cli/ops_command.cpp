@@ -1,5 +1,6 @@
 // `flowpool ops [GRAPH]`: every op the registry holds (with GRAPH, its plugins' ops too), with
-// its kind, value types, description and parameters.
+// its kind, value types, description and parameters; then the functions expressions may call
+// and the aggregate functions.
 
 #include <iostream>
 #include <memory>
@@ -59,7 +60,14 @@ int ops_command(const std::vector<std::string>& graph) {
     for (const OpInfo* op : ops.list()) print_op(*op);
     std::cout << "value types: null, bool, integer, float, string, list, record, any";
     for (const std::string& type : ops.types()) std::cout << ", " << type;
-    std::cout << '\n';
+    std::cout << "\nexpression functions (README.md, \"Expressions\"):\n";
+    for (const FunctionInfo& f : expression_functions()) {
+        std::cout << "    " << f.signature << "  " << f.description << '\n';
+    }
+    std::cout << "aggregate functions (aggregate's fields: NAME: AGG):\n";
+    for (const FunctionInfo& f : aggregate_functions()) {
+        std::cout << "    " << f.signature << "  " << f.description << '\n';
+    }
     return ok;
 }
 

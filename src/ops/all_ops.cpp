@@ -19,6 +19,8 @@ OpRegistry::OpRegistry() {
     detail::add_string_ops(*this);
     detail::add_file_ops(*this);
     detail::add_record_ops(*this);
+    detail::add_expression_ops(*this);
+    detail::add_keyed_ops(*this);
     detail::add_redis_ops(*this);
 }
 

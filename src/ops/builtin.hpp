@@ -19,6 +19,22 @@ void add_file_ops(OpRegistry& ops);
 /// Registers the record ops (the jsonl source, parse_json, to_json) in @p ops.
 void add_record_ops(OpRegistry& ops);
 
+/// Registers the ops written in expressions (where, map) in @p ops.
+void add_expression_ops(OpRegistry& ops);
+
+/// A parameter holding an expression, parsed when the graph is validated: a problem is reported
+/// at its column inside the text. @p optional: it defaults to "", meaning none.
+ParamInfo expression_param(std::string name, std::string description, bool optional = false);
+
+/// Reports job @p id, whose value is @p value, as failed with @p message: sent to the node's
+/// dead-letter sink (a copy of the value) if it has one, else as BatchContext::job_failed says.
+void fail_job(BatchContext& ctx, std::uint64_t id, const Value& value, std::string message);
+
+/// Registers the keyed ops (aggregate, top, dedupe, rate_limit) in @p ops.
+void add_keyed_ops(OpRegistry& ops);
+/// Registers `aggregate` in @p ops (add_keyed_ops does).
+void add_aggregate_op(OpRegistry& ops);
+
 /// The `path` parameter of the sources that read files (lines, jsonl, csv).
 ParamInfo input_path_param();
 /// Their `max_line_bytes` parameter.

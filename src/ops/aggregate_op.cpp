@@ -1,0 +1,344 @@
+// The `aggregate` op: groups jobs by `key`, folds each group's jobs into the functions of
+// `fields` (aggregates.hpp), and makes one record per group when its window closes:
+//   - the end of the run (the default): each worker keeps its own groups, merged at the end, so
+//     aggregating scales with the workers;
+//   - `window: {count: N}` after every N jobs taken in, `window: {every_ms: N}` when a batch comes
+//     in after the period ended (and at the end): one batch at a time;
+//   - `window: {time: EXPR, seconds: N, lateness_seconds: M}`: tumbling windows of event time,
+//     closed once a job M seconds past their end came in; a job for a window already closed is
+//     late and fails as the node's on_error says (dead_letter or skip keep the run going).
+// The groups of a window are made in the order of their first job's id.
+
+#include <flowpool/body.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "aggregates.hpp"
+#include "builtin.hpp"
+#include "data/json.hpp"
+#include "expr/expression.hpp"
+#include "per_worker.hpp"
+
+namespace flowpool::detail {
+namespace {
+
+/// One field of the records made: its name, the function, and the expression it is given.
+struct FieldPlan {
+    std::string name;
+    Accumulator fresh;                    // copied to start a group
+    std::optional<expr::Expression> arg;  // none for count()
+};
+
+/// One group: its key, its first job (groups are made in that order), its functions' states.
+struct Group {
+    Value key;
+    std::uint64_t first_id = 0;
+    std::vector<Accumulator> fields;
+};
+
+/// The groups of one window (or of one worker's share of it).
+class Groups {
+public:
+    Group& find_or_add(const Value& key, std::uint64_t id, const std::vector<FieldPlan>& plan) {
+        auto it = groups_.find(key);
+        if (it == groups_.end()) {
+            Group group{key, id, {}};
+            group.fields.reserve(plan.size());
+            for (const FieldPlan& field : plan) group.fields.push_back(field.fresh);
+            it = groups_.emplace(key, std::move(group)).first;
+        }
+        it->second.first_id = std::min(it->second.first_id, id);
+        return it->second;
+    }
+
+    /// Folds @p other's groups into these.
+    void merge(const Groups& other, const std::vector<FieldPlan>& plan) {
+        for (const auto& [key, theirs] : other.groups_) {
+            Group& mine = find_or_add(key, theirs.first_id, plan);
+            for (std::size_t i = 0; i < mine.fields.size(); ++i)
+                mine.fields[i].merge(theirs.fields[i]);
+        }
+    }
+
+    /// The groups by first job, then forgotten.
+    std::vector<Group> take() {
+        std::vector<Group> all;
+        all.reserve(groups_.size());
+        for (auto& [key, group] : groups_) all.push_back(std::move(group));
+        groups_.clear();
+        std::sort(all.begin(), all.end(),
+                  [](const Group& a, const Group& b) { return a.first_id < b.first_id; });
+        return all;
+    }
+
+    [[nodiscard]] bool empty() const noexcept { return groups_.empty(); }
+
+private:
+    std::unordered_map<Value, Group> groups_;
+};
+
+/// When a window closes.
+struct Window {
+    std::int64_t count = 0;                // jobs per window; 0: not by count
+    std::int64_t every_ms = 0;             // milliseconds per window; 0: not by time
+    std::optional<expr::Expression> time;  // event time, in seconds
+    double seconds = 0;
+    double lateness = 0;
+
+    [[nodiscard]] bool whole_run() const noexcept { return count == 0 && every_ms == 0 && !time; }
+};
+
+class AggregateStage final : public StageBody {
+public:
+    AggregateStage(std::optional<expr::Expression> key, std::vector<FieldPlan> fields,
+                   Window window)
+        : key_(std::move(key)), fields_(std::move(fields)), window_(std::move(window)) {}
+
+    bool holds_back() const noexcept override { return true; }
+
+    BatchPtr process(const BatchPtr& in, BatchContext& ctx) override {
+        auto& jobs = static_cast<Items<Value>&>(*in);
+        if (window_.whole_run()) {
+            Groups& mine = shares_.share(ctx.worker());
+            for (std::size_t i = 0; i < jobs.size(); ++i)
+                fold(mine, jobs.values[i], jobs.ids[i], ctx);
+            return nullptr;
+        }
+        const std::lock_guard lock(mutex_);
+        auto out = std::make_shared<Items<Value>>();
+        out->derive_from(*in);
+        if (window_.every_ms != 0) close_if_due(*out, ctx);
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            if (window_.time) {
+                fold_in_time(jobs.values[i], jobs.ids[i], *out, ctx);
+                continue;
+            }
+            fold(open_, jobs.values[i], jobs.ids[i], ctx);
+            if (window_.count != 0 && ++in_window_ == window_.count) {
+                emit(open_, *out, ctx, nullptr);
+                in_window_ = 0;
+            }
+        }
+        return out;
+    }
+
+    BatchPtr flush(BatchContext& ctx) override {
+        auto out = std::make_shared<Items<Value>>();
+        if (window_.whole_run()) {
+            Groups all;
+            for (const Groups& share : shares_.all()) all.merge(share, fields_);
+            emit(all, *out, ctx, nullptr);
+        } else if (window_.time) {
+            for (auto& [start, groups] : by_time_) emit(groups, *out, ctx, &start);
+            by_time_.clear();
+        } else {
+            emit(open_, *out, ctx, nullptr);
+        }
+        return out;
+    }
+
+private:
+    /// Adds one job to its group in @p groups; a job whose key or fields cannot be computed
+    /// fails alone (true if it was folded).
+    bool fold(Groups& groups, const Value& value, std::uint64_t id, BatchContext& ctx) {
+        try {
+            const expr::Env env{value, id};
+            Value key_scratch;
+            const Value& key = key_ ? key_->eval_ref(env, key_scratch) : null_;
+            args_.resize(fields_.size());
+            for (std::size_t i = 0; i < fields_.size(); ++i) {
+                args_[i] = fields_[i].arg ? fields_[i].arg->eval(env) : Value(nullptr);
+            }
+            Group& group = groups.find_or_add(key, id, fields_);
+            for (std::size_t i = 0; i < fields_.size(); ++i) group.fields[i].add(args_[i], id);
+        } catch (const std::exception& error) {
+            fail_job(ctx, id, value, error.what());
+            return false;
+        }
+        ctx.jobs_merged(1);
+        return true;
+    }
+
+    void fold_in_time(const Value& value, std::uint64_t id, Items<Value>& out, BatchContext& ctx);
+    void close_if_due(Items<Value>& out, BatchContext& ctx);
+    void emit(Groups& groups, Items<Value>& out, BatchContext& ctx, const double* start);
+
+    std::optional<expr::Expression> key_;
+    std::vector<FieldPlan> fields_;
+    Window window_;
+    const Value null_{nullptr};
+    std::mutex mutex_;
+    PerWorker<Groups> shares_{Groups{}};  // whole-run windows
+    Groups open_;                         // count and every_ms windows
+    std::int64_t in_window_ = 0;
+    std::chrono::steady_clock::time_point due_ = std::chrono::steady_clock::now();
+    std::map<double, Groups> by_time_;  // event-time windows by start
+    double watermark_ = -HUGE_VAL;      // windows ending at or before it are closed
+    double latest_ = -HUGE_VAL;         // the latest event time seen
+    std::atomic<std::uint64_t> next_id_{0};
+    static thread_local std::vector<Value> args_;
+};
+
+thread_local std::vector<Value> AggregateStage::args_;
+
+void AggregateStage::fold_in_time(const Value& value, std::uint64_t id, Items<Value>& out,
+                                  BatchContext& ctx) {
+    double t = 0;
+    try {
+        const Value when = window_.time->eval({value, id});
+        if (const auto* n = std::get_if<std::int64_t>(&when)) {
+            t = static_cast<double>(*n);
+        } else if (const auto* x = std::get_if<double>(&when); x && std::isfinite(*x)) {
+            t = *x;
+        } else {
+            throw std::invalid_argument("the event time '" + window_.time->text() + "' gives " +
+                                        std::string(when.type_name()) + ", not seconds");
+        }
+    } catch (const std::exception& error) {
+        fail_job(ctx, id, value, error.what());
+        return;
+    }
+    const double start = std::floor(t / window_.seconds) * window_.seconds;
+    if (start + window_.seconds <= watermark_) {
+        std::string message = "late: event time ";
+        append_json_double(message, t);
+        message += " is in a window that closed (watermark ";
+        append_json_double(message, watermark_);
+        fail_job(ctx, id, value, message + ")");
+        return;
+    }
+    fold(by_time_[start], value, id, ctx);
+    latest_ = std::max(latest_, t);
+    watermark_ = std::max(watermark_, latest_ - window_.lateness);
+    while (!by_time_.empty() && by_time_.begin()->first + window_.seconds <= watermark_) {
+        const double closed = by_time_.begin()->first;
+        emit(by_time_.begin()->second, out, ctx, &closed);
+        by_time_.erase(by_time_.begin());
+    }
+}
+
+void AggregateStage::close_if_due(Items<Value>& out, BatchContext& ctx) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now < due_) return;
+    emit(open_, out, ctx, nullptr);
+    due_ = now + std::chrono::milliseconds(window_.every_ms);
+}
+
+// Appends a record per group of @p groups to @p out: key first (if the node has one), then the
+// fields; event-time windows add window_start and window_end (seconds).
+void AggregateStage::emit(Groups& groups, Items<Value>& out, BatchContext& ctx,
+                          const double* start) {
+    for (Group& group : groups.take()) {
+        Record row;
+        row.reserve(fields_.size() + 3);
+        if (key_) row.append("key", std::move(group.key));
+        if (start) {
+            row.append("window_start", *start);
+            row.append("window_end", *start + window_.seconds);
+        }
+        for (std::size_t i = 0; i < fields_.size(); ++i) {
+            row.append(fields_[i].name, group.fields[i].result());
+        }
+        out.ids.push_back(next_id_.fetch_add(1, std::memory_order_relaxed));
+        out.values.emplace_back(std::move(row));
+        ctx.jobs_made(1);
+    }
+}
+
+std::vector<expr::CallShape> aggregate_shapes() {
+    std::vector<expr::CallShape> shapes;
+    for (const AggregateInfo& info : aggregate_functions()) {
+        shapes.push_back({std::string(info.name), info.arity});
+    }
+    return shapes;
+}
+
+std::vector<FieldPlan> field_plans(const Params& p) {
+    std::vector<FieldPlan> plans;
+    for (const ParamItem& item : p.items("fields")) {
+        expr::Call call = expr::parse_call(item.text, aggregate_shapes());
+        std::optional<expr::Expression> arg;
+        if (!call.args.empty()) arg = std::move(call.args.front());
+        plans.push_back({item.key, *make_accumulator(call.name), std::move(arg)});
+    }
+    return plans;
+}
+
+Window window_of(const Params& p) {
+    Window window;
+    if (!p.has("window") || p.items("window").empty()) return window;
+    const Params w = p.map("window");
+    window.count = w.integer("count");
+    window.every_ms = w.integer("every_ms");
+    if (!w.string("time").empty()) window.time = expr::Expression::compile(w.string("time"));
+    window.seconds = static_cast<double>(w.integer("seconds"));
+    window.lateness = static_cast<double>(w.integer("lateness_seconds"));
+    const int kinds = (window.count != 0) + (window.every_ms != 0) + (window.time ? 1 : 0);
+    if (kinds > 1) throw UsageError("a window closes by count, every_ms or time: one of them");
+    if (window.count < 0 || window.every_ms < 0 || window.lateness < 0) {
+        throw UsageError("window sizes must not be negative");
+    }
+    if (window.time && window.seconds <= 0) {
+        throw UsageError("an event-time window needs `seconds`, at least 1");
+    }
+    return window;
+}
+
+void check_aggregate_call(const std::string& text) {
+    try {
+        static_cast<void>(expr::parse_call(text, aggregate_shapes()));
+    } catch (const expr::ParseError& error) {
+        throw ParamTextError(error.offset(), error.what());
+    }
+}
+
+ParamInfo integer_field(std::string name, std::string description) {
+    return {.name = std::move(name),
+            .type = ParamType::integer,
+            .default_value = "0",
+            .description = std::move(description)};
+}
+
+}  // namespace
+
+void add_aggregate_op(OpRegistry& ops) {
+    ParamInfo time = expression_param("time", "event time in seconds (e.g. parse_time(.ts))", true);
+    ops.add({.name = "aggregate",
+             .kind = NodeKind::function,
+             .description = "one record per group of `key` (`{key, NAME: AGG, ...}`) when its "
+                            "window closes (default: the end of the run)",
+             .params = {expression_param("key", "the group of a job; none: one group", true),
+                        {.name = "fields",
+                         .type = ParamType::map,
+                         .description = "NAME: AGG(EXPR), e.g. p99_ms: \"p99(.latency_ms)\"",
+                         .check = check_aggregate_call},
+                        {.name = "window",
+                         .type = ParamType::map,
+                         .default_value = "",
+                         .description = "count: N | every_ms: N | time: EXPR, seconds: N, "
+                                        "lateness_seconds: M",
+                         .fields = {integer_field("count", "jobs per window"),
+                                    integer_field("every_ms", "milliseconds per window"),
+                                    std::move(time),
+                                    integer_field("seconds", "event-time window length"),
+                                    integer_field("lateness_seconds", "how late a job may come")}}},
+             .takes = ValueType::any,
+             .gives = ValueType::record,
+             .make_stage = [](const Params& p) -> std::unique_ptr<StageBody> {
+                 std::optional<expr::Expression> key;
+                 if (!p.string("key").empty()) key = expr::Expression::compile(p.string("key"));
+                 return std::make_unique<AggregateStage>(std::move(key), field_plans(p),
+                                                         window_of(p));
+             }});
+}
+
+}  // namespace flowpool::detail

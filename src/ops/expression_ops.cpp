@@ -1,0 +1,226 @@
+// Ops written in the expression language (README.md, "Expressions"): `where` keeps the jobs its
+// condition holds for; `map` computes a new value, or sets, removes and keeps fields. Each
+// expression is parsed when the graph is validated, and once more for the body, which shares
+// nothing between workers but the parsed tree (read only).
+
+#include <flowpool/custom_op.hpp>
+
+#include <algorithm>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "builtin.hpp"
+#include "expr/expression.hpp"
+#include "expr/values.hpp"
+
+namespace flowpool::detail {
+
+namespace {
+
+void check_expression(const std::string& text) {
+    try {
+        static_cast<void>(expr::Expression::compile(text));
+    } catch (const expr::ParseError& error) {
+        throw ParamTextError(error.offset(), error.what());
+    }
+}
+
+/// What `map` does to a job's value, in this order: `expr` replaces it, `set` sets fields
+/// (every expression sees the value as it came), `remove` removes fields, `keep` keeps only
+/// the fields it names.
+class MapPlan {
+public:
+    explicit MapPlan(const Params& p) {
+        if (!p.string("expr").empty()) whole_ = expr::Expression::compile(p.string("expr"));
+        for (const ParamItem& item : p.items("set")) {
+            set_.emplace_back(item.key, expr::Expression::compile(item.text));
+        }
+        remove_ = p.list("remove");
+        keep_ = p.list("keep");
+    }
+
+    Value operator()(Value value, const JobContext& job) const {
+        if (whole_) value = whole_->eval({value, job.id()});
+        if (set_.empty() && remove_.empty() && keep_.empty()) return value;
+        std::vector<Value> computed;
+        computed.reserve(set_.size());
+        for (const auto& [name, e] : set_) computed.push_back(e.eval({value, job.id()}));
+        auto* record = std::get_if<Record>(&value);
+        if (record == nullptr) {
+            throw std::invalid_argument("map sets, removes and keeps fields of a record, not " +
+                                        std::string(expr::article(value)));
+        }
+        for (std::size_t i = 0; i < set_.size(); ++i)
+            record->set(set_[i].first, std::move(computed[i]));
+        for (const std::string& name : remove_) record->erase(name);
+        if (!keep_.empty()) {
+            Record kept;
+            kept.reserve(keep_.size());
+            for (Field& field : *record) {
+                if (std::find(keep_.begin(), keep_.end(), field.name) != keep_.end()) {
+                    kept.append(std::move(field.name), std::move(field.value));
+                }
+            }
+            *record = std::move(kept);
+        }
+        return value;
+    }
+
+private:
+    std::optional<expr::Expression> whole_;
+    std::vector<std::pair<std::string, expr::Expression>> set_;
+    std::vector<std::string> remove_;
+    std::vector<std::string> keep_;
+};
+
+/// Bits of a piece's id that number it within its job: job j's pieces are j * 2^20 + 0, 1, ...
+constexpr int piece_bits = 20;
+
+/// `explode`: one job per element of a list, or per piece of a string cut at `split`. Piece i of
+/// job j gets the id j * 2^20 + i, so `{id}` >> 20 is the job it came from and ids stay
+/// ascending. The job itself ends here (merged), its pieces are made.
+class ExplodeStage final : public StageBody {
+public:
+    ExplodeStage(expr::Expression what, std::string split)
+        : what_(std::move(what)), split_(std::move(split)) {}
+
+    BatchPtr process(const BatchPtr& in, BatchContext& ctx) override {
+        auto& jobs = static_cast<Items<Value>&>(*in);
+        auto out = std::make_shared<Items<Value>>();
+        out->derive_from(*in);
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            const std::size_t before = out->size();
+            try {
+                explode(jobs.values[i], jobs.ids[i], *out);
+            } catch (const std::exception& error) {
+                out->ids.resize(before);
+                out->values.resize(before);
+                fail_job(ctx, jobs.ids[i], jobs.values[i], error.what());
+                continue;
+            }
+            ctx.jobs_merged(1);
+            ctx.jobs_made(out->size() - before);
+        }
+        return out;
+    }
+
+private:
+    void explode(const Value& job, std::uint64_t id, Items<Value>& out) const {
+        Value scratch;
+        const Value& whole = what_.eval_ref({job, id}, scratch);
+        if (whole.is_null()) return;
+        std::uint64_t piece = id << piece_bits;
+        const std::uint64_t last = piece | ((std::uint64_t{1} << piece_bits) - 1);
+        const auto add = [&](Value value) {
+            if (piece > last) throw std::invalid_argument("more than 2^20 pieces from one job");
+            out.ids.push_back(piece++);
+            out.values.push_back(std::move(value));
+        };
+        if (!split_.empty()) {
+            const auto* text = std::get_if<std::string>(&whole);
+            if (text == nullptr) {
+                throw std::invalid_argument("'" + what_.text() + "' gives " +
+                                            std::string(expr::article(whole)) +
+                                            ", not a string to split");
+            }
+            for (std::size_t at = 0; at <= text->size();) {
+                const std::size_t end = std::min(text->find(split_, at), text->size());
+                if (end > at) add(text->substr(at, end - at));  // empty pieces make no job
+                at = end + split_.size();
+            }
+            return;
+        }
+        const List* list = whole.list();
+        if (list == nullptr) {
+            throw std::invalid_argument("'" + what_.text() + "' gives " +
+                                        std::string(expr::article(whole)) + ", not a list");
+        }
+        for (const Value& item : *list) add(item);
+    }
+
+    expr::Expression what_;
+    std::string split_;
+};
+
+}  // namespace
+
+void fail_job(BatchContext& ctx, std::uint64_t id, const Value& value, std::string message) {
+    if (ctx.keeps_dead_letters()) {
+        ctx.dead_letter(id, Value(value), std::move(message));
+    } else {
+        ctx.job_failed(id, message);
+    }
+}
+
+ParamInfo expression_param(std::string name, std::string description, bool optional) {
+    ParamInfo info;
+    info.name = std::move(name);
+    info.type = ParamType::string;
+    info.description = std::move(description);
+    if (optional) info.default_value = "";
+    info.check = [optional](const std::string& text) {
+        if (!(optional && text.empty())) check_expression(text);
+    };
+    return info;
+}
+
+void add_expression_ops(OpRegistry& ops) {
+    ops.add({.name = "where",
+             .kind = NodeKind::filter,
+             .description = "keeps the jobs for which `expr` is true (false and null drop them)",
+             .params = {expression_param("expr", "the condition, e.g. \".status >= 500\"")},
+             .takes = ValueType::any,
+             .make_stage = [](const Params& p) {
+                 return stage_body([keep = expr::Expression::compile(p.string("expr"))](
+                                       Value v, const JobContext& job) -> std::optional<Value> {
+                     if (keep.test({v, job.id()})) return v;
+                     return std::nullopt;
+                 });
+             }});
+    ops.add(
+        {.name = "map",
+         .kind = NodeKind::function,
+         .description = "a new value: `expr` replaces it; `set` sets fields (each expression "
+                        "sees the value as it came), `remove` and `keep` drop fields",
+         .params = {expression_param("expr", "the new value; empty: the value as it came", true),
+                    {.name = "set",
+                     .type = ParamType::map,
+                     .default_value = "",
+                     .description = "FIELD: EXPR, ... fields to set (added at the end if new)",
+                     .check = check_expression},
+                    {.name = "remove",
+                     .type = ParamType::list,
+                     .default_value = "",
+                     .description = "fields to remove"},
+                    {.name = "keep",
+                     .type = ParamType::list,
+                     .default_value = "",
+                     .description = "the only fields to keep, in the record's order"}},
+         .takes = ValueType::any,
+         .gives = ValueType::any,
+         .make_stage = [](const Params& p) { return stage_body(MapPlan(p)); }});
+    ops.add({.name = "explode",
+             .kind = NodeKind::function,
+             .description = "one job per element of the list `expr` gives, or with `split`, per "
+                            "non-empty piece of the string; piece i of job j has id j*2^20+i",
+             .params = {expression_param("expr",
+                                         "the list (or string) to take apart; default: "
+                                         "the value itself",
+                                         true),
+                        {.name = "split",
+                         .type = ParamType::string,
+                         .default_value = "",
+                         .description = "cut a string at each occurrence of this text"}},
+             .takes = ValueType::any,
+             .gives = ValueType::any,
+             .make_stage = [](const Params& p) -> std::unique_ptr<StageBody> {
+                 const std::string& text = p.string("expr");
+                 return std::make_unique<ExplodeStage>(
+                     expr::Expression::compile(text.empty() ? "." : text), p.string("split"));
+             }});
+}
+
+}  // namespace flowpool::detail

@@ -1,0 +1,195 @@
+// `top` (the n jobs with the largest or smallest `by`, at the end of the run), `dedupe` (drops
+// jobs whose key was seen, remembering at most max_keys keys) and `rate_limit` (at most
+// per_second jobs a second through the node).
+
+#include <flowpool/body.hpp>
+#include <flowpool/custom_op.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "builtin.hpp"
+#include "dedupe_set.hpp"
+#include "expr/expression.hpp"
+#include "per_worker.hpp"
+#include "top_k.hpp"
+
+namespace flowpool::detail {
+namespace {
+
+/// Keeps, per worker, the n best jobs seen; at the end, the n best of all, best first, as jobs
+/// of their own (the jobs it was given are merged into them).
+class TopStage final : public StageBody {
+public:
+    TopStage(std::size_t n, TopOrder order, expr::Expression by)
+        : shares_(TopK<Value>(n, order)), by_(std::move(by)) {}
+
+    bool holds_back() const noexcept override { return true; }
+
+    BatchPtr process(const BatchPtr& in, BatchContext& ctx) override {
+        auto& jobs = static_cast<Items<Value>&>(*in);
+        TopK<Value>& mine = shares_.share(ctx.worker());
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            try {
+                Value scratch;
+                const Value& by = by_.eval_ref({jobs.values[i], jobs.ids[i]}, scratch);
+                if (mine.would_keep(by, jobs.ids[i])) {
+                    Value job = in->shared ? jobs.values[i] : std::move(jobs.values[i]);
+                    mine.add(by, jobs.ids[i], std::move(job));
+                }
+                ctx.jobs_merged(1);
+            } catch (const std::exception& error) {
+                fail_job(ctx, jobs.ids[i], jobs.values[i], error.what());
+            }
+        }
+        return nullptr;
+    }
+
+    BatchPtr flush(BatchContext& ctx) override {
+        auto& shares = shares_.all();
+        if (shares.empty()) return nullptr;
+        for (std::size_t i = 1; i < shares.size(); ++i) shares.front().merge(std::move(shares[i]));
+        auto out = std::make_shared<Items<Value>>();
+        std::uint64_t id = 0;
+        for (auto& entry : std::move(shares.front()).sorted()) {
+            out->ids.push_back(id++);
+            out->values.push_back(std::move(entry.payload));
+        }
+        ctx.jobs_made(out->size());
+        return out;
+    }
+
+private:
+    PerWorker<TopK<Value>> shares_;
+    expr::Expression by_;
+};
+
+/// Passes the jobs whose key it has not seen (DedupeSet: thread-safe, bounded).
+class DedupeStage final : public StageBody {
+public:
+    DedupeStage(expr::Expression key, std::size_t max_keys)
+        : key_(std::move(key)), seen_(max_keys) {}
+
+    BatchPtr process(const BatchPtr& in, BatchContext& ctx) override {
+        auto& jobs = static_cast<Items<Value>&>(*in);
+        auto out = std::make_shared<Items<Value>>();
+        out->derive_from(*in);
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            try {
+                Value scratch;
+                if (!seen_.insert(key_.eval_ref({jobs.values[i], jobs.ids[i]}, scratch))) {
+                    ctx.jobs_filtered(1);
+                    continue;
+                }
+            } catch (const std::exception& error) {
+                fail_job(ctx, jobs.ids[i], jobs.values[i], error.what());
+                continue;
+            }
+            out->ids.push_back(jobs.ids[i]);
+            out->values.push_back(in->shared ? jobs.values[i] : std::move(jobs.values[i]));
+        }
+        return out;
+    }
+
+private:
+    expr::Expression key_;
+    DedupeSet seen_;
+};
+
+/// Lets a batch through once its jobs' turns have come: the k-th job through the node goes no
+/// sooner than k / per_second after the first. The worker waits (sleeps) meanwhile.
+class RateLimitStage final : public StageBody {
+public:
+    explicit RateLimitStage(double per_second) : gap_(1.0 / per_second) {}
+
+    BatchPtr process(const BatchPtr& in, BatchContext& ctx) override {
+        using Clock = std::chrono::steady_clock;
+        Clock::time_point turn;
+        {
+            const std::lock_guard lock(mutex_);
+            const auto now = Clock::now();
+            if (next_ < now - std::chrono::milliseconds(100)) next_ = now;  // no saved-up burst
+            const auto span = std::chrono::duration_cast<Clock::duration>(
+                std::chrono::duration<double>(gap_ * static_cast<double>(in->size())));
+            turn = next_ + span -
+                   std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(gap_));
+            next_ += span;
+        }
+        while (Clock::now() < turn && !ctx.stop_requested()) {
+            std::this_thread::sleep_until(
+                std::min(turn, Clock::now() + std::chrono::milliseconds(50)));
+        }
+        return in;
+    }
+
+private:
+    double gap_;  // seconds between jobs
+    std::mutex mutex_;
+    std::chrono::steady_clock::time_point next_{};
+};
+
+void check_order(const std::string& text) {
+    if (text != "asc" && text != "desc") throw std::invalid_argument("order is asc or desc");
+}
+
+}  // namespace
+
+void add_keyed_ops(OpRegistry& ops) {
+    add_aggregate_op(ops);
+    ops.add({.name = "top",
+             .kind = NodeKind::function,
+             .description = "the n jobs with the largest `by` (order: asc, the smallest), best "
+                            "first, at the end of the run; ties go to the lower job id",
+             .params = {{.name = "n", .type = ParamType::integer, .description = "jobs to keep"},
+                        expression_param("by", "what jobs are ranked by (null: not ranked)"),
+                        {.name = "order",
+                         .type = ParamType::string,
+                         .default_value = "desc",
+                         .description = "desc (largest first) or asc",
+                         .check = check_order}},
+             .takes = ValueType::any,
+             .make_stage = [](const Params& p) -> std::unique_ptr<StageBody> {
+                 const std::int64_t n = p.integer("n");
+                 if (n < 1) throw UsageError("top keeps n >= 1 jobs, not " + std::to_string(n));
+                 return std::make_unique<TopStage>(
+                     static_cast<std::size_t>(n),
+                     p.string("order") == "asc" ? TopOrder::asc : TopOrder::desc,
+                     expr::Expression::compile(p.string("by")));
+             }});
+    ops.add({.name = "dedupe",
+             .kind = NodeKind::filter,
+             .description = "drops the jobs whose key was seen before; past max_keys keys the "
+                            "least recently seen is forgotten (it may then pass once more)",
+             .params = {expression_param("key", "what makes two jobs the same, e.g. .user.id"),
+                        {.name = "max_keys",
+                         .type = ParamType::integer,
+                         .default_value = "1000000",
+                         .description = "keys remembered at most"}},
+             .takes = ValueType::any,
+             .make_stage = [](const Params& p) -> std::unique_ptr<StageBody> {
+                 const std::int64_t keys = p.integer("max_keys");
+                 if (keys < 1) throw UsageError("dedupe needs max_keys >= 1");
+                 return std::make_unique<DedupeStage>(expr::Expression::compile(p.string("key")),
+                                                      static_cast<std::size_t>(keys));
+             }});
+    ops.add({.name = "rate_limit",
+             .kind = NodeKind::function,
+             .description = "passes jobs on unchanged, at most per_second of them a second",
+             .params = {{.name = "per_second",
+                         .type = ParamType::integer,
+                         .description = "jobs a second, at least 1"}},
+             .takes = ValueType::any,
+             .make_stage = [](const Params& p) -> std::unique_ptr<StageBody> {
+                 const std::int64_t rate = p.integer("per_second");
+                 if (rate < 1) throw UsageError("rate_limit needs per_second >= 1");
+                 return std::make_unique<RateLimitStage>(static_cast<double>(rate));
+             }});
+}
+
+}  // namespace flowpool::detail
