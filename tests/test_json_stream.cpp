@@ -124,4 +124,15 @@ TEST(JsonLineRun, ALineCutInTwoIsNotReadAsOneObject) {
     EXPECT_LE(check_run(lines, {"host"}), 1U);
 }
 
+TEST(JsonLineRun, LeavesATextOverItsLimitToTheLineByLineParse) {
+    // Its parser's buffers would grow to six times the text and stay so.
+    const std::string line = R"({"host":")" + std::string(1 << 20, 'x') + R"("})";
+    std::string text;
+    while (text.size() <= JsonLineRun::max_text) text += line + '\n';
+    text.reserve(text.size() + 64);
+    EXPECT_FALSE(JsonLineRun::mine().start(text));
+    text.resize(line.size() + 1);
+    EXPECT_TRUE(JsonLineRun::mine().start(text));
+}
+
 }  // namespace

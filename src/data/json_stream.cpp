@@ -58,6 +58,7 @@ JsonLineRun& JsonLineRun::mine() {
 bool JsonLineRun::start(std::string_view text) {
     State& s = *state_;
     s.running = false;
+    if (text.size() > max_text) return false;
     s.text = text;
     // One window over the whole text: its lines are a batch's, already in memory.
     if (s.parser.iterate_many(text.data(), text.size(), text.size()).get(s.stream)) return false;

@@ -32,8 +32,14 @@ public:
     /// The calling thread's run.
     static JsonLineRun& mine();
 
+    /// The longest text start() takes. A simdjson parser keeps buffers of about six bytes per
+    /// byte of the longest text it parsed, for good; a batch of huge lines is parsed line by
+    /// line instead, so that a worker's second parser stays small.
+    static constexpr std::size_t max_text = 4 << 20;
+
     /// Starts on @p text: lines, each followed by one '\n', and then at least 64 readable bytes
-    /// (simdjson's padding). False if simdjson rejects the text as a whole.
+    /// (simdjson's padding). False if simdjson rejects the text as a whole, or it is longer
+    /// than max_text.
     bool start(std::string_view text);
     /// Reads the next object, which must be the only JSON value of the line text[@p begin,
     /// @p end) (text[@p end] is its '\n'), into @p out: the fields @p names (as
