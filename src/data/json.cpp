@@ -2,14 +2,15 @@
 
 #include <simdjson.h>
 
-#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <optional>
+#include <cstring>
 #include <string>
-#include <unordered_map>
 #include <utility>
+
+#include "json_build.hpp"
 
 namespace flowpool::detail {
 namespace {
@@ -52,6 +53,21 @@ std::size_t sequence_at(std::string_view text, bool& valid) {
     return lead.length;
 }
 
+/// Which bytes a JSON string holds as they are: not a control character, quote, backslash or
+/// part of a multi-byte sequence (which is checked).
+constexpr std::array<bool, 256> plain_bytes = [] {
+    std::array<bool, 256> plain{};
+    for (int c = 0x20; c < 0x80; ++c) plain[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+    return plain;
+}();
+
+/// How many bytes at the start of @p text need nothing done.
+std::size_t plain_prefix(std::string_view text) noexcept {
+    std::size_t plain = 0;
+    while (plain < text.size() && plain_bytes[static_cast<unsigned char>(text[plain])]) ++plain;
+    return plain;
+}
+
 void append_control(std::string& out, unsigned char c) {
     switch (c) {
         case '\n':
@@ -75,16 +91,19 @@ void append_control(std::string& out, unsigned char c) {
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
+    std::size_t plain = plain_prefix(text);
+    // Most strings are short and need nothing done: the quotes and the bytes in one append.
+    if (char quoted[64]; plain == text.size() && text.size() + 2 <= sizeof quoted) {
+        quoted[0] = '"';
+        std::memcpy(quoted + 1, text.data(), text.size());
+        quoted[text.size() + 1] = '"';
+        out.append(quoted, text.size() + 2);
+        return;
+    }
     out.reserve(out.size() + text.size() + 2);
     out += '"';
     while (!text.empty()) {
-        // The bytes that need nothing done, appended in one go: most text is all of them.
-        std::size_t plain = 0;
-        while (plain < text.size()) {
-            const auto c = static_cast<unsigned char>(text[plain]);
-            if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) break;
-            ++plain;
-        }
+        // The bytes that need nothing done, appended in one go.
         out.append(text.data(), plain);
         text.remove_prefix(plain);
         if (text.empty()) break;
@@ -104,6 +123,7 @@ void append_json_string(std::string& out, std::string_view text) {
                 out += replacement;
         }
         text.remove_prefix(used);
+        plain = plain_prefix(text);
     }
     out += '"';
 }
@@ -165,164 +185,6 @@ void append_json_value(std::string& out, const Value& value) {
     std::visit(Writer{out}, static_cast<const ValueVariant&>(value));
 }
 
-namespace {
-
-namespace ondemand = simdjson::ondemand;
-
-// Deeper nesting is an error, so that building a value never runs a worker's stack out: one
-// level is two calls here, and under AddressSanitizer 1,024 levels overflowed oneTBB's 4 MiB.
-constexpr int max_depth = 256;
-
-/// Builds Values from simdjson's on-demand iterator; the first error stops it.
-class Builder {
-public:
-    explicit Builder(const char* begin) : begin_(begin) {}
-
-    /// Reads @p node into @p out; false with error() set if it cannot.
-    bool read(ondemand::value node, Value& out, int depth) {
-        if (depth > max_depth) return fail("nesting deeper than 256 levels", node);
-        ondemand::json_type type;
-        if (const auto e = node.type().get(type)) return fail(e, node);
-        switch (type) {
-            case ondemand::json_type::object:
-                return read_object(node, out, depth);
-            case ondemand::json_type::array:
-                return read_array(node, out, depth);
-            default:
-                return read_scalar(node, out);
-        }
-    }
-
-    /// Reads a string, number, bool or null at @p node (a value, or a document that is one).
-    template <class Node>
-    bool read_scalar(Node& node, Value& out) {
-        ondemand::json_type type;
-        if (const auto e = node.type().get(type)) return fail(e, node);
-        switch (type) {
-            case ondemand::json_type::string: {
-                std::string_view text;
-                if (const auto e = node.get_string().get(text)) return fail(e, node);
-                out = std::string(text);
-                return true;
-            }
-            case ondemand::json_type::number:
-                return read_number(node, out);
-            case ondemand::json_type::boolean: {
-                bool b = false;
-                if (const auto e = node.get_bool().get(b)) return fail(e, node);
-                out = b;
-                return true;
-            }
-            case ondemand::json_type::null: {
-                bool null = false;
-                if (node.is_null().get(null) || !null) return fail(simdjson::INCORRECT_TYPE, node);
-                out = nullptr;
-                return true;
-            }
-            default:
-                return fail(simdjson::INCORRECT_TYPE, node);
-        }
-    }
-
-    JsonError& error() noexcept { return error_; }
-
-    /// Records @p reason at the iterator's place in @p at.
-    template <class At>
-    bool fail(std::string reason, At& at) {
-        error_.reason = std::move(reason);
-        const char* where = nullptr;
-        if (!at.current_location().get(where) && where >= begin_)
-            error_.offset = static_cast<std::size_t>(where - begin_);
-        return false;
-    }
-    template <class At>
-    bool fail(simdjson::error_code code, At& at) {
-        return fail(simdjson::error_message(code), at);
-    }
-
-private:
-    bool read_object(ondemand::value node, Value& out, int depth) {
-        ondemand::object object;
-        if (const auto e = node.get_object().get(object)) return fail(e, node);
-        Record fields;
-        std::unordered_map<std::string, std::size_t> index;  // only for large objects
-        for (auto member : object) {
-            ondemand::field field;
-            if (const auto e = std::move(member).get(field)) return fail(e, node);
-            std::string_view name;
-            if (const auto e = field.unescaped_key().get(name)) return fail(e, node);
-            Value item;
-            if (!read(field.value(), item, depth + 1)) return false;
-            set_field(fields, index, name, std::move(item));
-        }
-        out = std::move(fields);
-        return true;
-    }
-
-    /// Sets a field, the last value of a repeated name winning at its first place. Objects of
-    /// more than 32 fields look names up in @p index, so that a huge object stays linear.
-    static void set_field(Record& fields, std::unordered_map<std::string, std::size_t>& index,
-                          std::string_view name, Value item) {
-        constexpr std::size_t scan_up_to = 32;
-        if (fields.size() < scan_up_to) {
-            fields.set(std::string(name), std::move(item));
-            return;
-        }
-        if (index.empty()) {
-            std::size_t i = 0;
-            for (const Field& f : fields) index.emplace(f.name, i++);
-        }
-        const auto [at, added] = index.emplace(std::string(name), fields.size());
-        if (added) {
-            fields.append(std::string(name), std::move(item));
-        } else {
-            (fields.begin() + static_cast<std::ptrdiff_t>(at->second))->value = std::move(item);
-        }
-    }
-
-    bool read_array(ondemand::value node, Value& out, int depth) {
-        ondemand::array array;
-        if (const auto e = node.get_array().get(array)) return fail(e, node);
-        List items;
-        for (auto element : array) {
-            ondemand::value item;
-            if (const auto e = std::move(element).get(item)) return fail(e, node);
-            if (!read(item, items.emplace_back(), depth + 1)) return false;
-        }
-        out = std::move(items);
-        return true;
-    }
-
-    template <class Node>
-    bool read_number(Node& node, Value& out) {
-        // The type first, then the number read as that type: simdjson 3.0's get_number() reads
-        // floats of more than 19 digits as 0.
-        ondemand::number_type type;
-        if (const auto e = node.get_number_type().get(type)) return fail(e, node);
-        switch (type) {
-            case ondemand::number_type::signed_integer:
-                return read_as<std::int64_t>(node, out, &Node::get_int64);
-            case ondemand::number_type::unsigned_integer:  // above int64: a float
-            case ondemand::number_type::floating_point_number:
-                return read_as<double>(node, out, &Node::get_double);
-        }
-        return fail(simdjson::NUMBER_ERROR, node);
-    }
-
-    template <class T, class Node, class Get>
-    bool read_as(Node& node, Value& out, Get get) {
-        T number{};
-        if (const auto e = (node.*get)().get(number)) return fail(e, node);
-        out = number;
-        return true;
-    }
-
-    const char* begin_;
-    JsonError error_;
-};
-
-}  // namespace
-
 /// A thread's parser, and a copy of the text with the padding simdjson reads past its end.
 struct ThreadParser {
     ondemand::parser parser;
@@ -355,7 +217,7 @@ bool parse_json(std::string_view text, Value& out, JsonError& error, bool padded
     ondemand::document doc;
     const char* begin = ThreadParser::mine().start(text, padded, doc, error);
     if (begin == nullptr) return false;
-    Builder builder(begin);
+    JsonBuilder builder(begin);
     // A scalar document is read through the document itself, not as a value.
     ondemand::value root;
     bool ok = false;
@@ -377,49 +239,22 @@ bool parse_json(std::string_view text, Value& out, JsonError& error, bool padded
 }
 
 /// Records @p code at @p doc's place in @p error; returns false.
-static bool fail_with(Builder& builder, simdjson::error_code code, ondemand::document& doc,
-                      JsonError& error) {
-    builder.fail(code, doc);
-    error = std::move(builder.error());
-    return false;
-}
-
 bool parse_json_fields(std::string_view text, const std::vector<std::string>& names, Value& out,
                        JsonError& error, bool padded) {
     ondemand::document doc;
     const char* begin = ThreadParser::mine().start(text, padded, doc, error);
     if (begin == nullptr) return false;
-    Builder builder(begin);
+    JsonBuilder builder(begin);
     ondemand::object object;
+    bool ok = false;
     if (const auto e = doc.get_object().get(object)) {
         builder.fail(
             e == simdjson::INCORRECT_TYPE ? "not a JSON object" : simdjson::error_message(e), doc);
-        error = std::move(builder.error());
-        return false;
+    } else {
+        ok = read_json_fields(builder, object, names, out, doc);
     }
-    // One pass over the object, so that a repeated name gives its last value, as parse_json.
-    std::vector<std::optional<Value>> found(names.size());
-    for (auto member : object) {
-        ondemand::field field;
-        std::string_view key;
-        if (const auto e = std::move(member).get(field)) return fail_with(builder, e, doc, error);
-        if (const auto e = field.unescaped_key().get(key)) return fail_with(builder, e, doc, error);
-        const auto wanted = std::find(names.begin(), names.end(), key);
-        if (wanted == names.end()) continue;
-        Value read;
-        if (!builder.read(field.value(), read, 2)) {
-            error = std::move(builder.error());
-            return false;
-        }
-        found[static_cast<std::size_t>(wanted - names.begin())] = std::move(read);
-    }
-    Record fields;
-    fields.reserve(names.size());
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        if (found[i]) fields.append(names[i], std::move(*found[i]));
-    }
-    out = std::move(fields);
-    return true;
+    if (!ok) error = std::move(builder.error());
+    return ok;
 }
 
 }  // namespace flowpool::detail

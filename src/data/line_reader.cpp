@@ -34,7 +34,7 @@ LineReader::LineReader(const std::string& path, std::size_t max_line_bytes)
 
 LineReader::~LineReader() = default;
 
-LineReader::Got LineReader::next(std::string& line, const BatchContext& ctx) {
+LineReader::Got LineReader::next(std::string& line, const BatchContext& ctx, bool append) {
     for (;;) {
         if (bom_pending_) skip_byte_order_mark();
         if (!bom_pending_) {
@@ -42,7 +42,7 @@ LineReader::Got LineReader::next(std::string& line, const BatchContext& ctx) {
             if (const auto* newline =
                     static_cast<const char*>(std::memchr(base + scanned_, '\n', end_ - scanned_))) {
                 const auto at = static_cast<std::size_t>(newline - base);
-                if (!skipping_) return take(line, at - begin_, 1);
+                if (!skipping_) return take(line, at - begin_, 1, append);
                 skipping_ = false;  // the too long line ends here
                 begin_ = scanned_ = at + 1;
                 count_line();
@@ -56,7 +56,8 @@ LineReader::Got LineReader::next(std::string& line, const BatchContext& ctx) {
                     count_line();
                     return Got::too_long;
                 }
-                if (begin_ < end_) return take(line, end_ - begin_, 0);  // no '\n' at the end
+                if (begin_ < end_)
+                    return take(line, end_ - begin_, 0, append);  // no '\n' at the end
                 if (!open_next_file()) return Got::end;
                 continue;
             }
@@ -97,7 +98,8 @@ bool LineReader::may_block() const noexcept { return input_->may_block(); }
 
 std::uint64_t LineReader::taken() const noexcept { return taken_before_ + input_->consumed(); }
 
-LineReader::Got LineReader::take(std::string& line, std::size_t length, std::size_t newline) {
+LineReader::Got LineReader::take(std::string& line, std::size_t length, std::size_t newline,
+                                 bool append) {
     const char* const first = buffer_.data() + begin_;
     std::size_t kept = length;
     if (kept != 0 && first[kept - 1] == '\r') --kept;
@@ -105,7 +107,11 @@ LineReader::Got LineReader::take(std::string& line, std::size_t length, std::siz
     scanned_ = begin_;
     count_line();
     if (kept > max_line_) return Got::too_long;
-    line.assign(first, kept);
+    if (append) {
+        line.append(first, kept);
+    } else {
+        line.assign(first, kept);
+    }
     return Got::line;
 }
 

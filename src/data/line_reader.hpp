@@ -49,9 +49,10 @@ public:
     LineReader& operator=(const LineReader&) = delete;
 
     /// Reads the next line into @p line, without its '\n' or '\r\n' (and, on a file's first
-    /// line, without a UTF-8 byte order mark). Throws on a read error, on truncated or corrupt
-    /// compressed data, and with UsageError if a later file cannot be opened.
-    Got next(std::string& line, const BatchContext& ctx);
+    /// line, without a UTF-8 byte order mark); with @p append, adds it to what @p line holds.
+    /// Throws on a read error, on truncated or corrupt compressed data, and with UsageError if a
+    /// later file cannot be opened.
+    Got next(std::string& line, const BatchContext& ctx, bool append = false);
 
     /// Where the line (or too long line) next() returned last is.
     [[nodiscard]] const LinePosition& position() const noexcept { return position_; }
@@ -83,8 +84,9 @@ private:
     void make_room();
     /// Opens the next file. False if there is none.
     bool open_next_file();
-    /// Hands [begin_, begin_ + length) to @p line without a final '\r'; skips @p newline more.
-    Got take(std::string& line, std::size_t length, std::size_t newline);
+    /// Hands [begin_, begin_ + length) to @p line without a final '\r' (appended if @p append);
+    /// skips @p newline more.
+    Got take(std::string& line, std::size_t length, std::size_t newline, bool append);
     /// Drops a UTF-8 byte order mark at the start of the file once enough bytes tell.
     void skip_byte_order_mark() noexcept;
     /// Counts the line being returned.

@@ -20,6 +20,7 @@
 #include "common/parse.hpp"
 #include "data/csv.hpp"
 #include "data/json.hpp"
+#include "data/json_stream.hpp"
 #include "data/line_reader.hpp"
 #include "text_source.hpp"
 
@@ -43,11 +44,12 @@ public:
 private:
     Cut cut(LineReader& reader, std::string& text, LinePosition& at, std::string& error,
             const BatchContext& ctx) override {
-        const LineReader::Got got = reader.next(text, ctx);
+        const std::size_t begin = text.size();
+        const LineReader::Got got = reader.next(text, ctx, true);
         at = reader.position();
         switch (got) {
             case LineReader::Got::line:
-                return is_blank(text) ? Cut::blank : Cut::text;
+                return is_blank(std::string_view(text).substr(begin)) ? Cut::blank : Cut::text;
             case LineReader::Got::too_long:
                 error = where(at) + ": line longer than max_line_bytes (" +
                         std::to_string(reader.max_line_bytes()) + ")";
@@ -68,6 +70,24 @@ private:
         }
         if (!ok) error = {0, why.offset + 1, std::move(why.reason)};
         return ok;
+    }
+
+    // Most batches are whole lines of objects: one simdjson pass over the batch finds them all.
+    std::size_t parse_run(const TextBatch& batch, std::size_t count,
+                          Items<Value>& out) const override {
+        JsonLineRun& run = JsonLineRun::mine();
+        if (count == 0 || !run.start(batch.text)) return 0;
+        std::size_t i = 0;
+        for (; i < count; ++i) {
+            const TextBatch::Slice& slice = batch.slices[i];
+            if (!run.next(slice.begin, slice.begin + slice.size, fields_,
+                          out.values.emplace_back())) {
+                out.values.pop_back();
+                break;
+            }
+            out.ids.push_back(batch.ids[i]);
+        }
+        return i;
     }
 
     std::vector<std::string> fields_;  // the fields to read; empty: all
@@ -94,7 +114,7 @@ public:
 private:
     Cut cut(LineReader& reader, std::string& text, LinePosition& at, std::string& error,
             const BatchContext& ctx) override {
-        switch (cutter_.next_record(reader, text, at, ctx)) {
+        switch (cutter_.next_record(reader, record_, at, ctx)) {
             case CsvCutter::Got::record:
                 break;
             case CsvCutter::Got::too_long:
@@ -104,8 +124,9 @@ private:
             default:
                 return Cut::end;
         }
-        if (!given_ && headers_.size() <= at.file) return read_header(text, at, error);
-        return text.empty() ? Cut::blank : Cut::text;
+        if (!given_ && headers_.size() <= at.file) return read_header(record_, at, error);
+        text += record_;
+        return record_.empty() ? Cut::blank : Cut::text;
     }
 
     /// Reads a file's header row (each file of a glob has one).
@@ -175,6 +196,7 @@ private:
     }
 
     CsvCutter cutter_;
+    std::string record_;  // the record cut last
     char delimiter_;
     bool strings_;
     std::shared_ptr<const Columns> given_;                 // columns:, if given

@@ -1,6 +1,7 @@
 #include "text_source.hpp"
 
 #include <algorithm>
+#include <mutex>
 #include <utility>
 
 namespace flowpool::detail {
@@ -9,23 +10,76 @@ namespace {
 constexpr std::size_t padding = 64;  // readable bytes after a text, for simdjson
 }  // namespace
 
+/// Spare batches: taken by the source's thread, given back by the worker that decoded them.
+class TextSource::Spares {
+public:
+    /// A spare batch, or nullptr.
+    TextBatch* take() {
+        const std::lock_guard lock(mutex_);
+        if (batches_.empty()) return nullptr;
+        TextBatch* batch = batches_.back();
+        batches_.pop_back();
+        return batch;
+    }
+    /// Keeps @p batch, emptied, if there is room and its text is not one a long line grew.
+    void put(TextBatch* batch) noexcept {
+        if (batch->text.capacity() <= keep_text_up_to) {
+            batch->clear();
+            const std::lock_guard lock(mutex_);
+            if (batches_.size() < most) {
+                batches_.push_back(batch);  // never reallocates: reserved
+                return;
+            }
+        }
+        delete batch;
+    }
+
+    Spares() { batches_.reserve(most); }
+    ~Spares() {
+        for (TextBatch* batch : batches_) delete batch;
+    }
+    Spares(const Spares&) = delete;
+    Spares& operator=(const Spares&) = delete;
+
+private:
+    static constexpr std::size_t most = 64;
+    static constexpr std::size_t keep_text_up_to = 16 << 20;
+    std::mutex mutex_;
+    std::vector<TextBatch*> batches_;
+};
+
+TextSource::TextSource(const std::string& path, std::size_t max_line_bytes)
+    : reader_(path, max_line_bytes),
+      spares_(std::make_shared<Spares>()),
+      file_names_(shared_names(reader_.files())) {}
+
+TextSource::~TextSource() = default;
+
+std::shared_ptr<TextBatch> TextSource::fresh_batch() {
+    TextBatch* batch = spares_->take();
+    if (batch == nullptr) batch = new TextBatch();
+    return {batch, [spares = spares_](TextBatch* done) { spares->put(done); }};
+}
+
 BatchPtr TextSource::next(std::size_t max_jobs, BatchContext& ctx) {
-    auto batch = std::make_shared<TextBatch>();
+    const std::shared_ptr<TextBatch> batch = fresh_batch();
+    std::string& text = batch->text;
     const std::size_t most = std::max<std::size_t>(max_jobs, 1);
-    batch->ids.reserve(most);
-    batch->slices.reserve(most);
     std::uint32_t file = 0;
     while (batch->size() < most) {
         // From a pipe, pass on the texts that came rather than wait to fill the batch.
         if (batch->size() != 0 && reader_.may_block() && !reader_.line_ready()) break;
-        if (!held_) {
-            const Cut got = cut(reader_, text_, at_, error_, ctx);
+        const std::size_t begin = text.size();
+        if (held_) {
+            text += text_;
+        } else {
+            const Cut got = cut(reader_, text, at_, error_, ctx);
+            if (got != Cut::text) text.resize(begin);
             if (got == Cut::end) break;
             if (got == Cut::nothing) continue;
             ++next_id_;
             if (got == Cut::blank) continue;
             failed_ = got == Cut::failed;
-            if (failed_) text_.clear();
         }
         // A batch holds the texts of one file: they share its context (a CSV header).
         if (batch->size() == 0) {
@@ -33,30 +87,37 @@ BatchPtr TextSource::next(std::size_t max_jobs, BatchContext& ctx) {
             batch->file_context = file_context(file);
             batch->file = file_names_[file];
         } else if (at_.file != file) {
+            text_.assign(text, begin);
+            text.resize(begin);
             held_ = true;
             break;
         }
         held_ = false;
-        batch->ids.push_back(next_id_ - 1);  // the id the text got when it was cut
-        batch->slices.push_back({batch->text.size(), text_.size(), at_});
-        batch->text += text_;
-        // Reported on a worker, where the node's policy (a dead letter too) applies.
-        if (failed_) batch->failures.emplace_back(batch->slices.size() - 1, std::move(error_));
+        add_job(*batch, begin, next_id_ - 1);  // the id the text got when it was cut
     }
     bytes_done_.store(reader_.taken(), std::memory_order_relaxed);
     if (batch->size() == 0) return nullptr;
-    batch->text.reserve(batch->text.size() + padding);
+    text.reserve(text.size() + padding);
     return batch;
+}
+
+void TextSource::add_job(TextBatch& batch, std::size_t begin, std::uint64_t id) {
+    batch.ids.push_back(id);
+    batch.slices.push_back({begin, batch.text.size() - begin, at_});
+    batch.text += '\n';  // so that a parser of many texts at once sees where each ends
+    // Reported on a worker, where the node's policy (a dead letter too) applies.
+    if (failed_) batch.failures.emplace_back(batch.slices.size() - 1, std::move(error_));
 }
 
 BatchPtr TextSource::decode(const BatchPtr& batch, BatchContext& ctx) {
     auto& in = static_cast<TextBatch&>(*batch);
-    auto out = std::make_shared<Items<Value>>();
+    auto out = values_.get();
     out->derive_from(in);
     out->reserve(in.size());
     ParseError error;
     auto failure = in.failures.begin();
-    for (std::size_t i = 0; i < in.size(); ++i) {
+    const std::size_t clean = in.failures.empty() ? in.size() : in.failures.front().first;
+    for (std::size_t i = parse_run(in, clean, *out); i < in.size(); ++i) {
         const TextBatch::Slice& slice = in.slices[i];
         const std::string_view text(in.text.data() + slice.begin, slice.size);
         std::string message;

@@ -28,11 +28,26 @@ struct TextBatch final : Batch {
         std::size_t size = 0;
         LinePosition at;
     };
-    std::string text;                          ///< every job's text, one after another
+    std::string text;                          ///< every job's text, each followed by '\n'
     std::vector<Slice> slices;                 ///< parallel to `ids`
     std::shared_ptr<const void> file_context;  ///< the cutter's, for the batch's file
     /// Jobs that failed as they were cut (a line too long): their slice's index, and why.
     std::vector<std::pair<std::size_t, std::string>> failures;
+
+    /// Empties the batch, keeping the capacity of its text and vectors.
+    void clear() noexcept {
+        ids.clear();
+        seq = 0;
+        ticket.reset();
+        shared = false;
+        errors.clear();
+        failed_node.clear();
+        file.reset();
+        text.clear();
+        slices.clear();
+        file_context.reset();
+        failures.clear();
+    }
 };
 
 /// The names of @p files, each shared by the batches read from it (Batch::file).
@@ -49,8 +64,10 @@ inline std::vector<std::shared_ptr<const std::string>> shared_names(
 class TextSource : public SourceBody {
 public:
     /// Reads the files @p path names (see LineReader), lines up to @p max_line_bytes.
-    TextSource(const std::string& path, std::size_t max_line_bytes)
-        : reader_(path, max_line_bytes), file_names_(shared_names(reader_.files())) {}
+    TextSource(const std::string& path, std::size_t max_line_bytes);
+    ~TextSource() override;
+    TextSource(const TextSource&) = delete;
+    TextSource& operator=(const TextSource&) = delete;
 
     BatchPtr next(std::size_t max_jobs, BatchContext& ctx) final;
     [[nodiscard]] bool decodes() const noexcept final { return true; }
@@ -71,7 +88,8 @@ protected:
         end,      ///< no more input, or the run is stopping
     };
 
-    /// Cuts the next job's text from @p reader into @p text, and where it starts into @p at.
+    /// Cuts the next job's text from @p reader, appending it to @p text (the batch's: what it
+    /// appends for a job that is not `text` is dropped), and where it starts into @p at.
     virtual Cut cut(LineReader& reader, std::string& text, LinePosition& at, std::string& error,
                     const BatchContext& ctx) = 0;
     /// What the parse of the texts of file @p file needs that the cutting learned (a CSV
@@ -90,16 +108,37 @@ protected:
     /// with @p error if it cannot.
     virtual bool parse(std::string_view text, const void* file_context, Value& out,
                        ParseError& error) const = 0;
+    /// Parses texts [0, @p count) of @p batch, as many as it can from the first on in one go,
+    /// into @p out (ids and values); returns how many it took. decode() parses the rest one by
+    /// one with parse(), which also says why a text fails. By default it takes none.
+    virtual std::size_t parse_run(const TextBatch& batch, std::size_t count,
+                                  Items<Value>& out) const {
+        static_cast<void>(batch);
+        static_cast<void>(count);
+        static_cast<void>(out);
+        return 0;
+    }
 
     /// `FILE:LINE`.
     [[nodiscard]] std::string where(const LinePosition& at) const;
 
 private:
+    /// Spare TextBatches, so that a batch's text and vectors keep their capacity from one batch
+    /// to the next: a text grown by appending lines would otherwise be reallocated and copied
+    /// several times per batch, and, past malloc's mmap threshold, page-faulted in each time.
+    class Spares;
+    /// An empty batch, reused if one is spare.
+    std::shared_ptr<TextBatch> fresh_batch();
+    /// Adds the text cut last, @p begin on in the batch's text, as job @p id.
+    void add_job(TextBatch& batch, std::size_t begin, std::uint64_t id);
+
     LineReader reader_;
+    std::shared_ptr<Spares> spares_;
+    BatchPool<Value> values_;                                     // decode()'s batches
     std::vector<std::shared_ptr<const std::string>> file_names_;  // for Batch::file
     std::uint64_t next_id_ = 0;
     std::atomic<std::uint64_t> bytes_done_{0};  // read by the observer thread
-    std::string text_;                          // the text cut last
+    std::string text_;                          // a text held over for the next batch
     std::string error_;                         // why, if it failed as it was cut
     LinePosition at_;
     bool held_ = false;    // text_ was cut for the next batch (it starts a new file)

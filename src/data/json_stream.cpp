@@ -1,0 +1,91 @@
+#include "json_stream.hpp"
+
+#include <simdjson.h>
+
+#include <utility>
+
+#include "json_build.hpp"
+
+namespace flowpool::detail {
+
+struct JsonLineRun::State {
+    ondemand::parser parser;
+    ondemand::document_stream stream;
+    ondemand::document_stream::iterator at;
+    std::string_view text;
+    bool running = false;
+
+    State() {
+#ifdef SIMDJSON_THREADS_ENABLED
+        // The whole text is one window: a second stage-1 thread would only be started and joined.
+        parser.threaded = false;
+#endif
+    }
+
+    /// True if text[@p begin, @p end) holds nothing but JSON whitespace.
+    [[nodiscard]] bool blank(std::size_t begin, std::size_t end) const noexcept {
+        for (std::size_t i = begin; i < end; ++i) {
+            const char c = text[i];
+            if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
+        }
+        return true;
+    }
+
+    /// Reads the object at the iterator into @p out.
+    bool read(const std::vector<std::string>& names, Value& out) {
+        ondemand::document_reference doc;
+        if ((*at).get(doc)) return false;
+        JsonBuilder builder(text.data());
+        if (names.empty()) {
+            ondemand::value root;
+            if (doc.get_value().get(root) || !builder.read(root, out, 1)) return false;
+            return out.record() != nullptr;
+        }
+        ondemand::object object;
+        if (doc.get_object().get(object)) return false;
+        return read_json_fields(builder, object, names, out, doc);
+    }
+};
+
+JsonLineRun::JsonLineRun() : state_(std::make_unique<State>()) {}
+JsonLineRun::~JsonLineRun() = default;
+
+JsonLineRun& JsonLineRun::mine() {
+    thread_local JsonLineRun run;
+    return run;
+}
+
+bool JsonLineRun::start(std::string_view text) {
+    State& s = *state_;
+    s.running = false;
+    if (text.size() > max_text) return false;
+    s.text = text;
+    // One window over the whole text: its lines are a batch's, already in memory.
+    if (s.parser.iterate_many(text.data(), text.size(), text.size()).get(s.stream)) return false;
+    s.at = s.stream.begin();
+    s.running = true;
+    return true;
+}
+
+bool JsonLineRun::next(std::size_t begin, std::size_t end, const std::vector<std::string>& names,
+                       Value& out) {
+    State& s = *state_;
+    if (!s.running || !(s.at != s.stream.end())) return s.running = false;
+    // The object starts this line, after blanks at most, and the next value starts the next
+    // line: so it is the line's only value, as parse_json requires of a line read alone.
+    const std::size_t first = s.at.current_index();
+    s.running = first >= begin && first < end && s.blank(begin, first) && s.read(names, out);
+    if (!s.running) return false;
+    ++s.at;
+    if (s.at != s.stream.end()) {
+        // The next value starts the next line: else this object ran on into it (a line that is
+        // an object's head and the next its tail read as one object).
+        const std::size_t following = s.at.current_index();
+        s.running = following > end && s.blank(end + 1, following);
+    } else {
+        s.running = s.stream.truncated_bytes() == 0;  // no unfinished value after it
+    }
+    return s.running;
+}
+
+}  // namespace flowpool::detail
