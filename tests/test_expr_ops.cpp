@@ -398,6 +398,61 @@ TEST_P(ExprOps, RateLimitSpacesTheJobs) {
     EXPECT_GE(seconds, 59.0 / 200 - 0.01);  // the 60th job no sooner than 59 gaps after the first
 }
 
+TEST_P(ExprOps, RouteSendsEachJobToTheFirstCaseThatHolds) {
+    const auto result =
+        run("  events: { kind: source, op: jsonl, path: '{IN}' }\n"
+            "  split: { kind: function, op: route, concurrency: {W},\n"
+            "           cases: [ { when: '.status >= 500', to: errors },\n"
+            "                    { when: '.status >= 400 or .status == 302', to: other } ] }\n"
+            "  errors: { kind: function, op: map, set: { to: \"'errors'\" } }\n"
+            "  other: { kind: function, op: map, set: { to: \"'other'\" } }\n"
+            "  out: { kind: sink, op: collect }\n",
+            "  - events -> split\n  - split -> errors -> out\n  - split -> other -> out\n");
+    ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
+    std::map<std::uint64_t, std::string> expected;
+    for (std::size_t i = 0; i < events_.size(); ++i) {
+        const std::int64_t status = events_[i].status;
+        if (status >= 500) {
+            expected[i] = "errors";
+        } else if (status >= 400 || status == 302) {
+            expected[i] = "other";
+        }
+    }
+    std::map<std::uint64_t, std::string> got;
+    for (const auto& [id, value] : out_->jobs) got[id] = std::get<std::string>(field(value, "to"));
+    EXPECT_EQ(got, expected);
+    EXPECT_EQ(result.stats.filtered, events_.size() - expected.size());  // no default: dropped
+}
+
+TEST(Route, ValidationChecksTargetsAgainstOutEdges) {
+    const auto problems = [](const std::string& edges) {
+        const std::string text =
+            "graph: r\nnodes:\n"
+            "  src: { kind: source, op: range, count: 3 }\n"
+            "  r: { kind: function, op: route, cases: [{ when: '. > 1', to: big }], default: a }\n"
+            "  big: { kind: sink, op: print }\n"
+            "  a: { kind: sink, op: print }\n"
+            "  b: { kind: sink, op: print }\n"
+            "edges:\n" +
+            edges;
+        try {
+            flowpool::validate(flowpool::parse_graph(text, "r.yaml"), flowpool::OpRegistry{});
+        } catch (const flowpool::ConfigError& error) {
+            return std::string(error.what());
+        }
+        return std::string();
+    };
+    EXPECT_EQ(problems("  - src -> r\n  - r -> big\n  - r -> a\n  - src -> b\n"), "");
+    EXPECT_NE(problems("  - src -> r -> big\n  - src -> a\n  - src -> b\n")
+                  .find("r.yaml:4:3: error: node 'r' routes jobs to 'a', but no edge leads there "
+                        "from it"),
+              std::string::npos);
+    EXPECT_NE(problems("  - src -> r\n  - r -> big\n  - r -> a\n  - r -> b\n")
+                  .find("r.yaml:4:3: error: node 'r' has an edge to 'b' but no case or default "
+                        "sends jobs there"),
+              std::string::npos);
+}
+
 INSTANTIATE_TEST_SUITE_P(Workers, ExprOps, ::testing::Values(1, 2, 4, 8));
 
 }  // namespace

@@ -236,6 +236,16 @@ public:
     /// The type of the jobs it takes, if known (typeid(void) if not): a dead-letter sink must
     /// take what the failing node takes.
     [[nodiscard]] virtual std::type_index takes() const noexcept { return typeid(void); }
+    /// A routing body's targets (OpInfo::routes_to): the nodes it sends jobs to, by name; empty
+    /// for a body whose batches go to every out-edge.
+    [[nodiscard]] virtual std::vector<std::string> targets() const { return {}; }
+    /// Called instead of process() when targets() is not empty: the jobs of @p in for each
+    /// target, in targets() order (null: none); jobs it sends nowhere are reported to @p ctx.
+    virtual std::vector<BatchPtr> route(const BatchPtr& in, BatchContext& ctx) {
+        static_cast<void>(in);
+        static_cast<void>(ctx);
+        return {};
+    }
     /// True if it holds jobs back until every job that can reach it did (an aggregate whose
     /// window is the whole run): then the runtime calls flush() once, at the end.
     [[nodiscard]] virtual bool holds_back() const noexcept { return false; }

@@ -151,6 +151,10 @@ struct OpInfo {
     /// given a node's parameters, what it reads then ("standard input", "a stream"), or nothing.
     /// Unset: the source can be read again (`flowpool bench` reads it once per run).
     std::function<std::optional<std::string>(const Params&)> reads_input_once{};
+    /// Functions that send each job to one of their out-edges (`route`): given a node's
+    /// parameters, the nodes it sends to; validation checks they are exactly its out-edges, and
+    /// the body implements StageBody::route(). Unset: every job goes to every out-edge.
+    std::function<std::vector<std::string>(const Params&)> routes_to{};
 };
 
 /// Ops by name. A default-constructed registry holds the built-in ops; applications add theirs.

@@ -342,8 +342,34 @@ private:
                         "node '" + node.spec->name + "' sends its jobs nowhere: no edge leaves it");
             }
         }
+        check_routes(nodes);
         check_types(nodes);
         default_to_redeliver(nodes);
+    }
+
+    /// A routing op (OpInfo::routes_to) sends to exactly its out-edges: a target without an
+    /// edge, or an edge no job would take, is a mistake.
+    void check_routes(const std::vector<ResolvedNode>& nodes) {
+        for (std::size_t i = 0; i < nodes.size(); ++i) {
+            const ResolvedNode& node = nodes[i];
+            if (!node.op->routes_to) continue;
+            const std::vector<std::string> targets = node.op->routes_to(node.params);
+            std::set<std::string> edges;
+            for (const std::size_t next : successors_[i]) edges.insert(nodes[next].spec->name);
+            for (const std::string& target : targets) {
+                if (edges.count(target) == 0) {
+                    problem(node.spec->where, "node '" + node.spec->name + "' routes jobs to '" +
+                                                  target + "', but no edge leads there from it");
+                }
+            }
+            for (const std::string& edge : edges) {
+                if (std::find(targets.begin(), targets.end(), edge) == targets.end()) {
+                    problem(node.spec->where, "node '" + node.spec->name + "' has an edge to '" +
+                                                  edge +
+                                                  "' but no case or default sends jobs there");
+                }
+            }
+        }
     }
 
     /// Nodes fed by a source that delivers failed jobs again (OpInfo::redelivers) hand their

@@ -145,6 +145,76 @@ private:
     std::string split_;
 };
 
+/// `route`: each job goes to the first case whose `when` holds for it, else to `default` (or,
+/// without one, nowhere: filtered).
+class RouteStage final : public StageBody {
+public:
+    explicit RouteStage(const Params& p) {
+        for (const Params& c : p.maps("cases")) {
+            cases_.push_back(expr::Expression::compile(c.string("when")));
+            case_target_.push_back(target_of(c.string("to")));
+        }
+        if (!p.string("default").empty()) default_ = target_of(p.string("default"));
+    }
+
+    std::vector<std::string> targets() const override { return targets_; }
+
+    /// Never called: the runtime calls route() for a body with targets.
+    BatchPtr process(const BatchPtr&, BatchContext&) override {
+        throw std::logic_error("route's body runs only through route()");
+    }
+
+    std::vector<BatchPtr> route(const BatchPtr& in, BatchContext& ctx) override {
+        auto& jobs = static_cast<Items<Value>&>(*in);
+        std::vector<std::shared_ptr<Items<Value>>> out(targets_.size());
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            std::optional<std::size_t> to;
+            try {
+                to = target_for(jobs.values[i], jobs.ids[i]);
+            } catch (const std::exception& error) {
+                fail_job(ctx, jobs.ids[i], jobs.values[i], error.what());
+                continue;
+            }
+            if (!to) {
+                ctx.jobs_filtered(1);
+                continue;
+            }
+            if (!out[*to]) out[*to] = std::make_shared<Items<Value>>();
+            out[*to]->ids.push_back(jobs.ids[i]);
+            out[*to]->values.push_back(in->shared ? jobs.values[i] : std::move(jobs.values[i]));
+        }
+        return {out.begin(), out.end()};
+    }
+
+private:
+    std::size_t target_of(const std::string& name) {
+        const auto it = std::find(targets_.begin(), targets_.end(), name);
+        if (it != targets_.end()) return static_cast<std::size_t>(it - targets_.begin());
+        targets_.push_back(name);
+        return targets_.size() - 1;
+    }
+
+    std::optional<std::size_t> target_for(const Value& value, std::uint64_t id) const {
+        for (std::size_t c = 0; c < cases_.size(); ++c) {
+            if (cases_[c].test({value, id})) return case_target_[c];
+        }
+        return default_;
+    }
+
+    std::vector<expr::Expression> cases_;
+    std::vector<std::size_t> case_target_;
+    std::optional<std::size_t> default_;
+    std::vector<std::string> targets_;
+};
+
+/// The nodes a `route` node sends to: every case's `to`, and `default`.
+std::vector<std::string> route_targets(const Params& p) {
+    std::vector<std::string> names;
+    for (const Params& c : p.maps("cases")) names.push_back(c.string("to"));
+    if (!p.string("default").empty()) names.push_back(p.string("default"));
+    return names;
+}
+
 }  // namespace
 
 void fail_job(BatchContext& ctx, std::uint64_t id, const Value& value, std::string message) {
@@ -202,6 +272,27 @@ void add_expression_ops(OpRegistry& ops) {
          .takes = ValueType::any,
          .gives = ValueType::any,
          .make_stage = [](const Params& p) { return stage_body(MapPlan(p)); }});
+    ops.add({.name = "route",
+             .kind = NodeKind::function,
+             .description = "sends each job to the node of the first case whose `when` is true, "
+                            "else to `default` (none: the job is filtered)",
+             .params = {{.name = "cases",
+                         .type = ParamType::list,
+                         .description = "[{ when: EXPR, to: NODE }, ...], tried in order",
+                         .items = ParamType::map,
+                         .fields = {{.name = "when",
+                                     .description = "the condition",
+                                     .check = check_expression},
+                                    {.name = "to", .description = "an out-edge's node"}}},
+                        {.name = "default",
+                         .type = ParamType::string,
+                         .default_value = "",
+                         .description = "where jobs no case takes go; empty: nowhere"}},
+             .takes = ValueType::any,
+             .make_stage = [](const Params& p) -> std::unique_ptr<StageBody> {
+                 return std::make_unique<RouteStage>(p);
+             },
+             .routes_to = route_targets});
     ops.add({.name = "explode",
              .kind = NodeKind::function,
              .description = "one job per element of the list `expr` gives, or with `split`, per "

@@ -30,6 +30,7 @@ struct PlanNode {
     std::unique_ptr<SinkBody> sink;
     std::vector<NodeId> successors;
     std::vector<NodeId> predecessors;
+    std::vector<NodeId> routes;  // routing stages: the successor of each of the body's targets
     OnError on_error;
     NodeId dead_letter = 0;  // resolved from on_error.dead_letter when the plan runs
     bool takes_dead_letters = false;

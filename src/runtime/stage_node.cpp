@@ -1,9 +1,11 @@
 #include "stage_node.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "timed_job.hpp"
 
@@ -80,6 +82,11 @@ public:
         BatchContext ctx(run_.state, node_.name, worker, &node_.on_error);
         ContextHooks::track_origin(ctx, &ticket.failures());
         const auto start = Clock::now();
+        if (!node_.routes.empty()) {
+            const std::size_t sent = route(in, ctx);
+            finish(in, ctx, start, worker, received, first_id, sent);
+            return nullptr;  // a routing node has no edges: route() sent its batches
+        }
         BatchPtr out = process(in, ctx);
         const auto end = Clock::now();
         const auto busy = end - start;
@@ -95,6 +102,43 @@ public:
     }
 
 private:
+    /// Sends each successor of a routing node its jobs of @p in (an empty batch if none, so
+    /// that each still gets one batch per source batch); returns the jobs sent.
+    std::size_t route(const BatchPtr& in, BatchContext& ctx) const {
+        std::vector<BatchPtr> routed;
+        try {
+            routed = node_.stage->route(in, ctx);
+        } catch (...) {
+            fail_batch(*in, ctx);
+            routed.clear();
+        }
+        std::vector<BatchPtr> to(node_.successors.size());
+        std::size_t sent = 0;
+        for (std::size_t t = 0; t < routed.size() && t < node_.routes.size(); ++t) {
+            if (!routed[t] || routed[t]->size() == 0) continue;
+            routed[t]->derive_from(*in);
+            sent += routed[t]->size();
+            to[node_.routes[t]] = std::move(routed[t]);
+        }
+        for (std::size_t s = 0; s < to.size(); ++s) {
+            if (!to[s]) to[s] = empty_like(*in);
+            run_.in_port[node_.successors[s]]->try_put(to[s]);
+        }
+        return sent;
+    }
+
+    /// What every batch ends with, for a routing node (the others do it inline).
+    void finish(const BatchPtr& in, BatchContext& ctx, Clock::time_point start, int worker,
+                std::size_t received, std::uint64_t first_id, std::size_t sent) const {
+        const auto end = Clock::now();
+        node_.slots.release(worker);
+        run_.trace(node_, first_id, received, worker, start, end);
+        node_.counters.add(received, sent, ctx, end - start);
+        node_.cost.add(end - start, received);
+        run_.send_dead_letters(node_, *in, ctx);
+        Ticket::of(*in).done();
+    }
+
     /// The node's body on @p in; if it throws, every job of @p in fails and nullptr is returned.
     BatchPtr process(const BatchPtr& in, BatchContext& ctx) const {
         try {
@@ -115,6 +159,16 @@ private:
 
 std::unique_ptr<StageNode> make_stage_node(flow::graph& graph, RunContext& run, NodeId id) {
     PlanNode& node = run.nodes[id];
+    node.routes.clear();
+    for (const std::string& target : node.stage->targets()) {
+        const auto it = std::find_if(node.successors.begin(), node.successors.end(),
+                                     [&](NodeId s) { return run.nodes[s].name == target; });
+        if (it == node.successors.end()) {
+            throw UsageError("node '" + node.name + "' routes jobs to '" + target +
+                             "', but no edge leads there from it");
+        }
+        node.routes.push_back(static_cast<NodeId>(it - node.successors.begin()));
+    }
     const std::size_t concurrency =
         node.concurrency == unlimited ? std::size_t{flow::unlimited} : node.concurrency;
     return std::make_unique<StageNode>(graph, concurrency, StageNodeBody(run, node));

@@ -27,6 +27,7 @@ TbbGraph::TbbGraph(RunContext& run, std::size_t in_flight)
         }
     }
     for (NodeId id = 0; id < run.nodes.size(); ++id) {
+        if (!run.nodes[id].routes.empty()) continue;  // a routing node puts its batches itself
         for (const NodeId to : run.nodes[id].successors) {
             flow::make_edge(*out_port_[id], *run.in_port[to]);
         }
