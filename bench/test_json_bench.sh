@@ -2,7 +2,8 @@
 # Checks the JSON-records benchmark's tools (run by CTest; or by hand: bench/test_json_bench.sh
 # build/bench): make_events writes the same bytes for the same arguments, to a file or to stdout,
 # and the bytes pinned below on every machine; --bytes stops at the first line past the size;
-# json_baseline (if built) writes what Python's json module picks from the same events.
+# json_baseline (if built) writes what Python's json module picks from the same events, and
+# errors_baseline (if built) prints the per-host counts, means and exact p99s Python computes.
 set -euo pipefail
 bin=$1
 dir=$(mktemp -d)
@@ -34,5 +35,22 @@ if [[ -x $bin/json_baseline ]]; then
         "$bin/json_baseline" "$dir/a.jsonl" "$dir/out.jsonl" --reader "$reader" >/dev/null
         cmp -s "$dir/expected.jsonl" "$dir/out.jsonl" || fail "json_baseline --reader $reader"
     done
+fi
+if [[ -x $bin/errors_baseline ]]; then
+    "$bin/errors_baseline" --p99 "$dir/a.jsonl" >"$dir/errors.txt" 2>/dev/null
+    python3 - "$dir/a.jsonl" "$dir/errors.txt" <<'PY' || fail "errors_baseline"
+import json, math, sys
+hosts = {}  # in the order of each host's first error
+for line in open(sys.argv[1], encoding="utf-8"):
+    event = json.loads(line)
+    if event["status"] >= 500:
+        hosts.setdefault(event["host"], []).append(event["latency_ms"])
+got = [line.split() for line in open(sys.argv[2])]
+assert [g[0] for g in got] == list(hosts), "hosts or their order"
+for (host, count, mean, p99), latencies in zip(got, hosts.values()):
+    assert int(count) == len(latencies), host
+    assert math.isclose(float(mean), sum(latencies) / len(latencies), rel_tol=1e-12), host
+    assert float(p99) == sorted(latencies)[int(0.99 * (len(latencies) - 1))], host
+PY
 fi
 echo ok
