@@ -285,6 +285,24 @@ TEST_P(ExprOps, CountWindowsCloseEveryNJobs) {
     EXPECT_EQ(total, status_total);
 }
 
+TEST_P(ExprOps, ProcessingTimeWindowsLoseNoJob) {
+    // every_ms: a window closes when a batch comes in after its period; batches of 100 jobs,
+    // slowed to 3,000 jobs a second, so that the 3,000 jobs span about a second: several windows.
+    const auto result = run(
+        "  events: { kind: source, op: jsonl, path: '{IN}', batch: 100 }\n"
+        "  slow: { kind: function, op: rate_limit, per_second: 3000 }\n"
+        "  every: { kind: function, op: aggregate, concurrency: {W}, window: { every_ms: 200 },\n"
+        "           fields: { n: 'count()', first: 'first(.t)' } }\n"
+        "  out: { kind: sink, op: collect }\n",
+        "  - events -> slow -> every -> out\n");
+    ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
+    std::int64_t n = 0;
+    for (const auto& [id, row] : out_->jobs) n += std::get<std::int64_t>(field(row, "n"));
+    EXPECT_EQ(n, 3000);
+    EXPECT_GE(out_->jobs.size(), 3U) << "about a second in windows of 200 ms";
+    EXPECT_EQ(result.stats.made, out_->jobs.size());
+}
+
 TEST_P(ExprOps, EventTimeWindowsCloseByWatermarkAndLateJobsAreDeadLettered) {
     // One source batch (batch: 1000), so the aggregate sees the jobs in file order.
     std::ofstream(input_) << "{\"t\":0.5}\n{\"t\":1.5}\n{\"t\":2.5}\n{\"t\":1.9}\n{\"t\":10.0}\n"
