@@ -89,6 +89,21 @@ flowpool::OpRegistry ops_with(const std::shared_ptr<Collected>& into,
                  return std::make_unique<CollectSink>(where);
              }});
     }
+    // Reads only `host` (as OpInfo::reads_fields says), so a jsonl source before it may read
+    // only what it and the nodes between read.
+    ops.add({.name = "collect_host",
+             .kind = flowpool::NodeKind::sink,
+             .description = "keeps every job for the test, reading only its host",
+             .takes = flowpool::ValueType::any,
+             .make_sink = [into](const flowpool::Params&) -> std::unique_ptr<flowpool::SinkBody> {
+                 return std::make_unique<CollectSink>(into);
+             },
+             .reads_fields =
+                 [](const flowpool::Params&, std::vector<std::string>& names, bool& passes_on) {
+                     passes_on = false;
+                     names.push_back("host");
+                     return true;
+                 }});
     return ops;
 }
 
@@ -469,6 +484,53 @@ TEST(Route, ValidationChecksTargetsAgainstOutEdges) {
                   .find("r.yaml:4:3: error: node 'r' has an edge to 'b' but no case or default "
                         "sends jobs there"),
               std::string::npos);
+}
+
+// A jsonl source without `fields:` reads only the fields the nodes after it read: here `status`
+// (where) and `host` (collect_host), in that order; not when a node between keeps dead letters
+// (they show the value whole) or reads values whole (map).
+TEST_P(ExprOps, ASourceReadsOnlyTheFieldsTheNodesAfterItRead) {
+    std::vector<Event> errors;
+    for (const Event& e : events_) {
+        if (e.status >= 500) errors.push_back(e);
+    }
+    const std::string source = "  events: { kind: source, op: jsonl, path: '{IN}' }\n";
+    const std::string sink = "  out: { kind: sink, op: collect_host }\n";
+    struct Case {
+        std::string nodes;
+        std::string edges;
+        std::vector<std::string> fields;  // of each record collected
+    };
+    const std::vector<std::string> all = {"host", "status", "latency_ms", "user", "t"};
+    const std::vector<Case> cases = {
+        {"  errors: { kind: filter, op: where, expr: '.status >= 500', concurrency: {W} }\n",
+         "  - events -> errors -> out\n",
+         {"status", "host"}},
+        {"  errors: { kind: filter, op: where, expr: '.status >= 500', concurrency: {W},\n"
+         "            on_error: dead_letter, dead_letter: late }\n"
+         "  late: { kind: sink, op: letters }\n",
+         "  - events -> errors -> out\n", all},
+        {"  errors: { kind: filter, op: where, expr: '.status >= 500', concurrency: {W} }\n"
+         "  same: { kind: function, op: map, concurrency: {W} }\n",
+         "  - events -> errors -> same -> out\n", all},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.nodes);
+        out_->jobs.clear();
+        const auto result = run(source + c.nodes + sink, c.edges);
+        ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
+        ASSERT_EQ(out_->jobs.size(), errors.size());
+        std::sort(out_->jobs.begin(), out_->jobs.end(),
+                  [](const auto& a, const auto& b) { return a.first < b.first; });
+        for (std::size_t i = 0; i < errors.size(); ++i) {
+            const Record& record = std::get<Record>(out_->jobs[i].second);
+            std::vector<std::string> names;
+            for (const flowpool::Field& f : record) names.push_back(f.name);
+            ASSERT_EQ(names, c.fields);
+            EXPECT_EQ(field(out_->jobs[i].second, "host"), Value(errors[i].host));
+            EXPECT_EQ(field(out_->jobs[i].second, "status"), Value(errors[i].status));
+        }
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Workers, ExprOps, ::testing::Values(1, 2, 4, 8));

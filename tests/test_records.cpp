@@ -506,6 +506,53 @@ TEST(JsonlNumbers, FloatsWithManyDigitsReadAsTheNearestDouble) {
                                R"({"c":18446744073709551616.0})"}));
 }
 
+// A batch's records are filled again in place by the next batch the source decodes into it
+// (values reused, src/ops/text_source.cpp): lines of changing shapes, in batches of 3, must come
+// out as they went in, with nothing left of an earlier line's fields, lists or strings; and,
+// with `fields:`, as exactly the fields asked for that each line has, in the order asked.
+TEST(JsonlReuse, RecordsFilledInPlaceKeepNothingOfAnEarlierLine) {
+    const std::string dir = fresh_dir("reuse");
+    using Pairs = std::vector<std::pair<std::string, std::string>>;  // name, JSON text
+    const std::vector<Pairs> shapes = {
+        {{"a", "1"}, {"b", R"("a string longer than sixteen bytes")"}},
+        {{"a", "[1,2,3]"}},
+        {{"b", R"({"c":null,"d":[true,false]})"}, {"a", R"("s")"}},
+        {},
+        {{"a", R"({"a":{"a":1}})"}, {"z", "2.5"}},
+        {{"x", R"("xx")"}, {"b", "[]"}, {"a", "[[1],[2,[3]]]"}},
+        {{"b", "-7"}},
+    };
+    const auto text_of = [](const Pairs& pairs) {
+        std::string text = "{";
+        for (const auto& [name, value] : pairs) {
+            text += (text.size() > 1 ? ",\"" : "\"") + name + "\":" + value;
+        }
+        return text + "}";
+    };
+    Lines lines;
+    Lines picked;  // with fields: 'a,b'
+    std::string in;
+    for (std::size_t i = 0; i < 700; ++i) {
+        const Pairs& shape = shapes[(i * 5 + i / 7) % shapes.size()];
+        lines.push_back(text_of(shape));
+        Pairs ab;
+        for (const char* name : {"a", "b"}) {
+            for (const auto& pair : shape) {
+                if (pair.first == name) ab.push_back(pair);
+            }
+        }
+        picked.push_back(text_of(ab));
+        in += lines.back() + "\n";
+    }
+    const std::string path = write(dir + "/in.jsonl", in);
+    Outcome run = run_jsonl(dir, path, Policy::fail, "", "--batch 3");
+    EXPECT_EQ(run.cli.exit_code, 0) << run.cli.err;
+    EXPECT_EQ(run.out, sorted(lines));
+    run = run_jsonl(dir, path, Policy::fail, "fields: 'a,b'", "--batch 3");
+    EXPECT_EQ(run.cli.exit_code, 0) << run.cli.err;
+    EXPECT_EQ(run.out, sorted(picked));
+}
+
 // Every input jsonl_fuzz crashed on (tests/data/fuzz_regressions/jsonl/) goes through the
 // fuzzer's property again: what parse_json reads, append_json_value writes, and that text reads
 // back to an equal value.

@@ -155,6 +155,18 @@ struct OpInfo {
     /// parameters, the nodes it sends to; validation checks they are exactly its out-edges, and
     /// the body implements StageBody::route(). Unset: every job goes to every out-edge.
     std::function<std::vector<std::string>(const Params&)> routes_to{};
+    /// Functions and filters that read only some top-level fields of a record (`where` reads
+    /// those its `expr` names): given a node's parameters, adds their names to `names` and says
+    /// whether the node passes on the values it took, unchanged (`where`, `top`), so that what
+    /// the nodes after it read counts too. Returns false if it reads a value whole. Unset: it
+    /// does. A source that reads records runs faster when it reads only the fields the nodes
+    /// after it read (see `projection`).
+    std::function<bool(const Params&, std::vector<std::string>& names, bool& passes_on)>
+        reads_fields{};
+    /// Sources: the parameter that names the only fields to read (`fields` of `jsonl`), set by
+    /// a run, when the node leaves it empty, to the fields the nodes after it read, if each of
+    /// them says (`reads_fields`) and none keeps failed jobs as dead letters. Empty: none.
+    std::string projection{};
 };
 
 /// Ops by name. A default-constructed registry holds the built-in ops; applications add theirs.

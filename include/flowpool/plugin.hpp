@@ -38,8 +38,9 @@ namespace flowpool {
 /// failed jobs; SourceBody::redelivers() and finish(); OpInfo::redelivers. 3: Value holds
 /// records, lists, floats, bools, null and application types; SourceBody::decode();
 /// OpInfo::parses; ValueType is a class. 4: parameters may be lists and maps (ParamInfo::items
-/// and ::fields, ParamType::list and ::map, Params holds them).
-inline constexpr int plugin_abi = 4;
+/// and ::fields, ParamType::list and ::map, Params holds them). 5: OpInfo::reads_fields and
+/// ::projection; Items::spent (values reused by their batch's maker); Record::truncate().
+inline constexpr int plugin_abi = 5;
 
 }  // namespace flowpool
 

@@ -50,6 +50,9 @@ public:
     Value& append(std::string name, Value value);
     /// Removes field @p name; false if there was none.
     bool erase(std::string_view name) noexcept;
+    /// Removes the fields from the @p n th on, keeping the room they took: a record refilled in
+    /// place field by field (a parser reusing last line's record) allocates nothing.
+    void truncate(std::size_t n) noexcept;
 
     /// Fields, in order.
     using iterator = std::vector<Field>::iterator;
@@ -260,6 +263,10 @@ inline Record::const_iterator Record::end() const noexcept { return fields_.end(
 inline Record::iterator Record::begin() noexcept { return fields_.begin(); }
 inline Record::iterator Record::end() noexcept { return fields_.end(); }
 inline void Record::reserve(std::size_t n) { fields_.reserve(n); }
+inline void Record::truncate(std::size_t n) noexcept {
+    if (n < fields_.size())
+        fields_.erase(fields_.begin() + static_cast<std::ptrdiff_t>(n), fields_.end());
+}
 
 inline Value& Record::append(std::string name, Value value) {
     return fields_.emplace_back(Field{std::move(name), std::move(value)}).value;

@@ -55,7 +55,7 @@ public:
             case ondemand::json_type::string: {
                 std::string_view text;
                 if (const auto e = node.get_string().get(text)) return fail(e, node);
-                out = std::string(text);
+                set_string(out, text);
                 return true;
             }
             case ondemand::json_type::number:
@@ -94,56 +94,91 @@ public:
     }
 
 private:
+    /// Reads an object into @p out, refilling in place the record @p out holds if it holds one
+    /// (last line's, when values are reused): a field whose name is the one at its place keeps
+    /// its storage, so lines of one shape allocate nothing.
     bool read_object(ondemand::value node, Value& out, int depth) {
         ondemand::object object;
         if (const auto e = node.get_object().get(object)) return fail(e, node);
-        Record fields;
+        Record* fields = std::get_if<Record>(&out);
+        if (fields == nullptr) fields = &out.emplace<Record>();
+        std::size_t filled = 0;
         std::unordered_map<std::string, std::size_t> index;  // only for large objects
         for (auto member : object) {
             ondemand::field field;
             if (const auto e = std::move(member).get(field)) return fail(e, node);
             std::string_view name;
             if (const auto e = field.unescaped_key().get(name)) return fail(e, node);
-            Value item;
-            if (!read(field.value(), item, depth + 1)) return false;
-            set_field(fields, index, name, std::move(item));
+            if (!read(field.value(), slot_for(*fields, filled, index, name), depth + 1)) {
+                fields->truncate(filled);
+                return false;
+            }
         }
-        out = std::move(fields);
+        fields->truncate(filled);
         return true;
     }
 
-    /// Sets a field, the last value of a repeated name winning at its first place. Objects of
-    /// more than 32 fields look names up in @p index, so that a huge object stays linear.
-    static void set_field(Record& fields, std::unordered_map<std::string, std::size_t>& index,
-                          std::string_view name, Value item) {
+    /// The value of field @p name among the @p filled first of @p fields, the last value of a
+    /// repeated name winning at its first place; else field number @p filled, named @p name (one
+    /// more filled). Objects of more than 32 fields look names up in @p index, so that a huge
+    /// object stays linear.
+    static Value& slot_for(Record& fields, std::size_t& filled,
+                           std::unordered_map<std::string, std::size_t>& index,
+                           std::string_view name) {
         constexpr std::size_t scan_up_to = 32;
-        if (fields.size() < scan_up_to) {
-            fields.set(std::string(name), std::move(item));
-            return;
-        }
-        if (index.empty()) {
-            std::size_t i = 0;
-            for (const Field& f : fields) index.emplace(f.name, i++);
-        }
-        const auto [at, added] = index.emplace(std::string(name), fields.size());
-        if (added) {
-            fields.append(std::string(name), std::move(item));
+        const auto first = fields.begin();
+        if (filled < scan_up_to) {
+            for (auto at = first; at != first + static_cast<std::ptrdiff_t>(filled); ++at) {
+                if (at->name == name) return at->value;
+            }
         } else {
-            (fields.begin() + static_cast<std::ptrdiff_t>(at->second))->value = std::move(item);
+            if (index.empty()) {
+                for (std::size_t i = 0; i < filled; ++i) index.emplace((first + i)->name, i);
+            }
+            const auto found = index.find(std::string(name));
+            if (found != index.end()) return (first + found->second)->value;
         }
+        if (filled == fields.size()) {
+            fields.append(std::string(name), Value());
+        } else if (Field& reused = *(first + static_cast<std::ptrdiff_t>(filled));
+                   reused.name != name) {
+            reused.name.assign(name);
+        }
+        Field& field = *(fields.begin() + static_cast<std::ptrdiff_t>(filled++));
+        if (!index.empty()) index.emplace(field.name, filled - 1);
+        return field.value;
     }
 
+    /// Reads an array into @p out, refilling in place the list @p out holds if it holds one.
     bool read_array(ondemand::value node, Value& out, int depth) {
         ondemand::array array;
         if (const auto e = node.get_array().get(array)) return fail(e, node);
-        List items;
+        List* items = std::get_if<List>(&out);
+        if (items == nullptr) items = &out.emplace<List>();
+        std::size_t filled = 0;
         for (auto element : array) {
             ondemand::value item;
             if (const auto e = std::move(element).get(item)) return fail(e, node);
-            if (!read(item, items.emplace_back(), depth + 1)) return false;
+            if (filled == items->size()) items->emplace_back();
+            if (!read(item, (*items)[filled++], depth + 1)) {
+                items->resize(filled);
+                return false;
+            }
         }
-        out = std::move(items);
+        items->resize(filled);
         return true;
+    }
+
+    /// Sets @p out to @p text, in the string @p out holds if it holds one small enough to keep.
+    static void set_string(Value& out, std::string_view text) {
+        constexpr std::size_t keep_up_to =
+            4096;  // past it, a fresh string: no slot keeps a huge one
+        std::string* string = std::get_if<std::string>(&out);
+        if (string != nullptr && string->capacity() <= keep_up_to) {
+            string->assign(text);
+        } else {
+            out = std::string(text);
+        }
     }
 
     template <class Node>
@@ -202,46 +237,34 @@ inline bool plain_key(const ondemand::field& field, std::string_view& key) noexc
     }
 }
 
-/// Moves the fields of @p fields into the order of @p names, where field `where[i]` of @p fields
-/// is named names[i] (`none`: not found).
-inline void order_fields(Record& fields, const std::vector<std::string>& names,
-                         const std::uint32_t* where, std::uint32_t none) {
-    std::uint32_t last = 0;
-    bool ordered = true;
-    for (std::size_t i = 0; i < names.size() && ordered; ++i) {
-        if (where[i] == none) continue;
-        ordered = where[i] >= last;
-        last = where[i];
+/// Makes @p out a record of the fields @p names, in that order (their values left as they are
+/// if it was one already: last line's, to be filled again in place).
+inline Record& shape_fields(Value& out, const std::vector<std::string>& names) {
+    if (Record* fields = std::get_if<Record>(&out);
+        fields != nullptr && fields->size() == names.size() &&
+        std::equal(
+            names.begin(), names.end(), fields->begin(),
+            [](const std::string& name, const Field& field) { return name == field.name; })) {
+        return *fields;
     }
-    if (ordered) return;
-    Record in_order;
-    in_order.reserve(fields.size());
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        if (where[i] == none) continue;
-        Field& field = *(fields.begin() + static_cast<std::ptrdiff_t>(where[i]));
-        in_order.append(std::move(field.name), std::move(field.value));
-    }
-    fields = std::move(in_order);
+    Record& fields = out.emplace<Record>();
+    fields.reserve(names.size());
+    for (const std::string& name : names) fields.append(name, Value());
+    return fields;
 }
 
 /// Reads the fields @p names (each once) of @p object into @p out, as parse_json_fields does: one
-/// pass over the object, so that a repeated name gives its last value. False with the builder's
-/// error set (placed at @p at) if a member or a field asked for is malformed.
+/// pass over the object, so that a repeated name gives its last value; the record holds them in
+/// the order of @p names, those the object lacks left out. False with the builder's error set
+/// (placed at @p at) if a member or a field asked for is malformed.
 template <class At>
 bool read_json_fields(JsonBuilder& builder, ondemand::object& object,
                       const std::vector<std::string>& names, Value& out, At& at) {
-    // Where each name's field is in the record, which is built in the object's order.
-    constexpr std::uint32_t none = ~std::uint32_t{0};
-    std::array<std::uint32_t, 16> few;
-    std::vector<std::uint32_t> many;
-    std::uint32_t* where = few.data();
-    if (names.size() > few.size()) {
-        many.resize(names.size());
-        where = many.data();
-    }
-    std::fill_n(where, names.size(), none);
-    Record fields;
-    fields.reserve(names.size());
+    Record& fields = shape_fields(out, names);
+    std::array<char, 16> few{};  // which names were found
+    std::vector<char> many(names.size() > few.size() ? names.size() : 0);
+    char* const seen = many.empty() ? few.data() : many.data();
+    std::size_t found = 0;
     for (auto member : object) {
         ondemand::field field;
         std::string_view key;
@@ -252,15 +275,27 @@ bool read_json_fields(JsonBuilder& builder, ondemand::object& object,
         const auto wanted = std::find(names.begin(), names.end(), key);
         if (wanted == names.end()) continue;
         const auto i = static_cast<std::size_t>(wanted - names.begin());
-        if (where[i] == none) {
-            where[i] = static_cast<std::uint32_t>(fields.size());
-            fields.append(names[i], Value());
+        if (seen[i] == 0) {
+            seen[i] = 1;
+            ++found;
         }
-        Value& slot = (fields.begin() + static_cast<std::ptrdiff_t>(where[i]))->value;
+        Value& slot = (fields.begin() + static_cast<std::ptrdiff_t>(i))->value;
         if (!builder.read(field.value(), slot, 2)) return false;
     }
-    order_fields(fields, names, where, none);
-    out = std::move(fields);
+    if (found < names.size()) {
+        // Some are missing: keep the others, in order (this record is rebuilt for the next line).
+        std::size_t kept = 0;
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            if (seen[i] == 0) continue;
+            const auto first = fields.begin();
+            if (kept != i) {
+                *(first + static_cast<std::ptrdiff_t>(kept)) =
+                    std::move(*(first + static_cast<std::ptrdiff_t>(i)));
+            }
+            ++kept;
+        }
+        fields.truncate(kept);
+    }
     return true;
 }
 

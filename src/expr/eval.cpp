@@ -4,6 +4,7 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -247,6 +248,16 @@ const std::string& Expression::text() const noexcept { return tree_->text; }
 bool Expression::is_path() const noexcept {
     const Node& root = tree_->nodes[tree_->root];
     return root.op == Op::path && root.a == no_node;
+}
+
+bool Expression::add_fields_read(std::vector<std::string>& names) const {
+    for (const Node& node : tree_->nodes) {
+        if (node.op != Op::path || node.a != no_node) continue;  // a path from another node's value
+        if (node.steps.empty() || node.steps.front().is_index) return false;
+        const std::string& name = node.steps.front().name;
+        if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
+    return true;
 }
 
 }  // namespace flowpool::expr

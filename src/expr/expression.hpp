@@ -67,6 +67,9 @@ public:
     [[nodiscard]] const std::string& text() const noexcept;
     /// True if it is a path into the job's value (`.user.country`, `.`) and nothing else.
     [[nodiscard]] bool is_path() const noexcept;
+    /// Adds to @p names the fields of the job's value it reads (`.user.country` reads `user`),
+    /// each once, in the order first read. False if it reads the value whole (`.`, `.[0]`).
+    [[nodiscard]] bool add_fields_read(std::vector<std::string>& names) const;
 
 private:
     explicit Expression(std::shared_ptr<const Tree> tree) noexcept : tree_(std::move(tree)) {}

@@ -11,12 +11,14 @@
 
 #include "common/log.hpp"
 #include "logged_stage.hpp"
+#include "projection.hpp"
 #include "resolve.hpp"
 
 namespace flowpool {
 
 RunResult run_graph(const GraphSpec& graph, const OpRegistry& ops, const RunOptions& options) {
-    const std::vector<detail::ResolvedNode> nodes = detail::resolve(graph, ops);
+    std::vector<detail::ResolvedNode> nodes = detail::resolve(graph, ops);
+    detail::project_fields(nodes, graph);
     detail::log().debug("graph '{}' from {}: {} nodes, {} edges", graph.name, graph.file,
                         nodes.size(), graph.edges.size());
     detail::Plan plan;

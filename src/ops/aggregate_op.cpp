@@ -338,7 +338,17 @@ void add_aggregate_op(OpRegistry& ops) {
                  if (!p.string("key").empty()) key = expr::Expression::compile(p.string("key"));
                  return std::make_unique<AggregateStage>(std::move(key), field_plans(p),
                                                          window_of(p));
-             }});
+             },
+             .reads_fields =
+                 [](const Params& p, std::vector<std::string>& names, bool& passes) {
+                     passes = false;
+                     if (!reads_expressions({"key"}, false)(p, names, passes)) return false;
+                     for (const FieldPlan& plan : field_plans(p)) {
+                         if (plan.arg && !plan.arg->add_fields_read(names)) return false;
+                     }
+                     const Window window = window_of(p);
+                     return !window.time || window.time->add_fields_read(names);
+                 }});
 }
 
 }  // namespace flowpool::detail

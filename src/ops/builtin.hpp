@@ -3,9 +3,11 @@
 
 #include <flowpool/ops.hpp>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace flowpool::detail {
 
@@ -25,6 +27,13 @@ void add_expression_ops(OpRegistry& ops);
 /// A parameter holding an expression, parsed when the graph is validated: a problem is reported
 /// at its column inside the text. @p optional: it defaults to "", meaning none.
 ParamInfo expression_param(std::string name, std::string description, bool optional = false);
+
+/// What OpInfo::reads_fields says of an op whose only reads are the expressions in its
+/// parameters @p params (those left empty read nothing).
+using ReadsFields = std::function<bool(const Params&, std::vector<std::string>&, bool&)>;
+ReadsFields reads_expressions(std::vector<std::string> params, bool passes_on);
+/// Adds the fields @p text, an expression, reads to @p names; false if it reads a value whole.
+bool add_fields_read(const std::string& text, std::vector<std::string>& names);
 
 /// Reports job @p id, whose value is @p value, as failed with @p message: sent to the node's
 /// dead-letter sink (a copy of the value) if it has one, else as BatchContext::job_failed says.

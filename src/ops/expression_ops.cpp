@@ -217,6 +217,21 @@ std::vector<std::string> route_targets(const Params& p) {
 
 }  // namespace
 
+bool add_fields_read(const std::string& text, std::vector<std::string>& names) {
+    return expr::Expression::compile(text).add_fields_read(names);
+}
+
+ReadsFields reads_expressions(std::vector<std::string> params, bool passes_on) {
+    return [params = std::move(params), passes_on](const Params& p, std::vector<std::string>& names,
+                                                   bool& passes) {
+        passes = passes_on;
+        return std::all_of(params.begin(), params.end(), [&](const std::string& param) {
+            const std::string& text = p.string(param);
+            return text.empty() || add_fields_read(text, names);
+        });
+    };
+}
+
 void fail_job(BatchContext& ctx, std::uint64_t id, const Value& value, std::string message) {
     if (ctx.keeps_dead_letters()) {
         ctx.dead_letter(id, Value(value), std::move(message));
@@ -243,13 +258,15 @@ void add_expression_ops(OpRegistry& ops) {
              .description = "keeps the jobs for which `expr` is true (false and null drop them)",
              .params = {expression_param("expr", "the condition, e.g. \".status >= 500\"")},
              .takes = ValueType::any,
-             .make_stage = [](const Params& p) {
-                 return stage_body([keep = expr::Expression::compile(p.string("expr"))](
-                                       Value v, const JobContext& job) -> std::optional<Value> {
-                     if (keep.test({v, job.id()})) return v;
-                     return std::nullopt;
-                 });
-             }});
+             .make_stage =
+                 [](const Params& p) {
+                     return stage_body([keep = expr::Expression::compile(p.string("expr"))](
+                                           Value v, const JobContext& job) -> std::optional<Value> {
+                         if (keep.test({v, job.id()})) return v;
+                         return std::nullopt;
+                     });
+                 },
+             .reads_fields = reads_expressions({"expr"}, true)});
     ops.add(
         {.name = "map",
          .kind = NodeKind::function,
@@ -292,7 +309,15 @@ void add_expression_ops(OpRegistry& ops) {
              .make_stage = [](const Params& p) -> std::unique_ptr<StageBody> {
                  return std::make_unique<RouteStage>(p);
              },
-             .routes_to = route_targets});
+             .routes_to = route_targets,
+             .reads_fields =
+                 [](const Params& p, std::vector<std::string>& names, bool& passes) {
+                     passes = true;
+                     const std::vector<Params> cases = p.maps("cases");
+                     return std::all_of(cases.begin(), cases.end(), [&names](const Params& c) {
+                         return add_fields_read(c.string("when"), names);
+                     });
+                 }});
     ops.add({.name = "explode",
              .kind = NodeKind::function,
              .description = "one job per element of the list `expr` gives, or with `split`, per "

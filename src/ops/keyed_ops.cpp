@@ -161,7 +161,8 @@ void add_keyed_ops(OpRegistry& ops) {
                      static_cast<std::size_t>(n),
                      p.string("order") == "asc" ? TopOrder::asc : TopOrder::desc,
                      expr::Expression::compile(p.string("by")));
-             }});
+             },
+             .reads_fields = reads_expressions({"by"}, true)});
     ops.add({.name = "dedupe",
              .kind = NodeKind::filter,
              .description = "drops the jobs whose key was seen before; past max_keys keys the "
@@ -177,7 +178,8 @@ void add_keyed_ops(OpRegistry& ops) {
                  if (keys < 1) throw UsageError("dedupe needs max_keys >= 1");
                  return std::make_unique<DedupeStage>(expr::Expression::compile(p.string("key")),
                                                       static_cast<std::size_t>(keys));
-             }});
+             },
+             .reads_fields = reads_expressions({"key"}, true)});
     ops.add({.name = "rate_limit",
              .kind = NodeKind::function,
              .description = "passes jobs on unchanged, at most per_second of them a second",
@@ -189,7 +191,8 @@ void add_keyed_ops(OpRegistry& ops) {
                  const std::int64_t rate = p.integer("per_second");
                  if (rate < 1) throw UsageError("rate_limit needs per_second >= 1");
                  return std::make_unique<RateLimitStage>(static_cast<double>(rate));
-             }});
+             },
+             .reads_fields = reads_expressions({}, true)});
 }
 
 }  // namespace flowpool::detail

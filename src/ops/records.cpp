@@ -80,8 +80,7 @@ private:
         std::size_t i = 0;
         for (; i < count; ++i) {
             const TextBatch::Slice& slice = batch.slices[i];
-            if (!run.next(slice.begin, slice.begin + slice.size, fields_,
-                          out.values.emplace_back())) {
+            if (!run.next(slice.begin, slice.begin + slice.size, fields_, out.next_value())) {
                 out.values.pop_back();
                 break;
             }
@@ -247,7 +246,8 @@ void add_record_ops(OpRegistry& ops) {
                      split_names(p.string("fields")));
              },
              .parses = true,
-             .reads_input_once = reads_standard_input});
+             .reads_input_once = reads_standard_input,
+             .projection = "fields"});
     ops.add({.name = "csv",
              .kind = NodeKind::source,
              .description = "one record per CSV record (RFC 4180) of files (\"-\": standard "

@@ -125,12 +125,11 @@ BatchPtr TextSource::decode(const BatchPtr& batch, BatchContext& ctx) {
             message = std::move(failure->second);
             ++failure;
         } else {
-            Value value;
-            if (parse(text, in.file_context.get(), value, error)) {
+            if (parse(text, in.file_context.get(), out->next_value(), error)) {
                 out->ids.push_back(in.ids[i]);
-                out->values.push_back(std::move(value));
                 continue;
             }
+            out->values.pop_back();
             message = reader_.files()[slice.at.file] + ":" +
                       std::to_string(slice.at.line + error.line) + ":" +
                       std::to_string(error.column) + ": " + error.reason;

@@ -134,7 +134,7 @@ private:
 
     LineReader reader_;
     std::shared_ptr<Spares> spares_;
-    BatchPool<Value> values_;                                     // decode()'s batches
+    BatchPool<Value> values_{64, true};  // decode()'s batches, their values reused
     std::vector<std::shared_ptr<const std::string>> file_names_;  // for Batch::file
     std::uint64_t next_id_ = 0;
     std::atomic<std::uint64_t> bytes_done_{0};  // read by the observer thread

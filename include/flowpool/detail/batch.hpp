@@ -64,11 +64,24 @@ using BatchPtr = std::shared_ptr<Batch>;
 template <class T>
 struct Items final : Batch {
     std::vector<T> values;  ///< job payloads
+    /// Payloads of the batch's last use, kept by a BatchPool made with `reuse_values`: a value
+    /// that holds heap storage (a record, a list) is filled again in place by next_value()
+    /// instead of being freed by the thread that retired the batch and allocated again by the
+    /// one that fills it, which costs a malloc, a free and, across threads, the allocator's lock.
+    std::vector<T> spent;
 
     /// Room for @p n jobs.
     void reserve(std::size_t n) {
         ids.reserve(n);
         values.reserve(n);
+    }
+
+    /// Appends a payload to fill: a spent one if there is one (holding what it held), else T().
+    T& next_value() {
+        if (spent.empty()) return values.emplace_back();
+        T& value = values.emplace_back(std::move(spent.back()));
+        spent.pop_back();
+        return value;
     }
 
     [[nodiscard]] std::shared_ptr<Batch> copy_job_at(std::size_t i) const override {
@@ -135,8 +148,10 @@ void append_counting(std::vector<T>& out, std::uint64_t first, std::size_t count
 template <class T>
 class BatchPool {
 public:
-    /// Keeps at most @p capacity spare batches.
-    explicit BatchPool(std::size_t capacity = 64) : spares_(std::make_shared<Spares>(capacity)) {}
+    /// Keeps at most @p capacity spare batches; with @p reuse_values, their payloads too, as
+    /// Items::spent (for a maker that fills them with Items::next_value()).
+    explicit BatchPool(std::size_t capacity = 64, bool reuse_values = false)
+        : spares_(std::make_shared<Spares>(capacity, reuse_values)) {}
 
     /// An empty batch, reused if one is spare.
     [[nodiscard]] std::shared_ptr<Items<T>> get() {
@@ -147,7 +162,9 @@ public:
 
 private:
     struct Spares {
-        explicit Spares(std::size_t most) : limit(most) { batches.reserve(limit); }
+        Spares(std::size_t most, bool reuse) : limit(most), reuse_values(reuse) {
+            batches.reserve(limit);
+        }
         ~Spares() {
             for (Items<T>* batch : batches) delete batch;
         }
@@ -164,6 +181,7 @@ private:
         /// Empties @p batch, keeping its capacity, and keeps it if there is room.
         void put(Items<T>* batch) noexcept {
             batch->ids.clear();
+            if (reuse_values) keep_spent(*batch);
             batch->values.clear();
             batch->errors.clear();
             batch->failed_node.clear();
@@ -181,7 +199,21 @@ private:
             delete batch;
         }
 
+        /// Moves the payloads of @p batch to its spent ones. There are never more of them than
+        /// the batch ever held: each use takes spent ones first, and adds only what it made.
+        static void keep_spent(Items<T>& batch) noexcept {
+            if (batch.spent.empty()) {
+                batch.spent.swap(batch.values);
+                return;
+            }
+            for (T& value : batch.values) {
+                if (batch.spent.size() == batch.spent.capacity()) break;  // never allocates
+                batch.spent.push_back(std::move(value));
+            }
+        }
+
         std::size_t limit;
+        bool reuse_values;
         std::mutex mutex;
         std::vector<Items<T>*> batches;
     };

@@ -225,7 +225,14 @@ void consume_jobs(const BatchPtr& in_ptr, BatchContext& ctx, F& f) {
         };
         if (policy.simple()) {
             try {
-                run(take_job(in.values[i], owned));
+                // An owned job is passed as the stored one itself, not moved out into a temporary:
+                // a sink that only reads it leaves its storage in the batch, for the batch's
+                // maker to fill again (BatchPool's reuse_values), instead of freeing it here.
+                if (owned) {
+                    run(std::move(in.values[i]));
+                } else {
+                    run(take_job(in.values[i], owned));
+                }
             } catch (...) {
                 report_current_exception(ctx, in.ids[i]);
             }

@@ -1,0 +1,92 @@
+#include "projection.hpp"
+
+#include <algorithm>
+#include <map>
+#include <string>
+
+#include "common/log.hpp"
+#include "op_params.hpp"
+
+namespace flowpool::detail {
+
+namespace {
+
+/// What the nodes after a source read, found by walking its out-edges.
+class FieldsRead {
+public:
+    FieldsRead(const std::vector<ResolvedNode>& nodes, const GraphSpec& graph) {
+        for (const ResolvedNode& node : nodes) by_name_[node.spec->name] = &node;
+        for (const EdgeSpec& edge : graph.edges) after_[edge.from].push_back(edge.to);
+    }
+
+    /// The fields the nodes after @p source read, or false if one reads values whole.
+    bool after(const std::string& source, std::vector<std::string>& names) {
+        seen_.clear();
+        for (const std::string& next : after_[source]) {
+            if (!read_by(next, names)) return false;
+        }
+        return !names.empty();
+    }
+
+private:
+    bool read_by(const std::string& name, std::vector<std::string>& names) {
+        if (std::find(seen_.begin(), seen_.end(), name) != seen_.end()) return true;
+        seen_.push_back(name);
+        const ResolvedNode& node = *by_name_.at(name);
+        if (!node.op->reads_fields || node.log ||
+            node.on_error.action == OnError::Action::dead_letter) {
+            return false;
+        }
+        bool passes_on = false;
+        if (!node.op->reads_fields(node.params, names, passes_on)) return false;
+        if (!passes_on) return true;
+        for (const std::string& next : after_[name]) {
+            if (!read_by(next, names)) return false;
+        }
+        return true;
+    }
+
+    std::map<std::string, const ResolvedNode*, std::less<>> by_name_;
+    std::map<std::string, std::vector<std::string>, std::less<>> after_;
+    std::vector<std::string> seen_;
+};
+
+std::string joined(const std::vector<std::string>& names) {
+    std::string text;
+    for (const std::string& name : names) text += (text.empty() ? "" : ",") + name;
+    return text;
+}
+
+}  // namespace
+
+void project_fields(std::vector<ResolvedNode>& nodes, const GraphSpec& graph) {
+    FieldsRead read(nodes, graph);
+    for (ResolvedNode& node : nodes) {
+        const std::string& param = node.op->projection;
+        if (node.kind != NodeKind::source || param.empty() || !node.params.string(param).empty())
+            continue;
+        std::vector<std::string> names;
+        // A name with a comma cannot be written in the parameter: read every field then.
+        if (!read.after(node.spec->name, names) ||
+            std::any_of(names.begin(), names.end(), [](const std::string& name) {
+                return name.find(',') != std::string::npos;
+            }))
+            continue;
+        NodeSpec projected = *node.spec;
+        auto given = std::find_if(projected.params.begin(), projected.params.end(),
+                                  [&param](const ParamSpec& p) { return p.name == param; });
+        if (given == projected.params.end()) {
+            given = projected.params.insert(projected.params.end(), ParamSpec{});
+            given->name = param;
+        }
+        given->value = joined(names);
+        node.params =
+            read_op_params(projected, *node.op, [](const SourceLocation&, std::string why) {
+                throw UsageError("reading only the fields used: " + why);
+            });
+        log().debug("node '{}' reads only the fields the nodes after it use: {}", node.spec->name,
+                    given->value);
+    }
+}
+
+}  // namespace flowpool::detail
