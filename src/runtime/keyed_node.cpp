@@ -60,7 +60,15 @@ struct LanePart {
     std::shared_ptr<Assembly> assembly;
 };
 
-using SplitterNode = flow::function_node<BatchPtr, flow::continue_msg>;
+/// A batch split by key, on its way from the splitter to the dispatcher: it carries its
+/// origin's place, and each lane's part (null: none).
+struct SplitBatch final : Batch {
+    std::vector<BatchPtr> parts;
+    std::size_t busy = 0;  // parts that are not null
+};
+
+using SplitterNode = flow::function_node<BatchPtr, BatchPtr>;
+using DispatchNode = flow::function_node<BatchPtr, flow::continue_msg>;
 using LaneNode = flow::function_node<LanePart, flow::continue_msg>;
 
 }  // namespace
@@ -77,58 +85,64 @@ struct KeyedNode::Impl {
         for (const NodeId to : node.successors) run.in_port[to]->try_put(out);
     }
 
-    void split(const BatchPtr& in);
+    BatchPtr split(const BatchPtr& in);
+    void dispatch(const BatchPtr& batch);
     void run_lane(std::size_t lane, const LanePart& work);
 
     RunContext& run;
     PlanNode& node;
-    Reorder reorder;  // used by the splitter alone
+    Reorder reorder;  // used by the dispatcher alone
     std::unique_ptr<SplitterNode> splitter;
+    std::unique_ptr<DispatchNode> dispatcher;
     std::vector<std::unique_ptr<LaneNode>> lanes;
 };
 
-// The splitter's work on one batch, in its source's order: the jobs of each key to its lane.
-void KeyedNode::Impl::split(const BatchPtr& in) {
-    Ticket& ticket = Ticket::of(*in);
-    if (in->size() == 0) {
-        pass_on(in);
-        ticket.done();
-        return;
-    }
+// The splitter's work on one batch, concurrently with others: each job's key, its lane's part.
+BatchPtr KeyedNode::Impl::split(const BatchPtr& in) {
+    node.counters.started();
+    auto out = std::make_shared<SplitBatch>();
+    out->derive_from(*in);
+    if (in->size() == 0) return out;
     BatchContext ctx(run.state, node.name, 0, &node.on_error);
-    ContextHooks::track_origin(ctx, &ticket.failures());
+    ContextHooks::track_origin(ctx, &Ticket::of(*in).failures());
     const auto start = Clock::now();
-    std::vector<BatchPtr> parts;
     try {
-        parts = node.key->split(in, lanes.size(), ctx);
+        out->parts = node.key->split(in, lanes.size(), ctx);
     } catch (...) {
         fail_batch(*in, ctx);
-        parts.clear();
+        out->parts.clear();
     }
-    parts.resize(std::min(parts.size(), lanes.size()));
+    out->parts.resize(lanes.size());
     std::size_t kept = 0;
-    std::size_t busy = 0;
-    for (const BatchPtr& part : parts) {
-        if (!part || part->size() == 0) continue;
+    for (BatchPtr& part : out->parts) {
+        if (part && part->size() == 0) part.reset();
+        if (!part) continue;
         kept += part->size();
-        ++busy;
+        ++out->busy;
+        part->derive_from(*in);
+        part->shared = false;
     }
     // The lanes count the jobs they get; the splitter those it left out, and its time.
     node.counters.add(0, 0, ctx, Clock::now() - start);
     node.counters.in.fetch_add(in->size() - std::min(kept, in->size()), std::memory_order_relaxed);
     run.send_dead_letters(node, *in, ctx);
-    if (busy == 0) {
-        pass_on(empty_like(*in));
+    return out;
+}
+
+// The dispatcher's work on one split batch, in its source's order: each part to its lane.
+void KeyedNode::Impl::dispatch(const BatchPtr& batch) {
+    auto& split = static_cast<SplitBatch&>(*batch);
+    Ticket& ticket = Ticket::of(split);
+    if (split.busy == 0) {
+        pass_on(empty_like(split));
         ticket.done();
         return;
     }
-    auto assembly = std::make_shared<Assembly>(*in, lanes.size(), busy);
-    ticket.add(busy);
-    for (std::size_t lane = 0; lane < parts.size(); ++lane) {
-        if (!parts[lane] || parts[lane]->size() == 0) continue;
-        parts[lane]->derive_from(*in);
-        parts[lane]->shared = false;
-        lanes[lane]->try_put(LanePart{std::move(parts[lane]), assembly});
+    auto assembly = std::make_shared<Assembly>(split, lanes.size(), split.busy);
+    ticket.add(split.busy);
+    for (std::size_t lane = 0; lane < lanes.size(); ++lane) {
+        if (split.parts[lane])
+            lanes[lane]->try_put(LanePart{std::move(split.parts[lane]), assembly});
     }
     ticket.done();
 }
@@ -176,17 +190,19 @@ KeyedNode::KeyedNode(flow::graph& graph, RunContext& run, NodeId id)
                 return flow::continue_msg{};
             }));
     }
-    impl.splitter =
-        std::make_unique<SplitterNode>(graph, flow::serial, [&impl](const BatchPtr& in) {
-            impl.node.counters.started();
-            if (Ticket::of(*in).flushed()) {
-                impl.split(in);  // its ids are its maker's own: no order to wait for
+    impl.dispatcher =
+        std::make_unique<DispatchNode>(graph, flow::serial, [&impl](const BatchPtr& split) {
+            if (Ticket::of(*split).flushed()) {
+                impl.dispatch(split);  // its ids are its maker's own: no order to wait for
             } else {
-                impl.reorder.arrive(Ticket::of(*in).source(), in,
-                                    [&impl](const BatchPtr& ready) { impl.split(ready); });
+                impl.reorder.arrive(Ticket::of(*split).source(), split,
+                                    [&impl](const BatchPtr& ready) { impl.dispatch(ready); });
             }
             return flow::continue_msg{};
         });
+    impl.splitter = std::make_unique<SplitterNode>(
+        graph, lanes, [&impl](const BatchPtr& in) { return impl.split(in); });
+    flow::make_edge(*impl.splitter, *impl.dispatcher);
 }
 
 KeyedNode::~KeyedNode() = default;

@@ -2,13 +2,14 @@
 // A keyed function or filter (Plan::set_key): jobs with equal keys run on one lane, one at a
 // time, in the order their source made them.
 //
-//                              ┌─► lane 0 (serial) ─────┐
-//   ─► splitter (serial) ──────┼─► lane 1 (serial) ─────┼─► each successor: one batch per batch
-//      each source's batches   └─► lane N-1 (serial) ───┘   (the lane that finishes a batch's
-//      in order; one part per lane                          last part joins the parts, by id)
+//                                                  ┌─► lane 0 (serial) ───┐
+//   ─► splitter (N at once) ─► dispatcher (serial) ┼─► lane 1 (serial) ───┼─► each successor:
+//      each job's key, one     each source's       └─► lane N-1 (serial) ─┘   one batch per batch
+//      part per lane           batches in order      (the lane that finishes a batch's last
+//                                                     part joins the parts, by id)
 //
 // oneTBB's serial function_node runs its queue in the order items were put (a FIFO
-// item_buffer), so a lane runs its parts in the order the splitter made them.
+// item_buffer), so a lane runs its parts in the order the dispatcher handed them out.
 
 #include <flowpool/detail/plan.hpp>
 
@@ -19,8 +20,9 @@
 
 namespace flowpool::detail {
 
-/// The oneTBB nodes of keyed node @p id: a splitter and one lane per unit of its concurrency
-/// (`unlimited`: default_workers()). It has no oneTBB out-edges: it puts its batches itself.
+/// The oneTBB nodes of keyed node @p id: a splitter, a dispatcher and one lane per unit of its
+/// concurrency (`unlimited`: default_workers()). It has no oneTBB out-edges: it puts its batches
+/// itself.
 class KeyedNode {
 public:
     KeyedNode(flow::graph& graph, RunContext& run, NodeId id);
