@@ -8,7 +8,9 @@
 
 #include <gtest/gtest.h>
 #include <unistd.h>
+
 #include <flowpool/flowpool.hpp>
+#include "graphfile/job_key.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -18,6 +20,7 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -48,6 +51,8 @@ struct PerKeyState {
     std::atomic<std::uint64_t> out_of_order{0};  // a job came after a later one of its key
     std::atomic<std::uint64_t> moved{0};         // a key ran on two workers
     bool check_order = true;                     // false: touch nothing but `running`
+    std::int64_t cancel_at = -1;                 // the job that sets `cancel`
+    std::atomic<bool> cancel{false};             // RunOptions::cancel
 };
 
 /// Sleeps 0 to 20 microseconds, at random.
@@ -106,6 +111,7 @@ flowpool::OpRegistry test_ops(const std::shared_ptr<PerKeyState>& state,
                              if (state->worker[k] != job.worker()) ++state->moved;
                          }
                          nap();
+                         if (id == state->cancel_at) state->cancel = true;
                          state->running[k].store(false);
                          if (fail_every != 0 && id % fail_every == 5) {
                              throw std::runtime_error("job " + std::to_string(id) + " fails");
@@ -137,9 +143,10 @@ std::string with_workers(std::string text, int workers) {
 class Keyed : public ::testing::TestWithParam<int> {
 protected:
     /// Runs the graph @p text (`{W}`: the worker count) and checks its accounting.
-    flowpool::RunResult run(const std::string& text) {
+    flowpool::RunResult run(const std::string& text, const flowpool::RunOptions& options = {}) {
         const auto graph = flowpool::parse_graph(with_workers(text, GetParam()), "k.yaml");
-        flowpool::RunResult result = flowpool::run_graph(graph, test_ops(state_, out_, letters_));
+        flowpool::RunResult result =
+            flowpool::run_graph(graph, test_ops(state_, out_, letters_), options);
         const auto& s = result.stats;
         EXPECT_EQ(s.accounted(), s.jobs()) << "jobs in " << s.jobs_in << ", made " << s.made;
         return result;
@@ -219,6 +226,31 @@ TEST_P(Keyed, PerKeyOrderIsTheSourcesOrderEvenAfterConcurrentDecoding) {
     expect_one_at_a_time_in_order();
     expect_results(ids_where([](std::uint64_t) { return true; }));
     std::filesystem::remove_all(dir);
+}
+
+TEST_P(Keyed, AnInterruptedRunLosesNoJobItMade) {
+    // Job 500 cancels the run: the source stops, and every job it made still ends in order.
+    state_->cancel_at = 500;
+    flowpool::RunOptions options;
+    options.cancel = &state_->cancel;
+    const auto result =
+        run("graph: k\n"
+            "nodes:\n"
+            "  nums: { kind: source, op: range, count: 1000000, batch: 16 }\n"
+            "  work: { kind: function, op: per_key, key: '. % 7', concurrency: {W} }\n"
+            "  out:  { kind: sink, op: collect, ordered: true }\n"
+            "edges:\n"
+            "  - nums -> work -> out\n",
+            options);
+    EXPECT_TRUE(result.cancelled);
+    EXPECT_FALSE(result.error);
+    expect_one_at_a_time_in_order();
+    EXPECT_GT(result.stats.jobs_in, 500U);
+    EXPECT_LT(result.stats.jobs_in, 1000000U);
+    EXPECT_EQ(result.stats.results_out, result.stats.jobs_in);
+    std::vector<std::uint64_t> made(result.stats.jobs_in);
+    for (std::uint64_t id = 0; id < made.size(); ++id) made[id] = id;
+    expect_results(made);
 }
 
 TEST_P(Keyed, AFailedJobUnderSkipDisturbsNoOther) {
@@ -384,6 +416,29 @@ TEST(KeyedControl, WithoutAKeyJobsOfOneKeyDoRunAtOnce) {
         graph, test_ops(state, std::make_shared<Collected>(), std::make_shared<Collected>()));
     EXPECT_FALSE(result.error);
     EXPECT_GT(state->overlaps.load(), 0U);
+}
+
+TEST(KeyedPlan, OnlyAFunctionOrFilterWithoutTimeoutOrRoutesIsKeyed) {
+    flowpool::detail::Plan plan;
+    const auto nums = plan.add_source(
+        "nums", flowpool::source_body([n = std::int64_t{0}]() mutable -> std::optional<Value> {
+            if (n == 10) return std::nullopt;
+            return Value(n++);
+        }));
+    const auto work = plan.add_stage("work", flowpool::NodeKind::function, 2,
+                                     flowpool::stage_body([](Value v) { return v; }));
+    const auto out = plan.add_sink("out", flowpool::sink_body([](const Value&) {}));
+    plan.connect(nums, work);
+    plan.connect(work, out);
+    EXPECT_THROW(plan.set_key(out, flowpool::detail::expression_key(".")), flowpool::UsageError);
+    plan.set_key(work, flowpool::detail::expression_key("."));
+    plan.set_timeout(work, std::chrono::milliseconds(100));
+    try {
+        plan.run();
+        ADD_FAILURE() << "a keyed node with a timeout ran";
+    } catch (const flowpool::UsageError& error) {
+        EXPECT_STREQ(error.what(), "keyed node 'work' cannot have a timeout");
+    }
 }
 
 /// The problems validation finds in a graph whose nodes are @p nodes, as text.
