@@ -259,6 +259,23 @@ public:
     }
 };
 
+/// Splits the batches of a keyed node (`key:` in graph files, Plan::set_key) so that every job
+/// with one key goes to one lane (a worker of the node's own that runs its jobs one at a time, in
+/// order), and joins what the lanes made of one batch back into one batch.
+class KeyBody {
+public:
+    virtual ~KeyBody() = default;
+    /// The jobs of @p in for each of @p lanes lanes, in the order they came (null: none); all
+    /// jobs whose keys are equal go to the same lane, whatever the batch. A job whose key cannot
+    /// be computed is reported to @p ctx and left out. Copies the jobs of a batch marked
+    /// `shared` instead of moving them. Called by one thread at a time.
+    virtual std::vector<BatchPtr> split(const BatchPtr& in, std::size_t lanes,
+                                        BatchContext& ctx) = 0;
+    /// One batch of every job of @p parts (at least two, not empty, each with ascending ids),
+    /// with ascending ids; it may move the jobs out of @p parts. Called from any thread.
+    virtual BatchPtr join(std::vector<BatchPtr>& parts) = 0;
+};
+
 /// Consumes batches; called by one thread at a time.
 class SinkBody {
 public:

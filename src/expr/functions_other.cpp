@@ -30,13 +30,8 @@ void coalesce(Args args, const Env&, Value& out) {
 }
 
 void hash(Args args, const Env&, Value& out) {
-    // std::hash mixed by splitmix64's finaliser: stable from run to run, and spread in every
-    // bit, so that `hash(.user) % 8` splits evenly.
-    std::uint64_t h = std::hash<Value>{}(*args[0]);
-    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
-    h ^= h >> 31;
-    out = static_cast<std::int64_t>(h >> 1);
+    // Stable from run to run, and spread in every bit, so that `hash(.user) % 8` splits evenly.
+    out = static_cast<std::int64_t>(stable_hash(*args[0]) >> 1);
 }
 
 void id(Args, const Env& env, Value& out) { out = static_cast<std::int64_t>(env.id); }

@@ -1,6 +1,7 @@
 #include "values.hpp"
 
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -185,6 +186,14 @@ void negate(const Value& a, Value& out) {
     } else {
         throw std::invalid_argument("cannot negate " + std::string(article(a)));
     }
+}
+
+std::uint64_t stable_hash(const Value& value) noexcept {
+    // std::hash mixed by splitmix64's finaliser.
+    std::uint64_t h = std::hash<Value>{}(value);
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+    return h ^ (h >> 31);
 }
 
 }  // namespace flowpool::expr

@@ -5,6 +5,7 @@
 
 #include <flowpool/value.hpp>
 
+#include <cstdint>
 #include <string_view>
 
 #include "tree.hpp"
@@ -16,6 +17,10 @@ namespace flowpool::expr {
 
 /// Equality as `==` sees it: numbers by value (1 == 1.0), everything else as Value's ==.
 [[nodiscard]] bool equal(const Value& a, const Value& b) noexcept;
+
+/// The hash of @p value that `hash()` gives, before its top bit is dropped: the same from run to
+/// run, equal values alike, spread in every bit (so that `% N` splits evenly).
+[[nodiscard]] std::uint64_t stable_hash(const Value& value) noexcept;
 
 /// @p out = a OP b for the arithmetic and ordering operators (`+ - * / %`, `< <= > >=`,
 /// `== !=`). Null in arithmetic or ordering gives null.

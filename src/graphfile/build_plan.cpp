@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/log.hpp"
+#include "job_key.hpp"
 #include "logged_stage.hpp"
 #include "projection.hpp"
 #include "resolve.hpp"
@@ -47,6 +48,7 @@ RunResult run_graph(const GraphSpec& graph, const OpRegistry& ops, const RunOpti
         if (node.kind != NodeKind::source || node.op->parses) plan.set_on_error(id, node.on_error);
         if (node.reorder_window != 0) plan.set_ordered(id, node.reorder_window);
         if (node.timeout.count() > 0) plan.set_timeout(id, node.timeout);
+        if (node.key) plan.set_key(id, detail::expression_key(*node.key));
     }
     for (const EdgeSpec& edge : graph.edges) plan.connect(ids.at(edge.from), ids.at(edge.to));
     return plan.run(options);

@@ -22,6 +22,7 @@ struct ResolvedNode {
     OnError on_error;                      ///< functions, filters, sinks: what a failed job does
     std::size_t reorder_window = 0;        ///< sinks: 0 unordered, else consume in id order
     std::chrono::milliseconds timeout{0};  ///< functions and filters: 0 for no limit
+    std::optional<std::string> key;        ///< `key:` if the op takes none of its own
     Params params{{}};                     ///< the op's parameters, defaults filled in
 };
 

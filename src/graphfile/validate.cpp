@@ -13,6 +13,7 @@
 #include "common/parse.hpp"
 #include "common/suggest.hpp"
 #include "op_params.hpp"
+#include "ops/builtin.hpp"
 #include "ops/format.hpp"
 #include "resolve.hpp"
 
@@ -36,8 +37,8 @@ std::vector<std::string> node_keys(NodeKind kind) {
             return {"batch"};
         case NodeKind::function:
         case NodeKind::filter:
-            return {"concurrency",      "log",       "on_error", "dead_letter", "retries",
-                    "retry_backoff_ms", "timeout_ms"};
+            return {"concurrency",      "log",        "on_error", "dead_letter", "retries",
+                    "retry_backoff_ms", "timeout_ms", "key"};
         case NodeKind::sink:
             return {"on_error",         "dead_letter", "retries",
                     "retry_backoff_ms", "ordered",     "reorder_window"};
@@ -138,7 +139,13 @@ private:
         for (const ParamSpec& p : spec.params) {
             const bool op_param = std::any_of(node.op->params.begin(), node.op->params.end(),
                                               [&](const ParamInfo& i) { return i.name == p.name; });
-            if (std::find(known.begin(), known.end(), p.name) == known.end()) {
+            if (p.name == "key" && !op_param &&
+                (node.kind == NodeKind::source || node.kind == NodeKind::sink)) {
+                problem(p.name_where,
+                        "'key' keys the jobs of a function or filter (jobs with "
+                        "one key run one at a time, in order); node '" +
+                            spec.name + "' is a " + spec.kind);
+            } else if (std::find(known.begin(), known.end(), p.name) == known.end()) {
                 problem(p.name_where, "unknown parameter '" + p.name + "' for op '" + spec.op +
                                           "'" + did_you_mean(p.name, known));
             } else if (op_param) {
@@ -166,6 +173,8 @@ private:
                                          p.value + "'");
                 else
                     node.timeout = std::chrono::milliseconds(*ms);
+            } else if (p.name == "key") {
+                read_key(spec, p, node);
             }  // the failure policy and order keys: read_failure_policy() and read_order()
         }
         node.params = read_op_params(spec, *node.op, report_);
@@ -173,6 +182,20 @@ private:
             check_with_others(spec, *node.op, node.params, report_);
         read_failure_policy(spec, node);
         read_order(spec, node);
+    }
+
+    /// `key: EXPR` on a function or filter whose op takes no `key` of its own.
+    void read_key(const NodeSpec& spec, const ParamSpec& p, ResolvedNode& node) {
+        if (node.op->routes_to) {
+            problem(p.name_where, "'key' cannot be set on node '" + spec.name + "': op '" +
+                                      spec.op + "' routes jobs, and a keyed node cannot");
+        } else if (const ParamSpec* timeout = single(spec, "timeout_ms")) {
+            // A job given up on keeps running: it would run beside the next job of its key.
+            problem(timeout->name_where,
+                    "'timeout_ms' cannot be set on keyed node '" + spec.name +
+                        "': a job given up on would run beside the next job of its key");
+        }
+        if (check_text(p, "key", expression_param("key", "").check, report_)) node.key = p.value;
     }
 
     /// The node key @p name if it is given as a single value (a list or map there is reported

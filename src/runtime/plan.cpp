@@ -161,6 +161,14 @@ void Plan::set_timeout(NodeId node, std::chrono::milliseconds timeout) {
     n.timeout = timeout;
 }
 
+void Plan::set_key(NodeId node, std::unique_ptr<KeyBody> key) {
+    PlanNode& n = impl_->nodes.at(node);
+    if (!n.stage)
+        throw UsageError("only a function or filter can be keyed; '" + n.name + "' is not one");
+    if (!key) throw UsageError("node '" + n.name + "' is given a null key");
+    n.key = std::move(key);
+}
+
 void Plan::set_ordered(NodeId node, std::size_t window) {
     PlanNode& n = impl_->nodes.at(node);
     if (n.kind != NodeKind::sink)

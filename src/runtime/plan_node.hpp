@@ -28,6 +28,7 @@ struct PlanNode {
     std::unique_ptr<SourceBody> source;
     std::shared_ptr<StageBody> stage;  // shared with jobs run apart under a timeout
     std::unique_ptr<SinkBody> sink;
+    std::unique_ptr<KeyBody> key;  // keyed functions and filters: splits batches into lanes
     std::vector<NodeId> successors;
     std::vector<NodeId> predecessors;
     std::vector<NodeId> routes;  // routing stages: the successor of each of the body's targets

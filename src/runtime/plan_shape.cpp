@@ -39,6 +39,13 @@ void check_shape(const PlanNodes& nodes) {
         if (node.kind != NodeKind::sink && node.successors.empty()) {
             throw UsageError("node '" + node.name + "' sends its jobs nowhere; end it in a sink");
         }
+        if (node.key && node.timeout.count() > 0) {
+            // A job given up on keeps running: it would run beside the next job of its key.
+            throw UsageError("keyed node '" + node.name + "' cannot have a timeout");
+        }
+        if (node.key && !node.stage->targets().empty()) {
+            throw UsageError("keyed node '" + node.name + "' cannot route jobs");
+        }
         if (node.kind != NodeKind::source && node.predecessors.empty() &&
             !node.takes_dead_letters) {
             throw UsageError("node '" + node.name + "' receives no jobs");

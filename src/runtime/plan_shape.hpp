@@ -16,7 +16,7 @@ namespace flowpool::detail {
 /// it is not a sink or takes other jobs than the node.
 void resolve_dead_letters(PlanNodes& nodes);
 /// Throws UsageError unless there is a source, every node but a sink sends its jobs somewhere,
-/// and every node but a source receives some.
+/// every node but a source receives some, and no keyed node routes or has a timeout.
 void check_shape(const PlanNodes& nodes);
 
 /// Every node, each after all the nodes that send it jobs.

@@ -54,13 +54,6 @@ BatchPtr process_with_timeout(const std::shared_ptr<StageBody>& body,
     return out;
 }
 
-/// An empty batch that carries @p parent's origin on, so order and tickets still advance.
-BatchPtr empty_like(const Batch& parent) {
-    auto empty = std::make_shared<Batch>();
-    empty->derive_from(parent);
-    return empty;
-}
-
 /// The function_node's body. oneTBB calls it from up to the node's concurrency threads at once.
 class StageNodeBody {
 public:
@@ -87,7 +80,7 @@ public:
             finish(in, ctx, start, worker, received, first_id, sent);
             return nullptr;  // a routing node has no edges: route() sent its batches
         }
-        BatchPtr out = process(in, ctx);
+        BatchPtr out = run_stage_body(node_, in, ctx);
         const auto end = Clock::now();
         const auto busy = end - start;
         node_.slots.release(worker);
@@ -139,23 +132,28 @@ private:
         Ticket::of(*in).done();
     }
 
-    /// The node's body on @p in; if it throws, every job of @p in fails and nullptr is returned.
-    BatchPtr process(const BatchPtr& in, BatchContext& ctx) const {
-        try {
-            return node_.timeout.count() > 0
-                       ? process_with_timeout(node_.stage, node_.timeout, node_.on_error, in, ctx)
-                       : node_.stage->process(in, ctx);
-        } catch (...) {
-            fail_batch(*in, ctx);
-            return nullptr;
-        }
-    }
-
     RunContext& run_;
     PlanNode& node_;
 };
 
 }  // namespace
+
+BatchPtr empty_like(const Batch& parent) {
+    auto empty = std::make_shared<Batch>();
+    empty->derive_from(parent);
+    return empty;
+}
+
+BatchPtr run_stage_body(const PlanNode& node, const BatchPtr& in, BatchContext& ctx) {
+    try {
+        return node.timeout.count() > 0
+                   ? process_with_timeout(node.stage, node.timeout, node.on_error, in, ctx)
+                   : node.stage->process(in, ctx);
+    } catch (...) {
+        fail_batch(*in, ctx);
+        return nullptr;
+    }
+}
 
 std::unique_ptr<StageNode> make_stage_node(flow::graph& graph, RunContext& run, NodeId id) {
     PlanNode& node = run.nodes[id];

@@ -16,4 +16,11 @@ namespace flowpool::detail {
 /// carries the origin on.
 std::unique_ptr<StageNode> make_stage_node(flow::graph& graph, RunContext& run, NodeId id);
 
+/// Runs @p node's body on @p in (each job apart under a timeout); if the body throws, every job
+/// of @p in fails and nullptr is returned.
+BatchPtr run_stage_body(const PlanNode& node, const BatchPtr& in, BatchContext& ctx);
+
+/// An empty batch that carries @p parent's origin on, so order and tickets still advance.
+BatchPtr empty_like(const Batch& parent);
+
 }  // namespace flowpool::detail

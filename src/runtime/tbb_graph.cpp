@@ -27,7 +27,7 @@ TbbGraph::TbbGraph(RunContext& run, std::size_t in_flight)
         }
     }
     for (NodeId id = 0; id < run.nodes.size(); ++id) {
-        if (!run.nodes[id].routes.empty()) continue;  // a routing node puts its batches itself
+        if (out_port_[id] == nullptr) continue;  // its bodies put its batches themselves
         for (const NodeId to : run.nodes[id].successors) {
             flow::make_edge(*out_port_[id], *run.in_port[to]);
         }
@@ -55,9 +55,14 @@ void TbbGraph::add_source(NodeId id) {
 }
 
 void TbbGraph::add_stage(NodeId id) {
+    if (run_.nodes[id].key) {
+        run_.in_port[id] =
+            &keyed_.emplace_back(std::make_unique<KeyedNode>(graph_, run_, id))->input();
+        return;
+    }
     StageNode& stage = *stages_.emplace_back(make_stage_node(graph_, run_, id));
     run_.in_port[id] = &stage;
-    out_port_[id] = &stage;
+    if (run_.nodes[id].routes.empty()) out_port_[id] = &stage;  // routing: route() puts them
 }
 
 void TbbGraph::add_sink(NodeId id) {

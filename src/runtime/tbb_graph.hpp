@@ -7,6 +7,7 @@
 
 #include "batch_sizer.hpp"
 #include "flow_nodes.hpp"
+#include "keyed_node.hpp"
 #include "reorder.hpp"
 #include "run_context.hpp"
 
@@ -43,8 +44,10 @@ private:
     std::vector<std::unique_ptr<InputNode>> inputs_;
     std::vector<std::unique_ptr<Limiter>> limiters_;
     std::vector<std::unique_ptr<StageNode>> stages_;
+    std::vector<std::unique_ptr<KeyedNode>> keyed_;
     std::vector<std::unique_ptr<SinkNode>> sinks_;
-    std::vector<flow::sender<BatchPtr>*> out_port_;  // where each node sends batches
+    std::vector<flow::sender<BatchPtr>*> out_port_;  // where each node sends batches; null:
+                                                     // its bodies put them (routing, keyed)
     std::vector<BatchSizer> sizers_;                 // reserved: sources refer to theirs
     std::vector<std::unique_ptr<Reorder>> reorders_;
 };

@@ -54,6 +54,11 @@ public:
     /// limit): it fails as the node's OnError says. Each job then runs on a thread of its own;
     /// one given up on keeps running, detached, until its function returns.
     void set_timeout(NodeId node, std::chrono::milliseconds timeout);
+    /// Makes function or filter @p node keyed: @p key splits its batches so that jobs with equal
+    /// keys run on one of the node's `concurrency` lanes, one at a time, in the order their
+    /// source made them; what the lanes make of one batch is passed on as one batch. A keyed
+    /// node cannot route (StageBody::targets) or have a timeout.
+    void set_key(NodeId node, std::unique_ptr<KeyBody> key);
     /// Makes sink @p node consume the jobs of each source in id order, holding at most about
     /// @p window jobs that arrived early.
     void set_ordered(NodeId node, std::size_t window);
