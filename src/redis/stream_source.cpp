@@ -95,6 +95,7 @@ std::string default_consumer_name() {
 StreamSource::StreamSource(SourceOptions options)
     : options_(std::move(options)),
       errors_key_(options_.stream + ':' + options_.group + ":errors"),
+      claim_lease_key_(options_.stream + ':' + options_.group + ":claiming"),
       reader_(options_.address, "source on stream '" + options_.stream + "'",
               options_.block + milliseconds{5000}),
       acker_(options_.address, "acknowledgements on stream '" + options_.stream + "'",
@@ -190,8 +191,26 @@ std::vector<StreamSource::Entry> StreamSource::read(std::size_t count,
     return entries;
 }
 
+bool StreamSource::take_claim_turn(const KeepTrying& keep_trying) {
+    // Each round walks the group's whole pending list (Redis keeps no index by idle time): done
+    // by every worker, W workers cost the server W x pending entries a round, about W^2 x batch.
+    // A key that lives half a round lets one worker of the group scan at a time instead.
+    const auto lease =
+        std::max<milliseconds::rep>(claim_interval(options_.claim_idle).count() / 2, 1);
+    const Reply reply =
+        reader_.run({"SET", claim_lease_key_, options_.consumer, "NX", "PX", std::to_string(lease)},
+                    keep_trying);
+    // Refused (a server out of memory refuses SET, not XAUTOCLAIM): scan, as without the key.
+    return is_error(*reply) || !is_nil(*reply);
+}
+
 void StreamSource::claim(std::size_t count, const KeepTrying& keep_trying) {
     last_claim_ = Clock::now();
+    // A worker that took entries over, or stopped mid-scan, goes on without waiting its turn:
+    // more are likely waiting there.
+    const bool scanning = took_over_ || claim_cursor_ != "0-0";
+    took_over_ = false;
+    if (!scanning && !take_claim_turn(keep_trying)) return;
     for (int call = 0; call < max_claim_calls && claimed_.empty(); ++call) {
         const Reply reply =
             reader_.run({"XAUTOCLAIM", options_.stream, options_.group, options_.consumer,
@@ -221,6 +240,7 @@ void StreamSource::claim(std::size_t count, const KeepTrying& keep_trying) {
             std::vector<Entry> taken;
             take_entries(entries, true, deliveries, taken, keep_trying);
             for (Entry& entry : taken) claimed_.push_back(std::move(entry));
+            took_over_ = true;
             log().info("stream '{}': consumer {} took over {} idle entries", options_.stream,
                        options_.consumer, size(entries));
         }

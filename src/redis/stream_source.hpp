@@ -2,7 +2,8 @@
 // The `redis_stream` source: jobs from a Redis stream, read through a consumer group, so that
 // worker processes on many machines share one stream and a job whose worker died is taken over.
 //
-//   each round:  XAUTOCLAIM entries idle > claim_idle_ms  (a dead worker's jobs, a failed job)
+//   each round:  XAUTOCLAIM entries idle > claim_idle_ms  (a dead worker's jobs, a failed job),
+//                by one worker of the group at a time      (SET STREAM:GROUP:claiming NX PX)
 //                XREADGROUP ... BLOCK block_ms >           (new jobs, up to `batch` per batch)
 //   retired():   XACK each entry whose job reached every sink (or was filtered, skipped or
 //                dead-lettered); a failed job's entry stays pending, its error noted
@@ -77,6 +78,7 @@ private:
     };
 
     void create_group(const KeepTrying& keep_trying);
+    bool take_claim_turn(const KeepTrying& keep_trying);
     void claim(std::size_t count, const KeepTrying& keep_trying);
     std::vector<Entry> read(std::size_t count, const KeepTrying& keep_trying);
     bool drained(const KeepTrying& keep_trying);
@@ -100,9 +102,10 @@ private:
                                      const std::vector<FailedJob>& failed) const;
 
     SourceOptions options_;
-    std::string errors_key_;  // hash: entry id -> why its last delivery was not acknowledged
-    Connection reader_;       // next() only: one thread at a time
-    std::mutex ack_mutex_;    // guards acker_: retired() runs on any thread
+    std::string errors_key_;       // hash: entry id -> why its last delivery was not acknowledged
+    std::string claim_lease_key_;  // string, short-lived: the worker whose turn it is to claim
+    Connection reader_;            // next() only: one thread at a time
+    std::mutex ack_mutex_;         // guards acker_: retired() runs on any thread
     Connection acker_;
     std::atomic<std::int64_t> last_trim_ms_{0};  // steady clock; trims run from either thread
 
@@ -113,6 +116,7 @@ private:
     bool group_ready_ = false;
     std::deque<Entry> claimed_;  // claimed, not yet in a batch
     std::string claim_cursor_ = "0-0";
+    bool took_over_ = false;  // the last claim round took entries over
     std::chrono::steady_clock::time_point last_claim_{};
     std::chrono::steady_clock::time_point last_forget_{};
     std::chrono::steady_clock::time_point last_activity_;
