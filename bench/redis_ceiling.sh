@@ -14,10 +14,13 @@
 #   round trips  total_reads_processed (reads of a client socket: one per round trip, as a
 #                pipeline's commands arrive in one read unless it outgrows the read buffer),
 #                less this script's own polls, per batch of B jobs
-#   in commands  the part of redis CPU spent executing commands (commandstats usec; the rest
-#                is reading, writing and waiting on sockets, and the append-only file)
+#   in commands  time inside commands, per job, in all and per command (commandstats usec: wall
+#                time, so a server short of a core can show more than its CPU; outside commands
+#                it reads and writes sockets and the append-only file)
 #   workers CPU  user + system time of the W worker processes (/proc/PID/stat), per job
 #   commands     calls per job of XREADGROUP, XADD, XACK and XAUTOCLAIM (INFO commandstats)
+# First, redis-benchmark's XADD alone and pipelined by 16 gives the server's CPU per command:
+# what one round trip costs on this machine against what one entry costs.
 # offered = W / T is what the workers would do if Redis cost nothing; jobs/s below it means the
 # workers wait for Redis (or, on a loaded machine, for a core).
 # Usage: [T_MS=1] [JOBS_PER_WORKER=3000] [WORKERS="1 2 4 8 16 32"] [BATCHES="1 16 256"]
