@@ -507,6 +507,10 @@ TEST_P(ExprOps, ASourceReadsOnlyTheFieldsTheNodesAfterItRead) {
          "  - events -> errors -> out\n",
          {"status", "host"}},
         {"  errors: { kind: filter, op: where, expr: '.status >= 500', concurrency: {W},\n"
+         "            key: .user.id }\n",
+         "  - events -> errors -> out\n",
+         {"status", "user", "host"}},
+        {"  errors: { kind: filter, op: where, expr: '.status >= 500', concurrency: {W},\n"
          "            on_error: dead_letter, dead_letter: late }\n"
          "  late: { kind: sink, op: letters }\n",
          "  - events -> errors -> out\n", all},

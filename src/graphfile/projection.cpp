@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/log.hpp"
+#include "expr/expression.hpp"
 #include "op_params.hpp"
 
 namespace flowpool::detail {
@@ -39,6 +40,7 @@ private:
         }
         bool passes_on = false;
         if (!node.op->reads_fields(node.params, names, passes_on)) return false;
+        if (node.key && !expr::Expression::compile(*node.key).add_fields_read(names)) return false;
         if (!passes_on) return true;
         for (const std::string& next : after_[name]) {
             if (!read_by(next, names)) return false;
