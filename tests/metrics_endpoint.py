@@ -5,6 +5,7 @@ python3-prometheus-client's text parser.
     metrics_endpoint.py FLOWPOOL SOURCE_DIR grows WORKERS   counters only grow, final = --stats-json
     metrics_endpoint.py FLOWPOOL SOURCE_DIR health           /health 200, then 503 once a job failed
     metrics_endpoint.py FLOWPOOL SOURCE_DIR errors           bad addresses: exit 2, one clear line
+    metrics_endpoint.py FLOWPOOL SOURCE_DIR labels           a node named with " \\ and a newline
 """
 import json
 import os
@@ -183,11 +184,39 @@ def check_errors():
     print("ok: bad and busy addresses exit 2 with a clear line")
 
 
+def check_labels():
+    # A node name with a quote, a backslash and a newline (YAML escapes) comes back whole through
+    # the Prometheus parser.
+    name = 'we"ird\\na\nme'
+    graph = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
+    graph.write('graph: weird\nnodes:\n'
+                '  jobs: { kind: source, op: range, count: 1000 }\n'
+                '  "we\\"ird\\\\na\\nme": { kind: function, op: multiply, factor: 2 }\n'
+                '  out: { kind: sink, op: summary }\n'
+                'edges:\n  - "jobs -> we\\"ird\\\\na\\nme -> out"\n')
+    graph.close()
+    stats = tempfile.NamedTemporaryFile(suffix=".json", delete=False).name
+    proc, base, err = start([graph.name, "--metrics-linger", "60", "--stats-json", stats])
+    while proc.poll() is None and os.path.getsize(stats) == 0:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    final = samples(curl(base + "/metrics")[1])
+    proc.send_signal(signal.SIGTERM)
+    if proc.wait(timeout=30) != 0:
+        fail("the run failed: " + open(err).read())
+    if final.get(("flowpool_node_jobs_in_total", name, None, None)) != 1000:
+        nodes = sorted({k[1] for k in final if k[1]})
+        fail(f"no 1000 jobs in for node {name!r}; nodes seen: {nodes!r}")
+    print(f"ok: node {name!r} read back through the parser")
+
+
 if __name__ == "__main__":
     mode = sys.argv[3]
     if mode == "grows":
         check_grows(int(sys.argv[4]))
     elif mode == "health":
         check_health()
+    elif mode == "labels":
+        check_labels()
     else:
         check_errors()

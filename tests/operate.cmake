@@ -15,7 +15,9 @@ if(TARGET flowpool_cli)
         endforeach()
         add_test(NAME metrics.health_after_failure COMMAND ${metrics_test} health)
         add_test(NAME metrics.bad_address COMMAND ${metrics_test} errors)
-        set_tests_properties(metrics.health_after_failure metrics.bad_address PROPERTIES TIMEOUT 60)
+        add_test(NAME metrics.label_escaping COMMAND ${metrics_test} labels)
+        set_tests_properties(metrics.health_after_failure metrics.bad_address
+                             metrics.label_escaping PROPERTIES TIMEOUT 60)
     else()
         message(WARNING "curl or python3-prometheus-client missing: the metrics.* tests are left "
                         "out (scripts/build.sh installs both)")
