@@ -22,6 +22,14 @@ if(TARGET flowpool_cli)
         message(WARNING "curl or python3-prometheus-client missing: the metrics.* tests are left "
                         "out (scripts/build.sh installs both)")
     endif()
+    find_program(FLOWPOOL_TMUX tmux)
+    if(FLOWPOOL_TMUX)
+        add_test(NAME cli.top COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/top.sh
+                 $<TARGET_FILE:flowpool_cli> ${PROJECT_SOURCE_DIR})
+        set_tests_properties(cli.top PROPERTIES TIMEOUT 60)
+    else()
+        message(WARNING "tmux missing: cli.top is left out (scripts/build.sh installs it)")
+    endif()
     add_test(NAME cli.json_logs COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/json_logs.sh
              $<TARGET_FILE:flowpool_cli> ${PROJECT_SOURCE_DIR})
     set_tests_properties(cli.json_logs PROPERTIES TIMEOUT 60)

@@ -8,25 +8,10 @@
 #include <utility>
 
 #include "common/log.hpp"
-#include "common/parse.hpp"
+#include "metrics_client.hpp"
 
 namespace flowpool::detail {
 namespace {
-
-/// `HOST:PORT`, `:PORT` or `PORT` as host and port; throws UsageError if it is none of those.
-std::pair<std::string, std::uint16_t> split_address(const std::string& address) {
-    const std::size_t colon = address.rfind(':');
-    std::string host = colon == std::string::npos ? "" : address.substr(0, colon);
-    const std::string port = colon == std::string::npos ? address : address.substr(colon + 1);
-    const std::optional<std::uint64_t> number = parse_unsigned(port);
-    if (!number || *number > 65535) {
-        throw UsageError("--metrics '" + address + "': expected HOST:PORT or PORT, with a port " +
-                         "from 0 to 65535");
-    }
-    if (host.empty()) host = "127.0.0.1";
-    if (host == "localhost") host = "127.0.0.1";  // civetweb takes addresses, not names
-    return {host, static_cast<std::uint16_t>(*number)};
-}
 
 /// Sends a whole response: @p status, a plain-text or Prometheus @p type, and @p body.
 int respond(mg_connection* connection, int status, const char* type, const std::string& body) {
@@ -52,7 +37,7 @@ int log_civetweb(const mg_connection*, const char* message) {
 
 MetricsEndpoint::MetricsEndpoint(const std::string& address, std::size_t threads)
     : threads_(threads) {
-    const auto [host, port] = split_address(address);
+    const auto [host, port] = parse_metrics_address(address, "--metrics");
     const std::string listen = host.find(':') != std::string::npos  // an IPv6 address
                                    ? "[" + host + "]:" + std::to_string(port)
                                    : host + ":" + std::to_string(port);

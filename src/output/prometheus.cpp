@@ -103,7 +103,8 @@ void job_duration(std::string& out, const RunStats& stats) {
 }
 
 void run_figures(std::string& out, const RunStats& stats, RunPhase phase, double uptime) {
-    family(out, "flowpool_run_uptime_seconds", "Seconds since the endpoint started serving", "gauge");
+    family(out, "flowpool_run_uptime_seconds", "Seconds since the endpoint started serving",
+           "gauge");
     out.append("flowpool_run_uptime_seconds ").append(number(uptime)).append("\n");
     family(out, "flowpool_run_wall_seconds", "Wall time of the run the figures are from", "gauge");
     out.append("flowpool_run_wall_seconds ").append(number(stats.wall_seconds())).append("\n");
