@@ -14,4 +14,12 @@ namespace flowpool {
 /// @endcode
 void set_log_level(std::string_view level);
 
+/// Sets the format of flowpool's log lines: `text` (the default: `[level] message`) or `json`:
+/// one JSON object a line with `time` (UTC, ISO 8601), `level`, `node` and `job` when the line
+/// is about one job, and `message`, for log shippers. Throws UsageError for another name.
+/// @code
+/// flowpool::set_log_format("json");
+/// @endcode
+void set_log_format(std::string_view format);
+
 }  // namespace flowpool

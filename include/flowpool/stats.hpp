@@ -2,6 +2,7 @@
 /// @file stats.hpp
 /// What a run did: counts per run and per node, and wall time.
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -16,6 +17,20 @@
 #include <flowpool/trace.hpp>
 
 namespace flowpool {
+
+/// How many buckets NodeStats::job_time_below has.
+inline constexpr std::size_t job_time_buckets = 14;
+
+/// The upper bound of job-time bucket @p i (i < job_time_buckets) as a power of two:
+/// 2^(10 + 2i) ns.
+[[nodiscard]] constexpr std::size_t job_time_bucket_octaves(std::size_t i) noexcept {
+    return 10 + 2 * i;
+}
+/// The upper bound of job-time bucket @p i (i < job_time_buckets): 4^(i + 5) ns, from about
+/// 1 microsecond to about 69 seconds.
+[[nodiscard]] constexpr std::chrono::nanoseconds job_time_bucket_bound(std::size_t i) noexcept {
+    return std::chrono::nanoseconds(std::int64_t{1} << job_time_bucket_octaves(i));
+}
 
 /// The role of a node in a pipeline.
 enum class NodeKind { source, function, filter, sink };
@@ -49,6 +64,12 @@ struct NodeStats {
     std::chrono::nanoseconds job_time_p90{0};  ///< see job_time_p50
     std::chrono::nanoseconds job_time_p99{0};  ///< see job_time_p50
     std::chrono::nanoseconds job_time_max{0};  ///< see job_time_p50
+    /// Jobs whose time (as for job_time_p50) was below job_time_bucket_bound(i), for each i:
+    /// cumulative, exact (the bounds fall on the histogram's own bucket edges).
+    std::array<std::uint64_t, job_time_buckets> job_time_below{};
+    std::uint64_t job_time_count = 0;          ///< jobs timed: the histogram's total
+    std::chrono::nanoseconds job_time_sum{0};  ///< the times of the jobs timed, summed
+    std::size_t queued = 0;                    ///< batches waiting for it now
     /// Sources: the jobs it will make, if it knows (a range does); else 0.
     std::uint64_t expected_jobs = 0;
     /// Sources reading input of known size (a `lines` file): its size in bytes; else 0.
@@ -86,7 +107,10 @@ struct RunStats {
     /// a RunResult; `flowpool run` fills it in when its drain timeout gives up on jobs in flight.
     std::uint64_t abandoned = 0;
     std::chrono::nanoseconds wall{0};  ///< wall time of the run
-    std::vector<NodeStats> nodes;      ///< per node, in the order the nodes were added
+    /// Batches made by the sources and not yet retired (each source has at most
+    /// RunOptions::max_in_flight of them): 0 once the run is over.
+    std::size_t batches_in_flight = 0;
+    std::vector<NodeStats> nodes;  ///< per node, in the order the nodes were added
 
     /// Jobs with a known end: results out, filtered, merged, skipped, dead-lettered,
     /// redelivered, failed, abandoned. Equals jobs() when each job can reach one sink only (no

@@ -6,6 +6,8 @@
 #include <iostream>
 #include <thread>
 
+#include "common/log.hpp"
+
 namespace flowpool::cli {
 
 int run_chosen(const std::vector<Command>& commands) {
@@ -37,7 +39,20 @@ std::optional<std::string> unknown_command(const CLI::App& app, int argc, char**
            " (see flowpool --help)";
 }
 
-void print_error(const std::string& text) { std::cerr << "error: " << text << '\n'; }
+void print_error(const std::string& text) {
+    if (detail::log_is_json()) {
+        detail::log().error("{}", text);
+    } else {
+        std::cerr << "error: " << text << '\n';
+    }
+}
+
+void print_job_error(const JobError& e) {
+    if (!detail::log_is_json()) return print_error(e.what());
+    std::string message = e.reason();
+    if (e.failed_jobs() > 1) message += " (" + std::to_string(e.failed_jobs()) + " jobs failed)";
+    detail::log_job(spdlog::level::err, e.node(), e.job_id(), message);
+}
 
 void print_config_error(const ConfigError& e) { std::cerr << e.what() << '\n'; }
 

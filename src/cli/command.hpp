@@ -30,6 +30,8 @@ Command add_validate_command(CLI::App& app);
 Command add_dot_command(CLI::App& app);
 /// `flowpool bench GRAPH`: flowpool against the hand-rolled pool (bench_command.cpp).
 Command add_bench_command(CLI::App& app);
+/// `flowpool top HOST:PORT`: a live table from a run's metrics endpoint (top_command.cpp).
+Command add_top_command(CLI::App& app);
 /// `flowpool ops [GRAPH]`: every op with its parameters and value types (ops_command.cpp).
 Command add_ops_command(CLI::App& app);
 
@@ -40,8 +42,10 @@ int run_chosen(const std::vector<Command>& commands);
 /// The error for a first word that names no command, or nothing if it is a command or a flag.
 std::optional<std::string> unknown_command(const CLI::App& app, int argc, char** argv);
 
-/// Prints `error: TEXT` on stderr.
+/// Prints `error: TEXT` on stderr; with `--log-format json`, a JSON log line at level error.
 void print_error(const std::string& text);
+/// Prints the run's first failed job as print_error() does; in JSON with its node and job id.
+void print_job_error(const JobError& e);
 /// Prints every problem of @p e as `FILE:LINE:COL: error: MESSAGE`, one a line, on stderr.
 void print_config_error(const ConfigError& e);
 

@@ -18,6 +18,7 @@
 #include "common/log.hpp"
 #include "load_graph.hpp"
 #include "progress.hpp"
+#include "run_metrics.hpp"
 #include "run_report.hpp"
 #include "signals.hpp"
 
@@ -26,11 +27,13 @@ namespace {
 
 /// `flowpool run`'s command line.
 struct RunArgs {
-    std::vector<std::string> paths;  ///< the graph file, alone
-    std::vector<std::string> sets;   ///< `--set` overrides
-    RunOptions options;              ///< `--batch`, `--max-in-flight`
-    ReportFlags flags;               ///< what to show, trace and drain
-    std::string log_level;           ///< `--log-level`; empty: FLOWPOOL_LOG or warn
+    std::vector<std::string> paths;   ///< the graph file, alone
+    std::vector<std::string> sets;    ///< `--set` overrides
+    RunOptions options;               ///< `--batch`, `--max-in-flight`
+    ReportFlags flags;                ///< what to show, trace and drain
+    std::string log_level;            ///< `--log-level`; empty: FLOWPOOL_LOG or warn
+    std::string log_format = "text";  ///< `--log-format`: text or json
+    MetricsFlags metrics;             ///< `--metrics`, `--metrics-linger`
 };
 
 /// The flags that choose what a run shows and writes besides the sinks' output.
@@ -66,13 +69,17 @@ struct RunFiles {
 
 /// Runs @p graph under the signal handlers, with @p watch as the observer.
 RunResult run_watched(const GraphSpec& graph, const OpRegistry& ops, const RunArgs& args,
-                      RunWatch& watch, RunFiles& files) {
+                      RunWatch& watch, RunMetrics& metrics, RunFiles& files) {
     RunOptions options = args.options;
     options.cancel = &cancel_flag();
-    options.observer = [&watch](const RunStats& now) { watch.observe(now); };
+    options.observer = [&watch, &metrics](const RunStats& now) {
+        watch.observe(now);
+        metrics.observe(now);
+    };
     options.trace = files.trace ? &*files.trace : nullptr;
     options.trace_sample = std::max<std::uint64_t>(1, args.flags.trace_sample);
     install_signal_handlers();
+    metrics.observe(RunStats{});
     detail::log().info("run started");
     return run_and_watch(graph, ops, options, watch, args.flags, files.json_file());
 }
@@ -90,7 +97,7 @@ int finish(const RunResult& result, const ReportFlags& flags, RunFiles& files) {
         report(result.stats, silent, files.json_file());
         exit_as_closed_pipe();
     }
-    if (result.error) print_error(result.error->what());
+    if (result.error) print_job_error(*result.error);
     const int signal = result.cancelled ? caught_signal() : 0;
     if (signal != 0) {
         std::cerr << "interrupted by " << signal_name(signal) << " after " << result.stats.jobs_in
@@ -103,18 +110,22 @@ int finish(const RunResult& result, const ReportFlags& flags, RunFiles& files) {
 
 int run_command(const RunArgs& args) {
     if (!args.log_level.empty()) set_log_level(args.log_level);
+    set_log_format(args.log_format);
     OpRegistry ops;
     const GraphSpec graph = load_graph(args.paths.front(), args.sets, ops);
     detail::log().info("graph '{}' loaded from {}: {} nodes, {} edges", graph.name,
                        args.paths.front(), graph.nodes.size(), graph.edges.size());
     RunFiles files(args.flags);
     const ReportFlags& flags = args.flags;
+    RunMetrics metrics(args.metrics, flags.quiet);
     RunWatch watch(!flags.quiet && !flags.no_progress && ::isatty(STDERR_FILENO) == 1);
-    const RunResult result = run_watched(graph, ops, args, watch, files);
+    const RunResult result = run_watched(graph, ops, args, watch, metrics, files);
     watch.stop_progress();
     std::cout.flush();
     detail::log().info("run finished in {:.3f} s", result.stats.wall_seconds());
-    return finish(result, flags, files);
+    const int code = finish(result, flags, files);
+    metrics.finish(result);
+    return code;
 }
 
 }  // namespace
@@ -129,9 +140,13 @@ Command add_run_command(CLI::App& app) {
     run->add_option("--max-in-flight", args->options.max_in_flight,
                     "Messages in flight per source (default: from the nodes' concurrency)");
     add_report_flags(*run, args->flags);
+    add_metrics_flags(*run, args->metrics);
     run->add_option("--log-level", args->log_level,
                     "Log level on stderr (default: FLOWPOOL_LOG or warn)")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+    run->add_option("--log-format", args->log_format,
+                    "Log lines as text or as JSON objects, one a line (default text)")
+        ->check(CLI::IsMember({"text", "json"}));
     return {run, [args] { return run_command(*args); }};
 }
 

@@ -27,6 +27,12 @@ NodeStats node_stats(const PlanNode& node) {
     s.job_time_p90 = node.counters.job_time.quantile(0.90);
     s.job_time_p99 = node.counters.job_time.quantile(0.99);
     s.job_time_max = node.counters.job_time.max();
+    for (std::size_t i = 0; i < job_time_buckets; ++i) {
+        s.job_time_below[i] = node.counters.job_time.count_below_octave(job_time_bucket_octaves(i));
+    }
+    s.job_time_count = node.counters.job_time.count();
+    s.job_time_sum = node.counters.job_time.sum();
+    s.queued = node.counters.waiting.load();
     if (node.source) s.expected_jobs = node.source->expected_jobs();
     if (node.source) s.input_bytes = node.source->input_bytes();
     if (node.source) s.input_bytes_done = node.source->input_bytes_done();

@@ -2,6 +2,7 @@
 // A lock-free histogram of durations in quarter-octave buckets (each bucket's bounds differ by
 // 2^(1/4), about 19%, so a percentile read back is within about 10% of the truth).
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -16,6 +17,8 @@ public:
     /// Counts @p weight samples of @p ns nanoseconds each. Safe from any thread.
     void add(double ns, std::uint64_t weight) noexcept {
         buckets_[bucket_of(ns)].fetch_add(weight, std::memory_order_relaxed);
+        sum_ns_.fetch_add(static_cast<std::int64_t>(ns * static_cast<double>(weight)),
+                          std::memory_order_relaxed);
         const auto whole = static_cast<std::int64_t>(ns);
         std::int64_t seen = max_.load(std::memory_order_relaxed);
         while (whole > seen &&
@@ -41,14 +44,31 @@ public:
         return max();
     }
 
+    /// Samples below 2^@p octaves ns (a bucket edge, so the count is exact), @p octaves < 64.
+    [[nodiscard]] std::uint64_t count_below_octave(std::size_t octaves) const noexcept {
+        std::uint64_t n = 0;
+        const std::size_t end = std::min(bucket_count, octaves * steps);
+        for (std::size_t i = 0; i < end; ++i) n += buckets_[i].load(std::memory_order_relaxed);
+        return n;
+    }
+
+    /// Every sample counted.
+    [[nodiscard]] std::uint64_t count() const noexcept { return count_below_octave(64); }
+
+    /// The samples summed.
+    [[nodiscard]] std::chrono::nanoseconds sum() const noexcept {
+        return std::chrono::nanoseconds(sum_ns_.load(std::memory_order_relaxed));
+    }
+
     /// The largest sample.
     [[nodiscard]] std::chrono::nanoseconds max() const noexcept {
         return std::chrono::nanoseconds(max_.load(std::memory_order_relaxed));
     }
 
 private:
-    static constexpr double steps_per_octave = 4;
-    static constexpr std::size_t bucket_count = 64 * 4;  // up to 2^64 ns
+    static constexpr std::size_t steps = 4;  // buckets per octave
+    static constexpr double steps_per_octave = steps;
+    static constexpr std::size_t bucket_count = 64 * steps;  // up to 2^64 ns
 
     static std::size_t bucket_of(double ns) noexcept {
         if (!(ns >= 1)) return 0;
@@ -58,6 +78,7 @@ private:
 
     std::array<std::atomic<std::uint64_t>, bucket_count> buckets_{};
     std::atomic<std::int64_t> max_{0};
+    std::atomic<std::int64_t> sum_ns_{0};
 };
 
 }  // namespace flowpool::detail

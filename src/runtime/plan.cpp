@@ -192,7 +192,11 @@ RunResult Plan::run(const RunOptions& options) {
     const auto elapsed = [start] {
         return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start);
     };
-    Observer observer(options, [&nodes, &elapsed] { return collect(nodes, elapsed()); });
+    Observer observer(options, [&nodes, &elapsed, &context] {
+        RunStats now = collect(nodes, elapsed());
+        now.batches_in_flight = context.batches_in_flight.load(std::memory_order_relaxed);
+        return now;
+    });
     graph.activate();
     graph.wait();
     graph.flush_held_back();

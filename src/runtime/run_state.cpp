@@ -43,9 +43,9 @@ void BatchContext::job_failed(std::uint64_t id, std::string_view message) noexce
         origin_->redelivers()) {
         ++redelivered_;
         origin_->add(id, node_, message, true);
-        detail::log().warn(
-            "node '{}' job {}: {} (handed back to its source, to be delivered again)", node_, id,
-            message);
+        detail::log_job(
+            spdlog::level::warn, node_, id,
+            std::string(message) + " (handed back to its source, to be delivered again)");
         return;
     }
     // OnError::fail, a dead-letter node that could not keep the job's value, or a job to

@@ -1,0 +1,110 @@
+#include "metrics_endpoint.hpp"
+
+#include <civetweb.h>
+
+#include <array>
+#include <flowpool/error.hpp>
+#include <string_view>
+#include <utility>
+
+#include "common/log.hpp"
+#include "metrics_client.hpp"
+
+namespace flowpool::detail {
+namespace {
+
+/// Sends a whole response: @p status, a plain-text or Prometheus @p type, and @p body.
+int respond(mg_connection* connection, int status, const char* type, const std::string& body) {
+    mg_response_header_start(connection, status);
+    mg_response_header_add(connection, "Content-Type", type, -1);
+    mg_response_header_add(connection, "Content-Length", std::to_string(body.size()).c_str(), -1);
+    mg_response_header_add(connection, "Cache-Control", "no-store", -1);
+    mg_response_header_send(connection);
+    const mg_request_info* request = mg_get_request_info(connection);
+    if (request == nullptr || std::string_view(request->request_method) != "HEAD") {
+        mg_write(connection, body.data(), body.size());
+    }
+    return status;
+}
+
+/// civetweb's own messages (a client that went away, ...) go to flowpool's log at debug.
+int log_civetweb(const mg_connection*, const char* message) {
+    log().debug("metrics endpoint: {}", message);
+    return 1;
+}
+
+}  // namespace
+
+MetricsEndpoint::MetricsEndpoint(const std::string& address, std::size_t threads)
+    : threads_(threads) {
+    const auto [host, port] = parse_metrics_address(address, "--metrics");
+    const std::string listen = host.find(':') != std::string::npos  // an IPv6 address
+                                   ? "[" + host + "]:" + std::to_string(port)
+                                   : host + ":" + std::to_string(port);
+    // Two threads: a scrape and a health check at once; the requests are small and quick.
+    const char* options[] = {"listening_ports",    listen.c_str(), "num_threads", "2",
+                             "request_timeout_ms", "10000",        nullptr};
+    mg_callbacks callbacks{};
+    callbacks.log_message = log_civetweb;
+    mg_init_data init{&callbacks, this, options};
+    std::array<char, 256> why{};
+    unsigned code = 0;
+    mg_error_data error{&code, why.data(), why.size()};
+    context_ = mg_start2(&init, &error);
+    if (context_ == nullptr) {
+        throw UsageError("--metrics " + address + ": cannot listen on " + listen + ": " +
+                         (why[0] != 0 ? why.data() : "civetweb did not start"));
+    }
+    mg_set_request_handler(context_, "/metrics", serve_metrics, this);
+    mg_set_request_handler(context_, "/health", serve_health, this);
+    mg_set_request_handler(context_, "/ready", serve_ready, this);
+    std::array<mg_server_port, 1> ports{};
+    const int bound = mg_get_server_ports(context_, 1, ports.data());
+    address_ = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+               std::to_string(bound > 0 ? ports[0].port : port);
+}
+
+MetricsEndpoint::~MetricsEndpoint() {
+    if (context_ != nullptr) mg_stop(context_);
+}
+
+void MetricsEndpoint::publish(const RunStats& stats, RunPhase phase) {
+    const std::lock_guard lock(mutex_);
+    latest_ = stats;
+    phase_ = phase;
+}
+
+RunPhase MetricsEndpoint::phase() const {
+    const std::lock_guard lock(mutex_);
+    return phase_;
+}
+
+int MetricsEndpoint::serve_metrics(mg_connection* connection, void* self) {
+    const auto& endpoint = *static_cast<const MetricsEndpoint*>(self);
+    RunStats stats;
+    RunPhase phase{};
+    {
+        const std::lock_guard lock(endpoint.mutex_);
+        stats = endpoint.latest_;
+        phase = endpoint.phase_;
+    }
+    const double uptime =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - endpoint.start_).count();
+    return respond(connection, 200, "text/plain; version=0.0.4; charset=utf-8",
+                   prometheus_text(stats, phase, uptime, endpoint.threads_));
+}
+
+int MetricsEndpoint::serve_health(mg_connection* connection, void* self) {
+    const RunPhase phase = static_cast<const MetricsEndpoint*>(self)->phase();
+    const bool healthy = phase != RunPhase::failed && phase != RunPhase::draining;
+    return respond(connection, healthy ? 200 : 503, "text/plain; charset=utf-8",
+                   std::string(to_string(phase)) + "\n");
+}
+
+int MetricsEndpoint::serve_ready(mg_connection* connection, void* self) {
+    const RunPhase phase = static_cast<const MetricsEndpoint*>(self)->phase();
+    return respond(connection, phase == RunPhase::running ? 200 : 503, "text/plain; charset=utf-8",
+                   std::string(to_string(phase)) + "\n");
+}
+
+}  // namespace flowpool::detail

@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""`flowpool run --metrics`, scraped with curl while the run goes on and parsed by
+python3-prometheus-client's text parser.
+
+    metrics_endpoint.py FLOWPOOL SOURCE_DIR grows WORKERS   counters only grow, final = --stats-json
+    metrics_endpoint.py FLOWPOOL SOURCE_DIR health           /health 200, then 503 once a job failed
+    metrics_endpoint.py FLOWPOOL SOURCE_DIR errors           bad addresses: exit 2, one clear line
+    metrics_endpoint.py FLOWPOOL SOURCE_DIR labels           a node named with " \\ and a newline
+"""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+from prometheus_client.parser import text_string_to_metric_families
+
+FLOWPOOL, SOURCE = sys.argv[1], sys.argv[2]
+JOBS = 100000
+COUNTERS = {  # metric (sample name) -> --stats-json field of the node
+    "flowpool_node_jobs_in_total": "messages_in",
+    "flowpool_node_jobs_out_total": "messages_out",
+    "flowpool_node_jobs_filtered_total": "filtered",
+    "flowpool_node_jobs_skipped_total": "skipped",
+    "flowpool_node_jobs_failed_total": "failed",
+    "flowpool_node_jobs_dead_lettered_total": "dead_lettered",
+    "flowpool_node_jobs_redelivered_total": "redelivered",
+    "flowpool_node_retries_total": "retries",
+    "flowpool_node_batches_total": "batches",
+}
+
+
+def fail(message):
+    print("FAIL: " + message)
+    sys.exit(1)
+
+
+def curl(url):
+    """(HTTP status, body) of a GET, or (0, '') if nothing answers."""
+    done = subprocess.run(["curl", "-s", "-m", "5", "-w", "\n%{http_code}", url],
+                          capture_output=True, text=True)
+    body, _, status = done.stdout.rpartition("\n")
+    return int(status or 0), body
+
+
+def start(args):
+    """Starts `flowpool run ARGS --metrics 127.0.0.1:0`; returns the process and its base URL."""
+    err = tempfile.NamedTemporaryFile("w+", suffix=".err", delete=False)
+    proc = subprocess.Popen([FLOWPOOL, "run", *args, "--metrics", "127.0.0.1:0", "--no-progress"],
+                            cwd=SOURCE, stdout=subprocess.DEVNULL, stderr=err, text=True)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        with open(err.name) as f:
+            m = re.search(r"metrics: (http://[^/\s]+)/metrics", f.read())
+        if m:
+            return proc, m.group(1), err.name
+        if proc.poll() is not None:
+            fail("flowpool ended before serving: " + open(err.name).read())
+        time.sleep(0.02)
+    fail("no 'metrics: http://...' line on stderr")
+
+
+def samples(text):
+    """{(sample name, node): value} of a /metrics page, through the Prometheus parser."""
+    out = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            key = (s.name, s.labels.get("node"), s.labels.get("le"), s.labels.get("state"))
+            out[key] = s.value
+    return out
+
+
+def check_grows(workers):
+    stats = tempfile.NamedTemporaryFile(suffix=".json", delete=False).name
+    # A long linger, cut short by SIGTERM once the final figures are read: a loaded machine may
+    # take seconds between two scrapes.
+    proc, base, err = start(["graphs/spin_summary.yaml", "--set", f"jobs.count={JOBS}",
+                             "--set", "work.iterations=2000", "--set", f"work.concurrency={workers}",
+                             "--stats-json", stats, "--metrics-linger", "60"])
+    scrapes, healthy, ready = [], 0, 0
+    while proc.poll() is None:
+        status, body = curl(base + "/metrics")
+        if status != 200:
+            break  # the run ended between poll() and the scrape: the linger serves it below
+        scrapes.append(samples(body))
+        phase = scrapes[-1].get(("flowpool_run_state", None, None, "running"))
+        if phase == 1 and (healthy == 0 or ready == 0):
+            healthy += curl(base + "/health")[0] == 200
+            ready += curl(base + "/ready")[0] == 200
+        if os.path.getsize(stats) > 0:
+            break  # the run is over and lingers
+        time.sleep(0.05)
+    while proc.poll() is None and os.path.getsize(stats) == 0:
+        time.sleep(0.05)
+    time.sleep(0.3)  # the report is written, then the final state published
+    status, body = curl(base + "/metrics")
+    if status != 200:
+        fail(f"no /metrics while lingering (status {status})")
+    final = samples(body)
+    if curl(base + "/ready")[0] != 503:
+        fail("/ready is not 503 once the run is over")
+    proc.send_signal(signal.SIGTERM)  # ends the linger; the exit code stays the run's
+    if proc.wait(timeout=30) != 0:
+        fail("the run failed: " + open(err).read())
+    if len(scrapes) < 3:
+        fail(f"only {len(scrapes)} scrapes during the run: too short to tell anything")
+    if healthy == 0 or ready == 0:
+        fail(f"/health 200 {healthy} times, /ready 200 {ready} times while running")
+    if final[("flowpool_run_state", None, None, "finished")] != 1:
+        fail("the final state is not 'finished'")
+    if curl(base + "/health")[0] != 0:
+        fail("still serving after the linger ended")
+    for earlier, later in zip(scrapes + [final], scrapes[1:] + [final]):
+        for key, value in earlier.items():
+            if key[0].endswith(("_total", "_count", "_bucket", "_sum")) and later.get(key, -1) < value:
+                fail(f"{key} went down: {value} then {later.get(key)}")
+    figures = json.load(open(stats))
+    for node in figures["nodes"]:
+        name = node["name"]
+        for metric, field in COUNTERS.items():
+            if final[(metric, name, None, None)] != node[field]:
+                fail(f"{metric}{{node={name}}} = {final[(metric, name, None, None)]}, "
+                     f"--stats-json {field} = {node[field]}")
+        busy = final[("flowpool_node_busy_seconds_total", name, None, None)]
+        if abs(busy - node["busy_ns"] / 1e9) > 1e-6:
+            fail(f"busy seconds of {name}: {busy} against {node['busy_ns']} ns")
+        count = final[("flowpool_node_job_duration_seconds_count", name, None, None)]
+        if count != node["messages_in"]:
+            fail(f"{name}: {count} jobs timed, {node['messages_in']} in")
+        buckets = sorted((float(k[2]), v) for k, v in final.items()
+                         if k[0] == "flowpool_node_job_duration_seconds_bucket" and k[1] == name)
+        if buckets[-1] != (float("inf"), count) or any(
+                a[1] > b[1] for a, b in zip(buckets, buckets[1:])):
+            fail(f"{name}: buckets not cumulative up to the count: {buckets}")
+    if final[("flowpool_node_jobs_in_total", "jobs", None, None)] != JOBS:
+        fail(f"the source did not make its {JOBS} jobs")
+    print(f"ok: {len(scrapes)} scrapes at {workers} workers, counters grew, final = --stats-json")
+
+
+def check_health():
+    # A job fails in 'check' (on_error: fail) after a second or so of work: healthy before,
+    # 503 after, and 503 while lingering.
+    stats = tempfile.NamedTemporaryFile(suffix=".json", delete=False).name
+    proc, base, err = start(["tests/data/metrics_failing.yaml", "--metrics-linger", "60",
+                             "--stats-json", stats])
+    seen = []
+    while proc.poll() is None:
+        over = os.path.getsize(stats) > 0  # the report is written: the run is over, it lingers
+        status = curl(base + "/health")[0]
+        if not seen or seen[-1] != status:
+            seen.append(status)
+        if over:
+            break
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)  # ends the linger; the exit code stays the run's
+    code = proc.wait(timeout=30)
+    if code != 1:
+        fail(f"exit code {code}, not 1: " + open(err).read())
+    if seen[0] != 200 or seen[-1] != 503:
+        fail(f"/health answered {seen} (last not 503)")
+    print(f"ok: /health answered {seen} and the run exited 1")
+
+
+def check_errors():
+    for address, expect in [("nonsense", "expected HOST:PORT or PORT"),
+                            ("127.0.0.1:70000", "expected HOST:PORT or PORT"),
+                            ("203.0.113.9:0", "cannot listen on")]:
+        done = subprocess.run([FLOWPOOL, "run", "graphs/worker_pool.yaml", "--metrics", address],
+                              cwd=SOURCE, capture_output=True, text=True)
+        if done.returncode != 2 or expect not in done.stderr or done.stdout:
+            fail(f"--metrics {address}: exit {done.returncode}, stderr {done.stderr!r}")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([FLOWPOOL, "run", "graphs/worker_pool.yaml", "--metrics", str(port)],
+                              cwd=SOURCE, capture_output=True, text=True)
+        if done.returncode != 2 or "cannot listen on" not in done.stderr:
+            fail(f"--metrics on a port in use: exit {done.returncode}, stderr {done.stderr!r}")
+    print("ok: bad and busy addresses exit 2 with a clear line")
+
+
+def check_labels():
+    # A node name with a quote, a backslash and a newline (YAML escapes) comes back whole through
+    # the Prometheus parser.
+    name = 'we"ird\\na\nme'
+    graph = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
+    graph.write('graph: weird\nnodes:\n'
+                '  jobs: { kind: source, op: range, count: 1000 }\n'
+                '  "we\\"ird\\\\na\\nme": { kind: function, op: multiply, factor: 2 }\n'
+                '  out: { kind: sink, op: summary }\n'
+                'edges:\n  - "jobs -> we\\"ird\\\\na\\nme -> out"\n')
+    graph.close()
+    stats = tempfile.NamedTemporaryFile(suffix=".json", delete=False).name
+    proc, base, err = start([graph.name, "--metrics-linger", "60", "--stats-json", stats])
+    while proc.poll() is None and os.path.getsize(stats) == 0:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    final = samples(curl(base + "/metrics")[1])
+    proc.send_signal(signal.SIGTERM)
+    if proc.wait(timeout=30) != 0:
+        fail("the run failed: " + open(err).read())
+    if final.get(("flowpool_node_jobs_in_total", name, None, None)) != 1000:
+        nodes = sorted({k[1] for k in final if k[1]})
+        fail(f"no 1000 jobs in for node {name!r}; nodes seen: {nodes!r}")
+    print(f"ok: node {name!r} read back through the parser")
+
+
+if __name__ == "__main__":
+    mode = sys.argv[3]
+    if mode == "grows":
+        check_grows(int(sys.argv[4]))
+    elif mode == "health":
+        check_health()
+    elif mode == "labels":
+        check_labels()
+    else:
+        check_errors()

@@ -1,0 +1,36 @@
+# Operating flowpool (issue 18): the metrics endpoint and JSON logs, driven through the CLI.
+if(TARGET flowpool_cli)
+    find_program(FLOWPOOL_CURL curl)
+    # Debian's python3-prometheus-client is installed for Debian's Python: a python3 from pyenv
+    # or a venv earlier on PATH would not see it.
+    find_program(FLOWPOOL_SYSTEM_PYTHON python3 PATHS /usr/bin NO_DEFAULT_PATH)
+    execute_process(COMMAND ${FLOWPOOL_SYSTEM_PYTHON} -c "import prometheus_client"
+                    RESULT_VARIABLE flowpool_no_prometheus_client OUTPUT_QUIET ERROR_QUIET)
+    if(FLOWPOOL_CURL AND flowpool_no_prometheus_client EQUAL 0)
+        set(metrics_test ${FLOWPOOL_SYSTEM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/metrics_endpoint.py $<TARGET_FILE:flowpool_cli>
+            ${PROJECT_SOURCE_DIR})
+        foreach(workers 1 2 4 8)
+            add_test(NAME metrics.counters_grow.${workers} COMMAND ${metrics_test} grows ${workers})
+            set_tests_properties(metrics.counters_grow.${workers} PROPERTIES TIMEOUT 120)
+        endforeach()
+        add_test(NAME metrics.health_after_failure COMMAND ${metrics_test} health)
+        add_test(NAME metrics.bad_address COMMAND ${metrics_test} errors)
+        add_test(NAME metrics.label_escaping COMMAND ${metrics_test} labels)
+        set_tests_properties(metrics.health_after_failure metrics.bad_address
+                             metrics.label_escaping PROPERTIES TIMEOUT 60)
+    else()
+        message(WARNING "curl or python3-prometheus-client missing: the metrics.* tests are left "
+                        "out (scripts/build.sh installs both)")
+    endif()
+    find_program(FLOWPOOL_TMUX tmux)
+    if(FLOWPOOL_TMUX)
+        add_test(NAME cli.top COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/top.sh
+                 $<TARGET_FILE:flowpool_cli> ${PROJECT_SOURCE_DIR})
+        set_tests_properties(cli.top PROPERTIES TIMEOUT 60)
+    else()
+        message(WARNING "tmux missing: cli.top is left out (scripts/build.sh installs it)")
+    endif()
+    add_test(NAME cli.json_logs COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/json_logs.sh
+             $<TARGET_FILE:flowpool_cli> ${PROJECT_SOURCE_DIR})
+    set_tests_properties(cli.json_logs PROPERTIES TIMEOUT 60)
+endif()
