@@ -30,6 +30,8 @@ Command add_validate_command(CLI::App& app);
 Command add_dot_command(CLI::App& app);
 /// `flowpool bench GRAPH`: flowpool against the hand-rolled pool (bench_command.cpp).
 Command add_bench_command(CLI::App& app);
+/// `flowpool exec -- CMD ARG...`: a program per line of stdin (exec_command.cpp).
+Command add_exec_command(CLI::App& app);
 /// `flowpool ops [GRAPH]`: every op with its parameters and value types (ops_command.cpp).
 Command add_ops_command(CLI::App& app);
 
