@@ -164,7 +164,7 @@ ssize_t write_without_sigpipe(int fd, std::string_view bytes) noexcept {
 int pidfd_of(pid_t pid) noexcept { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
 /// One running program: the parent's ends of its pipes, its pidfd, and the deadlines that end
-/// it. Its group is in ChildGroups::running() from start to reaping.
+/// it. Its group is in ChildGroups::running() from its start (run_program) to its reaping.
 class Conversation {
 public:
     Conversation(const ProgramSpec& spec, pid_t pid, Fd in, Fd out, Fd err)
@@ -174,7 +174,6 @@ public:
         for (const Fd* fd : {&in_, &out_, &err_}) {
             if (*fd) set_nonblocking(fd->get());
         }
-        if (!ChildGroups::running().add(pid_)) kill_group(SIGKILL);  // flowpool is stopping
     }
 
     /// Feeds and reads the program until its pipes close and it exited, then reaps it.
@@ -356,18 +355,19 @@ ProgramResult run_program(const ProgramSpec& spec) {
     SpawnSetup setup;
     setup.prepare(in ? in->read.get() : -1, out.write.get(), err.write.get(), spec.cwd);
     int error = 0;
-    const pid_t pid = setup.spawn(spec, error);
-    if (pid < 0) {
+    const std::optional<pid_t> pid =
+        ChildGroups::running().start([&] { return setup.spawn(spec, error); });
+    if (!pid || *pid < 0) {
         ProgramResult result;
         result.end = ProgramResult::End::not_started;
-        result.why = std::strerror(error);
+        result.why = pid ? std::strerror(error) : "flowpool is stopping (interrupted)";
         return result;
     }
     // The program's ends are its own now: closing ours lets end-of-file through.
     if (in) in->read.close();
     out.write.close();
     err.write.close();
-    Conversation talk(spec, pid, in ? std::move(in->write) : Fd(), std::move(out.read),
+    Conversation talk(spec, *pid, in ? std::move(in->write) : Fd(), std::move(out.read),
                       std::move(err.read));
     return talk.finish();
 }
