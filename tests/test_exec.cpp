@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <flowpool/flowpool.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -377,21 +378,35 @@ TEST(ExecOp, NoZombieAfter10000Jobs) {
 class ExecWorkers : public ::testing::TestWithParam<int> {};
 
 TEST_P(ExecWorkers, RunNProgramsAtOnce) {
-    // 2N programs of 0.3 s on N workers take two rounds, ~0.6 s, whatever the cores: a worker
-    // waiting on its program holds no core's thread. At 8 workers on 2 cores, without a thread
-    // per waiting worker this would take 8 rounds (2.4 s).
+    // 2N programs of 0.5 s on N workers: each appends '+' to a log when it starts and '-' when
+    // it ends, so the log shows how many ran at once. A worker waiting on its program holds a
+    // thread but no core: N must run at once whatever the cores (on 2 cores, without a thread
+    // per waiting worker, at most 2 would), and never more than N.
     const int workers = GetParam();
+    const std::string log = flowpool::test::fresh_dir("at_once") + "/log";
     const GraphRun run = run_text(range_graph(
-        2 * workers, "command: [sh, -c, 'sleep 0.3; echo $0', '{value}'], concurrency: " +
-                         std::to_string(workers)));
+        2 * workers,
+        "command: [sh, -c, 'echo + >>\"$1\"; sleep 0.5; echo - >>\"$1\"; echo $0', '{value}', '" +
+            log + "'], concurrency: " + std::to_string(workers)));
     ASSERT_FALSE(run.result.error) << run.result.error->what();
     ASSERT_EQ(run.out->values.size(), static_cast<std::size_t>(2 * workers));
     for (std::uint64_t i = 0; i < run.out->values.size(); ++i) {
         EXPECT_EQ(text_of(run.out->values.at(i)), std::to_string(i));
     }
     EXPECT_EQ(run.out->repeated, 0);
-    EXPECT_GE(run.seconds, 0.59);
-    EXPECT_LT(run.seconds, 0.6 + 0.5 * slowdown) << workers << " workers";
+    int now = 0;
+    int most = 0;
+    int started = 0;
+    std::ifstream in(log);
+    for (std::string mark; std::getline(in, mark);) {
+        now += mark == "+" ? 1 : -1;
+        started += mark == "+" ? 1 : 0;
+        most = std::max(most, now);
+    }
+    EXPECT_EQ(started, 2 * workers);
+    EXPECT_EQ(now, 0);
+    EXPECT_EQ(most, workers) << "programs at once, at " << workers << " workers";
+    EXPECT_GE(run.seconds, 0.99);  // two rounds
 }
 
 INSTANTIATE_TEST_SUITE_P(Workers, ExecWorkers, ::testing::Values(1, 2, 4, 8));
