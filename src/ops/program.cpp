@@ -176,18 +176,21 @@ public:
         }
     }
 
+    Conversation(const Conversation&) = delete;
+    Conversation& operator=(const Conversation&) = delete;
+    /// If finish() did not get to reap it (out of memory while reading), kills and reaps it.
+    ~Conversation() {
+        if (reaped_) return;
+        kill_group(SIGKILL);
+        static_cast<void>(reap());
+    }
+
     /// Feeds and reads the program until its pipes close and it exited, then reaps it.
     ProgramResult finish() {
         while (in_ || out_ || err_ || (exit_ && !exited_)) {
             if (!wait_once()) break;
         }
-        in_.close();
-        out_.close();
-        err_.close();
-        ChildGroups::running().remove(pid_);
-        int status = 0;
-        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-        }
+        const int status = reap();
         if (result_.err.size() > spec_.max_output_bytes) {
             result_.err.erase(0, result_.err.size() - spec_.max_output_bytes);
         }
@@ -207,6 +210,19 @@ public:
 
 private:
     enum class Stage { running, terminated, killed };
+
+    /// Closes the pipes, forgets the group and waits for the program; its wait status.
+    int reap() noexcept {
+        in_.close();
+        out_.close();
+        err_.close();
+        ChildGroups::running().remove(pid_);
+        int status = 0;
+        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+        }
+        reaped_ = true;
+        return status;
+    }
 
     /// One poll and what it found; false when the pipes are given up on (after SIGKILL).
     bool wait_once() {
@@ -323,6 +339,7 @@ private:
     Fd err_;
     Fd exit_;  // the pidfd: readable once the program exited
     bool exited_ = false;
+    bool reaped_ = false;
     std::size_t fed_ = 0;
     Clock::time_point start_;
     Stage stage_ = Stage::running;
