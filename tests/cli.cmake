@@ -33,3 +33,9 @@ endif()
 
 add_test(NAME graphs.schema COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/schema_check.py ${PROJECT_SOURCE_DIR})
 set_tests_properties(graphs.schema PROPERTIES TIMEOUT 60)
+
+if(TARGET flowpool_cli)
+    add_test(NAME cli.exec_signals COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/exec_signals.sh
+             $<TARGET_FILE:flowpool_cli>)
+    set_tests_properties(cli.exec_signals PROPERTIES TIMEOUT 60)
+endif()

@@ -246,6 +246,10 @@ public:
         static_cast<void>(ctx);
         return {};
     }
+    /// True if its jobs spend their time waiting rather than computing (a program it runs, a
+    /// reply from the network): the runtime then gives each of the node's `concurrency` workers
+    /// a thread of its own, so that N workers really wait on N jobs at once even on fewer cores.
+    [[nodiscard]] virtual bool waits() const noexcept { return false; }
     /// True if it holds jobs back until every job that can reach it did (an aggregate whose
     /// window is the whole run): then the runtime calls flush() once, at the end.
     [[nodiscard]] virtual bool holds_back() const noexcept { return false; }

@@ -32,6 +32,8 @@ Command add_dot_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
 /// `flowpool top HOST:PORT`: a live table from a run's metrics endpoint (top_command.cpp).
 Command add_top_command(CLI::App& app);
+/// `flowpool exec -- CMD ARG...`: a program per line of stdin (exec_command.cpp).
+Command add_exec_command(CLI::App& app);
 /// `flowpool ops [GRAPH]`: every op with its parameters and value types (ops_command.cpp).
 Command add_ops_command(CLI::App& app);
 

@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     const std::vector<cli::Command> commands = {
         cli::add_run_command(app),   cli::add_validate_command(app), cli::add_dot_command(app),
-        cli::add_bench_command(app), cli::add_ops_command(app),      cli::add_top_command(app)};
+        cli::add_bench_command(app), cli::add_ops_command(app),      cli::add_top_command(app),
+        cli::add_exec_command(app)};
 
     // One line, like every other error: `error: WHAT (see flowpool --help)`.
     app.failure_message([](const CLI::App*, const CLI::Error& e) {

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <optional>
 
+#include "common/child_groups.hpp"
 #include "common/line_output.hpp"
 #include "common/log.hpp"
 
@@ -20,10 +21,18 @@ using Clock = std::chrono::steady_clock;
 
 std::atomic<bool> cancel_requested{false};
 std::atomic<int> first_signal{0};
+/// Set while run_and_watch() watches: a second signal is then left to it, which kills the
+/// programs the run started before leaving.
+std::atomic<bool> watching{false};
+/// The second signal, while watching.
+std::atomic<int> second_signal{0};
 
 /// First SIGINT/SIGTERM: stop the sources and let the jobs in flight finish. Second: leave now.
 extern "C" void on_signal(int signal) {
-    if (first_signal.exchange(signal) != 0) ::_exit(128 + signal);
+    if (first_signal.exchange(signal) != 0) {
+        if (!watching.load()) ::_exit(128 + signal);
+        second_signal.store(signal);
+    }
     cancel_requested.store(true);
 }
 
@@ -80,6 +89,8 @@ void exit_as_closed_pipe() {
 
 const std::atomic<bool>& cancel_flag() noexcept { return cancel_requested; }
 
+void stop_sources() noexcept { cancel_requested.store(true); }
+
 int caught_signal() noexcept { return first_signal.load(); }
 
 std::string signal_name(int signal) { return signal == SIGTERM ? "SIGTERM" : "SIGINT"; }
@@ -89,7 +100,12 @@ RunResult run_and_watch(const GraphSpec& graph, const OpRegistry& ops, const Run
     const auto start = Clock::now();
     auto run = std::async(std::launch::async, [&] { return run_graph(graph, ops, options); });
     std::optional<Clock::time_point> deadline;
+    watching.store(true);
     while (run.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready) {
+        if (const int second = second_signal.load(); second != 0) {
+            detail::ChildGroups::running().signal_all(SIGKILL);
+            ::_exit(128 + second);
+        }
         // Nobody reads stdout: stop the sources even if the sink's on_error skips its failures.
         if (detail::LineOutput::stdout_lines().closed()) cancel_requested.store(true);
         if (caught_signal() == 0) continue;
@@ -98,10 +114,15 @@ RunResult run_and_watch(const GraphSpec& graph, const OpRegistry& ops, const Run
                                           std::chrono::duration<double>(flags.drain_timeout));
             detail::log().info("{}: the sources stop; the jobs in flight get {} s",
                                signal_name(caught_signal()), flags.drain_timeout);
+            // The programs the run started (exec) are asked to end too, and none starts now.
+            detail::ChildGroups::running().stop(SIGTERM);
         } else if (Clock::now() >= *deadline) {
+            // No program outlives flowpool: what is still running after the drain is killed.
+            detail::ChildGroups::running().signal_all(SIGKILL);
             abandon(watch, flags, json, start);
         }
     }
+    watching.store(false);
     return run.get();
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 // SIGINT and SIGTERM during `flowpool run`: the first stops the sources and lets the jobs in
 // flight finish (for at most the drain timeout, then they are abandoned); the second leaves now.
+// Programs that `exec` nodes run get SIGTERM at the first signal and SIGKILL when the drain
+// timeout runs out.
 
 #include <atomic>
 #include <flowpool/graph.hpp>
@@ -16,8 +18,11 @@ namespace flowpool::cli {
 
 /// Makes SIGINT and SIGTERM set cancel_flag(); a second one ends the process with 128 + signal.
 void install_signal_handlers();
-/// Becomes true at the first SIGINT or SIGTERM: the run's RunOptions::cancel.
+/// Becomes true at the first SIGINT or SIGTERM, or stop_sources(): the run's RunOptions::cancel.
 const std::atomic<bool>& cancel_flag() noexcept;
+/// Stops the sources as a signal would, without one (caught_signal() stays 0): the jobs in
+/// flight finish.
+void stop_sources() noexcept;
 /// The first signal caught, or 0.
 int caught_signal() noexcept;
 /// `SIGTERM` or `SIGINT`.

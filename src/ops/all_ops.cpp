@@ -21,6 +21,7 @@ OpRegistry::OpRegistry() {
     detail::add_record_ops(*this);
     detail::add_expression_ops(*this);
     detail::add_keyed_ops(*this);
+    detail::add_exec_ops(*this);
     detail::add_redis_ops(*this);
 }
 

@@ -39,6 +39,9 @@ bool add_fields_read(const std::string& text, std::vector<std::string>& names);
 /// dead-letter sink (a copy of the value) if it has one, else as BatchContext::job_failed says.
 void fail_job(BatchContext& ctx, std::uint64_t id, const Value& value, std::string message);
 
+/// Registers the ops that run programs (exec) in @p ops.
+void add_exec_ops(OpRegistry& ops);
+
 /// Registers the keyed ops (aggregate, top, dedupe, rate_limit) in @p ops.
 void add_keyed_ops(OpRegistry& ops);
 /// Registers `aggregate` in @p ops (add_keyed_ops does).

@@ -64,6 +64,16 @@ LineFormat::LineFormat(std::string_view text) {
 }
 
 void LineFormat::render(std::string& out, const JobContext& job, const Value& value) const {
+    render_pieces(out, job, value, false);
+    out += '\n';
+}
+
+void LineFormat::render_text(std::string& out, const JobContext& job, const Value& value) const {
+    render_pieces(out, job, value, true);
+}
+
+void LineFormat::render_pieces(std::string& out, const JobContext& job, const Value& value,
+                               bool raw) const {
     for (const Piece& piece : pieces_) {
         switch (piece.field) {
             case Field::text:
@@ -72,9 +82,15 @@ void LineFormat::render(std::string& out, const JobContext& job, const Value& va
             case Field::id:
                 append_int(out, job.id());
                 break;
-            case Field::value:
-                append_value(out, piece.path.empty() ? value : piece.path.at(value));
+            case Field::value: {
+                const Value& shown = piece.path.empty() ? value : piece.path.at(value);
+                if (const auto* text = std::get_if<std::string>(&shown); text && raw) {
+                    out += *text;
+                } else {
+                    append_value(out, shown);
+                }
                 break;
+            }
             case Field::worker:
                 append_int(out, job.worker());
                 break;
@@ -86,7 +102,6 @@ void LineFormat::render(std::string& out, const JobContext& job, const Value& va
                 break;
         }
     }
-    out += '\n';
 }
 
 void append_value(std::string& out, const Value& value) {

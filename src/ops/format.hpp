@@ -25,8 +25,13 @@ public:
     /// Appends the line for one job, with its '\n', to @p out. Throws std::invalid_argument if
     /// a path names what the value does not have ("no .user.country in the value").
     void render(std::string& out, const JobContext& job, const Value& value) const;
+    /// Appends the text for one job as render() does, but without a '\n' and with a string
+    /// value as it is, newlines included: a program's argument or input (the `exec` op).
+    void render_text(std::string& out, const JobContext& job, const Value& value) const;
 
 private:
+    void render_pieces(std::string& out, const JobContext& job, const Value& value, bool raw) const;
+
     enum class Field { text, id, value, worker, node, file };
     struct Piece {
         Field field;

@@ -14,6 +14,8 @@
 // (counters), the ordered sinks' reorder buffer (reorder), the observer (observer); checks and
 // sizes read off the plan before it runs (plan_shape), its figures after (collect).
 
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/task_arena.h>
 #include <flowpool/detail/plan.hpp>
 
 #include <chrono>
@@ -100,6 +102,35 @@ struct Plan::Impl {
         check_shape(nodes);
         ran = true;
     }
+
+    // Build the plan's oneTBB graph (in the arena this thread is in), activate the sources, wait
+    // for every batch to retire, collect the figures.
+    RunResult run_checked(const RunOptions& options) {
+        const std::size_t in_flight =
+            options.max_in_flight != 0 ? options.max_in_flight : default_in_flight(nodes);
+        RunContext context(nodes, options);
+        TbbGraph graph(context, in_flight);
+
+        log().debug("run started: {} nodes, {} batches in flight per source", nodes.size(),
+                    in_flight);
+        const auto start = Clock::now();
+        const auto elapsed = [start] {
+            return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start);
+        };
+        Observer observer(options, [this, &elapsed, &context] {
+            RunStats now = collect(nodes, elapsed());
+            now.batches_in_flight = context.batches_in_flight.load(std::memory_order_relaxed);
+            return now;
+        });
+        graph.activate();
+        graph.wait();
+        graph.flush_held_back();
+        const auto wall = elapsed();
+        observer.stop();
+
+        finish_bodies(nodes, context.state);
+        return run_result(nodes, context.state, options, wall);
+    }
 };
 
 Plan::Plan() : impl_(std::make_unique<Impl>()) {}
@@ -177,34 +208,19 @@ void Plan::set_ordered(NodeId node, std::size_t window) {
     n.reorder_window = window;
 }
 
-// Check the plan, build its oneTBB graph, activate the sources, wait for every batch to retire,
-// collect the figures.
+// Check the plan, then run it: in oneTBB's default arena (a thread per core), or, when a node's
+// jobs wait (StageBody::waits), in an arena with a thread for each of that node's workers, so
+// that `concurrency: 8` waits on 8 programs at once even on 2 cores.
 RunResult Plan::run(const RunOptions& options) {
     impl_->check();
-    PlanNodes& nodes = impl_->nodes;
-    const std::size_t in_flight =
-        options.max_in_flight != 0 ? options.max_in_flight : default_in_flight(nodes);
-    RunContext context(nodes, options);
-    TbbGraph graph(context, in_flight);
-
-    log().debug("run started: {} nodes, {} batches in flight per source", nodes.size(), in_flight);
-    const auto start = Clock::now();
-    const auto elapsed = [start] {
-        return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start);
-    };
-    Observer observer(options, [&nodes, &elapsed, &context] {
-        RunStats now = collect(nodes, elapsed());
-        now.batches_in_flight = context.batches_in_flight.load(std::memory_order_relaxed);
-        return now;
-    });
-    graph.activate();
-    graph.wait();
-    graph.flush_held_back();
-    const auto wall = elapsed();
-    observer.stop();
-
-    finish_bodies(nodes, context.state);
-    return run_result(nodes, context.state, options, wall);
+    const std::size_t threads = run_threads(impl_->nodes);
+    if (threads <= default_workers()) return impl_->run_checked(options);
+    // The global limit caps every arena's workers at the cores' count unless raised; it is
+    // lowered again when `more` ends.
+    const oneapi::tbb::global_control more(oneapi::tbb::global_control::max_allowed_parallelism,
+                                           threads);
+    oneapi::tbb::task_arena arena(static_cast<int>(threads));
+    return arena.execute([&] { return impl_->run_checked(options); });
 }
 
 }  // namespace flowpool::detail

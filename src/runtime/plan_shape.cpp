@@ -105,9 +105,24 @@ std::size_t default_in_flight(const PlanNodes& nodes) {
     std::size_t slots = 0;
     for (const PlanNode& node : nodes) {
         if (node.kind == NodeKind::source) continue;
-        slots += node.concurrency == unlimited ? threads : std::min(node.concurrency, 4 * threads);
+        if (node.stage && node.stage->waits()) {  // each worker waits on a job of its own
+            slots += std::min(node.concurrency, max_waiting_workers);
+        } else {
+            slots +=
+                node.concurrency == unlimited ? threads : std::min(node.concurrency, 4 * threads);
+        }
     }
     return 2 * slots + 2;
+}
+
+std::size_t run_threads(const PlanNodes& nodes) {
+    std::size_t threads = default_workers();
+    for (const PlanNode& node : nodes) {
+        if (node.stage && node.stage->waits()) {
+            threads += std::min(node.concurrency, max_waiting_workers);
+        }
+    }
+    return threads;
 }
 
 std::vector<NodeId> topological_order(const PlanNodes& nodes) {

@@ -30,4 +30,11 @@ std::size_t batch_cap(const PlanNodes& nodes, NodeId source, std::size_t in_flig
 /// Batches in flight per source when RunOptions::max_in_flight does not say.
 std::size_t default_in_flight(const PlanNodes& nodes);
 
+/// The most workers a node that waits (StageBody::waits) may have threads for.
+inline constexpr std::size_t max_waiting_workers = 1024;
+
+/// The threads a run needs: the machine's workers, plus a thread for each worker of a node whose
+/// jobs wait (StageBody::waits), which would otherwise hold a core's thread while it waits.
+std::size_t run_threads(const PlanNodes& nodes);
+
 }  // namespace flowpool::detail

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# `flowpool exec` against GNU parallel and `xargs -P`: N jobs of a trivial program at 2 at once,
+# jobs per second, one run each (issue 17's benchmark).
+#
+#   bench/exec_bench.sh [build-dir] [jobs]      defaults: build, 10000
+#
+# Installs Debian's `parallel` package if it is missing (needs root). Each command reads the
+# numbers 1..N from a file and writes its output to a file; the output is checked: N lines, each
+# number once. The commands are printed as run.
+set -euo pipefail
+
+build_dir=${1:-build}
+jobs=${2:-10000}
+flowpool=$build_dir/flowpool
+[[ -x $flowpool ]] || { echo "exec_bench.sh: $flowpool not found; build it first" >&2; exit 2; }
+if ! command -v parallel >/dev/null; then
+    echo "exec_bench.sh: installing GNU parallel (Debian package 'parallel')" >&2
+    apt-get install -y parallel >/dev/null
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+seq "$jobs" >"$work/in"
+
+# run NAME PROGRAM COMMAND...: times COMMAND <in >out and prints a table row.
+run() {
+    local name=$1 program=$2
+    shift 2
+    local start end
+    start=$(date +%s%N)
+    "$@" <"$work/in" >"$work/out"
+    end=$(date +%s%N)
+    local seconds per_second
+    seconds=$(awk -v ns=$((end - start)) 'BEGIN { printf "%.2f", ns / 1e9 }')
+    per_second=$(awk -v n="$jobs" -v ns=$((end - start)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }')
+    if [[ $program == echo ]]; then  # every number once
+        [[ $(sort -n "$work/out" | uniq | wc -l) == "$jobs" ]] || { echo "bad output: $name" >&2; exit 1; }
+    fi
+    printf '| %s | %s | `%s` | %s | %s |\n' "$name" "$program" "$*" "$seconds" "$per_second"
+}
+
+echo "| tool | program | command (stdin: seq $jobs) | seconds | jobs/s |"
+echo "| --- | --- | --- | --- | --- |"
+for program in true echo; do
+    bin=/bin/$program
+    run flowpool "$program" "$flowpool" exec -j 2 -- "$bin" {}
+    run parallel "$program" parallel --will-cite -j 2 "$bin" {}
+    run xargs "$program" xargs -P 2 -n 1 "$bin"
+done

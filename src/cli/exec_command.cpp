@@ -1,0 +1,214 @@
+// `flowpool exec [-j N] [-k] [--timeout S] -- CMD ARG...`: GNU parallel's habit on a graph of
+// three nodes, built here rather than read from a file:
+//
+//   input (lines of stdin) ─► run (exec, concurrency N, one job per output line) ─► output (print)
+//
+// `{}` in an argument is the line; without one the line is the last argument. Each program's
+// output reaches stdout whole (a program's lines travel in one batch to the one serial sink,
+// which writes a batch at once), in input order with -k.
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <flowpool/graph.hpp>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "command.hpp"
+#include "common/log.hpp"
+#include "progress.hpp"
+#include "run_report.hpp"
+#include "signals.hpp"
+
+namespace flowpool::cli {
+namespace {
+
+/// `flowpool exec`'s command line.
+struct ExecArgs {
+    std::size_t jobs = default_workers();  ///< -j: programs at once
+    bool keep_order = false;               ///< -k: output in input order
+    double timeout = 0;                    ///< --timeout: seconds per program; 0: none
+    std::string max_failures;              ///< --max-failures: N or P%; empty: no limit
+    ReportFlags flags;                     ///< --drain-timeout, --stats
+    std::vector<std::string> command;      ///< CMD ARG...
+};
+
+/// Where the problems of the graph built here are reported.
+const SourceLocation command_line{"flowpool exec", 0, 0};
+
+ParamSpec scalar(std::string name, std::string value) {
+    ParamSpec p;
+    p.name = std::move(name);
+    p.value = std::move(value);
+    p.name_where = command_line;
+    p.where = command_line;
+    return p;
+}
+
+/// An argument as a format: `{}` is the line ({value}); other braces are themselves.
+std::string argument_format(const std::string& arg) {
+    std::string format;
+    for (std::size_t i = 0; i < arg.size(); ++i) {
+        if (arg.compare(i, 2, "{}") == 0) {
+            format += "{value}";
+            ++i;
+        } else if (arg[i] == '{' || arg[i] == '}') {
+            format += {arg[i], arg[i]};
+        } else {
+            format += arg[i];
+        }
+    }
+    return format;
+}
+
+/// The command's arguments as exec's `command` list; the line last if no argument has `{}`.
+ParamSpec command_param(const std::vector<std::string>& command) {
+    ParamSpec list = scalar("command", "");
+    list.shape = ParamSpec::Shape::list;
+    bool has_line = false;
+    for (const std::string& arg : command) {
+        has_line = has_line || arg.find("{}") != std::string::npos;
+        list.items.push_back(scalar("", argument_format(arg)));
+    }
+    if (!has_line) list.items.push_back(scalar("", "{value}"));
+    return list;
+}
+
+NodeSpec node(std::string name, std::string kind, std::string op, std::vector<ParamSpec> params) {
+    NodeSpec spec;
+    spec.name = std::move(name);
+    spec.kind = std::move(kind);
+    spec.op = std::move(op);
+    spec.where = spec.kind_where = spec.op_where = command_line;
+    spec.params = std::move(params);
+    return spec;
+}
+
+GraphSpec exec_graph(const ExecArgs& args) {
+    GraphSpec graph;
+    graph.file = command_line.file;
+    graph.name = "exec";
+    graph.nodes.push_back(node("input", "source", "lines", {scalar("path", "-")}));
+    std::vector<ParamSpec> run = {command_param(args.command), scalar("output", "lines"),
+                                  scalar("concurrency", std::to_string(args.jobs)),
+                                  scalar("on_error", "skip"), scalar("report_failures", "true")};
+    if (args.timeout > 0) {
+        const auto ms = static_cast<long long>(args.timeout * 1000 + 0.5);
+        run.push_back(scalar("timeout_ms", std::to_string(std::max(1LL, ms))));
+    }
+    graph.nodes.push_back(node("run", "function", "exec", std::move(run)));
+    std::vector<ParamSpec> output = {scalar("format", "{value}")};
+    if (args.keep_order) output.push_back(scalar("ordered", "true"));
+    graph.nodes.push_back(node("output", "sink", "print", std::move(output)));
+    graph.edges = {{"input", "run", command_line}, {"run", "output", command_line}};
+    return graph;
+}
+
+/// `--max-failures N` or `P%`: when the failures so far are too many to go on.
+class FailureLimit {
+public:
+    explicit FailureLimit(const std::string& text) {
+        if (text.empty()) return;
+        const bool percent = text.back() == '%';
+        const std::string number = percent ? text.substr(0, text.size() - 1) : text;
+        std::size_t end = 0;
+        double value = -1;
+        try {
+            value = std::stod(number, &end);
+        } catch (const std::exception&) {
+            end = 0;
+        }
+        if (end != number.size() || value < 0 || (percent && value > 100) ||
+            (!percent && value != static_cast<double>(static_cast<std::uint64_t>(value)))) {
+            throw UsageError("--max-failures takes a whole number N or a percentage P%, not '" +
+                             text + "'");
+        }
+        limit_ = value;
+        percent_ = percent;
+    }
+
+    /// True once @p failed of @p jobs exceeds the limit.
+    [[nodiscard]] bool exceeded(std::uint64_t failed, std::uint64_t jobs) const noexcept {
+        if (limit_ < 0 || failed == 0) return false;
+        if (!percent_) return static_cast<double>(failed) > limit_;
+        return 100.0 * static_cast<double>(failed) > limit_ * static_cast<double>(jobs);
+    }
+
+private:
+    double limit_ = -1;  // none
+    bool percent_ = false;
+};
+
+int exec_command(const ExecArgs& args) {
+    if (args.command.empty()) throw UsageError("flowpool exec needs a command: -- CMD ARG...");
+    if (args.jobs == 0) throw UsageError("-j must be at least 1");
+    const GraphSpec graph = exec_graph(args);
+    const OpRegistry ops;
+    RunOptions options;
+    options.cancel = &cancel_flag();
+    RunWatch watch(false);
+    const FailureLimit limit(args.max_failures);
+    std::atomic<bool> too_many{false};
+    options.observe_every = std::chrono::milliseconds(20);  // --max-failures is checked here
+    options.observer = [&](const RunStats& now) {
+        watch.observe(now);
+        if (limit.exceeded(now.skipped + now.failed, now.jobs_in) && !too_many.exchange(true)) {
+            stop_sources();
+        }
+    };
+    install_signal_handlers();
+    const RunResult result = run_and_watch(graph, ops, options, watch, args.flags, nullptr);
+    std::cout.flush();
+    if (stdout_closed(result)) exit_as_closed_pipe();
+    if (result.error) print_error(result.error->what());
+    const int signal = result.cancelled ? caught_signal() : 0;
+    if (signal != 0) {
+        std::cerr << "flowpool exec: interrupted by " << signal_name(signal) << " after "
+                  << result.stats.jobs_in << " lines\n";
+    }
+    if (args.flags.stats) report(result.stats, args.flags, nullptr);
+    if (signal != 0) return 128 + signal;
+    const std::uint64_t failed = result.stats.skipped + result.stats.failed;
+    if (failed != 0) {
+        std::cerr << "flowpool exec: " << failed << " of " << result.stats.jobs_in
+                  << " programs failed";
+        if (too_many) std::cerr << "; stopped: more than --max-failures " << args.max_failures;
+        std::cerr << '\n';
+        return job_failed;
+    }
+    return result.error ? job_failed : ok;
+}
+
+}  // namespace
+
+Command add_exec_command(CLI::App& app) {
+    auto args = std::make_shared<ExecArgs>();
+    CLI::App* exec = app.add_subcommand(
+        "exec", "Run a program per line of stdin, N at once, as GNU parallel and xargs -P do");
+    exec->add_option("-j,--jobs", args->jobs, "Programs running at once (default: the cores)")
+        ->check(CLI::PositiveNumber);
+    exec->add_flag("-k,--keep-order", args->keep_order,
+                   "Print the programs' output in input order");
+    exec->add_option("--timeout", args->timeout,
+                     "Seconds a program may run; then its process group is killed")
+        ->check(CLI::NonNegativeNumber);
+    exec->add_option("--max-failures", args->max_failures,
+                     "Stop starting programs once more than N (or P% of those started) failed");
+    exec->add_option("--drain-timeout", args->flags.drain_timeout,
+                     "Seconds the programs get after SIGINT/SIGTERM before SIGKILL (default 10)")
+        ->check(CLI::NonNegativeNumber);
+    exec->add_flag("--stats", args->flags.stats, "Print a table of per-node figures on stderr");
+    exec->add_option("command", args->command,
+                     "CMD ARG...: {} in an argument is the line, else the line comes last")
+        ->expected(-1);
+    exec->prefix_command();  // CMD's own flags (-n, --foo) are its, not ours
+    exec->footer("Example: find . -name '*.log' | flowpool exec -j 4 -k -- gzip -9 {}");
+    return {exec, [args] { return exec_command(*args); }};
+}
+
+}  // namespace flowpool::cli

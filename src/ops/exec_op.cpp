@@ -1,0 +1,324 @@
+// The `exec` op: a program per job (program.hpp runs it). Its arguments are formats like the
+// print sink's ({value}, {id}, {value.PATH}), each rendered into one argv element that no shell
+// parses; its standard output becomes the job's value (text, one job per line, or JSON).
+
+#include <flowpool/detail/job_loop.hpp>
+#include <flowpool/ops.hpp>
+
+#include <unistd.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "builtin.hpp"
+#include "data/json.hpp"
+#include "format.hpp"
+#include "program.hpp"
+
+extern char** environ;  // NOLINT: POSIX declares it nowhere
+
+namespace flowpool::detail {
+namespace {
+
+/// What a program's standard output becomes.
+enum class Output { text, lines, json };
+
+/// Bits of a line's id that number it within its job, as `explode` numbers its pieces.
+constexpr int line_bits = 20;
+
+/// The op's parameters, read once: formats parsed, the environment assembled.
+struct ExecSpec {
+    std::vector<LineFormat> argv;
+    bool shell = false;
+    std::optional<LineFormat> input;
+    std::optional<LineFormat> cwd;
+    std::vector<std::pair<std::string, LineFormat>> env;  // NAME, its format
+    Output output = Output::text;
+    bool pass_stderr = true;
+    bool report_failures = false;
+    std::chrono::milliseconds timeout{0};
+    std::chrono::milliseconds kill_grace{0};
+    std::size_t max_output_bytes = 0;
+
+    explicit ExecSpec(const Params& p)
+        : shell(p.boolean("shell")),
+          output(p.string("output") == "lines"  ? Output::lines
+                 : p.string("output") == "json" ? Output::json
+                                                : Output::text),
+          pass_stderr(p.string("stderr") == "pass"),
+          report_failures(p.boolean("report_failures")),
+          timeout(p.integer("timeout_ms")),
+          kill_grace(p.integer("kill_grace_ms")),
+          max_output_bytes(static_cast<std::size_t>(p.integer("max_output_bytes"))) {
+        for (const std::string& arg : p.list("command")) argv.emplace_back(arg);
+        if (!p.string("stdin").empty()) input.emplace(p.string("stdin"));
+        if (!p.string("cwd").empty()) cwd.emplace(p.string("cwd"));
+        for (const ParamItem& var : p.items("env")) env.emplace_back(var.key, var.text);
+    }
+
+    /// The program run for one job: its arguments, input, directory and environment.
+    ProgramSpec program_for(const Value& value, const JobContext& job,
+                            std::vector<std::string>& env_storage) const {
+        ProgramSpec spec;
+        spec.timeout = timeout;
+        spec.kill_grace = kill_grace;
+        spec.max_output_bytes = max_output_bytes;
+        for (const LineFormat& arg : argv) arg.render_text(spec.argv.emplace_back(), job, value);
+        if (shell) shell_argv(spec.argv, value);
+        if (input) input->render_text(spec.input.emplace(), job, value);
+        if (cwd) cwd->render_text(spec.cwd, job, value);
+        if (!env.empty()) {
+            env_storage = environment(job, value);
+            spec.env = &env_storage;
+        }
+        return spec;
+    }
+
+private:
+    /// `sh -c 'LINE' flowpool VALUE`: the line the shell parses (formats pasted in: the risk
+    /// `shell: true` takes), and the value as $1 for scripts that quote it ("$1").
+    static void shell_argv(std::vector<std::string>& args, const Value& value) {
+        std::string line;
+        for (const std::string& arg : args) line += (line.empty() ? "" : " ") + arg;
+        std::string text;
+        if (const auto* s = std::get_if<std::string>(&value)) {
+            text = *s;
+        } else {
+            append_value(text, value);
+        }
+        args = {"/bin/sh", "-c", std::move(line), "flowpool", std::move(text)};
+    }
+
+    /// flowpool's environment with `env:` set over it.
+    std::vector<std::string> environment(const JobContext& job, const Value& value) const {
+        std::vector<std::string> vars;
+        for (char** var = environ; *var != nullptr; ++var) {
+            const std::string_view text(*var);
+            const std::string_view name = text.substr(0, text.find('='));
+            bool replaced = false;
+            for (const auto& [set, format] : env) replaced = replaced || name == set;
+            if (!replaced) vars.emplace_back(text);
+        }
+        for (const auto& [name, format] : env) {
+            std::string& var = vars.emplace_back(name + "=");
+            format.render_text(var, job, value);
+        }
+        return vars;
+    }
+};
+
+/// Copies @p text (a program's standard error, a failure) to flowpool's as one block, so that
+/// two programs' lines never mix.
+void to_stderr(const std::string& text) {
+    if (text.empty()) return;
+    static std::mutex mutex;
+    std::string block = text;
+    if (block.back() != '\n') block += '\n';
+    const std::lock_guard lock(mutex);
+    for (std::size_t done = 0; done < block.size();) {
+        const ssize_t n = ::write(STDERR_FILENO, block.data() + done, block.size() - done);
+        if (n <= 0 && errno == EINTR) continue;
+        if (n <= 0) return;  // logging never fails a job
+        done += static_cast<std::size_t>(n);
+    }
+}
+
+/// The `exec` node's body: each job of a batch runs its program in turn, on the worker that
+/// runs the batch; `concurrency` programs run at once (the runtime gives each worker of a node
+/// that waits() a thread of its own).
+class ExecStage final : public StageBody {
+public:
+    explicit ExecStage(const Params& p) : spec_(p) {}
+
+    bool waits() const noexcept override { return true; }
+
+    BatchPtr process(const BatchPtr& in, BatchContext& ctx) override {
+        auto& jobs = static_cast<Items<Value>&>(*in);
+        auto out = std::make_shared<Items<Value>>();
+        out->derive_from(*in);
+        out->reserve(jobs.size());
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            const JobContext job = job_context(*in, i, ctx);
+            std::string failure;
+            const std::size_t before = out->size();
+            for (int attempt = 1;; ++attempt) {
+                failure = run(jobs.values[i], job, *out);
+                if (failure.empty() || attempt >= ctx.attempts()) break;
+                ctx.before_retry(attempt + 1);
+            }
+            if (!failure.empty()) {
+                if (spec_.report_failures) {
+                    to_stderr("flowpool: node '" + std::string(ctx.node()) + "' job " +
+                              std::to_string(job.id()) + ": " + failure);
+                }
+                fail_job(ctx, job.id(), jobs.values[i], std::move(failure));
+            } else if (spec_.output == Output::lines) {
+                ctx.jobs_merged(1);
+                ctx.jobs_made(out->size() - before);
+            }
+        }
+        return out;
+    }
+
+private:
+    /// Runs job @p job's program and adds what it made to @p out; the failure, or "".
+    std::string run(const Value& value, const JobContext& job, Items<Value>& out) const {
+        std::vector<std::string> env;
+        ProgramSpec program;
+        try {
+            program = spec_.program_for(value, job, env);
+        } catch (const std::exception& error) {
+            return error.what();  // a {value.PATH} the value does not have
+        }
+        ProgramResult result = run_program(program);
+        if (spec_.pass_stderr) to_stderr(result.err);
+        if (!result.ok()) return failure_message(result, program);
+        switch (spec_.output) {
+            case Output::text:
+                if (!result.out.empty() && result.out.back() == '\n') result.out.pop_back();
+                out.ids.push_back(job.id());
+                out.values.emplace_back(std::move(result.out));
+                return {};
+            case Output::json:
+                return add_json(result.out, job.id(), out);
+            case Output::lines:
+                return add_lines(result.out, job.id(), out);
+        }
+        return {};
+    }
+
+    static std::string add_json(const std::string& text, std::uint64_t id, Items<Value>& out) {
+        Value parsed;
+        JsonError error;
+        if (!parse_json(text, parsed, error)) {
+            return "its output is not JSON at byte " + std::to_string(error.offset + 1) + ": " +
+                   error.reason;
+        }
+        out.ids.push_back(id);
+        out.values.push_back(std::move(parsed));
+        return {};
+    }
+
+    /// One job per line: line i of job j has the id j * 2^20 + i, as `explode` numbers pieces.
+    static std::string add_lines(const std::string& text, std::uint64_t id, Items<Value>& out) {
+        const std::size_t before = out.size();
+        std::uint64_t line_id = id << line_bits;
+        for (std::size_t at = 0; at < text.size();) {
+            std::size_t end = text.find('\n', at);
+            if (end == std::string::npos) end = text.size();
+            if (line_id - (id << line_bits) == (std::uint64_t{1} << line_bits)) {
+                out.ids.resize(before);
+                out.values.resize(before);
+                return "its output has more than 2^20 lines";
+            }
+            out.ids.push_back(line_id++);
+            out.values.emplace_back(text.substr(at, end - at));
+            at = end + 1;
+        }
+        return {};
+    }
+
+    ExecSpec spec_;
+};
+
+void check_format(const std::string& text) { LineFormat{text}; }
+
+void check_non_negative(const std::string& text) {
+    if (!text.empty() && text[0] == '-') throw std::invalid_argument("must be 0 or more");
+}
+
+void check_positive(const std::string& text) {
+    if (text.empty() || text[0] == '-' || text == "0")
+        throw std::invalid_argument("must be at least 1");
+}
+
+}  // namespace
+
+void add_exec_ops(OpRegistry& ops) {
+    ops.add(
+        {.name = "exec",
+         .kind = NodeKind::function,
+         .description = "runs a program per job (no shell): its standard output is the job's new "
+                        "value; `concurrency` programs at once",
+         .params =
+             {{.name = "command",
+               .type = ParamType::list,
+               .description = "[PROGRAM, ARG, ...]: each a format ({value}, {id}, "
+                              "{value.FIELD}) that becomes one argument, never parsed by a shell",
+               .check = check_format},
+              {.name = "shell",
+               .type = ParamType::boolean,
+               .default_value = "false",
+               .description = "run the command's elements, joined by spaces, with /bin/sh -c "
+                              "(the value is also $1): a value can then run commands of its own"},
+              {.name = "stdin",
+               .type = ParamType::string,
+               .default_value = "",
+               .description = "a format written to the program's standard input; "
+                              "empty: /dev/null",
+               .check = check_format},
+              {.name = "output",
+               .type = ParamType::string,
+               .default_value = "text",
+               .description = "text (without its final newline), lines (one job per line, "
+                              "ids as explode's) or json",
+               .check =
+                   [](const std::string& text) {
+                       if (text != "text" && text != "lines" && text != "json")
+                           throw std::invalid_argument("must be text, lines or json");
+                   }},
+              {.name = "env",
+               .type = ParamType::map,
+               .default_value = "",
+               .description = "NAME: FORMAT, ... set in the program's environment",
+               .check = check_format},
+              {.name = "cwd",
+               .type = ParamType::string,
+               .default_value = "",
+               .description = "a format: the program's working directory; empty: flowpool's",
+               .check = check_format},
+              {.name = "timeout_ms",
+               .type = ParamType::integer,
+               .default_value = "0",
+               .description = "kill the program's process group after this long (SIGTERM, then "
+                              "SIGKILL after kill_grace_ms); 0: no limit",
+               .check = check_non_negative},
+              {.name = "kill_grace_ms",
+               .type = ParamType::integer,
+               .default_value = "1000",
+               .description = "between SIGTERM and SIGKILL when a program timed out",
+               .check = check_non_negative},
+              {.name = "max_output_bytes",
+               .type = ParamType::integer,
+               .default_value = "16777216",
+               .description = "more standard output fails the job (the program is killed)",
+               .check = check_positive},
+              {.name = "report_failures",
+               .type = ParamType::boolean,
+               .default_value = "false",
+               .description = "write each failed job's error to standard error as it happens "
+                              "(useful with on_error: skip)"},
+              {.name = "stderr",
+               .type = ParamType::string,
+               .default_value = "pass",
+               .description = "pass (each program's standard error copied whole to flowpool's "
+                              "when it ends) or drop; a failed job's error quotes its last 4 KiB",
+               .check =
+                   [](const std::string& text) {
+                       if (text != "pass" && text != "drop")
+                           throw std::invalid_argument("must be pass or drop");
+                   }}},
+         .takes = ValueType::any,
+         .gives = ValueType::any,
+         .make_stage = [](const Params& p) -> std::unique_ptr<StageBody> {
+             return std::make_unique<ExecStage>(p);
+         }});
+}
+
+}  // namespace flowpool::detail

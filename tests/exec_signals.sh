@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SIGINT and SIGTERM to `flowpool exec`: the running programs' process groups get SIGTERM, those
+# that ignore it get SIGKILL when the drain timeout runs out, flowpool exits 130 / 143, and no
+# program or grandchild is left running. Usage: exec_signals.sh FLOWPOOL
+set -euo pipefail
+flowpool=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# True if process $1 still runs (a zombie waiting for its reaper does not count).
+running() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [[ ${stat%% *} != Z ]]
+}
+
+# Each program records its pid and its grandchild's (sleep), then waits: the first kind dies of
+# SIGTERM with its grandchild; the second ignores it (so does its grandchild) until SIGKILL.
+obedient='sleep 100 & echo "$$ $!" >>"$1/pids"; wait'
+stubborn='trap "" TERM; sleep 100 & echo "$$ $!" >>"$1/pids"; wait; sleep 100'
+
+check() {  # SIGNAL SCRIPT DRAIN MIN_MS MAX_MS
+    local signal=$1 script=$2 drain=$3 min_ms=$4 max_ms=$5
+    : >"$work/pids"
+    seq 10 | "$flowpool" exec -j 4 --drain-timeout "$drain" -- sh -c "$script" sh "$work" {} \
+        >"$work/out" 2>"$work/err" &
+    local pid=$!
+    for _ in $(seq 300); do (( $(wc -l <"$work/pids") >= 4 )) && break; sleep 0.05; done
+    (( $(wc -l <"$work/pids") == 4 )) || { echo "FAIL: not 4 programs running" >&2; cat "$work/err" >&2; exit 1; }
+    local start code=0
+    start=$(date +%s%N)
+    kill -s "$signal" "$pid"
+    wait "$pid" || code=$?
+    local elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    local want=$([[ $signal == INT ]] && echo 130 || echo 143)
+    [[ $code == "$want" ]] || { echo "FAIL: SIG$signal gave $code, want $want" >&2; cat "$work/err" >&2; exit 1; }
+    (( elapsed_ms >= min_ms && elapsed_ms < max_ms )) || {
+        echo "FAIL: SIG$signal took ${elapsed_ms} ms, want $min_ms..$max_ms" >&2; exit 1; }
+    grep -q "interrupted by SIG$signal" "$work/err" || { echo "FAIL: stderr: $(cat "$work/err")" >&2; exit 1; }
+    # No program started after the signal, and none is left: 4 programs, 8 processes, all gone.
+    sleep 0.2
+    (( $(wc -l <"$work/pids") == 4 )) || { echo "FAIL: programs started after SIG$signal" >&2; exit 1; }
+    for p in $(cat "$work/pids"); do
+        if running "$p"; then echo "FAIL: process $p still runs after SIG$signal" >&2; exit 1; fi
+    done
+    echo "SIG$signal ($([[ $script == "$obedient" ]] && echo obedient || echo stubborn)): exit $code after ${elapsed_ms} ms, 8 processes gone"
+}
+
+check INT "$obedient" 10 0 2000
+check TERM "$obedient" 10 0 2000
+check TERM "$stubborn" 1 900 4000

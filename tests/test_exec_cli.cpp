@@ -1,0 +1,142 @@
+// `flowpool exec`, end to end: `{}` and the appended line, every line run once at 1, 2, 4 and 8
+// workers, output blocks never interleaved, -k keeping input order, failures counted in the
+// exit code, --timeout, and lines that would inject shell commands reaching the program intact.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cli_runner.hpp"
+
+namespace fs = std::filesystem;
+using flowpool::test::run_cli;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// "0\n1\n...\n(n-1)\n".
+std::string numbers(int n) {
+    std::string text;
+    for (int i = 0; i < n; ++i) text += std::to_string(i) + "\n";
+    return text;
+}
+
+TEST(ExecCli, LineGoesWhereBracesAreOrLast) {
+    const auto braces = run_cli("exec -k -- echo 'a{}b' '{x}'", "1\n2\n");
+    EXPECT_EQ(braces.exit_code, 0) << braces.err;
+    EXPECT_EQ(braces.out, "a1b {x}\na2b {x}\n");
+
+    const auto last = run_cli("exec -k -- echo -n first", "1\n2\n");  // -n is echo's
+    EXPECT_EQ(last.exit_code, 0) << last.err;
+    EXPECT_EQ(last.out, "first 1\nfirst 2\n");  // a last line without '\n' gets one
+}
+
+TEST(ExecCli, UsageErrors) {
+    const auto none = run_cli("exec", "1\n");
+    EXPECT_EQ(none.exit_code, 2);
+    EXPECT_NE(none.err.find("needs a command"), std::string::npos) << none.err;
+    EXPECT_EQ(run_cli("exec -j 0 -- echo", "1\n").exit_code, 2);
+}
+
+class ExecCliWorkers : public ::testing::TestWithParam<int> {};
+
+TEST_P(ExecCliWorkers, EveryLineOnceAndBlocksWhole) {
+    // Each program writes 4 lines with pauses between them: with several running at once, a
+    // block is whole only if flowpool writes each program's output at once.
+    const std::string jobs = std::to_string(GetParam());
+    const auto result = run_cli(
+        "exec -j " + jobs + " -- sh -c 'for i in 1 2 3 4; do echo \"$0 $i\"; sleep 0.01; done' {}",
+        numbers(40));
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    const std::vector<std::string> lines = result.out_lines();
+    ASSERT_EQ(lines.size(), 160u);
+    std::set<std::string> seen;
+    for (std::size_t at = 0; at < lines.size(); at += 4) {
+        const std::string job = lines[at].substr(0, lines[at].find(' '));
+        for (int i = 0; i < 4; ++i) {
+            EXPECT_EQ(lines[at + i], job + " " + std::to_string(i + 1)) << "block torn at " << at;
+        }
+        EXPECT_TRUE(seen.insert(job).second) << "job " << job << " twice";
+    }
+    EXPECT_EQ(seen.size(), 40u);
+}
+
+TEST_P(ExecCliWorkers, KeepOrderKeepsInputOrder) {
+    // Later lines finish first (shorter sleeps), yet -k prints them in input order.
+    const std::string jobs = std::to_string(GetParam());
+    const auto result = run_cli(
+        "exec -k -j " + jobs + " -- sh -c 'sleep 0.0$((9 - $0 % 10)); echo $0' {}", numbers(30));
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(result.out, numbers(30));
+}
+
+INSTANTIATE_TEST_SUITE_P(Workers, ExecCliWorkers, ::testing::Values(1, 2, 4, 8));
+
+TEST(ExecCli, FailuresAreCountedAndNamed) {
+    const auto result =
+        run_cli("exec -k -j 2 -- sh -c 'echo $0; exit $(($0 % 3 == 1))' {}", numbers(9));
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_EQ(result.out, "0\n2\n3\n5\n6\n8\n");  // a failed program's output is not a result
+    EXPECT_NE(result.err.find("flowpool exec: 3 of 9 programs failed"), std::string::npos)
+        << result.err;
+    EXPECT_NE(result.err.find("node 'run' job 4: sh exited with code 1"), std::string::npos)
+        << result.err;
+
+    const auto missing = run_cli("exec -- no-such-program-flowpool", "x\n");
+    EXPECT_EQ(missing.exit_code, 1);
+    EXPECT_NE(missing.err.find("cannot start no-such-program-flowpool: No such file"),
+              std::string::npos)
+        << missing.err;
+}
+
+TEST(ExecCli, MaxFailuresStopsStartingPrograms) {
+    // Every program fails after 50 ms; after the 4th failure no new line is started, beyond the
+    // few already on their way (a handful of single-line batches in flight).
+    const auto result =
+        run_cli("exec -j 1 --max-failures 3 -- sh -c 'sleep 0.05; exit 1'", numbers(100));
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.err.find("; stopped: more than --max-failures 3"), std::string::npos)
+        << result.err;
+    const std::size_t at = result.err.find("flowpool exec: ");
+    ASSERT_NE(at, std::string::npos);
+    const int failed = std::stoi(result.err.substr(at + 15));
+    EXPECT_GE(failed, 4);
+    EXPECT_LT(failed, 20);
+
+    const auto percent = run_cli(
+        "exec -j 2 --max-failures 10% -- sh -c 'sleep 0.02; exit $(($0 > 9))'", numbers(200));
+    EXPECT_EQ(percent.exit_code, 1);
+    EXPECT_NE(percent.err.find("stopped: more than --max-failures 10%"), std::string::npos)
+        << percent.err;
+    EXPECT_EQ(run_cli("exec --max-failures x -- true", "1\n").exit_code, 2);
+}
+
+TEST(ExecCli, TimeoutKillsHangingPrograms) {
+    const auto start = Clock::now();
+    const auto result = run_cli("exec -j 4 --timeout 0.3 -- sleep {}", "100\n100\n0\n100\n");
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.err.find("3 of 4 programs failed"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("sleep timed out after 300 ms"), std::string::npos) << result.err;
+    EXPECT_LT(seconds, 5.0 * FLOWPOOL_TEST_SLOWDOWN);
+}
+
+TEST(ExecCli, InjectionLinesReachTheProgramByteForByte) {
+    const std::string dir = flowpool::test::fresh_dir("exec_inject");
+    const std::string pwned = dir + "/pwned";
+    const std::string lines = "$(touch " + pwned + "); rm -rf x\n" + "a\" b\n" + "`touch " + pwned +
+                              "`\n" + "x; touch " + pwned + "\n" + "{} {value} $HOME\n";
+    const auto result = run_cli("exec -k -- printf '%s\\n'", lines);
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(result.out, lines);
+    EXPECT_FALSE(fs::exists(pwned));
+}
+
+}  // namespace
