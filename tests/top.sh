@@ -21,8 +21,13 @@ for _ in $(seq 200); do grep -q '^metrics: ' "$work/err" && break; sleep 0.05; d
 address=$(sed -n 's|^metrics: http://\([^/]*\)/metrics$|\1|p' "$work/err")
 [[ -n $address ]] || fail "no metrics address on stderr: $(cat "$work/err")"
 
-# --once: one table, the three nodes and a bottleneck.
-"$flowpool" top "$address" --once >"$work/once"
+# --once: one table, the three nodes and a bottleneck (the first scrape may come before the run
+# has its nodes: ask again for up to 5 s).
+for _ in $(seq 50); do
+    "$flowpool" top "$address" --once >"$work/once"
+    grep -qE "^work +function " "$work/once" && break
+    sleep 0.1
+done
 for node in jobs work total; do
     grep -qE "^$node +(source|function|sink) " "$work/once" || fail "no row for $node: $(cat "$work/once")"
 done
