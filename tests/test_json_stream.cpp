@@ -81,6 +81,34 @@ TEST(JsonLineRun, ReadsEveryGoodLineAsParseJsonFieldsDoes) {
     EXPECT_EQ(check_run(good, {"tags"}), good.size());
 }
 
+/// What parse_json_fields reads of @p line (as JSON text), "error" if it fails.
+std::string fields_of(const std::string& line, const Names& names) {
+    const Alone alone = parse_alone(line, names);
+    if (!alone.ok) return "error";
+    std::string text;
+    flowpool::detail::append_json_value(text, alone.value);
+    return text;
+}
+
+// Keys are compared where they lie in the text, a short name as one word with its closing
+// quote (FieldNames): a key that only starts as a name is not it, an escaped key is unescaped
+// first, long names and names with a quote are compared as strings.
+TEST(JsonFields, KeysAreFoundAsWrittenOrEscaped) {
+    EXPECT_EQ(fields_of(R"({"hostX":1,"hos":2,"host":3})", {"host"}), R"({"host":3})");
+    EXPECT_EQ(fields_of(R"({"ho\u0073t":1,"x":2})", {"host"}), R"({"host":1})");
+    EXPECT_EQ(fields_of(R"({"\u0068":1,"h":2,"hh":3})", {"hh", "h"}), R"({"hh":3,"h":2})");
+    EXPECT_EQ(fields_of(R"({"latency_ms":1.5,"latency_m":2})", {"latency_ms", "host"}),
+              R"({"latency_ms":1.5})");
+    EXPECT_EQ(fields_of(R"({"abcdefgh\u0069":1,"abcdefghi":2,"a":3})", {"abcdefghi", "a"}),
+              R"({"abcdefghi":2,"a":3})");
+    EXPECT_EQ(fields_of(R"({"a\"b":1,"a":2})", {"a\"b"}), R"({"a\"b":1})");
+    EXPECT_EQ(fields_of(R"({"":5,"b":6})", {""}), R"({"":5})");
+    EXPECT_EQ(fields_of(R"({"x":{"host":1},"host":2})", {"host"}), R"({"host":2})");
+    EXPECT_EQ(fields_of(R"({"n":1})", {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l",
+                                       "m", "n", "o", "p", "q", "r"}),
+              R"({"n":1})");
+}
+
 /// Good lines, then @p bad, then good lines again: the run reads the first two and stops at
 /// the bad one (read alone, it fails).
 void expect_stops_at(const std::string& bad, const Names& names = {}) {

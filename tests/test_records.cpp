@@ -296,6 +296,40 @@ TEST(JsonlFiles, AByteOrderMarkAndCrLfEndingsAreNotPartOfTheRecords) {
     EXPECT_EQ(run.out, sorted({R"({"a":1})", R"({"b":"x\r"})", R"({"c":3})"}));
 }
 
+// Lines read ahead are taken in one go (TextSource::take_buffered_lines) rather than cut one by
+// one: ids must stay line numbers across blank lines, CRLF endings and files, and a bad line
+// must still be named FILE:LINE, whatever the batch size.
+TEST(JsonlFiles, IdsAndPlacesStayLineNumbersAcrossBlankLinesCrLfAndFiles) {
+    const std::string dir = fresh_dir("ids_places");
+    const std::string a =
+        write(dir + "/a.jsonl", "{\"n\":0}\r\n\r\n  \t \n{\"n\":bad}\r\n{\"n\":4}\n");
+    write(dir + "/b.jsonl", "{\"n\":5}\n\n{oops}\r\n{\"n\":8}");
+    for (const char* options : {"", "--batch 1", "--batch 2", "--batch 3"}) {
+        const Outcome run = run_jsonl(dir, dir + "/*.jsonl", Policy::dead_letter, "", options);
+        EXPECT_EQ(run.cli.exit_code, 0) << run.cli.err;
+        EXPECT_EQ(run.out, sorted({R"({"n":0})", R"({"n":4})", R"({"n":5})", R"({"n":8})"}))
+            << options;
+        EXPECT_TRUE(contains(run.cli.err,
+                             "6 jobs in, 4 results out, 0 filtered, 0 skipped, 0 "
+                             "failed, 2 dead-lettered"))
+            << options << run.cli.err;
+        ASSERT_EQ(run.rejects.size(), 2u) << options;
+        std::vector<std::pair<flowpool::Value, std::string>> letters;
+        for (const std::string& letter : run.rejects) {
+            const flowpool::Value error = letter_field(letter, "error");
+            letters.emplace_back(
+                letter_field(letter, "id"),
+                std::holds_alternative<std::string>(error) ? std::get<std::string>(error) : "");
+        }
+        std::sort(letters.begin(), letters.end(),
+                  [](const auto& x, const auto& y) { return x.second < y.second; });
+        EXPECT_EQ(letters[0].first, flowpool::Value(std::int64_t{3})) << options;
+        EXPECT_TRUE(letters[0].second.starts_with(a + ":4:")) << letters[0].second;
+        EXPECT_EQ(letters[1].first, flowpool::Value(std::int64_t{7})) << options;
+        EXPECT_TRUE(letters[1].second.starts_with(dir + "/b.jsonl:3:")) << letters[1].second;
+    }
+}
+
 TEST(JsonlFiles, ATruncatedGzipFailsTheRunNamingTheFile) {
     const std::string dir = fresh_dir("truncated");
     ASSERT_EQ(std::system(("cd '" + dir +

@@ -61,72 +61,171 @@ constexpr std::array<bool, 256> plain_bytes = [] {
     return plain;
 }();
 
-/// How many bytes at the start of @p text need nothing done.
-std::size_t plain_prefix(std::string_view text) noexcept {
-    std::size_t plain = 0;
-    while (plain < text.size() && plain_bytes[static_cast<unsigned char>(text[plain])]) ++plain;
-    return plain;
-}
+/// Writes JSON text through a buffer on the stack into a string: a value's many small pieces
+/// (quotes, commas, short strings) cost a store each instead of a call into std::string each.
+class JsonWriter {
+public:
+    explicit JsonWriter(std::string& out) noexcept : out_(out) {}
+    ~JsonWriter() { flush(); }
+    JsonWriter(const JsonWriter&) = delete;
+    JsonWriter& operator=(const JsonWriter&) = delete;
 
-void append_control(std::string& out, unsigned char c) {
-    switch (c) {
-        case '\n':
-            out += "\\n";
-            return;
-        case '\r':
-            out += "\\r";
-            return;
-        case '\t':
-            out += "\\t";
-            return;
-        default:
-            break;
+    [[gnu::always_inline]] void put(char c) {
+        if (used_ == buffer_.size()) flush();
+        buffer_[used_++] = c;
     }
-    constexpr char hex[] = "0123456789abcdef";
-    out += "\\u00";
-    out += hex[c >> 4];
-    out += hex[c & 0xF];
-}
+    void put(std::string_view text) {
+        if (text.size() > buffer_.size() - used_) {
+            flush();
+            if (text.size() > buffer_.size()) {
+                out_.append(text);
+                return;
+            }
+        }
+        std::memcpy(buffer_.data() + used_, text.data(), text.size());
+        used_ += text.size();
+    }
+
+    /// @p text as a JSON string (see append_json_string).
+    void string(std::string_view text) {
+        // Most strings are short and need nothing done: stored as they are checked.
+        if (text.size() + 2 > buffer_.size() - used_) flush();
+        if (text.size() + 2 <= buffer_.size() - used_) {
+            char* const quoted = buffer_.data() + used_;
+            quoted[0] = '"';
+            std::size_t plain = 0;
+            for (; plain < text.size(); ++plain) {
+                const auto c = static_cast<unsigned char>(text[plain]);
+                if (!plain_bytes[c]) break;
+                quoted[plain + 1] = static_cast<char>(c);
+            }
+            used_ += plain + 1;
+            if (plain == text.size()) {
+                put('"');
+                return;
+            }
+            text.remove_prefix(plain);
+        } else {
+            put('"');
+        }
+        std::size_t at = 0;
+        while (at < text.size()) {
+            // The bytes that need nothing done, copied as they are checked.
+            const auto c = static_cast<unsigned char>(text[at]);
+            if (plain_bytes[c]) {
+                put(static_cast<char>(c));
+                ++at;
+            } else {
+                at += special(text.substr(at));
+            }
+        }
+        put('"');
+    }
+
+    /// @p value as JSON (see append_json_value).
+    void value(const Value& value) {
+        switch (value.index()) {
+            case 0:
+                return integer(std::get<std::int64_t>(value));
+            case 1:
+                return string(std::get<std::string>(value));
+            default:
+                return std::visit([this](const auto& v) { other(v); },
+                                  static_cast<const ValueVariant&>(value));
+        }
+    }
+
+    void flush() {
+        out_.append(buffer_.data(), used_);
+        used_ = 0;
+    }
+
+private:
+    void integer(std::int64_t n) {
+        if (buffer_.size() - used_ < 24) flush();
+        char* const at = buffer_.data() + used_;
+        used_ += static_cast<std::size_t>(std::to_chars(at, at + 24, n).ptr - at);
+    }
+
+    /// Writes the escape or the UTF-8 sequence @p text starts with; returns the bytes used.
+    std::size_t special(std::string_view text) {
+        const auto c = static_cast<unsigned char>(text[0]);
+        if (c == '"' || c == '\\') {
+            put('\\');
+            put(static_cast<char>(c));
+            return 1;
+        }
+        if (c < 0x20) {
+            control(c);
+            return 1;
+        }
+        bool valid = false;
+        const std::size_t used = sequence_at(text, valid);
+        put(valid ? text.substr(0, used) : replacement);
+        return used;
+    }
+
+    void control(unsigned char c) {
+        switch (c) {
+            case '\n':
+                return put("\\n");
+            case '\r':
+                return put("\\r");
+            case '\t':
+                return put("\\t");
+            default:
+                break;
+        }
+        constexpr char hex[] = "0123456789abcdef";
+        put("\\u00");
+        put(hex[c >> 4]);
+        put(hex[c & 0xF]);
+    }
+
+    void other(std::int64_t n) { integer(n); }
+    void other(const std::string& text) { string(text); }
+    void other(std::nullptr_t) { put("null"); }
+    void other(bool b) { put(b ? "true" : "false"); }
+    void other(double d) {
+        flush();
+        append_json_double(out_, d);
+    }
+    void other(const List& items) {
+        put('[');
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (i != 0) put(',');
+            value(items[i]);
+        }
+        put(']');
+    }
+    void other(const Record& fields) {
+        put('{');
+        bool first = true;
+        for (const Field& field : fields) {
+            if (!first) put(',');
+            first = false;
+            string(field.name);
+            put(':');
+            value(field.value);
+        }
+        put('}');
+    }
+    void other(const Opaque& opaque) {
+        if (const auto shown = opaque.to_value()) {
+            value(*shown);
+        } else {
+            string("<" + opaque.type_name() + ">");
+        }
+    }
+
+    std::string& out_;
+    std::array<char, 256> buffer_;
+    std::size_t used_ = 0;
+};
 
 }  // namespace
 
-void append_json_string(std::string& out, std::string_view text) {
-    std::size_t plain = plain_prefix(text);
-    // Most strings are short and need nothing done: the quotes and the bytes in one append.
-    if (char quoted[64]; plain == text.size() && text.size() + 2 <= sizeof quoted) {
-        quoted[0] = '"';
-        std::memcpy(quoted + 1, text.data(), text.size());
-        quoted[text.size() + 1] = '"';
-        out.append(quoted, text.size() + 2);
-        return;
-    }
-    out.reserve(out.size() + text.size() + 2);
-    out += '"';
-    while (!text.empty()) {
-        // The bytes that need nothing done, appended in one go.
-        out.append(text.data(), plain);
-        text.remove_prefix(plain);
-        if (text.empty()) break;
-        const auto c = static_cast<unsigned char>(text[0]);
-        std::size_t used = 1;
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += static_cast<char>(c);
-        } else if (c < 0x20) {
-            append_control(out, c);
-        } else {
-            bool valid = false;
-            used = sequence_at(text, valid);
-            if (valid)
-                out.append(text.substr(0, used));
-            else
-                out += replacement;
-        }
-        text.remove_prefix(used);
-        plain = plain_prefix(text);
-    }
-    out += '"';
-}
+void append_json_string(std::string& out, std::string_view text) { JsonWriter(out).string(text); }
 
 void append_json_double(std::string& out, double number) {
     if (!std::isfinite(number)) {
@@ -143,47 +242,7 @@ void append_json_double(std::string& out, double number) {
     }
 }
 
-void append_json_value(std::string& out, const Value& value) {
-    struct Writer {
-        std::string& out;
-        void operator()(std::int64_t n) const {
-            char digits[24];
-            out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
-        }
-        void operator()(const std::string& text) const { append_json_string(out, text); }
-        void operator()(std::nullptr_t) const { out += "null"; }
-        void operator()(bool b) const { out += b ? "true" : "false"; }
-        void operator()(double d) const { append_json_double(out, d); }
-        void operator()(const List& items) const {
-            out += '[';
-            for (std::size_t i = 0; i < items.size(); ++i) {
-                if (i != 0) out += ',';
-                append_json_value(out, items[i]);
-            }
-            out += ']';
-        }
-        void operator()(const Record& fields) const {
-            out += '{';
-            bool first = true;
-            for (const Field& field : fields) {
-                if (!first) out += ',';
-                first = false;
-                append_json_string(out, field.name);
-                out += ':';
-                append_json_value(out, field.value);
-            }
-            out += '}';
-        }
-        void operator()(const Opaque& opaque) const {
-            if (const auto shown = opaque.to_value()) {
-                append_json_value(out, *shown);
-            } else {
-                append_json_string(out, "<" + opaque.type_name() + ">");
-            }
-        }
-    };
-    std::visit(Writer{out}, static_cast<const ValueVariant&>(value));
-}
+void append_json_value(std::string& out, const Value& value) { JsonWriter(out).value(value); }
 
 /// A thread's parser, and a copy of the text with the padding simdjson reads past its end.
 struct ThreadParser {
@@ -239,8 +298,20 @@ bool parse_json(std::string_view text, Value& out, JsonError& error, bool padded
 }
 
 /// Records @p code at @p doc's place in @p error; returns false.
-bool parse_json_fields(std::string_view text, const std::vector<std::string>& names, Value& out,
-                       JsonError& error, bool padded) {
+FieldNames::FieldNames(std::vector<std::string> names) : names_(std::move(names)) {
+    for (std::size_t i = 0; i < names_.size(); ++i) {
+        const std::string& name = names_[i];
+        if (name.size() >= 8 || name.find_first_of("\"\\") != std::string::npos) continue;
+        std::array<char, 8> bytes{};
+        std::memcpy(bytes.data(), name.data(), name.size());
+        bytes[name.size()] = '"';
+        shorts_.push_back(
+            {word_at(bytes.data()), ~std::uint64_t{0} >> (64 - 8 * (name.size() + 1)), i});
+    }
+}
+
+bool parse_json_fields(std::string_view text, const FieldNames& names, Value& out, JsonError& error,
+                       bool padded) {
     ondemand::document doc;
     const char* begin = ThreadParser::mine().start(text, padded, doc, error);
     if (begin == nullptr) return false;

@@ -5,6 +5,7 @@
 #include <flowpool/value.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,12 +41,42 @@ struct JsonError {
 /// simdjson needs), so it is parsed where it lies instead of copied.
 bool parse_json(std::string_view text, Value& out, JsonError& error, bool padded = false);
 
+/// The names of the fields a projection reads (parse_json_fields, JsonLineRun::next), with
+/// what finding them among an object's keys takes, worked out once: a name of fewer than eight
+/// bytes is found by one masked compare of a key's first eight bytes with its own and a quote.
+class FieldNames {
+public:
+    /// A short name as a key's first bytes: its bytes and its closing quote, the mask of them,
+    /// and its index in names().
+    struct Short {
+        std::uint64_t word = 0;
+        std::uint64_t mask = 0;
+        std::size_t index = 0;
+    };
+
+    FieldNames() = default;
+    /// For @p names (implicit: a list of names is the names a projection reads).
+    FieldNames(std::vector<std::string> names);  // NOLINT(google-explicit-constructor)
+
+    [[nodiscard]] const std::vector<std::string>& names() const noexcept { return names_; }
+    [[nodiscard]] bool empty() const noexcept { return names_.empty(); }
+    [[nodiscard]] std::size_t size() const noexcept { return names_.size(); }
+    /// The names of fewer than eight bytes without a quote or a backslash.
+    [[nodiscard]] const std::vector<Short>& shorts() const noexcept { return shorts_; }
+    /// True if shorts() holds every name.
+    [[nodiscard]] bool all_short() const noexcept { return shorts_.size() == names_.size(); }
+
+private:
+    std::vector<std::string> names_;
+    std::vector<Short> shorts_;
+};
+
 /// Parses the fields @p names (each once) of @p text, a JSON object, into @p out, a record
 /// holding those of them it has, in the order of @p names; a repeated name gives its last value,
 /// as in parse_json. Reads nothing else of the object but its structure (simdjson's On-Demand
 /// API): a malformed value in a field not asked for may go unnoticed.
 /// False with @p error if @p text is not an object or a field asked for is malformed.
-bool parse_json_fields(std::string_view text, const std::vector<std::string>& names, Value& out,
-                       JsonError& error, bool padded = false);
+bool parse_json_fields(std::string_view text, const FieldNames& names, Value& out, JsonError& error,
+                       bool padded = false);
 
 }  // namespace flowpool::detail

@@ -175,7 +175,8 @@ private:
             4096;  // past it, a fresh string: no slot keeps a huge one
         std::string* string = std::get_if<std::string>(&out);
         if (string != nullptr && string->capacity() <= keep_up_to) {
-            string->assign(text);
+            string->clear();  // then append: a plain copy, without assign's checks for overlap
+            string->append(text);
         } else {
             out = std::string(text);
         }
@@ -183,6 +184,11 @@ private:
 
     template <class Node>
     bool read_number(Node& node, Value& out) {
+        // Most numbers are integers: read as one, which fails (reading nothing) for any other.
+        if (std::int64_t integer = 0; !node.get_int64().get(integer)) {
+            out = integer;
+            return true;
+        }
         // The type first, then the number read as that type: simdjson 3.0's get_number() reads
         // floats of more than 19 digits as 0.
         ondemand::number_type type;
@@ -237,19 +243,73 @@ inline bool plain_key(const ondemand::field& field, std::string_view& key) noexc
     }
 }
 
+/// The first eight bytes at @p text as a word, byte i in bits 8i to 8i + 7, as first_byte_of
+/// counts them.
+inline std::uint64_t word_at(const char* text) noexcept {
+    std::uint64_t word = 0;
+    std::memcpy(&word, text, sizeof word);
+    if constexpr (std::endian::native == std::endian::big) word = __builtin_bswap64(word);
+    return word;
+}
+
+inline constexpr std::size_t no_name = ~std::size_t{0};
+
+/// Sets @p which to the index among @p names of @p field's key, or to no_name; an error if the
+/// key cannot be read. The key is read where it lies in the text (see FieldNames).
+inline simdjson::error_code find_key(const FieldNames& names, ondemand::field& field,
+                                     std::size_t& which) {
+    const char* const key = field.key().raw();
+    // Padding follows the text, so eight bytes can be read.
+    const std::uint64_t word = word_at(key);
+    for (const FieldNames::Short& name : names.shorts()) {
+        if ((word & name.mask) == name.word) {
+            which = name.index;
+            return simdjson::SUCCESS;
+        }
+    }
+    // None of them, unless it has an escape among its first eight bytes: the bytes before a
+    // key's first escape are its own, so a key that unescapes to a name shorter than eight
+    // bytes has its first backslash there.
+    if (names.all_short() && first_byte_of(word, '\\') == 8) {
+        which = no_name;
+        return simdjson::SUCCESS;
+    }
+    std::string_view name;
+    if (!plain_key(field, name)) {
+        if (const auto e = field.unescaped_key().get(name)) return e;
+    }
+    const auto at = std::find(names.names().begin(), names.names().end(), name);
+    which =
+        at == names.names().end() ? no_name : static_cast<std::size_t>(at - names.names().begin());
+    return simdjson::SUCCESS;
+}
+
+/// True if @p field is named names()[@p i] of @p names.
+inline bool named(const Field& field, const FieldNames& names, std::size_t i) noexcept {
+    const std::string& name = names.names()[i];
+    if (field.name.size() != name.size()) return false;
+    if (!names.all_short()) return field.name == name;
+    // Both are shorter than eight bytes, and a std::string's own buffer has sixteen (and one
+    // on the heap at least seventeen): a word read from either holds the name.
+    const std::uint64_t mask = names.shorts()[i].mask >> 8;  // without the quote
+    return (word_at(field.name.data()) & mask) == (names.shorts()[i].word & mask);
+}
+
 /// Makes @p out a record of the fields @p names, in that order (their values left as they are
 /// if it was one already: last line's, to be filled again in place).
-inline Record& shape_fields(Value& out, const std::vector<std::string>& names) {
+inline Record& shape_fields(Value& out, const FieldNames& names) {
     if (Record* fields = std::get_if<Record>(&out);
-        fields != nullptr && fields->size() == names.size() &&
-        std::equal(
-            names.begin(), names.end(), fields->begin(),
-            [](const std::string& name, const Field& field) { return name == field.name; })) {
-        return *fields;
+        fields != nullptr && fields->size() == names.size()) {
+        std::size_t i = 0;
+        for (const Field& field : *fields) {
+            if (!named(field, names, i)) break;
+            ++i;
+        }
+        if (i == names.size()) return *fields;
     }
     Record& fields = out.emplace<Record>();
     fields.reserve(names.size());
-    for (const std::string& name : names) fields.append(name, Value());
+    for (const std::string& name : names.names()) fields.append(name, Value());
     return fields;
 }
 
@@ -258,8 +318,8 @@ inline Record& shape_fields(Value& out, const std::vector<std::string>& names) {
 /// the order of @p names, those the object lacks left out. False with the builder's error set
 /// (placed at @p at) if a member or a field asked for is malformed.
 template <class At>
-bool read_json_fields(JsonBuilder& builder, ondemand::object& object,
-                      const std::vector<std::string>& names, Value& out, At& at) {
+bool read_json_fields(JsonBuilder& builder, ondemand::object& object, const FieldNames& names,
+                      Value& out, At& at) {
     Record& fields = shape_fields(out, names);
     std::array<char, 16> few{};  // which names were found
     std::vector<char> many(names.size() > few.size() ? names.size() : 0);
@@ -267,14 +327,10 @@ bool read_json_fields(JsonBuilder& builder, ondemand::object& object,
     std::size_t found = 0;
     for (auto member : object) {
         ondemand::field field;
-        std::string_view key;
+        std::size_t i = no_name;
         if (const auto e = std::move(member).get(field)) return builder.fail(e, at);
-        if (!plain_key(field, key)) {
-            if (const auto e = field.unescaped_key().get(key)) return builder.fail(e, at);
-        }
-        const auto wanted = std::find(names.begin(), names.end(), key);
-        if (wanted == names.end()) continue;
-        const auto i = static_cast<std::size_t>(wanted - names.begin());
+        if (const auto e = find_key(names, field, i)) return builder.fail(e, at);
+        if (i == no_name) continue;
         if (seen[i] == 0) {
             seen[i] = 1;
             ++found;

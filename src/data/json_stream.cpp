@@ -32,7 +32,7 @@ struct JsonLineRun::State {
     }
 
     /// Reads the object at the iterator into @p out.
-    bool read(const std::vector<std::string>& names, Value& out) {
+    bool read(const FieldNames& names, Value& out) {
         ondemand::document_reference doc;
         if ((*at).get(doc)) return false;
         JsonBuilder builder(text.data());
@@ -67,8 +67,7 @@ bool JsonLineRun::start(std::string_view text) {
     return true;
 }
 
-bool JsonLineRun::next(std::size_t begin, std::size_t end, const std::vector<std::string>& names,
-                       Value& out) {
+bool JsonLineRun::next(std::size_t begin, std::size_t end, const FieldNames& names, Value& out) {
     State& s = *state_;
     if (!s.running || !(s.at != s.stream.end())) return s.running = false;
     // The object starts this line, after blanks at most, and the next value starts the next

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "json.hpp"
+
 namespace flowpool::detail {
 
 /// Reads the objects of a buffer of lines in order, each checked to be the one JSON value of its
@@ -42,11 +44,10 @@ public:
     /// than max_text.
     bool start(std::string_view text);
     /// Reads the next object, which must be the only JSON value of the line text[@p begin,
-    /// @p end) (text[@p end] is its '\n'), into @p out: the fields @p names (as
+    /// @p end) (then its "\n" or "\r\n"), into @p out: the fields @p names (as
     /// parse_json_fields), or every field if it is empty (as parse_json). Lines are read in
     /// order, none skipped. False if it cannot; then the run is over.
-    bool next(std::size_t begin, std::size_t end, const std::vector<std::string>& names,
-              Value& out);
+    bool next(std::size_t begin, std::size_t end, const FieldNames& names, Value& out);
 
 private:
     struct State;

@@ -94,6 +94,18 @@ bool LineReader::line_ready() const noexcept {
     return false;
 }
 
+std::string_view LineReader::buffered() const noexcept {
+    if (bom_pending_ || skipping_) return {};
+    return {buffer_.data() + begin_, end_ - begin_};
+}
+
+void LineReader::skip_buffered(std::size_t bytes, std::uint64_t lines) noexcept {
+    begin_ += bytes;
+    scanned_ = std::max(scanned_, begin_);
+    lines_in_file_ += lines;
+    position_ = LinePosition{current_, lines_in_file_};
+}
+
 bool LineReader::may_block() const noexcept { return input_->may_block(); }
 
 std::uint64_t LineReader::taken() const noexcept { return taken_before_ + input_->consumed(); }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "input.hpp"
@@ -66,6 +67,19 @@ public:
     /// True if next() would return without waiting for a writer: a whole line is buffered, or
     /// the current file is over. Amortised O(1): a byte is scanned for '\n' once.
     [[nodiscard]] bool line_ready() const noexcept;
+    /// The bytes read ahead of the lines returned so far, as next() would hand them out (no
+    /// byte order mark left to check, not inside a too long line; else empty): a caller that
+    /// takes the whole lines in them itself, with skip_buffered(), saves a call per line.
+    /// Valid until the next call of a member that is not const.
+    [[nodiscard]] std::string_view buffered() const noexcept;
+    /// Consumes the first @p bytes of buffered(): @p lines whole lines, the last ending with
+    /// '\n'. position() is then the last of them.
+    void skip_buffered(std::size_t bytes, std::uint64_t lines) noexcept;
+    /// Where the first line of buffered() is.
+    [[nodiscard]] LinePosition buffered_position() const noexcept {
+        return {current_, lines_in_file_ + 1};
+    }
+
     /// The longest line next() returns; longer ones are too_long.
     [[nodiscard]] std::size_t max_line_bytes() const noexcept { return max_line_; }
     /// True if reading more could wait for a writer (a pipe or a terminal, not a file).

@@ -42,6 +42,8 @@ public:
         : TextSource(path, max_line_bytes), fields_(std::move(fields)) {}
 
 private:
+    [[nodiscard]] bool cuts_lines() const noexcept override { return true; }
+
     Cut cut(LineReader& reader, std::string& text, LinePosition& at, std::string& error,
             const BatchContext& ctx) override {
         const std::size_t begin = text.size();
@@ -89,7 +91,7 @@ private:
         return i;
     }
 
-    std::vector<std::string> fields_;  // the fields to read; empty: all
+    FieldNames fields_;  // the fields to read; empty: all
 };
 
 /// The columns of a CSV file: from `columns:`, or its header row.

@@ -1,6 +1,7 @@
 #include "text_source.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <mutex>
 #include <utility>
 
@@ -8,6 +9,12 @@ namespace flowpool::detail {
 
 namespace {
 constexpr std::size_t padding = 64;  // readable bytes after a text, for simdjson
+
+/// True if @p line holds nothing but JSON whitespace (it has no '\n').
+bool blank(std::string_view line) noexcept {
+    return std::all_of(line.begin(), line.end(),
+                       [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
+}
 }  // namespace
 
 /// Spare batches: taken by the source's thread, given back by the worker that decoded them.
@@ -72,6 +79,8 @@ BatchPtr TextSource::next(std::size_t max_jobs, BatchContext& ctx) {
         const std::size_t begin = text.size();
         if (held_) {
             text += text_;
+        } else if (cuts_lines() && take_buffered_lines(*batch, most)) {
+            continue;
         } else {
             const Cut got = cut(reader_, text, at_, error_, ctx);
             if (got != Cut::text) text.resize(begin);
@@ -99,6 +108,40 @@ BatchPtr TextSource::next(std::size_t max_jobs, BatchContext& ctx) {
     if (batch->size() == 0) return nullptr;
     text.reserve(text.size() + padding);
     return batch;
+}
+
+bool TextSource::take_buffered_lines(TextBatch& batch, std::size_t most) {
+    const std::string_view ahead = reader_.buffered();
+    const LinePosition first = reader_.buffered_position();
+    if (ahead.empty() || (batch.size() != 0 && first.file != at_.file)) return false;
+    if (batch.size() == 0) {
+        batch.file_context = file_context(first.file);
+        batch.file = file_names_[first.file];
+    }
+    const std::size_t base = batch.text.size();
+    std::size_t taken = 0;  // bytes of whole lines
+    std::uint64_t lines = 0;
+    while (batch.size() < most) {
+        const auto* newline =
+            static_cast<const char*>(std::memchr(ahead.data() + taken, '\n', ahead.size() - taken));
+        if (newline == nullptr) break;
+        const auto end = static_cast<std::size_t>(newline - ahead.data());
+        std::size_t size = end - taken;
+        if (size != 0 && ahead[end - 1] == '\r') --size;
+        if (size > reader_.max_line_bytes()) break;  // cut() reports it
+        if (!blank(ahead.substr(taken, size))) {
+            batch.ids.push_back(next_id_);
+            batch.slices.push_back({base + taken, size, {first.file, first.line + lines}});
+        }
+        ++next_id_;
+        ++lines;
+        taken = end + 1;
+    }
+    if (lines == 0) return false;
+    batch.text.append(ahead.data(), taken);  // each line's '\n' (or "\r\n") after it
+    reader_.skip_buffered(taken, lines);
+    at_ = reader_.position();
+    return true;
 }
 
 void TextSource::add_job(TextBatch& batch, std::size_t begin, std::uint64_t id) {

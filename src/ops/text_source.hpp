@@ -92,6 +92,9 @@ protected:
     /// appends for a job that is not `text` is dropped), and where it starts into @p at.
     virtual Cut cut(LineReader& reader, std::string& text, LinePosition& at, std::string& error,
                     const BatchContext& ctx) = 0;
+    /// True if cut() takes one line as a job's text, a line of JSON whitespace making no job:
+    /// then next() takes the lines read ahead in one go, calling cut() only when none is whole.
+    [[nodiscard]] virtual bool cuts_lines() const noexcept { return false; }
     /// What the parse of the texts of file @p file needs that the cutting learned (a CSV
     /// header), or nullptr. Called by the source's thread.
     [[nodiscard]] virtual std::shared_ptr<const void> file_context(std::uint32_t file) const {
@@ -131,6 +134,10 @@ private:
     std::shared_ptr<TextBatch> fresh_batch();
     /// Adds the text cut last, @p begin on in the batch's text, as job @p id.
     void add_job(TextBatch& batch, std::size_t begin, std::uint64_t id);
+    /// Adds to @p batch, as cut() would one by one, the whole lines read ahead of the current
+    /// file (of @p batch's file, if it has jobs), until it holds @p most jobs. False if it took
+    /// none: no whole line is buffered, or the next is too long (cut() reports it).
+    bool take_buffered_lines(TextBatch& batch, std::size_t most);
 
     LineReader reader_;
     std::shared_ptr<Spares> spares_;
