@@ -70,7 +70,7 @@ void test_file(const std::string& path, Tally& tally) {
             ++(result.passed ? tally.passed : tally.failed);
         }
     } catch (const ConfigError& e) {
-        std::cout << "ERROR " << path << ": not run (the errors are on stderr)\n";
+        std::cout << "ERROR " << path << ": see the errors on stderr\n";
         std::cout.flush();
         print_config_error(e);
         tally.malformed = true;
