@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -116,6 +117,36 @@ TEST(GraphTests, ADirectoryRunsEveryTestFileUnderIt) {
     EXPECT_TRUE(has(result.out, "PASS " + fixtures + "passing.test.yaml: keeps only errors"));
     EXPECT_TRUE(has(result.out, "FAIL " + fixtures + "failing.test.yaml: wrong count"));
     EXPECT_TRUE(has(result.out, "3 passed, 3 failed; some test files have errors"));
+}
+
+TEST(GraphTests, ReplacedSourcesAndSinksTouchNoFile) {
+    const std::string dir = flowpool::test::fresh_dir("untouched");
+    const std::string out = dir + "/out.txt";
+    flowpool::test::write(dir + "/graph.yaml",
+                          "graph: files\n"
+                          "nodes:\n"
+                          "  in:  { kind: source, op: lines, path: " +
+                              dir +
+                              "/missing.txt }\n"
+                              "  out: { kind: sink, op: file, path: " +
+                              out +
+                              ", format: '{id}={value}' }\n"
+                              "  all: { kind: sink, op: jsonl, path: " +
+                              dir +
+                              "/all.jsonl }\n"
+                              "edges:\n"
+                              "  - in -> out\n"
+                              "  - in -> all\n");
+    flowpool::test::write(dir + "/files.test.yaml",
+                          "graph: graph.yaml\n"
+                          "tests:\n"
+                          "  - name: lines in memory\n"
+                          "    inputs: { in: [a, b] }\n"
+                          "    expect: { out: [0=a, 1=b] }\n");
+    const auto result = run_cli("test '" + dir + "/files.test.yaml'");
+    EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+    EXPECT_FALSE(std::filesystem::exists(out)) << "the file sink wrote its file";
+    EXPECT_FALSE(std::filesystem::exists(dir + "/all.jsonl")) << "a sink not expected wrote";
 }
 
 TEST(GraphTests, AMissingPathIsBadUsage) {

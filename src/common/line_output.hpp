@@ -2,7 +2,8 @@
 // Whole lines to a file descriptor, whatever the concurrency: each write() call hands over
 // complete lines under one lock and the kernel gets them in one write(2) loop. The first write
 // that fails (a full disk, a closed pipe) ends the output: later writes are refused with the same
-// error, so what was written stays a prefix of what was asked for.
+// error, so what was written stays a prefix of what was asked for. An output may also keep its
+// lines in memory, and a SinkRedirect sends the sinks made while it lives there (flowpool test).
 
 #include <atomic>
 #include <cstddef>

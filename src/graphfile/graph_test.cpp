@@ -61,8 +61,9 @@ private:
     LineFormat format_{"{value}"};
 };
 
-/// What the source @p op (@p node) gives for @p input: the values as the op would give them
-/// (text for a source of strings, integers for one of integers, records for one of records).
+/// The values @p input gives a source whose op gives @p gives, as that op would give them: text
+/// for a source of strings, integers for one of integers, records for one of records (a
+/// problem for each value that is not one).
 std::vector<Value> input_values(const TestInput& input, const ValueType& gives,
                                 std::vector<ConfigError::Problem>& problems) {
     std::vector<TestValue> given = input.values;
