@@ -34,3 +34,20 @@ if(TARGET flowpool_cli)
              $<TARGET_FILE:flowpool_cli> ${PROJECT_SOURCE_DIR})
     set_tests_properties(cli.json_logs PROPERTIES TIMEOUT 60)
 endif()
+
+# Every graph in graphs/ has unit tests in graphs/tests (`flowpool test`), one CTest per test
+# file, run from the repository root as the graphs' paths are; the plugin graph uses the plugin
+# this build makes.
+if(TARGET flowpool_cli)
+    file(GLOB_RECURSE flowpool_graph_tests CONFIGURE_DEPENDS
+         ${PROJECT_SOURCE_DIR}/graphs/tests/*.test.yaml)
+    foreach(test_file IN LISTS flowpool_graph_tests)
+        file(RELATIVE_PATH relative ${PROJECT_SOURCE_DIR} ${test_file})
+        string(REGEX REPLACE "^graphs/tests/(.*)\\.test\\.yaml$" "\\1" name ${relative})
+        string(REPLACE "/" "." name ${name})
+        add_test(NAME graphs.test.${name} COMMAND $<TARGET_FILE:flowpool_cli> test ${relative}
+                 WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+        set_tests_properties(graphs.test.${name} PROPERTIES TIMEOUT 60
+                             ENVIRONMENT FLOWPOOL_PLUGIN_DIR=${PROJECT_BINARY_DIR}/plugins)
+    endforeach()
+endif()

@@ -136,7 +136,7 @@ TEST(BadInput, FilesThatCannotBeReadGiveOneClearError) {
                            "error: The following argument was not expected: --frobnicate");
     expect_one_clear_error("draw graphs/worker_pool.yaml",
                            "error: unknown command 'draw'; the commands are run, validate, dot, "
-                           "bench, ops, top, exec (see flowpool --help)");
+                           "bench, ops, top, exec, test (see flowpool --help)");
 }
 
 TEST(BadInput, AFileWithoutReadPermissionGivesOneClearError) {

@@ -34,6 +34,8 @@ Command add_bench_command(CLI::App& app);
 Command add_top_command(CLI::App& app);
 /// `flowpool exec -- CMD ARG...`: a program per line of stdin (exec_command.cpp).
 Command add_exec_command(CLI::App& app);
+/// `flowpool test FILE|DIR...`: runs graph files' unit tests (test_command.cpp).
+Command add_test_command(CLI::App& app);
 /// `flowpool ops [GRAPH]`: every op with its parameters and value types (ops_command.cpp).
 Command add_ops_command(CLI::App& app);
 

@@ -17,4 +17,13 @@ void add_set_option(CLI::App& command, std::vector<std::string>& sets);
 GraphSpec load_graph(const std::string& path, const std::vector<std::string>& sets,
                      OpRegistry& ops);
 
+/// Adds the `--no-plugins` flag to @p command, set in @p no_plugins.
+void add_no_plugins_option(CLI::App& command, bool& no_plugins);
+
+/// As load_graph(), but with @p no_plugins the graph's plugins are not loaded: their ops are
+/// stood in for (checked for everything but their own parameters and types), each with a note
+/// on stderr, `FILE:LINE:COL: note: ...`.
+GraphSpec load_graph(const std::string& path, const std::vector<std::string>& sets, OpRegistry& ops,
+                     bool no_plugins);
+
 }  // namespace flowpool::cli

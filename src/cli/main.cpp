@@ -1,7 +1,7 @@
 // The flowpool command: run, validate, draw, benchmark and list ops of graph files. main() builds
 // the command line and hands it to the subcommand it names; each subcommand is a file of its own
 // (run_command.cpp, validate_command.cpp, dot_command.cpp, bench_command.cpp, ops_command.cpp,
-// top_command.cpp).
+// top_command.cpp, exec_command.cpp, test_command.cpp).
 // Parsing and printing only; the pipeline logic is the library's.
 
 #include <CLI/CLI.hpp>
@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
     const std::vector<cli::Command> commands = {
         cli::add_run_command(app),   cli::add_validate_command(app), cli::add_dot_command(app),
         cli::add_bench_command(app), cli::add_ops_command(app),      cli::add_top_command(app),
-        cli::add_exec_command(app)};
+        cli::add_exec_command(app),  cli::add_test_command(app)};
 
     // One line, like every other error: `error: WHAT (see flowpool --help)`.
     app.failure_message([](const CLI::App*, const CLI::Error& e) {

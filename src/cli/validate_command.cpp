@@ -15,6 +15,7 @@ namespace {
 struct ValidateArgs {
     std::vector<std::string> paths;  ///< the graph files
     std::vector<std::string> sets;   ///< `--set` overrides, applied to each
+    bool no_plugins = false;         ///< stand-ins for plugins' ops instead of loading them
 };
 
 /// Prints `PATH: ok` for each good file and every problem of each bad one.
@@ -23,7 +24,7 @@ int validate_command(const ValidateArgs& args) {
     for (const std::string& path : args.paths) {
         try {
             OpRegistry ops;  // one per file: each file's plugins are its own
-            validate(load_graph(path, args.sets, ops), ops);
+            validate(load_graph(path, args.sets, ops, args.no_plugins), ops);
             std::cout << path << ": ok\n";
         } catch (const ConfigError& e) {
             print_config_error(e);
@@ -40,6 +41,7 @@ Command add_validate_command(CLI::App& app) {
     CLI::App* check = app.add_subcommand("validate", "Check graph files without running them");
     check->add_option("graphs", args->paths, "Graph files (YAML)")->required();
     add_set_option(*check, args->sets);
+    add_no_plugins_option(*check, args->no_plugins);
     return {check, [args] { return validate_command(*args); }};
 }
 

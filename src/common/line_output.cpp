@@ -16,6 +16,15 @@ void LineOutput::write(std::string_view lines) {
 std::size_t LineOutput::write_some(std::string_view lines) noexcept {
     const std::lock_guard lock(mutex_);
     if (error_.load() != 0) return 0;
+    if (fd_ < 0) {
+        try {
+            kept_.append(lines);
+        } catch (...) {
+            error_.store(ENOMEM);
+            return 0;
+        }
+        return lines.size();
+    }
     std::size_t written = 0;
     while (written < lines.size()) {
         const ssize_t n = ::write(fd_, lines.data() + written, lines.size() - written);
@@ -52,9 +61,41 @@ std::string LineOutput::failure() const {
 
 bool LineOutput::closed() const noexcept { return error_.load() == EPIPE; }
 
+std::vector<std::string> LineOutput::lines() const {
+    const std::lock_guard lock(mutex_);
+    std::vector<std::string> all;
+    std::size_t start = 0;
+    while (start < kept_.size()) {
+        const std::size_t end = kept_.find('\n', start);
+        if (end == std::string::npos) {
+            all.push_back(kept_.substr(start));
+            break;
+        }
+        all.push_back(kept_.substr(start, end - start));
+        start = end + 1;
+    }
+    return all;
+}
+
 LineOutput& LineOutput::stdout_lines() {
     static LineOutput out(STDOUT_FILENO, "standard output");
     return out;
 }
+
+namespace {
+thread_local SinkRedirect* active_redirect = nullptr;
+}  // namespace
+
+LineOutput* LineOutput::redirected() noexcept {
+    if (active_redirect == nullptr) return nullptr;
+    active_redirect->taken_ = true;
+    return &active_redirect->to_;
+}
+
+SinkRedirect::SinkRedirect(LineOutput& to) noexcept : to_(to), outer_(active_redirect) {
+    active_redirect = this;
+}
+
+SinkRedirect::~SinkRedirect() { active_redirect = outer_; }
 
 }  // namespace flowpool::detail

@@ -2,13 +2,15 @@
 // Whole lines to a file descriptor, whatever the concurrency: each write() call hands over
 // complete lines under one lock and the kernel gets them in one write(2) loop. The first write
 // that fails (a full disk, a closed pipe) ends the output: later writes are refused with the same
-// error, so what was written stays a prefix of what was asked for.
+// error, so what was written stays a prefix of what was asked for. An output may also keep its
+// lines in memory, and a SinkRedirect sends the sinks made while it lives there (flowpool test).
 
 #include <atomic>
 #include <cstddef>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace flowpool::detail {
 
@@ -19,6 +21,8 @@ public:
     /// write cut short can be cut off its end again.
     LineOutput(int fd, std::string name, bool own_file = false)
         : fd_(fd), name_(std::move(name)), own_file_(own_file) {}
+    /// Keeps the lines in memory instead of writing them (see SinkRedirect and lines()).
+    LineOutput() : fd_(-1), name_("memory") {}
 
     /// Writes @p lines (complete lines, each ending in '\n') so that no other write splits them.
     /// Throws std::runtime_error with failure() if the descriptor fails.
@@ -33,18 +37,51 @@ public:
     /// True once a write found that nobody reads the pipe any more (EPIPE).
     [[nodiscard]] bool closed() const noexcept;
 
+    /// The lines kept by an output made in memory, without their '\n', in the order written.
+    [[nodiscard]] std::vector<std::string> lines() const;
+
     /// The process's standard output.
     static LineOutput& stdout_lines();
+    /// Where a sink being made that writes lines (to a file or standard output) writes them
+    /// instead: the output of the SinkRedirect alive on this thread, or nullptr if there is none
+    /// (then the sink opens its file or writes to standard output).
+    static LineOutput* redirected() noexcept;
 
 private:
     /// After a write that failed part way through a line: cuts that line off a file of our own.
     void cut_torn_line(std::string_view written) const noexcept;
 
-    std::mutex mutex_;
-    int fd_;
+    mutable std::mutex mutex_;
+    int fd_;  // -1: in memory, in kept_
+    std::string kept_;
     std::string name_;
     bool own_file_;
     std::atomic<int> error_{0};  // errno of the write that failed; 0 while none has
+};
+
+/// While one lives, the sinks made on its thread that write lines (to a file or standard output)
+/// write them to @p to instead, in memory: `flowpool test` reads what each sink would have
+/// written, and nothing is opened. Sinks that write elsewhere (a stream) do not take it.
+/// @code
+/// LineOutput captured;
+/// std::unique_ptr<SinkBody> body;
+/// { SinkRedirect redirect(captured); body = op.make_sink(params); }
+/// @endcode
+class SinkRedirect {
+public:
+    explicit SinkRedirect(LineOutput& to) noexcept;
+    ~SinkRedirect();
+    SinkRedirect(const SinkRedirect&) = delete;
+    SinkRedirect& operator=(const SinkRedirect&) = delete;
+
+    /// True if a sink made meanwhile took the output (LineOutput::redirected()).
+    [[nodiscard]] bool taken() const noexcept { return taken_; }
+
+private:
+    friend class LineOutput;
+    LineOutput& to_;
+    SinkRedirect* outer_;  // the redirect this one hides, restored when it ends
+    bool taken_ = false;
 };
 
 }  // namespace flowpool::detail

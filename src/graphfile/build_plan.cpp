@@ -18,7 +18,11 @@
 namespace flowpool {
 
 RunResult run_graph(const GraphSpec& graph, const OpRegistry& ops, const RunOptions& options) {
-    std::vector<detail::ResolvedNode> nodes = detail::resolve(graph, ops);
+    return detail::run_resolved(detail::resolve(graph, ops), graph, options);
+}
+
+RunResult detail::run_resolved(std::vector<ResolvedNode> nodes, const GraphSpec& graph,
+                               const RunOptions& options) {
     detail::project_fields(nodes, graph);
     detail::log().debug("graph '{}' from {}: {} nodes, {} edges", graph.name, graph.file,
                         nodes.size(), graph.edges.size());

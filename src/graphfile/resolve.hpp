@@ -2,6 +2,7 @@
 // A graph file checked against the op registry: what the runtime needs to build it.
 
 #include <flowpool/graph.hpp>
+#include <flowpool/stats.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -26,8 +27,18 @@ struct ResolvedNode {
     Params params{{}};                     ///< the op's parameters, defaults filled in
 };
 
+/// The node kind @p text names (`source`, `function`, `filter`, `sink`), or nothing.
+std::optional<NodeKind> parse_kind(const std::string& text);
+/// The keys a node of @p kind takes besides its op's parameters (`concurrency`, `on_error`, ...).
+std::vector<std::string> node_keys(NodeKind kind);
+
 /// Validates @p graph against @p ops and reads every node, in file order. Throws ConfigError
 /// listing every problem found, sorted by position.
 std::vector<ResolvedNode> resolve(const GraphSpec& graph, const OpRegistry& ops);
+
+/// Builds @p nodes, resolved from @p graph (some ops perhaps swapped for stand-ins, as
+/// `flowpool test` does), on the runtime and runs them to completion.
+RunResult run_resolved(std::vector<ResolvedNode> nodes, const GraphSpec& graph,
+                       const RunOptions& options);
 
 }  // namespace flowpool::detail

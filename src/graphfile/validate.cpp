@@ -22,6 +22,8 @@ namespace {
 
 const std::vector<std::string> kind_names = {"source", "function", "filter", "sink"};
 
+}  // namespace
+
 std::optional<NodeKind> parse_kind(const std::string& text) {
     if (text == "source") return NodeKind::source;
     if (text == "function") return NodeKind::function;
@@ -30,7 +32,6 @@ std::optional<NodeKind> parse_kind(const std::string& text) {
     return std::nullopt;
 }
 
-/// The keys a node of @p kind takes besides its op's parameters.
 std::vector<std::string> node_keys(NodeKind kind) {
     switch (kind) {
         case NodeKind::source:
@@ -45,6 +46,8 @@ std::vector<std::string> node_keys(NodeKind kind) {
     }
     return {};
 }
+
+namespace {
 
 class Validator {
 public:

@@ -56,6 +56,11 @@ private:
     BatchPool<Value> pool_;
 };
 
+LineOutput& redirected_or_stdout() {
+    LineOutput* redirected = LineOutput::redirected();
+    return redirected != nullptr ? *redirected : LineOutput::stdout_lines();
+}
+
 class SummarySink final : public SinkBody {
 public:
     void consume(const BatchPtr& in, BatchContext& ctx) override {
@@ -66,11 +71,11 @@ public:
         consume_integers(in, ctx, add);
     }
     void finish() override {
-        LineOutput::stdout_lines().write("count=" + std::to_string(count_) +
-                                         " sum=" + std::to_string(sum_) + "\n");
+        out_.write("count=" + std::to_string(count_) + " sum=" + std::to_string(sum_) + "\n");
     }
 
 private:
+    LineOutput& out_ = redirected_or_stdout();
     std::uint64_t count_ = 0;
     std::uint64_t sum_ = 0;
 };

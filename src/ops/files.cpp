@@ -97,20 +97,26 @@ private:
 /// by batch, so that a job counts as written only once its line was handed to the kernel.
 class LineTarget {
 public:
-    /// Creates or truncates @p path (`-`: standard output). Throws UsageError if it cannot.
+    /// Creates or truncates @p path (`-`: standard output), unless a SinkRedirect takes the
+    /// lines. Throws UsageError if it cannot.
     explicit LineTarget(const std::string& path)
-        : fd_(path == "-" ? STDOUT_FILENO
-                          : ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) {
+        : redirected_(LineOutput::redirected()),
+          fd_(redirected_ != nullptr || path == "-"
+                  ? -1
+                  : ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) {
+        if (redirected_ != nullptr || path == "-") return;
         if (fd_.get() < 0) throw open_error(path, "writing");
-        if (fd_.get() != STDOUT_FILENO) {
-            file_ = std::make_unique<LineOutput>(fd_.get(), "'" + path + "'", true);
-        }
+        file_ = std::make_unique<LineOutput>(fd_.get(), "'" + path + "'", true);
     }
 
     /// The writer for the lines.
-    LineOutput& output() noexcept { return file_ ? *file_ : LineOutput::stdout_lines(); }
+    LineOutput& output() noexcept {
+        if (redirected_ != nullptr) return *redirected_;
+        return file_ ? *file_ : LineOutput::stdout_lines();
+    }
 
 private:
+    LineOutput* redirected_;  // null: the file, or standard output
     Descriptor fd_;
     std::unique_ptr<LineOutput> file_;  // null: standard output
 };
