@@ -246,6 +246,7 @@ void add_record_ops(OpRegistry& ops) {
                      split_names(p.string("fields")));
              },
              .parses = true,
+             .stable_ids = true,
              .reads_input_once = reads_standard_input,
              .projection = "fields"});
     ops.add({.name = "csv",
@@ -273,6 +274,7 @@ void add_record_ops(OpRegistry& ops) {
                      p.string("types") == "strings");
              },
              .parses = true,
+             .stable_ids = true,
              .reads_input_once = reads_standard_input});
     ops.add({.name = "parse_json",
              .kind = NodeKind::function,

@@ -101,6 +101,29 @@ BatchPtr TextSource::next(std::size_t max_jobs, BatchContext& ctx) {
     return batch;
 }
 
+void TextBatch::keep(const std::vector<bool>& kept) {
+    std::string kept_text;
+    kept_text.reserve(text.capacity());
+    std::vector<Slice> kept_slices;
+    std::vector<std::pair<std::size_t, std::string>> kept_failures;
+    auto failure = failures.begin();
+    for (std::size_t i = 0; i < slices.size(); ++i) {
+        const bool failed = failure != failures.end() && failure->first == i;
+        if (kept[i]) {
+            if (failed) kept_failures.emplace_back(kept_slices.size(), std::move(failure->second));
+            Slice slice = slices[i];
+            kept_text.append(text, slice.begin, slice.size + 1);  // with its '\n'
+            slice.begin = kept_text.size() - slice.size - 1;
+            kept_slices.push_back(slice);
+        }
+        if (failed) ++failure;
+    }
+    text = std::move(kept_text);
+    slices = std::move(kept_slices);
+    failures = std::move(kept_failures);
+    Batch::keep(kept);
+}
+
 void TextSource::add_job(TextBatch& batch, std::size_t begin, std::uint64_t id) {
     batch.ids.push_back(id);
     batch.slices.push_back({begin, batch.text.size() - begin, at_});
