@@ -39,3 +39,19 @@ if(TARGET flowpool_cli)
              $<TARGET_FILE:flowpool_cli>)
     set_tests_properties(cli.exec_signals PROPERTIES TIMEOUT 60)
 endif()
+
+# Resumable runs (issue 17): SIGKILL mid-run, then --resume, at 1, 2, 4 and 8 workers, for a
+# graph (`flowpool run`) and for `flowpool exec`; the journal's edge cases and max_failures.
+if(TARGET flowpool_cli)
+    foreach(mode run exec)
+        foreach(workers 1 2 4 8)
+            add_test(NAME cli.journal_resume.${mode}.${workers}
+                     COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/journal_resume.sh
+                             $<TARGET_FILE:flowpool_cli> ${workers} ${mode})
+            set_tests_properties(cli.journal_resume.${mode}.${workers} PROPERTIES TIMEOUT 120)
+        endforeach()
+    endforeach()
+    add_test(NAME cli.journal_checks COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/journal_checks.sh
+             $<TARGET_FILE:flowpool_cli>)
+    set_tests_properties(cli.journal_checks PROPERTIES TIMEOUT 60)
+endif()

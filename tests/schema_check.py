@@ -26,6 +26,8 @@ wrong = {
     "concurrency 0": {"nodes": {"a": {"kind": "function", "op": "spin", "concurrency": 0}}},
     "unknown top-level key": {"nodes": {"a": {"kind": "sink", "op": "print"}}, "edge": []},
     "edge without arrow": {"nodes": {"a": {"kind": "sink", "op": "print"}}, "edges": ["a b"]},
+    "max_failures not N or P%": {"nodes": {"a": {"kind": "sink", "op": "print"}},
+                                 "max_failures": "lots"},
 }
 for name, graph in wrong.items():
     if validator.is_valid(graph):

@@ -7,6 +7,7 @@
 #include <flowpool/error.hpp>
 #include <flowpool/graph.hpp>
 #include <flowpool/job_context.hpp>
+#include <flowpool/journal.hpp>
 #include <flowpool/log.hpp>
 #include <flowpool/ops.hpp>
 #include <flowpool/pipeline.hpp>

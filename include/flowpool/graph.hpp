@@ -88,6 +88,10 @@ struct GraphSpec {
     std::vector<NodeSpec> nodes;      ///< in file order
     std::vector<EdgeSpec> edges;      ///< in file order
     std::vector<PluginSpec> plugins;  ///< in file order
+    /// `max_failures:` as written: `N` or `P%` jobs may fail under skip or dead-letter policies
+    /// before `flowpool run` stops the sources; empty: no limit.
+    std::string max_failures{};
+    SourceLocation max_failures_where{};  ///< where `max_failures` is written
 };
 
 /// The largest graph file load_graph_file() reads, in bytes (1 MiB): a bigger file is an error,
@@ -115,6 +119,11 @@ void set_param(GraphSpec& graph, std::string_view assignment);
 /// Checks everything that can be known before running; throws ConfigError listing every
 /// problem found, each with its FILE:LINE:COL.
 void validate(const GraphSpec& graph, const OpRegistry& ops);
+
+/// What is worth a warning in @p graph but does not make it wrong (an `exec` program not on
+/// PATH), each at its FILE:LINE:COL; nodes with problems are passed over (validate() finds them).
+[[nodiscard]] std::vector<ConfigError::Problem> warnings(const GraphSpec& graph,
+                                                         const OpRegistry& ops);
 
 /// The graph as Graphviz DOT: each node labelled with its name, kind, op and concurrency.
 /// Validates @p graph first (throws ConfigError like validate()).

@@ -66,6 +66,10 @@ struct ParamInfo {
     /// (a replacement against its pattern's groups). Runs only when the node's parameters raised
     /// no other problem; throws like `check`.
     std::function<void(const std::string&, const Params&)> check_with_others{};
+    /// Optional: what is worth a warning but does not make the graph wrong (a program not on
+    /// PATH), given a single value, or a list's first element, and the node's other parameters:
+    /// the message, or empty. `flowpool validate` prints it at the value's FILE:LINE:COL.
+    std::function<std::string(const std::string&, const Params&)> warn{};
     /// A `list`'s elements, or a `map`'s values when `fields` is empty: `integer`, `string`,
     /// `boolean` or (a list of maps) `map`.
     ParamType items = ParamType::string;
@@ -147,6 +151,10 @@ struct OpInfo {
     /// (SourceBody::decode), and a job whose text cannot be parsed fails under the node's
     /// `on_error` as a function's job would; its dead letter is the text it read.
     bool parses = false;
+    /// Sources whose job ids name the same jobs each time they read the same input (a line
+    /// number, a record number, a range's integer): a run's journal can tell which jobs an
+    /// earlier run finished, so the run can resume (`--journal`, `--resume`).
+    bool stable_ids = false;
     /// Sources that use up what they read, so that reading again would not give the same jobs:
     /// given a node's parameters, what it reads then ("standard input", "a stream"), or nothing.
     /// Unset: the source can be read again (`flowpool bench` reads it once per run).

@@ -39,8 +39,9 @@ namespace flowpool {
 /// records, lists, floats, bools, null and application types; SourceBody::decode();
 /// OpInfo::parses; ValueType is a class. 4: parameters may be lists and maps (ParamInfo::items
 /// and ::fields, ParamType::list and ::map, Params holds them). 5: OpInfo::reads_fields and
-/// ::projection; Items::spent (values reused by their batch's maker); Record::truncate().
-inline constexpr int plugin_abi = 5;
+/// ::projection; Items::spent (values reused by their batch's maker); Record::truncate(). 6:
+/// OpInfo::stable_ids; Batch::keep() (a resumed run leaves finished jobs out).
+inline constexpr int plugin_abi = 6;
 
 }  // namespace flowpool
 

@@ -18,6 +18,8 @@
 
 namespace flowpool {
 
+class RunJournal;  // flowpool/journal.hpp
+
 /// How many buckets NodeStats::job_time_below has.
 inline constexpr std::size_t job_time_buckets = 14;
 
@@ -170,6 +172,9 @@ struct RunOptions {
     TraceSink* trace = nullptr;
     /// Keep one batch in this many per node (1: all).
     std::uint64_t trace_sample = 1;
+    /// Hears of every source job once it finished, and has the sources leave out the jobs it
+    /// says an earlier run finished (flowpool/journal.hpp); null: no journal.
+    RunJournal* journal = nullptr;
 };
 
 }  // namespace flowpool

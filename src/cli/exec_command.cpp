@@ -22,6 +22,7 @@
 #include "command.hpp"
 #include "common/log.hpp"
 #include "progress.hpp"
+#include "run_guards.hpp"
 #include "run_report.hpp"
 #include "signals.hpp"
 
@@ -35,6 +36,7 @@ struct ExecArgs {
     double timeout = 0;                    ///< --timeout: seconds per program; 0: none
     std::string max_failures;              ///< --max-failures: N or P%; empty: no limit
     ReportFlags flags;                     ///< --drain-timeout, --stats
+    JournalFlags journal;                  ///< --journal, --resume, --resume-failed
     std::vector<std::string> command;      ///< CMD ARG...
 };
 
@@ -109,50 +111,18 @@ GraphSpec exec_graph(const ExecArgs& args) {
     return graph;
 }
 
-/// `--max-failures N` or `P%`: when the failures so far are too many to go on.
-class FailureLimit {
-public:
-    explicit FailureLimit(const std::string& text) {
-        if (text.empty()) return;
-        const bool percent = text.back() == '%';
-        const std::string number = percent ? text.substr(0, text.size() - 1) : text;
-        std::size_t end = 0;
-        double value = -1;
-        try {
-            value = std::stod(number, &end);
-        } catch (const std::exception&) {
-            end = 0;
-        }
-        if (end != number.size() || value < 0 || (percent && value > 100) ||
-            (!percent && value != static_cast<double>(static_cast<std::uint64_t>(value)))) {
-            throw UsageError("--max-failures takes a whole number N or a percentage P%, not '" +
-                             text + "'");
-        }
-        limit_ = value;
-        percent_ = percent;
-    }
-
-    /// True once @p failed of @p jobs exceeds the limit.
-    [[nodiscard]] bool exceeded(std::uint64_t failed, std::uint64_t jobs) const noexcept {
-        if (limit_ < 0 || failed == 0) return false;
-        if (!percent_) return static_cast<double>(failed) > limit_;
-        return 100.0 * static_cast<double>(failed) > limit_ * static_cast<double>(jobs);
-    }
-
-private:
-    double limit_ = -1;  // none
-    bool percent_ = false;
-};
-
 int exec_command(const ExecArgs& args) {
     if (args.command.empty()) throw UsageError("flowpool exec needs a command: -- CMD ARG...");
     if (args.jobs == 0) throw UsageError("-j must be at least 1");
     const GraphSpec graph = exec_graph(args);
     const OpRegistry ops;
+    const std::unique_ptr<detail::JournalFile> journal =
+        open_journal(args.journal, graph, ops, command_header(args.command));
     RunOptions options;
     options.cancel = &cancel_flag();
+    options.journal = journal.get();
     RunWatch watch(false);
-    const FailureLimit limit(args.max_failures);
+    const detail::FailureLimit limit = failure_limit(args.max_failures, "--max-failures");
     std::atomic<bool> too_many{false};
     options.observe_every = std::chrono::milliseconds(20);  // --max-failures is checked here
     options.observer = [&](const RunStats& now) {
@@ -164,6 +134,7 @@ int exec_command(const ExecArgs& args) {
     install_signal_handlers();
     const RunResult result = run_and_watch(graph, ops, options, watch, args.flags, nullptr);
     std::cout.flush();
+    const bool journaled = close_journal(journal.get(), "flowpool exec", false);
     if (stdout_closed(result)) exit_as_closed_pipe();
     if (result.error) print_error(result.error->what());
     const int signal = result.cancelled ? caught_signal() : 0;
@@ -181,7 +152,7 @@ int exec_command(const ExecArgs& args) {
         std::cerr << '\n';
         return job_failed;
     }
-    return result.error ? job_failed : ok;
+    return result.error || !journaled ? job_failed : ok;
 }
 
 }  // namespace
@@ -203,6 +174,7 @@ Command add_exec_command(CLI::App& app) {
                      "Seconds the programs get after SIGINT/SIGTERM before SIGKILL (default 10)")
         ->check(CLI::NonNegativeNumber);
     exec->add_flag("--stats", args->flags.stats, "Print a table of per-node figures on stderr");
+    add_journal_flags(*exec, args->journal);
     exec->add_option("command", args->command,
                      "CMD ARG...: {} in an argument is the line, else the line comes last")
         ->expected(-1);

@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <flowpool/graph.hpp>
 #include <flowpool/log.hpp>
 #include <flowpool/trace.hpp>
@@ -18,6 +21,7 @@
 #include "common/log.hpp"
 #include "load_graph.hpp"
 #include "progress.hpp"
+#include "run_guards.hpp"
 #include "run_metrics.hpp"
 #include "run_report.hpp"
 #include "signals.hpp"
@@ -34,6 +38,21 @@ struct RunArgs {
     std::string log_level;            ///< `--log-level`; empty: FLOWPOOL_LOG or warn
     std::string log_format = "text";  ///< `--log-format`: text or json
     MetricsFlags metrics;             ///< `--metrics`, `--metrics-linger`
+    std::string max_failures;         ///< `--max-failures`; empty: the graph's `max_failures:`
+    JournalFlags journal;             ///< `--journal`, `--resume`, `--resume-failed`
+};
+
+/// What stops a run that fails too often: the limit, and whether it stopped the sources.
+struct FailureGuard {
+    detail::FailureLimit limit;
+    std::string text;  ///< the limit as written
+    std::atomic<bool> tripped{false};
+
+    /// Stops the sources once the jobs that failed in @p now exceed the limit.
+    void observe(const RunStats& now) {
+        const std::uint64_t failed = now.skipped + now.dead_lettered + now.failed;
+        if (limit.exceeded(failed, now.jobs_in) && !tripped.exchange(true)) stop_sources();
+    }
 };
 
 /// The flags that choose what a run shows and writes besides the sinks' output.
@@ -69,13 +88,17 @@ struct RunFiles {
 
 /// Runs @p graph under the signal handlers, with @p watch as the observer.
 RunResult run_watched(const GraphSpec& graph, const OpRegistry& ops, const RunArgs& args,
-                      RunWatch& watch, RunMetrics& metrics, RunFiles& files) {
+                      RunWatch& watch, RunMetrics& metrics, RunFiles& files, FailureGuard& guard,
+                      RunJournal* journal) {
     RunOptions options = args.options;
     options.cancel = &cancel_flag();
-    options.observer = [&watch, &metrics](const RunStats& now) {
+    options.journal = journal;
+    options.observer = [&watch, &metrics, &guard](const RunStats& now) {
         watch.observe(now);
         metrics.observe(now);
+        guard.observe(now);
     };
+    if (guard.limit.set()) options.observe_every = std::chrono::milliseconds(20);
     options.trace = files.trace ? &*files.trace : nullptr;
     options.trace_sample = std::max<std::uint64_t>(1, args.flags.trace_sample);
     install_signal_handlers();
@@ -85,7 +108,8 @@ RunResult run_watched(const GraphSpec& graph, const OpRegistry& ops, const RunAr
 }
 
 /// Prints how the run ended and its report; returns the exit code.
-int finish(const RunResult& result, const ReportFlags& flags, RunFiles& files) {
+int finish(const RunResult& result, const ReportFlags& flags, RunFiles& files,
+           const FailureGuard& guard) {
     if (files.trace) {
         files.trace->close();
         detail::log().info("trace: {} spans written to {}", files.trace->spans(), flags.trace);
@@ -103,9 +127,15 @@ int finish(const RunResult& result, const ReportFlags& flags, RunFiles& files) {
         std::cerr << "interrupted by " << signal_name(signal) << " after " << result.stats.jobs_in
                   << " jobs; the jobs in flight finished\n";
     }
+    if (guard.tripped) {
+        const RunStats& s = result.stats;
+        std::cerr << (result.cancelled ? "stopped: " : "") << "more than max_failures "
+                  << guard.text << " jobs failed (" << s.skipped + s.dead_lettered + s.failed
+                  << " of " << s.jobs_in << ")\n";
+    }
     report(result.stats, flags, files.json_file());
     if (signal != 0) return 128 + signal;
-    return result.error ? job_failed : ok;
+    return result.error || guard.tripped ? job_failed : ok;
 }
 
 int run_command(const RunArgs& args) {
@@ -115,17 +145,24 @@ int run_command(const RunArgs& args) {
     const GraphSpec graph = load_graph(args.paths.front(), args.sets, ops);
     detail::log().info("graph '{}' loaded from {}: {} nodes, {} edges", graph.name,
                        args.paths.front(), graph.nodes.size(), graph.edges.size());
+    FailureGuard guard;
+    guard.text = args.max_failures.empty() ? graph.max_failures : args.max_failures;
+    guard.limit = failure_limit(guard.text, "--max-failures");
+    const std::unique_ptr<detail::JournalFile> journal =
+        open_journal(args.journal, graph, ops, graph_header(graph));
     RunFiles files(args.flags);
     const ReportFlags& flags = args.flags;
     RunMetrics metrics(args.metrics, flags.quiet);
     RunWatch watch(!flags.quiet && !flags.no_progress && ::isatty(STDERR_FILENO) == 1);
-    const RunResult result = run_watched(graph, ops, args, watch, metrics, files);
+    const RunResult result =
+        run_watched(graph, ops, args, watch, metrics, files, guard, journal.get());
     watch.stop_progress();
     std::cout.flush();
     detail::log().info("run finished in {:.3f} s", result.stats.wall_seconds());
-    const int code = finish(result, flags, files);
+    const bool journaled = close_journal(journal.get(), "flowpool run", flags.quiet);
+    const int code = finish(result, flags, files, guard);
     metrics.finish(result);
-    return code;
+    return code == ok && !journaled ? job_failed : code;
 }
 
 }  // namespace
@@ -139,6 +176,10 @@ Command add_run_command(CLI::App& app) {
                     "Jobs per message (default: sized automatically)");
     run->add_option("--max-in-flight", args->options.max_in_flight,
                     "Messages in flight per source (default: from the nodes' concurrency)");
+    run->add_option("--max-failures", args->max_failures,
+                    "Under skip or dead-letter policies, stop the sources once more than N jobs "
+                    "(or P% of those made) failed; exit 1 (default: the graph's max_failures)");
+    add_journal_flags(*run, args->journal);
     add_report_flags(*run, args->flags);
     add_metrics_flags(*run, args->metrics);
     run->add_option("--log-level", args->log_level,

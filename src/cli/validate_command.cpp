@@ -1,5 +1,6 @@
 // `flowpool validate GRAPH...`: checks graph files without running them, each on its own.
 
+#include <flowpool/graph.hpp>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -18,13 +19,22 @@ struct ValidateArgs {
     bool no_plugins = false;         ///< stand-ins for plugins' ops instead of loading them
 };
 
-/// Prints `PATH: ok` for each good file and every problem of each bad one.
+/// Prints `FILE:LINE:COL: warning: MESSAGE` on stderr for each thing worth a warning.
+void print_warnings(const GraphSpec& graph, const OpRegistry& ops) {
+    for (const ConfigError::Problem& warning : warnings(graph, ops)) {
+        std::cerr << warning.where.to_string() << ": warning: " << warning.message << '\n';
+    }
+}
+
+/// Prints `PATH: ok` for each good file (after its warnings) and every problem of each bad one.
 int validate_command(const ValidateArgs& args) {
     int code = ok;
     for (const std::string& path : args.paths) {
         try {
             OpRegistry ops;  // one per file: each file's plugins are its own
-            validate(load_graph(path, args.sets, ops, args.no_plugins), ops);
+            const GraphSpec graph = load_graph(path, args.sets, ops, args.no_plugins);
+            validate(graph, ops);
+            print_warnings(graph, ops);
             std::cout << path << ": ok\n";
         } catch (const ConfigError& e) {
             print_config_error(e);

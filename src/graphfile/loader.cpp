@@ -9,7 +9,9 @@
 #include <flowpool/graph.hpp>
 #include <functional>
 #include <map>
+#include <stdexcept>
 
+#include "common/failure_limit.hpp"
 #include "common/suggest.hpp"
 #include "interpolate.hpp"
 #include "read_text.hpp"
@@ -17,7 +19,8 @@
 namespace flowpool {
 namespace {
 
-const std::vector<std::string> top_keys = {"graph", "version", "nodes", "edges", "plugins"};
+const std::vector<std::string> top_keys = {"graph", "version", "nodes",
+                                           "edges", "plugins", "max_failures"};
 
 std::string shape(const YAML::Node& node) {
     if (node.IsMap()) return "map";
@@ -75,6 +78,8 @@ public:
                 load_edges(entry.second, graph);
             } else if (*key == "plugins") {
                 load_plugin_list(entry.second, graph);
+            } else if (*key == "max_failures") {
+                load_max_failures(entry.second, graph);
             } else {
                 problem(entry.first.Mark(),
                         "unknown key '" + *key + "'" + detail::did_you_mean(*key, top_keys));
@@ -92,6 +97,19 @@ public:
     }
 
 private:
+    /// `max_failures: N` or `P%`: checked here, where its position is known.
+    void load_max_failures(const YAML::Node& node, GraphSpec& graph) {
+        const std::optional<std::string> text = value(node, "max_failures");
+        if (!text) return;
+        try {
+            detail::FailureLimit{*text};
+            graph.max_failures = *text;
+            graph.max_failures_where = at(node.Mark());
+        } catch (const std::invalid_argument& e) {
+            problem(node.Mark(), std::string("max_failures ") + e.what());
+        }
+    }
+
     SourceLocation at(const YAML::Mark& mark) const {
         if (mark.is_null()) return SourceLocation{file_, 1, 1};
         return SourceLocation{file_, mark.line + 1, mark.column + 1};

@@ -196,6 +196,24 @@ void check_with_others(const NodeSpec& spec, const OpInfo& op, const Params& par
     }
 }
 
+void warn_about(const NodeSpec& spec, const OpInfo& op, const Params& params,
+                const ReportProblem& report) {
+    for (const ParamInfo& info : op.params) {
+        const ParamSpec* given = spec.param(info.name);
+        if (!info.warn || given == nullptr) continue;
+        const bool single = given->shape == ParamSpec::Shape::scalar;
+        if (!single && (info.type != ParamType::list || given->items.empty())) continue;
+        const ParamSpec& value = single ? *given : given->items.front();
+        std::string message;
+        try {
+            message = info.warn(value.value, params);
+        } catch (const std::exception&) {
+            continue;  // a warning that cannot be worked out is not worth one
+        }
+        if (!message.empty()) report(value.where, "node '" + spec.name + "': " + message);
+    }
+}
+
 bool check_text(const ParamSpec& param, const std::string& label,
                 const std::function<void(const std::string&)>& check, const ReportProblem& report) {
     try {

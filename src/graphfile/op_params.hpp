@@ -21,6 +21,11 @@ Params read_op_params(const NodeSpec& spec, const OpInfo& op, const ReportProble
 void check_with_others(const NodeSpec& spec, const OpInfo& op, const Params& params,
                        const ReportProblem& report);
 
+/// Runs each ParamInfo::warn of @p op on what @p spec gives (a list: its first element), against
+/// @p params; reports each warning to @p report as `node 'NAME': MESSAGE`.
+void warn_about(const NodeSpec& spec, const OpInfo& op, const Params& params,
+                const ReportProblem& report);
+
 /// Runs @p check on @p param's text and reports what it throws as `parameter 'LABEL': REASON`,
 /// at @p param's position, or inside its text for a ParamTextError. True if it passed.
 bool check_text(const ParamSpec& param, const std::string& label,

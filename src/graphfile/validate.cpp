@@ -531,4 +531,21 @@ namespace flowpool {
 
 void validate(const GraphSpec& graph, const OpRegistry& ops) { detail::resolve(graph, ops); }
 
+std::vector<ConfigError::Problem> warnings(const GraphSpec& graph, const OpRegistry& ops) {
+    std::vector<ConfigError::Problem> found;
+    for (const NodeSpec& spec : graph.nodes) {
+        const std::optional<NodeKind> kind = detail::parse_kind(spec.kind);
+        const OpInfo* op = kind ? ops.find(spec.op, *kind) : nullptr;
+        if (op == nullptr) continue;
+        bool wrong = false;
+        const Params params = detail::read_op_params(
+            spec, *op, [&wrong](const SourceLocation&, const std::string&) { wrong = true; });
+        if (wrong) continue;
+        detail::warn_about(spec, *op, params, [&found](const SourceLocation& where, std::string m) {
+            found.push_back({where, std::move(m)});
+        });
+    }
+    return found;
+}
+
 }  // namespace flowpool

@@ -93,7 +93,8 @@ void add_builtin_ops(OpRegistry& ops) {
              .gives = ValueType::integer,
              .make_source = [](const Params& p) -> std::unique_ptr<SourceBody> {
                  return std::make_unique<RangeSource>(p.integer("count"), p.integer("start"));
-             }});
+             },
+             .stable_ids = true});
     ops.add({.name = "multiply",
              .kind = NodeKind::function,
              .description = "value * factor (wrapping on overflow)",

@@ -5,9 +5,11 @@
 #include <flowpool/detail/job_loop.hpp>
 #include <flowpool/ops.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -229,6 +231,34 @@ private:
 
 void check_format(const std::string& text) { LineFormat{text}; }
 
+/// True if @p path names a file this process may execute.
+bool executable(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+           ::access(path.c_str(), X_OK) == 0;
+}
+
+/// Why `command[0]` may not start, known before the run: a program not on PATH, or a path that
+/// names no program. Empty for a format ({value}: known only per job) or under `shell: true`.
+std::string program_warning(const std::string& program, const Params& params) {
+    if (params.boolean("shell") || program.find('{') != std::string::npos) return {};
+    if (program.find('/') != std::string::npos) {
+        if (executable(program)) return {};
+        return "program '" + program + "' does not exist or is not executable";
+    }
+    const char* path = std::getenv("PATH");
+    const std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+    for (std::size_t at = 0; at <= dirs.size();) {
+        std::size_t end = dirs.find(':', at);
+        if (end == std::string::npos) end = dirs.size();
+        const std::string dir = end == at ? "." : dirs.substr(at, end - at);
+        if (executable(dir + "/" + program)) return {};
+        at = end + 1;
+    }
+    return "program '" + program +
+           "' is not on PATH: its jobs will fail unless it is there when the graph runs";
+}
+
 void check_non_negative(const std::string& text) {
     if (!text.empty() && text[0] == '-') throw std::invalid_argument("must be 0 or more");
 }
@@ -251,7 +281,8 @@ void add_exec_ops(OpRegistry& ops) {
                .type = ParamType::list,
                .description = "[PROGRAM, ARG, ...]: each a format ({value}, {id}, "
                               "{value.FIELD}) that becomes one argument, never parsed by a shell",
-               .check = check_format},
+               .check = check_format,
+               .warn = program_warning},
               {.name = "shell",
                .type = ParamType::boolean,
                .default_value = "false",

@@ -278,6 +278,7 @@ void add_file_ops(OpRegistry& ops) {
                  return std::make_unique<LinesSource>(
                      p.string("path"), static_cast<std::size_t>(p.integer("max_line_bytes")));
              },
+             .stable_ids = true,
              .reads_input_once = reads_standard_input});
     ops.add(
         {.name = "file",

@@ -248,6 +248,7 @@ void add_record_ops(OpRegistry& ops) {
                      split_names(p.string("fields")));
              },
              .parses = true,
+             .stable_ids = true,
              .reads_input_once = reads_standard_input,
              .projection = "fields"});
     ops.add({.name = "csv",
@@ -275,6 +276,7 @@ void add_record_ops(OpRegistry& ops) {
                      p.string("types") == "strings");
              },
              .parses = true,
+             .stable_ids = true,
              .reads_input_once = reads_standard_input});
     ops.add({.name = "parse_json",
              .kind = NodeKind::function,

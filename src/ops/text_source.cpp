@@ -144,6 +144,31 @@ bool TextSource::take_buffered_lines(TextBatch& batch, std::size_t most) {
     return true;
 }
 
+void TextBatch::keep(const std::vector<bool>& kept) {
+    std::string kept_text;
+    kept_text.reserve(text.capacity());
+    std::vector<Slice> kept_slices;
+    std::vector<std::pair<std::size_t, std::string>> kept_failures;
+    auto failure = failures.begin();
+    for (std::size_t i = 0; i < slices.size(); ++i) {
+        const bool failed = failure != failures.end() && failure->first == i;
+        if (kept[i]) {
+            if (failed) kept_failures.emplace_back(kept_slices.size(), std::move(failure->second));
+            Slice slice = slices[i];
+            const std::size_t from = slice.begin;
+            slice.begin = kept_text.size();
+            kept_text.append(text, from, slice.size);
+            kept_text += '\n';  // as add_job ends each text (a CRLF line's '\r' left out)
+            kept_slices.push_back(slice);
+        }
+        if (failed) ++failure;
+    }
+    text = std::move(kept_text);
+    slices = std::move(kept_slices);
+    failures = std::move(kept_failures);
+    Batch::keep(kept);
+}
+
 void TextSource::add_job(TextBatch& batch, std::size_t begin, std::uint64_t id) {
     batch.ids.push_back(id);
     batch.slices.push_back({begin, batch.text.size() - begin, at_});

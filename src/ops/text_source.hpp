@@ -34,6 +34,9 @@ struct TextBatch final : Batch {
     /// Jobs that failed as they were cut (a line too long): their slice's index, and why.
     std::vector<std::pair<std::size_t, std::string>> failures;
 
+    /// Keeps the jobs @p kept says, their texts moved together so that they stay one run.
+    void keep(const std::vector<bool>& kept) override;
+
     /// Empties the batch, keeping the capacity of its text and vectors.
     void clear() noexcept {
         ids.clear();

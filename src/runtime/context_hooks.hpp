@@ -16,19 +16,28 @@ namespace flowpool::detail {
 /// The failures of one source batch and of every batch made from it, reported from any thread.
 class OriginFailures {
 public:
-    /// @p redelivers: the source delivers a job again when it is handed back.
-    explicit OriginFailures(bool redelivers) noexcept : redelivers_(redelivers) {}
+    /// @p redelivers: the source delivers a job again when it is handed back. @p keeps_dropped:
+    /// the jobs skipped or dead-lettered are listed too (for a RunJournal).
+    explicit OriginFailures(bool redelivers, bool keeps_dropped = false) noexcept
+        : redelivers_(redelivers), keeps_dropped_(keeps_dropped) {}
 
     /// True if the batch's source delivers handed-back jobs again (SourceBody::redelivers).
     [[nodiscard]] bool redelivers() const noexcept { return redelivers_; }
     /// Records a failed job. Never throws (out of memory: the job is not listed).
     void add(std::uint64_t id, std::string_view node, std::string_view message,
              bool run_went_on) noexcept;
+    /// Records a job that failed and was skipped or dead-lettered, if such jobs are kept. Never
+    /// throws (out of memory: the job is not listed).
+    void add_dropped(std::uint64_t id, std::string_view node, std::string_view message) noexcept;
     /// The failures recorded so far, in the order they were reported.
     [[nodiscard]] std::vector<FailedJob> take() noexcept;
+    /// The jobs add_dropped() recorded so far.
+    [[nodiscard]] std::vector<FailedJob> take_dropped() noexcept;
 
 private:
     bool redelivers_;
+    bool keeps_dropped_;
+    std::vector<FailedJob> dropped_;
     std::atomic<bool> any_{false};
     std::mutex mutex_;
     std::vector<FailedJob> jobs_;

@@ -34,6 +34,17 @@
 namespace flowpool::detail {
 namespace {
 
+/// Throws UsageError if a journal could not make a run of @p nodes resumable: a node holds its
+/// jobs back to the end of the run, so a source job is journaled before what it became is out.
+void check_resumable(const PlanNodes& nodes) {
+    for (const PlanNode& node : nodes) {
+        if (node.stage && node.stage->holds_back()) {
+            throw UsageError("a run with a journal cannot resume node '" + node.name +
+                             "': it holds jobs back until the end of the run");
+        }
+    }
+}
+
 /// Tells every source that next() will not be called again, then every sink that the run is
 /// over; a sink whose finish() throws fails the run.
 void finish_bodies(PlanNodes& nodes, RunState& state) {
@@ -213,6 +224,7 @@ void Plan::set_ordered(NodeId node, std::size_t window) {
 // that `concurrency: 8` waits on 8 programs at once even on 2 cores.
 RunResult Plan::run(const RunOptions& options) {
     impl_->check();
+    if (options.journal != nullptr) check_resumable(impl_->nodes);
     const std::size_t threads = run_threads(impl_->nodes);
     if (threads <= default_workers()) return impl_->run_checked(options);
     // The global limit caps every arena's workers at the cores' count unless raised; it is

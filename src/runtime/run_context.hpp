@@ -60,6 +60,10 @@ struct RunContext {
     void send_dead_letters(const PlanNode& node, const Batch& from, BatchContext& ctx) {
         BatchPtr letters = ContextHooks::take_dead_letters(ctx);
         if (!letters) return;
+        OriginFailures& origin = Ticket::of(from).failures();
+        for (std::size_t i = 0; i < letters->size() && i < letters->errors.size(); ++i) {
+            origin.add_dropped(letters->ids[i], letters->failed_node, letters->errors[i]);
+        }
         letters->derive_from(from);
         Ticket::of(from).add(1);
         nodes[node.dead_letter].counters.queued();

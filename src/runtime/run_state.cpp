@@ -37,6 +37,7 @@ std::optional<JobError> RunState::error() const {
 void BatchContext::job_failed(std::uint64_t id, std::string_view message) noexcept {
     if (policy_ != nullptr && policy_->action == OnError::Action::skip) {
         ++skipped_;
+        if (origin_ != nullptr) origin_->add_dropped(id, node_, message);
         return;
     }
     if (policy_ != nullptr && policy_->action == OnError::Action::redeliver && origin_ != nullptr &&
@@ -64,6 +65,23 @@ void detail::OriginFailures::add(std::uint64_t id, std::string_view node, std::s
     } catch (...) {
         // Out of memory: the job goes unlisted, and is acknowledged as if it had not failed.
     }
+}
+
+void detail::OriginFailures::add_dropped(std::uint64_t id, std::string_view node,
+                                         std::string_view message) noexcept {
+    if (!keeps_dropped_) return;
+    try {
+        const std::lock_guard lock(mutex_);
+        dropped_.push_back({id, std::string(node), std::string(message), true});
+    } catch (...) {
+        // Out of memory: the job goes unlisted, and is journaled as if it had not failed.
+    }
+}
+
+std::vector<FailedJob> detail::OriginFailures::take_dropped() noexcept {
+    if (!keeps_dropped_) return {};
+    const std::lock_guard lock(mutex_);
+    return std::move(dropped_);
 }
 
 std::vector<FailedJob> detail::OriginFailures::take() noexcept {

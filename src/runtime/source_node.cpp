@@ -2,6 +2,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <flowpool/journal.hpp>
+#include <memory>
+#include <vector>
 
 namespace flowpool::detail {
 namespace {
@@ -20,16 +23,40 @@ public:
             return BatchPtr{};
         }
         batch->seq = seq_++;
-        batch->ticket = std::make_shared<Ticket>(limiter_, id_, *node_.source, batch->seq,
-                                                 node_.successors.size(), run_.batches_in_flight);
+        batch->ticket = ticket_for(*batch);
         batch->shared = node_.successors.size() > 1;
         run_.queue_on(node_);
         return batch;
     }
 
 private:
-    /// The source's next batch, counted and traced; nullptr or empty once it has no more.
+    /// The place @p batch takes in the source's in-flight bound.
+    std::shared_ptr<Ticket> ticket_for(const Batch& batch) const {
+        const std::size_t deliveries = node_.successors.size();
+        if (run_.options.journal == nullptr) {
+            return std::make_shared<Ticket>(limiter_, id_, *node_.source, batch.seq, deliveries,
+                                            run_.batches_in_flight);
+        }
+        return std::make_shared<Ticket>(limiter_, id_, *node_.source, batch.seq, deliveries,
+                                        run_.batches_in_flight, *run_.options.journal, node_.name,
+                                        batch.ids);
+    }
+
+    /// The source's next batch without the jobs the journal says an earlier run finished,
+    /// counted and traced; nullptr or empty once it has no more.
     BatchPtr next() {
+        for (;;) {
+            bool made = false;
+            BatchPtr batch = next_made(made);
+            if (!made || (batch && batch->size() != 0) || run_.state.stop_requested()) {
+                return batch;
+            }
+        }
+    }
+
+    /// The source's next batch, counted and traced; @p made says whether the source made any
+    /// job (the journal may have left them all out).
+    BatchPtr next_made(bool& made) {
         BatchPtr batch;
         BatchContext ctx(run_.state, node_.name, 0, &node_.on_error);
         const auto start = Clock::now();
@@ -39,6 +66,8 @@ private:
             // The body failed whole: blame the next job it would have made.
             report_current_exception(ctx, node_.counters.in.load());
         }
+        made = batch && batch->size() != 0;
+        if (made) leave_out_finished(*batch);
         const auto end = Clock::now();
         const std::size_t passed = batch ? batch->size() : 0;
         node_.counters.add(passed + ctx.failed() + ctx.skipped(), passed, ctx, end - start);
@@ -46,6 +75,19 @@ private:
             run_.trace(node_, batch->ids.front(), batch->size(), 0, start, end);
         }
         return batch;
+    }
+
+    /// Drops the jobs of @p batch that the run's journal says an earlier run finished.
+    void leave_out_finished(Batch& batch) const {
+        const RunJournal* journal = run_.options.journal;
+        if (journal == nullptr) return;
+        std::vector<bool> kept(batch.size());
+        std::size_t left = 0;
+        for (std::size_t i = 0; i < kept.size(); ++i) {
+            kept[i] = !journal->skips(node_.name, batch.ids[i]);
+            left += kept[i] ? 1 : 0;
+        }
+        if (left != batch.size()) batch.keep(kept);
     }
 
     RunContext& run_;

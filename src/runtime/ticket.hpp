@@ -3,10 +3,14 @@
 // batch and every batch made from it retired.
 
 #include <flowpool/detail/plan.hpp>
+#include <flowpool/journal.hpp>
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "flow_nodes.hpp"
 
@@ -33,6 +37,24 @@ public:
         in_flight_.fetch_add(1, std::memory_order_relaxed);
     }
 
+    /// The same, for a run with a journal: it hears of jobs @p ids of source @p name when the
+    /// place goes back, with every failure on the way.
+    Ticket(Limiter& limiter, NodeId source_id, SourceBody& source, std::uint64_t seq,
+           std::size_t deliveries, std::atomic<std::size_t>& in_flight, RunJournal& journal,
+           std::string_view name, std::vector<std::uint64_t> ids)
+        : limiter_(&limiter),
+          source_id_(source_id),
+          source_(&source),
+          seq_(seq),
+          pending_(deliveries),
+          in_flight_(in_flight),
+          failures_(source.redelivers(), true),
+          journal_(&journal),
+          name_(name),
+          ids_(std::move(ids)) {
+        in_flight_.fetch_add(1, std::memory_order_relaxed);
+    }
+
     /// The ticket of a batch node @p maker made when it flushed, going to @p deliveries nodes.
     Ticket(NodeId maker, std::size_t deliveries, std::atomic<std::size_t>& in_flight)
         : source_id_(maker), pending_(deliveries), in_flight_(in_flight), failures_(false) {
@@ -51,7 +73,9 @@ public:
     /// One delivery was processed; the last one gives the place back.
     void done() {
         if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-            if (source_ != nullptr) source_->retired(seq_, failures_.take());
+            std::vector<FailedJob> failed = failures_.take();
+            if (journal_ != nullptr) journal(failed);
+            if (source_ != nullptr) source_->retired(seq_, failed);
             in_flight_.fetch_sub(1, std::memory_order_relaxed);
             if (limiter_ != nullptr) limiter_->decrementer().try_put(flow::continue_msg{});
         }
@@ -64,6 +88,17 @@ public:
     static Ticket& of(const Batch& batch) { return *static_cast<Ticket*>(batch.ticket.get()); }
 
 private:
+    /// Tells the journal the batch's jobs finished: @p failed and the jobs dropped on the way.
+    void journal(const std::vector<FailedJob>& failed) noexcept {
+        std::vector<FailedJob> all = failures_.take_dropped();
+        try {
+            all.insert(all.end(), failed.begin(), failed.end());
+        } catch (...) {
+            // Out of memory: the failures that failed the run go unlisted.
+        }
+        journal_->finished(name_, ids_, all);
+    }
+
     Limiter* limiter_ = nullptr;
     NodeId source_id_;
     SourceBody* source_ = nullptr;
@@ -71,6 +106,9 @@ private:
     std::atomic<std::size_t> pending_;
     std::atomic<std::size_t>& in_flight_;
     OriginFailures failures_;
+    RunJournal* journal_ = nullptr;   // null: no journal
+    std::string_view name_;           // the source's name, for the journal
+    std::vector<std::uint64_t> ids_;  // the source batch's jobs, for the journal
 };
 
 }  // namespace flowpool::detail

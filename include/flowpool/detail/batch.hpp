@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace flowpool::detail {
@@ -45,6 +46,25 @@ struct Batch {
     virtual void append(Batch& other) {
         ids.insert(ids.end(), other.ids.begin(), other.ids.end());
         errors.insert(errors.end(), other.errors.begin(), other.errors.end());
+    }
+
+    /// Keeps only the jobs @p i with `kept[i]` (parallel to `ids`), in order: the jobs a source
+    /// made that a resumed run leaves out (RunJournal::skips).
+    virtual void keep(const std::vector<bool>& kept) {
+        keep_parallel(ids, kept);
+        if (!errors.empty()) keep_parallel(errors, kept);
+    }
+
+    /// Keeps the elements @p i of @p items with `kept[i]`, in order.
+    template <class T>
+    static void keep_parallel(std::vector<T>& items, const std::vector<bool>& kept) {
+        std::size_t to = 0;
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (!kept[i]) continue;
+            if (to != i) items[to] = std::move(items[i]);
+            ++to;
+        }
+        items.erase(items.begin() + static_cast<std::ptrdiff_t>(to), items.end());
     }
 
     /// Carries the origin of @p parent over to a batch made from it.
@@ -96,6 +116,11 @@ struct Items final : Batch {
         } else {
             return nullptr;
         }
+    }
+
+    void keep(const std::vector<bool>& kept) override {
+        keep_parallel(values, kept);
+        Batch::keep(kept);
     }
 
     void append(Batch& other) override {

@@ -1,0 +1,48 @@
+#pragma once
+// What `flowpool run` and `flowpool exec` share to stop a run that fails too often and to resume
+// one that was cut short: `--max-failures`, and `--journal FILE` with `--resume` and
+// `--resume-failed` (src/output/journal_file.hpp writes and reads the file).
+
+#include <CLI/CLI.hpp>
+#include <flowpool/graph.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/failure_limit.hpp"
+#include "output/journal_file.hpp"
+
+namespace flowpool::cli {
+
+/// `N` or `P%` as a failure limit; @p what names it in the UsageError a bad value raises.
+detail::FailureLimit failure_limit(const std::string& text, const std::string& what);
+
+/// `--journal FILE`, `--resume`, `--resume-failed`.
+struct JournalFlags {
+    std::string path;            ///< the journal; empty: none
+    bool resume = false;         ///< leave out the jobs it lists as finished (ok or failed)
+    bool resume_failed = false;  ///< leave out those it lists as succeeded; retry the failed
+};
+
+/// Adds the journal's flags to @p command.
+void add_journal_flags(CLI::App& command, JournalFlags& flags);
+
+/// The journal @p flags ask for, or null: refuses (UsageError) a resume without a journal, and
+/// a graph with a source whose job ids are not stable (OpInfo::stable_ids). @p header says what
+/// the run is; a journal written by another run is refused when resuming.
+std::unique_ptr<detail::JournalFile> open_journal(const JournalFlags& flags, const GraphSpec& graph,
+                                                  const OpRegistry& ops, const std::string& header);
+
+/// A digest of what @p graph does (its nodes, parameters and edges, not its comments or layout),
+/// for a journal's header: `graph NAME DIGEST`.
+std::string graph_header(const GraphSpec& graph);
+
+/// The same for `flowpool exec`: `exec DIGEST` of the command's words (not -j, -k or --timeout,
+/// which a resumed run may change).
+std::string command_header(const std::vector<std::string>& command);
+
+/// Closes @p journal after the run and says on stderr what it left out (unless @p quiet); returns
+/// false, having printed the error, if the journal could not be written.
+bool close_journal(detail::JournalFile* journal, const std::string& command, bool quiet);
+
+}  // namespace flowpool::cli

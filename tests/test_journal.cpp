@@ -1,0 +1,138 @@
+// A run's journal (RunOptions::journal) in the library: every source job is journaled once,
+// when it and every job made from it finished, with the failures of the jobs made from it; the
+// jobs the journal skips are left out at the source. At 1, 2, 4 and 8 workers.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <flowpool/graph.hpp>
+#include <flowpool/journal.hpp>
+#include <flowpool/ops.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+/// Remembers what the run told it; skips the ids it was given.
+class Recorder final : public flowpool::RunJournal {
+public:
+    explicit Recorder(std::set<std::uint64_t> skip = {}) : skip_(std::move(skip)) {}
+
+    bool skips(std::string_view source, std::uint64_t id) const noexcept override {
+        return source == "input" && skip_.count(id) != 0;
+    }
+    void finished(std::string_view source, const std::vector<std::uint64_t>& ids,
+                  const std::vector<flowpool::FailedJob>& failed) noexcept override {
+        const std::lock_guard lock(mutex_);
+        if (source != "input") ++foreign_;
+        for (const std::uint64_t id : ids) ++times_[id];
+        for (const flowpool::FailedJob& job : failed) failed_.insert(job.id);
+    }
+
+    std::map<std::uint64_t, int> times_;  // per source job: how often journaled
+    std::set<std::uint64_t> failed_;      // the ids of the failed jobs, as reported
+    int foreign_ = 0;                     // batches of another source
+
+private:
+    std::set<std::uint64_t> skip_;
+    mutable std::mutex mutex_;
+};
+
+class JournalTest : public ::testing::TestWithParam<std::size_t> {
+protected:
+    static constexpr std::uint64_t jobs = 3000;
+
+    /// Lines "v,v+1" for v in [0, jobs), exploded into two pieces each, parsed; the piece whose
+    /// value is 1000 fails (so do source jobs 999 and 1000) and is skipped.
+    flowpool::RunResult run(Recorder& journal) {
+        // One file per process: CTest runs the tests of this file side by side.
+        const auto input = std::filesystem::path(::testing::TempDir()) /
+                           ("journal_input." + std::to_string(::getpid()) + ".txt");
+        {
+            std::ofstream out(input);
+            for (std::uint64_t v = 0; v < jobs; ++v) out << v << ',' << v + 1 << '\n';
+        }
+        const std::string w = std::to_string(GetParam());
+        const std::string text =
+            "graph: journal\nnodes:\n"
+            "  input: {kind: source, op: lines, path: \"" +
+            input.string() +
+            "\"}\n"
+            "  pieces: {kind: function, op: explode, split: \",\", "
+            "concurrency: " +
+            w +
+            "}\n"
+            "  parse: {kind: function, op: parse_int, concurrency: " +
+            w +
+            "}\n"
+            "  bad: {kind: function, op: fail, value: 1000, on_error: skip, "
+            "concurrency: " +
+            w +
+            "}\n"
+            "  out: {kind: sink, op: summary}\n"
+            "edges: [input -> pieces -> parse -> bad -> out]\n";
+        const flowpool::GraphSpec graph = flowpool::parse_graph(text, "journal.yaml");
+        flowpool::RunOptions options;
+        options.journal = &journal;
+        flowpool::RunResult result = flowpool::run_graph(graph, flowpool::OpRegistry{}, options);
+        std::filesystem::remove(input);
+        return result;
+    }
+};
+
+TEST_P(JournalTest, EverySourceJobIsJournaledOnceWithTheFailuresMadeFromIt) {
+    Recorder journal;
+    const flowpool::RunResult result = run(journal);
+    ASSERT_FALSE(result.error) << result.error->what();
+    EXPECT_EQ(result.stats.skipped, 2U);
+    EXPECT_EQ(journal.foreign_, 0);
+    ASSERT_EQ(journal.times_.size(), jobs);
+    for (const auto& [id, times] : journal.times_) {
+        ASSERT_LT(id, jobs);
+        ASSERT_EQ(times, 1) << "job " << id;
+    }
+    // Piece 1 of job 999 and piece 0 of job 1000, under their derived ids (id * 2^20 + piece).
+    EXPECT_EQ(journal.failed_, (std::set<std::uint64_t>{(999ULL << 20) + 1, 1000ULL << 20}));
+}
+
+TEST_P(JournalTest, JobsTheJournalSkipsAreLeftOutAtTheSource) {
+    std::set<std::uint64_t> skip;
+    for (std::uint64_t id = 0; id < jobs; ++id) {
+        if (id % 3 == 0 || (id > 500 && id < 1500)) skip.insert(id);  // whole batches, and some
+    }
+    Recorder journal(skip);
+    const flowpool::RunResult result = run(journal);
+    ASSERT_FALSE(result.error) << result.error->what();
+    EXPECT_EQ(result.stats.jobs_in, jobs - skip.size());
+    EXPECT_EQ(result.stats.skipped, 0U);  // 999 and 1000 were left out
+    EXPECT_EQ(result.stats.accounted(), result.stats.jobs());
+    EXPECT_EQ(journal.times_.size(), jobs - skip.size());
+    for (const auto& [id, times] : journal.times_) {
+        ASSERT_EQ(skip.count(id), 0U) << "job " << id << " was skipped but ran";
+        ASSERT_EQ(times, 1) << "job " << id;
+    }
+}
+
+TEST_P(JournalTest, ANodeThatHoldsJobsBackCannotBeJournaled) {
+    const flowpool::GraphSpec graph = flowpool::parse_graph(
+        "nodes:\n  input: {kind: source, op: range, count: 10}\n"
+        "  n: {kind: function, op: aggregate, fields: {n: \"count()\"}}\n"
+        "  out: {kind: sink, op: print}\nedges: [input -> n -> out]\n",
+        "held.yaml");
+    Recorder journal;
+    flowpool::RunOptions options;
+    options.journal = &journal;
+    EXPECT_THROW(flowpool::run_graph(graph, flowpool::OpRegistry{}, options), flowpool::UsageError);
+}
+
+INSTANTIATE_TEST_SUITE_P(Workers, JournalTest, ::testing::Values(1, 2, 4, 8));
+
+}  // namespace
