@@ -7,7 +7,7 @@ if(TARGET flowpool_cli AND FLOWPOOL_INSTALL AND FLOWPOOL_TOP_LEVEL)
     if(FLOWPOOL_DPKG_DEB AND FLOWPOOL_DPKG_SHLIBDEPS)
         add_test(NAME package.deb_contents
                  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/package_contents.sh ${PROJECT_SOURCE_DIR}
-                         ${PROJECT_BINARY_DIR})
+                         ${PROJECT_BINARY_DIR} $<BOOL:${FLOWPOOL_REDIS}>)
         set_tests_properties(package.deb_contents PROPERTIES TIMEOUT 300 LABELS package)
     else()
         message(WARNING "dpkg-deb or dpkg-shlibdeps missing: package.deb_contents is left out "

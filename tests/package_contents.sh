@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The .deb that `cpack -G DEB` builds holds what an operator and an application need, under /usr,
 # and declares the Debian packages of the libraries the CLI links.
-# Usage: package_contents.sh SOURCE_DIR BUILD_DIR
+# Usage: package_contents.sh SOURCE_DIR BUILD_DIR REDIS (1 or 0: FLOWPOOL_REDIS)
 set -euo pipefail
-src=$1 build=$2
+src=$1 build=$2 redis=$3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -43,12 +43,15 @@ while read -r soname; do
     # "libz.so.1 => /lib/.../libz.so.1 (0x...)", or for the dynamic loader "/lib64/ld-linux... (0x...)"
     path=$(ldd "$build/flowpool" | awk -v n="$soname" '$1 == n { print $3 } $1 ~ "/" n "$" { print $1 }')
     [[ -n $path ]] || fail "ldd does not resolve $soname"
+    [[ $path == "$build"/* ]] && continue  # a shared libflowpool: in the package itself
     owner=$(owner_of "$path") || fail "no installed package holds $path"
     wanted[$owner]=1
 done < <(readelf -d "$build/flowpool" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 # Named here too, so that an empty ldd cannot make the test pass: the families of ./CMakeLists.txt.
-for family in libtbb libspdlog libfmt libyaml-cpp libre2 libsimdjson zlib1g libzstd libcivetweb \
-              libhiredis libstdc++6 libc6; do
+families=(libtbb libspdlog libfmt libyaml-cpp libre2 libsimdjson zlib1g libzstd libcivetweb
+          libstdc++6 libc6)
+[[ $redis == 1 ]] && families+=(libhiredis)
+for family in "${families[@]}"; do
     printf '%s\n' "${!wanted[@]}" | grep -qF "$family" ||
         fail "the CLI links no library of $family (ldd $build/flowpool)"
 done
@@ -61,8 +64,10 @@ for package in "${!wanted[@]}"; do
         fail "Depends names neither $package nor a name it provides"
 done
 # What find_package(flowpool) and `pkg-config --static flowpool` need, for applications.
-for package in libtbb-dev libspdlog-dev libyaml-cpp-dev libsimdjson-dev zlib1g-dev libre2-dev \
-               libzstd-dev libhiredis-dev pkg-config; do
+dev=(libtbb-dev libspdlog-dev libyaml-cpp-dev libsimdjson-dev zlib1g-dev libre2-dev libzstd-dev
+     pkg-config)
+[[ $redis == 1 ]] && dev+=(libhiredis-dev)
+for package in "${dev[@]}"; do
     names "$recommends" | grep -qxF "$package" || fail "Recommends lacks $package"
 done
 
