@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 packages=(cmake g++ make libtbb-dev libspdlog-dev libyaml-cpp-dev libcli11-dev
           libgtest-dev libgmock-dev libbenchmark-dev time pkg-config clang
           python3-jsonschema python3-yaml libhiredis-dev libre2-dev redis-server graphviz clang-format
-          zlib1g-dev libzstd-dev libsimdjson-dev libcivetweb-dev python3-prometheus-client curl tmux)
+          zlib1g-dev libzstd-dev libsimdjson-dev libcivetweb-dev python3-prometheus-client curl tmux
+          dpkg-dev file)  # dpkg-dev, file: `cpack -G DEB` (cmake/packaging.cmake)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

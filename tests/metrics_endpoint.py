@@ -2,7 +2,8 @@
 """`flowpool run --metrics`, scraped with curl while the run goes on and parsed by
 python3-prometheus-client's text parser.
 
-    metrics_endpoint.py FLOWPOOL SOURCE_DIR grows WORKERS   counters only grow, final = --stats-json
+    metrics_endpoint.py FLOWPOOL SOURCE_DIR grows WORKERS   counters only grow, final = --stats-json,
+                                                             in-flight gauges within the workers
     metrics_endpoint.py FLOWPOOL SOURCE_DIR health           /health 200, then 503 once a job failed
     metrics_endpoint.py FLOWPOOL SOURCE_DIR errors           bad addresses: exit 2, one clear line
     metrics_endpoint.py FLOWPOOL SOURCE_DIR labels           a node named with " \\ and a newline
@@ -118,6 +119,7 @@ def check_grows(workers):
         for key, value in earlier.items():
             if key[0].endswith(("_total", "_count", "_bucket", "_sum")) and later.get(key, -1) < value:
                 fail(f"{key} went down: {value} then {later.get(key)}")
+    check_in_flight(scrapes, final, workers)
     figures = json.load(open(stats))
     for node in figures["nodes"]:
         name = node["name"]
@@ -139,6 +141,27 @@ def check_grows(workers):
     if final[("flowpool_node_jobs_in_total", "jobs", None, None)] != JOBS:
         fail(f"the source did not make its {JOBS} jobs")
     print(f"ok: {len(scrapes)} scrapes at {workers} workers, counters grew, final = --stats-json")
+
+
+def check_in_flight(scrapes, final, workers):
+    """flowpool_node_in_flight_batches: never more than a node's workers, seen running on the
+    busy node while the run went on, and 0 everywhere once it is over."""
+    name = "flowpool_node_in_flight_batches"
+    most = {"jobs": 0, "work": workers, "total": 1}  # the source is not counted: 0
+    seen = []
+    for scrape in scrapes:
+        if (name, "work", None, None) not in scrape:
+            continue  # scraped while starting: no nodes yet
+        for node, limit in most.items():
+            value = scrape.get((name, node, None, None))
+            if value is None or not 0 <= value <= limit:
+                fail(f"{name}{{node={node}}} = {value} during the run, not within 0..{limit}")
+        seen.append(scrape[(name, "work", None, None)])
+    if not seen or max(seen) < 1:
+        fail(f"{name}{{node=work}} never above 0 in {len(seen)} scrapes: {seen}")
+    for node in most:
+        if final.get((name, node, None, None)) != 0:
+            fail(f"{name}{{node={node}}} = {final.get((name, node, None, None))} after the run")
 
 
 def check_health():

@@ -72,6 +72,7 @@ struct NodeStats {
     std::uint64_t job_time_count = 0;          ///< jobs timed: the histogram's total
     std::chrono::nanoseconds job_time_sum{0};  ///< the times of the jobs timed, summed
     std::size_t queued = 0;                    ///< batches waiting for it now
+    std::size_t running = 0;                   ///< batches its workers are running now
     /// Sources: the jobs it will make, if it knows (a range does); else 0.
     std::uint64_t expected_jobs = 0;
     /// Sources reading input of known size (a `lines` file): its size in bytes; else 0.

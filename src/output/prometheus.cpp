@@ -57,6 +57,9 @@ constexpr std::array node_figures{
     NodeFigure{
         "flowpool_node_queued_batches", "Batches waiting for the node now", "gauge",
         [](const NodeStats& s, double, std::size_t) { return static_cast<double>(s.queued); }},
+    NodeFigure{
+        "flowpool_node_in_flight_batches", "Batches the node's workers are running now", "gauge",
+        [](const NodeStats& s, double, std::size_t) { return static_cast<double>(s.running); }},
     NodeFigure{"flowpool_node_queue_high_water_batches", "Most batches waiting for it at once",
                "gauge",
                [](const NodeStats& s, double, std::size_t) {

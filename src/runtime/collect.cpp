@@ -33,6 +33,7 @@ NodeStats node_stats(const PlanNode& node) {
     s.job_time_count = node.counters.job_time.count();
     s.job_time_sum = node.counters.job_time.sum();
     s.queued = node.counters.waiting.load();
+    s.running = node.counters.running.load();
     if (node.source) s.expected_jobs = node.source->expected_jobs();
     if (node.source) s.input_bytes = node.source->input_bytes();
     if (node.source) s.input_bytes_done = node.source->input_bytes_done();

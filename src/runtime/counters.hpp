@@ -13,6 +13,20 @@
 
 namespace flowpool::detail {
 
+/// Counts a batch as running on a node for as long as it lives (Counters::running).
+class RunningBatch {
+public:
+    explicit RunningBatch(std::atomic<std::size_t>& running) noexcept : running_(running) {
+        running_.fetch_add(1, std::memory_order_relaxed);
+    }
+    ~RunningBatch() { running_.fetch_sub(1, std::memory_order_relaxed); }
+    RunningBatch(const RunningBatch&) = delete;
+    RunningBatch& operator=(const RunningBatch&) = delete;
+
+private:
+    std::atomic<std::size_t>& running_;
+};
+
 /// One node's counts; the fields are NodeStats' (see flowpool/stats.hpp).
 struct Counters {
     std::atomic<std::uint64_t> in{0};
@@ -29,6 +43,7 @@ struct Counters {
     std::atomic<std::uint64_t> batches{0};
     std::atomic<std::size_t> waiting{0};     // batches sent to the node and not yet started
     std::atomic<std::size_t> high_water{0};  // the most `waiting` reached
+    std::atomic<std::size_t> running{0};     // batches in the node's body now
     std::atomic<std::uint64_t> traced{0};    // batches seen by the trace sampler
     DurationHistogram job_time;
 
@@ -40,8 +55,11 @@ struct Counters {
                !high_water.compare_exchange_weak(seen, now, std::memory_order_relaxed)) {
         }
     }
-    /// The node started a batch it was sent.
-    void started() noexcept { waiting.fetch_sub(1, std::memory_order_relaxed); }
+    /// The node started a batch it was sent: it runs until the returned guard goes.
+    [[nodiscard]] RunningBatch started() noexcept {
+        waiting.fetch_sub(1, std::memory_order_relaxed);
+        return RunningBatch(running);
+    }
 
     /// The node ran a batch: @p jobs_in jobs in, @p jobs_out out, what @p ctx counted, in @p busy.
     void add(std::uint64_t jobs_in, std::uint64_t jobs_out, const BatchContext& ctx,

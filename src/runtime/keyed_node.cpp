@@ -99,7 +99,7 @@ struct KeyedNode::Impl {
 
 // The splitter's work on one batch, concurrently with others: each job's key, its lane's part.
 BatchPtr KeyedNode::Impl::split(const BatchPtr& in) {
-    node.counters.started();
+    const RunningBatch running = node.counters.started();
     auto out = std::make_shared<SplitBatch>();
     out->derive_from(*in);
     if (in->size() == 0) return out;
@@ -149,6 +149,7 @@ void KeyedNode::Impl::dispatch(const BatchPtr& batch) {
 
 // Lane @p lane's work on its part of one batch: the node's body, as a function node runs it.
 void KeyedNode::Impl::run_lane(std::size_t lane, const LanePart& work) {
+    const RunningBatch running(node.counters.running);
     const BatchPtr& in = work.jobs;
     Ticket& ticket = Ticket::of(*in);
     // Read before the body runs: it may reuse `in` for its output and shrink it.

@@ -12,7 +12,7 @@ public:
         : run_(run), node_(node), reorder_(reorder) {}
 
     flow::continue_msg operator()(const BatchPtr& in) const {
-        node_.counters.started();
+        const RunningBatch running = node_.counters.started();
         if (reorder_ == nullptr || !in->errors.empty() || Ticket::of(*in).flushed()) {
             consume(in);
         } else {

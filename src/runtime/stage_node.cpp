@@ -60,7 +60,7 @@ public:
     StageNodeBody(RunContext& run, PlanNode& node) : run_(run), node_(node) {}
 
     BatchPtr operator()(const BatchPtr& in) const {
-        node_.counters.started();
+        const RunningBatch running = node_.counters.started();
         Ticket& ticket = Ticket::of(*in);
         ticket.add(node_.successors.size());
         run_.queue_on(node_);
