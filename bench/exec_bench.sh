@@ -6,7 +6,8 @@
 #
 # Installs Debian's `parallel` package if it is missing (needs root). Each command reads the
 # numbers 1..N from a file and writes its output to a file; the output is checked: N lines, each
-# number once. The commands are printed as run.
+# number once. The commands are printed as run, and then the floor: bench/spawn_floor, two
+# threads that do nothing but start /bin/true and wait for it.
 set -euo pipefail
 
 build_dir=${1:-build}
@@ -47,3 +48,9 @@ for program in true echo; do
     run parallel "$program" parallel --will-cite -j 2 "$bin" {}
     run xargs "$program" xargs -P 2 -n 1 "$bin"
 done
+
+# The floor: 2 threads that only posix_spawn the program and wait, nothing read or written.
+if [[ -x $build_dir/bench/spawn_floor ]]; then
+    echo
+    echo "floor, \`$build_dir/bench/spawn_floor $jobs 2 /bin/true 1\`: $("$build_dir/bench/spawn_floor" "$jobs" 2 /bin/true 1)"
+fi

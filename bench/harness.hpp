@@ -24,7 +24,9 @@ inline std::int64_t expected_sum(std::int64_t k, std::int64_t n) {
 }
 
 /// Registers @p name: each iteration calls `run(N, K, W)`, which returns the sum of its results,
-/// and checks the sum; items_per_second is jobs per second. Real time, at least 0.5 s a case.
+/// and checks the sum; items_per_second is jobs per second. Real time, at least 0.5 s a case;
+/// the CPU column is the whole process's CPU time (user + system, every thread) per run, so that
+/// a thread that spins for nothing shows.
 template <class Run>
 void add_case(const char* name, Run run, std::int64_t spin_rounds, int worker_count,
               std::int64_t jobs) {
@@ -49,6 +51,7 @@ void add_case(const char* name, Run run, std::int64_t spin_rounds, int worker_co
         ->Args({spin_rounds, worker_count, jobs})
         ->MinTime(0.5)  // a few runs of the slow cases, enough runs of the fast ones
         ->UseRealTime()
+        ->MeasureProcessCPUTime()
         ->Unit(benchmark::kMillisecond);
 }
 

@@ -6,8 +6,10 @@
 One table per worker count W: a row per spin cost K, a column per implementation with its jobs/s
 and, in parentheses, its ratio to the hand-rolled pool. With --benchmark_repetitions the median
 of the repetitions is used; several files (say, one run per K) are read as one. "ideal" is
-min(W, CPUs) times the serial loop's rate. Then the spread of the repetitions (coefficient of
-variation per case) and issue 4's targets at W = 2, each marked met or missed.
+min(W, CPUs) times the serial loop's rate. For each W below the CPUs' count, the CPU time
+(user + system, every thread) and wall time of a run as ratios to the serial loop's. Then the
+spread of the repetitions (coefficient of variation per case) and issues 4's and 19's targets,
+each marked met or missed.
 """
 
 import argparse
@@ -39,6 +41,7 @@ class Results:
         self.context = runs[0]["context"]
         self.cpus = self.context.get("num_cpus", 1)
         self.samples = defaultdict(list)  # (impl, K, W) -> items/s of each repetition
+        self.cpu = defaultdict(list)  # (impl, K, W) -> CPU time per job of each repetition
         self.jobs = {}  # K -> N
         self.failed = []
         for bench in (b for run in runs for b in run["benchmarks"]):
@@ -49,12 +52,25 @@ class Results:
                 self.failed.append(f"{bench['name']}: {bench.get('error_message', '')}")
                 continue
             self.samples[(impl, args["K"], args["W"])].append(bench["items_per_second"])
+            # Process CPU time (user + system) per job, when the run measured it (harness.hpp).
+            cpu_per_job = bench["cpu_time"] / args["N"]
+            self.cpu[(impl, args["K"], args["W"])].append(cpu_per_job)
             self.jobs[args["K"]] = args["N"]
 
     def rate(self, impl, k, workers):
         """Median jobs/s of a case, or None; the serial loop is looked up at W = 1."""
         values = self.samples.get((impl, k, 1 if impl == "serial_loop" else workers))
         return statistics.median(values) if values else None
+
+    def cpu_time(self, impl, k, workers):
+        """Median CPU time per job of a case (the benchmark's time unit), or None."""
+        values = self.cpu.get((impl, k, 1 if impl == "serial_loop" else workers))
+        return statistics.median(values) if values else None
+
+    def slowest(self, impl, k, workers):
+        """The slowest repetition's time ÷ the median's (median rate ÷ lowest rate), or None."""
+        values = self.samples.get((impl, k, workers))
+        return None if not values else statistics.median(values) / min(values)
 
     def cv(self, impl, k, workers):
         """Coefficient of variation of a case's repetitions, or None with fewer than two."""
@@ -114,6 +130,27 @@ def print_rates(results, spins, workers):
         print("| " + " | ".join(cells) + " |")
 
 
+def print_cpu(results, spins, workers):
+    """CPU time (user + system, all threads) per run beside wall time, as ratios to the serial
+    loop's: a thread that spins while a core has no work shows here, not in jobs/s."""
+    impls = [impl for impl in results.implementations() if impl != "serial_loop"]
+    if results.cpu_time("serial_loop", spins[0], 1) is None:
+        return
+    print(f"\nW = {workers}: CPU time and wall time per run, each ÷ the serial loop's\n")
+    print("| K | " + " | ".join(f"{impl} CPU | {impl} wall" for impl in impls) + " |")
+    print("| " + " | ".join(["---:"] * (2 * len(impls) + 1)) + " |")
+    for k in spins:
+        serial_cpu = results.cpu_time("serial_loop", k, 1)
+        serial_rate = results.rate("serial_loop", k, 1)
+        cells = [str(k)]
+        for impl in impls:
+            cpu = results.cpu_time(impl, k, workers)
+            rate = results.rate(impl, k, workers)
+            cells.append("-" if cpu is None or not serial_cpu else f"{cpu / serial_cpu:.2f}")
+            cells.append("-" if rate is None or serial_rate is None else f"{serial_rate / rate:.2f}")
+        print("| " + " | ".join(cells) + " |")
+
+
 def print_spread(results, spins, worker_counts):
     """The coefficient of variation of every case with repetitions, worst first per W."""
     impls = results.implementations()
@@ -156,9 +193,22 @@ def print_targets(results, spins):
         check(f"graph file's time / typed API's at K = {k}",
               ratio(results.rate("flowpool_typed", k, w), results.rate("flowpool_graph", k, w)),
               "<= 1.3", lambda v: v <= 1.3, lambda v: f"{v:.2f}")
+    # Issue 19's.
+    check("graph file's time / typed API's at K = 0",
+          ratio(results.rate("flowpool_typed", 0, w), results.rate("flowpool_graph", 0, w)),
+          "<= 2.0", lambda v: v <= 2.0, lambda v: f"{v:.2f}")
+    check("graph file's slowest repetition / its median at K = 0",
+          results.slowest("flowpool_graph", 0, w), "<= 1.5", lambda v: v <= 1.5,
+          lambda v: f"{v:.2f}")
+    for k in (100, 1000, 100000):
+        for impl in ("flowpool_typed", "flowpool_graph"):
+            serial = results.cpu_time("serial_loop", k, 1)
+            check(f"{impl} CPU time at K = {k}, W = 1, / the serial loop's",
+                  ratio(results.cpu_time(impl, k, 1), serial), "<= 1.15", lambda v: v <= 1.15,
+                  lambda v: f"{v:.2f}")
     if not rows:
         return
-    print(f"\nIssue 4 targets at W = {w} (medians)\n")
+    print(f"\nIssue 4 and 19 targets at W = {w} (medians)\n")
     print("| target | measured | goal | |")
     print("| --- | ---: | ---: | --- |")
     for row in rows:
@@ -177,6 +227,9 @@ def main():
     worker_counts = [int(w) for w in options.workers.split(",")]
     for workers in worker_counts:
         print_rates(results, spins, workers)
+    for workers in worker_counts:
+        if workers < results.cpus:
+            print_cpu(results, spins, workers)
     print_spread(results, spins, worker_counts)
     print_targets(results, spins)
 

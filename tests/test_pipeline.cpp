@@ -14,7 +14,9 @@
 #include <flowpool/pipeline.hpp>
 #include <flowpool/stats.hpp>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -736,6 +738,62 @@ TEST_P(PipelineTest, RangeSourceGivesEveryJobItsIdAndValue) {
         EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), jobs) << "batch " << batch;
         EXPECT_EQ(stats.results_out, std::uint64_t{jobs});
     }
+}
+
+TEST(PipelineThreads, OneWorkerFromARangeRunsOnTheCallersThreadAlone) {
+    // A range makes its jobs without waiting, and one worker needs one thread: the source, the
+    // worker and the sink all run on the thread that called run(), and no second thread spins
+    // beside them waiting for work.
+    std::mutex mutex;
+    std::set<std::thread::id> threads;
+    const auto note = [&] {
+        const std::lock_guard<std::mutex> lock(mutex);
+        threads.insert(std::this_thread::get_id());
+    };
+    const RunStats stats = flowpool::source("jobs", flowpool::range(50'000), 64)
+                               .stage("work", 1,
+                                      [&](std::int64_t v) {
+                                          note();
+                                          return v;
+                                      })
+                               .sink("results", [&](std::int64_t) { note(); })
+                               .run();
+    EXPECT_EQ(stats.results_out, 50'000u);
+    EXPECT_EQ(threads, std::set<std::thread::id>{std::this_thread::get_id()});
+}
+
+TEST(PipelineThreads, ASourceThatWaitsKeepsAThreadBesideTheWorker) {
+    if (flowpool::default_workers() < 2) GTEST_SKIP() << "needs two cores";
+    // A source that may wait (any generator but a range) has a thread of its own beside the one
+    // worker: the worker's first job and the generator's second meet, each waiting (5 s at most)
+    // for the other to have begun. On one thread each would wait in vain.
+    std::atomic<bool> worker_in{false};
+    std::atomic<bool> source_in{false};
+    std::atomic<int> waited_in_vain{0};
+    const auto meet = [&](std::atomic<bool>& mine, const std::atomic<bool>& theirs) {
+        mine = true;
+        const auto give_up = std::chrono::steady_clock::now() + 5s;
+        while (!theirs.load() && std::chrono::steady_clock::now() < give_up) {
+            std::this_thread::sleep_for(1ms);
+        }
+        if (!theirs.load()) ++waited_in_vain;
+    };
+    std::int64_t made = 0;
+    const auto generator = [&]() -> std::optional<std::int64_t> {
+        if (made == 1) meet(source_in, worker_in);
+        if (made == 3) return std::nullopt;
+        return made++;
+    };
+    const RunStats stats = flowpool::source("jobs", generator, 1)
+                               .stage("work", 1,
+                                      [&](std::int64_t v) {
+                                          if (v == 0) meet(worker_in, source_in);
+                                          return v;
+                                      })
+                               .sink("results", [](std::int64_t) {})
+                               .run();
+    EXPECT_EQ(waited_in_vain.load(), 0);
+    EXPECT_EQ(stats.results_out, 3u);
 }
 
 TEST(PipelineSizer, BatchesAreCappedInBytes) {

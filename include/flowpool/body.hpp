@@ -225,6 +225,11 @@ public:
     /// Called once after the run, whatever its outcome, when next() will not be called again:
     /// gives back what it took from its input and never made into jobs.
     virtual void finish() noexcept {}
+    /// True if next() may wait for its input (a pipe, a socket, a message queue): the run keeps
+    /// a thread for the source beside its workers, so that batches already read go on while it
+    /// waits. False for a source that only computes or reads regular files: a run whose workers
+    /// need fewer threads than the cores then runs on that many, and leaves the other cores idle.
+    [[nodiscard]] virtual bool waits() const noexcept { return true; }
 };
 
 /// Turns a batch into another; called concurrently up to the node's concurrency.

@@ -63,6 +63,10 @@ public:
         return sizeof(std::uint64_t) + sizeof(T);
     }
 
+    /// A generator that fills batches (a range) computes its jobs; any other may wait in its
+    /// call (on a socket, a queue), so it keeps a thread of its own.
+    [[nodiscard]] bool waits() const noexcept override { return !fills_batches<Generator, T>; }
+
 private:
     /// Makes the batch with the generator's own loop (a range's): one pass, no call per job.
     void fill(Items<T>& batch, std::size_t max_jobs, BatchContext& ctx) {

@@ -40,8 +40,9 @@ namespace flowpool {
 /// OpInfo::parses; ValueType is a class. 4: parameters may be lists and maps (ParamInfo::items
 /// and ::fields, ParamType::list and ::map, Params holds them). 5: OpInfo::reads_fields and
 /// ::projection; Items::spent (values reused by their batch's maker); Record::truncate(). 6:
-/// OpInfo::stable_ids; Batch::keep() (a resumed run leaves finished jobs out).
-inline constexpr int plugin_abi = 6;
+/// OpInfo::stable_ids; Batch::keep() (a resumed run leaves finished jobs out). 7:
+/// SourceBody::waits().
+inline constexpr int plugin_abi = 7;
 
 }  // namespace flowpool
 

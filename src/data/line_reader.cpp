@@ -30,6 +30,7 @@ LineReader::LineReader(const std::string& path, std::size_t max_line_bytes)
         size_ += static_cast<std::uint64_t>(info.st_size);
     }
     if (!sized) size_ = 0;
+    may_wait_ = !sized;
 }
 
 LineReader::~LineReader() = default;

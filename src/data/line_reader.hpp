@@ -84,6 +84,8 @@ public:
     [[nodiscard]] std::size_t max_line_bytes() const noexcept { return max_line_; }
     /// True if reading more could wait for a writer (a pipe or a terminal, not a file).
     [[nodiscard]] bool may_block() const noexcept;
+    /// True if some file it reads is a pipe or a terminal: reading could wait for a writer.
+    [[nodiscard]] bool may_wait() const noexcept { return may_wait_; }
     /// The bytes all files hold on disk from where reading began (compressed, if they are); 0
     /// if one is a pipe or a terminal.
     [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
@@ -111,6 +113,7 @@ private:
     std::unique_ptr<ByteInput> input_;
     std::uint32_t current_ = 0;  // index of input_'s file in files_
     std::uint64_t size_ = 0;
+    bool may_wait_ = false;
     std::uint64_t taken_before_ = 0;  // raw bytes of the files already closed
     PageBuffer buffer_;
     std::size_t begin_ = 0;            // first byte not yet returned

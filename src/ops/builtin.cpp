@@ -49,6 +49,8 @@ public:
         return sizeof(std::uint64_t) + sizeof(Value);
     }
 
+    bool waits() const noexcept override { return false; }
+
 private:
     std::int64_t count_;
     RangeGenerator generator_;

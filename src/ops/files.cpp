@@ -73,6 +73,7 @@ public:
     }
 
     std::uint64_t input_bytes() const noexcept override { return reader_.size(); }
+    bool waits() const noexcept override { return reader_.may_wait(); }
     std::uint64_t input_bytes_done() const noexcept override {
         return bytes_done_.load(std::memory_order_relaxed);
     }

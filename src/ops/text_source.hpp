@@ -77,6 +77,7 @@ public:
     BatchPtr decode(const BatchPtr& batch, BatchContext& ctx) final;
 
     [[nodiscard]] std::uint64_t input_bytes() const noexcept final { return reader_.size(); }
+    [[nodiscard]] bool waits() const noexcept final { return reader_.may_wait(); }
     [[nodiscard]] std::uint64_t input_bytes_done() const noexcept final {
         return bytes_done_.load(std::memory_order_relaxed);
     }

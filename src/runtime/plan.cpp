@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -219,18 +220,22 @@ void Plan::set_ordered(NodeId node, std::size_t window) {
     n.reorder_window = window;
 }
 
-// Check the plan, then run it: in oneTBB's default arena (a thread per core), or, when a node's
-// jobs wait (StageBody::waits), in an arena with a thread for each of that node's workers, so
-// that `concurrency: 8` waits on 8 programs at once even on 2 cores.
+// Check the plan, then run it in an arena of run_threads() threads: oneTBB's default arena (a
+// thread per core) when that is the cores' count; a smaller one when the workers need fewer
+// (an idle thread of the default arena would spin between batches, using a core for nothing);
+// a larger one when a node's jobs wait (StageBody::waits), so that `concurrency: 8` waits on 8
+// programs at once even on 2 cores.
 RunResult Plan::run(const RunOptions& options) {
     impl_->check();
     if (options.journal != nullptr) check_resumable(impl_->nodes);
     const std::size_t threads = run_threads(impl_->nodes);
-    if (threads <= default_workers()) return impl_->run_checked(options);
+    if (threads == default_workers()) return impl_->run_checked(options);
     // The global limit caps every arena's workers at the cores' count unless raised; it is
     // lowered again when `more` ends.
-    const oneapi::tbb::global_control more(oneapi::tbb::global_control::max_allowed_parallelism,
-                                           threads);
+    std::optional<oneapi::tbb::global_control> more;
+    if (threads > default_workers()) {
+        more.emplace(oneapi::tbb::global_control::max_allowed_parallelism, threads);
+    }
     oneapi::tbb::task_arena arena(static_cast<int>(threads));
     return arena.execute([&] { return impl_->run_checked(options); });
 }

@@ -116,13 +116,21 @@ std::size_t default_in_flight(const PlanNodes& nodes) {
 }
 
 std::size_t run_threads(const PlanNodes& nodes) {
-    std::size_t threads = default_workers();
+    const std::size_t cores = default_workers();
+    std::size_t computing = 0;  // threads the nodes that compute (and sources that wait) can use
+    std::size_t waiting = 0;    // a thread for each worker of a node whose jobs wait
     for (const PlanNode& node : nodes) {
-        if (node.stage && node.stage->waits()) {
-            threads += std::min(node.concurrency, max_waiting_workers);
+        if (node.source) {
+            if (node.source->waits()) ++computing;
+            if (node.source->decodes()) computing += cores;  // decoded on any number of workers
+        } else if (node.stage && node.stage->waits()) {
+            waiting += std::min(node.concurrency, max_waiting_workers);
+        } else if (node.stage) {
+            computing += std::min(node.concurrency, cores);
         }
     }
-    return threads;
+    // Sinks and sources that do not wait run between the workers' batches, on their threads.
+    return std::max<std::size_t>(1, std::min(computing, cores) + waiting);
 }
 
 std::vector<NodeId> topological_order(const PlanNodes& nodes) {

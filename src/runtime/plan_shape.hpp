@@ -33,8 +33,11 @@ std::size_t default_in_flight(const PlanNodes& nodes);
 /// The most workers a node that waits (StageBody::waits) may have threads for.
 inline constexpr std::size_t max_waiting_workers = 1024;
 
-/// The threads a run needs: the machine's workers, plus a thread for each worker of a node whose
-/// jobs wait (StageBody::waits), which would otherwise hold a core's thread while it waits.
+/// The threads a run needs: as many as its computing workers and waiting sources
+/// (SourceBody::waits) can keep busy, at most the cores (a `concurrency: 1` worker gets one
+/// thread, not a second that spins between its batches), plus a thread for each worker of a
+/// node whose jobs wait (StageBody::waits), which would otherwise hold a core's thread while it
+/// waits. At least one.
 std::size_t run_threads(const PlanNodes& nodes);
 
 }  // namespace flowpool::detail
