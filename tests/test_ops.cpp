@@ -613,6 +613,34 @@ TEST_P(OpsWorkers, IntegerOpsGiveEachJobItsResultInPlaceOrShared) {
     }
 }
 
+TEST_P(OpsWorkers, RangeBatchesComeBackHoldingStringsAndGoOutHoldingIntegers) {
+    // `range` writes each batch's integers over the values of its last use; to_json left
+    // strings there, which must become the new integers (enough jobs that batches are reused).
+    constexpr std::int64_t count = 40'000;
+    constexpr std::int64_t start = 123;
+    for (const std::size_t batch : {std::size_t{0}, std::size_t{1}, std::size_t{333}}) {
+        auto collected = std::make_shared<Collected>();
+        const Outcome run = run_yaml(
+            "nodes:\n"
+            "  jobs: { kind: source, op: range, count: " +
+                std::to_string(count) + ", start: " + std::to_string(start) +
+                " }\n"
+                "  text: { kind: function, op: to_json }\n"
+                "  out:  { kind: sink, op: collect }\n"
+                "edges: [ 'jobs -> text -> out' ]\n",
+            ops_with_collect(collected), {"text.concurrency=" + std::to_string(GetParam())}, batch);
+        ASSERT_FALSE(run.result.error.has_value()) << run.result.error->what();
+        ASSERT_EQ(collected->values.size(), std::size_t{count});
+        int wrong = 0;
+        for (const auto& [id, value] : collected->values) {
+            const std::string* text = std::get_if<std::string>(&value);
+            wrong +=
+                text == nullptr || *text != std::to_string(start + static_cast<std::int64_t>(id));
+        }
+        EXPECT_EQ(wrong, 0) << "batch " << batch;
+    }
+}
+
 TEST_P(OpsWorkers, IntegerOpsFailOnlyTheStringsOfABatchAndRunEachIntegerOnce) {
     // `mark` turns every value v with v % 7 == 3 into a string, so most batches hold strings
     // among integers: multiply and summary work the integers before the first string in place

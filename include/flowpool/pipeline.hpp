@@ -311,14 +311,22 @@ public:
     /// `std::int64_t`, or a type made from one (a graph file's Value).
     template <class V>
     std::size_t fill(detail::Items<V>& batch, std::uint64_t first_id, std::size_t max) {
+        const auto [first, n] = take(max);
+        detail::append_counting(batch.ids, first_id, n);
+        detail::append_counting(batch.values, static_cast<std::uint64_t>(first), n);
+        return n;
+    }
+
+    /// Takes the next integers, at most @p max: the first of them and how many (fewer than
+    /// @p max only once the range is used up).
+    std::pair<std::int64_t, std::size_t> take(std::size_t max) noexcept {
         const std::uint64_t left =
             next_ >= end_ ? 0
                           : static_cast<std::uint64_t>(end_) - static_cast<std::uint64_t>(next_);
         const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(max, left));
-        detail::append_counting(batch.ids, first_id, n);
-        detail::append_counting(batch.values, static_cast<std::uint64_t>(next_), n);
+        const std::int64_t first = next_;
         next_ += static_cast<std::int64_t>(n);
-        return n;
+        return {first, n};
     }
 
 private:

@@ -34,9 +34,14 @@ public:
         : count_(count), generator_(range(count, start)) {}
 
     BatchPtr next(std::size_t max_jobs, BatchContext&) override {
-        std::shared_ptr<Items<Value>> batch = pool_.get();
-        const std::size_t n = generator_.fill(*batch, made_, max_jobs);
+        const auto [first, n] = generator_.take(max_jobs);
         if (n == 0) return nullptr;
+        std::shared_ptr<Items<Value>> batch = pool_.get();
+        append_counting(batch->ids, made_, n);
+        // The values of the batch's last use, written over: no Value destroyed when the batch
+        // retires and built again here (a visit per job, serial on both ends).
+        batch->values.swap(batch->spent);
+        assign_counting(batch->values, static_cast<std::uint64_t>(first), n);
         made_ += n;
         return batch;
     }
@@ -55,7 +60,7 @@ private:
     std::int64_t count_;
     RangeGenerator generator_;
     std::uint64_t made_ = 0;
-    BatchPool<Value> pool_;
+    BatchPool<Value> pool_{64, true};  // a retired batch's values kept, as Items::spent
 };
 
 LineOutput& redirected_or_stdout() {

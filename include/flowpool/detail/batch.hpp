@@ -2,6 +2,7 @@
 /// @file detail/batch.hpp
 /// The unit that moves between nodes: a batch of consecutive jobs, type-erased for the runtime.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -163,6 +164,18 @@ template <class T>
 void append_counting(std::vector<T>& out, std::uint64_t first, std::size_t count) {
     using Int = std::conditional_t<std::is_integral_v<T>, T, std::int64_t>;
     out.insert(out.end(), CountingIterator<Int>{first}, CountingIterator<Int>{first + count});
+}
+
+/// Makes @p out hold the @p count consecutive integers from @p first (wrapping at 2^64), writing
+/// over the values it holds: a value that holds an integer already takes the new one with a
+/// store, where clearing and appending would destroy and build every value again.
+template <class T>
+void assign_counting(std::vector<T>& out, std::uint64_t first, std::size_t count) {
+    using Int = std::conditional_t<std::is_integral_v<T>, T, std::int64_t>;
+    const std::size_t over = std::min(out.size(), count);
+    for (std::size_t i = 0; i < over; ++i) out[i] = static_cast<Int>(first + i);
+    if (out.size() > count) out.erase(out.begin() + static_cast<std::ptrdiff_t>(count), out.end());
+    append_counting(out, first + over, count - over);
 }
 
 /// A source's spare batches: a batch it made goes back here when its last holder lets go, with
