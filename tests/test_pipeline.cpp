@@ -796,6 +796,39 @@ TEST(PipelineThreads, ASourceThatWaitsKeepsAThreadBesideTheWorker) {
     EXPECT_EQ(stats.results_out, 3u);
 }
 
+TEST(PipelineThreads, AskedForTwoThreadsTheSinkRunsBesideTheOneWorker) {
+    if (flowpool::default_workers() < 2) GTEST_SKIP() << "needs two cores";
+    // RunOptions::threads = 2 gives a one-worker pipeline from a range a second thread: the
+    // sink's first job and the worker's second meet, each waiting (5 s at most) for the other.
+    // On the one thread the run would choose itself, each would wait in vain.
+    std::atomic<bool> worker_in{false};
+    std::atomic<bool> sink_in{false};
+    std::atomic<int> waited_in_vain{0};
+    const auto meet = [&](std::atomic<bool>& mine, const std::atomic<bool>& theirs) {
+        mine = true;
+        const auto give_up = std::chrono::steady_clock::now() + 5s;
+        while (!theirs.load() && std::chrono::steady_clock::now() < give_up) {
+            std::this_thread::sleep_for(1ms);
+        }
+        if (!theirs.load()) ++waited_in_vain;
+    };
+    RunOptions options;
+    options.threads = 2;
+    const RunStats stats = flowpool::source("jobs", flowpool::range(3), 1)
+                               .stage("work", 1,
+                                      [&](std::int64_t v) {
+                                          if (v == 1) meet(worker_in, sink_in);
+                                          return v;
+                                      })
+                               .sink("results",
+                                     [&](std::int64_t v) {
+                                         if (v == 0) meet(sink_in, worker_in);
+                                     })
+                               .run(options);
+    EXPECT_EQ(waited_in_vain.load(), 0);
+    EXPECT_EQ(stats.results_out, 3u);
+}
+
 TEST(PipelineSizer, BatchesAreCappedInBytes) {
     using flowpool::detail::BatchSizer;
     EXPECT_EQ(BatchSizer::jobs_cap(16), BatchSizer::max_bytes / 16);  // the typed API's integers

@@ -161,6 +161,11 @@ struct RunOptions {
     /// Messages (batches) in flight per source before the source waits; 0 derives it from the
     /// nodes' concurrency. Bounds memory whatever the number of jobs.
     std::size_t max_in_flight = 0;
+    /// Threads in the run's oneTBB arena, the calling thread included; 0: as many as the nodes
+    /// can use (a thread per computing worker and per source that waits, at most the cores,
+    /// plus one per worker of a node whose jobs wait on programs). Say 2 for a one-worker
+    /// pipeline whose source or sink is heavy enough to want a core beside the worker.
+    std::size_t threads = 0;
     /// When this becomes true (from any thread, or a signal handler), the sources stop making
     /// jobs; the jobs already made run to the end. Null: the run cannot be cancelled.
     const std::atomic<bool>* cancel = nullptr;

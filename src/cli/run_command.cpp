@@ -176,6 +176,9 @@ Command add_run_command(CLI::App& app) {
                     "Jobs per message (default: sized automatically)");
     run->add_option("--max-in-flight", args->options.max_in_flight,
                     "Messages in flight per source (default: from the nodes' concurrency)");
+    run->add_option("--threads", args->options.threads,
+                    "Threads to run the graph on (default: as many as its nodes can use)")
+        ->check(CLI::PositiveNumber);
     run->add_option("--max-failures", args->max_failures,
                     "Under skip or dead-letter policies, stop the sources once more than N jobs "
                     "(or P% of those made) failed; exit 1 (default: the graph's max_failures)");

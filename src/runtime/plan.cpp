@@ -228,7 +228,7 @@ void Plan::set_ordered(NodeId node, std::size_t window) {
 RunResult Plan::run(const RunOptions& options) {
     impl_->check();
     if (options.journal != nullptr) check_resumable(impl_->nodes);
-    const std::size_t threads = run_threads(impl_->nodes);
+    const std::size_t threads = options.threads != 0 ? options.threads : run_threads(impl_->nodes);
     if (threads == default_workers()) return impl_->run_checked(options);
     // The global limit caps every arena's workers at the cores' count unless raised; it is
     // lowered again when `more` ends.
