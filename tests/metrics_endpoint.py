@@ -7,9 +7,12 @@ python3-prometheus-client's text parser.
     metrics_endpoint.py FLOWPOOL SOURCE_DIR health           /health 200, then 503 once a job failed
     metrics_endpoint.py FLOWPOOL SOURCE_DIR errors           bad addresses: exit 2, one clear line
     metrics_endpoint.py FLOWPOOL SOURCE_DIR labels           a node named with " \\ and a newline
+    metrics_endpoint.py FLOWPOOL SOURCE_DIR redis SERVER     a Redis worker (graphs/redis) serves
+                                                             them while it works and while it waits
 """
 import json
 import os
+import shutil
 import re
 import signal
 import socket
@@ -233,6 +236,80 @@ def check_labels():
     print(f"ok: node {name!r} read back through the parser")
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def check_redis(server):
+    """`flowpool run graphs/redis/worker.yaml --metrics`: the worker's counters grow while it
+    takes jobs from a stream, /metrics and /health answer at once while it waits in XREADGROUP
+    BLOCK for more, and its final figures are the --stats-json ones, every job counted once."""
+    jobs = 20000
+    data = tempfile.mkdtemp(prefix="flowpool-redis-metrics-")
+    port = free_port()
+    redis = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                              "--appendonly", "no", "--dir", data],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"redis://127.0.0.1:{port}"
+        deadline = time.time() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.time() > deadline or redis.poll() is not None:
+                    fail("redis-server did not start")
+                time.sleep(0.05)
+        enqueue = subprocess.run([FLOWPOOL, "run", "graphs/redis/enqueue.yaml", "--set",
+                                  f"jobs.count={jobs}", "--set", f"queue.url={url}"],
+                                 cwd=SOURCE, capture_output=True, text=True)
+        if enqueue.returncode != 0:
+            fail("enqueue failed: " + enqueue.stderr)
+        stats = tempfile.NamedTemporaryFile(suffix=".json", delete=False).name
+        # It ends by itself 4 s after the stream runs dry; it is watched waiting for 1.5 s of
+        # that, blocked in XREADGROUP for 500 ms at a time (block_ms).
+        proc, base, err = start(["graphs/redis/worker.yaml", "--set", f"jobs.url={url}",
+                                 "--set", f"results.url={url}", "--set", "work.iterations=20000",
+                                 "--set", "jobs.idle_exit_ms=4000", "--stats-json", stats])
+        counts, waiting, dry_since = [], [], None
+        while proc.poll() is None:
+            started = time.time()
+            status, body = curl(base + "/metrics")
+            took = time.time() - started
+            if status != 200:
+                break  # the run ended between poll() and the scrape
+            n = samples(body).get(("flowpool_node_jobs_in_total", "work", None, None))
+            if n is not None:
+                counts.append(n)
+            if n == jobs:  # every job done: the worker waits for more
+                dry_since = dry_since or started
+                if started - dry_since < 1.5:
+                    waiting.append((took, curl(base + "/health")[0]))
+            time.sleep(0.05)
+        if proc.wait(timeout=30) != 0:
+            fail("the worker failed: " + open(err).read())
+        if len(counts) < 3 or counts != sorted(counts) or counts[0] == counts[-1]:
+            fail(f"work's jobs_in_total did not grow while the worker ran: {counts}")
+        if len(waiting) < 3:
+            fail(f"only {len(waiting)} scrapes while the worker waited for more jobs")
+        times = sorted(w[0] for w in waiting)
+        if times[len(times) // 2] > 0.2 or times[-1] > 2 or any(w[1] != 200 for w in waiting):
+            fail(f"while waiting in XREADGROUP BLOCK: (seconds, /health) {waiting}")
+        figures = {node["name"]: node for node in json.load(open(stats))["nodes"]}
+        if figures["work"]["messages_in"] != jobs or counts[-1] != jobs:
+            fail(f"work took {figures['work']['messages_in']} jobs (last scrape {counts[-1]}), "
+                 f"not {jobs}")
+        print(f"ok: {len(counts)} scrapes of a Redis worker, {len(waiting)} of them while it "
+              f"waited (slowest {max(w[0] for w in waiting):.3f} s), {jobs} jobs counted once")
+    finally:
+        redis.terminate()
+        redis.wait(timeout=30)
+        shutil.rmtree(data, ignore_errors=True)
+
+
 if __name__ == "__main__":
     mode = sys.argv[3]
     if mode == "grows":
@@ -241,5 +318,7 @@ if __name__ == "__main__":
         check_health()
     elif mode == "labels":
         check_labels()
+    elif mode == "redis":
+        check_redis(sys.argv[4])
     else:
         check_errors()

@@ -18,6 +18,12 @@ if(TARGET flowpool_cli)
         add_test(NAME metrics.label_escaping COMMAND ${metrics_test} labels)
         set_tests_properties(metrics.health_after_failure metrics.bad_address
                              metrics.label_escaping PROPERTIES TIMEOUT 60)
+        find_program(FLOWPOOL_METRICS_REDIS_SERVER redis-server)
+        if(FLOWPOOL_METRICS_REDIS_SERVER)
+            add_test(NAME metrics.redis_worker
+                     COMMAND ${metrics_test} redis ${FLOWPOOL_METRICS_REDIS_SERVER})
+            set_tests_properties(metrics.redis_worker PROPERTIES TIMEOUT 120 LABELS redis)
+        endif()
     else()
         message(WARNING "curl or python3-prometheus-client missing: the metrics.* tests are left "
                         "out (scripts/build.sh installs both)")
