@@ -38,7 +38,9 @@ run() {
         [[ $(sort -n "$work/out" | uniq | wc -l) == "$jobs" ]] || { echo "bad output: $name" >&2; exit 1; }
     fi
     printf '| %s | %s | `%s` | %s | %s |\n' "$name" "$program" "$*" "$seconds" "$per_second"
+    rate[$name-$program]=$per_second
 }
+declare -A rate
 
 echo "| tool | program | command (stdin: seq $jobs) | seconds | jobs/s |"
 echo "| --- | --- | --- | --- | --- |"
@@ -49,8 +51,21 @@ for program in true echo; do
     run xargs "$program" xargs -P 2 -n 1 "$bin"
 done
 
-# The floor: 2 threads that only posix_spawn the program and wait, nothing read or written.
+# ratio A B: A / B to two decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+echo
+for program in true echo; do
+    echo "$program: flowpool / parallel $(ratio "${rate[flowpool-$program]}" "${rate[parallel-$program]}")x" \
+         "(goal 10x), flowpool / xargs $(ratio "${rate[flowpool-$program]}" "${rate[xargs-$program]}")x (goal 1.5x)"
+done
+
+# The floor: 2 threads that only posix_spawn the program and wait, nothing read or written. No
+# runner that starts a process per job beats it: if floor / xargs is under 1.5, neither can any.
 if [[ -x $build_dir/bench/spawn_floor ]]; then
-    echo
-    echo "floor, \`$build_dir/bench/spawn_floor $jobs 2 /bin/true 1\`: $("$build_dir/bench/spawn_floor" "$jobs" 2 /bin/true 1)"
+    floor=$("$build_dir/bench/spawn_floor" "$jobs" 2 /bin/true 1)
+    echo "floor, \`$build_dir/bench/spawn_floor $jobs 2 /bin/true 1\`: $floor"
+    floor_rate=${floor##*jobs_per_s=}
+    echo "floor / xargs (true) $(ratio "$floor_rate" "${rate[xargs-true]}")x," \
+         "flowpool / floor (true) $(ratio "${rate[flowpool-true]}" "$floor_rate")"
 fi
