@@ -170,6 +170,20 @@ TEST(Cli, BadUsageExitsTwo) {
     EXPECT_EQ(run_cli("run graphs/worker_pool.yaml --set nonode.x=1").exit_code, 2);
 }
 
+TEST(Cli, ANumberFlagOutOfRangeSaysWhatItMustBe) {
+    const auto zero = run_cli("run graphs/worker_pool.yaml --threads 0");
+    EXPECT_EQ(zero.exit_code, 2);
+    EXPECT_EQ(zero.err, "error: --threads: must be greater than 0, not 0 (see flowpool --help)\n");
+    const auto negative = run_cli("run graphs/worker_pool.yaml --drain-timeout -1");
+    EXPECT_EQ(negative.exit_code, 2);
+    EXPECT_EQ(negative.err,
+              "error: --drain-timeout: must be 0 or more, not -1 (see flowpool --help)\n");
+    const auto word = run_cli("exec -j x -- echo", "1\n");
+    EXPECT_EQ(word.exit_code, 2);
+    EXPECT_EQ(word.err, "error: --jobs: must be a number, not 'x' (see flowpool --help)\n");
+    EXPECT_EQ(run_cli("run graphs/worker_pool.yaml --threads 1 --quiet").exit_code, 0);
+}
+
 TEST(Cli, ValidateReportsOkPerFile) {
     const auto result = run_cli("validate graphs/worker_pool.yaml graphs/spin_summary.yaml");
     EXPECT_EQ(result.exit_code, 0);

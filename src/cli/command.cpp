@@ -1,6 +1,7 @@
 #include "command.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <exception>
 #include <flowpool/error.hpp>
 #include <iostream>
@@ -9,6 +10,30 @@
 #include "common/log.hpp"
 
 namespace flowpool::cli {
+namespace {
+
+/// A check that the option's text is a number for which @p holds (it is then "WHAT").
+CLI::Validator number_check(bool (*holds)(double), const std::string& what) {
+    return CLI::Validator(
+        [holds, what](std::string& text) -> std::string {
+            char* end = nullptr;
+            const double value = std::strtod(text.c_str(), &end);
+            if (text.empty() || *end != '\0') return "must be a number, not '" + text + "'";
+            if (!holds(value)) return "must be " + what + ", not " + text;
+            return {};
+        },
+        what, what);
+}
+
+}  // namespace
+
+CLI::Validator greater_than_zero() {
+    return number_check([](double value) { return value > 0; }, "greater than 0");
+}
+
+CLI::Validator zero_or_more() {
+    return number_check([](double value) { return value >= 0; }, "0 or more");
+}
 
 int run_chosen(const std::vector<Command>& commands) {
     try {

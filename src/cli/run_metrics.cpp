@@ -4,6 +4,7 @@
 #include <iostream>
 #include <thread>
 
+#include "command.hpp"
 #include "common/log.hpp"
 #include "output/metrics_endpoint.hpp"
 #include "signals.hpp"
@@ -16,7 +17,7 @@ void add_metrics_flags(CLI::App& run, MetricsFlags& flags) {
                    "lasts (host default 127.0.0.1; port 0: any free one)");
     run.add_option("--metrics-linger", flags.linger,
                    "Seconds to keep serving the final figures after the run ends (default 0)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(zero_or_more());
 }
 
 RunMetrics::RunMetrics(const MetricsFlags& flags, bool quiet) : linger_(flags.linger) {

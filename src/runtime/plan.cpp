@@ -220,11 +220,11 @@ void Plan::set_ordered(NodeId node, std::size_t window) {
     n.reorder_window = window;
 }
 
-// Check the plan, then run it in an arena of run_threads() threads: oneTBB's default arena (a
-// thread per core) when that is the cores' count; a smaller one when the workers need fewer
-// (an idle thread of the default arena would spin between batches, using a core for nothing);
-// a larger one when a node's jobs wait (StageBody::waits), so that `concurrency: 8` waits on 8
-// programs at once even on 2 cores.
+// Check the plan, then run it in an arena of RunOptions::threads threads, or, when that is 0,
+// of run_threads(): oneTBB's default arena (a thread per core) when that is the cores' count; a
+// smaller one when the workers need fewer (an idle thread of the default arena would spin
+// between batches, using a core for nothing); a larger one when a node's jobs wait
+// (StageBody::waits), so that `concurrency: 8` waits on 8 programs at once even on 2 cores.
 RunResult Plan::run(const RunOptions& options) {
     impl_->check();
     if (options.journal != nullptr) check_resumable(impl_->nodes);
