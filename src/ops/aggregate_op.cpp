@@ -17,7 +17,9 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -273,22 +275,42 @@ std::vector<FieldPlan> field_plans(const Params& p) {
     return plans;
 }
 
+/// What is wrong with a `window:` map as a whole, as told at its key @p at ("" for the map as
+/// a whole: every problem), or "" if nothing is. Validation asks once per key given, so that
+/// each problem is told once, where it is; window_of() asks for all of them.
+std::string window_problem(const Params& w, std::string_view at) {
+    const bool by_time = !w.string("time").empty();
+    const bool any = at.empty();
+    if (w.integer("count") != 0 && w.integer("every_ms") != 0 && (any || at == "every_ms")) {
+        return "a window closes by count, every_ms or time: one of them";
+    }
+    if (by_time && (w.integer("count") != 0 || w.integer("every_ms") != 0) &&
+        (any || at == "time")) {
+        return "a window closes by count, every_ms or time: one of them";
+    }
+    if (by_time && w.integer("seconds") <= 0 && (any || at == "time")) {
+        return "an event-time window needs `seconds`, at least 1";
+    }
+    for (const std::string_view key : {"seconds", "lateness_seconds"}) {
+        if (!by_time && w.integer(key) != 0 && (any || at == key)) {
+            return "`" + std::string(key) + "` is for an event-time window: give `time` too";
+        }
+    }
+    return {};
+}
+
 Window window_of(const Params& p) {
     Window window;
     if (!p.has("window") || p.items("window").empty()) return window;
     const Params w = p.map("window");
+    if (std::string problem = window_problem(w, ""); !problem.empty()) throw UsageError(problem);
     window.count = w.integer("count");
     window.every_ms = w.integer("every_ms");
     if (!w.string("time").empty()) window.time = expr::Expression::compile(w.string("time"));
     window.seconds = static_cast<double>(w.integer("seconds"));
     window.lateness = static_cast<double>(w.integer("lateness_seconds"));
-    const int kinds = (window.count != 0) + (window.every_ms != 0) + (window.time ? 1 : 0);
-    if (kinds > 1) throw UsageError("a window closes by count, every_ms or time: one of them");
-    if (window.count < 0 || window.every_ms < 0 || window.lateness < 0) {
+    if (window.count < 0 || window.every_ms < 0 || window.seconds < 0 || window.lateness < 0) {
         throw UsageError("window sizes must not be negative");
-    }
-    if (window.time && window.seconds <= 0) {
-        throw UsageError("an event-time window needs `seconds`, at least 1");
     }
     return window;
 }
@@ -301,11 +323,26 @@ void check_aggregate_call(const std::string& text) {
     }
 }
 
+/// A key of `window:`: a whole number, 0 or more, that makes sense beside the others given.
+ParamInfo window_field(ParamInfo field) {
+    field.check_with_others = [key = field.name](const std::string&, const Params& node) {
+        if (std::string problem = window_problem(node.map("window"), key); !problem.empty()) {
+            throw std::invalid_argument(problem);
+        }
+    };
+    return field;
+}
+
 ParamInfo integer_field(std::string name, std::string description) {
-    return {.name = std::move(name),
-            .type = ParamType::integer,
-            .default_value = "0",
-            .description = std::move(description)};
+    return window_field({.name = std::move(name),
+                         .type = ParamType::integer,
+                         .default_value = "0",
+                         .description = std::move(description),
+                         .check = [](const std::string& text) {
+                             if (text.starts_with('-')) {
+                                 throw std::invalid_argument("a window size must not be negative");
+                             }
+                         }});
 }
 
 }  // namespace
@@ -328,7 +365,7 @@ void add_aggregate_op(OpRegistry& ops) {
                                         "lateness_seconds: M",
                          .fields = {integer_field("count", "jobs per window"),
                                     integer_field("every_ms", "milliseconds per window"),
-                                    std::move(time),
+                                    window_field(std::move(time)),
                                     integer_field("seconds", "event-time window length"),
                                     integer_field("lateness_seconds", "how late a job may come")}}},
              .takes = ValueType::any,
