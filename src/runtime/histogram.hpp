@@ -44,7 +44,8 @@ public:
         return max();
     }
 
-    /// Samples below 2^@p octaves ns (a bucket edge, so the count is exact), @p octaves < 64.
+    /// Samples below 2^@p octaves ns (a bucket edge, so the count is exact), @p octaves <= 64
+    /// (64: every sample).
     [[nodiscard]] std::uint64_t count_below_octave(std::size_t octaves) const noexcept {
         std::uint64_t n = 0;
         const std::size_t end = std::min(bucket_count, octaves * steps);
