@@ -19,6 +19,9 @@ running() {
 # SIGTERM with its grandchild; the second ignores it (so does its grandchild) until SIGKILL.
 obedient='sleep 100 & echo "$$ $!" >>"$1/pids"; wait'
 stubborn='trap "" TERM; sleep 100 & echo "$$ $!" >>"$1/pids"; wait; sleep 100'
+# The third closes its standard output and error first: flowpool then waits for its exit alone,
+# and a stop must still reach its group.
+silent='exec >/dev/null 2>&1; sleep 100 & echo "$$ $!" >>"$1/pids"; wait'
 
 check() {  # SIGNAL SCRIPT DRAIN MIN_MS MAX_MS
     local signal=$1 script=$2 drain=$3 min_ms=$4 max_ms=$5
@@ -44,9 +47,13 @@ check() {  # SIGNAL SCRIPT DRAIN MIN_MS MAX_MS
     for p in $(cat "$work/pids"); do
         if running "$p"; then echo "FAIL: process $p still runs after SIG$signal" >&2; exit 1; fi
     done
-    echo "SIG$signal ($([[ $script == "$obedient" ]] && echo obedient || echo stubborn)): exit $code after ${elapsed_ms} ms, 8 processes gone"
+    local kind=stubborn
+    [[ $script == "$obedient" ]] && kind=obedient
+    [[ $script == "$silent" ]] && kind=silent
+    echo "SIG$signal ($kind): exit $code after ${elapsed_ms} ms, 8 processes gone"
 }
 
 check INT "$obedient" 10 0 2000
 check TERM "$obedient" 10 0 2000
 check TERM "$stubborn" 1 900 4000
+check TERM "$silent" 10 0 2000

@@ -9,6 +9,7 @@
 #include <future>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include "common/child_groups.hpp"
 #include "common/line_output.hpp"
@@ -47,9 +48,12 @@ extern "C" void on_signal(int signal) {
     const int signal = caught_signal();
     detail::log().info("drain timeout of {} s expired: {} jobs abandoned", flags.drain_timeout,
                        stats.abandoned);
-    std::cerr << "interrupted by " << signal_name(signal) << " after " << stats.jobs_in << " jobs; "
-              << stats.abandoned << " jobs in flight abandoned after the drain timeout ("
-              << flags.drain_timeout << " s)\n";
+    // One write: the run's threads, still going, may log their jobs' failures meanwhile.
+    std::ostringstream line;
+    line << "interrupted by " << signal_name(signal) << " after " << stats.jobs_in << " jobs; "
+         << stats.abandoned << " jobs in flight abandoned after the drain timeout ("
+         << flags.drain_timeout << " s)\n";
+    std::cerr << line.str();
     report(stats, flags, json);
     // Every line a sink wrote is whole already (one write(2) each): nothing to flush.
     std::_Exit(128 + signal);

@@ -213,11 +213,18 @@ public:
 private:
     enum class Stage { running, terminated, killed };
 
-    /// Closes the pipes, forgets the group and waits for the program; its wait status.
+    /// Closes the pipes, waits for the program, forgets its group and reaps it; its wait
+    /// status. The group stays known until the program exited (a program that closed its
+    /// outputs may still run: a stop must reach it), and the zombie, left by WNOWAIT, keeps the
+    /// group's number ours until then.
     int reap() noexcept {
         in_.close();
         out_.close();
         err_.close();
+        siginfo_t exited{};
+        while (::waitid(P_PID, static_cast<id_t>(pid_), &exited, WEXITED | WNOWAIT) < 0 &&
+               errno == EINTR) {
+        }
         ChildGroups::running().remove(pid_);
         int status = 0;
         while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
