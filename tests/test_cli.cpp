@@ -171,17 +171,28 @@ TEST(Cli, BadUsageExitsTwo) {
 }
 
 TEST(Cli, ANumberFlagOutOfRangeSaysWhatItMustBe) {
-    const auto zero = run_cli("run graphs/worker_pool.yaml --threads 0");
-    EXPECT_EQ(zero.exit_code, 2);
-    EXPECT_EQ(zero.err, "error: --threads: must be greater than 0, not 0 (see flowpool --help)\n");
-    const auto negative = run_cli("run graphs/worker_pool.yaml --drain-timeout -1");
-    EXPECT_EQ(negative.exit_code, 2);
-    EXPECT_EQ(negative.err,
-              "error: --drain-timeout: must be 0 or more, not -1 (see flowpool --help)\n");
-    const auto word = run_cli("exec -j x -- echo", "1\n");
-    EXPECT_EQ(word.exit_code, 2);
-    EXPECT_EQ(word.err, "error: --jobs: must be a number, not 'x' (see flowpool --help)\n");
+    const auto error_of = [](const std::string& args) {
+        const auto result = run_cli(args, "1\n");
+        EXPECT_EQ(result.exit_code, 2) << args;
+        return result.err;
+    };
+    const std::string help = " (see flowpool --help)\n";
+    EXPECT_EQ(error_of("run graphs/worker_pool.yaml --threads 0"),
+              "error: --threads: must be a whole number of at least 1, not 0" + help);
+    EXPECT_EQ(error_of("run graphs/worker_pool.yaml --threads 1.5"),
+              "error: --threads: must be a whole number of at least 1, not '1.5'" + help);
+    EXPECT_EQ(error_of("exec -j x -- echo"),
+              "error: --jobs: must be a whole number of at least 1, not 'x'" + help);
+    EXPECT_EQ(error_of("run graphs/worker_pool.yaml --drain-timeout -1"),
+              "error: --drain-timeout: must be 0 or more, not -1" + help);
+    EXPECT_EQ(error_of("exec --timeout inf -- echo"),
+              "error: --timeout: must be a number of seconds, not 'inf'" + help);
+    EXPECT_EQ(error_of("exec --timeout 1e999 -- echo"),
+              "error: --timeout: must be a number of seconds, not '1e999'" + help);
+    EXPECT_EQ(error_of("exec --timeout 2e9 -- echo"),
+              "error: --timeout: must be at most 1000000000 seconds, not 2e9" + help);
     EXPECT_EQ(run_cli("run graphs/worker_pool.yaml --threads 1 --quiet").exit_code, 0);
+    EXPECT_EQ(run_cli("exec --timeout 0.5 -- echo", "1\n").exit_code, 0);
 }
 
 TEST(Cli, ValidateReportsOkPerFile) {

@@ -196,7 +196,7 @@ Command add_bench_command(CLI::App& app) {
     bench_app
         ->add_option("--repeat", args->repeat,
                      "Runs of each, interleaved; the median is shown (default 1)")
-        ->check(greater_than_zero());
+        ->check(count_at_least_one());
     return {bench_app, [args] {
                 OpRegistry ops;
                 const GraphSpec graph = load_graph(args->paths.front(), args->sets, ops);

@@ -1,38 +1,65 @@
 #include "command.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <exception>
 #include <flowpool/error.hpp>
 #include <iostream>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "common/log.hpp"
+#include "common/parse.hpp"
 
 namespace flowpool::cli {
 namespace {
 
-/// A check that the option's text is a number for which @p holds (it is then "WHAT").
-CLI::Validator number_check(bool (*holds)(double), const std::string& what) {
-    return CLI::Validator(
-        [holds, what](std::string& text) -> std::string {
-            char* end = nullptr;
-            const double value = std::strtod(text.c_str(), &end);
-            if (text.empty() || *end != '\0') return "must be a number, not '" + text + "'";
-            if (!holds(value)) return "must be " + what + ", not " + text;
-            return {};
-        },
-        what, what);
+/// The most seconds a flag takes (about 31 years): more would overflow a duration.
+constexpr double most_seconds = 1e9;
+
+/// A CLI11 check named @p what, whose @p problem says what is wrong with the text, or "".
+CLI::Validator check_named(const std::string& what, std::string (*problem)(const std::string&)) {
+    return CLI::Validator([problem](std::string& text) { return problem(text); }, what, what);
+}
+
+/// Seconds: a finite decimal number above 0 (or 0 too, if @p zero_ok), at most most_seconds.
+std::string seconds_problem(const std::string& text, bool zero_ok) {
+    char* end = nullptr;
+    errno = 0;
+    const double value = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(value)) {
+        return "must be a number of seconds, not '" + text + "'";
+    }
+    if (value < 0 || (value == 0 && !zero_ok)) {
+        return std::string("must be ") + (zero_ok ? "0 or more" : "greater than 0") + ", not " +
+               text;
+    }
+    if (value > most_seconds) return "must be at most 1000000000 seconds, not " + text;
+    return {};
 }
 
 }  // namespace
 
-CLI::Validator greater_than_zero() {
-    return number_check([](double value) { return value > 0; }, "greater than 0");
+CLI::Validator count_at_least_one() {
+    return check_named("at least 1", [](const std::string& text) -> std::string {
+        const std::optional<std::uint64_t> n = detail::parse_unsigned(text);
+        if (n && *n >= 1) return {};
+        return "must be a whole number of at least 1, not " + (n ? text : "'" + text + "'");
+    });
 }
 
-CLI::Validator zero_or_more() {
-    return number_check([](double value) { return value >= 0; }, "0 or more");
+CLI::Validator seconds_above_zero() {
+    return check_named("greater than 0",
+                       [](const std::string& text) { return seconds_problem(text, false); });
+}
+
+CLI::Validator seconds_zero_or_more() {
+    return check_named("0 or more",
+                       [](const std::string& text) { return seconds_problem(text, true); });
 }
 
 int run_chosen(const std::vector<Command>& commands) {

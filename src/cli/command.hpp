@@ -39,11 +39,13 @@ Command add_test_command(CLI::App& app);
 /// `flowpool ops [GRAPH]`: every op with its parameters and value types (ops_command.cpp).
 Command add_ops_command(CLI::App& app);
 
-/// CLI11 checks of a number's sign, each named in one short message ("--threads: must be
-/// greater than 0, not 0"), where CLI11's PositiveNumber prints its range up to 1.797e308 in
-/// full: above 0 (counts, intervals), and 0 or more (timeouts, lingers).
-CLI::Validator greater_than_zero();
-CLI::Validator zero_or_more();
+/// CLI11 checks of number flags, each named in one short message ("--threads: must be a whole
+/// number of at least 1, not 0"), where CLI11's PositiveNumber prints its range up to 1.797e308
+/// in full: a count (a whole number, at least 1), and seconds (finite, at most 10^9) greater
+/// than 0 (an interval) or 0 or more (a timeout, a linger).
+CLI::Validator count_at_least_one();
+CLI::Validator seconds_above_zero();
+CLI::Validator seconds_zero_or_more();
 
 /// Runs the command the command line named, mapping flowpool's errors to exit codes and one
 /// line on stderr each.

@@ -162,17 +162,17 @@ Command add_exec_command(CLI::App& app) {
     CLI::App* exec = app.add_subcommand(
         "exec", "Run a program per line of stdin, N at once, as GNU parallel and xargs -P do");
     exec->add_option("-j,--jobs", args->jobs, "Programs running at once (default: the cores)")
-        ->check(greater_than_zero());
+        ->check(count_at_least_one());
     exec->add_flag("-k,--keep-order", args->keep_order,
                    "Print the programs' output in input order");
     exec->add_option("--timeout", args->timeout,
                      "Seconds a program may run; then its process group is killed")
-        ->check(zero_or_more());
+        ->check(seconds_zero_or_more());
     exec->add_option("--max-failures", args->max_failures,
                      "Stop starting programs once more than N (or P% of those started) failed");
     exec->add_option("--drain-timeout", args->flags.drain_timeout,
                      "Seconds the programs get after SIGINT/SIGTERM before SIGKILL (default 10)")
-        ->check(zero_or_more());
+        ->check(seconds_zero_or_more());
     exec->add_flag("--stats", args->flags.stats, "Print a table of per-node figures on stderr");
     add_journal_flags(*exec, args->journal);
     exec->add_option("command", args->command,

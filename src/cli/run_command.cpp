@@ -63,10 +63,10 @@ void add_report_flags(CLI::App& run, ReportFlags& flags) {
     run.add_flag("--no-progress", flags.no_progress, "No progress line, even on a terminal");
     run.add_option("--trace", flags.trace, "Write a Chrome trace (Perfetto) to FILE");
     run.add_option("--trace-sample", flags.trace_sample, "Trace one batch in N per node")
-        ->check(greater_than_zero());
+        ->check(count_at_least_one());
     run.add_option("--drain-timeout", flags.drain_timeout,
                    "Seconds the jobs in flight get after SIGINT/SIGTERM (default 10)")
-        ->check(zero_or_more());
+        ->check(seconds_zero_or_more());
 }
 
 /// Where a run's figures and spans go besides stderr: the `--stats-json` file and the Chrome
@@ -178,7 +178,7 @@ Command add_run_command(CLI::App& app) {
                     "Messages in flight per source (default: from the nodes' concurrency)");
     run->add_option("--threads", args->options.threads,
                     "Threads to run the graph on (default: as many as its nodes can use)")
-        ->check(greater_than_zero());
+        ->check(count_at_least_one());
     run->add_option("--max-failures", args->max_failures,
                     "Under skip or dead-letter policies, stop the sources once more than N jobs "
                     "(or P% of those made) failed; exit 1 (default: the graph's max_failures)");

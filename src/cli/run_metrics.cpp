@@ -17,7 +17,7 @@ void add_metrics_flags(CLI::App& run, MetricsFlags& flags) {
                    "lasts (host default 127.0.0.1; port 0: any free one)");
     run.add_option("--metrics-linger", flags.linger,
                    "Seconds to keep serving the final figures after the run ends (default 0)")
-        ->check(zero_or_more());
+        ->check(seconds_zero_or_more());
 }
 
 RunMetrics::RunMetrics(const MetricsFlags& flags, bool quiet) : linger_(flags.linger) {

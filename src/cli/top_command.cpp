@@ -250,7 +250,7 @@ Command add_top_command(CLI::App& app) {
     top->add_option("address", args->address, "HOST:PORT of the run's --metrics endpoint")
         ->required();
     top->add_option("--interval", args->interval, "Seconds between redraws (default 1)")
-        ->check(greater_than_zero());
+        ->check(seconds_above_zero());
     top->add_flag("--once", args->once, "Print the table once and leave");
     return {top, [args] { return top_command(*args); }};
 }
