@@ -275,17 +275,16 @@ std::vector<FieldPlan> field_plans(const Params& p) {
     return plans;
 }
 
+constexpr const char* negative_window_size = "a window size must not be negative";
+
 /// What is wrong with a `window:` map as a whole, as told at its key @p at ("" for the map as
 /// a whole: every problem), or "" if nothing is. Validation asks once per key given, so that
 /// each problem is told once, where it is; window_of() asks for all of them.
 std::string window_problem(const Params& w, std::string_view at) {
     const bool by_time = !w.string("time").empty();
     const bool any = at.empty();
-    if (w.integer("count") != 0 && w.integer("every_ms") != 0 && (any || at == "every_ms")) {
-        return "a window closes by count, every_ms or time: one of them";
-    }
-    if (by_time && (w.integer("count") != 0 || w.integer("every_ms") != 0) &&
-        (any || at == "time")) {
+    const int kinds = (w.integer("count") != 0) + (w.integer("every_ms") != 0) + (by_time ? 1 : 0);
+    if (kinds > 1 && (any || at == (by_time ? "time" : "every_ms"))) {
         return "a window closes by count, every_ms or time: one of them";
     }
     if (by_time && w.integer("seconds") <= 0 && (any || at == "time")) {
@@ -309,8 +308,8 @@ Window window_of(const Params& p) {
     if (!w.string("time").empty()) window.time = expr::Expression::compile(w.string("time"));
     window.seconds = static_cast<double>(w.integer("seconds"));
     window.lateness = static_cast<double>(w.integer("lateness_seconds"));
-    if (window.count < 0 || window.every_ms < 0 || window.seconds < 0 || window.lateness < 0) {
-        throw UsageError("window sizes must not be negative");
+    if (window.count < 0 || window.every_ms < 0 || window.lateness < 0) {
+        throw UsageError(negative_window_size);
     }
     return window;
 }
@@ -340,7 +339,7 @@ ParamInfo integer_field(std::string name, std::string description) {
                          .description = std::move(description),
                          .check = [](const std::string& text) {
                              if (text.starts_with('-')) {
-                                 throw std::invalid_argument("a window size must not be negative");
+                                 throw std::invalid_argument(negative_window_size);
                              }
                          }});
 }
