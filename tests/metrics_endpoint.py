@@ -12,14 +12,16 @@ python3-prometheus-client's text parser.
 """
 import json
 import os
-import shutil
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -236,33 +238,34 @@ def check_labels():
     print(f"ok: node {name!r} read back through the parser")
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+
+def timed_get(url):
+    """(HTTP status, body, seconds) of a GET from this process: the time is the endpoint's, not
+    that of starting a curl."""
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            body, status = answer.read().decode(), answer.status
+    except urllib.error.HTTPError as e:
+        body, status = "", e.code
+    except OSError:
+        body, status = "", 0
+    return status, body, time.monotonic() - started
 
 
-def check_redis(server):
+def check_redis(server_binary):
     """`flowpool run graphs/redis/worker.yaml --metrics`: the worker's counters grow while it
     takes jobs from a stream, /metrics and /health answer at once while it waits in XREADGROUP
-    BLOCK for more, and its final figures are the --stats-json ones, every job counted once."""
+    BLOCK for more, and what it serves then is its --stats-json figures, every job counted once."""
+    sys.path.insert(0, os.path.join(SOURCE, "tests", "soak"))
+    from soak import RedisServer  # a free port, tried again if taken, PINGed until it answers
+
     jobs = 20000
     data = tempfile.mkdtemp(prefix="flowpool-redis-metrics-")
-    port = free_port()
-    redis = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                              "--appendonly", "no", "--dir", data],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = RedisServer(data, server_binary)
     try:
-        url = f"redis://127.0.0.1:{port}"
-        deadline = time.time() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.time() > deadline or redis.poll() is not None:
-                    fail("redis-server did not start")
-                time.sleep(0.05)
+        server.start()
+        url = f"redis://127.0.0.1:{server.port}"
         enqueue = subprocess.run([FLOWPOOL, "run", "graphs/redis/enqueue.yaml", "--set",
                                   f"jobs.count={jobs}", "--set", f"queue.url={url}"],
                                  cwd=SOURCE, capture_output=True, text=True)
@@ -272,43 +275,48 @@ def check_redis(server):
         # It ends by itself 4 s after the stream runs dry; it is watched waiting for 1.5 s of
         # that, blocked in XREADGROUP for 500 ms at a time (block_ms).
         proc, base, err = start(["graphs/redis/worker.yaml", "--set", f"jobs.url={url}",
-                                 "--set", f"results.url={url}", "--set", "work.iterations=20000",
+                                 "--set", f"results.url={url}", "--set", "work.iterations=50000",
                                  "--set", "jobs.idle_exit_ms=4000", "--stats-json", stats])
-        counts, waiting, dry_since = [], [], None
+        counts, waiting, dry_since, last = [], [], None, None
         while proc.poll() is None:
-            started = time.time()
-            status, body = curl(base + "/metrics")
-            took = time.time() - started
+            status, body, took = timed_get(base + "/metrics")
             if status != 200:
                 break  # the run ended between poll() and the scrape
-            n = samples(body).get(("flowpool_node_jobs_in_total", "work", None, None))
+            page = samples(body)
+            n = page.get(("flowpool_node_jobs_in_total", "work", None, None))
             if n is not None:
                 counts.append(n)
             if n == jobs:  # every job done: the worker waits for more
-                dry_since = dry_since or started
-                if started - dry_since < 1.5:
-                    waiting.append((took, curl(base + "/health")[0]))
+                dry_since = dry_since or time.monotonic()
+                if time.monotonic() - dry_since < 1.5:
+                    waiting.append((round(took, 3), timed_get(base + "/health")[0]))
+                    last = page
             time.sleep(0.05)
         if proc.wait(timeout=30) != 0:
             fail("the worker failed: " + open(err).read())
-        if len(counts) < 3 or counts != sorted(counts) or counts[0] == counts[-1]:
-            fail(f"work's jobs_in_total did not grow while the worker ran: {counts}")
+        if len(counts) < 3 or counts != sorted(counts) or not any(n < jobs for n in counts):
+            fail(f"work's jobs_in_total was not seen growing while the worker ran: {counts}")
         if len(waiting) < 3:
             fail(f"only {len(waiting)} scrapes while the worker waited for more jobs")
         times = sorted(w[0] for w in waiting)
         if times[len(times) // 2] > 0.2 or times[-1] > 2 or any(w[1] != 200 for w in waiting):
             fail(f"while waiting in XREADGROUP BLOCK: (seconds, /health) {waiting}")
-        figures = {node["name"]: node for node in json.load(open(stats))["nodes"]}
-        if figures["work"]["messages_in"] != jobs or counts[-1] != jobs:
-            fail(f"work took {figures['work']['messages_in']} jobs (last scrape {counts[-1]}), "
-                 f"not {jobs}")
+        figures = json.load(open(stats))["nodes"]
+        for node in figures:
+            for metric, field in COUNTERS.items():
+                if last.get((metric, node["name"], None, None)) != node[field]:
+                    fail(f"{metric}{{node={node['name']}}} = "
+                         f"{last.get((metric, node['name'], None, None))} while waiting, "
+                         f"--stats-json {field} = {node[field]}")
+        work = next(node for node in figures if node["name"] == "work")
+        if work["messages_in"] != jobs:
+            fail(f"work took {work['messages_in']} jobs, not {jobs}")
         print(f"ok: {len(counts)} scrapes of a Redis worker, {len(waiting)} of them while it "
-              f"waited (slowest {max(w[0] for w in waiting):.3f} s), {jobs} jobs counted once")
+              f"waited (slowest {times[-1]:.3f} s), equal to --stats-json; {jobs} jobs counted "
+              "once")
     finally:
-        redis.terminate()
-        redis.wait(timeout=30)
+        server.stop(kill=True)
         shutil.rmtree(data, ignore_errors=True)
-
 
 if __name__ == "__main__":
     mode = sys.argv[3]
