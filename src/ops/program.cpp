@@ -186,8 +186,8 @@ public:
     }
 
     /// Feeds and reads the program until its pipes close and it exited, then reaps it. Once
-    /// the pipes are closed and no deadline is left, waitpid() waits for the exit by itself:
-    /// one wake-up a job fewer than a poll of the pidfd first.
+    /// the pipes are closed and no deadline is left, reap() waits for the exit by itself: one
+    /// wake-up a job fewer than a poll of the pidfd first.
     ProgramResult finish() {
         while (in_ || out_ || err_ || (exit_ && !exited_ && next_deadline())) {
             if (!wait_once()) break;
