@@ -29,14 +29,18 @@ public:
         : total_(total), checksum_(checksum), spin_rounds_(spin_rounds) {}
 
     void consume(const detail::BatchPtr& in, BatchContext& ctx) override {
-        // The built-in `summary` sink's loop: the integers read where they lie in the batch.
-        auto add = [this](std::int64_t v) noexcept {
-            sum_ += v;
+        // The built-in `summary` sink's loop: the integers read where they lie in the batch,
+        // summed in locals and added to the members once a batch.
+        std::int64_t sum = 0;
+        std::uint64_t work = 0;
+        auto add = [&sum, &work, rounds = spin_rounds_](std::int64_t v) noexcept {
+            sum += v;
             // Kept in a checksum that leaves the sink, so the compiler cannot drop the work.
-            if (spin_rounds_ > 0)
-                work_ ^= static_cast<std::uint64_t>(detail::spin(v, spin_rounds_));
+            if (rounds > 0) work ^= static_cast<std::uint64_t>(detail::spin(v, rounds));
         };
         detail::consume_integers(in, ctx, add);
+        sum_ += sum;
+        work_ ^= work;
     }
 
     void finish() override {

@@ -549,6 +549,58 @@ TEST_P(PipelineTest, StageReturningNulloptDropsTheJob) {
     EXPECT_EQ(stats.nodes[1].filtered, std::uint64_t{jobs / 3});
 }
 
+// A stage whose result has its job's type writes it back into the batch it came from
+// (map_in_place), moving kept jobs forward over filtered and failed ones: each kept result must
+// stay paired with its own id, and a sink summing into a captured variable (kept in a register
+// by consume_simple) must count every kept job once.
+TEST_P(PipelineTest, AStageOfOneTypeKeepsEachResultWithItsIdPastFilteredAndFailedJobs) {
+    constexpr std::int64_t jobs = 30'011;
+    auto filtered = [](std::int64_t v) { return v % 3 == 0; };
+    auto fails = [](std::int64_t v) { return v % 5 == 1; };
+    std::int64_t sum = 0;
+    std::int64_t expected_sum = 0;
+    std::int64_t kept = 0;
+    std::int64_t failed = 0;
+    for (std::int64_t v = 0; v < jobs; ++v) {
+        if (filtered(v)) continue;
+        if (fails(v)) {
+            ++failed;
+            continue;
+        }
+        expected_sum += 2 * v;
+        ++kept;
+    }
+    std::vector<int> consumed(jobs, 0);
+    int unpaired = 0;
+    const RunResult result =
+        flowpool::source("jobs", flowpool::range(jobs))
+            .stage("double", workers(),
+                   [&](std::int64_t v) -> std::optional<std::int64_t> {
+                       if (filtered(v)) return std::nullopt;
+                       if (fails(v)) throw std::runtime_error("bad " + std::to_string(v));
+                       return 2 * v;
+                   })
+            .on_error(flowpool::OnError::skip())
+            .sink("check",
+                  [&](std::int64_t v, const JobContext& job) {
+                      if (v != 2 * static_cast<std::int64_t>(job.id())) ++unpaired;
+                      ++consumed[at(job.id())];
+                      sum += v;
+                  })
+            .try_run();
+
+    EXPECT_FALSE(result.error);
+    EXPECT_EQ(unpaired, 0);
+    EXPECT_EQ(sum, expected_sum);
+    for (std::int64_t v = 0; v < jobs; ++v) {
+        ASSERT_EQ(consumed[at(static_cast<std::uint64_t>(v))], filtered(v) || fails(v) ? 0 : 1)
+            << "job " << v;
+    }
+    EXPECT_EQ(result.stats.skipped, static_cast<std::uint64_t>(failed));
+    EXPECT_EQ(result.stats.filtered, static_cast<std::uint64_t>(jobs / 3 + 1));
+    EXPECT_EQ(result.stats.results_out, static_cast<std::uint64_t>(kept));
+}
+
 TEST_P(PipelineTest, FanOutSendsEveryJobToEachBranch) {
     constexpr std::int64_t jobs = 50'000;
     std::vector<int> negatives(jobs, 0);
@@ -829,21 +881,35 @@ TEST(PipelineThreads, AskedForTwoThreadsTheSinkRunsBesideTheOneWorker) {
 
 TEST(PipelineSizer, BatchesAreCappedInBytes) {
     using flowpool::detail::BatchSizer;
-    EXPECT_EQ(BatchSizer::jobs_cap(16), BatchSizer::max_bytes / 16);  // the typed API's integers
-    EXPECT_EQ(BatchSizer::jobs_cap(48), BatchSizer::max_bytes / 48);  // a graph file's Values
-    EXPECT_EQ(BatchSizer::jobs_cap(0), BatchSizer::max_bytes / BatchSizer::unknown_job_bytes);
+    EXPECT_EQ(BatchSizer::jobs_cap(16), BatchSizer::max_jobs);  // the typed API's integers
+    EXPECT_EQ(BatchSizer::jobs_cap(48), BatchSizer::max_jobs);  // a graph file's Values
+    EXPECT_EQ(BatchSizer::jobs_cap(1024), BatchSizer::max_bytes / 1024);
+    EXPECT_EQ(BatchSizer::jobs_cap(0), 512u);  // unknown: as many jobs as before the byte cap
     EXPECT_EQ(BatchSizer::jobs_cap(1), BatchSizer::max_jobs);
     EXPECT_EQ(BatchSizer::jobs_cap(std::size_t{1} << 30), 1u);
-    // An integer pipeline's batches hold at most jobs_cap(16) jobs, even when asked for more.
+    // A pipeline's batches hold at most jobs_cap(job bytes) jobs, even when asked for more:
+    // integers (max_jobs), and jobs of 1 KiB with their ids (the byte cap).
     constexpr std::size_t jobs = 100'000;
     RunOptions options;
     options.batch_size = jobs;
-    const RunStats stats = flowpool::source("jobs", flowpool::range(jobs))
-                               .stage("work", 1, [](std::int64_t v) { return v; })
-                               .sink("results", [](std::int64_t) {})
-                               .run(options);
+    const RunStats integers = flowpool::source("jobs", flowpool::range(jobs))
+                                  .stage("work", 1, [](std::int64_t v) { return v; })
+                                  .sink("results", [](std::int64_t) {})
+                                  .run(options);
     const std::size_t cap = BatchSizer::jobs_cap(16);
-    EXPECT_EQ(stats.nodes[0].batches, (jobs + cap - 1) / cap);
+    EXPECT_EQ(integers.nodes[0].batches, (jobs + cap - 1) / cap);
+
+    using Kilobyte = std::array<char, 1024 - sizeof(std::uint64_t)>;
+    std::size_t made = 0;
+    auto kilobytes = [&made]() -> std::optional<Kilobyte> {
+        if (made == jobs) return std::nullopt;
+        ++made;
+        return Kilobyte{};
+    };
+    const RunStats big =
+        flowpool::source("jobs", kilobytes).sink("results", [](const Kilobyte&) {}).run(options);
+    const std::size_t big_cap = BatchSizer::jobs_cap(1024);
+    EXPECT_EQ(big.nodes[0].batches, (jobs + big_cap - 1) / big_cap);
 }
 
 TEST(PipelineBatchPool, ReleasedBatchesAreReusedEmpty) {

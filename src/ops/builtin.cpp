@@ -71,11 +71,16 @@ LineOutput& redirected_or_stdout() {
 class SummarySink final : public SinkBody {
 public:
     void consume(const BatchPtr& in, BatchContext& ctx) override {
-        auto add = [this](std::int64_t v) noexcept {
-            sum_ += static_cast<std::uint64_t>(v);
-            ++count_;
+        // Summed in locals, which stay in registers, and added to the members once a batch.
+        std::uint64_t sum = 0;
+        std::uint64_t count = 0;
+        auto add = [&sum, &count](std::int64_t v) noexcept {
+            sum += static_cast<std::uint64_t>(v);
+            ++count;
         };
         consume_integers(in, ctx, add);
+        sum_ += sum;
+        count_ += count;
     }
     void finish() override {
         out_.write("count=" + std::to_string(count_) + " sum=" + std::to_string(sum_) + "\n");

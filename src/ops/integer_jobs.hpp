@@ -58,12 +58,16 @@ public:
 private:
     /// Rewrites the integers of @p in in place, up to its first job that holds no integer;
     /// returns how many jobs it rewrote (all of them when every job holds an integer).
+    /// The op is copied to a local first: its parameters then stay in registers, where a store
+    /// through `v` could otherwise have changed the member's and they are reloaded every job.
     std::size_t rewrite_integers(Items<Value>& in) noexcept {
+        F f = f_;
         std::size_t i = 0;
         for (const std::size_t n = in.values.size(); i < n; ++i) {
-            std::int64_t* v = std::get_if<std::int64_t>(&in.values[i]);
-            if (v == nullptr) break;
-            *v = f_(*v);
+            Value& value = in.values[i];
+            if (!std::holds_alternative<std::int64_t>(value)) break;
+            std::int64_t& v = *std::get_if<std::int64_t>(&value);
+            v = f(v);
         }
         return i;
     }
@@ -77,6 +81,21 @@ std::unique_ptr<StageBody> integer_stage(F f) {
     return std::make_unique<IntegerStage<F>>(std::move(f));
 }
 
+/// Calls @p f on the integers of @p values up to the first value that holds none; returns how
+/// many it consumed. `values` is restrict, as in consume_simple(): a sink that adds into a local
+/// it captured by reference keeps the sum in a register (into a member of its own, GCC still
+/// stores it every job: the `summary` sink sums in locals).
+template <class F>
+std::size_t consume_leading_integers(const Value* __restrict values, std::size_t n, F& f) noexcept {
+    std::size_t i = 0;
+    for (; i < n; ++i) {
+        const Value& value = values[i];
+        if (!std::holds_alternative<std::int64_t>(value)) break;
+        f(*std::get_if<std::int64_t>(&value));
+    }
+    return i;
+}
+
 /// Calls `f(std::int64_t) noexcept` on every job of @p in_ptr (an `Items<Value>`), in a plain
 /// loop up to the first job that holds no integer; from there the per-job loop takes over, and
 /// a string fails its job as std::get does, under the node's policy. For sinks.
@@ -85,12 +104,7 @@ void consume_integers(const BatchPtr& in_ptr, BatchContext& ctx, F& f) {
     static_assert(std::is_nothrow_invocable_v<F&, std::int64_t>,
                   "an integer sink's function is `void(std::int64_t) noexcept`");
     const auto& in = static_cast<const Items<Value>&>(*in_ptr);
-    std::size_t done = 0;
-    for (const std::size_t n = in.values.size(); done < n; ++done) {
-        const std::int64_t* v = std::get_if<std::int64_t>(&in.values[done]);
-        if (v == nullptr) break;
-        f(*v);
-    }
+    const std::size_t done = consume_leading_integers(in.values.data(), in.values.size(), f);
     if (done == in.values.size()) return;
     // consume_jobs calls `per_job` once for each of the first `done` jobs (integers, which
     // cannot fail) before any other: those were consumed above.

@@ -35,12 +35,14 @@ public:
     /// The most jobs in one message, whatever their size.
     static constexpr std::size_t max_jobs = 4096;
     /// The most bytes of jobs in one message (ids and values, as the source counts them), to keep
-    /// memory in flight small and a batch in cache: 4096 jobs of the typed API's integers, 1365
-    /// of a graph file's Values. Tiny jobs pay the fixed cost per message (~0.7 µs) once per
-    /// batch, so they want batches as large as this allows.
-    static constexpr std::size_t max_bytes = 64 * 1024;
+    /// memory in flight small and a batch in a core's L2 cache: 4096 jobs (max_jobs) of the typed
+    /// API's integers and of a graph file's Values alike. Tiny jobs pay the fixed cost per message
+    /// (~0.7 µs at each node) once per batch, so they want batches as large as this allows: 192
+    /// KiB rather than 64 (1365 Values) ran a graph file's trivial jobs 1.4x faster at 2 workers
+    /// (bench/README.md, issue 19).
+    static constexpr std::size_t max_bytes = 192 * 1024;
     /// The bytes a job of unknown size is counted as: 512 jobs a message.
-    static constexpr std::size_t unknown_job_bytes = 128;
+    static constexpr std::size_t unknown_job_bytes = 384;
 
     /// The most jobs in one message for jobs of @p job_bytes bytes each (0: unknown).
     static constexpr std::size_t jobs_cap(std::size_t job_bytes) noexcept {
