@@ -58,9 +58,11 @@ public:
 private:
     /// Rewrites the integers of @p in in place, up to its first job that holds no integer;
     /// returns how many jobs it rewrote (all of them when every job holds an integer).
-    /// The op is copied to a local first: its parameters then stay in registers, where a store
-    /// through `v` could otherwise have changed the member's and they are reloaded every job.
+    /// The op is copied to a local first, so that its parameters stay in registers: a store
+    /// through `v` might change the member's copy, so the compiler would reload them every job.
+    /// (Integer ops are stateless: the copy loses nothing.)
     std::size_t rewrite_integers(Items<Value>& in) noexcept {
+        static_assert(std::is_nothrow_copy_constructible_v<F>);
         F f = f_;
         std::size_t i = 0;
         for (const std::size_t n = in.values.size(); i < n; ++i) {

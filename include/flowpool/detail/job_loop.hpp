@@ -133,12 +133,19 @@ inline JobContext job_context(const Batch& in, std::size_t i, const BatchContext
     return JobContext{in.ids[i], ctx.worker(), ctx.node(), in.failed_node, in.errors[i], file};
 }
 
+/// A pointer to a batch's jobs for the loops below: restrict-qualified, so that the compiler
+/// knows that nothing modifies them except through it, when @p T is trivially copyable. A type
+/// that points into itself (a short std::string) writes through a pointer it stored, not one
+/// based on the parameter, which a restrict parameter would not allow.
+template <class T>
+using job_storage_t = std::conditional_t<std::is_trivially_copyable_v<T>, T* __restrict, T*>;
+
 /// map_jobs()'s loop when the results go back into the batch they came from and a job has one
 /// try and no dead letter. `values` and `ids` are the batch's storage as restrict parameters (see
 /// consume_simple()), so that the loop keeps its pointers in registers instead of reloading them
 /// after every store. Returns how many jobs were kept, moved to the front.
 template <class T, class F>
-std::size_t map_in_place(std::size_t n, T* __restrict values, std::uint64_t* __restrict ids,
+std::size_t map_in_place(std::size_t n, job_storage_t<T> values, std::uint64_t* __restrict ids,
                          BatchContext& ctx, std::string_view file, F& f) {
     using R = job_result_t<F, T>;
     std::size_t kept = 0;
@@ -178,21 +185,20 @@ BatchPtr map_jobs(const BatchPtr& in_ptr, BatchContext& ctx, F& f) {
     const bool owned = !in.shared;
     const std::size_t n = in.size();
 
+    const JobPolicy policy(ctx);
+    const std::string_view file = in.file ? std::string_view(*in.file) : std::string_view();
     std::shared_ptr<Items<Out>> out;
     if constexpr (std::is_same_v<In, Out>) {
+        if (owned && policy.simple()) {
+            const std::size_t kept =
+                map_in_place<In>(n, in.values.data(), in.ids.data(), ctx, file, f);
+            in.values.erase(in.values.begin() + static_cast<std::ptrdiff_t>(kept), in.values.end());
+            in.ids.resize(kept);
+            return in_ptr;
+        }
         if (owned) out = std::static_pointer_cast<Items<Out>>(in_ptr);
     }
     const bool in_place = static_cast<bool>(out);
-    const JobPolicy policy(ctx);
-    const std::string_view file = in.file ? std::string_view(*in.file) : std::string_view();
-    if constexpr (std::is_same_v<In, Out>) {
-        if (in_place && policy.simple()) {
-            const std::size_t kept = map_in_place(n, in.values.data(), in.ids.data(), ctx, file, f);
-            in.values.erase(in.values.begin() + static_cast<std::ptrdiff_t>(kept), in.values.end());
-            in.ids.resize(kept);
-            return out;
-        }
-    }
     if (!in_place) {
         out = std::make_shared<Items<Out>>();
         out->derive_from(in);
@@ -254,13 +260,13 @@ BatchPtr map_jobs(const BatchPtr& in_ptr, BatchContext& ctx, F& f) {
 }
 
 /// consume_jobs()'s loop when a job has one try and no dead letter. `values` is `in.values`'
-/// storage as a restrict parameter: nothing else reaches those values while the loop runs, and
-/// saying so lets a sink that adds each job into a variable it captured by reference
-/// (`sum += v`) keep that variable in a register, where the compiler must otherwise store and
-/// reload it every job in case it is one of the values (half the time of a one-thread run of
-/// trivial jobs, bench/README.md).
+/// storage as a restrict parameter (job_storage_t): nothing modifies those values except through
+/// it while the loop runs, and saying so lets a sink that adds each job into a variable it
+/// captured by reference (`sum += v`) keep that variable in a register, where the compiler must
+/// otherwise store and reload it every job in case it is one of the values (half the time of a
+/// one-thread run of trivial jobs, bench/README.md).
 template <class In, class F>
-void consume_simple(const Items<In>& in, In* __restrict values, bool owned, BatchContext& ctx,
+void consume_simple(const Items<In>& in, job_storage_t<In> values, bool owned, BatchContext& ctx,
                     F& f) {
     for (std::size_t i = 0, n = in.size(); i < n; ++i) {
         try {
@@ -286,7 +292,7 @@ void consume_jobs(const BatchPtr& in_ptr, BatchContext& ctx, F& f) {
     const bool owned = !in.shared;
     const JobPolicy policy(ctx);
     if (policy.simple()) {
-        consume_simple(in, in.values.data(), owned, ctx, f);
+        consume_simple<In>(in, in.values.data(), owned, ctx, f);
         return;
     }
     for (std::size_t i = 0, n = in.size(); i < n; ++i) {
