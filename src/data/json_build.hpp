@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -21,6 +22,22 @@
 namespace flowpool::detail {
 
 namespace ondemand = simdjson::ondemand;
+
+/// simdjson keeps the iterator under an On-Demand object protected. A record's fields are read
+/// through it directly, as simdjson's own find_field reads them: its range-for instead copies the
+/// iterator's state into a field and a value for each member, which cost a projection of two
+/// fields a third of its time (bench/README.md, "JSON records"). These reach it the way C++
+/// allows a derived class to, naming each protected member through themselves.
+struct OnDemandAccess : ondemand::object {
+    /// The iterator over @p object's members.
+    static ondemand::value_iterator& members(ondemand::object& object) noexcept {
+        return object.*(&OnDemandAccess::iter);
+    }
+};
+struct OnDemandValue : ondemand::value {
+    /// The value that starts where @p at is.
+    static ondemand::value at(const ondemand::value_iterator& at) noexcept { return start(at); }
+};
 
 // Deeper nesting is an error, so that building a value never runs a worker's stack out: one
 // level is two calls here, and under AddressSanitizer 1,024 levels overflowed oneTBB's 4 MiB.
@@ -42,8 +59,17 @@ public:
             case ondemand::json_type::array:
                 return read_array(node, out, depth);
             default:
-                return read_scalar(node, out);
+                return read_scalar(node, type, out);
         }
+    }
+
+    /// Reads the value @p node is at (a member's, its key and colon read) into @p out.
+    bool read(ondemand::value_iterator node, Value& out, int depth) {
+        ondemand::json_type type;
+        if (const auto e = node.type().get(type)) return fail(e, node);
+        if (type == ondemand::json_type::object || type == ondemand::json_type::array)
+            return read(OnDemandValue::at(node), out, depth);
+        return read_scalar(node, type, out);
     }
 
     /// Reads a string, number, bool or null at @p node (a value, or a document that is one).
@@ -51,6 +77,12 @@ public:
     bool read_scalar(Node& node, Value& out) {
         ondemand::json_type type;
         if (const auto e = node.type().get(type)) return fail(e, node);
+        return read_scalar(node, type, out);
+    }
+
+    /// Reads the scalar of type @p type at @p node.
+    template <class Node>
+    bool read_scalar(Node& node, ondemand::json_type type, Value& out) {
         switch (type) {
             case ondemand::json_type::string: {
                 std::string_view text;
@@ -84,7 +116,14 @@ public:
     bool fail(std::string reason, At& at) {
         error_.reason = std::move(reason);
         const char* where = nullptr;
-        if (!at.current_location().get(where) && where >= begin_)
+        auto location = [&at] {
+            if constexpr (std::is_same_v<At, ondemand::value_iterator>) {
+                return at.json_iter().current_location();
+            } else {
+                return at.current_location();
+            }
+        };
+        if (!location().get(where) && where >= begin_)
             error_.offset = static_cast<std::size_t>(where - begin_);
         return false;
     }
@@ -225,8 +264,8 @@ inline unsigned first_byte_of(std::uint64_t word, unsigned char byte) noexcept {
 
 /// The key of @p field as it lies in the text, if it has no escape to undo (most keys): the
 /// unescaped copy simdjson would make is the largest cost of skipping a field not asked for.
-inline bool plain_key(const ondemand::field& field, std::string_view& key) noexcept {
-    const char* const begin = field.key().raw();
+inline bool plain_key(ondemand::raw_json_string raw, std::string_view& key) noexcept {
+    const char* const begin = raw.raw();
     // The key was checked by simdjson's first stage: it ends at an unescaped quote, and padding
     // follows the text, so whole words can be read up to it.
     for (std::size_t at = 0;; at += 8) {
@@ -254,11 +293,12 @@ inline std::uint64_t word_at(const char* text) noexcept {
 
 inline constexpr std::size_t no_name = ~std::size_t{0};
 
-/// Sets @p which to the index among @p names of @p field's key, or to no_name; an error if the
-/// key cannot be read. The key is read where it lies in the text (see FieldNames).
-inline simdjson::error_code find_key(const FieldNames& names, ondemand::field& field,
-                                     std::size_t& which) {
-    const char* const key = field.key().raw();
+/// Sets @p which to the index among @p names of the key @p raw (read by @p members), or to
+/// no_name; an error if the key cannot be read. The key is read where it lies in the text (see
+/// FieldNames).
+inline simdjson::error_code find_key(const FieldNames& names, ondemand::raw_json_string raw,
+                                     ondemand::value_iterator& members, std::size_t& which) {
+    const char* const key = raw.raw();
     // Padding follows the text, so eight bytes can be read.
     const std::uint64_t word = word_at(key);
     for (const FieldNames::Short& name : names.shorts()) {
@@ -275,8 +315,8 @@ inline simdjson::error_code find_key(const FieldNames& names, ondemand::field& f
         return simdjson::SUCCESS;
     }
     std::string_view name;
-    if (!plain_key(field, name)) {
-        if (const auto e = field.unescaped_key().get(name)) return e;
+    if (!plain_key(raw, name)) {
+        if (const auto e = members.json_iter().unescape(raw).get(name)) return e;
     }
     const auto at = std::find(names.names().begin(), names.names().end(), name);
     which =
@@ -325,18 +365,25 @@ bool read_json_fields(JsonBuilder& builder, ondemand::object& object, const Fiel
     std::vector<char> many(names.size() > few.size() ? names.size() : 0);
     char* const seen = many.empty() ? few.data() : many.data();
     std::size_t found = 0;
-    for (auto member : object) {
-        ondemand::field field;
+    // The steps of simdjson's object iteration: key, colon, value (read or skipped), then a comma
+    // or the closing brace.
+    ondemand::value_iterator& members = OnDemandAccess::members(object);
+    for (bool more = members.is_open(); more;) {
+        ondemand::raw_json_string key;
         std::size_t i = no_name;
-        if (const auto e = std::move(member).get(field)) return builder.fail(e, at);
-        if (const auto e = find_key(names, field, i)) return builder.fail(e, at);
-        if (i == no_name) continue;
-        if (seen[i] == 0) {
-            seen[i] = 1;
-            ++found;
+        if (const auto e = members.field_key().get(key)) return builder.fail(e, at);
+        if (const auto e = members.field_value()) return builder.fail(e, at);
+        if (const auto e = find_key(names, key, members, i)) return builder.fail(e, at);
+        if (i != no_name) {
+            if (seen[i] == 0) {
+                seen[i] = 1;
+                ++found;
+            }
+            Value& slot = (fields.begin() + static_cast<std::ptrdiff_t>(i))->value;
+            if (!builder.read(members.child(), slot, 2)) return false;
         }
-        Value& slot = (fields.begin() + static_cast<std::ptrdiff_t>(i))->value;
-        if (!builder.read(field.value(), slot, 2)) return false;
+        if (const auto e = members.skip_child()) return builder.fail(e, at);
+        if (const auto e = members.has_next_field().get(more)) return builder.fail(e, at);
     }
     if (found < names.size()) {
         // Some are missing: keep the others, in order (this record is rebuilt for the next line).
