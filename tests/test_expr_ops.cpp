@@ -171,6 +171,59 @@ TEST_P(ExprOps, WhereKeepsWhatItsConditionHoldsFor) {
     EXPECT_EQ(result.stats.filtered, events_.size() - expected.size());
 }
 
+// `where` hands the records it drops back to the batch for the source to fill again with later
+// lines (WhereStage): a line of another shape must still come out whole, with nothing left over
+// from the record its storage held before.
+TEST_P(ExprOps, WhereKeepsWholeRecordsWhileTheOnesItDropsAreRefilled) {
+    const std::string path = (dir_ / "shapes.jsonl").string();
+    std::vector<Value> expected_values;  // by id
+    {
+        std::ofstream out(path);
+        std::mt19937_64 random(7);
+        for (std::int64_t i = 0; i < 20000; ++i) {
+            Record r;
+            switch (random() % 3) {
+                case 0:
+                    out << R"({"n":)" << i << R"(,"host":"web-)" << i % 7 << R"("})" << '\n';
+                    r.append("n", i);
+                    r.append("host", "web-" + std::to_string(i % 7));
+                    break;
+                case 1:
+                    out << R"({"tags":["a","b"],"n":)" << i << R"(,"user":{"id":)" << i % 5
+                        << R"(,"country":"DE"}})" << '\n';
+                    r.append("tags", flowpool::List{Value("a"), Value("b")});
+                    r.append("n", i);
+                    {
+                        Record user;
+                        user.append("id", i % 5);
+                        user.append("country", "DE");
+                        r.append("user", std::move(user));
+                    }
+                    break;
+                default:
+                    out << R"({"n":)" << i << "}\n";
+                    r.append("n", i);
+                    break;
+            }
+            expected_values.emplace_back(std::move(r));
+        }
+    }
+    const auto result = run("  events: { kind: source, op: jsonl, path: '" + path +
+                                "' }\n"
+                                "  few: { kind: filter, op: where, concurrency: {W},\n"
+                                "         expr: \".n % 10 == 3\" }\n"
+                                "  out: { kind: sink, op: collect }\n",
+                            "  - events -> few -> out\n");
+    ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
+    EXPECT_EQ(result.stats.filtered, 18000U);
+    ASSERT_EQ(out_->jobs.size(), 2000U);
+    for (const auto& [id, value] : out_->jobs) {
+        ASSERT_LT(id, expected_values.size());
+        EXPECT_EQ(id % 10, 3U);
+        EXPECT_TRUE(value == expected_values[id]) << "job " << id;
+    }
+}
+
 TEST_P(ExprOps, AFailingExpressionFailsItsJobNamingNodeIdAndSubExpression) {
     // .user.id - 7 is zero for the users numbered 7: those jobs fail, skipped.
     const auto result =

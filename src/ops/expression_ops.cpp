@@ -6,9 +6,12 @@
 #include <flowpool/custom_op.hpp>
 
 #include <algorithm>
+#include <iterator>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <typeindex>
 #include <utility>
 #include <vector>
 
@@ -27,6 +30,60 @@ void check_expression(const std::string& text) {
         throw ParamTextError(error.offset(), error.what());
     }
 }
+
+/// The `where` filter. Under the simple policy (one try, no dead letters) it tests each job
+/// where it lies and moves the kept ones forward; the jobs it drops become the batch's spent
+/// payloads (Items::spent), so that the record a `jsonl` source built for a line it drops is
+/// filled again by a later line instead of being freed here and allocated there (a filter that
+/// keeps 3 % of the events spent a fifth of graphs/errors_by_host.yaml's time in malloc and free).
+class WhereStage final : public StageBody {
+public:
+    explicit WhereStage(expr::Expression keep) : test_{std::move(keep)} {}
+
+    BatchPtr process(const BatchPtr& in_ptr, BatchContext& ctx) override {
+        auto& in = static_cast<Items<Value>&>(*in_ptr);
+        if (in.shared || !JobPolicy(ctx).simple()) return map_jobs<Value>(in_ptr, ctx, test_);
+        const expr::Expression& keep = test_.keep;
+        const std::size_t n = in.size();
+        std::size_t kept = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::uint64_t id = in.ids[i];
+            bool yes = false;
+            try {
+                yes = keep.test({in.values[i], id});
+            } catch (...) {
+                report_current_exception(ctx, id);
+                continue;
+            }
+            if (!yes) {
+                ctx.jobs_filtered(1);
+                continue;
+            }
+            if (kept != i) {
+                std::swap(in.values[kept], in.values[i]);  // the dropped one keeps its storage
+                in.ids[kept] = id;
+            }
+            ++kept;
+        }
+        const auto dropped = in.values.begin() + static_cast<std::ptrdiff_t>(kept);
+        in.spent.insert(in.spent.end(), std::make_move_iterator(dropped),
+                        std::make_move_iterator(in.values.end()));
+        in.values.erase(dropped, in.values.end());
+        in.ids.resize(kept);
+        return in_ptr;
+    }
+    [[nodiscard]] std::type_index takes() const noexcept override { return typeid(Value); }
+
+private:
+    struct Test {
+        expr::Expression keep;
+        std::optional<Value> operator()(Value v, const JobContext& job) const {
+            if (keep.test({v, job.id()})) return v;
+            return std::nullopt;
+        }
+    };
+    Test test_;
+};
 
 /// What `map` does to a job's value, in this order: `expr` replaces it, `set` sets fields
 /// (every expression sees the value as it came), `remove` removes fields, `keep` keeps only
@@ -258,14 +315,9 @@ void add_expression_ops(OpRegistry& ops) {
              .description = "keeps the jobs for which `expr` is true (false and null drop them)",
              .params = {expression_param("expr", "the condition, e.g. \".status >= 500\"")},
              .takes = ValueType::any,
-             .make_stage =
-                 [](const Params& p) {
-                     return stage_body([keep = expr::Expression::compile(p.string("expr"))](
-                                           Value v, const JobContext& job) -> std::optional<Value> {
-                         if (keep.test({v, job.id()})) return v;
-                         return std::nullopt;
-                     });
-                 },
+             .make_stage = [](const Params& p) -> std::unique_ptr<StageBody> {
+                 return std::make_unique<WhereStage>(expr::Expression::compile(p.string("expr")));
+             },
              .reads_fields = reads_expressions({"expr"}, true)});
     ops.add(
         {.name = "map",

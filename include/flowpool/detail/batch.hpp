@@ -89,6 +89,7 @@ struct Items final : Batch {
     /// that holds heap storage (a record, a list) is filled again in place by next_value()
     /// instead of being freed by the thread that retired the batch and allocated again by the
     /// one that fills it, which costs a malloc, a free and, across threads, the allocator's lock.
+    /// A filter may add the payloads it drops (never more than the batch held).
     std::vector<T> spent;
 
     /// Room for @p n jobs.
@@ -219,7 +220,11 @@ private:
         /// Empties @p batch, keeping its capacity, and keeps it if there is room.
         void put(Items<T>* batch) noexcept {
             batch->ids.clear();
-            if (reuse_values) keep_spent(*batch);
+            if (reuse_values) {
+                keep_spent(*batch);
+            } else {
+                batch->spent.clear();  // payloads a filter dropped (see Items::spent)
+            }
             batch->values.clear();
             batch->errors.clear();
             batch->failed_node.clear();
