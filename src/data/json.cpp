@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -297,16 +298,27 @@ bool parse_json(std::string_view text, Value& out, JsonError& error, bool padded
     return ok;
 }
 
-/// Records @p code at @p doc's place in @p error; returns false.
+namespace {
+/// The masks of the first @p n bytes (at most sixteen) of two words.
+std::array<std::uint64_t, 2> first_bytes(std::size_t n) noexcept {
+    auto mask = [](std::size_t bytes) {
+        return bytes == 0 ? 0 : ~std::uint64_t{0} >> (64 - 8 * std::min<std::size_t>(bytes, 8));
+    };
+    return {mask(n), mask(n > 8 ? n - 8 : 0)};
+}
+}  // namespace
+
 FieldNames::FieldNames(std::vector<std::string> names) : names_(std::move(names)) {
     for (std::size_t i = 0; i < names_.size(); ++i) {
         const std::string& name = names_[i];
-        if (name.size() >= 8 || name.find_first_of("\"\\") != std::string::npos) continue;
-        std::array<char, 8> bytes{};
+        if (name.size() >= 16 || name.find_first_of("\"\\") != std::string::npos) continue;
+        std::array<char, 16> bytes{};
         std::memcpy(bytes.data(), name.data(), name.size());
         bytes[name.size()] = '"';
-        shorts_.push_back(
-            {word_at(bytes.data()), ~std::uint64_t{0} >> (64 - 8 * (name.size() + 1)), i});
+        shorts_.push_back({{word_at(bytes.data()), word_at(bytes.data() + 8)},
+                           first_bytes(name.size() + 1),
+                           first_bytes(name.size()),
+                           i});
     }
 }
 

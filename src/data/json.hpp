@@ -4,6 +4,7 @@
 
 #include <flowpool/value.hpp>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -42,15 +43,17 @@ struct JsonError {
 bool parse_json(std::string_view text, Value& out, JsonError& error, bool padded = false);
 
 /// The names of the fields a projection reads (parse_json_fields, JsonLineRun::next), with
-/// what finding them among an object's keys takes, worked out once: a name of fewer than eight
-/// bytes is found by one masked compare of a key's first eight bytes with its own and a quote.
+/// what finding them among an object's keys takes, worked out once: a name of fewer than sixteen
+/// bytes is found by two masked compares of a key's first sixteen bytes with its own and a quote.
 class FieldNames {
 public:
-    /// A short name as a key's first bytes: its bytes and its closing quote, the mask of them,
-    /// and its index in names().
+    /// A short name as a key's first bytes: its bytes and its closing quote as two words (byte
+    /// i in bits 8i to 8i + 7 of word i / 8), the masks of them with the quote (`key`) and
+    /// without it (`name`), and its index in names().
     struct Short {
-        std::uint64_t word = 0;
-        std::uint64_t mask = 0;
+        std::array<std::uint64_t, 2> word{};
+        std::array<std::uint64_t, 2> key{};
+        std::array<std::uint64_t, 2> name{};
         std::size_t index = 0;
     };
 
@@ -61,7 +64,7 @@ public:
     [[nodiscard]] const std::vector<std::string>& names() const noexcept { return names_; }
     [[nodiscard]] bool empty() const noexcept { return names_.empty(); }
     [[nodiscard]] std::size_t size() const noexcept { return names_.size(); }
-    /// The names of fewer than eight bytes without a quote or a backslash.
+    /// The names of fewer than sixteen bytes without a quote or a backslash.
     [[nodiscard]] const std::vector<Short>& shorts() const noexcept { return shorts_; }
     /// True if shorts() holds every name.
     [[nodiscard]] bool all_short() const noexcept { return shorts_.size() == names_.size(); }

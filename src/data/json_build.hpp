@@ -299,18 +299,19 @@ inline constexpr std::size_t no_name = ~std::size_t{0};
 inline simdjson::error_code find_key(const FieldNames& names, ondemand::raw_json_string raw,
                                      ondemand::value_iterator& members, std::size_t& which) {
     const char* const key = raw.raw();
-    // Padding follows the text, so eight bytes can be read.
-    const std::uint64_t word = word_at(key);
+    // Padding follows the text, so sixteen bytes can be read.
+    const std::uint64_t low = word_at(key);
+    const std::uint64_t high = word_at(key + 8);
     for (const FieldNames::Short& name : names.shorts()) {
-        if ((word & name.mask) == name.word) {
+        if ((low & name.key[0]) == name.word[0] && (high & name.key[1]) == name.word[1]) {
             which = name.index;
             return simdjson::SUCCESS;
         }
     }
-    // None of them, unless it has an escape among its first eight bytes: the bytes before a
-    // key's first escape are its own, so a key that unescapes to a name shorter than eight
+    // None of them, unless it has an escape among its first sixteen bytes: the bytes before a
+    // key's first escape are its own, so a key that unescapes to a name shorter than sixteen
     // bytes has its first backslash there.
-    if (names.all_short() && first_byte_of(word, '\\') == 8) {
+    if (names.all_short() && first_byte_of(low, '\\') == 8 && first_byte_of(high, '\\') == 8) {
         which = no_name;
         return simdjson::SUCCESS;
     }
@@ -329,10 +330,12 @@ inline bool named(const Field& field, const FieldNames& names, std::size_t i) no
     const std::string& name = names.names()[i];
     if (field.name.size() != name.size()) return false;
     if (!names.all_short()) return field.name == name;
-    // Both are shorter than eight bytes, and a std::string's own buffer has sixteen (and one
-    // on the heap at least seventeen): a word read from either holds the name.
-    const std::uint64_t mask = names.shorts()[i].mask >> 8;  // without the quote
-    return (word_at(field.name.data()) & mask) == (names.shorts()[i].word & mask);
+    // Both are shorter than sixteen bytes, and a std::string's own buffer has sixteen (and one
+    // on the heap at least seventeen): two words read from either hold the name.
+    const FieldNames::Short& n = names.shorts()[i];
+    const char* const have = field.name.data();
+    return (word_at(have) & n.name[0]) == (n.word[0] & n.name[0]) &&
+           (word_at(have + 8) & n.name[1]) == (n.word[1] & n.name[1]);
 }
 
 /// Makes @p out a record of the fields @p names, in that order (their values left as they are
