@@ -372,6 +372,36 @@ TEST(JsonlFiles, FieldsKeepsOnlyTheNamedFieldsInTheirOrder) {
     EXPECT_EQ(run.out, sorted({R"({"d":"x","b":{"c":[true]}})", R"({"d":"y"})"}));
 }
 
+// A malformed member fails its line at the token it fails on, with `fields:` (which walks the
+// object's members itself, src/data/json_build.hpp) as without: each step of that walk has
+// consumed the token it failed on, and the place was once reported one token later (or at
+// column 1 for a comma before the closing brace).
+TEST(JsonlFields, AMalformedMemberIsPlacedAtItsTokenAsWithoutFields) {
+    const std::string dir = fresh_dir("fields_malformed");
+    const std::string in = write(dir + "/in.jsonl",
+                                 "{\"n\":0,\"host\":\"a\"}\n"
+                                 "{\"n\":1,\"host\":\"b\",:}\n"       // a colon for a key
+                                 "{\"n\":2 \"host\":\"c\"}\n"         // no comma
+                                 "{\"n\":3,\"host\":tru}\n"           // not a literal
+                                 "{\"n\":4,\"host\":{\"x\":[1,2}}\n"  // unclosed array
+                                 "{\"n\":6,\"host\":\"g\",}\n"        // a comma, no member
+                                 "{\"n\":7,\"ho\\q\":1}\n");          // a bad escape in a key
+    const std::vector<std::string> places = {
+        ":2:19: ", ":3:8: ", ":4:15: ", ":5:24: ", ":6:19: ", ":7:15: "};
+    for (const std::string fields : {"", "fields: 'host'"}) {
+        const Outcome run = run_jsonl(dir, in, Policy::dead_letter, fields);
+        EXPECT_EQ(run.cli.exit_code, 0) << fields << ": " << run.cli.err;
+        EXPECT_EQ(run.out.size(), 1U) << fields;
+        ASSERT_EQ(run.rejects.size(), places.size()) << fields;
+        for (std::size_t i = 0; i < places.size(); ++i) {
+            const flowpool::Value error = letter_field(run.rejects[i], "error");
+            const std::string* text = std::get_if<std::string>(&error);
+            ASSERT_NE(text, nullptr);
+            EXPECT_TRUE(contains(*text, in + places[i])) << fields << ": " << *text;
+        }
+    }
+}
+
 // ------------------------------------------------------------------------- round trip
 
 namespace {

@@ -131,6 +131,13 @@ public:
     bool fail(simdjson::error_code code, At& at) {
         return fail(simdjson::error_message(code), at);
     }
+    /// Records @p code at @p where, a place in the text.
+    bool fail_at(simdjson::error_code code, const std::uint8_t* where) {
+        error_.reason = simdjson::error_message(code);
+        const auto* at = reinterpret_cast<const char*>(where);
+        if (at >= begin_) error_.offset = static_cast<std::size_t>(at - begin_);
+        return false;
+    }
 
 private:
     /// Reads an object into @p out, refilling in place the record @p out holds if it holds one
@@ -371,11 +378,15 @@ bool read_json_fields(JsonBuilder& builder, ondemand::object& object, const Fiel
     // The steps of simdjson's object iteration: key, colon, value (read or skipped), then a comma
     // or the closing brace.
     ondemand::value_iterator& members = OnDemandAccess::members(object);
+    // A step that fails has consumed the token it failed on: the error is placed there.
+    const auto failed_step = [&builder, &members](simdjson::error_code e) {
+        return builder.fail_at(e, members.json_iter().peek(-1));
+    };
     for (bool more = members.is_open(); more;) {
         ondemand::raw_json_string key;
         std::size_t i = no_name;
-        if (const auto e = members.field_key().get(key)) return builder.fail(e, at);
-        if (const auto e = members.field_value()) return builder.fail(e, at);
+        if (const auto e = members.field_key().get(key)) return failed_step(e);
+        if (const auto e = members.field_value()) return failed_step(e);
         if (const auto e = find_key(names, key, members, i)) return builder.fail(e, at);
         if (i != no_name) {
             if (seen[i] == 0) {
@@ -386,7 +397,7 @@ bool read_json_fields(JsonBuilder& builder, ondemand::object& object, const Fiel
             if (!builder.read(members.child(), slot, 2)) return false;
         }
         if (const auto e = members.skip_child()) return builder.fail(e, at);
-        if (const auto e = members.has_next_field().get(more)) return builder.fail(e, at);
+        if (const auto e = members.has_next_field().get(more)) return failed_step(e);
     }
     if (found < names.size()) {
         // Some are missing: keep the others, in order (this record is rebuilt for the next line).
