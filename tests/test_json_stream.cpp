@@ -109,6 +109,34 @@ TEST(JsonFields, KeysAreFoundAsWrittenOrEscaped) {
               R"({"n":1})");
 }
 
+// Names under sixteen bytes are two words with the closing quote: at 7, 8, 15 and 16 bytes (the
+// last compared as strings), a key one byte longer or shorter is another key, and so is a key
+// that escapes a byte at the words' edge.
+TEST(JsonFields, NamesAtTheWordsEdgesAreFoundExactly) {
+    for (const std::string name : {"abcdefg", "abcdefgh", "abcdefghijklmno", "abcdefghijklmnop"}) {
+        const std::string longer = name + "x";
+        const std::string shorter = name.substr(0, name.size() - 1);
+        const std::string line =
+            R"({")" + longer + R"(":1,")" + shorter + R"(":2,")" + name + R"(":3,"z":4})";
+        EXPECT_EQ(fields_of(line, {name, "z"}), R"({")" + name + R"(":3,"z":4})") << name;
+        EXPECT_EQ(fields_of(line, {shorter}), R"({")" + shorter + R"(":2})") << name;
+        // The last byte escaped: \u0078 is "x", so this key is `longer`, not `name`.
+        const std::string escaped = R"({")" + name + R"(\u0078":1,"z":2})";
+        EXPECT_EQ(fields_of(escaped, {longer}), R"({")" + longer + R"(":1})") << name;
+        EXPECT_EQ(fields_of(escaped, {name}), "{}") << name;
+    }
+}
+
+// A projection skips the members it does not read without checking their brackets, so a broken
+// one can close the object before a field it asks for: the line fails (text after the value)
+// instead of giving a record without that field, and so does text after a whole object.
+TEST(JsonFields, AnObjectClosedEarlyOrFollowedByTextFails) {
+    EXPECT_EQ(fields_of(R"({"x":{"y":1]},"a":1})", {"a"}), "error");
+    EXPECT_EQ(fields_of(R"({"a":1}})", {"a"}), "error");
+    EXPECT_EQ(fields_of(R"({"a":1} {"a":2})", {"a"}), "error");
+    EXPECT_EQ(fields_of(R"({"a":1}  )", {"a"}), R"({"a":1})");
+}
+
 /// Good lines, then @p bad, then good lines again: the run reads the first two and stops at
 /// the bad one (read alone, it fails).
 void expect_stops_at(const std::string& bad, const Names& names = {}) {
@@ -143,6 +171,8 @@ TEST(JsonLineRun, StopsAtAMalformedLine) {
     expect_stops_at("{\"host\":\"\xC3(\"}", {"host"});
     expect_stops_at(std::string("{\"host\":\"a\0b\"}", 14), {"host"});
     expect_stops_at(R"({"status":1e400})", {"status"});
+    expect_stops_at(R"({"x":{"y":1]},"a":1})", {"a"});
+    expect_stops_at(R"({"a":1}})", {"a"});
     expect_stops_at("{\"a\":" + std::string(300, '[') + std::string(300, ']') + "}");
 }
 

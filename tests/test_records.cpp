@@ -402,6 +402,28 @@ TEST(JsonlFields, AMalformedMemberIsPlacedAtItsTokenAsWithoutFields) {
     }
 }
 
+// FINDING (src/data/json_stream.cpp and json.cpp, the `fields:` path): a projection skips the
+// members it does not read without checking their brackets, so `]` for `}` in a skipped member
+// closed the object early and the line gave `{}`, losing the field asked for; text after the
+// object was accepted too. Both now fail their line.
+TEST(JsonlFields, AnObjectClosedEarlyByASkippedMemberFailsItsLine) {
+    const std::string dir = fresh_dir("fields_closed_early");
+    const std::string in =
+        write(dir + "/in.jsonl", "{\"x\":{\"y\":1]},\"a\":1}\n{\"a\":2}}\n{\"a\":3}\n");
+    const Outcome run = run_jsonl(dir, in, Policy::dead_letter, "fields: 'a'");
+    EXPECT_EQ(run.cli.exit_code, 0) << run.cli.err;
+    EXPECT_EQ(run.out, Lines{R"({"a":3})"});
+    ASSERT_EQ(run.rejects.size(), 2U);
+    const std::vector<std::string> places = {":1:14: text after the JSON value",
+                                             ":2:8: text after the JSON value"};
+    for (std::size_t i = 0; i < places.size(); ++i) {
+        const flowpool::Value error = letter_field(run.rejects[i], "error");
+        const std::string* text = std::get_if<std::string>(&error);
+        ASSERT_NE(text, nullptr);
+        EXPECT_EQ(*text, in + places[i]);
+    }
+}
+
 // ------------------------------------------------------------------------- round trip
 
 namespace {

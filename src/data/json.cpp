@@ -336,6 +336,11 @@ bool parse_json_fields(std::string_view text, const FieldNames& names, Value& ou
     } else {
         ok = read_json_fields(builder, object, names, out, doc);
     }
+    // Skipped members are not checked for their brackets, so a broken one can close the object
+    // early (`{"x":{"y":1]},"a":1}`): what is left is text after the value, as parse_json says.
+    const char* more = nullptr;  // where a token after the object is, if there is one
+    if (ok && !doc.current_location().get(more))
+        ok = builder.fail("text after the JSON value", doc);
     if (!ok) error = std::move(builder.error());
     return ok;
 }

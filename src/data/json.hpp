@@ -47,13 +47,14 @@ bool parse_json(std::string_view text, Value& out, JsonError& error, bool padded
 /// bytes is found by two masked compares of a key's first sixteen bytes with its own and a quote.
 class FieldNames {
 public:
-    /// A short name as a key's first bytes: its bytes and its closing quote as two words (byte
-    /// i in bits 8i to 8i + 7 of word i / 8), the masks of them with the quote (`key`) and
-    /// without it (`name`), and its index in names().
+    /// A short name as a key's first sixteen bytes: the name and its closing quote as two
+    /// words (byte i in bits 8(i mod 8) to 8(i mod 8) + 7 of words[i / 8]), the masks of those
+    /// bytes with the quote (a key's compare) and without it (a record field name's), and its
+    /// index in names().
     struct Short {
-        std::array<std::uint64_t, 2> word{};
-        std::array<std::uint64_t, 2> key{};
-        std::array<std::uint64_t, 2> name{};
+        std::array<std::uint64_t, 2> words{};
+        std::array<std::uint64_t, 2> key_mask{};
+        std::array<std::uint64_t, 2> name_mask{};
         std::size_t index = 0;
     };
 

@@ -4,12 +4,9 @@
 
 #include <simdjson.h>
 
-#include <algorithm>
 #include <array>
-#include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -18,10 +15,12 @@
 #include <vector>
 
 #include "json.hpp"
+#include "json_keys.hpp"
 
 namespace flowpool::detail {
 
-namespace ondemand = simdjson::ondemand;
+static_assert(simdjson::SIMDJSON_VERSION_MAJOR == 3,
+              "OnDemandAccess reaches simdjson 3's protected iterators: check them first");
 
 /// simdjson keeps the iterator under an On-Demand object protected. A record's fields are read
 /// through it directly, as simdjson's own find_field reads them: its range-for instead copies the
@@ -34,6 +33,7 @@ struct OnDemandAccess : ondemand::object {
         return object.*(&OnDemandAccess::iter);
     }
 };
+/// The same for a value: simdjson starts one at an iterator only for its own types.
 struct OnDemandValue : ondemand::value {
     /// The value that starts where @p at is.
     static ondemand::value at(const ondemand::value_iterator& at) noexcept { return start(at); }
@@ -260,90 +260,6 @@ private:
     const char* begin_;
     JsonError error_;
 };
-
-/// The lowest byte of @p word equal to @p byte (0-7), or 8 if none is: the exact first match,
-/// as false positives of the zero-byte trick only come after a true one.
-inline unsigned first_byte_of(std::uint64_t word, unsigned char byte) noexcept {
-    const std::uint64_t x = word ^ (0x0101010101010101ULL * byte);
-    const std::uint64_t zero = (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
-    return zero == 0 ? 8 : static_cast<unsigned>(std::countr_zero(zero)) / 8;
-}
-
-/// The key of @p field as it lies in the text, if it has no escape to undo (most keys): the
-/// unescaped copy simdjson would make is the largest cost of skipping a field not asked for.
-inline bool plain_key(ondemand::raw_json_string raw, std::string_view& key) noexcept {
-    const char* const begin = raw.raw();
-    // The key was checked by simdjson's first stage: it ends at an unescaped quote, and padding
-    // follows the text, so whole words can be read up to it.
-    for (std::size_t at = 0;; at += 8) {
-        std::uint64_t word = 0;
-        std::memcpy(&word, begin + at, sizeof word);
-        if constexpr (std::endian::native == std::endian::big) word = __builtin_bswap64(word);
-        const unsigned quote = first_byte_of(word, '"');
-        const unsigned backslash = first_byte_of(word, '\\');
-        if (backslash < quote) return false;
-        if (quote < 8) {
-            key = std::string_view(begin, at + quote);
-            return true;
-        }
-    }
-}
-
-/// The first eight bytes at @p text as a word, byte i in bits 8i to 8i + 7, as first_byte_of
-/// counts them.
-inline std::uint64_t word_at(const char* text) noexcept {
-    std::uint64_t word = 0;
-    std::memcpy(&word, text, sizeof word);
-    if constexpr (std::endian::native == std::endian::big) word = __builtin_bswap64(word);
-    return word;
-}
-
-inline constexpr std::size_t no_name = ~std::size_t{0};
-
-/// Sets @p which to the index among @p names of the key @p raw (read by @p members), or to
-/// no_name; an error if the key cannot be read. The key is read where it lies in the text (see
-/// FieldNames).
-inline simdjson::error_code find_key(const FieldNames& names, ondemand::raw_json_string raw,
-                                     ondemand::value_iterator& members, std::size_t& which) {
-    const char* const key = raw.raw();
-    // Padding follows the text, so sixteen bytes can be read.
-    const std::uint64_t low = word_at(key);
-    const std::uint64_t high = word_at(key + 8);
-    for (const FieldNames::Short& name : names.shorts()) {
-        if ((low & name.key[0]) == name.word[0] && (high & name.key[1]) == name.word[1]) {
-            which = name.index;
-            return simdjson::SUCCESS;
-        }
-    }
-    // None of them, unless it has an escape among its first sixteen bytes: the bytes before a
-    // key's first escape are its own, so a key that unescapes to a name shorter than sixteen
-    // bytes has its first backslash there.
-    if (names.all_short() && first_byte_of(low, '\\') == 8 && first_byte_of(high, '\\') == 8) {
-        which = no_name;
-        return simdjson::SUCCESS;
-    }
-    std::string_view name;
-    if (!plain_key(raw, name)) {
-        if (const auto e = members.json_iter().unescape(raw).get(name)) return e;
-    }
-    const auto at = std::find(names.names().begin(), names.names().end(), name);
-    which =
-        at == names.names().end() ? no_name : static_cast<std::size_t>(at - names.names().begin());
-    return simdjson::SUCCESS;
-}
-
-/// True if @p field is named names()[@p i] of @p names.
-inline bool named(const Field& field, const FieldNames& names, std::size_t i) noexcept {
-    const std::string& name = names.names()[i];
-    if (field.name.size() != name.size()) return false;
-    if (!names.all_short()) return field.name == name;
-    // Both are shorter than sixteen bytes, and a std::string's own buffer has sixteen (and one
-    // on the heap at least seventeen): two words read from either hold the name.
-    const FieldNames::Short& n = names.shorts()[i];
-    const char* const have = field.name.data();
-    return (word_at(have) & n.name[0]) == (n.word[0] & n.name[0]) &&
-           (word_at(have + 8) & n.name[1]) == (n.word[1] & n.name[1]);
-}
 
 /// Makes @p out a record of the fields @p names, in that order (their values left as they are
 /// if it was one already: last line's, to be filled again in place).

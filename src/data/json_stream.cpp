@@ -45,6 +45,17 @@ struct JsonLineRun::State {
         if (doc.get_object().get(object)) return false;
         return read_json_fields(builder, object, names, out, doc);
     }
+
+    /// True if nothing of the line ending at @p end is left after the object just read. A
+    /// projection skips the members it does not read without checking their brackets, so a
+    /// broken one (`{"x":{"y":1]},"a":1}`) can close the object early, before fields it asks
+    /// for: such a line is read again alone, where what follows the object is an error.
+    [[nodiscard]] bool read_to(std::size_t end) {
+        ondemand::document_reference doc;
+        const char* after = nullptr;
+        if ((*at).get(doc) || doc.current_location().get(after)) return true;  // at the end
+        return after >= text.data() + end;
+    }
 };
 
 JsonLineRun::JsonLineRun() : state_(std::make_unique<State>()) {}
@@ -73,7 +84,8 @@ bool JsonLineRun::next(std::size_t begin, std::size_t end, const FieldNames& nam
     // The object starts this line, after blanks at most, and the next value starts the next
     // line: so it is the line's only value, as parse_json requires of a line read alone.
     const std::size_t first = s.at.current_index();
-    s.running = first >= begin && first < end && s.blank(begin, first) && s.read(names, out);
+    s.running = first >= begin && first < end && s.blank(begin, first) && s.read(names, out) &&
+                s.read_to(end);
     if (!s.running) return false;
     ++s.at;
     if (s.at != s.stream.end()) {

@@ -89,8 +89,11 @@ struct Items final : Batch {
     /// that holds heap storage (a record, a list) is filled again in place by next_value()
     /// instead of being freed by the thread that retired the batch and allocated again by the
     /// one that fills it, which costs a malloc, a free and, across threads, the allocator's lock.
-    /// A filter may add the payloads it drops (never more than the batch held).
+    /// A filter may add the payloads it drops, when `recycled` says they will be refilled.
     std::vector<T> spent;
+    /// True if the batch came from a BatchPool that keeps payloads: only then does anything
+    /// empty `spent` (a batch reused by other code keeps what is added there until freed).
+    bool recycled = false;
 
     /// Room for @p n jobs.
     void reserve(std::size_t n) {
@@ -196,6 +199,7 @@ public:
     [[nodiscard]] std::shared_ptr<Items<T>> get() {
         Items<T>* batch = spares_->take();
         if (batch == nullptr) batch = new Items<T>();
+        batch->recycled = spares_->reuse_values;
         return std::shared_ptr<Items<T>>(batch, Recycle{spares_});
     }
 
@@ -220,11 +224,7 @@ private:
         /// Empties @p batch, keeping its capacity, and keeps it if there is room.
         void put(Items<T>* batch) noexcept {
             batch->ids.clear();
-            if (reuse_values) {
-                keep_spent(*batch);
-            } else {
-                batch->spent.clear();  // payloads a filter dropped (see Items::spent)
-            }
+            if (reuse_values) keep_spent(*batch);
             batch->values.clear();
             batch->errors.clear();
             batch->failed_node.clear();
@@ -243,7 +243,8 @@ private:
         }
 
         /// Moves the payloads of @p batch to its spent ones. There are never more of them than
-        /// the batch ever held: each use takes spent ones first, and adds only what it made.
+        /// the batch ever held: each use takes spent ones first, and adds only what it made (a
+        /// filter moves the ones it drops from its values to its spent ones).
         static void keep_spent(Items<T>& batch) noexcept {
             if (batch.spent.empty()) {
                 batch.spent.swap(batch.values);
