@@ -149,6 +149,32 @@ edges:
     EXPECT_EQ(report.nodes.size(), 4u) << result.out;
 }
 
+// FINDING (src/baseline/chain_runner.cpp, submit_jobs): the hand-rolled run took a decoding
+// source's text batches (`jsonl`) for batches of values, undefined behaviour (UBSan aborted;
+// a release build failed every job "cannot take field 'n' of an application value").
+TEST(BenchCli, AJsonlSourceIsDecodedForTheHandRolledRunToo) {
+    std::string text;
+    for (int i = 0; i < 300; ++i) text += R"({"n":)" + std::to_string(i) + "}\n";
+    const std::string data = temp_file("records.jsonl", text);
+    const std::string graph = temp_file("records.yaml", R"(graph: records-chain
+nodes:
+  in:    { kind: source, op: jsonl, path: ")" + data + R"(" }
+  third: { kind: filter, op: where, expr: ".n % 3 == 0", concurrency: 2 }
+  out:   { kind: sink, op: print, format: "{value.n}" }
+edges:
+  - in -> third -> out
+)");
+    const auto result = run_cli("bench '" + graph + "'");
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    const Report report = parse(result.out_lines());
+    ASSERT_EQ(report.rates.size(), 2u) << result.out;
+    EXPECT_EQ(report.rates.at("flowpool").jobs, 300u);
+    EXPECT_EQ(report.rates.at("hand-rolled pool").jobs, 300u);
+    EXPECT_EQ(report.sink_flowpool, 100u);
+    EXPECT_EQ(report.sink_hand_rolled, 100u);
+    EXPECT_EQ(report.sink_verdict, "match");
+}
+
 TEST(BenchCli, AFailingJobExitsOneWithItsError) {
     const std::string graph = temp_file("fail.yaml", R"(nodes:
   jobs: { kind: source, op: range, count: 1000 }

@@ -73,23 +73,29 @@ private:
 };
 
 /// The submitter: the source's batches, split into a queue item a job. Returns the jobs made.
+/// A source whose batches hold text (`jsonl`, `csv`, `lines`) has them decoded here, on the one
+/// submitting thread, as a hand-rolled pool that reads records would parse them.
 template <class Push>
 std::uint64_t submit_jobs(SourceBody& source, const ChainNode& node, RunState& state, Push& push) {
     BatchContext ctx(state, node.name, 0);
     std::uint64_t jobs = 0;
     while (!state.stop_requested()) {
         BatchPtr batch;
+        std::size_t read = 0;
         try {
             batch = source.next(source_batch, ctx);
+            read = batch ? batch->size() : 0;
+            // A line that does not decode is a job made, and failed (reported by decode()).
+            if (read != 0 && source.decodes()) batch = source.decode(batch, ctx);
         } catch (const std::exception& e) {
             state.job_failed(node.name, jobs, e.what());
             break;
         }
-        if (!batch || batch->size() == 0) break;
+        if (read == 0) break;
         auto& made = static_cast<Items<Value>&>(*batch);
         for (std::size_t i = 0; i < made.size(); ++i)
             push(ChainJob{made.ids[i], std::move(made.values[i])});
-        jobs += made.size();
+        jobs += read;
     }
     return jobs;
 }
