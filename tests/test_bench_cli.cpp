@@ -175,6 +175,16 @@ edges:
     EXPECT_EQ(report.sink_verdict, "match");
 }
 
+// FINDING (src/baseline/chain_runner.cpp): a node that holds its jobs until the run ends
+// (`aggregate` over the whole run) was never flushed by the hand-rolled pool, whose threads
+// have bodies of their own: its run reached the sink with nothing, reported as "ids and values
+// DIFFER (an op that is not deterministic?)". Such a chain is now bad usage.
+TEST(BenchCli, AChainThatHoldsJobsBackUntilTheEndIsBadUsage) {
+    expect_bad_input("bench graphs/errors_by_host.yaml", "error: flowpool bench compares the work",
+                     "node 'by_host' of 'graphs/errors_by_host.yaml' (op aggregate) holds its "
+                     "jobs until the run ends");
+}
+
 TEST(BenchCli, AFailingJobExitsOneWithItsError) {
     const std::string graph = temp_file("fail.yaml", R"(nodes:
   jobs: { kind: source, op: range, count: 1000 }

@@ -83,6 +83,21 @@ void check_source_can_be_read_twice(const ResolvedNode& source, const std::strin
     }
 }
 
+/// Throws a UsageError if a node of @p chain holds its jobs back until every job reached it (an
+/// `aggregate` or `top` over the whole run): the hand-rolled pool gives each of its threads
+/// bodies of their own and hands on one job at a time, so it would have nothing to compare.
+void check_nothing_holds_back(const std::vector<const ResolvedNode*>& chain,
+                              const std::string& file) {
+    for (const ResolvedNode* node : chain) {
+        if (node->kind != NodeKind::function && node->kind != NodeKind::filter) continue;
+        if (!node->op->make_stage || !node->op->make_stage(node->params)->holds_back()) continue;
+        throw UsageError("flowpool bench compares the work done a job at a time; node '" +
+                         node->spec->name + "' of '" + file + "' (op " + node->op->name +
+                         ") holds its jobs until the run ends, which the hand-rolled pool does "
+                         "not do: bench the chain without it");
+    }
+}
+
 /// Threads for the hand-rolled pool: the widest function node's concurrency (`unlimited`: one
 /// per hardware thread).
 std::size_t pool_threads(const std::vector<const ResolvedNode*>& chain) {
@@ -133,12 +148,13 @@ const Measured& median(std::vector<Measured>& runs) {
 /// flowpool against its chain on a hand-rolled pool of as many threads as its widest function
 /// node, @p repeat times each, interleaved, and writes the report to @p out. Returns 0, or 1 if a
 /// job failed (then the first failure is printed on stderr and no report). Throws ConfigError
-/// for a bad graph file and UsageError for a graph that is not a chain or whose source cannot be
-/// read twice.
+/// for a bad graph file and UsageError for a graph that is not a chain, whose source cannot be
+/// read twice or which holds jobs back until the run ends.
 int bench(const GraphSpec& graph, const OpRegistry& ops, std::size_t repeat, std::ostream& out) {
     const std::vector<ResolvedNode> nodes = detail::resolve(graph, ops);
     const std::vector<const ResolvedNode*> chain = chain_of(graph, nodes);
     check_source_can_be_read_twice(*chain.front(), graph.file);
+    check_nothing_holds_back(chain, graph.file);
     baseline::TalliedGraph tallied(graph, ops, chain.back()->spec->name);
     const std::vector<baseline::ChainNode> hand_rolled_chain = baseline_chain(chain, tallied);
     const std::size_t threads = pool_threads(chain);
