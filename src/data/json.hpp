@@ -4,6 +4,7 @@
 
 #include <flowpool/value.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -41,6 +42,13 @@ struct JsonError {
 /// thread parses with a parser of its own. @p padded: at least 64 readable bytes follow @p text (as
 /// simdjson needs), so it is parsed where it lies instead of copied.
 bool parse_json(std::string_view text, Value& out, JsonError& error, bool padded = false);
+
+/// True if @p text holds nothing but JSON whitespace (space, tab, CR, LF): a blank line of JSON
+/// lines, or what may stand between two values.
+inline bool json_blank(std::string_view text) noexcept {
+    return std::all_of(text.begin(), text.end(),
+                       [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
+}
 
 /// The names of the fields a projection reads (parse_json_fields, JsonLineRun::next), with
 /// what finding them among an object's keys takes, worked out once: a name of fewer than sixteen

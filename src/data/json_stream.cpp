@@ -24,11 +24,7 @@ struct JsonLineRun::State {
 
     /// True if text[@p begin, @p end) holds nothing but JSON whitespace.
     [[nodiscard]] bool blank(std::size_t begin, std::size_t end) const noexcept {
-        for (std::size_t i = begin; i < end; ++i) {
-            const char c = text[i];
-            if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
-        }
-        return true;
+        return json_blank(text.substr(begin, end - begin));
     }
 
     /// Reads the object at the iterator into @p out.

@@ -27,11 +27,6 @@
 namespace flowpool::detail {
 namespace {
 
-/// True if @p text holds nothing but JSON whitespace.
-bool is_blank(std::string_view text) {
-    return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
-}
-
 /// One JSON object per line of the files a path names, or of standard input, as a record. Ids
 /// are line numbers from 0, counted on across files; blank lines make no job. A line that is not
 /// a JSON object fails its own job, named FILE:LINE:COL with simdjson's reason.
@@ -51,7 +46,7 @@ private:
         at = reader.position();
         switch (got) {
             case LineReader::Got::line:
-                return is_blank(std::string_view(text).substr(begin)) ? Cut::blank : Cut::text;
+                return json_blank(std::string_view(text).substr(begin)) ? Cut::blank : Cut::text;
             case LineReader::Got::too_long:
                 error = where(at) + ": line longer than max_line_bytes (" +
                         std::to_string(reader.max_line_bytes()) + ")";

@@ -5,16 +5,12 @@
 #include <mutex>
 #include <utility>
 
+#include "data/json.hpp"
+
 namespace flowpool::detail {
 
 namespace {
 constexpr std::size_t padding = 64;  // readable bytes after a text, for simdjson
-
-/// True if @p line holds nothing but JSON whitespace (it has no '\n').
-bool blank(std::string_view line) noexcept {
-    return std::all_of(line.begin(), line.end(),
-                       [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
-}
 }  // namespace
 
 /// Spare batches: taken by the source's thread, given back by the worker that decoded them.
@@ -129,7 +125,7 @@ bool TextSource::take_buffered_lines(TextBatch& batch, std::size_t most) {
         std::size_t size = end - taken;
         if (size != 0 && ahead[end - 1] == '\r') --size;
         if (size > reader_.max_line_bytes()) break;  // cut() reports it
-        if (!blank(ahead.substr(taken, size))) {
+        if (!json_blank(ahead.substr(taken, size))) {
             batch.ids.push_back(next_id_);
             batch.slices.push_back({base + taken, size, {first.file, first.line + lines}});
         }
