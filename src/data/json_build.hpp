@@ -35,8 +35,10 @@ struct OnDemandAccess : ondemand::object {
 };
 /// The same for a value: simdjson starts one at an iterator only for its own types.
 struct OnDemandValue : ondemand::value {
-    /// The value that starts where @p at is.
-    static ondemand::value at(const ondemand::value_iterator& at) noexcept { return start(at); }
+    /// The value that starts where @p where is.
+    static ondemand::value at(const ondemand::value_iterator& where) noexcept {
+        return start(where);
+    }
 };
 
 // Deeper nesting is an error, so that building a value never runs a worker's stack out: one
