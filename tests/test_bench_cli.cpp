@@ -75,6 +75,16 @@ Report parse(const std::vector<std::string>& lines) {
     return report;
 }
 
+/// Both runs of @p report made @p jobs jobs and brought the same @p at_sink to the sink.
+void expect_both_runs(const Report& report, unsigned long long jobs, unsigned long long at_sink) {
+    ASSERT_EQ(report.rates.size(), 2u);
+    EXPECT_EQ(report.rates.at("flowpool").jobs, jobs);
+    EXPECT_EQ(report.rates.at("hand-rolled pool").jobs, jobs);
+    EXPECT_EQ(report.sink_flowpool, at_sink);
+    EXPECT_EQ(report.sink_hand_rolled, at_sink);
+    EXPECT_EQ(report.sink_verdict, "match");
+}
+
 /// `flowpool ARGS` must fail as bad input: exit 2, one line on stderr starting with @p starts
 /// and holding @p holds, nothing on stdout.
 void expect_bad_input(const std::string& args, const std::string& starts,
@@ -138,12 +148,7 @@ edges:
     ASSERT_EQ(result.exit_code, 0) << result.err;
     const Report report = parse(result.out_lines());
     EXPECT_NE(report.header.find("median of 3 runs each"), std::string::npos) << result.out;
-    ASSERT_EQ(report.rates.size(), 2u) << result.out;
-    EXPECT_EQ(report.rates.at("flowpool").jobs, 300u);
-    EXPECT_EQ(report.rates.at("hand-rolled pool").jobs, 300u);
-    EXPECT_EQ(report.sink_flowpool, 100u);
-    EXPECT_EQ(report.sink_hand_rolled, 100u);
-    EXPECT_EQ(report.sink_verdict, "match");
+    expect_both_runs(report, 300, 100);
     EXPECT_EQ(result.out.find("Result:"), std::string::npos) << "the print sink's lines leaked";
     EXPECT_EQ(report.other, std::vector<std::string>{}) << result.out;
     EXPECT_EQ(report.nodes.size(), 4u) << result.out;
@@ -166,13 +171,7 @@ edges:
 )");
     const auto result = run_cli("bench '" + graph + "'");
     ASSERT_EQ(result.exit_code, 0) << result.err;
-    const Report report = parse(result.out_lines());
-    ASSERT_EQ(report.rates.size(), 2u) << result.out;
-    EXPECT_EQ(report.rates.at("flowpool").jobs, 300u);
-    EXPECT_EQ(report.rates.at("hand-rolled pool").jobs, 300u);
-    EXPECT_EQ(report.sink_flowpool, 100u);
-    EXPECT_EQ(report.sink_hand_rolled, 100u);
-    EXPECT_EQ(report.sink_verdict, "match");
+    expect_both_runs(parse(result.out_lines()), 300, 100);
 }
 
 // FINDING (src/baseline/chain_runner.cpp): a node that holds its jobs until the run ends

@@ -135,6 +135,15 @@ protected:
         return result;
     }
 
+    /// Runs `jsonl (@p path) -> where @p expr -> @p sink` at the test's worker count.
+    flowpool::RunResult run_where(const std::string& path, const std::string& expr,
+                                  const std::string& sink) {
+        return run("  events: { kind: source, op: jsonl, path: '" + path + "' }\n" +
+                       "  few: { kind: filter, op: where, concurrency: {W}, expr: \"" + expr +
+                       "\" }\n" + "  out: { kind: sink, op: " + sink + " }\n",
+                   "  - events -> few -> out\n");
+    }
+
     std::filesystem::path dir_;
     std::string input_;
     std::vector<Event> events_;
@@ -208,12 +217,7 @@ TEST_P(ExprOps, WhereKeepsWholeRecordsWhileTheOnesItDropsAreRefilled) {
             expected_values.emplace_back(std::move(r));
         }
     }
-    const auto result = run("  events: { kind: source, op: jsonl, path: '" + path +
-                                "' }\n"
-                                "  few: { kind: filter, op: where, concurrency: {W},\n"
-                                "         expr: \".n % 10 == 3\" }\n"
-                                "  out: { kind: sink, op: collect }\n",
-                            "  - events -> few -> out\n");
+    const auto result = run_where(path, ".n % 10 == 3", "collect");
     ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
     EXPECT_EQ(result.stats.filtered, 18000U);
     ASSERT_EQ(out_->jobs.size(), 2000U);
@@ -254,12 +258,7 @@ TEST_P(ExprOps, WhereRefillsProjectedRecordsOfEveryShape) {
             expected.push_back(std::move(fields));
         }
     }
-    const auto result = run("  events: { kind: source, op: jsonl, path: '" + path +
-                                "' }\n"
-                                "  few: { kind: filter, op: where, concurrency: {W},\n"
-                                "         expr: \"(.latency_ms ?? 0) >= 0 and .n % 10 == 3\" }\n"
-                                "  out: { kind: sink, op: collect_host }\n",
-                            "  - events -> few -> out\n");
+    const auto result = run_where(path, "(.latency_ms ?? 0) >= 0 and .n % 10 == 3", "collect_host");
     ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
     ASSERT_EQ(out_->jobs.size(), 2000U);
     for (const auto& [id, value] : out_->jobs) {
