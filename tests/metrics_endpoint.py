@@ -83,9 +83,11 @@ def samples(text):
 def check_grows(workers):
     stats = tempfile.NamedTemporaryFile(suffix=".json", delete=False).name
     # A long linger, cut short by SIGTERM once the final figures are read: a loaded machine may
-    # take seconds between two scrapes.
+    # take seconds between two scrapes. 20,000 iterations a job: a run of a second or more, so
+    # that the busy node is seen running (2,000 made runs of three scrapes, which under ASan
+    # once all fell between its batches).
     proc, base, err = start(["graphs/spin_summary.yaml", "--set", f"jobs.count={JOBS}",
-                             "--set", "work.iterations=2000", "--set", f"work.concurrency={workers}",
+                             "--set", "work.iterations=20000", "--set", f"work.concurrency={workers}",
                              "--stats-json", stats, "--metrics-linger", "60"])
     scrapes, healthy, ready = [], 0, 0
     while proc.poll() is None:
