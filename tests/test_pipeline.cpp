@@ -916,34 +916,4 @@ TEST(PipelineSizer, BatchesAreCappedInBytes) {
     EXPECT_EQ(big.nodes[0].batches, (jobs + big_cap - 1) / big_cap);
 }
 
-TEST(PipelineBatchPool, ReleasedBatchesAreReusedEmpty) {
-    flowpool::detail::BatchPool<std::int64_t> pool(1);
-    auto first = pool.get();
-    first->ids.assign(100, 1);
-    first->values.assign(100, 7);
-    first->seq = 5;
-    first->shared = true;
-    first->errors.assign(100, "e");
-    const auto* storage = first.get();
-    first.reset();
-    auto again = pool.get();
-    EXPECT_EQ(again.get(), storage);
-    EXPECT_EQ(again->size(), 0u);
-    EXPECT_TRUE(again->values.empty());
-    EXPECT_TRUE(again->errors.empty());
-    EXPECT_GE(again->values.capacity(), 100u);
-    EXPECT_EQ(again->seq, 0u);
-    EXPECT_FALSE(again->shared);
-    auto other = pool.get();  // none spare: a new one
-    EXPECT_NE(other.get(), storage);
-    // A batch may outlive its pool.
-    std::shared_ptr<flowpool::detail::Items<std::int64_t>> late;
-    {
-        flowpool::detail::BatchPool<std::int64_t> short_lived;
-        late = short_lived.get();
-        late->values.push_back(1);
-    }
-    late.reset();
-}
-
 }  // namespace

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <mutex>
 #include <utility>
 
 #include "data/json.hpp"
@@ -17,38 +16,20 @@ constexpr std::size_t padding = 64;  // readable bytes after a text, for simdjso
 class TextSource::Spares {
 public:
     /// A spare batch, or nullptr.
-    TextBatch* take() {
-        const std::lock_guard lock(mutex_);
-        if (batches_.empty()) return nullptr;
-        TextBatch* batch = batches_.back();
-        batches_.pop_back();
-        return batch;
-    }
+    TextBatch* take() { return lanes_.take(); }
     /// Keeps @p batch, emptied, if there is room and its text is not one a long line grew.
     void put(TextBatch* batch) noexcept {
-        if (batch->text.capacity() <= keep_text_up_to) {
-            batch->clear();
-            const std::lock_guard lock(mutex_);
-            if (batches_.size() < most) {
-                batches_.push_back(batch);  // never reallocates: reserved
-                return;
-            }
+        if (batch->text.capacity() > keep_text_up_to) {
+            delete batch;
+            return;
         }
-        delete batch;
+        batch->clear();
+        lanes_.put(batch);
     }
-
-    Spares() { batches_.reserve(most); }
-    ~Spares() {
-        for (TextBatch* batch : batches_) delete batch;
-    }
-    Spares(const Spares&) = delete;
-    Spares& operator=(const Spares&) = delete;
 
 private:
-    static constexpr std::size_t most = 64;
     static constexpr std::size_t keep_text_up_to = 16 << 20;
-    std::mutex mutex_;
-    std::vector<TextBatch*> batches_;
+    SpareLanes<TextBatch> lanes_{64};
 };
 
 TextSource::TextSource(const std::string& path, std::size_t max_line_bytes)
