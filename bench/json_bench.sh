@@ -62,11 +62,12 @@ fi
 printf 'run\tname\ttime\tload\toutput\n'
 for ((run = 1; run <= runs; run++)); do
     for name in "${names[@]}"; do
-        # A new file each run, its predecessor's pages written back first: rewriting a 170 MB
-        # file of the same name made each close() flush it (ext4's auto_da_alloc on a truncated
-        # file), about 0.1 s of every contender's time that no program controls.
+        # A new file each run: rewriting a 170 MB file of the same name made each close() flush
+        # it (ext4's auto_da_alloc on a truncated file), about 0.1 s of every contender's time
+        # that no program controls. The sync writes back the outputs of the runs before (and a
+        # new events.jsonl) before the timing starts, rather than during it.
         rm -f "$dir/out.$name.jsonl"
-        sync
+        sync -f "$dir"
         command_of "$name" "$dir/out.$name.jsonl"
         load=$(cut -d' ' -f1 /proc/loadavg)
         printed=$(/usr/bin/time -f "$fmt" -o "$timing" "${cmd[@]}" | tr '\n' ' ')

@@ -1,13 +1,20 @@
-// The pools of spare batches: what a released batch keeps, and which thread gets it back.
+// Tests of the spare batches (include/flowpool/detail/batch.hpp, spare_lanes.hpp): what a
+// released batch keeps, which thread gets a spare back, the bound on how many are kept, and
+// puts and takes from 1, 2, 4 and 8 threads losing and duplicating none.
 
 #include <gtest/gtest.h>
-#include <flowpool/detail/batch.hpp>
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <latch>
 #include <memory>
-#include <string>
+#include <set>
 #include <thread>
+#include <vector>
+
+#include <flowpool/detail/batch.hpp>
+#include <flowpool/detail/spare_lanes.hpp>
 
 namespace {
 
@@ -43,65 +50,62 @@ TEST(BatchPool, ReleasedBatchesAreReusedEmpty) {
     late.reset();
 }
 
-// Each test has a type of its own: the lanes are handed out per type, to threads in turn.
-struct GivenBack {
+struct Spare {
     int giver = 0;
 };
 
-TEST(SpareLanes, AThreadTakesBackWhatItGaveBeforeAnotherThreadsSpare) {
-    SpareLanes<GivenBack> spares(8);
-    std::latch first_gave(1);
-    std::latch both_gave(3);
-    std::latch second_took(1);
-    std::unique_ptr<GivenBack> took[2];
-    // The first thread to give gets the first lane; the second takes first, when the first
-    // thread's spare, in the lane before its own, is there to be taken wrongly.
-    std::thread first([&] {
-        spares.put(new GivenBack{0});
-        first_gave.count_down();
-        both_gave.arrive_and_wait();
-        second_took.wait();
-        took[0].reset(spares.take());
-    });
-    std::thread second([&] {
-        first_gave.wait();
-        spares.put(new GivenBack{1});
-        both_gave.arrive_and_wait();
-        took[1].reset(spares.take());
-        second_took.count_down();
-    });
-    both_gave.arrive_and_wait();
-    first.join();
-    second.join();
-    ASSERT_NE(took[0], nullptr);
-    ASSERT_NE(took[1], nullptr);
-    EXPECT_EQ(took[0]->giver, 0);
-    EXPECT_EQ(took[1]->giver, 1);
+// Two threads give a spare each, one after the other (so they have consecutive thread numbers
+// and different lanes), then take one each in the order @p first_taker, the other: each gets its
+// own back. A single stack would give whoever takes first the spare given last.
+void each_takes_back_its_own(int first_taker) {
+    SpareLanes<Spare> spares(8);
+    std::latch gave[2]{std::latch(1), std::latch(1)};
+    std::latch took(1);
+    std::unique_ptr<Spare> got[2];
+    auto thread = [&](int i) {
+        if (i == 1) gave[0].wait();
+        spares.put(new Spare{i});
+        gave[i].count_down();
+        gave[1 - i].wait();
+        if (i != first_taker) took.wait();
+        got[i].reset(spares.take());
+        if (i == first_taker) took.count_down();
+    };
+    std::thread zero(thread, 0);
+    std::thread one(thread, 1);
+    zero.join();
+    one.join();
+    for (int i = 0; i < 2; ++i) {
+        ASSERT_NE(got[i], nullptr) << "thread " << i;
+        EXPECT_EQ(got[i]->giver, i) << "thread " << i;
+    }
 }
 
-struct Lent {
-    int giver = 0;
-};
+TEST(SpareLanes, EachThreadTakesBackWhatItGaveBeforeAnotherThreadsSpare) {
+    each_takes_back_its_own(0);  // the one that gave first takes first
+    each_takes_back_its_own(1);
+}
 
 TEST(SpareLanes, AThreadWhoseLaneIsEmptyTakesAnotherThreadsSpare) {
-    SpareLanes<Lent> spares(8);
-    std::thread([&spares] { spares.put(new Lent{7}); }).join();
-    const std::unique_ptr<Lent> took(spares.take());
+    SpareLanes<Spare> spares(8);
+    std::thread([&spares] { spares.put(new Spare{7}); }).join();
+    const std::unique_ptr<Spare> took(spares.take());
     ASSERT_NE(took, nullptr);
     EXPECT_EQ(took->giver, 7);
     EXPECT_EQ(spares.take(), nullptr);  // none left anywhere
 }
 
 struct Counted {
-    static inline int deleted = 0;
+    static inline std::atomic<int> deleted{0};  // spares are deleted by whichever thread puts
     ~Counted() { ++deleted; }
 };
 
-TEST(SpareLanes, KeepsAtMostItsLimitInAllLanesAndDeletesTheRest) {
+TEST(SpareLanes, KeepsAtMostItsLimitWhateverTheLanesAndDeletesTheRest) {
+    Counted::deleted = 0;
     {
         SpareLanes<Counted> spares(2);
         spares.put(new Counted);
-        std::thread([&spares] { spares.put(new Counted); }).join();  // in another lane
+        std::thread([&spares] { spares.put(new Counted); }).join();
         EXPECT_EQ(Counted::deleted, 0);
         spares.put(new Counted);  // a third: no room
         EXPECT_EQ(Counted::deleted, 1);
@@ -110,6 +114,50 @@ TEST(SpareLanes, KeepsAtMostItsLimitInAllLanesAndDeletesTheRest) {
         EXPECT_EQ(Counted::deleted, 2);
     }
     EXPECT_EQ(Counted::deleted, 4);  // the two kept go with the lanes
+}
+
+// Threads that each put and take many spares at once, more threads than lanes among them: at the
+// end every spare ever made was deleted once or is kept, once, and no more than the limit are.
+TEST(SpareLanes, ThreadsPuttingAndTakingAtOnceLoseAndDuplicateNone) {
+    for (const int threads : {1, 2, 4, 8}) {
+        constexpr std::size_t limit = 6;
+        constexpr int rounds = 2000;
+        Counted::deleted = 0;
+        SpareLanes<Counted> spares(limit);
+        std::latch start(threads);
+        std::vector<int> made(static_cast<std::size_t>(threads), 0);
+        std::vector<std::thread> running;
+        for (int t = 0; t < threads; ++t) {
+            running.emplace_back([&spares, &start, &made, t] {
+                std::vector<Counted*> mine;
+                start.arrive_and_wait();
+                for (int round = 0; round < rounds; ++round) {
+                    Counted* spare = spares.take();
+                    if (spare == nullptr) {
+                        spare = new Counted;
+                        ++made[static_cast<std::size_t>(t)];
+                    }
+                    mine.push_back(spare);
+                    if (round % 3 != 0) {  // two of three go back at once, the rest at the end
+                        spares.put(mine.back());
+                        mine.pop_back();
+                    }
+                }
+                for (Counted* spare : mine) spares.put(spare);
+            });
+        }
+        for (std::thread& thread : running) thread.join();
+        int total_made = 0;
+        for (const int n : made) total_made += n;
+        std::vector<std::unique_ptr<Counted>> kept;
+        while (Counted* spare = spares.take()) kept.emplace_back(spare);
+        std::set<const Counted*> distinct;
+        for (const auto& spare : kept) distinct.insert(spare.get());
+        EXPECT_EQ(distinct.size(), kept.size()) << threads << " threads: a spare kept twice";
+        EXPECT_LE(kept.size(), limit) << threads << " threads";
+        EXPECT_EQ(Counted::deleted + static_cast<int>(kept.size()), total_made)
+            << threads << " threads";
+    }
 }
 
 }  // namespace

@@ -96,8 +96,8 @@ TEST_P(ObserveTest, TheObserverSeesTheRunGrowAndItsEnd) {
 
 TEST_P(ObserveTest, AChromeTraceHasASpanPerSampledBatch) {
     const fs::path path =
-        fs::temp_directory_path() / ("flowpool_trace_" + std::to_string(::getpid()) + "_" +
-                                     std::to_string(workers()) + ".json");
+        fs::path(::testing::TempDir()) / ("flowpool_trace_" + std::to_string(::getpid()) + "_" +
+                                          std::to_string(workers()) + ".json");
     std::uint64_t spans = 0;
     flowpool::RunStats stats;
     {

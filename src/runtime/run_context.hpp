@@ -4,6 +4,7 @@
 
 #include <flowpool/detail/job_loop.hpp>
 #include <flowpool/detail/plan.hpp>
+#include <flowpool/detail/thread_number.hpp>
 #include <flowpool/stats.hpp>
 #include <flowpool/trace.hpp>
 
@@ -22,13 +23,6 @@
 namespace flowpool::detail {
 
 using Clock = std::chrono::steady_clock;
-
-/// A small number naming the calling thread, for traces: 0, 1, 2, ... in order of first use.
-inline unsigned thread_number() noexcept {
-    static std::atomic<unsigned> next{0};
-    thread_local const unsigned number = next.fetch_add(1, std::memory_order_relaxed);
-    return number;
-}
 
 /// Reports every job of @p batch as failed with the exception in flight (a body failed whole).
 inline void fail_batch(const Batch& batch, BatchContext& ctx) noexcept {

@@ -2,14 +2,13 @@
 /// @file detail/batch.hpp
 /// The unit that moves between nodes: a batch of consecutive jobs, type-erased for the runtime.
 
+#include <flowpool/detail/spare_lanes.hpp>
+
 #include <algorithm>
-#include <array>
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -183,65 +182,6 @@ void assign_counting(std::vector<T>& out, std::uint64_t first, std::size_t count
     if (out.size() > count) out.erase(out.begin() + static_cast<std::ptrdiff_t>(count), out.end());
     append_counting(out, first + over, count - over);
 }
-
-/// Spare objects (emptied batches) shared by the threads that give them back and take them, at
-/// most a given number: each is kept in the lane of the thread that gave it back, and a thread
-/// takes from its own lane first. What a batch holds (its vectors' storage, and the records a
-/// BatchPool with `reuse_values` refills) is then still in that core's cache: refilled on the
-/// other core, each spent record's first read missed it, 14 % of the CPU of a 2-worker run of
-/// graphs/errors_by_host.yaml (bench/README.md, "Errors by host").
-template <class T>
-class SpareLanes {
-public:
-    explicit SpareLanes(std::size_t most) : limit_(most) {
-        for (auto& lane : lanes_) lane.reserve(limit_);
-    }
-    ~SpareLanes() {
-        for (auto& lane : lanes_) {
-            for (T* spare : lane) delete spare;
-        }
-    }
-    SpareLanes(const SpareLanes&) = delete;
-    SpareLanes& operator=(const SpareLanes&) = delete;
-
-    /// The spare the calling thread gave back last, else another thread's, else nullptr.
-    [[nodiscard]] T* take() {
-        const std::lock_guard lock(mutex_);
-        std::vector<T*>* from = &lanes_[my_lane()];
-        for (std::size_t i = 0; from->empty() && i < lane_count; ++i) from = &lanes_[i];
-        if (from->empty()) return nullptr;
-        T* spare = from->back();
-        from->pop_back();
-        --kept_;
-        return spare;
-    }
-    /// Keeps @p spare (emptied by the caller) if there is room, else deletes it.
-    void put(T* spare) noexcept {
-        {
-            const std::lock_guard lock(mutex_);
-            if (kept_ < limit_) {
-                lanes_[my_lane()].push_back(spare);  // never reallocates: reserved
-                ++kept_;
-                return;
-            }
-        }
-        delete spare;
-    }
-
-private:
-    static constexpr std::size_t lane_count = 4;
-    /// The calling thread's lane: threads get them in turn as they first ask.
-    static std::size_t my_lane() noexcept {
-        static std::atomic<std::size_t> threads{0};
-        thread_local const std::size_t lane = threads.fetch_add(1) % lane_count;
-        return lane;
-    }
-
-    std::size_t limit_;
-    std::mutex mutex_;
-    std::array<std::vector<T*>, lane_count> lanes_;
-    std::size_t kept_ = 0;  // in all lanes
-};
 
 /// A source's spare batches: a batch it made goes back here when its last holder lets go, with
 /// its vectors' capacity, and the source's next batch reuses it. So a source in a steady state
