@@ -230,6 +230,10 @@ Expression Expression::compile(std::string_view text) {
     return Expression(std::move(tree));
 }
 
+void Expression::require_gives(TypeSet allowed, std::string_view what) const {
+    require(*tree_, tree_->root, allowed, what);
+}
+
 const Value& Expression::eval_ref(const Env& env, Value& scratch) const {
     return Evaluator(*tree_, env).eval(tree_->root, scratch);
 }

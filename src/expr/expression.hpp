@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "types.hpp"
+
 namespace flowpool::expr {
 
 /// Why a text is not a valid expression, and where: bytes from the start of the text.
@@ -62,6 +64,11 @@ public:
     /// The expression's value where it lies when it is a path to a field of the job's value
     /// (or a constant); else computed into @p scratch. Throws EvalError.
     [[nodiscard]] const Value& eval_ref(const Env& env, Value& scratch) const;
+
+    /// Throws ParseError at the expression's start if it can give no value of @p allowed, as
+    /// known when it was parsed: `WHAT must be ALLOWED, not GIVES` (`the condition must be a
+    /// bool, not an integer`). A field may hold anything, so `.status` passes any @p allowed.
+    void require_gives(TypeSet allowed, std::string_view what) const;
 
     /// As written.
     [[nodiscard]] const std::string& text() const noexcept;

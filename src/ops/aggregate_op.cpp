@@ -347,7 +347,8 @@ ParamInfo integer_field(std::string name, std::string description) {
 }  // namespace
 
 void add_aggregate_op(OpRegistry& ops) {
-    ParamInfo time = expression_param("time", "event time in seconds (e.g. parse_time(.ts))", true);
+    ParamInfo time = expression_param("time", "event time in seconds (e.g. parse_time(.ts))", true,
+                                      expr::number_type, "the event time");
     ops.add({.name = "aggregate",
              .kind = NodeKind::function,
              .description = "one record per group of `key` (`{key, NAME: AGG, ...}`) when its "

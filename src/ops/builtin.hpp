@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "expr/types.hpp"
+
 namespace flowpool::detail {
 
 /// Registers the core ops (range, multiply, spin, fail, print, summary) in @p ops.
@@ -25,8 +27,11 @@ void add_record_ops(OpRegistry& ops);
 void add_expression_ops(OpRegistry& ops);
 
 /// A parameter holding an expression, parsed when the graph is validated: a problem is reported
-/// at its column inside the text. @p optional: it defaults to "", meaning none.
-ParamInfo expression_param(std::string name, std::string description, bool optional = false);
+/// at its column inside the text. @p optional: it defaults to "", meaning none. An expression
+/// that cannot give any value of @p gives (`where: ".status + 1"`) is such a problem too:
+/// `WHAT must be a bool, not an integer`, @p what naming it.
+ParamInfo expression_param(std::string name, std::string description, bool optional = false,
+                           expr::TypeSet gives = expr::any_type, std::string what = "");
 
 /// What OpInfo::reads_fields says of an op whose only reads are the expressions in its
 /// parameters @p params (those left empty read nothing).

@@ -25,12 +25,18 @@ namespace flowpool::detail {
 
 namespace {
 
-void check_expression(const std::string& text) {
+/// Parses @p text, and checks that it can give one of @p gives (named @p what in the message).
+void check_expression(const std::string& text, expr::TypeSet gives, const std::string& what) {
     try {
-        static_cast<void>(expr::Expression::compile(text));
+        const expr::Expression expression = expr::Expression::compile(text);
+        if (gives != expr::any_type) expression.require_gives(gives, what);
     } catch (const expr::ParseError& error) {
         throw ParamTextError(error.offset(), error.what());
     }
+}
+void check_any_expression(const std::string& text) { check_expression(text, expr::any_type, ""); }
+void check_condition(const std::string& text) {
+    check_expression(text, expr::bool_type | expr::null_type, "the condition");
 }
 
 /// The `where` filter. On a batch it owns, under the simple policy (one try, no dead letters),
@@ -303,14 +309,15 @@ void fail_job(BatchContext& ctx, std::uint64_t id, const Value& value, std::stri
     }
 }
 
-ParamInfo expression_param(std::string name, std::string description, bool optional) {
+ParamInfo expression_param(std::string name, std::string description, bool optional,
+                           expr::TypeSet gives, std::string what) {
     ParamInfo info;
     info.name = std::move(name);
     info.type = ParamType::string;
     info.description = std::move(description);
     if (optional) info.default_value = "";
-    info.check = [optional](const std::string& text) {
-        if (!(optional && text.empty())) check_expression(text);
+    info.check = [optional, gives, what = std::move(what)](const std::string& text) {
+        if (!(optional && text.empty())) check_expression(text, gives, what);
     };
     return info;
 }
@@ -319,7 +326,8 @@ void add_expression_ops(OpRegistry& ops) {
     ops.add({.name = "where",
              .kind = NodeKind::filter,
              .description = "keeps the jobs for which `expr` is true (false and null drop them)",
-             .params = {expression_param("expr", "the condition, e.g. \".status >= 500\"")},
+             .params = {expression_param("expr", "the condition, e.g. \".status >= 500\"", false,
+                                         expr::bool_type | expr::null_type, "the condition")},
              .takes = ValueType::any,
              .make_stage = [](const Params& p) -> std::unique_ptr<StageBody> {
                  return std::make_unique<WhereStage>(expr::Expression::compile(p.string("expr")));
@@ -335,7 +343,7 @@ void add_expression_ops(OpRegistry& ops) {
                      .type = ParamType::map,
                      .default_value = "",
                      .description = "FIELD: EXPR, ... fields to set (added at the end if new)",
-                     .check = check_expression},
+                     .check = check_any_expression},
                     {.name = "remove",
                      .type = ParamType::list,
                      .default_value = "",
@@ -357,7 +365,7 @@ void add_expression_ops(OpRegistry& ops) {
                          .items = ParamType::map,
                          .fields = {{.name = "when",
                                      .description = "the condition",
-                                     .check = check_expression},
+                                     .check = check_condition},
                                     {.name = "to", .description = "an out-edge's node"}}},
                         {.name = "default",
                          .type = ParamType::string,
