@@ -22,6 +22,8 @@
 #include <tuple>
 #include <vector>
 
+#include "ops/piece_ids.hpp"
+
 namespace {
 
 using flowpool::Record;
@@ -473,6 +475,30 @@ TEST_P(ExprOps, ExplodeMakesAJobPerPieceAndTheAccountsStayExact) {
     EXPECT_EQ(result.stats.results_out, 6U);
 }
 
+TEST_P(ExprOps, ExplodeFailsAJobWhoseIdLeavesNoBitsForItsPieces) {
+    // Three explodes in a row number line j's piece (j << 60): from line 16 on that wraps past
+    // 2^64 and would repeat line 0's ids. Such a job fails (skipped here); the others go on.
+    std::string lines;
+    for (int i = 0; i < 17; ++i) lines += "x\n";
+    std::ofstream(input_) << lines;
+    const auto result =
+        run("  text: { kind: source, op: lines, path: '{IN}' }\n"
+            "  one: { kind: function, op: explode, split: ' ', concurrency: {W} }\n"
+            "  two: { kind: function, op: explode, split: ' ', concurrency: {W} }\n"
+            "  three: { kind: function, op: explode, split: ' ', concurrency: {W},"
+            " on_error: skip }\n"
+            "  out: { kind: sink, op: collect }\n",
+            "  - text -> one -> two -> three -> out\n");
+    ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
+    std::set<std::uint64_t> ids;
+    for (const auto& [id, value] : out_->jobs) ids.insert(id);
+    std::set<std::uint64_t> expected;
+    for (std::uint64_t line = 0; line < 16; ++line) expected.insert(line << 60);
+    EXPECT_EQ(ids, expected);
+    EXPECT_EQ(out_->jobs.size(), 16U) << "no id twice";
+    EXPECT_EQ(result.stats.skipped, 1U);  // line 16, at `three`
+}
+
 TEST_P(ExprOps, TopKeepsTheBestWithoutSortingAll) {
     const auto result =
         run("  events: { kind: source, op: jsonl, path: '{IN}' }\n"
@@ -557,6 +583,25 @@ TEST_P(ExprOps, RouteSendsEachJobToTheFirstCaseThatHolds) {
     for (const auto& [id, value] : out_->jobs) got[id] = std::get<std::string>(field(value, "to"));
     EXPECT_EQ(got, expected);
     EXPECT_EQ(result.stats.filtered, events_.size() - expected.size());  // no default: dropped
+}
+
+TEST(PieceIds, NumberAJobsPiecesUpTo2To20AndRefuseJobIdsFrom2To44) {
+    using flowpool::detail::PieceIds;
+    const std::uint64_t last_fit = (std::uint64_t{1} << 44) - 1;
+    EXPECT_EQ(PieceIds::problem(0), "");
+    EXPECT_EQ(PieceIds::problem(last_fit), "");
+    EXPECT_EQ(PieceIds::problem(last_fit + 1),
+              "job id 17592186044416 is 2^44 or more: its pieces cannot be numbered id * 2^20 + "
+              "i (pieces of pieces of pieces run out of id bits)");
+    PieceIds pieces(last_fit);
+    EXPECT_TRUE(pieces.none_yet());
+    EXPECT_EQ(pieces.next(), last_fit << 20);
+    EXPECT_FALSE(pieces.none_yet());
+    std::uint64_t id = 0;
+    std::size_t made = 1;
+    for (; !pieces.full(); ++made) id = pieces.next();
+    EXPECT_EQ(made, std::size_t{1} << 20);
+    EXPECT_EQ(id, ~std::uint64_t{0});  // the last piece of the last job that fits: 2^64 - 1
 }
 
 TEST(Route, ValidationChecksTargetsAgainstOutEdges) {

@@ -21,6 +21,7 @@
 #include "builtin.hpp"
 #include "data/json.hpp"
 #include "format.hpp"
+#include "piece_ids.hpp"
 #include "program.hpp"
 
 extern char** environ;  // NOLINT: POSIX declares it nowhere
@@ -30,9 +31,6 @@ namespace {
 
 /// What a program's standard output becomes.
 enum class Output { text, lines, json };
-
-/// Bits of a line's id that number it within its job, as `explode` numbers its pieces.
-constexpr int line_bits = 20;
 
 /// The op's parameters, read once: formats parsed, the environment assembled.
 struct ExecSpec {
@@ -209,17 +207,19 @@ private:
 
     /// One job per line: line i of job j has the id j * 2^20 + i, as `explode` numbers pieces.
     static std::string add_lines(const std::string& text, std::uint64_t id, Items<Value>& out) {
+        if (text.empty()) return {};
+        if (std::string why = PieceIds::problem(id); !why.empty()) return why;
         const std::size_t before = out.size();
-        std::uint64_t line_id = id << line_bits;
+        PieceIds lines(id);
         for (std::size_t at = 0; at < text.size();) {
             std::size_t end = text.find('\n', at);
             if (end == std::string::npos) end = text.size();
-            if (line_id - (id << line_bits) == (std::uint64_t{1} << line_bits)) {
+            if (lines.full()) {
                 out.ids.resize(before);
                 out.values.resize(before);
                 return "its output has more than 2^20 lines";
             }
-            out.ids.push_back(line_id++);
+            out.ids.push_back(lines.next());
             out.values.emplace_back(text.substr(at, end - at));
             at = end + 1;
         }

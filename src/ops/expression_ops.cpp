@@ -20,6 +20,7 @@
 #include "builtin.hpp"
 #include "expr/expression.hpp"
 #include "expr/values.hpp"
+#include "piece_ids.hpp"
 
 namespace flowpool::detail {
 
@@ -145,9 +146,6 @@ private:
     std::vector<std::string> keep_;
 };
 
-/// Bits of a piece's id that number it within its job: job j's pieces are j * 2^20 + 0, 1, ...
-constexpr int piece_bits = 20;
-
 /// `explode`: one job per element of a list, or per piece of a string cut at `split`. Piece i of
 /// job j gets the id j * 2^20 + i, so `{id}` >> 20 is the job it came from and ids stay
 /// ascending. The job itself ends here (merged), its pieces are made.
@@ -181,11 +179,15 @@ private:
         Value scratch;
         const Value& whole = what_.eval_ref({job, id}, scratch);
         if (whole.is_null()) return;
-        std::uint64_t piece = id << piece_bits;
-        const std::uint64_t last = piece | ((std::uint64_t{1} << piece_bits) - 1);
+        PieceIds pieces(id);
         const auto add = [&](Value value) {
-            if (piece > last) throw std::invalid_argument("more than 2^20 pieces from one job");
-            out.ids.push_back(piece++);
+            if (pieces.none_yet()) {  // a job with no pieces has no id problem
+                if (std::string why = PieceIds::problem(id); !why.empty()) {
+                    throw std::invalid_argument(why);
+                }
+            }
+            if (pieces.full()) throw std::invalid_argument("more than 2^20 pieces from one job");
+            out.ids.push_back(pieces.next());
             out.values.push_back(std::move(value));
         };
         if (!split_.empty()) {
