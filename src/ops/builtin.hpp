@@ -28,8 +28,9 @@ void add_expression_ops(OpRegistry& ops);
 
 /// A parameter holding an expression, parsed when the graph is validated: a problem is reported
 /// at its column inside the text. @p optional: it defaults to "", meaning none. An expression
-/// that cannot give any value of @p gives (`where: ".status + 1"`) is such a problem too:
-/// `WHAT must be a bool, not an integer`, @p what naming it.
+/// that cannot give any value of @p gives (`where: "lower(.host)"`) is such a problem too:
+/// `WHAT must be a bool, not a string`, @p what naming it. (Arithmetic, which may give null,
+/// still passes a condition's check: it fails each job at run time instead.)
 ParamInfo expression_param(std::string name, std::string description, bool optional = false,
                            expr::TypeSet gives = expr::any_type, std::string what = "");
 
