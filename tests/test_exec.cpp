@@ -18,6 +18,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -334,6 +335,40 @@ TEST(ExecOp, FailuresNameNodeJobAndReason) {
     ASSERT_TRUE(not_json.result.error);
     EXPECT_NE(std::string(not_json.result.error->what()).find("its output is not JSON"),
               std::string::npos);
+}
+
+TEST(ExecOp, LinesOfAJobWhoseIdLeavesNoBitsFailItBeforeItsProgramRuns) {
+    // Two explodes number line j's pieces j << 40; `output: lines` numbers the program's lines
+    // (j << 40) << 20, which wraps from line 16 on. That job fails without running its program,
+    // once, whatever its tries; the others run once each.
+    const std::string dir = flowpool::test::fresh_dir("nobits");
+    std::string text;
+    for (int i = 0; i < 17; ++i) text += "x\n";
+    const std::string input = flowpool::test::write(dir + "/in.txt", text);
+    const std::string ran = dir + "/ran";
+    const GraphRun run = run_text(
+        "graph: t\nversion: 1\nnodes:\n"
+        "  text: { kind: source, op: lines, path: '" +
+        input +
+        "' }\n"
+        "  one: { kind: function, op: explode, split: ' ' }\n"
+        "  two: { kind: function, op: explode, split: ' ' }\n"
+        "  run: { kind: function, op: exec, output: lines, on_error: skip, retries: 2,\n"
+        "         command: [sh, -c, 'echo {id} >> " +
+        ran +
+        "; echo a; echo b'] }\n"
+        "  out: { kind: sink, op: collect }\n"
+        "edges: [text -> one -> two -> run -> out]\n");
+    ASSERT_FALSE(run.result.error) << run.result.error->what();
+    EXPECT_EQ(run.result.stats.skipped, 1u);
+    EXPECT_EQ(run.out->values.size(), 32u);
+    std::ifstream ran_file(ran);
+    std::set<std::string> ids;
+    int runs = 0;
+    for (std::string line; std::getline(ran_file, line); ++runs) ids.insert(line);
+    EXPECT_EQ(runs, 16);
+    EXPECT_EQ(ids.size(), 16u);
+    EXPECT_EQ(ids.count(std::to_string(std::uint64_t{16} << 40)), 0u);
 }
 
 TEST(ExecOp, ShellInjectionLinesReachTheProgramByteForByte) {

@@ -140,6 +140,32 @@ TEST(ExprErrors, AggregateCalls) {
                                                          "found '.x'")));
 }
 
+TEST(ExprErrors, AConditionMustBeAbleToGiveABoolNullAside) {
+    const auto as_condition = [](const char* text) -> std::string {
+        try {
+            expr::Expression::compile(text).require_gives(expr::bool_type | expr::null_type,
+                                                          "the condition");
+        } catch (const expr::ParseError& error) {
+            return std::to_string(error.offset()) + ": " + error.what();
+        }
+        return "accepted";
+    };
+    for (const char* fine : {".status >= 500", ".ok", ".ok ?? false", "null", "if(.a, true, null)"})
+        EXPECT_EQ(as_condition(fine), "accepted") << fine;
+    // Null in arithmetic gives null, so these could give null, but never a bool.
+    EXPECT_EQ(as_condition(".status + 1"),
+              "0: the condition must be a bool, not a number or a string or a list");
+    EXPECT_EQ(as_condition(" -.x"), "1: the condition must be a bool, not a number");
+    EXPECT_EQ(as_condition("lower(.host)"), "0: the condition must be a bool, not a string");
+    // Where null is not allowed, the literal null is refused too.
+    try {
+        expr::Expression::compile("null").require_gives(expr::number_type, "the event time");
+        ADD_FAILURE() << "accepted: null";
+    } catch (const expr::ParseError& error) {
+        EXPECT_EQ(std::string(error.what()), "the event time must be a number, not null");
+    }
+}
+
 TEST(ExprErrors, AGraphFileNamesTheColumnInsideTheExpression) {
     const std::string text =
         "graph: bad\n"

@@ -231,7 +231,14 @@ Expression Expression::compile(std::string_view text) {
 }
 
 void Expression::require_gives(TypeSet allowed, std::string_view what) const {
-    require(*tree_, tree_->root, allowed, what);
+    // Null says nothing: arithmetic on a missing field gives it, yet `.status + 1` is no condition.
+    const TypeSet gives = tree_->nodes[tree_->root].gives;
+    if (gives == null_type && (allowed & null_type) != 0) return;  // the literal `null`
+    if ((gives & allowed & ~null_type) != 0) return;
+    const TypeSet named = gives == null_type ? gives : gives & ~null_type;
+    throw ParseError(tree_->nodes[tree_->root].begin, std::string(what) + " must be " +
+                                                          describe(allowed & ~null_type) +
+                                                          ", not " + describe(named));
 }
 
 const Value& Expression::eval_ref(const Env& env, Value& scratch) const {

@@ -65,9 +65,11 @@ public:
     /// (or a constant); else computed into @p scratch. Throws EvalError.
     [[nodiscard]] const Value& eval_ref(const Env& env, Value& scratch) const;
 
-    /// Throws ParseError at the expression's start if it can give no value of @p allowed, as
-    /// known when it was parsed: `WHAT must be ALLOWED, not GIVES` (`the condition must be a
-    /// bool, not an integer`). A field may hold anything, so `.status` passes any @p allowed.
+    /// Throws ParseError at the expression's start if it can give no value of @p allowed but
+    /// null, as known when it was parsed: `WHAT must be ALLOWED, not GIVES` (`the condition must
+    /// be a bool, not an integer`). A field may hold anything, so `.status` passes any @p allowed;
+    /// `.status + 1` gives a number or null, and passes only where a number may be. The literal
+    /// `null` passes wherever @p allowed holds null.
     void require_gives(TypeSet allowed, std::string_view what) const;
 
     /// As written.

@@ -145,13 +145,8 @@ public:
         out->reserve(jobs.size());
         for (std::size_t i = 0; i < jobs.size(); ++i) {
             const JobContext job = job_context(*in, i, ctx);
-            std::string failure;
             const std::size_t before = out->size();
-            for (int attempt = 1;; ++attempt) {
-                failure = run(jobs.values[i], job, *out);
-                if (failure.empty() || attempt >= ctx.attempts()) break;
-                ctx.before_retry(attempt + 1);
-            }
+            std::string failure = run_tries(jobs.values[i], job, *out, ctx);
             if (!failure.empty()) {
                 if (spec_.report_failures) {
                     to_stderr("flowpool: node '" + std::string(ctx.node()) + "' job " +
@@ -167,6 +162,20 @@ public:
     }
 
 private:
+    /// Runs job @p job's program, again while it fails and the node's tries last; the last
+    /// failure, or "". A job whose output lines could not be numbered fails before it runs.
+    std::string run_tries(const Value& value, const JobContext& job, Items<Value>& out,
+                          BatchContext& ctx) const {
+        if (spec_.output == Output::lines) {
+            if (std::string why = PieceIds::problem(job.id()); !why.empty()) return why;
+        }
+        for (int attempt = 1;; ++attempt) {
+            std::string failure = run(value, job, out);
+            if (failure.empty() || attempt >= ctx.attempts()) return failure;
+            ctx.before_retry(attempt + 1);
+        }
+    }
+
     /// Runs job @p job's program and adds what it made to @p out; the failure, or "".
     std::string run(const Value& value, const JobContext& job, Items<Value>& out) const {
         std::vector<std::string> env;
@@ -205,10 +214,10 @@ private:
         return {};
     }
 
-    /// One job per line: line i of job j has the id j * 2^20 + i, as `explode` numbers pieces.
+    /// One job per line: line i of job j has the id j * 2^20 + i, as `explode` numbers pieces
+    /// (run_tries() checked that job @p id's can be).
     static std::string add_lines(const std::string& text, std::uint64_t id, Items<Value>& out) {
         if (text.empty()) return {};
-        if (std::string why = PieceIds::problem(id); !why.empty()) return why;
         const std::size_t before = out.size();
         PieceIds lines(id);
         for (std::size_t at = 0; at < text.size();) {

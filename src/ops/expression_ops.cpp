@@ -36,8 +36,11 @@ void check_expression(const std::string& text, expr::TypeSet gives, const std::s
     }
 }
 void check_any_expression(const std::string& text) { check_expression(text, expr::any_type, ""); }
+/// What a condition (`where`'s expr, a `route` case's when) may give, and its name in messages.
+constexpr expr::TypeSet condition_types = expr::bool_type | expr::null_type;
+constexpr const char* condition_name = "the condition";
 void check_condition(const std::string& text) {
-    check_expression(text, expr::bool_type | expr::null_type, "the condition");
+    check_expression(text, condition_types, condition_name);
 }
 
 /// The `where` filter. On a batch it owns, under the simple policy (one try, no dead letters),
@@ -329,7 +332,7 @@ void add_expression_ops(OpRegistry& ops) {
              .kind = NodeKind::filter,
              .description = "keeps the jobs for which `expr` is true (false and null drop them)",
              .params = {expression_param("expr", "the condition, e.g. \".status >= 500\"", false,
-                                         expr::bool_type | expr::null_type, "the condition")},
+                                         condition_types, condition_name)},
              .takes = ValueType::any,
              .make_stage = [](const Params& p) -> std::unique_ptr<StageBody> {
                  return std::make_unique<WhereStage>(expr::Expression::compile(p.string("expr")));
@@ -366,7 +369,7 @@ void add_expression_ops(OpRegistry& ops) {
                          .description = "[{ when: EXPR, to: NODE }, ...], tried in order",
                          .items = ParamType::map,
                          .fields = {{.name = "when",
-                                     .description = "the condition",
+                                     .description = condition_name,
                                      .check = check_condition},
                                     {.name = "to", .description = "an out-edge's node"}}},
                         {.name = "default",
