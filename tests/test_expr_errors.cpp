@@ -150,13 +150,17 @@ TEST(ExprErrors, AConditionMustBeAbleToGiveABoolNullAside) {
         }
         return "accepted";
     };
-    for (const char* fine : {".status >= 500", ".ok", ".ok ?? false", "null", "if(.a, true, null)"})
+    // max() of one list gives one of its items, a bool too (max([true]) is true).
+    for (const char* fine :
+         {".status >= 500", ".ok", ".ok ?? false", "null", "if(.a, true, null)", "max(.flags)"})
         EXPECT_EQ(as_condition(fine), "accepted") << fine;
     // Null in arithmetic gives null, so these could give null, but never a bool.
     EXPECT_EQ(as_condition(".status + 1"),
               "0: the condition must be a bool, not a number or a string or a list");
     EXPECT_EQ(as_condition(" -.x"), "1: the condition must be a bool, not a number");
     EXPECT_EQ(as_condition("lower(.host)"), "0: the condition must be a bool, not a string");
+    EXPECT_EQ(as_condition("max(.a, .b)"),
+              "0: the condition must be a bool, not a number or a string");
     // Where null is not allowed, the literal null is refused too.
     try {
         expr::Expression::compile("null").require_gives(expr::number_type, "the event time");

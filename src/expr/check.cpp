@@ -137,7 +137,7 @@ void check_operator(Tree& tree, std::uint32_t n) {
 }
 
 void check_call(Tree& tree, std::uint32_t n) {
-    const Node& node = tree.nodes[n];
+    Node& node = tree.nodes[n];
     const Function& f = *node.function;
     const int given = static_cast<int>(node.args.size());
     if (given < f.min_args || (f.max_args >= 0 && given > f.max_args)) {
@@ -159,6 +159,9 @@ void check_call(Tree& tree, std::uint32_t n) {
         const std::string what =
             "argument " + std::to_string(i + 1) + " of " + std::string(f.name) + "()";
         require(tree, node.args[i], allowed | null_type, what);
+    }
+    if (f.gives_an_item && given == 1 && (tree.nodes[node.args[0]].gives & list_type) != 0) {
+        node.gives = any_type;  // max([true]) is true: a list's one item is not ordered
     }
 }
 

@@ -31,6 +31,7 @@ struct Function {
     std::string_view signature;  // `lower(s: string) -> string`
     std::string_view description;
     bool null_gives_null = true;  // a null argument makes the result null, uncalled
+    bool gives_an_item = false;   // given one list, gives one of its items: anything
 };
 
 /// The function named @p name, or nullptr.
