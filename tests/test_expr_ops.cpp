@@ -559,6 +559,29 @@ TEST_P(ExprOps, RateLimitSpacesTheJobs) {
     EXPECT_GE(seconds, 59.0 / 200 - 0.01);  // the 60th job no sooner than 59 gaps after the first
 }
 
+TEST_P(ExprOps, RateLimitPassesJobsAtItsPaceNotInBursts) {
+    // No `batch:` at the source: rate_limit asks for batches of 10 ms of jobs (one job at 100 a
+    // second), so 40 jobs come through spread over 0.39 s, each stamped as it leaves, not all at
+    // once when a batch of 40 has waited its turn.
+    const auto result =
+        run("  events: { kind: source, op: jsonl, path: '{IN}' }\n"
+            "  some: { kind: filter, op: where, expr: 'id() < 40' }\n"
+            "  slow: { kind: function, op: rate_limit, per_second: 100, concurrency: {W} }\n"
+            "  stamp: { kind: function, op: map, set: { at: 'now()' } }\n"
+            "  out: { kind: sink, op: collect }\n",
+            "  - events -> some -> slow -> stamp -> out\n");
+    ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
+    std::vector<double> at;
+    for (const auto& [id, value] : out_->jobs) at.push_back(std::get<double>(field(value, "at")));
+    ASSERT_EQ(at.size(), 40U);
+    std::sort(at.begin(), at.end());
+    // Ten gaps are 100 ms; a stamp a thread took late to make shortens one span, hence 50.
+    for (std::size_t i = 0; i + 10 < at.size(); ++i) {
+        EXPECT_GE(at[i + 10] - at[i], 0.050) << "jobs " << i << " to " << i + 10;
+    }
+    EXPECT_GE(at.back() - at.front(), 0.35);
+}
+
 TEST_P(ExprOps, RouteSendsEachJobToTheFirstCaseThatHolds) {
     const auto result =
         run("  events: { kind: source, op: jsonl, path: '{IN}' }\n"

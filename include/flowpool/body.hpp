@@ -255,6 +255,11 @@ public:
     /// reply from the network): the runtime then gives each of the node's `concurrency` workers
     /// a thread of its own, so that N workers really wait on N jobs at once even on fewer cores.
     [[nodiscard]] virtual bool waits() const noexcept { return false; }
+    /// The most jobs a batch that reaches it should hold, or 0 for any number: the sources
+    /// upstream cut their batches no larger (a node that passes jobs at a pace passes a batch at
+    /// once, and a large one would go on as a burst). Jobs made on the way (`explode`) are not
+    /// counted.
+    [[nodiscard]] virtual std::size_t most_jobs_a_batch() const noexcept { return 0; }
     /// True if it holds jobs back until every job that can reach it did (an aggregate whose
     /// window is the whole run): then the runtime calls flush() once, at the end.
     [[nodiscard]] virtual bool holds_back() const noexcept { return false; }

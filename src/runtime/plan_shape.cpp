@@ -92,9 +92,15 @@ std::size_t batch_cap(const PlanNodes& nodes, NodeId source, std::size_t in_flig
     // At most max_bytes a batch; and an ordered sink holds at most (in_flight - 1) batches of a
     // source: cap the batch so that these fit in its reorder window.
     std::size_t cap = BatchSizer::jobs_cap(nodes[source].source->job_bytes());
+    // And a node that asks for small batches (StageBody::most_jobs_a_batch) gets them.
     for (NodeId id = 0; id < nodes.size(); ++id) {
-        if (nodes[id].reorder_window == 0 || paths_to(nodes, id)[source] == 0) continue;
-        cap = std::min(cap, std::max<std::size_t>(1, nodes[id].reorder_window / in_flight));
+        const PlanNode& node = nodes[id];
+        const std::size_t most = node.stage ? node.stage->most_jobs_a_batch() : 0;
+        if ((node.reorder_window == 0 && most == 0) || paths_to(nodes, id)[source] == 0) continue;
+        if (node.reorder_window != 0) {
+            cap = std::min(cap, std::max<std::size_t>(1, node.reorder_window / in_flight));
+        }
+        if (most != 0) cap = std::min(cap, most);
     }
     return cap;
 }
