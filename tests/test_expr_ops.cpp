@@ -1,168 +1,21 @@
-// The ops written in expressions (where, map, aggregate) at 1, 2, 4 and 8 workers, run in
-// process on events this file makes, with a sink that keeps what it gets. Every expectation is
-// computed here from the events by plain loops, never taken from flowpool's output; and every
-// run's accounting is checked: jobs made by sources and nodes = jobs with a known end.
-
-#include <gtest/gtest.h>
-#include <flowpool/flowpool.hpp>
+// The ops written in expressions that pass each job on alone (where, map, route, explode) at 1,
+// 2, 4 and 8 workers, run in process on events the fixture makes, with a sink that keeps what it
+// gets. Every expectation is computed here from the events by plain loops, never taken from
+// flowpool's output; and every run's accounting is checked: jobs made by sources and nodes = jobs
+// with a known end.
 
 #include <algorithm>
-#include <chrono>
-#include <cmath>
 #include <cstdint>
-#include <filesystem>
-#include <fstream>
-#include <iomanip>
 #include <map>
-#include <memory>
-#include <mutex>
-#include <random>
 #include <set>
 #include <string>
-#include <tuple>
 #include <vector>
 
-#include "ops/piece_ids.hpp"
+#include "expr_ops_fixture.hpp"
 
 namespace {
 
-using flowpool::Record;
-using flowpool::Value;
-
-struct Event {
-    std::string host;
-    std::int64_t status = 0;
-    double latency = 0;
-    std::int64_t user = 0;
-    double t = 0;  // event time, seconds
-};
-
-/// @p n events of a fixed seed, written to a file as JSON lines; returns them.
-std::vector<Event> make_events(std::size_t n, const std::string& path, unsigned seed = 1) {
-    std::mt19937_64 random(seed);
-    std::vector<Event> events;
-    std::ofstream out(path);
-    out << std::setprecision(17);  // every double read back as itself
-    for (std::size_t i = 0; i < n; ++i) {
-        Event e;
-        e.host = "web-" + std::to_string(random() % 5);
-        e.status = std::array<std::int64_t, 6>{200, 200, 404, 500, 503, 302}[random() % 6];
-        e.latency = static_cast<double>(random() % 100000) / 8.0;  // exact in binary
-        e.user = static_cast<std::int64_t>(random() % 50);
-        e.t = static_cast<double>(i) / 10.0;
-        out << R"({"host":")" << e.host << R"(","status":)" << e.status << R"(,"latency_ms":)"
-            << e.latency << R"(,"user":{"id":)" << e.user << R"(},"t":)" << e.t << "}\n";
-        events.push_back(e);
-    }
-    return events;
-}
-
-struct Collected {
-    std::mutex mutex;
-    std::vector<std::pair<std::uint64_t, Value>> jobs;  // in the order consumed
-};
-
-class CollectSink final : public flowpool::SinkBody {
-public:
-    explicit CollectSink(std::shared_ptr<Collected> into) : into_(std::move(into)) {}
-    void consume(const flowpool::detail::BatchPtr& in, flowpool::BatchContext&) override {
-        const auto& batch = static_cast<const flowpool::detail::Items<Value>&>(*in);
-        const std::lock_guard lock(into_->mutex);
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            into_->jobs.emplace_back(batch.ids[i], batch.values[i]);
-        }
-    }
-
-private:
-    std::shared_ptr<Collected> into_;
-};
-
-/// The built-in ops plus `collect` (keeps every job) and `late` (another, for dead letters).
-flowpool::OpRegistry ops_with(const std::shared_ptr<Collected>& into,
-                              const std::shared_ptr<Collected>& letters) {
-    flowpool::OpRegistry ops;
-    for (const auto& [name, where] : {std::pair{"collect", into}, std::pair{"letters", letters}}) {
-        ops.add(
-            {.name = name,
-             .kind = flowpool::NodeKind::sink,
-             .description = "keeps every job for the test",
-             .takes = flowpool::ValueType::any,
-             .make_sink = [where](const flowpool::Params&) -> std::unique_ptr<flowpool::SinkBody> {
-                 return std::make_unique<CollectSink>(where);
-             }});
-    }
-    // Reads only `host` (as OpInfo::reads_fields says), so a jsonl source before it may read
-    // only what it and the nodes between read.
-    ops.add({.name = "collect_host",
-             .kind = flowpool::NodeKind::sink,
-             .description = "keeps every job for the test, reading only its host",
-             .takes = flowpool::ValueType::any,
-             .make_sink = [into](const flowpool::Params&) -> std::unique_ptr<flowpool::SinkBody> {
-                 return std::make_unique<CollectSink>(into);
-             },
-             .reads_fields =
-                 [](const flowpool::Params&, std::vector<std::string>& names, bool& passes_on) {
-                     passes_on = false;
-                     names.push_back("host");
-                     return true;
-                 }});
-    return ops;
-}
-
-class ExprOps : public ::testing::TestWithParam<int> {
-protected:
-    void SetUp() override {
-        dir_ = std::filesystem::path(::testing::TempDir()) /
-               ("flowpool_expr_ops_" + std::to_string(::getpid()));
-        std::filesystem::create_directories(dir_);
-        input_ = (dir_ / "events.jsonl").string();
-        events_ = make_events(3000, input_);
-    }
-
-    /// Runs the graph whose nodes section is @p nodes (`{W}` is the worker count, `{IN}` the
-    /// events file) and checks its accounting.
-    flowpool::RunResult run(std::string nodes, const std::string& edges) {
-        for (const auto& [from, to] :
-             {std::pair<std::string, std::string>{"{W}", std::to_string(GetParam())},
-              {"{IN}", input_}}) {
-            for (std::size_t at; (at = nodes.find(from)) != std::string::npos;) {
-                nodes.replace(at, from.size(), to);
-            }
-        }
-        const std::string text = "graph: t\nnodes:\n" + nodes + "edges:\n" + edges;
-        const auto graph = flowpool::parse_graph(text, "t.yaml");
-        flowpool::RunResult result = flowpool::run_graph(graph, ops_with(out_, letters_));
-        const auto& s = result.stats;
-        EXPECT_EQ(s.accounted(), s.jobs()) << "jobs in " << s.jobs_in << ", made " << s.made;
-        return result;
-    }
-
-    /// Runs `jsonl (@p path) -> where @p expr -> @p sink` at the test's worker count.
-    flowpool::RunResult run_where(const std::string& path, const std::string& expr,
-                                  const std::string& sink) {
-        return run("  events: { kind: source, op: jsonl, path: '" + path + "' }\n" +
-                       "  few: { kind: filter, op: where, concurrency: {W}, expr: \"" + expr +
-                       "\" }\n" + "  out: { kind: sink, op: " + sink + " }\n",
-                   "  - events -> few -> out\n");
-    }
-
-    std::filesystem::path dir_;
-    std::string input_;
-    std::vector<Event> events_;
-    std::shared_ptr<Collected> out_ = std::make_shared<Collected>();
-    std::shared_ptr<Collected> letters_ = std::make_shared<Collected>();
-};
-
-const Value& field(const Value& record, const char* name) {
-    const Value* v = std::get<Record>(record).find(name);
-    if (v == nullptr) throw std::runtime_error(std::string("no field ") + name);
-    return *v;
-}
-
-double number(const Value& v) {
-    if (const auto* n = std::get_if<std::int64_t>(&v)) return static_cast<double>(*n);
-    return std::get<double>(v);
-}
+using namespace flowpool::test;  // NOLINT(google-build-using-namespace): the fixture
 
 TEST_P(ExprOps, WhereKeepsWhatItsConditionHoldsFor) {
     const auto result =
@@ -324,135 +177,6 @@ TEST_P(ExprOps, MapSetsRemovesAndKeeps) {
     }
 }
 
-TEST_P(ExprOps, AggregateOverTheWholeRunMergesWhatEachWorkerKept) {
-    const auto result = run(
-        "  events: { kind: source, op: jsonl, path: '{IN}' }\n"
-        "  by_host: { kind: function, op: aggregate, concurrency: {W}, key: .host,\n"
-        "             fields: { n: 'count()', total: 'sum(.latency_ms)', mean: "
-        "'mean(.latency_ms)',\n"
-        "                       low: 'min(.status)', high: 'max(.latency_ms)',\n"
-        "                       first: 'first(.user.id)', last: 'last(.user.id)',\n"
-        "                       users: 'count_distinct(.user.id)', p50: 'p50(.latency_ms)' } }\n"
-        "  out: { kind: sink, op: collect }\n",
-        "  - events -> by_host -> out\n");
-    ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
-    struct Expected {
-        std::int64_t n = 0, low = 1000, first = -1, last = -1;
-        double total = 0, high = 0;
-        std::set<std::int64_t> users;
-        std::vector<double> latencies;
-        std::uint64_t first_id = 0;
-    };
-    std::map<std::string, Expected> groups;
-    for (std::size_t i = 0; i < events_.size(); ++i) {
-        const Event& e = events_[i];
-        Expected& g = groups[e.host];
-        if (g.n++ == 0) {
-            g.first = e.user;
-            g.first_id = i;
-        }
-        g.last = e.user;
-        g.total += e.latency;
-        g.low = std::min(g.low, e.status);
-        g.high = std::max(g.high, e.latency);
-        g.users.insert(e.user);
-        g.latencies.push_back(e.latency);
-    }
-    ASSERT_EQ(out_->jobs.size(), groups.size());
-    EXPECT_EQ(result.stats.merged, events_.size());
-    EXPECT_EQ(result.stats.made, groups.size());
-    std::uint64_t previous_first = 0;
-    for (const auto& [id, row] : out_->jobs) {
-        Expected& g = groups.at(std::get<std::string>(field(row, "key")));
-        EXPECT_GE(g.first_id, previous_first) << "groups come in the order of their first job";
-        previous_first = g.first_id;
-        EXPECT_EQ(field(row, "n"), Value(g.n));
-        EXPECT_DOUBLE_EQ(std::get<double>(field(row, "total")), g.total);
-        EXPECT_DOUBLE_EQ(std::get<double>(field(row, "mean")), g.total / static_cast<double>(g.n));
-        EXPECT_EQ(field(row, "low"), Value(g.low));
-        EXPECT_DOUBLE_EQ(number(field(row, "high")), g.high);  // 12476.0 is written 12476
-        EXPECT_EQ(field(row, "first"), Value(g.first));
-        EXPECT_EQ(field(row, "last"), Value(g.last));
-        EXPECT_EQ(field(row, "users"), Value(static_cast<std::int64_t>(g.users.size())));
-        std::sort(g.latencies.begin(), g.latencies.end());
-        const double median = g.latencies[static_cast<std::size_t>(
-            std::ceil(0.5 * static_cast<double>(g.latencies.size())) - 1)];
-        EXPECT_NEAR(number(field(row, "p50")), median, 0.01 * median);
-    }
-}
-
-TEST_P(ExprOps, CountWindowsCloseEveryNJobs) {
-    const auto result =
-        run("  events: { kind: source, op: jsonl, path: '{IN}' }\n"
-            "  every: { kind: function, op: aggregate, concurrency: {W}, window: { count: 700 },\n"
-            "           fields: { n: 'count()', total: 'sum(.status)' } }\n"
-            "  out: { kind: sink, op: collect }\n",
-            "  - events -> every -> out\n");
-    ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
-    std::int64_t status_total = 0;
-    for (const Event& e : events_) status_total += e.status;
-    ASSERT_EQ(out_->jobs.size(), 5U);  // 4 windows of 700, and 200 at the end
-    std::int64_t n = 0, total = 0;
-    std::multiset<std::int64_t> sizes;
-    for (const auto& [id, row] : out_->jobs) {
-        sizes.insert(std::get<std::int64_t>(field(row, "n")));
-        n += std::get<std::int64_t>(field(row, "n"));
-        total += std::get<std::int64_t>(field(row, "total"));
-    }
-    EXPECT_EQ(sizes, (std::multiset<std::int64_t>{200, 700, 700, 700, 700}));
-    EXPECT_EQ(n, 3000);
-    EXPECT_EQ(total, status_total);
-}
-
-TEST_P(ExprOps, ProcessingTimeWindowsLoseNoJob) {
-    // every_ms: a window closes when a batch comes in after its period; batches of 100 jobs,
-    // slowed to 3,000 jobs a second, so that the 3,000 jobs span about a second: several windows.
-    const auto result = run(
-        "  events: { kind: source, op: jsonl, path: '{IN}', batch: 100 }\n"
-        "  slow: { kind: function, op: rate_limit, per_second: 3000 }\n"
-        "  every: { kind: function, op: aggregate, concurrency: {W}, window: { every_ms: 200 },\n"
-        "           fields: { n: 'count()', first: 'first(.t)' } }\n"
-        "  out: { kind: sink, op: collect }\n",
-        "  - events -> slow -> every -> out\n");
-    ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
-    std::int64_t n = 0;
-    for (const auto& [id, row] : out_->jobs) n += std::get<std::int64_t>(field(row, "n"));
-    EXPECT_EQ(n, 3000);
-    EXPECT_GE(out_->jobs.size(), 3U) << "about a second in windows of 200 ms";
-    EXPECT_EQ(result.stats.made, out_->jobs.size());
-}
-
-TEST_P(ExprOps, EventTimeWindowsCloseByWatermarkAndLateJobsAreDeadLettered) {
-    // One source batch (batch: 1000), so the aggregate sees the jobs in file order.
-    std::ofstream(input_) << "{\"t\":0.5}\n{\"t\":1.5}\n{\"t\":2.5}\n{\"t\":1.9}\n{\"t\":10.0}\n"
-                             "{\"t\":1.2}\n{\"t\":9.5}\n{\"t\":3.0}\n{\"t\":12.25}\n";
-    const auto result =
-        run("  events: { kind: source, op: jsonl, path: '{IN}', batch: 1000 }\n"
-            "  win: { kind: function, op: aggregate, concurrency: {W}, dead_letter: late,\n"
-            "         window: { time: .t, seconds: 1, lateness_seconds: 2 },\n"
-            "         fields: { n: 'count()', last: 'last(.t)' } }\n"
-            "  out: { kind: sink, op: collect }\n"
-            "  late: { kind: sink, op: letters }\n",
-            "  - events -> win -> out\n");
-    ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
-    // 10.0 moves the watermark to 8: windows 0, 1 and 2 close; 1.2 and 3.0 come after, late.
-    std::vector<std::tuple<double, std::int64_t, double>> rows;
-    for (const auto& [id, row] : out_->jobs) {
-        rows.emplace_back(number(field(row, "window_start")),
-                          std::get<std::int64_t>(field(row, "n")), number(field(row, "last")));
-    }
-    using Row = std::tuple<double, std::int64_t, double>;
-    EXPECT_EQ(
-        rows,
-        (std::vector<Row>{
-            {0, 1, 0.5}, {1, 2, 1.9}, {2, 1, 2.5}, {9, 1, 9.5}, {10, 1, 10.0}, {12, 1, 12.25}}));
-    std::set<std::uint64_t> late;
-    for (const auto& [id, value] : letters_->jobs) late.insert(id);
-    EXPECT_EQ(late, (std::set<std::uint64_t>{5, 7}));
-    EXPECT_EQ(result.stats.dead_lettered, 2U);
-    EXPECT_EQ(result.stats.merged, 7U);
-}
-
 TEST_P(ExprOps, ExplodeMakesAJobPerPieceAndTheAccountsStayExact) {
     std::ofstream(input_) << "a b  c\n\nb c\nc\n";  // 6 words; the empty line makes no pieces
     const auto result =
@@ -499,89 +223,6 @@ TEST_P(ExprOps, ExplodeFailsAJobWhoseIdLeavesNoBitsForItsPieces) {
     EXPECT_EQ(result.stats.skipped, 1U);  // line 16, at `three`
 }
 
-TEST_P(ExprOps, TopKeepsTheBestWithoutSortingAll) {
-    const auto result =
-        run("  events: { kind: source, op: jsonl, path: '{IN}' }\n"
-            "  slow: { kind: function, op: top, n: 7, by: .latency_ms, concurrency: {W} }\n"
-            "  fast: { kind: function, op: top, n: 3, by: .latency_ms, order: asc }\n"
-            "  out: { kind: sink, op: collect }\n",
-            "  - events -> slow -> fast -> out\n");
-    ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
-    std::vector<std::size_t> order(events_.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        return events_[a].latency > events_[b].latency;  // ties: the lower id first
-    });
-    // the 7 slowest, then the 3 fastest of those, fastest first (ties: lower id first)
-    std::vector<std::size_t> seven(order.begin(), order.begin() + 7);
-    std::stable_sort(seven.begin(), seven.end(), [&](std::size_t a, std::size_t b) {
-        return events_[a].latency < events_[b].latency ||
-               (events_[a].latency == events_[b].latency && a < b);
-    });
-    ASSERT_EQ(out_->jobs.size(), 3U);
-    for (std::size_t i = 0; i < 3; ++i) {
-        EXPECT_DOUBLE_EQ(number(field(out_->jobs[i].second, "latency_ms")),
-                         events_[seven[i]].latency);
-        EXPECT_EQ(field(field(out_->jobs[i].second, "user"), "id"), Value(events_[seven[i]].user));
-    }
-}
-
-TEST_P(ExprOps, DedupePassesEachKeyOnce) {
-    const auto result =
-        run("  events: { kind: source, op: jsonl, path: '{IN}' }\n"
-            "  once: { kind: filter, op: dedupe, key: .user.id, concurrency: {W} }\n"
-            "  out: { kind: sink, op: collect }\n",
-            "  - events -> once -> out\n");
-    ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
-    std::set<std::int64_t> users;
-    for (const Event& e : events_) users.insert(e.user);
-    std::set<std::int64_t> passed;
-    for (const auto& [id, value] : out_->jobs) {
-        EXPECT_TRUE(
-            passed.insert(std::get<std::int64_t>(field(field(value, "user"), "id"))).second);
-    }
-    EXPECT_EQ(passed, users);
-    EXPECT_EQ(result.stats.filtered, events_.size() - users.size());
-}
-
-TEST_P(ExprOps, RateLimitSpacesTheJobs) {
-    const auto start = std::chrono::steady_clock::now();
-    const auto result =
-        run("  events: { kind: source, op: jsonl, path: '{IN}', batch: 10 }\n"
-            "  some: { kind: filter, op: where, expr: 'id() < 60' }\n"
-            "  slow: { kind: function, op: rate_limit, per_second: 200, concurrency: {W} }\n"
-            "  out: { kind: sink, op: collect }\n",
-            "  - events -> some -> slow -> out\n");
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
-    EXPECT_EQ(out_->jobs.size(), 60U);
-    EXPECT_GE(seconds, 59.0 / 200 - 0.01);  // the 60th job no sooner than 59 gaps after the first
-}
-
-TEST_P(ExprOps, RateLimitPassesJobsAtItsPaceNotInBursts) {
-    // No `batch:` at the source: rate_limit asks for batches of 10 ms of jobs (one job at 100 a
-    // second), so 40 jobs come through spread over 0.39 s, each stamped as it leaves, not all at
-    // once when a batch of 40 has waited its turn.
-    const auto result =
-        run("  events: { kind: source, op: jsonl, path: '{IN}' }\n"
-            "  some: { kind: filter, op: where, expr: 'id() < 40' }\n"
-            "  slow: { kind: function, op: rate_limit, per_second: 100, concurrency: {W} }\n"
-            "  stamp: { kind: function, op: map, set: { at: 'now()' } }\n"
-            "  out: { kind: sink, op: collect }\n",
-            "  - events -> some -> slow -> stamp -> out\n");
-    ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
-    std::vector<double> at;
-    for (const auto& [id, value] : out_->jobs) at.push_back(std::get<double>(field(value, "at")));
-    ASSERT_EQ(at.size(), 40U);
-    std::sort(at.begin(), at.end());
-    // Ten gaps are 100 ms; a stamp a thread took late to make shortens one span, hence 50.
-    for (std::size_t i = 0; i + 10 < at.size(); ++i) {
-        EXPECT_GE(at[i + 10] - at[i], 0.050) << "jobs " << i << " to " << i + 10;
-    }
-    EXPECT_GE(at.back() - at.front(), 0.35);
-}
-
 TEST_P(ExprOps, RouteSendsEachJobToTheFirstCaseThatHolds) {
     const auto result =
         run("  events: { kind: source, op: jsonl, path: '{IN}' }\n"
@@ -606,25 +247,6 @@ TEST_P(ExprOps, RouteSendsEachJobToTheFirstCaseThatHolds) {
     for (const auto& [id, value] : out_->jobs) got[id] = std::get<std::string>(field(value, "to"));
     EXPECT_EQ(got, expected);
     EXPECT_EQ(result.stats.filtered, events_.size() - expected.size());  // no default: dropped
-}
-
-TEST(PieceIds, NumberAJobsPiecesUpTo2To20AndRefuseJobIdsFrom2To44) {
-    using flowpool::detail::PieceIds;
-    const std::uint64_t last_fit = (std::uint64_t{1} << 44) - 1;
-    EXPECT_EQ(PieceIds::problem(0), "");
-    EXPECT_EQ(PieceIds::problem(last_fit), "");
-    EXPECT_EQ(PieceIds::problem(last_fit + 1),
-              "job id 17592186044416 is 2^44 or more: its pieces cannot be numbered id * 2^20 + "
-              "i (pieces of pieces of pieces run out of id bits)");
-    PieceIds pieces(last_fit);
-    EXPECT_TRUE(pieces.none_yet());
-    EXPECT_EQ(pieces.next(), last_fit << 20);
-    EXPECT_FALSE(pieces.none_yet());
-    std::uint64_t id = 0;
-    std::size_t made = 1;
-    for (; !pieces.full(); ++made) id = pieces.next();
-    EXPECT_EQ(made, std::size_t{1} << 20);
-    EXPECT_EQ(id, ~std::uint64_t{0});  // the last piece of the last job that fits: 2^64 - 1
 }
 
 TEST(Route, ValidationChecksTargetsAgainstOutEdges) {

@@ -1,0 +1,234 @@
+// The ops that keep state across jobs (aggregate and its windows, top, dedupe, rate_limit) at 1,
+// 2, 4 and 8 workers, as test_expr_ops.cpp runs the others: expectations computed from the
+// events by plain loops, every run's accounting checked.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "expr_ops_fixture.hpp"
+
+namespace {
+
+using namespace flowpool::test;  // NOLINT(google-build-using-namespace): the fixture
+
+TEST_P(ExprOps, AggregateOverTheWholeRunMergesWhatEachWorkerKept) {
+    const auto result = run(
+        "  events: { kind: source, op: jsonl, path: '{IN}' }\n"
+        "  by_host: { kind: function, op: aggregate, concurrency: {W}, key: .host,\n"
+        "             fields: { n: 'count()', total: 'sum(.latency_ms)', mean: "
+        "'mean(.latency_ms)',\n"
+        "                       low: 'min(.status)', high: 'max(.latency_ms)',\n"
+        "                       first: 'first(.user.id)', last: 'last(.user.id)',\n"
+        "                       users: 'count_distinct(.user.id)', p50: 'p50(.latency_ms)' } }\n"
+        "  out: { kind: sink, op: collect }\n",
+        "  - events -> by_host -> out\n");
+    ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
+    struct Expected {
+        std::int64_t n = 0, low = 1000, first = -1, last = -1;
+        double total = 0, high = 0;
+        std::set<std::int64_t> users;
+        std::vector<double> latencies;
+        std::uint64_t first_id = 0;
+    };
+    std::map<std::string, Expected> groups;
+    for (std::size_t i = 0; i < events_.size(); ++i) {
+        const Event& e = events_[i];
+        Expected& g = groups[e.host];
+        if (g.n++ == 0) {
+            g.first = e.user;
+            g.first_id = i;
+        }
+        g.last = e.user;
+        g.total += e.latency;
+        g.low = std::min(g.low, e.status);
+        g.high = std::max(g.high, e.latency);
+        g.users.insert(e.user);
+        g.latencies.push_back(e.latency);
+    }
+    ASSERT_EQ(out_->jobs.size(), groups.size());
+    EXPECT_EQ(result.stats.merged, events_.size());
+    EXPECT_EQ(result.stats.made, groups.size());
+    std::uint64_t previous_first = 0;
+    for (const auto& [id, row] : out_->jobs) {
+        Expected& g = groups.at(std::get<std::string>(field(row, "key")));
+        EXPECT_GE(g.first_id, previous_first) << "groups come in the order of their first job";
+        previous_first = g.first_id;
+        EXPECT_EQ(field(row, "n"), Value(g.n));
+        EXPECT_DOUBLE_EQ(std::get<double>(field(row, "total")), g.total);
+        EXPECT_DOUBLE_EQ(std::get<double>(field(row, "mean")), g.total / static_cast<double>(g.n));
+        EXPECT_EQ(field(row, "low"), Value(g.low));
+        EXPECT_DOUBLE_EQ(number(field(row, "high")), g.high);  // 12476.0 is written 12476
+        EXPECT_EQ(field(row, "first"), Value(g.first));
+        EXPECT_EQ(field(row, "last"), Value(g.last));
+        EXPECT_EQ(field(row, "users"), Value(static_cast<std::int64_t>(g.users.size())));
+        std::sort(g.latencies.begin(), g.latencies.end());
+        const double median = g.latencies[static_cast<std::size_t>(
+            std::ceil(0.5 * static_cast<double>(g.latencies.size())) - 1)];
+        EXPECT_NEAR(number(field(row, "p50")), median, 0.01 * median);
+    }
+}
+
+TEST_P(ExprOps, CountWindowsCloseEveryNJobs) {
+    const auto result =
+        run("  events: { kind: source, op: jsonl, path: '{IN}' }\n"
+            "  every: { kind: function, op: aggregate, concurrency: {W}, window: { count: 700 },\n"
+            "           fields: { n: 'count()', total: 'sum(.status)' } }\n"
+            "  out: { kind: sink, op: collect }\n",
+            "  - events -> every -> out\n");
+    ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
+    std::int64_t status_total = 0;
+    for (const Event& e : events_) status_total += e.status;
+    ASSERT_EQ(out_->jobs.size(), 5U);  // 4 windows of 700, and 200 at the end
+    std::int64_t n = 0, total = 0;
+    std::multiset<std::int64_t> sizes;
+    for (const auto& [id, row] : out_->jobs) {
+        sizes.insert(std::get<std::int64_t>(field(row, "n")));
+        n += std::get<std::int64_t>(field(row, "n"));
+        total += std::get<std::int64_t>(field(row, "total"));
+    }
+    EXPECT_EQ(sizes, (std::multiset<std::int64_t>{200, 700, 700, 700, 700}));
+    EXPECT_EQ(n, 3000);
+    EXPECT_EQ(total, status_total);
+}
+
+TEST_P(ExprOps, ProcessingTimeWindowsLoseNoJob) {
+    // every_ms: a window closes when a batch comes in after its period; batches of 100 jobs,
+    // slowed to 3,000 jobs a second, so that the 3,000 jobs span about a second: several windows.
+    const auto result = run(
+        "  events: { kind: source, op: jsonl, path: '{IN}', batch: 100 }\n"
+        "  slow: { kind: function, op: rate_limit, per_second: 3000 }\n"
+        "  every: { kind: function, op: aggregate, concurrency: {W}, window: { every_ms: 200 },\n"
+        "           fields: { n: 'count()', first: 'first(.t)' } }\n"
+        "  out: { kind: sink, op: collect }\n",
+        "  - events -> slow -> every -> out\n");
+    ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
+    std::int64_t n = 0;
+    for (const auto& [id, row] : out_->jobs) n += std::get<std::int64_t>(field(row, "n"));
+    EXPECT_EQ(n, 3000);
+    EXPECT_GE(out_->jobs.size(), 3U) << "about a second in windows of 200 ms";
+    EXPECT_EQ(result.stats.made, out_->jobs.size());
+}
+
+TEST_P(ExprOps, EventTimeWindowsCloseByWatermarkAndLateJobsAreDeadLettered) {
+    // One source batch (batch: 1000), so the aggregate sees the jobs in file order.
+    std::ofstream(input_) << "{\"t\":0.5}\n{\"t\":1.5}\n{\"t\":2.5}\n{\"t\":1.9}\n{\"t\":10.0}\n"
+                             "{\"t\":1.2}\n{\"t\":9.5}\n{\"t\":3.0}\n{\"t\":12.25}\n";
+    const auto result =
+        run("  events: { kind: source, op: jsonl, path: '{IN}', batch: 1000 }\n"
+            "  win: { kind: function, op: aggregate, concurrency: {W}, dead_letter: late,\n"
+            "         window: { time: .t, seconds: 1, lateness_seconds: 2 },\n"
+            "         fields: { n: 'count()', last: 'last(.t)' } }\n"
+            "  out: { kind: sink, op: collect }\n"
+            "  late: { kind: sink, op: letters }\n",
+            "  - events -> win -> out\n");
+    ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
+    // 10.0 moves the watermark to 8: windows 0, 1 and 2 close; 1.2 and 3.0 come after, late.
+    std::vector<std::tuple<double, std::int64_t, double>> rows;
+    for (const auto& [id, row] : out_->jobs) {
+        rows.emplace_back(number(field(row, "window_start")),
+                          std::get<std::int64_t>(field(row, "n")), number(field(row, "last")));
+    }
+    using Row = std::tuple<double, std::int64_t, double>;
+    EXPECT_EQ(
+        rows,
+        (std::vector<Row>{
+            {0, 1, 0.5}, {1, 2, 1.9}, {2, 1, 2.5}, {9, 1, 9.5}, {10, 1, 10.0}, {12, 1, 12.25}}));
+    std::set<std::uint64_t> late;
+    for (const auto& [id, value] : letters_->jobs) late.insert(id);
+    EXPECT_EQ(late, (std::set<std::uint64_t>{5, 7}));
+    EXPECT_EQ(result.stats.dead_lettered, 2U);
+    EXPECT_EQ(result.stats.merged, 7U);
+}
+
+TEST_P(ExprOps, TopKeepsTheBestWithoutSortingAll) {
+    const auto result =
+        run("  events: { kind: source, op: jsonl, path: '{IN}' }\n"
+            "  slow: { kind: function, op: top, n: 7, by: .latency_ms, concurrency: {W} }\n"
+            "  fast: { kind: function, op: top, n: 3, by: .latency_ms, order: asc }\n"
+            "  out: { kind: sink, op: collect }\n",
+            "  - events -> slow -> fast -> out\n");
+    ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
+    std::vector<std::size_t> order(events_.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return events_[a].latency > events_[b].latency;  // ties: the lower id first
+    });
+    // the 7 slowest, then the 3 fastest of those, fastest first (ties: lower id first)
+    std::vector<std::size_t> seven(order.begin(), order.begin() + 7);
+    std::stable_sort(seven.begin(), seven.end(), [&](std::size_t a, std::size_t b) {
+        return events_[a].latency < events_[b].latency ||
+               (events_[a].latency == events_[b].latency && a < b);
+    });
+    ASSERT_EQ(out_->jobs.size(), 3U);
+    for (std::size_t i = 0; i < 3; ++i) {
+        EXPECT_DOUBLE_EQ(number(field(out_->jobs[i].second, "latency_ms")),
+                         events_[seven[i]].latency);
+        EXPECT_EQ(field(field(out_->jobs[i].second, "user"), "id"), Value(events_[seven[i]].user));
+    }
+}
+
+TEST_P(ExprOps, DedupePassesEachKeyOnce) {
+    const auto result =
+        run("  events: { kind: source, op: jsonl, path: '{IN}' }\n"
+            "  once: { kind: filter, op: dedupe, key: .user.id, concurrency: {W} }\n"
+            "  out: { kind: sink, op: collect }\n",
+            "  - events -> once -> out\n");
+    ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
+    std::set<std::int64_t> users;
+    for (const Event& e : events_) users.insert(e.user);
+    std::set<std::int64_t> passed;
+    for (const auto& [id, value] : out_->jobs) {
+        EXPECT_TRUE(
+            passed.insert(std::get<std::int64_t>(field(field(value, "user"), "id"))).second);
+    }
+    EXPECT_EQ(passed, users);
+    EXPECT_EQ(result.stats.filtered, events_.size() - users.size());
+}
+
+TEST_P(ExprOps, RateLimitSpacesTheJobs) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto result =
+        run("  events: { kind: source, op: jsonl, path: '{IN}', batch: 10 }\n"
+            "  some: { kind: filter, op: where, expr: 'id() < 60' }\n"
+            "  slow: { kind: function, op: rate_limit, per_second: 200, concurrency: {W} }\n"
+            "  out: { kind: sink, op: collect }\n",
+            "  - events -> some -> slow -> out\n");
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
+    EXPECT_EQ(out_->jobs.size(), 60U);
+    EXPECT_GE(seconds, 59.0 / 200 - 0.01);  // the 60th job no sooner than 59 gaps after the first
+}
+
+TEST_P(ExprOps, RateLimitPassesJobsAtItsPaceNotInBursts) {
+    // No `batch:` at the source: rate_limit asks for batches of 10 ms of jobs (one job at 100 a
+    // second), so 40 jobs come through spread over 0.39 s, each stamped as it leaves, not all at
+    // once when a batch of 40 has waited its turn.
+    const auto result =
+        run("  events: { kind: source, op: jsonl, path: '{IN}' }\n"
+            "  some: { kind: filter, op: where, expr: 'id() < 40' }\n"
+            "  slow: { kind: function, op: rate_limit, per_second: 100, concurrency: {W} }\n"
+            "  stamp: { kind: function, op: map, set: { at: 'now()' } }\n"
+            "  out: { kind: sink, op: collect }\n",
+            "  - events -> some -> slow -> stamp -> out\n");
+    ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
+    std::vector<double> at;
+    for (const auto& [id, value] : out_->jobs) at.push_back(std::get<double>(field(value, "at")));
+    ASSERT_EQ(at.size(), 40U);
+    std::sort(at.begin(), at.end());
+    // Ten gaps are 100 ms; a stamp a thread took late to make shortens one span, hence 50.
+    for (std::size_t i = 0; i + 10 < at.size(); ++i) {
+        EXPECT_GE(at[i + 10] - at[i], 0.050) << "jobs " << i << " to " << i + 10;
+    }
+    EXPECT_GE(at.back() - at.front(), 0.35);
+}
+
+INSTANTIATE_TEST_SUITE_P(Workers, ExprOps, ::testing::Values(1, 2, 4, 8));
+
+}  // namespace
