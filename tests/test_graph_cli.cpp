@@ -78,7 +78,9 @@ TEST(BadInput, EachKindGivesOneClearErrorAndExitsTwo) {
                             garbage;
     std::string deep_map = "nodes: ";
     for (int i = 0; i < 10'000; ++i) deep_map += "{a: ";
-    deep_map += "1" + std::string(10'000, '}') + "\n";
+    deep_map += '1';
+    deep_map.append(10'000, '}');
+    deep_map += '\n';
     std::string deep_block = "nodes:\n";
     for (std::size_t i = 1; i <= 10'000 && deep_block.size() < 900'000; ++i)
         deep_block += std::string(i, ' ') + "a:\n";
