@@ -23,6 +23,8 @@
 #include <thread>
 #include <vector>
 
+#include "cli_runner.hpp"
+
 namespace {
 
 using flowpool::JobContext;
@@ -363,7 +365,7 @@ edges:
 }
 
 TEST(FailurePolicyFile, AJsonlDeadLetterSinkWritesTheNodeAndTheError) {
-    const std::string dir = ::testing::TempDir();
+    const std::string dir = flowpool::test::fresh_dir("jsonl_dead_letters");
     {
         std::ofstream in(dir + "/numbers.txt");
         in << "1\n2\nthree\n4\n";
