@@ -163,7 +163,7 @@ TEST(Aggregates, FirstAndLastGoByJobIdNotByArrival) {
 
 TEST(Aggregates, CountDistinctSkipsNull) {
     EXPECT_EQ(run("count_distinct", {Value(1), Value(nullptr), Value(1.0), Value(1), Value("1")}),
-              Value(3));
+              Value(2));  // 1 == 1.0
 }
 
 TEST(Aggregates, QuantilesAreWithinOnePercent) {

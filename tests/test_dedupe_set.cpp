@@ -38,10 +38,13 @@ TEST(DedupeSet, UnderItsBoundPassesEachKeyOnce) {
     EXPECT_EQ(stats, (DedupeStats{passed, 50'000 - passed, 0, 0, model.size()}));
 }
 
-TEST(DedupeSet, ValuesAreKeysAsValueEqualitySays) {
+TEST(DedupeSet, ValuesAreKeysAsEqualsSays) {
     DedupeSet set(1000);
     EXPECT_TRUE(set.insert(Value(1)));
-    EXPECT_TRUE(set.insert(Value(1.0)));
+    EXPECT_FALSE(set.insert(Value(1.0)));  // 1 == 1.0
+    EXPECT_TRUE(set.insert(Value(1.5)));
+    EXPECT_TRUE(set.insert(Value(-0.0)));
+    EXPECT_FALSE(set.insert(Value(0)));
     EXPECT_TRUE(set.insert(Value("1")));
     EXPECT_TRUE(set.insert(Value(flowpool::List{Value(1), Value("a")})));
     EXPECT_FALSE(set.insert(Value(flowpool::List{Value(1), Value("a")})));

@@ -33,13 +33,15 @@ TEST(DistinctCount, IsExactUpToTheThreshold) {
     }
 }
 
-TEST(DistinctCount, TellsTypesApartAsValueEqualityDoes) {
+TEST(DistinctCount, TellsValuesApartAsEqualsDoes) {
+    // 1 and 1.0 are one value, as `==` says; "1", true, null and [1] are others.
     DistinctCounter counter;
     for (const Value& v : {Value(1), Value(1.0), Value("1"), Value(true), Value(nullptr),
-                           Value(flowpool::List{Value(1)}), Value(1), Value("1")}) {
+                           Value(flowpool::List{Value(1)}), Value(1), Value("1"), Value(-0.0),
+                           Value(0), Value(1.5)}) {
         counter.add(v);
     }
-    EXPECT_EQ(counter.count(), 6U);
+    EXPECT_EQ(counter.count(), 7U);
 }
 
 TEST(DistinctCount, PassesToAHyperLogLogPastTheThreshold) {

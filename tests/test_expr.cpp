@@ -119,6 +119,8 @@ TEST(Expr, Arithmetic) {
     EXPECT_EQ(eval("[1] + [2, 3]"), "[1,2,3]");
     EXPECT_EQ(eval(".none + 1"), "null");
     EXPECT_EQ(eval("1e3"), "1000.0");
+    EXPECT_EQ(eval(R"("\ud83d\ude00!")"), "\"\xf0\x9f\x98\x80!\"");  // a pair: U+1F600
+    EXPECT_EQ(eval(R"(len("\ud83d\ude00"))"), "1");
 }
 
 TEST(Expr, Comparisons) {
@@ -132,6 +134,20 @@ TEST(Expr, Comparisons) {
     EXPECT_EQ(eval(".missing > 3"), "null");
     EXPECT_EQ(eval(".user == .user"), "true");
     EXPECT_EQ(eval("[1, 2] == [1, 2]"), "true");
+    // An integer and a float compare exactly, not as two doubles.
+    EXPECT_EQ(eval("9007199254740993 == 9007199254740992.0"), "false");
+    EXPECT_EQ(eval("9007199254740992 == 9007199254740992.0"), "true");
+    EXPECT_EQ(eval("0 == -0.0"), "true");
+    EXPECT_EQ(eval("1 != 1.5"), "true");
+    EXPECT_EQ(eval("9223372036854775807 == 9223372036854775808.0"), "false");
+    // Equal values hash alike, so that keys group and dedupe as `==` says.
+    EXPECT_EQ(eval("hash(1) == hash(1.0)"), "true");
+    EXPECT_EQ(eval("hash(0) == hash(-0.0)"), "true");
+    EXPECT_EQ(eval("hash([1, 2]) == hash([1.0, 2.0])"), "true");
+    EXPECT_EQ(eval("[1, [2]] == [1.0, [2.0]]"), "true");
+    EXPECT_EQ(eval("[1, 2] == [1, 2.5]"), "false");
+    EXPECT_EQ(eval(".user == parse_json('{\"id\": 7.0, \"country\": \"DE\"}')"), "true");
+    EXPECT_EQ(eval("hash(1) == hash(1.5)"), "false");
 }
 
 TEST(Expr, Logic) {

@@ -260,6 +260,11 @@ public:
     /// once, and a large one would go on as a burst). Jobs made on the way (`explode`) are not
     /// counted.
     [[nodiscard]] virtual std::size_t most_jobs_a_batch() const noexcept { return 0; }
+    /// True if it must take its batches one at a time, in the order their source made them
+    /// (a window that counts jobs or follows event time): the runtime then runs it as a node
+    /// keyed by one key, whatever its concurrency, so that batches workers finished out of
+    /// order upstream reach it in order.
+    [[nodiscard]] virtual bool in_source_order() const noexcept { return false; }
     /// True if it holds jobs back until every job that can reach it did (an aggregate whose
     /// window is the whole run): then the runtime calls flush() once, at the end.
     [[nodiscard]] virtual bool holds_back() const noexcept { return false; }

@@ -41,7 +41,8 @@ namespace flowpool {
 /// and ::fields, ParamType::list and ::map, Params holds them). 5: OpInfo::reads_fields and
 /// ::projection; Items::spent (values reused by their batch's maker); Record::truncate(). 6:
 /// OpInfo::stable_ids; Batch::keep() (a resumed run leaves finished jobs out). 7:
-/// SourceBody::waits(). 8: StageBody::most_jobs_a_batch().
+/// SourceBody::waits(). 8: StageBody::most_jobs_a_batch() and
+/// ::in_source_order().
 inline constexpr int plugin_abi = 8;
 
 }  // namespace flowpool

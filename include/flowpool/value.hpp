@@ -17,6 +17,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -285,11 +286,15 @@ inline bool operator==(const Record& a, const Record& b) { return a.fields_ == b
 namespace detail {
 /// The hash of a value that is not an integer (value.cpp).
 [[nodiscard]] std::size_t hash_other(const Value& value) noexcept;
+/// @p d as the integer it equals (1.0, -0.0), if it is one in int64's range.
+[[nodiscard]] std::optional<std::int64_t> integral(double d) noexcept;
 }  // namespace detail
 
 }  // namespace flowpool
 
-/// Values hash as they compare: equal values, equal hashes (an application value by identity).
+/// Values hash as they compare: equal values, equal hashes (an application value by identity);
+/// a float that equals an integer hashes as the integer, as the expression language's `==`
+/// calls them equal.
 template <>
 struct std::hash<flowpool::Value> {
     std::size_t operator()(const flowpool::Value& value) const noexcept {

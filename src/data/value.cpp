@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <optional>
 
 namespace flowpool {
 
@@ -63,6 +65,13 @@ std::string_view Value::type_name() const noexcept {
 
 namespace detail {
 
+std::optional<std::int64_t> integral(double d) noexcept {
+    // [-2^63, 2^63): every double in it converts exactly; one with no fraction is an integer.
+    constexpr double limit = 9223372036854775808.0;
+    if (!(d >= -limit && d < limit) || d != std::trunc(d)) return std::nullopt;
+    return static_cast<std::int64_t>(d);
+}
+
 std::size_t hash_other(const Value& value) noexcept {
     struct Hasher {
         static std::size_t combine(std::size_t seed, std::size_t h) noexcept {
@@ -76,7 +85,12 @@ std::size_t hash_other(const Value& value) noexcept {
         }
         std::size_t operator()(std::nullptr_t) const noexcept { return 0x6e756c6cU; }
         std::size_t operator()(bool b) const noexcept { return b ? 0x74727565U : 0x66616c73U; }
-        std::size_t operator()(double d) const noexcept { return std::hash<double>{}(d); }
+        std::size_t operator()(double d) const noexcept {
+            // A float that equals an integer (1.0, -0.0) hashes as that integer: the expression
+            // language's `==` calls them equal, and keys group, dedupe and count by it.
+            if (const auto n = integral(d)) return std::hash<std::int64_t>{}(*n);
+            return std::hash<double>{}(d);
+        }
         std::size_t operator()(const List& items) const noexcept {
             std::size_t h = 0x6c697374U;
             for (const Value& item : items) h = combine(h, std::hash<Value>{}(item));

@@ -176,7 +176,8 @@ constexpr Function table[] = {
      int_type,
      hash,
      "hash(x) -> integer",
-     "a non-negative 63-bit hash of `x`, the same from run to run; equal values hash alike",
+     "a non-negative 63-bit hash of `x`, the same from run to run; values equal as `==` says "
+     "hash alike (1 and 1.0)",
      false},
     {"id", 0, 0, {}, int_type, id, "id() -> integer", "the job's id"},
     {"keys",

@@ -20,8 +20,13 @@ void append_utf8(std::string& out, std::uint32_t code) {
     } else if (code < 0x800) {
         out += static_cast<char>(0xc0 | (code >> 6));
         out += static_cast<char>(0x80 | (code & 0x3f));
-    } else {
+    } else if (code < 0x10000) {
         out += static_cast<char>(0xe0 | (code >> 12));
+        out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
+        out += static_cast<char>(0x80 | (code & 0x3f));
+    } else {
+        out += static_cast<char>(0xf0 | (code >> 18));
+        out += static_cast<char>(0x80 | ((code >> 12) & 0x3f));
         out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
         out += static_cast<char>(0x80 | (code & 0x3f));
     }
@@ -194,19 +199,19 @@ private:
                 out += c;
                 return;
             case 'u': {
-                std::uint32_t code = 0;
-                for (int i = 0; i < 4; ++i) {
-                    const char h = pos_ < text_.size() ? text_[pos_] : '\0';
-                    const int digit = is_digit(h)              ? h - '0'
-                                      : (h >= 'a' && h <= 'f') ? h - 'a' + 10
-                                      : (h >= 'A' && h <= 'F') ? h - 'A' + 10
-                                                               : -1;
-                    if (digit < 0) throw ParseError(at, "\\u takes four hex digits");
-                    code = code * 16 + static_cast<std::uint32_t>(digit);
-                    ++pos_;
+                std::uint32_t code = hex4(at);
+                // As JSON writes a character past U+FFFF: a high surrogate, then a low one.
+                std::uint32_t low = 0;
+                if (code >= 0xd800 && code < 0xdc00 && text_.substr(pos_, 2) == "\\u") {
+                    pos_ += 2;
+                    low = hex4(at);
                 }
-                if (code >= 0xd800 && code < 0xe000) {
-                    throw ParseError(at, "\\u escapes of surrogates are not supported");
+                if (low >= 0xdc00 && low < 0xe000) {
+                    code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+                } else if ((code >= 0xd800 && code < 0xe000) || low != 0) {
+                    throw ParseError(at,
+                                     "\\u escape of a lone surrogate: a character past U+FFFF "
+                                     "is a high surrogate then a low one (\\ud83d\\ude00)");
                 }
                 append_utf8(out, code);
                 return;
@@ -215,6 +220,22 @@ private:
                 throw ParseError(at, std::string("unknown escape '\\") + c +
                                          "' (known: \\n \\t \\r \\0 \\\\ \\\" \\' \\uXXXX)");
         }
+    }
+
+    /// The four hex digits of a `\\u` escape (the one at @p at), read.
+    std::uint32_t hex4(std::size_t at) {
+        std::uint32_t code = 0;
+        for (int i = 0; i < 4; ++i) {
+            const char h = pos_ < text_.size() ? text_[pos_] : '\0';
+            const int digit = is_digit(h)              ? h - '0'
+                              : (h >= 'a' && h <= 'f') ? h - 'a' + 10
+                              : (h >= 'A' && h <= 'F') ? h - 'A' + 10
+                                                       : -1;
+            if (digit < 0) throw ParseError(at, "\\u takes four hex digits");
+            code = code * 16 + static_cast<std::uint32_t>(digit);
+            ++pos_;
+        }
+        return code;
     }
 
     std::string_view text_;

@@ -1,8 +1,10 @@
 #include "values.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -127,9 +129,29 @@ std::string_view article(const Value& value) noexcept {
 }
 
 bool equal(const Value& a, const Value& b) noexcept {
+    // Lists and records item by item, so that [1] == [1.0] as 1 == 1.0 (and as they hash).
+    if (const auto* x = a.list(); x != nullptr && b.list() != nullptr) {
+        const List& y = *b.list();
+        return x->size() == y.size() && std::equal(x->begin(), x->end(), y.begin(), equal);
+    }
+    if (const auto* x = a.record(); x != nullptr && b.record() != nullptr) {
+        const Record& y = *b.record();
+        return x->size() == y.size() &&
+               std::equal(x->begin(), x->end(), y.begin(), [](const Field& f, const Field& g) {
+                   return f.name == g.name && equal(f.value, g.value);
+               });
+    }
     if (a.index() == b.index()) return static_cast<const ValueVariant&>(a) == b;
-    if (is_number(a) && is_number(b)) return as_double(a) == as_double(b);
-    return false;
+    // An integer and a float: exactly, not through a double (2^53 + 1 is not 2^53 as a float).
+    const auto* i = std::get_if<std::int64_t>(&a);
+    const auto* d = std::get_if<double>(&b);
+    if (i == nullptr) {
+        i = std::get_if<std::int64_t>(&b);
+        d = std::get_if<double>(&a);
+    }
+    if (i == nullptr || d == nullptr) return false;
+    const std::optional<std::int64_t> n = detail::integral(*d);
+    return n && *n == *i;
 }
 
 const std::string& string_of(const Value& value, std::string_view what) {

@@ -15,8 +15,15 @@ namespace flowpool::expr {
 /// `an integer`, `a string`, `null`, ...: for messages.
 [[nodiscard]] std::string_view article(const Value& value) noexcept;
 
-/// Equality as `==` sees it: numbers by value (1 == 1.0), everything else as Value's ==.
+/// Equality as `==` sees it: numbers by value, exactly (1 == 1.0; 2^53 + 1 != 2^53 as a float),
+/// everything else as Value's ==.
 [[nodiscard]] bool equal(const Value& a, const Value& b) noexcept;
+
+/// Keys (aggregate groups, dedupe) are the same when `==` says so: with std::hash<Value>, which
+/// hashes a float equal to an integer as the integer, the equality of an unordered container.
+struct KeyEqual {
+    bool operator()(const Value& a, const Value& b) const noexcept { return equal(a, b); }
+};
 
 /// The hash of @p value that `hash()` gives, before its top bit is dropped: the same from run to
 /// run, equal values alike, spread in every bit (so that `% N` splits evenly).

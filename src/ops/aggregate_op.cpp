@@ -28,6 +28,7 @@
 #include "builtin.hpp"
 #include "data/json.hpp"
 #include "expr/expression.hpp"
+#include "expr/values.hpp"
 #include "per_worker.hpp"
 
 namespace flowpool::detail {
@@ -85,7 +86,7 @@ public:
     [[nodiscard]] bool empty() const noexcept { return groups_.empty(); }
 
 private:
-    std::unordered_map<Value, Group> groups_;
+    std::unordered_map<Value, Group, std::hash<Value>, expr::KeyEqual> groups_;
 };
 
 /// When a window closes.
@@ -106,6 +107,10 @@ public:
         : key_(std::move(key)), fields_(std::move(fields)), window_(std::move(window)) {}
 
     bool holds_back() const noexcept override { return true; }
+    /// A window's jobs are the ones that came before it closed: in the source's order, so that
+    /// what a count window holds, and which jobs are late, does not depend on which worker
+    /// upstream finished first.
+    bool in_source_order() const noexcept override { return !window_.whole_run(); }
 
     BatchPtr process(const BatchPtr& in, BatchContext& ctx) override {
         auto& jobs = static_cast<Items<Value>&>(*in);

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "expr/values.hpp"
 #include "ops/distinct_count.hpp"
 
 namespace flowpool::detail {
@@ -77,7 +78,7 @@ private:
     mutable std::mutex mutex_;
     std::size_t capacity_;
     std::list<const Value*> recency_;  // the keys in keys_, most recently seen first
-    std::unordered_map<Value, std::list<const Value*>::iterator, KeyHash> keys_;
+    std::unordered_map<Value, std::list<const Value*>::iterator, KeyHash, expr::KeyEqual> keys_;
     std::vector<std::uint64_t> forgotten_;  // hashes of forgotten keys, by hash % capacity_
     DedupeStats stats_;
 };

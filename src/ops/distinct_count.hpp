@@ -6,8 +6,8 @@
 // Values are counted by a 64-bit hash: std::hash<Value> through MurmurHash3's finaliser (the
 // standard library hashes an integer to itself, which would put every small integer in one
 // HyperLogLog register). "Exact" thus means exact unless two distinct values share a 64-bit
-// hash: a chance of n²/2^65, about 3·10^-14 at the threshold. Values are distinct as Value
-// equality says: 1 and 1.0 are two values.
+// hash: a chance of n²/2^65, about 3·10^-14 at the threshold. Values are distinct as `==`
+// says: 1 and 1.0 are one value (std::hash<Value> hashes a float equal to an integer as it).
 //
 // Merging is order-free: the exact set is a union, a HyperLogLog register the maximum over the
 // hashes it saw, and the counter turns into a HyperLogLog exactly when the union of what it saw

@@ -67,6 +67,17 @@ struct SplitBatch final : Batch {
     std::size_t busy = 0;  // parts that are not null
 };
 
+/// Every batch whole to lane 0: a body that needs its batches in order, not its jobs spread.
+class OneLane final : public KeyBody {
+public:
+    std::vector<BatchPtr> split(const BatchPtr& in, std::size_t lanes, BatchContext&) override {
+        std::vector<BatchPtr> parts(lanes);
+        parts.front() = in;
+        return parts;
+    }
+    BatchPtr join(std::vector<BatchPtr>& parts) override { return parts.front(); }  // one part
+};
+
 using SplitterNode = flow::function_node<BatchPtr, BatchPtr>;
 using DispatchNode = flow::function_node<BatchPtr, flow::continue_msg>;
 using LaneNode = flow::function_node<LanePart, flow::continue_msg>;
@@ -119,6 +130,7 @@ BatchPtr KeyedNode::Impl::split(const BatchPtr& in) {
         if (!part) continue;
         kept += part->size();
         ++out->busy;
+        if (part == in) continue;  // the batch whole: shared or not, as it came
         part->derive_from(*in);
         part->shared = false;
     }
@@ -178,6 +190,8 @@ void KeyedNode::Impl::run_lane(std::size_t lane, const LanePart& work) {
     }
     ticket.done();
 }
+
+std::unique_ptr<KeyBody> one_lane_key() { return std::make_unique<OneLane>(); }
 
 KeyedNode::KeyedNode(flow::graph& graph, RunContext& run, NodeId id)
     : impl_(std::make_unique<Impl>(run, id)) {

@@ -26,6 +26,7 @@
 
 #include "collect.hpp"
 #include "common/log.hpp"
+#include "keyed_node.hpp"
 #include "observer.hpp"
 #include "plan_node.hpp"
 #include "plan_shape.hpp"
@@ -162,8 +163,10 @@ NodeId Plan::add_stage(std::string name, NodeKind kind, std::size_t concurrency,
         throw UsageError("node '" + name + "' has concurrency 0; it must be at least 1");
     }
     const NodeId id = impl_->add(std::move(name), kind);
-    impl_->nodes[id].stage = std::move(body);
-    impl_->nodes[id].concurrency = concurrency;
+    PlanNode& node = impl_->nodes[id];
+    if (body && body->in_source_order()) node.key = one_lane_key();
+    node.stage = std::move(body);
+    node.concurrency = concurrency;
     return id;
 }
 
