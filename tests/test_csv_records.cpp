@@ -79,6 +79,24 @@ TEST(CsvSource, ARaggedRowFailsAloneWithItsLine) {
               (std::vector<std::string>{R"({"a":1,"b":2,"c":3})", R"({"a":6,"b":7,"c":8})"}));
 }
 
+TEST(CsvSource, AHeaderThatNamesAFieldTwiceFailsTheFilesRowsNotTheirValues) {
+    // Read as records, one of the two `a` fields would be lost: the header fails, and with it
+    // every row of the file (they have no names), each a job of its own.
+    const std::string csv = temp_file("twice.csv", "a,a,b\n1,2,3\n");
+    const auto failed = run_cli("run '" + csv_graph("twice", csv) + "'");
+    EXPECT_EQ(failed.exit_code, 1);
+    EXPECT_NE(failed.err.find(csv + ":1:1: header row: fields 1 and 2 are both named 'a' (name "
+                                    "them with columns:)"),
+              std::string::npos)
+        << failed.err;
+    EXPECT_EQ(failed.out, "");
+
+    const auto named = run_cli("run '" + csv_graph("twice_named", csv, ", columns: 'x,y,z'") + "'");
+    EXPECT_EQ(named.exit_code, 0) << named.err;
+    EXPECT_EQ(named.out_lines(),
+              (std::vector<std::string>{R"({"x":"a","y":"a","z":"b"})", R"({"x":1,"y":2,"z":3})"}));
+}
+
 TEST(CsvSource, AnUnclosedQuoteFailsItsRecordAtTheQuote) {
     const std::string csv = temp_file("unclosed.csv", "a,b\n1,2\n3,\"open\n4,5\n");
     const auto result = run_cli("run '" + csv_graph("unclosed", csv) + "'");
@@ -121,6 +139,26 @@ TEST(CsvSink, WritesAHeaderAndQuotesWhatNeedsIt) {
               "name,n,tags,none\n"
               "\"Smith, J\",1,\"[\"\"a\"\"]\",\n"
               "\"say \"\"hi\"\"\",2.5,,\n");
+}
+
+TEST(CsvSink, RefusesADelimiterThatIsNotOneCharacterAtValidation) {
+    const std::string jsonl = temp_file("delimiter.jsonl", "{\"a\":1}\n");
+    for (const char* bad : {"''", "'\"'", "';;'", "\"\\u00e9\""}) {
+        const std::string graph =
+            temp_file("csv_delimiter.yaml",
+                      "graph: d\nversion: 1\nnodes:\n  n: { kind: source, op: jsonl, "
+                      "path: '" +
+                          jsonl +
+                          "' }\n"
+                          "  out: { kind: sink, op: csv, path: '-', delimiter: " +
+                          std::string(bad) + " }\nedges:\n  - n -> out\n");
+        const auto result = run_cli("validate '" + graph + "'");
+        EXPECT_EQ(result.exit_code, 2) << bad;
+        EXPECT_NE(result.err.find(":5:53: error: parameter 'delimiter': must be one character, not "
+                                  "a quote or a line end"),
+                  std::string::npos)
+            << bad << ": " << result.err;
+    }
 }
 
 TEST(CsvSink, RefusesAValueThatIsNotARecordAtValidation) {

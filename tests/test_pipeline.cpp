@@ -14,6 +14,7 @@
 #include <flowpool/job_context.hpp>
 #include <flowpool/pipeline.hpp>
 #include <flowpool/stats.hpp>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -773,6 +774,19 @@ TEST(PipelineSources, RangeFillsBatchesWithConsecutiveJobs) {
     flowpool::RangeGenerator empty = flowpool::range(-5);
     EXPECT_EQ(empty.fill(batch, 0, 4), 0u);
     EXPECT_EQ(batch.size(), 9u);
+
+    // Up to the largest integer, and no further: a longer range stops there.
+    constexpr std::int64_t most = std::numeric_limits<std::int64_t>::max();
+    for (const std::int64_t count : {3, 5}) {
+        flowpool::RangeGenerator top = flowpool::range(count, most - 2);
+        flowpool::detail::Items<std::int64_t> last;
+        EXPECT_EQ(top.fill(last, 0, 10), 3u);
+        EXPECT_EQ(last.values, (std::vector<std::int64_t>{most - 2, most - 1, most}));
+        EXPECT_FALSE(top().has_value());
+    }
+    flowpool::RangeGenerator one = flowpool::range(1, most);
+    EXPECT_EQ(one(), std::optional<std::int64_t>{most});
+    EXPECT_FALSE(one().has_value());
 }
 
 TEST_P(PipelineTest, RangeSourceGivesEveryJobItsIdAndValue) {

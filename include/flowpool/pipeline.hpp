@@ -298,12 +298,23 @@ auto source(std::string name, G generator, std::size_t batch_size = 0) {
 class RangeGenerator {
 public:
     /// The integers @p first, @p first + 1, ..., @p end - 1 (none if end <= first).
-    RangeGenerator(std::int64_t first, std::int64_t end) noexcept : next_(first), end_(end) {}
+    RangeGenerator(std::int64_t first, std::int64_t end) noexcept
+        : next_(static_cast<std::uint64_t>(first)),
+          left_(end > first ? static_cast<std::uint64_t>(end) - static_cast<std::uint64_t>(first)
+                            : 0) {}
+
+    /// @p count integers from @p first; first + count - 1 must be an int64 (INT64_MAX too).
+    static RangeGenerator counting(std::int64_t first, std::uint64_t count) noexcept {
+        RangeGenerator generator(first, first);
+        generator.left_ = count;
+        return generator;
+    }
 
     /// The next integer, or std::nullopt after the last.
     std::optional<std::int64_t> operator()() noexcept {
-        if (next_ >= end_) return std::nullopt;
-        return next_++;
+        if (left_ == 0) return std::nullopt;
+        --left_;
+        return static_cast<std::int64_t>(next_++);
     }
 
     /// Appends the next integers, at most @p max, to @p batch with ids @p first_id, @p first_id
@@ -320,26 +331,25 @@ public:
     /// Takes the next integers, at most @p max: the first of them and how many (fewer than
     /// @p max only once the range is used up).
     std::pair<std::int64_t, std::size_t> take(std::size_t max) noexcept {
-        const std::uint64_t left =
-            next_ >= end_ ? 0
-                          : static_cast<std::uint64_t>(end_) - static_cast<std::uint64_t>(next_);
-        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(max, left));
-        const std::int64_t first = next_;
-        next_ += static_cast<std::int64_t>(n);
+        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(max, left_));
+        const auto first = static_cast<std::int64_t>(next_);
+        next_ += n;
+        left_ -= n;
         return {first, n};
     }
 
 private:
-    std::int64_t next_;
-    std::int64_t end_;
+    std::uint64_t next_;  // unsigned: the step past INT64_MAX after the last value is defined
+    std::uint64_t left_;
 };
 
-/// A generator of the integers start, start + 1, ..., start + count - 1 (up to INT64_MAX - 1).
+/// A generator of the integers start, start + 1, ..., start + count - 1 (none if count <= 0;
+/// up to INT64_MAX, the count cut there).
 inline RangeGenerator range(std::int64_t count, std::int64_t start = 0) {
     const std::int64_t most = std::numeric_limits<std::int64_t>::max();
     count = std::max<std::int64_t>(count, 0);
-    if (start > 0 && count > most - start) count = most - start;  // no overflow past INT64_MAX
-    return RangeGenerator(start, start + count);
+    if (start > 0 && count - 1 > most - start) count = most - start + 1;  // stops at INT64_MAX
+    return RangeGenerator::counting(start, static_cast<std::uint64_t>(count));
 }
 
 }  // namespace flowpool

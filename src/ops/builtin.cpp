@@ -5,6 +5,9 @@
 #include <flowpool/pipeline.hpp>
 #include "integer_jobs.hpp"
 
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -94,13 +97,41 @@ private:
 
 void check_format(const std::string& text) { LineFormat{text}; }
 
+/// range's count: its last value, start + count - 1, must be an integer too.
+void check_range_end(const std::string& count_text, const Params& p) {
+    const std::int64_t count = std::strtoll(count_text.c_str(), nullptr, 10);
+    const std::int64_t start = p.integer("start");
+    if (count > 0 && start > std::numeric_limits<std::int64_t>::max() - (count - 1)) {
+        throw std::invalid_argument("from start " + std::to_string(start) + ", " +
+                                    std::to_string(count) +
+                                    " values run past the largest integer, " +
+                                    std::to_string(std::numeric_limits<std::int64_t>::max()));
+    }
+}
+
 }  // namespace
+
+void check_positive(const std::string& text) {
+    if (std::strtoll(text.c_str(), nullptr, 10) < 1) {
+        throw std::invalid_argument("must be at least 1");
+    }
+}
+
+void check_non_negative(const std::string& text) {
+    if (std::strtoll(text.c_str(), nullptr, 10) < 0) {
+        throw std::invalid_argument("must be 0 or more");
+    }
+}
 
 void add_builtin_ops(OpRegistry& ops) {
     ops.add({.name = "range",
              .kind = NodeKind::source,
              .description = "the integers start, start+1, ..., start+count-1",
-             .params = {{"count", ParamType::integer, std::nullopt, "how many jobs", {}},
+             .params = {{.name = "count",
+                         .type = ParamType::integer,
+                         .description = "how many jobs",
+                         .check = check_non_negative,
+                         .check_with_others = check_range_end},
                         {"start", ParamType::integer, "0", "the first value", {}}},
              .gives = ValueType::integer,
              .make_source = [](const Params& p) -> std::unique_ptr<SourceBody> {

@@ -29,8 +29,8 @@ void add_expression_ops(OpRegistry& ops);
 /// A parameter holding an expression, parsed when the graph is validated: a problem is reported
 /// at its column inside the text. @p optional: it defaults to "", meaning none. An expression
 /// that cannot give any value of @p gives (`where: "lower(.host)"`) is such a problem too:
-/// `WHAT must be a bool, not a string`, @p what naming it. (Arithmetic, which may give null,
-/// still passes a condition's check: it fails each job at run time instead.)
+/// `WHAT must be a bool, not a string`, @p what naming it. Null does not count: `.status + 1`,
+/// which gives a number or null, is no condition either.
 ParamInfo expression_param(std::string name, std::string description, bool optional = false,
                            expr::TypeSet gives = expr::any_type, std::string what = "");
 
@@ -40,6 +40,13 @@ using ReadsFields = std::function<bool(const Params&, std::vector<std::string>&,
 ReadsFields reads_expressions(std::vector<std::string> params, bool passes_on);
 /// Adds the fields @p text, an expression, reads to @p names; false if it reads a value whole.
 bool add_fields_read(const std::string& text, std::vector<std::string>& names);
+
+/// ParamInfo::check of an integer parameter that must be at least 1 (`must be at least 1`).
+void check_positive(const std::string& text);
+/// ParamInfo::check of an integer parameter that must not be negative (`must be 0 or more`).
+void check_non_negative(const std::string& text);
+/// ParamInfo::check of a CSV `delimiter:`: one character, not a quote or a line end.
+void check_delimiter(const std::string& text);
 
 /// Reports job @p id, whose value is @p value, as failed with @p message: sent to the node's
 /// dead-letter sink (a copy of the value) if it has one, else as BatchContext::job_failed says.

@@ -268,15 +268,6 @@ std::string program_warning(const std::string& program, const Params& params) {
            "' is not on PATH: its jobs will fail unless it is there when the graph runs";
 }
 
-void check_non_negative(const std::string& text) {
-    if (!text.empty() && text[0] == '-') throw std::invalid_argument("must be 0 or more");
-}
-
-void check_positive(const std::string& text) {
-    if (text.empty() || text[0] == '-' || text == "0")
-        throw std::invalid_argument("must be at least 1");
-}
-
 }  // namespace
 
 void add_exec_ops(OpRegistry& ops) {

@@ -232,10 +232,6 @@ private:
 };
 
 /// An integer parameter (already known to be one) must be 1 or more.
-void check_positive(const std::string& text) {
-    if (std::strtoll(text.c_str(), nullptr, 10) < 1)
-        throw std::invalid_argument("must be at least 1");
-}
 
 }  // namespace
 
@@ -303,7 +299,8 @@ void add_file_ops(OpRegistry& ops) {
                          "",
                          "the columns, comma-separated; empty: the first record's fields",
                          {}},
-                        {"delimiter", ParamType::string, ",", "the field separator", {}}},
+                        {"delimiter", ParamType::string, ",", "the field separator: one character",
+                         check_delimiter}},
              .takes = ValueType::record,
              .make_sink = [](const Params& p) {
                  return lines_sink(p.string("path"), CsvRows(split_names(p.string("columns")),

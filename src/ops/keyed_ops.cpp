@@ -156,7 +156,10 @@ void add_keyed_ops(OpRegistry& ops) {
              .kind = NodeKind::function,
              .description = "the n jobs with the largest `by` (order: asc, the smallest), best "
                             "first, at the end of the run; ties go to the lower job id",
-             .params = {{.name = "n", .type = ParamType::integer, .description = "jobs to keep"},
+             .params = {{.name = "n",
+                         .type = ParamType::integer,
+                         .description = "jobs to keep",
+                         .check = check_positive},
                         expression_param("by", "what jobs are ranked by (null: not ranked)"),
                         {.name = "order",
                          .type = ParamType::string,
@@ -165,10 +168,8 @@ void add_keyed_ops(OpRegistry& ops) {
                          .check = check_order}},
              .takes = ValueType::any,
              .make_stage = [](const Params& p) -> std::unique_ptr<StageBody> {
-                 const std::int64_t n = p.integer("n");
-                 if (n < 1) throw UsageError("top keeps n >= 1 jobs, not " + std::to_string(n));
                  return std::make_unique<TopStage>(
-                     static_cast<std::size_t>(n),
+                     static_cast<std::size_t>(p.integer("n")),
                      p.string("order") == "asc" ? TopOrder::asc : TopOrder::desc,
                      expr::Expression::compile(p.string("by")));
              },
@@ -181,13 +182,13 @@ void add_keyed_ops(OpRegistry& ops) {
                         {.name = "max_keys",
                          .type = ParamType::integer,
                          .default_value = "1000000",
-                         .description = "keys remembered at most"}},
+                         .description = "keys remembered at most",
+                         .check = check_positive}},
              .takes = ValueType::any,
              .make_stage = [](const Params& p) -> std::unique_ptr<StageBody> {
-                 const std::int64_t keys = p.integer("max_keys");
-                 if (keys < 1) throw UsageError("dedupe needs max_keys >= 1");
-                 return std::make_unique<DedupeStage>(expr::Expression::compile(p.string("key")),
-                                                      static_cast<std::size_t>(keys));
+                 return std::make_unique<DedupeStage>(
+                     expr::Expression::compile(p.string("key")),
+                     static_cast<std::size_t>(p.integer("max_keys")));
              },
              .reads_fields = reads_expressions({"key"}, true)});
     ops.add({.name = "rate_limit",
@@ -195,12 +196,12 @@ void add_keyed_ops(OpRegistry& ops) {
              .description = "passes jobs on unchanged, at most per_second of them a second",
              .params = {{.name = "per_second",
                          .type = ParamType::integer,
-                         .description = "jobs a second, at least 1"}},
+                         .description = "jobs a second, at least 1",
+                         .check = check_positive}},
              .takes = ValueType::any,
              .make_stage = [](const Params& p) -> std::unique_ptr<StageBody> {
-                 const std::int64_t rate = p.integer("per_second");
-                 if (rate < 1) throw UsageError("rate_limit needs per_second >= 1");
-                 return std::make_unique<RateLimitStage>(static_cast<double>(rate));
+                 return std::make_unique<RateLimitStage>(
+                     static_cast<double>(p.integer("per_second")));
              },
              .reads_fields = reads_expressions({}, true)});
 }

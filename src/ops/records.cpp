@@ -135,6 +135,16 @@ private:
             error = where(at) + ":" + std::to_string(column) + ": header row: " + why;
             return Cut::failed;
         }
+        // A record has each name once: a repeated one would lose one of its fields' values.
+        for (std::size_t i = 1; i < names.size(); ++i) {
+            const auto first =
+                std::find(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(i), names[i]);
+            if (first == names.begin() + static_cast<std::ptrdiff_t>(i)) continue;
+            error = where(at) + ":1: header row: fields " +
+                    std::to_string(first - names.begin() + 1) + " and " + std::to_string(i + 1) +
+                    " are both named '" + names[i] + "' (name them with columns:)";
+            return Cut::failed;
+        }
         headers_[at.file] = std::make_shared<const Columns>(std::move(names));
         return Cut::nothing;
     }
@@ -209,12 +219,6 @@ void check_names(const std::string& text) {
     }
 }
 
-/// A `delimiter:` parameter: one character.
-void check_delimiter(const std::string& text) {
-    if (text.size() != 1 || text == "\"" || text == "\n" || text == "\r")
-        throw std::invalid_argument("must be one character, not a quote or a line end");
-}
-
 /// A `types:` parameter.
 void check_types(const std::string& text) {
     if (text != "auto" && text != "strings")
@@ -222,6 +226,11 @@ void check_types(const std::string& text) {
 }
 
 }  // namespace
+
+void check_delimiter(const std::string& text) {
+    if (text.size() != 1 || text == "\"" || text == "\n" || text == "\r")
+        throw std::invalid_argument("must be one character, not a quote or a line end");
+}
 
 void add_record_ops(OpRegistry& ops) {
     ops.add({.name = "jsonl",
