@@ -236,6 +236,9 @@ TEST(Expr, OtherFunctions) {
     EXPECT_EQ(eval("hash(1) != hash(2)"), "true");
     EXPECT_EQ(eval("parse_time(.ts)"), "1796156031.25");
     EXPECT_EQ(eval("parse_time('2026-12-01T21:13:51+01:00')"), "1796156031.0");
+    EXPECT_EQ(eval("parse_time('2026-12-01T20:13:51.25z')"), "1796156031.25");
+    EXPECT_EQ(eval("parse_time('2028-02-29T00:00:00Z') - parse_time('2028-02-28T00:00:00Z')"),
+              "86400.0");
     EXPECT_EQ(eval("parse_time('01/12/2026 20:13', '%d/%m/%Y %H:%M')"), "1796155980.0");
     EXPECT_EQ(eval("format_time(1796156031.25)"), "\"2026-12-01T20:13:51Z\"");
     EXPECT_EQ(eval("format_time(parse_time(.ts), '%Y-%m-%d %H')"), "\"2026-12-01 20\"");
@@ -257,6 +260,12 @@ TEST(Expr, JobFailuresNameTheSubExpression) {
     EXPECT_EQ(failure("9223372036854775807 + .user.id"),
               "'9223372036854775807 + .user.id': integer overflow");
     EXPECT_EQ(failure(".status =~ 'x'"), "'.status =~ 'x'': '=~' matches a string, not an integer");
+    EXPECT_EQ(failure("parse_time('2026-02-30T00:00:00Z')"),
+              "'parse_time('2026-02-30T00:00:00Z')': '2026-02-30T00:00:00Z' has no such day: "
+              "month 2 of 2026 has no day 30");
+    EXPECT_EQ(failure("parse_time('31/04/2026', '%d/%m/%Y')"),
+              "'parse_time('31/04/2026', '%d/%m/%Y')': '31/04/2026' has no such day: month 4 of "
+              "2026 has no day 31");
     EXPECT_EQ(failure("parse_time(.host)"),
               "'parse_time(.host)': 'web-03' does not match the format '%Y-%m-%dT%H:%M:%S'");
     EXPECT_EQ(failure("parse_json(.host)").substr(0, 31), "'parse_json(.host)': not JSON: ");

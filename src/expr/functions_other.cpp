@@ -94,7 +94,7 @@ double rest_of_iso(const char* rest, const std::string& text) {
         seconds = std::strtod(rest, &end);
         rest = end;
     }
-    if (*rest == 'Z') {
+    if (*rest == 'Z' || *rest == 'z') {  // RFC 3339 allows either
         ++rest;
     } else if ((*rest == '+' || *rest == '-') && digits(rest + 1, 2)) {
         const int sign = *rest == '-' ? -1 : 1;
@@ -125,7 +125,14 @@ void parse_time(Args args, const Env&, Value& out) {
         throw std::invalid_argument("'" + *text + "' does not match the format '" + format + "'");
     }
     const long zone = tm.tm_gmtoff;  // set by %z
+    const std::tm read = tm;
     double seconds = static_cast<double>(::timegm(&tm)) - static_cast<double>(zone);
+    // timegm() carries a day past the month's end into the next (February 30 is March 2).
+    if (read.tm_mday >= 1 && (tm.tm_mday != read.tm_mday || tm.tm_mon != read.tm_mon)) {
+        throw std::invalid_argument(
+            "'" + *text + "' has no such day: month " + std::to_string(read.tm_mon + 1) + " of " +
+            std::to_string(read.tm_year + 1900) + " has no day " + std::to_string(read.tm_mday));
+    }
     if (iso) {
         seconds += rest_of_iso(rest, *text);
     } else if (*rest != '\0') {
