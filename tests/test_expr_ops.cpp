@@ -276,6 +276,24 @@ TEST(Route, ValidationChecksTargetsAgainstOutEdges) {
                   .find("r.yaml:4:3: error: node 'r' has an edge to 'b' but no case or default "
                         "sends jobs there"),
               std::string::npos);
+    try {
+        flowpool::validate(
+            flowpool::parse_graph("graph: r\nnodes:\n"
+                                  "  src: { kind: source, op: range, count: 3 }\n"
+                                  "  r: { kind: function, op: route, cases: [{ when: '. > 1', "
+                                  "to: bgi }] }\n"
+                                  "  big: { kind: sink, op: print }\n"
+                                  "edges: [ src -> r -> big ]\n",
+                                  "r.yaml"),
+            flowpool::OpRegistry{});
+        ADD_FAILURE() << "a route to no node passed validation";
+    } catch (const flowpool::ConfigError& error) {
+        EXPECT_NE(std::string(error.what())
+                      .find("r.yaml:4:3: error: node 'r' routes jobs to 'bgi', which is not a "
+                            "node; did you mean 'big'?"),
+                  std::string::npos)
+            << error.what();
+    }
 }
 
 // A jsonl source without `fields:` reads only the fields the nodes after it read: here `status`

@@ -382,11 +382,15 @@ private:
             const std::vector<std::string> targets = node.op->routes_to(node.params);
             std::set<std::string> edges;
             for (const std::size_t next : successors_[i]) edges.insert(nodes[next].spec->name);
+            std::vector<std::string> names;
+            for (const ResolvedNode& other : nodes) names.push_back(other.spec->name);
             for (const std::string& target : targets) {
-                if (edges.count(target) == 0) {
-                    problem(node.spec->where, "node '" + node.spec->name + "' routes jobs to '" +
-                                                  target + "', but no edge leads there from it");
-                }
+                if (edges.count(target) != 0) continue;
+                const bool exists = std::find(names.begin(), names.end(), target) != names.end();
+                problem(node.spec->where,
+                        "node '" + node.spec->name + "' routes jobs to '" + target + "', " +
+                            (exists ? "but no edge leads there from it"
+                                    : "which is not a node" + did_you_mean(target, names)));
             }
             for (const std::string& edge : edges) {
                 if (std::find(targets.begin(), targets.end(), edge) == targets.end()) {
