@@ -208,6 +208,11 @@ TEST(Expr, NumberFunctions) {
     EXPECT_EQ(eval("int(true)"), "1");
     EXPECT_EQ(eval("float('1.5')"), "1.5");
     EXPECT_EQ(eval("float(2)"), "2.0");
+    EXPECT_EQ(eval("float('-2e3')"), "-2000.0");
+    for (const char* text : {"0x10", " 1", "inf", "nan", "1e400", "", "1.5 "}) {
+        EXPECT_EQ(failure("float('" + std::string(text) + "')"),
+                  "'float('" + std::string(text) + "')': '" + text + "' is not a number");
+    }
     EXPECT_EQ(eval("round(2.5)"), "3");
     EXPECT_EQ(eval("round(-2.5)"), "-3");
     EXPECT_EQ(eval("round(3.14159, 2)"), "3.14");

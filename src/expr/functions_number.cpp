@@ -1,8 +1,7 @@
 // Functions on numbers: int, float, round, floor, ceil, abs, min, max.
 
-#include <cerrno>
+#include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -48,10 +47,11 @@ void to_float(Args args, const Env&, Value& out) {
     if (const auto* b = std::get_if<bool>(&v)) {
         out = *b ? 1.0 : 0.0;
     } else if (const auto* s = std::get_if<std::string>(&v)) {
-        char* end = nullptr;
-        errno = 0;
-        const double x = std::strtod(s->c_str(), &end);
-        if (s->empty() || end != s->c_str() + s->size() || errno == ERANGE || std::isnan(x)) {
+        // Decimal text only, as int() and JSON read it: no spaces, hex, inf or nan.
+        double x = 0;
+        const char* const last = s->data() + s->size();
+        const auto [end, error] = std::from_chars(s->data(), last, x);
+        if (s->empty() || error != std::errc() || end != last || !std::isfinite(x)) {
             throw std::invalid_argument("'" + *s + "' is not a number");
         }
         out = x;
