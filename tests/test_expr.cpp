@@ -119,6 +119,10 @@ TEST(Expr, Arithmetic) {
     EXPECT_EQ(eval("[1] + [2, 3]"), "[1,2,3]");
     EXPECT_EQ(eval(".none + 1"), "null");
     EXPECT_EQ(eval("1e3"), "1000.0");
+    EXPECT_EQ(failure("1e308 * 10"), "'1e308 * 10': float overflow");
+    EXPECT_EQ(failure("-1e308 - 1e308"), "'-1e308 - 1e308': float overflow");
+    EXPECT_EQ(failure("1e308 / 0.1"), "'1e308 / 0.1': float overflow");
+    EXPECT_EQ(eval("1e308 + 1"), "1e+308");
     EXPECT_EQ(eval(R"("\ud83d\ude00!")"), "\"\xf0\x9f\x98\x80!\"");  // a pair: U+1F600
     EXPECT_EQ(eval(R"(len("\ud83d\ude00"))"), "1");
 }

@@ -45,6 +45,13 @@ int order(const Value& a, const Value& b) {
     refuse("compare", a, "with", b);
 }
 
+/// @p r, the result of float arithmetic on finite numbers: an infinity is an overflow, which
+/// fails the job as an integer's does (JSON has no infinity: it would be written as null).
+double finite(double r) {
+    if (!std::isfinite(r)) throw std::invalid_argument("float overflow");
+    return r;
+}
+
 void add(const Value& a, const Value& b, Value& out) {
     const auto* x = std::get_if<std::int64_t>(&a);
     const auto* y = std::get_if<std::int64_t>(&b);
@@ -53,7 +60,7 @@ void add(const Value& a, const Value& b, Value& out) {
         if (__builtin_add_overflow(*x, *y, &sum)) throw std::invalid_argument("integer overflow");
         out = sum;
     } else if (is_number(a) && is_number(b)) {
-        out = as_double(a) + as_double(b);
+        out = finite(as_double(a) + as_double(b));
     } else if (const auto* s = std::get_if<std::string>(&a)) {
         const auto* t = std::get_if<std::string>(&b);
         if (t == nullptr) refuse("add", a, "and", b);
@@ -86,7 +93,7 @@ void integer_or_double(Op op, const Value& a, const Value& b, Value& out) {
         if (as_double(b) == 0) throw std::invalid_argument("division by zero");
     }
     if (op == Op::divide) {
-        out = as_double(a) / as_double(b);
+        out = finite(as_double(a) / as_double(b));
         return;
     }
     if (x && y) {
@@ -102,7 +109,7 @@ void integer_or_double(Op op, const Value& a, const Value& b, Value& out) {
     }
     const double p = as_double(a);
     const double q = as_double(b);
-    out = op == Op::subtract ? p - q : op == Op::multiply ? p * q : std::fmod(p, q);
+    out = finite(op == Op::subtract ? p - q : op == Op::multiply ? p * q : std::fmod(p, q));
 }
 
 }  // namespace
