@@ -142,6 +142,8 @@ TEST(Expr, Comparisons) {
     EXPECT_EQ(eval("9007199254740993 == 9007199254740992.0"), "false");
     EXPECT_EQ(eval("9007199254740992 == 9007199254740992.0"), "true");
     EXPECT_EQ(eval("0 == -0.0"), "true");
+    EXPECT_EQ(eval("9007199254740993 <= 9007199254740992.0"), "false");
+    EXPECT_EQ(eval("9007199254740993 > 9007199254740992.0"), "true");
     EXPECT_EQ(eval("1 != 1.5"), "true");
     EXPECT_EQ(eval("9223372036854775807 == 9223372036854775808.0"), "false");
     // Equal values hash alike, so that keys group and dedupe as `==` says.
@@ -246,6 +248,8 @@ TEST(Expr, OtherFunctions) {
     EXPECT_EQ(eval("parse_time(.ts)"), "1796156031.25");
     EXPECT_EQ(eval("parse_time('2026-12-01T21:13:51+01:00')"), "1796156031.0");
     EXPECT_EQ(eval("parse_time('2026-12-01T20:13:51.25z')"), "1796156031.25");
+    EXPECT_EQ(eval("parse_time('2016-12-31T23:59:60Z') == parse_time('2017-01-01T00:00:00Z')"),
+              "true");  // a leap second, as timegm() counts it
     EXPECT_EQ(eval("parse_time('2028-02-29T00:00:00Z') - parse_time('2028-02-28T00:00:00Z')"),
               "86400.0");
     EXPECT_EQ(eval("parse_time('01/12/2026 20:13', '%d/%m/%Y %H:%M')"), "1796155980.0");

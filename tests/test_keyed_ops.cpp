@@ -179,6 +179,59 @@ TEST_P(ExprOps, WindowsTakeTheJobsInSourceOrderWhateverTheWorkersBefore) {
     EXPECT_EQ(windows("{ count: 70 }"), counts);
 }
 
+TEST_P(ExprOps, AWindowAfterARouteGetsEveryBatchEvenEmptyOnes) {
+    // A batch the filter empties still reaches the route, which must hand each of its targets a
+    // batch of it: the windowed aggregate waits for every batch number in order.
+    const auto result =
+        run("  numbers: { kind: source, op: range, count: 2000, batch: 10 }\n"
+            "  big: { kind: filter, op: where, expr: '. >= 50', concurrency: {W} }\n"
+            "  split: { kind: function, op: route, concurrency: {W},\n"
+            "           cases: [ { when: '. % 2 == 0', to: tens } ], default: odd }\n"
+            "  tens: { kind: function, op: aggregate, window: { count: 10 }, timeout_ms: 60000,\n"
+            "          concurrency: {W}, fields: { n: 'count()', sum: 'sum(.)' } }\n"
+            "  out: { kind: sink, op: collect }\n"
+            "  odd: { kind: sink, op: letters }\n",
+            "  - numbers -> big -> split\n  - split -> tens -> out\n  - split -> odd\n");
+    ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
+    std::int64_t n = 0;
+    std::int64_t sum = 0;
+    for (const auto& [id, row] : out_->jobs) {
+        n += std::get<std::int64_t>(field(row, "n"));
+        sum += std::get<std::int64_t>(field(row, "sum"));
+    }
+    EXPECT_EQ(n, 975);                      // the even numbers from 50 to 1998
+    EXPECT_EQ(sum, (50 + 1998) * 975 / 2);  // and their sum
+    EXPECT_EQ(out_->jobs.size(), 98U);      // 97 windows of 10, and 5 at the end
+    EXPECT_EQ(letters_->jobs.size(), 975U);
+}
+
+TEST_P(ExprOps, ABatchPassedOnAsItCameStaysSharedWithTheOtherBranch) {
+    // rate_limit hands its batch on as it came; the batch went to both branches, so the
+    // multiply after it must copy, not change the values the other branch reads.
+    const std::string text =
+        "graph: t\nnodes:\n"
+        "  numbers: { kind: source, op: range, count: 40 }\n"
+        "  fast: { kind: function, op: rate_limit, per_second: 100000, concurrency: " +
+        std::to_string(GetParam()) +
+        " }\n"
+        "  times: { kind: function, op: multiply, factor: 100 }\n"
+        "  slow: { kind: function, op: rate_limit, per_second: 400 }\n"
+        "  out: { kind: sink, op: collect }\n"
+        "  as_is: { kind: sink, op: letters }\n"
+        "edges: [ numbers -> fast -> times -> out, numbers -> slow -> as_is ]\n";
+    const auto result =
+        flowpool::run_graph(flowpool::parse_graph(text, "t.yaml"), ops_with(out_, letters_));
+    ASSERT_FALSE(result.error) << result.error->what();
+    ASSERT_EQ(letters_->jobs.size(), 40U);
+    for (const auto& [id, value] : letters_->jobs) {
+        EXPECT_EQ(value, Value(static_cast<std::int64_t>(id))) << "job " << id;
+    }
+    ASSERT_EQ(out_->jobs.size(), 40U);
+    for (const auto& [id, value] : out_->jobs) {
+        EXPECT_EQ(value, Value(static_cast<std::int64_t>(id) * 100)) << "job " << id;
+    }
+}
+
 TEST_P(ExprOps, KeysAreEqualAsEqualsSaysNumbersByValue) {
     // 1 and 1.0 are one key, as are 0, 0.0 and -0.0: aggregate makes two groups, dedupe passes
     // the first job of each, count_distinct counts two.

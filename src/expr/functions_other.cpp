@@ -127,8 +127,12 @@ void parse_time(Args args, const Env&, Value& out) {
     const long zone = tm.tm_gmtoff;  // set by %z
     const std::tm read = tm;
     double seconds = static_cast<double>(::timegm(&tm)) - static_cast<double>(zone);
-    // timegm() carries a day past the month's end into the next (February 30 is March 2).
-    if (read.tm_mday >= 1 && (tm.tm_mday != read.tm_mday || tm.tm_mon != read.tm_mon)) {
+    // timegm() carries a day past the month's end into the next (February 30 is March 2); a
+    // leap second (23:59:60, at a month's end) is carried too, and is a real time.
+    std::tm day = read;
+    day.tm_sec = std::min(day.tm_sec, 59);
+    static_cast<void>(::timegm(&day));
+    if (read.tm_mday >= 1 && (day.tm_mday != read.tm_mday || day.tm_mon != read.tm_mon)) {
         throw std::invalid_argument(
             "'" + *text + "' has no such day: month " + std::to_string(read.tm_mon + 1) + " of " +
             std::to_string(read.tm_year + 1900) + " has no day " + std::to_string(read.tm_mday));

@@ -32,8 +32,13 @@ int order(const Value& a, const Value& b) {
     const auto* y = std::get_if<std::int64_t>(&b);
     if (x && y) return (*x > *y) - (*x < *y);
     if (is_number(a) && is_number(b)) {
-        const double p = as_double(a);
-        const double q = as_double(b);
+        // A long double holds every int64 and every double exactly: an integer and a float
+        // compare exactly, as `==` compares them.
+        const auto wide = [](const Value& v, const std::int64_t* n) {
+            return n ? static_cast<long double>(*n) : static_cast<long double>(std::get<double>(v));
+        };
+        const long double p = wide(a, x);
+        const long double q = wide(b, y);
         return (p > q) - (p < q);
     }
     const auto* s = std::get_if<std::string>(&a);

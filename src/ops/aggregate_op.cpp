@@ -67,6 +67,10 @@ public:
     void merge(const Groups& other, const std::vector<FieldPlan>& plan) {
         for (const auto& [key, theirs] : other.groups_) {
             Group& mine = find_or_add(key, theirs.first_id, plan);
+            if (theirs.first_id < mine.first_id) {  // the group's first job, and its key as it was
+                mine.first_id = theirs.first_id;
+                mine.key = theirs.key;
+            }
             for (std::size_t i = 0; i < mine.fields.size(); ++i)
                 mine.fields[i].merge(theirs.fields[i]);
         }

@@ -6,7 +6,6 @@
 #include "integer_jobs.hpp"
 
 #include <cstdint>
-#include <cstdlib>
 #include <limits>
 #include <memory>
 #include <stdexcept>
@@ -16,6 +15,7 @@
 
 #include "builtin.hpp"
 #include "common/line_output.hpp"
+#include "common/parse.hpp"
 #include "format.hpp"
 #include "spin.hpp"
 
@@ -99,7 +99,7 @@ void check_format(const std::string& text) { LineFormat{text}; }
 
 /// range's count: its last value, start + count - 1, must be an integer too.
 void check_range_end(const std::string& count_text, const Params& p) {
-    const std::int64_t count = std::strtoll(count_text.c_str(), nullptr, 10);
+    const std::int64_t count = parse_integer(count_text).value_or(0);
     const std::int64_t start = p.integer("start");
     if (count > 0 && start > std::numeric_limits<std::int64_t>::max() - (count - 1)) {
         throw std::invalid_argument("from start " + std::to_string(start) + ", " +
@@ -112,13 +112,13 @@ void check_range_end(const std::string& count_text, const Params& p) {
 }  // namespace
 
 void check_positive(const std::string& text) {
-    if (std::strtoll(text.c_str(), nullptr, 10) < 1) {
+    if (parse_integer(text).value_or(0) < 1) {
         throw std::invalid_argument("must be at least 1");
     }
 }
 
 void check_non_negative(const std::string& text) {
-    if (std::strtoll(text.c_str(), nullptr, 10) < 0) {
+    if (parse_integer(text).value_or(0) < 0) {
         throw std::invalid_argument("must be 0 or more");
     }
 }

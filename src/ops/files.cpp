@@ -231,8 +231,6 @@ private:
     bool header_written_ = false;
 };
 
-/// An integer parameter (already known to be one) must be 1 or more.
-
 }  // namespace
 
 ParamInfo input_path_param() {

@@ -44,7 +44,9 @@ public:
             for (const BatchPtr& part : parts) fail_batch(*part, ctx);
             out = origin_;
         }
-        out->derive_from(*origin_);
+        // The origin batch itself, passed on whole, already carries its origin and may be read
+        // by a sibling branch: not written.
+        if (out->ticket != origin_->ticket || out->seq != origin_->seq) out->derive_from(*origin_);
         return out;
     }
 
@@ -91,7 +93,8 @@ struct KeyedNode::Impl {
     /// Passes @p out on to every successor, counted in its ticket.
     void pass_on(const BatchPtr& out) {
         Ticket::of(*out).add(node.successors.size());
-        if (out->size() != 0) out->shared = node.successors.size() > 1;
+        // A batch a one-lane body passed on as it came stays shared if it was (OneLane).
+        if (out->size() != 0 && !out->shared) out->shared = node.successors.size() > 1;
         run.queue_on(node);
         for (const NodeId to : node.successors) run.in_port[to]->try_put(out);
     }

@@ -20,13 +20,13 @@
 
 namespace flowpool::detail {
 
-/// The oneTBB nodes of keyed node @p id: a splitter, a dispatcher and one lane per unit of its
-/// concurrency (`unlimited`: default_workers()). It has no oneTBB out-edges: it puts its batches
-/// itself.
 /// The key of a body that takes its batches in source order (StageBody::in_source_order):
 /// every batch goes whole to lane 0, as it came (still `shared` if it is).
 std::unique_ptr<KeyBody> one_lane_key();
 
+/// The oneTBB nodes of keyed node @p id: a splitter, a dispatcher and one lane per unit of its
+/// concurrency (`unlimited`: default_workers()). It has no oneTBB out-edges: it puts its batches
+/// itself.
 class KeyedNode {
 public:
     KeyedNode(flow::graph& graph, RunContext& run, NodeId id);

@@ -39,7 +39,9 @@ void check_shape(const PlanNodes& nodes) {
         if (node.kind != NodeKind::sink && node.successors.empty()) {
             throw UsageError("node '" + node.name + "' sends its jobs nowhere; end it in a sink");
         }
-        if (node.key && node.timeout.count() > 0) {
+        // (A body that takes its batches in order, StageBody::in_source_order, is one lane and
+        // keeps its own state locked: a timeout only ends waiting for it.)
+        if (node.key && node.timeout.count() > 0 && !node.stage->in_source_order()) {
             // A job given up on keeps running: it would run beside the next job of its key.
             throw UsageError("keyed node '" + node.name + "' cannot have a timeout");
         }

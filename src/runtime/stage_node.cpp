@@ -40,6 +40,8 @@ BatchPtr process_with_timeout(const std::shared_ptr<StageBody>& body,
             continue;
         }
         ctx.jobs_filtered(outcome->filtered);
+        ctx.jobs_merged(outcome->merged);
+        ctx.jobs_made(outcome->made);
         for (std::size_t n = 0; n < outcome->skipped; ++n) ctx.job_failed(id, "skipped");
         ContextHooks::add_dead_letters(ctx, outcome->dead_letters);
         if (outcome->error) ctx.job_failed(id, outcome->error->reason());
@@ -65,6 +67,12 @@ public:
         ticket.add(node_.successors.size());
         run_.queue_on(node_);
         if (in->size() == 0) {
+            // A routing node has no edges: each successor still gets its batch of this one.
+            if (!node_.routes.empty()) {
+                for (const NodeId to : node_.successors) run_.in_port[to]->try_put(empty_like(*in));
+                ticket.done();
+                return nullptr;
+            }
             ticket.done();
             return in;
         }
@@ -86,7 +94,8 @@ public:
         node_.slots.release(worker);
         run_.trace(node_, first_id, received, worker, start, end);
         if (!out) out = empty_like(*in);
-        if (out->size() != 0) out->shared = node_.successors.size() > 1;
+        // A batch passed on as it came stays shared if it was: a sibling branch still reads it.
+        if (out->size() != 0 && !out->shared) out->shared = node_.successors.size() > 1;
         node_.counters.add(received, out->size(), ctx, busy);
         node_.cost.add(busy, received);
         run_.send_dead_letters(node_, *in, ctx);

@@ -24,6 +24,8 @@ public:
         BatchPtr out;                   ///< the results (at most one job), or nullptr
         std::size_t filtered = 0;       ///< 1 if the op dropped it
         std::size_t skipped = 0;        ///< 1 if it failed and the policy skips
+        std::size_t merged = 0;         ///< jobs the op folded into others (an aggregate)
+        std::size_t made = 0;           ///< jobs the op made (an aggregate's closed windows)
         BatchPtr dead_letters;          ///< the job, if it failed and the policy dead-letters
         std::optional<JobError> error;  ///< if it failed and fails the run
     };
@@ -60,6 +62,8 @@ private:
             outcome.out = body_->process(job_, ctx);
             outcome.filtered = ctx.filtered();
             outcome.skipped = ctx.skipped();
+            outcome.merged = ctx.merged();
+            outcome.made = ctx.made();
             outcome.dead_letters = ContextHooks::take_dead_letters(ctx);
             outcome.error = state_.error();
         } catch (const std::exception& e) {
