@@ -36,6 +36,18 @@ TEST(ExecCli, LineGoesWhereBracesAreOrLast) {
     const auto last = run_cli("exec -k -- echo -n first", "1\n2\n");  // -n is echo's
     EXPECT_EQ(last.exit_code, 0) << last.err;
     EXPECT_EQ(last.out, "first 1\nfirst 2\n");  // a last line without '\n' gets one
+
+    // Each word reaches the program as given: CLI11's `[a,b]` list syntax is not applied,
+    // after `--` or without it.
+    for (const char* form : {"exec -k -- printf '<%s>' '[0-9]' '[a,b]' '[]' {}",
+                             "exec -k printf '<%s>' '[0-9]' '[a,b]' '[]' {}"}) {
+        const auto brackets = run_cli(form, "x\n");
+        EXPECT_EQ(brackets.exit_code, 0) << brackets.err;
+        EXPECT_EQ(brackets.out, "<[0-9]><[a,b]><[]><x>\n") << form;
+    }
+    const auto no_dashes = run_cli("exec -j 2 -k echo -n --x", "1\n");  // -n, --x are echo's
+    EXPECT_EQ(no_dashes.exit_code, 0) << no_dashes.err;
+    EXPECT_EQ(no_dashes.out, "--x 1\n");
 }
 
 TEST(ExecCli, UsageErrors) {
@@ -43,6 +55,14 @@ TEST(ExecCli, UsageErrors) {
     EXPECT_EQ(none.exit_code, 2);
     EXPECT_NE(none.err.find("needs a command"), std::string::npos) << none.err;
     EXPECT_EQ(run_cli("exec -j 0 -- echo", "1\n").exit_code, 2);
+    // A mistyped option of exec's is an error, not the start of the command or ignored.
+    for (const char* typo :
+         {"exec --keep-ordr -- echo", "exec --timout 1 -- echo", "exec -j 2 --bogus echo"}) {
+        const auto wrong = run_cli(typo, "1\n");
+        EXPECT_EQ(wrong.exit_code, 2) << typo;
+        EXPECT_NE(wrong.err.find("was not expected: --"), std::string::npos) << wrong.err;
+        EXPECT_EQ(wrong.out, "") << typo;
+    }
 }
 
 class ExecCliWorkers : public ::testing::TestWithParam<int> {};

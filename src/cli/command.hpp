@@ -32,8 +32,14 @@ Command add_dot_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
 /// `flowpool top HOST:PORT`: a live table from a run's metrics endpoint (top_command.cpp).
 Command add_top_command(CLI::App& app);
-/// `flowpool exec -- CMD ARG...`: a program per line of stdin (exec_command.cpp).
-Command add_exec_command(CLI::App& app);
+/// `flowpool exec -- CMD ARG...`: a program per line of stdin (exec_command.cpp); CMD ARG... are
+/// @p command, which split_exec_command() fills before parsing.
+Command add_exec_command(CLI::App& app, const std::vector<std::string>* command);
+/// For `flowpool exec [OPTIONS] [--] CMD ARG...`: moves CMD ARG... (after `--`, or from the first
+/// word that is not an option of exec's or an option's value) to @p words and returns the
+/// argument count without them, so that CLI11 parses only exec's options (an unknown one is an
+/// error) and the command reaches the program as given (CLI11 would split `[a,b]`).
+int split_exec_command(const CLI::App& app, int argc, char** argv, std::vector<std::string>& words);
 /// `flowpool test FILE|DIR...`: runs graph files' unit tests (test_command.cpp).
 Command add_test_command(CLI::App& app);
 /// `flowpool ops [GRAPH]`: every op with its parameters and value types (ops_command.cpp).

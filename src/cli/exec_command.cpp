@@ -17,6 +17,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "command.hpp"
@@ -157,7 +158,29 @@ int exec_command(const ExecArgs& args) {
 
 }  // namespace
 
-Command add_exec_command(CLI::App& app) {
+int split_exec_command(const CLI::App& app, int argc, char** argv,
+                       std::vector<std::string>& words) {
+    if (argc < 2 || std::string_view(argv[1]) != "exec") return argc;
+    const CLI::App& exec = *app.get_subcommand("exec");
+    for (int i = 2; i < argc; ++i) {
+        const std::string_view word(argv[i]);
+        if (word == "--") {
+            words.assign(argv + i + 1, argv + argc);
+            return i;
+        }
+        if (word.size() > 1 && word.front() == '-') {  // one of ours, or an error CLI11 reports
+            const CLI::Option* option = exec.get_option_no_throw(std::string(word));
+            const bool takes_value = option != nullptr && option->get_items_expected_min() > 0;
+            if (takes_value && word.find('=') == std::string_view::npos) ++i;
+            continue;
+        }
+        words.assign(argv + i, argv + argc);  // CMD ARG..., without `--`
+        return i;
+    }
+    return argc;
+}
+
+Command add_exec_command(CLI::App& app, const std::vector<std::string>* command) {
     auto args = std::make_shared<ExecArgs>();
     CLI::App* exec = app.add_subcommand(
         "exec", "Run a program per line of stdin, N at once, as GNU parallel and xargs -P do");
@@ -175,12 +198,17 @@ Command add_exec_command(CLI::App& app) {
         ->check(seconds_zero_or_more());
     exec->add_flag("--stats", args->flags.stats, "Print a table of per-node figures on stderr");
     add_journal_flags(*exec, args->journal);
-    exec->add_option("command", args->command,
-                     "CMD ARG...: {} in an argument is the line, else the line comes last")
-        ->expected(-1);
-    exec->prefix_command();  // CMD's own flags (-n, --foo) are its, not ours
-    exec->footer("Example: find . -name '*.log' | flowpool exec -j 4 -k -- gzip -9 {}");
-    return {exec, [args] { return exec_command(*args); }};
+    // CMD ARG..., each word as given: after `--` main() took them (CLI11 would split an
+    // option's `[a,b]`); without `--`, CMD is the first word that is no option of ours and
+    // prefix_command() leaves its arguments as they were.
+    exec->footer(
+        "CMD ARG...: after -- (or from the first word that is no option), each as given; {} in "
+        "an argument is the line, else the line comes last.\n"
+        "Example: find . -name '*.log' | flowpool exec -j 4 -k -- gzip -9 {}");
+    return {exec, [args, command] {
+                args->command = *command;
+                return exec_command(*args);
+            }};
 }
 
 }  // namespace flowpool::cli

@@ -16,11 +16,17 @@ int main(int argc, char** argv) {
     CLI::App app{"flowpool: worker-pool pipelines on oneTBB's flow graph, from graph files"};
     app.set_version_flag("--version", std::string("flowpool ") + flowpool::version);
     app.require_subcommand(1);
-    const std::vector<cli::Command> commands = {
-        cli::add_run_command(app),   cli::add_validate_command(app), cli::add_dot_command(app),
-        cli::add_bench_command(app), cli::add_ops_command(app),      cli::add_top_command(app),
-        cli::add_exec_command(app),  cli::add_test_command(app)};
+    std::vector<std::string> exec_words;  // `flowpool exec ... -- CMD ARG...`: CMD ARG...
+    const std::vector<cli::Command> commands = {cli::add_run_command(app),
+                                                cli::add_validate_command(app),
+                                                cli::add_dot_command(app),
+                                                cli::add_bench_command(app),
+                                                cli::add_ops_command(app),
+                                                cli::add_top_command(app),
+                                                cli::add_exec_command(app, &exec_words),
+                                                cli::add_test_command(app)};
 
+    argc = cli::split_exec_command(app, argc, argv, exec_words);
     // One line, like every other error: `error: WHAT (see flowpool --help)`.
     app.failure_message([](const CLI::App*, const CLI::Error& e) {
         return "error: " + std::string(e.what()) + " (see flowpool --help)\n";
