@@ -38,6 +38,12 @@ if(TARGET flowpool_cli)
     add_test(NAME cli.exec_signals COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/exec_signals.sh
              $<TARGET_FILE:flowpool_cli>)
     set_tests_properties(cli.exec_signals PROPERTIES TIMEOUT 60)
+    foreach(signal INT TERM)
+        add_test(NAME cli.journal_interrupt.${signal}
+                 COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/journal_interrupt.sh
+                         $<TARGET_FILE:flowpool_cli> ${signal})
+        set_tests_properties(cli.journal_interrupt.${signal} PROPERTIES TIMEOUT 60)
+    endforeach()
 endif()
 
 # Resumable runs (issue 17): SIGKILL mid-run, then --resume, at 1, 2, 4 and 8 workers, for a

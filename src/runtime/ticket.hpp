@@ -41,7 +41,7 @@ public:
     /// place goes back, with every failure on the way.
     Ticket(Limiter& limiter, NodeId source_id, SourceBody& source, std::uint64_t seq,
            std::size_t deliveries, std::atomic<std::size_t>& in_flight, RunJournal& journal,
-           std::string_view name, std::vector<std::uint64_t> ids)
+           std::string_view name, std::vector<std::uint64_t> ids, const RunState& state)
         : limiter_(&limiter),
           source_id_(source_id),
           source_(&source),
@@ -51,7 +51,8 @@ public:
           failures_(source.redelivers(), true),
           journal_(&journal),
           name_(name),
-          ids_(std::move(ids)) {
+          ids_(std::move(ids)),
+          state_(&state) {
         in_flight_.fetch_add(1, std::memory_order_relaxed);
     }
 
@@ -96,6 +97,10 @@ private:
         } catch (...) {
             // Out of memory: the failures that failed the run go unlisted.
         }
+        // A job that failed while the run was stopping (interrupted: its program killed, or
+        // never started) may not have had its chance: the batch is left out of the journal, and
+        // a resumed run does all of it again.
+        if (!all.empty() && state_->stop_requested()) return;
         journal_->finished(name_, ids_, all);
     }
 
@@ -106,9 +111,10 @@ private:
     std::atomic<std::size_t> pending_;
     std::atomic<std::size_t>& in_flight_;
     OriginFailures failures_;
-    RunJournal* journal_ = nullptr;   // null: no journal
-    std::string_view name_;           // the source's name, for the journal
-    std::vector<std::uint64_t> ids_;  // the source batch's jobs, for the journal
+    RunJournal* journal_ = nullptr;    // null: no journal
+    std::string_view name_;            // the source's name, for the journal
+    std::vector<std::uint64_t> ids_;   // the source batch's jobs, for the journal
+    const RunState* state_ = nullptr;  // with a journal: is the run stopping?
 };
 
 }  // namespace flowpool::detail
