@@ -38,6 +38,9 @@ if(TARGET flowpool_cli)
     add_test(NAME cli.exec_signals COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/exec_signals.sh
              $<TARGET_FILE:flowpool_cli>)
     set_tests_properties(cli.exec_signals PROPERTIES TIMEOUT 60)
+    add_test(NAME cli.journal_append COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/journal_append.sh
+             $<TARGET_FILE:flowpool_cli> ${PROJECT_SOURCE_DIR})
+    set_tests_properties(cli.journal_append PROPERTIES TIMEOUT 60)
     foreach(signal INT TERM)
         add_test(NAME cli.journal_interrupt.${signal}
                  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/journal_interrupt.sh

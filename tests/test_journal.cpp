@@ -77,7 +77,7 @@ protected:
             "concurrency: " +
             w +
             "}\n"
-            "  out: {kind: sink, op: summary}\n"
+            "  out: {kind: sink, op: file, path: /dev/null}\n"
             "edges: [input -> pieces -> parse -> bad -> out]\n";
         const flowpool::GraphSpec graph = flowpool::parse_graph(text, "journal.yaml");
         flowpool::RunOptions options;
@@ -131,6 +131,13 @@ TEST_P(JournalTest, ANodeThatHoldsJobsBackCannotBeJournaled) {
     flowpool::RunOptions options;
     options.journal = &journal;
     EXPECT_THROW(flowpool::run_graph(graph, flowpool::OpRegistry{}, options), flowpool::UsageError);
+    // A sink that writes only at the end (its jobs are journaled as it takes them).
+    const flowpool::GraphSpec summed = flowpool::parse_graph(
+        "nodes:\n  input: {kind: source, op: range, count: 10}\n"
+        "  out: {kind: sink, op: summary}\nedges: [input -> out]\n",
+        "summed.yaml");
+    EXPECT_THROW(flowpool::run_graph(summed, flowpool::OpRegistry{}, options),
+                 flowpool::UsageError);
 }
 
 INSTANTIATE_TEST_SUITE_P(Workers, JournalTest, ::testing::Values(1, 2, 4, 8));

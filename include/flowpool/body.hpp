@@ -307,6 +307,9 @@ public:
     virtual void finish() {}
     /// The type of the jobs it takes, if known (typeid(void) if not).
     [[nodiscard]] virtual std::type_index takes() const noexcept { return typeid(void); }
+    /// True if what it writes for its jobs comes out only at the end of the run (a summary of
+    /// them all): a run with a journal cannot resume it, as a job is journaled when consumed.
+    [[nodiscard]] virtual bool holds_back() const noexcept { return false; }
 };
 
 }  // namespace flowpool

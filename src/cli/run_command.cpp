@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "command.hpp"
+#include "common/line_output.hpp"
 #include "common/log.hpp"
 #include "load_graph.hpp"
 #include "progress.hpp"
@@ -154,6 +155,9 @@ int run_command(const RunArgs& args) {
     const ReportFlags& flags = args.flags;
     RunMetrics metrics(args.metrics, flags.quiet);
     RunWatch watch(!flags.quiet && !flags.no_progress && ::isatty(STDERR_FILENO) == 1);
+    // A resumed run adds its jobs' lines to what the run it resumes wrote.
+    std::optional<detail::SinkFilesAppend> append;
+    if (args.journal.resume || args.journal.resume_failed) append.emplace();
     const RunResult result =
         run_watched(graph, ops, args, watch, metrics, files, guard, journal.get());
     watch.stop_progress();

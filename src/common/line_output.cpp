@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -97,5 +98,15 @@ SinkRedirect::SinkRedirect(LineOutput& to) noexcept : to_(to), outer_(active_red
 }
 
 SinkRedirect::~SinkRedirect() { active_redirect = outer_; }
+
+namespace {
+std::atomic<int> appending{0};  // SinkFilesAppend alive in the process
+}  // namespace
+
+SinkFilesAppend::SinkFilesAppend() noexcept { appending.fetch_add(1); }
+
+SinkFilesAppend::~SinkFilesAppend() { appending.fetch_sub(1); }
+
+bool SinkFilesAppend::active() noexcept { return appending.load() != 0; }
 
 }  // namespace flowpool::detail

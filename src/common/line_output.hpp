@@ -84,4 +84,18 @@ private:
     bool taken_ = false;
 };
 
+/// While one lives, the sinks made in the process that write lines to a file append to it
+/// instead of truncating it: a resumed run (`--resume`) adds its jobs' lines to the ones the run
+/// it resumes wrote. (Process-wide: a run makes its sinks on a thread of its own arena.)
+class SinkFilesAppend {
+public:
+    SinkFilesAppend() noexcept;
+    ~SinkFilesAppend();
+    SinkFilesAppend(const SinkFilesAppend&) = delete;
+    SinkFilesAppend& operator=(const SinkFilesAppend&) = delete;
+
+    /// True while one lives.
+    [[nodiscard]] static bool active() noexcept;
+};
+
 }  // namespace flowpool::detail

@@ -73,6 +73,9 @@ LineOutput& redirected_or_stdout() {
 
 class SummarySink final : public SinkBody {
 public:
+    /// Its one line, for all the jobs, is written at the end.
+    bool holds_back() const noexcept override { return true; }
+
     void consume(const BatchPtr& in, BatchContext& ctx) override {
         // Summed in locals, which stay in registers, and added to the members once a batch.
         std::uint64_t sum = 0;

@@ -99,16 +99,23 @@ private:
 class LineTarget {
 public:
     /// Creates or truncates @p path (`-`: standard output), unless a SinkRedirect takes the
-    /// lines. Throws UsageError if it cannot.
+    /// lines; appends to it while a SinkFilesAppend lives. Throws UsageError if it cannot.
     explicit LineTarget(const std::string& path)
         : redirected_(LineOutput::redirected()),
           fd_(redirected_ != nullptr || path == "-"
                   ? -1
-                  : ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) {
+                  : ::open(path.c_str(),
+                           O_WRONLY | O_CREAT | O_CLOEXEC |
+                               (SinkFilesAppend::active() ? O_APPEND : O_TRUNC),
+                           0666)) {
         if (redirected_ != nullptr || path == "-") return;
         if (fd_.get() < 0) throw open_error(path, "writing");
+        continues_ = ::lseek(fd_.get(), 0, SEEK_END) > 0;
         file_ = std::make_unique<LineOutput>(fd_.get(), "'" + path + "'", true);
     }
+
+    /// True if it appends to lines already in the file.
+    [[nodiscard]] bool continues() const noexcept { return continues_; }
 
     /// The writer for the lines.
     LineOutput& output() noexcept {
@@ -119,6 +126,7 @@ public:
 private:
     LineOutput* redirected_;  // null: the file, or standard output
     Descriptor fd_;
+    bool continues_ = false;
     std::unique_ptr<LineOutput> file_;  // null: standard output
 };
 
@@ -158,7 +166,11 @@ private:
 template <class Render>
 class LinesSink final : public SinkBody {
 public:
-    LinesSink(const std::string& path, Render render) : target_(path), render_(std::move(render)) {}
+    LinesSink(const std::string& path, Render render) : target_(path), render_(std::move(render)) {
+        if constexpr (requires { render_.continue_file(); }) {
+            if (target_.continues()) render_.continue_file();  // a CSV header is there already
+        }
+    }
 
     void consume(const BatchPtr& in, BatchContext& ctx) override {
         auto line = [this, &ctx](Value&& v, const JobContext& job) {
@@ -196,6 +208,9 @@ public:
     CsvRows(std::vector<std::string> columns, char delimiter)
         : columns_(std::move(columns)), delimiter_(delimiter) {}
 
+    /// The file has rows and their header already (a resumed run appends): no second header.
+    void continue_file() noexcept { continues_ = true; }
+
     void operator()(std::string& out, const JobContext&, const Value& v, const BatchContext&) {
         const Record* record = v.record();
         if (record == nullptr) {
@@ -206,9 +221,11 @@ public:
             if (columns_.empty()) {
                 for (const Field& field : *record) columns_.push_back(field.name);
             }
-            append_row(out, [](const std::string& name, std::string& line, char delimiter) {
-                append_csv_text(line, name, delimiter);
-            });
+            if (!continues_) {
+                append_row(out, [](const std::string& name, std::string& line, char delimiter) {
+                    append_csv_text(line, name, delimiter);
+                });
+            }
             header_written_ = true;
         }
         append_row(out, [record](const std::string& name, std::string& line, char delimiter) {
@@ -229,6 +246,7 @@ private:
     std::vector<std::string> columns_;
     char delimiter_;
     bool header_written_ = false;
+    bool continues_ = false;  // appending to rows under a header written before
 };
 
 }  // namespace

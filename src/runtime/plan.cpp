@@ -40,7 +40,7 @@ namespace {
 /// jobs back to the end of the run, so a source job is journaled before what it became is out.
 void check_resumable(const PlanNodes& nodes) {
     for (const PlanNode& node : nodes) {
-        if (node.stage && node.stage->holds_back()) {
+        if ((node.stage && node.stage->holds_back()) || (node.sink && node.sink->holds_back())) {
             throw UsageError("a run with a journal cannot resume node '" + node.name +
                              "': it holds jobs back until the end of the run");
         }
