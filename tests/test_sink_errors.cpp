@@ -73,6 +73,34 @@ Summary expect_write_failure(const CliResult& run, const std::string& where,
     return summary;
 }
 
+TEST(SinkOpenErrors, AGraphRefusedWhileItsSinksAreMadeLeavesTheOtherFilesAsTheyWere) {
+    // Sink `b` cannot open its path (a directory): the run stops with exit 2 before any job,
+    // and the file of sink `a`, made before it, keeps what it held. A run then overwrites it.
+    const std::string kept = temp_file("kept.txt", "precious\n");
+    const std::string graph = temp_file("refused.yaml",
+                                        "graph: refused\nversion: 1\nnodes:\n"
+                                        "  jobs: { kind: source, op: range, count: 3 }\n"
+                                        "  a: { kind: sink, op: file, path: '" +
+                                            kept +
+                                            "', format: '{id}' }\n"
+                                            "  b: { kind: sink, op: jsonl, path: /tmp }\n"
+                                            "edges: [ 'jobs -> a', 'jobs -> b' ]\n");
+    const auto refused = run_cli("run '" + graph + "'");
+    EXPECT_EQ(refused.exit_code, 2) << refused.err;
+    EXPECT_NE(refused.err.find("cannot open '/tmp' for writing"), std::string::npos) << refused.err;
+    EXPECT_EQ(flowpool::test::slurp(kept), "precious\n");
+
+    const std::string fine = temp_file("overwrites.yaml",
+                                       "graph: overwrites\nversion: 1\nnodes:\n"
+                                       "  jobs: { kind: source, op: range, count: 2 }\n"
+                                       "  a: { kind: sink, op: file, path: '" +
+                                           kept +
+                                           "', format: '{id}', ordered: true }\n"
+                                           "edges: [ 'jobs -> a' ]\n");
+    EXPECT_EQ(run_cli("run -q '" + fine + "'").exit_code, 0);
+    EXPECT_EQ(flowpool::test::slurp(kept), "0\n1\n");  // nothing of the longer text left
+}
+
 TEST(SinkWriteErrors, FileOnAFullDeviceFailsEveryJobNamingThePath) {
     const auto run = run_cli("run " + graph_file("file_full", "op: file, path: /dev/full"));
     EXPECT_EQ(expect_write_failure(run, "'/dev/full'", "No space left on device").out, 0u);

@@ -98,35 +98,51 @@ private:
 /// by batch, so that a job counts as written only once its line was handed to the kernel.
 class LineTarget {
 public:
-    /// Creates or truncates @p path (`-`: standard output), unless a SinkRedirect takes the
-    /// lines; appends to it while a SinkFilesAppend lives. Throws UsageError if it cannot.
+    /// Opens or creates @p path (`-`: standard output), unless a SinkRedirect takes the lines;
+    /// appends to it while a SinkFilesAppend lives, else empties it when the run first writes
+    /// (output()) or ends (start()): a graph refused while its sinks are made leaves the files
+    /// of those made before as they were. Throws UsageError if it cannot.
     explicit LineTarget(const std::string& path)
         : redirected_(LineOutput::redirected()),
           fd_(redirected_ != nullptr || path == "-"
                   ? -1
-                  : ::open(path.c_str(),
-                           O_WRONLY | O_CREAT | O_CLOEXEC |
-                               (SinkFilesAppend::active() ? O_APPEND : O_TRUNC),
-                           0666)) {
+                  : ::open(
+                        path.c_str(),
+                        O_WRONLY | O_CREAT | O_CLOEXEC | (SinkFilesAppend::active() ? O_APPEND : 0),
+                        0666)) {
         if (redirected_ != nullptr || path == "-") return;
         if (fd_.get() < 0) throw open_error(path, "writing");
-        continues_ = ::lseek(fd_.get(), 0, SEEK_END) > 0;
+        if (SinkFilesAppend::active()) {
+            continues_ = ::lseek(fd_.get(), 0, SEEK_END) > 0;
+        } else {
+            empty_pending_ = true;
+        }
         file_ = std::make_unique<LineOutput>(fd_.get(), "'" + path + "'", true);
     }
 
     /// True if it appends to lines already in the file.
     [[nodiscard]] bool continues() const noexcept { return continues_; }
 
+    /// Empties the file it writes, once, unless it appends: when the run first writes to it.
+    void start() noexcept {
+        if (!empty_pending_) return;
+        empty_pending_ = false;
+        // A file that cannot be emptied (a device) is written over from its start.
+        static_cast<void>(::ftruncate(fd_.get(), 0));
+    }
+
     /// The writer for the lines.
     LineOutput& output() noexcept {
         if (redirected_ != nullptr) return *redirected_;
+        start();
         return file_ ? *file_ : LineOutput::stdout_lines();
     }
 
 private:
     LineOutput* redirected_;  // null: the file, or standard output
     Descriptor fd_;
-    bool continues_ = false;
+    bool continues_ = false;            // appending to a file that has lines
+    bool empty_pending_ = false;        // a file of ours, to empty before the first write
     std::unique_ptr<LineOutput> file_;  // null: standard output
 };
 
@@ -186,6 +202,9 @@ public:
         consume_jobs<Value>(in, ctx, line);
         lines_.write_to(target_.output(), ctx);
     }
+
+    /// A run that wrote nothing still leaves an empty file, as one that wrote would.
+    void finish() override { target_.start(); }
 
 private:
     LineTarget target_;
