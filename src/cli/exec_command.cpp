@@ -198,9 +198,8 @@ Command add_exec_command(CLI::App& app, const std::vector<std::string>* command)
         ->check(seconds_zero_or_more());
     exec->add_flag("--stats", args->flags.stats, "Print a table of per-node figures on stderr");
     add_journal_flags(*exec, args->journal);
-    // CMD ARG..., each word as given: after `--` main() took them (CLI11 would split an
-    // option's `[a,b]`); without `--`, CMD is the first word that is no option of ours and
-    // prefix_command() leaves its arguments as they were.
+    // CMD ARG... are not CLI11's to parse (it would split `[a,b]` and take CMD's flags for
+    // ours): split_exec_command() moved them out of argv before parsing, into @p command.
     exec->footer(
         "CMD ARG...: after -- (or from the first word that is no option), each as given; {} in "
         "an argument is the line, else the line comes last.\n"
