@@ -81,15 +81,37 @@ TEST(CsvSource, ARaggedRowFailsAloneWithItsLine) {
 
 TEST(CsvSource, AHeaderThatNamesAFieldTwiceFailsTheFilesRowsNotTheirValues) {
     // Read as records, one of the two `a` fields would be lost: the header fails, and with it
-    // every row of the file (they have no names), each a job of its own.
+    // every row of the file (they have no names), each a job of its own naming the header's
+    // failure: which job's failure the run reports first is up to the workers.
     const std::string csv = temp_file("twice.csv", "a,a,b\n1,2,3\n");
+    const std::string why = csv +
+                            ":1:1: header row: fields 1 and 2 are both named 'a' (name "
+                            "them with columns:)";
     const auto failed = run_cli("run '" + csv_graph("twice", csv) + "'");
     EXPECT_EQ(failed.exit_code, 1);
-    EXPECT_NE(failed.err.find(csv + ":1:1: header row: fields 1 and 2 are both named 'a' (name "
-                                    "them with columns:)"),
-              std::string::npos)
-        << failed.err;
+    EXPECT_NE(failed.err.find(why), std::string::npos) << failed.err;
     EXPECT_EQ(failed.out, "");
+
+    const std::string dead_lettered =
+        temp_file("twice_dead.yaml",
+                  "graph: twice_dead\nversion: 1\nnodes:\n"
+                  "  rows: { kind: source, op: csv, path: '" +
+                      csv +
+                      "', on_error: dead_letter, dead_letter: dead }\n"
+                      "  out:  { kind: sink, op: jsonl, path: '-' }\n"
+                      "  dead: { kind: sink, op: jsonl, path: '-', ordered: true }\n"
+                      "edges:\n  - rows -> out\n");
+    const auto dead = run_cli("run '" + dead_lettered + "'");
+    EXPECT_EQ(dead.exit_code, 0) << dead.err;
+    const std::vector<std::string> lines = dead.out_lines();
+    ASSERT_EQ(lines.size(), 2U) << dead.out;
+    EXPECT_NE(lines[0].find(R"("id":0,"value":"","node":"rows","error":")" + why),
+              std::string::npos)
+        << lines[0];
+    EXPECT_NE(lines[1].find(R"("id":1,"value":"1,2,3","node":"rows","error":")" + csv +
+                            ":2:1: the file's header row failed (" + why + ")"),
+              std::string::npos)
+        << lines[1];
 
     const auto named = run_cli("run '" + csv_graph("twice_named", csv, ", columns: 'x,y,z'") + "'");
     EXPECT_EQ(named.exit_code, 0) << named.err;

@@ -92,6 +92,13 @@ private:
 /// The columns of a CSV file: from `columns:`, or its header row.
 using Columns = std::vector<std::string>;
 
+/// What a CSV file's rows are read with: its columns, or why its header row failed (its rows
+/// then fail too, naming it: which of the two failures a run reports first is up to the workers).
+struct Header {
+    Columns names;
+    std::string failure;  ///< FILE:LINE:COL: reason, if the header row failed
+};
+
 /// One record per CSV record (RFC 4180) of the files a path names, or of standard input: the
 /// fields named by the file's header row (or `columns:`), numbers as integers or floats unless
 /// `types: strings`. Ids: records from 0, headers not counted. A record with more or fewer
@@ -104,7 +111,8 @@ public:
           cutter_(delimiter, max_line_bytes),
           delimiter_(delimiter),
           strings_(strings) {
-        if (!columns.empty()) given_ = std::make_shared<const Columns>(std::move(columns));
+        if (!columns.empty())
+            given_ = std::make_shared<const Header>(Header{std::move(columns), {}});
     }
 
 private:
@@ -120,33 +128,38 @@ private:
             default:
                 return Cut::end;
         }
-        if (!given_ && headers_.size() <= at.file) return read_header(record_, at, error);
+        if (!given_ && headers_.size() <= at.file) {
+            headers_.resize(at.file);  // a file with no records has no header
+            headers_.push_back(std::make_shared<const Header>(read_header(record_, at)));
+            error = headers_.back()->failure;
+            return error.empty() ? Cut::nothing : Cut::failed;
+        }
         text += record_;
         return record_.empty() ? Cut::blank : Cut::text;
     }
 
     /// Reads a file's header row (each file of a glob has one).
-    Cut read_header(const std::string& text, const LinePosition& at, std::string& error) {
-        Columns names;
+    Header read_header(const std::string& text, const LinePosition& at) const {
+        Header header;
         std::string why;
         std::size_t column = 0;
-        headers_.resize(at.file + 1);
-        if (!split_csv(text, delimiter_, names, why, column)) {
-            error = where(at) + ":" + std::to_string(column) + ": header row: " + why;
-            return Cut::failed;
+        if (!split_csv(text, delimiter_, header.names, why, column)) {
+            header.failure = where(at) + ":" + std::to_string(column) + ": header row: " + why;
+            return header;
         }
         // A record has each name once: a repeated one would lose one of its fields' values.
+        const Columns& names = header.names;
         for (std::size_t i = 1; i < names.size(); ++i) {
             const auto first =
                 std::find(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(i), names[i]);
             if (first == names.begin() + static_cast<std::ptrdiff_t>(i)) continue;
-            error = where(at) + ":1: header row: fields " +
-                    std::to_string(first - names.begin() + 1) + " and " + std::to_string(i + 1) +
-                    " are both named '" + names[i] + "' (name them with columns:)";
-            return Cut::failed;
+            header.failure = where(at) + ":1: header row: fields " +
+                             std::to_string(first - names.begin() + 1) + " and " +
+                             std::to_string(i + 1) + " are both named '" + names[i] +
+                             "' (name them with columns:)";
+            return header;
         }
-        headers_[at.file] = std::make_shared<const Columns>(std::move(names));
-        return Cut::nothing;
+        return header;
     }
 
     [[nodiscard]] std::shared_ptr<const void> file_context(std::uint32_t file) const override {
@@ -156,13 +169,16 @@ private:
 
     bool parse(std::string_view text, const void* context, Value& out,
                ParseError& error) const override {
-        const auto* columns = static_cast<const Columns*>(context);
+        const auto* header = static_cast<const Header*>(context);
         thread_local Columns fields;
         std::size_t column = 0;
-        if (columns == nullptr) {
-            error = {0, 1, "the file's header row could not be read"};
+        if (header == nullptr || !header->failure.empty()) {
+            error = {0, 1,
+                     "the file's header row failed" +
+                         (header == nullptr ? std::string() : " (" + header->failure + ")")};
             return false;
         }
+        const Columns* columns = &header->names;
         if (!split_csv(text, delimiter_, fields, error.reason, column)) {
             const auto [line, col] = record_line_column(text, column);
             error.line = line;
@@ -205,8 +221,8 @@ private:
     std::string record_;  // the record cut last
     char delimiter_;
     bool strings_;
-    std::shared_ptr<const Columns> given_;                 // columns:, if given
-    std::vector<std::shared_ptr<const Columns>> headers_;  // per file, else
+    std::shared_ptr<const Header> given_;                 // columns:, if given
+    std::vector<std::shared_ptr<const Header>> headers_;  // per file, else
 };
 
 /// A `fields:` or `columns:` parameter: names, each once.
