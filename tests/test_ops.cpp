@@ -189,7 +189,7 @@ TEST(Lines, LinesLongerThanAReadChunkStayWhole) {
     EXPECT_EQ(lines_of(a + "\n" + b + "\r\nc"), strings({a, b, "c"}));
 }
 
-TEST(Lines, AMissingFileOrADirectoryIsAUsageErrorNamingThePath) {
+TEST(Lines, AMissingFileOrADirectoryIsAGraphErrorNamingTheNodeAndThePath) {
     const flowpool::OpRegistry ops;
     const std::string graph =
         "nodes:\n  text: { kind: source, op: lines, path: PATH }\n"
@@ -200,14 +200,20 @@ TEST(Lines, AMissingFileOrADirectoryIsAUsageErrorNamingThePath) {
         try {
             run_yaml(graph, ops, {"text.path=" + path});
             ADD_FAILURE() << "no error for " << path;
-        } catch (const flowpool::UsageError& e) {
+        } catch (const flowpool::ConfigError& e) {
+            EXPECT_NE(
+                std::string(e.what()).find("--set text.path=" + path + ": error: node 'text': "),
+                std::string::npos)
+                << e.what();
             EXPECT_NE(std::string(e.what()).find("'" + path + "'"), std::string::npos) << e.what();
             EXPECT_NE(std::string(e.what()).find(reason), std::string::npos) << e.what();
         }
     }
     const auto cli = run_cli("run graphs/grep_log.yaml --set log.path=no/such.log");
     EXPECT_EQ(cli.exit_code, 2);
-    EXPECT_EQ(cli.err, "error: cannot open 'no/such.log' for reading: No such file or directory\n");
+    EXPECT_EQ(cli.err,
+              "--set log.path=no/such.log: error: node 'log': cannot open 'no/such.log' for "
+              "reading: No such file or directory\n");
 }
 
 class OpsWorkers : public ::testing::TestWithParam<int> {};
@@ -362,7 +368,7 @@ TEST(FileSink, DefaultFormatAndDashForStandardOutput) {
     EXPECT_EQ(run.out, "Result: Job 0 Value x\n");
 }
 
-TEST(FileSink, AFileThatCannotBeCreatedIsAUsageError) {
+TEST(FileSink, AFileThatCannotBeCreatedIsAGraphErrorAtItsPath) {
     const std::string dir = temp_dir();
     write_file(dir + "/in.txt", "x\n");
     for (const std::string op : {"file", "jsonl"}) {
@@ -376,9 +382,11 @@ TEST(FileSink, AFileThatCannotBeCreatedIsAUsageError) {
                          "edges: [ 'text -> out' ]\n",
                      flowpool::OpRegistry{});
             ADD_FAILURE() << op << ": no error";
-        } catch (const flowpool::UsageError& e) {
-            EXPECT_EQ(std::string(e.what()),
-                      "cannot open '" + target + "' for writing: No such file or directory");
+        } catch (const flowpool::ConfigError& e) {
+            ASSERT_EQ(e.problems().size(), 1U);
+            EXPECT_EQ(e.problems()[0].where.line, 3) << e.what();
+            EXPECT_EQ(e.problems()[0].message, "node 'out': cannot open '" + target +
+                                                   "' for writing: No such file or directory");
         }
     }
 }

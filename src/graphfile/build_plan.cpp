@@ -16,6 +16,22 @@
 #include "resolve.hpp"
 
 namespace flowpool {
+namespace {
+
+/// What @p make makes for @p node: a UsageError making it (a file it cannot open) becomes a
+/// problem of the graph file, at the node's `path:` if it has one, naming the node.
+template <class Make>
+auto make_body(const detail::ResolvedNode& node, Make make) {
+    try {
+        return make(node.params);
+    } catch (const UsageError& e) {
+        const ParamSpec* path = node.spec->param("path");
+        throw ConfigError(path != nullptr ? path->where : node.spec->where,
+                          "node '" + node.spec->name + "': " + e.what());
+    }
+}
+
+}  // namespace
 
 RunResult run_graph(const GraphSpec& graph, const OpRegistry& ops, const RunOptions& options) {
     return detail::run_resolved(detail::resolve(graph, ops), graph, options);
@@ -33,11 +49,11 @@ RunResult detail::run_resolved(std::vector<ResolvedNode> nodes, const GraphSpec&
         detail::NodeId id = 0;
         switch (node.kind) {
             case NodeKind::source:
-                id = plan.add_source(name, node.op->make_source(node.params), node.batch_size);
+                id = plan.add_source(name, make_body(node, node.op->make_source), node.batch_size);
                 break;
             case NodeKind::function:
             case NodeKind::filter: {
-                std::unique_ptr<StageBody> body = node.op->make_stage(node.params);
+                std::unique_ptr<StageBody> body = make_body(node, node.op->make_stage);
                 if (node.log) {
                     body = std::make_unique<detail::LoggedStage>(std::move(body), *node.log);
                 }
@@ -45,7 +61,7 @@ RunResult detail::run_resolved(std::vector<ResolvedNode> nodes, const GraphSpec&
                 break;
             }
             case NodeKind::sink:
-                id = plan.add_sink(name, node.op->make_sink(node.params));
+                id = plan.add_sink(name, make_body(node, node.op->make_sink));
                 break;
         }
         ids[name] = id;
