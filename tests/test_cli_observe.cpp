@@ -140,6 +140,12 @@ TEST(CliObserve, AnUnwritableStatsJsonPathIsBadUsage) {
     EXPECT_EQ(result.exit_code, 2);
     EXPECT_EQ(result.out, "") << "the graph must not run";
     EXPECT_NE(result.err.find("/nonexistent-dir/s.json"), std::string::npos) << result.err;
+
+    // Opened but not written (a full disk): the run ran, and its exit code says the file is not.
+    const auto full = run_cli("run graphs/worker_pool.yaml --stats-json /dev/full");
+    EXPECT_EQ(full.exit_code, 2) << full.err;
+    EXPECT_FALSE(full.out.empty()) << "the graph ran";
+    EXPECT_NE(full.err.find("error: cannot write '/dev/full'"), std::string::npos) << full.err;
 }
 
 TEST(CliObserve, TraceHasASpanPerBatchOrPerSampledBatch) {

@@ -119,7 +119,7 @@ int finish(const RunResult& result, const ReportFlags& flags, RunFiles& files,
         ReportFlags silent = flags;  // the JSON file asked for, nothing on stderr
         silent.quiet = true;
         silent.stats = false;
-        report(result.stats, silent, files.json_file());
+        static_cast<void>(report(result.stats, silent, files.json_file()));  // exits as SIGPIPE
         exit_as_closed_pipe();
     }
     if (result.error) print_job_error(*result.error);
@@ -134,9 +134,10 @@ int finish(const RunResult& result, const ReportFlags& flags, RunFiles& files,
                   << guard.text << " jobs failed (" << s.skipped + s.dead_lettered + s.failed
                   << " of " << s.jobs_in << ")\n";
     }
-    report(result.stats, flags, files.json_file());
+    const bool reported = report(result.stats, flags, files.json_file());
     if (signal != 0) return 128 + signal;
-    return result.error || guard.tripped ? job_failed : ok;
+    if (result.error || guard.tripped) return job_failed;
+    return reported ? ok : bad_input;  // as a trace that cannot be written
 }
 
 int run_command(const RunArgs& args) {

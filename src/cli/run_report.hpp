@@ -21,7 +21,8 @@ struct ReportFlags {
 };
 
 /// Prints what the user asked to see of a finished (or abandoned) run; writes the figures to
-/// @p json if it is not null (the `--stats-json` file).
-void report(const RunStats& stats, const ReportFlags& flags, std::ofstream* json);
+/// @p json if it is not null (the `--stats-json` file). False, with an error printed, if they
+/// could not be written.
+[[nodiscard]] bool report(const RunStats& stats, const ReportFlags& flags, std::ofstream* json);
 
 }  // namespace flowpool::cli

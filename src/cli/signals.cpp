@@ -54,7 +54,7 @@ extern "C" void on_signal(int signal) {
          << stats.abandoned << " jobs in flight abandoned after the drain timeout ("
          << flags.drain_timeout << " s)\n";
     std::cerr << line.str();
-    report(stats, flags, json);
+    static_cast<void>(report(stats, flags, json));  // the exit code is the signal's
     // Every line a sink wrote is whole already (one write(2) each): nothing to flush.
     std::_Exit(128 + signal);
 }
