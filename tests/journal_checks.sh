@@ -35,6 +35,12 @@ grep -q -P '^ok\tinput\t8ok' "$work/j" && fail "the torn line was glued to the n
 expect_code 0 "$flowpool" run --journal "$work/j" --resume "$work/range.yaml"
 [[ ! -s $work/out ]] || fail "a finished journal ran jobs again"
 grep -q "10 jobs left out" "$work/err" || fail "no word of the jobs left out"
+# --resume and --resume-failed say opposite things of a failed job: not both.
+for command in "run -q --journal $work/j $work/range.yaml" "exec --journal $work/j -- echo"; do
+    # shellcheck disable=SC2086  # the words of the command
+    expect_code 2 "$flowpool" ${command/--journal/--resume --resume-failed --journal} </dev/null
+    grep -q "excludes" "$work/err" || fail "$command: no word of the two flags: $(cat "$work/err")"
+done
 
 # Sources that parse on the workers (jsonl, csv) leave out journaled jobs before parsing: the
 # texts left keep their own values, and a malformed one still fails as itself.
@@ -64,7 +70,10 @@ expect_code 2 "$flowpool" run -q --journal "$work/j" --resume "$work/other.yaml"
 grep -q "written by another run" "$work/err" || fail "other graph: $(cat "$work/err")"
 echo "not a journal" >"$work/notj"
 expect_code 2 "$flowpool" run -q --journal "$work/notj" --resume "$work/range.yaml"
-seq 3 | (expect_code 2 "$flowpool" exec --journal "$work/j" --resume -- echo)
+# (Lines from a file: exec refuses before reading them, and `seq | exec` then let seq die of
+# SIGPIPE now and then, failing the script under pipefail.)
+seq 3 >"$work/three"
+expect_code 2 "$flowpool" exec --journal "$work/j" --resume -- echo <"$work/three"
 expect_code 2 "$flowpool" run -q --resume "$work/range.yaml"
 grep -q "need --journal" "$work/err" || fail "--resume without --journal: $(cat "$work/err")"
 

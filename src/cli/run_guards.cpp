@@ -69,11 +69,14 @@ void add_journal_flags(CLI::App& command, JournalFlags& flags) {
     command.add_option("--journal", flags.path,
                        "Record each finished job in FILE (written as it finishes, fsynced every "
                        "100 ms), to resume the run later");
-    command.add_flag("--resume", flags.resume,
-                     "With --journal: leave out the jobs it lists as finished (succeeded or "
-                     "failed)");
-    command.add_flag("--resume-failed", flags.resume_failed,
-                     "With --journal: leave out the jobs it lists as succeeded; retry the failed");
+    CLI::Option* resume =
+        command.add_flag("--resume", flags.resume,
+                         "With --journal: leave out the jobs it lists as finished (succeeded or "
+                         "failed)");
+    command
+        .add_flag("--resume-failed", flags.resume_failed,
+                  "With --journal: leave out the jobs it lists as succeeded; retry the failed")
+        ->excludes(resume);
 }
 
 std::unique_ptr<detail::JournalFile> open_journal(const JournalFlags& flags, const GraphSpec& graph,
