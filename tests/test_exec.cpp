@@ -337,6 +337,21 @@ TEST(ExecOp, FailuresNameNodeJobAndReason) {
               std::string::npos);
 }
 
+TEST(ExecOp, ACommandWithoutAProgramIsRefusedOrNamedAsSuch) {
+    try {
+        static_cast<void>(run_text(range_graph(1, "command: []")));
+        ADD_FAILURE() << "command: [] ran";
+    } catch (const flowpool::ConfigError& e) {
+        EXPECT_STREQ(e.what(),
+                     "exec.yaml:5:45: error: parameter 'command' of op 'exec' needs at least 1 "
+                     "element");
+    }
+    // An empty program (validate warns of it) fails each job saying so.
+    const GraphRun empty = run_text(range_graph(1, "command: ['', x]"));
+    ASSERT_TRUE(empty.result.error);
+    EXPECT_EQ(empty.result.error->reason(), "cannot start the program: the command is empty");
+}
+
 TEST(ExecOp, LinesOfAJobWhoseIdLeavesNoBitsFailItBeforeItsProgramRuns) {
     // Two explodes number line j's pieces j << 40; `output: lines` numbers the program's lines
     // (j << 40) << 20, which wraps from line 16 on. That job fails without running its program,

@@ -73,6 +73,8 @@ struct ParamInfo {
     /// A `list`'s elements, or a `map`'s values when `fields` is empty: `integer`, `string`,
     /// `boolean` or (a list of maps) `map`.
     ParamType items = ParamType::string;
+    /// A `list` given with fewer elements is refused (a command needs its program).
+    std::size_t min_items = 0;
     /// A `map`, or the maps of a list of maps: the keys it takes, each declared like a parameter.
     /// Empty: any key.
     std::vector<ParamInfo> fields{};

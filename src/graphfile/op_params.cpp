@@ -70,6 +70,12 @@ public:
         if (!list) return read_map(given, info, path, out);
         const ParamInfo element = element_of(info);
         bool ok = true;
+        if (given.items.size() < info.min_items) {
+            report_(given.where, "parameter '" + path + "' of op '" + op_.name +
+                                     "' needs at least " + std::to_string(info.min_items) +
+                                     (info.min_items == 1 ? " element" : " elements"));
+            ok = false;
+        }
         for (std::size_t i = 0; i < given.items.size(); ++i) {
             ParamItem item;
             ok = read(given.items[i], element, path + "[" + std::to_string(i) + "]", item) && ok;

@@ -251,6 +251,7 @@ bool executable(const std::string& path) {
 /// names no program. Empty for a format ({value}: known only per job) or under `shell: true`.
 std::string program_warning(const std::string& program, const Params& params) {
     if (params.boolean("shell") || program.find('{') != std::string::npos) return {};
+    if (program.empty()) return "the program is empty: its jobs will fail";
     if (program.find('/') != std::string::npos) {
         if (executable(program)) return {};
         return "program '" + program + "' does not exist or is not executable";
@@ -282,7 +283,8 @@ void add_exec_ops(OpRegistry& ops) {
                .description = "[PROGRAM, ARG, ...]: each a format ({value}, {id}, "
                               "{value.FIELD}) that becomes one argument, never parsed by a shell",
                .check = check_format,
-               .warn = program_warning},
+               .warn = program_warning,
+               .min_items = 1},
               {.name = "shell",
                .type = ParamType::boolean,
                .default_value = "false",

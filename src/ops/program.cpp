@@ -405,7 +405,8 @@ std::string signal_name_of(int signal) {
 }
 
 std::string failure_message(const ProgramResult& result, const ProgramSpec& spec) {
-    const std::string program = spec.argv.empty() ? std::string("the program") : spec.argv[0];
+    const std::string program =
+        spec.argv.empty() || spec.argv[0].empty() ? std::string("the program") : spec.argv[0];
     std::string message;
     switch (result.end) {
         case ProgramResult::End::exited:
