@@ -337,7 +337,7 @@ TEST(ExecOp, FailuresNameNodeJobAndReason) {
               std::string::npos);
 }
 
-TEST(ExecOp, ACommandWithoutAProgramIsRefusedOrNamedAsSuch) {
+TEST(ExecOp, ACommandWithoutAProgramOrADirectoryIsRefusedOrNamedAsSuch) {
     try {
         static_cast<void>(run_text(range_graph(1, "command: []")));
         ADD_FAILURE() << "command: [] ran";
@@ -346,6 +346,12 @@ TEST(ExecOp, ACommandWithoutAProgramIsRefusedOrNamedAsSuch) {
                      "exec.yaml:5:45: error: parameter 'command' of op 'exec' needs at least 1 "
                      "element");
     }
+    // A working directory that is not one is named, not taken for a missing program.
+    const GraphRun lost = run_text(range_graph(1, "command: [echo, hi], cwd: /no/such/dir"));
+    ASSERT_TRUE(lost.result.error);
+    EXPECT_EQ(lost.result.error->reason(),
+              "cannot start echo: its working directory '/no/such/dir': No such file or "
+              "directory");
     // An empty program (validate warns of it) fails each job saying so.
     const GraphRun empty = run_text(range_graph(1, "command: ['', x]"));
     ASSERT_TRUE(empty.result.error);

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -366,6 +367,14 @@ std::string tail_of(std::string_view text, std::size_t n) {
     return "..." + std::string(text.substr(text.size() - n));
 }
 
+/// Why a program cannot work in directory @p path (an errno), or 0 if it can.
+int directory_error(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return errno;
+    if (!S_ISDIR(st.st_mode)) return ENOTDIR;
+    return ::access(path.c_str(), X_OK) == 0 ? 0 : errno;
+}
+
 }  // namespace
 
 ProgramResult run_program(const ProgramSpec& spec) {
@@ -388,6 +397,13 @@ ProgramResult run_program(const ProgramSpec& spec) {
         ProgramResult result;
         result.end = ProgramResult::End::not_started;
         result.why = pid ? std::strerror(error) : "flowpool is stopping (interrupted)";
+        // posix_spawn says ENOENT both for a program and for a working directory not found.
+        if (pid && !spec.cwd.empty()) {
+            if (const int cwd_error = directory_error(spec.cwd)) {
+                result.why =
+                    "its working directory '" + spec.cwd + "': " + std::strerror(cwd_error);
+            }
+        }
         return result;
     }
     // The program's ends are its own now: closing ours lets end-of-file through.
