@@ -4,6 +4,8 @@
 
 #include "op_params.hpp"
 
+#include <yaml-cpp/yaml.h>
+
 #include <stdexcept>
 
 #include "common/parse.hpp"
@@ -28,6 +30,18 @@ std::string written_as(const ParamSpec& param) {
     if (param.shape == ParamSpec::Shape::list) return "a list";
     if (param.shape == ParamSpec::Shape::map) return "a map";
     return "a single value";
+}
+
+/// Why @p text, a single value written as a flow list or map (`--set 'p=[a, *b]'`), is not one
+/// as YAML reads it, for messages: ` ('[a, *b]' is not YAML: REASON)`; empty if it is another.
+std::string not_yaml(const std::string& text) {
+    if (text.empty() || (text.front() != '[' && text.front() != '{')) return {};
+    try {
+        static_cast<void>(YAML::Load(text));
+    } catch (const YAML::Exception& e) {
+        return " ('" + text + "' is not YAML: " + e.msg + ")";
+    }
+    return {};
 }
 
 /// The declaration of a list's elements, or of a map's values when it declares no fields.
@@ -63,7 +77,8 @@ public:
         const ParamSpec::Shape shape = list ? ParamSpec::Shape::list : ParamSpec::Shape::map;
         if (single ? !given.has_text() : given.shape != shape) {
             report_(given.where, "parameter '" + path + "' of op '" + op_.name + "' takes " +
-                                     written_as(info.type) + ", not " + written_as(given));
+                                     written_as(info.type) + ", not " + written_as(given) +
+                                     (single ? "" : not_yaml(given.value)));
             return false;
         }
         if (single) return read_single(given, info, path, out);
