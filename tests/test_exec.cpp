@@ -274,6 +274,24 @@ TEST(Program, ArgumentsReachTheProgramByteForByte) {
     EXPECT_FALSE(fs::exists(pwned));
 }
 
+TEST(Program, ANulByteInAnArgumentOrTheEnvironmentStartsNothing) {
+    using namespace std::string_literals;
+    const std::string marker = flowpool::test::fresh_dir("nul") + "/ran";
+    const ProgramResult argument = run_program(program({"touch", marker + "\0tail"s}));
+    EXPECT_EQ(argument.end, ProgramResult::End::not_started);
+    EXPECT_EQ(argument.why,
+              "argument 1 holds a NUL byte (a program gets C strings: it would be cut short "
+              "there)");
+    EXPECT_FALSE(fs::exists(marker)) << "the argument was cut short and run";
+
+    ProgramSpec with_env = program({"true"});
+    const std::vector<std::string> env = {"PATH=/usr/bin:/bin", "X=a\0b"s};
+    with_env.env = &env;
+    const ProgramResult variable = run_program(with_env);
+    EXPECT_EQ(variable.end, ProgramResult::End::not_started);
+    EXPECT_EQ(variable.why.substr(0, 27), "variable X holds a NUL byte");
+}
+
 // --- the op in a graph ------------------------------------------------------------------------
 
 TEST(ExecOp, ValuesFieldsIdsEnvAndCwd) {

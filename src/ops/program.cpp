@@ -367,6 +367,22 @@ std::string tail_of(std::string_view text, std::size_t n) {
     return "..." + std::string(text.substr(text.size() - n));
 }
 
+/// What of @p spec holds a NUL byte, which would cut it short (arguments, the environment and
+/// the directory reach the program as C strings); empty if nothing does.
+std::string holds_nul(const ProgramSpec& spec) {
+    const auto nul = [](const std::string& text) { return text.find('\0') != std::string::npos; };
+    for (std::size_t i = 0; i < spec.argv.size(); ++i) {
+        if (nul(spec.argv[i])) return "argument " + std::to_string(i) + " holds a NUL byte";
+    }
+    if (nul(spec.cwd)) return "its working directory holds a NUL byte";
+    if (spec.env != nullptr) {
+        for (const std::string& var : *spec.env) {
+            if (nul(var)) return "variable " + var.substr(0, var.find('=')) + " holds a NUL byte";
+        }
+    }
+    return {};
+}
+
 /// Why a program cannot work in directory @p path (an errno), or 0 if it can.
 int directory_error(const std::string& path) {
     struct stat st {};
@@ -382,6 +398,12 @@ ProgramResult run_program(const ProgramSpec& spec) {
         ProgramResult result;
         result.end = ProgramResult::End::not_started;
         result.why = "the command is empty";
+        return result;
+    }
+    if (std::string why = holds_nul(spec); !why.empty()) {
+        ProgramResult result;
+        result.end = ProgramResult::End::not_started;
+        result.why = std::move(why) + " (a program gets C strings: it would be cut short there)";
         return result;
     }
     std::optional<Pipe> in;
