@@ -8,14 +8,18 @@
 #include <flowpool/pipeline.hpp>
 #include <flowpool/trace.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <unistd.h>
@@ -92,6 +96,42 @@ TEST_P(ObserveTest, TheObserverSeesTheRunGrowAndItsEnd) {
     for (std::size_t i = 1; i < seen.size(); ++i) EXPECT_LE(seen[i - 1], seen[i]);
     EXPECT_EQ(seen.back(), result.stats.jobs_in) << "the last call has the final figures";
     EXPECT_EQ(seen.back(), 300u);
+}
+
+TEST_P(ObserveTest, OnFailuresHearsOfEachBatchWithFailuresAsItEnds) {
+    // Every job fails under skip, and on_failures stops the sources once more than 3 did: long
+    // before the observer (every 10 s) could, with at most the batches in flight run after it.
+    std::atomic<bool> stop{false};
+    std::mutex mutex;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> heard;  // jobs in, not ok
+    flowpool::RunOptions options;
+    options.cancel = &stop;
+    options.batch_size = 1;
+    options.max_in_flight = 2;
+    options.observe_every = 10s;
+    options.on_failures = [&](std::uint64_t jobs_in, std::uint64_t not_ok) {
+        const std::lock_guard lock(mutex);
+        heard.emplace_back(jobs_in, not_ok);
+        if (not_ok > 3) stop = true;
+    };
+    const flowpool::RunResult result =
+        flowpool::source("jobs", flowpool::range(100000))
+            .stage("work", workers(),
+                   [](std::int64_t) -> std::int64_t { throw std::runtime_error("no"); })
+            .on_error(flowpool::OnError::skip())
+            .sink("out", [](std::int64_t) {})
+            .try_run(options);
+    EXPECT_TRUE(result.cancelled);
+    EXPECT_GE(result.stats.skipped, 4u);
+    EXPECT_LE(result.stats.jobs_in, 4u + options.max_in_flight + 1) << "the sources went on";
+    EXPECT_EQ(result.stats.skipped, result.stats.jobs_in);
+    ASSERT_EQ(heard.size(), result.stats.skipped) << "one call per batch with a failure";
+    std::uint64_t most = 0;
+    for (const auto& [jobs_in, not_ok] : heard) {
+        EXPECT_LE(not_ok, jobs_in);
+        most = std::max(most, not_ok);
+    }
+    EXPECT_EQ(most, result.stats.skipped) << "the last call has every failure";
 }
 
 TEST_P(ObserveTest, AChromeTraceHasASpanPerSampledBatch) {

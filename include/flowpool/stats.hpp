@@ -174,6 +174,11 @@ struct RunOptions {
     std::function<void(const RunStats&)> observer{};
     /// How often the observer is called.
     std::chrono::milliseconds observe_every{100};
+    /// Called, from the thread that ran it, after each batch with jobs that did not end well
+    /// (failed, skipped or dead-lettered), with the jobs in and such jobs so far: a failure
+    /// limit checked here stops the sources (through `cancel`) before more jobs start, where
+    /// the observer's next call would find many more started. Quick and thread-safe. Empty: none.
+    std::function<void(std::uint64_t jobs_in, std::uint64_t not_ok)> on_failures{};
     /// Receives a span for every `trace_sample`-th batch each node runs; null: no tracing.
     TraceSink* trace = nullptr;
     /// Keep one batch in this many per node (1: all).

@@ -10,8 +10,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <flowpool/graph.hpp>
 #include <iostream>
@@ -123,14 +121,11 @@ int exec_command(const ExecArgs& args) {
     options.cancel = &cancel_flag();
     options.journal = journal.get();
     RunWatch watch(false);
-    const detail::FailureLimit limit = failure_limit(args.max_failures, "--max-failures");
-    std::atomic<bool> too_many{false};
-    options.observe_every = std::chrono::milliseconds(20);  // --max-failures is checked here
-    options.observer = [&](const RunStats& now) {
+    FailureGuard guard(args.max_failures, "--max-failures");
+    guard.guard(options);
+    options.observer = [&watch, &guard](const RunStats& now) {
         watch.observe(now);
-        if (limit.exceeded(now.skipped + now.failed, now.jobs_in) && !too_many.exchange(true)) {
-            stop_sources();
-        }
+        guard.observe(now);
     };
     install_signal_handlers();
     const RunResult result = run_and_watch(graph, ops, options, watch, args.flags, nullptr);
@@ -149,7 +144,7 @@ int exec_command(const ExecArgs& args) {
     if (failed != 0) {
         std::cerr << "flowpool exec: " << failed << " of " << result.stats.jobs_in
                   << " programs failed";
-        if (too_many) std::cerr << "; stopped: more than --max-failures " << args.max_failures;
+        if (guard.tripped) std::cerr << "; stopped: more than --max-failures " << args.max_failures;
         std::cerr << '\n';
         return job_failed;
     }

@@ -43,19 +43,6 @@ struct RunArgs {
     JournalFlags journal;             ///< `--journal`, `--resume`, `--resume-failed`
 };
 
-/// What stops a run that fails too often: the limit, and whether it stopped the sources.
-struct FailureGuard {
-    detail::FailureLimit limit;
-    std::string text;  ///< the limit as written
-    std::atomic<bool> tripped{false};
-
-    /// Stops the sources once the jobs that failed in @p now exceed the limit.
-    void observe(const RunStats& now) {
-        const std::uint64_t failed = now.skipped + now.dead_lettered + now.failed;
-        if (limit.exceeded(failed, now.jobs_in) && !tripped.exchange(true)) stop_sources();
-    }
-};
-
 /// The flags that choose what a run shows and writes besides the sinks' output.
 void add_report_flags(CLI::App& run, ReportFlags& flags) {
     run.add_flag("--quiet,-q", flags.quiet, "Print no summary and no progress on stderr");
@@ -99,7 +86,7 @@ RunResult run_watched(const GraphSpec& graph, const OpRegistry& ops, const RunAr
         metrics.observe(now);
         guard.observe(now);
     };
-    if (guard.limit.set()) options.observe_every = std::chrono::milliseconds(20);
+    guard.guard(options);
     options.trace = files.trace ? &*files.trace : nullptr;
     options.trace_sample = std::max<std::uint64_t>(1, args.flags.trace_sample);
     install_signal_handlers();
@@ -147,9 +134,8 @@ int run_command(const RunArgs& args) {
     const GraphSpec graph = load_graph(args.paths.front(), args.sets, ops);
     detail::log().info("graph '{}' loaded from {}: {} nodes, {} edges", graph.name,
                        args.paths.front(), graph.nodes.size(), graph.edges.size());
-    FailureGuard guard;
-    guard.text = args.max_failures.empty() ? graph.max_failures : args.max_failures;
-    guard.limit = failure_limit(guard.text, "--max-failures");
+    FailureGuard guard(args.max_failures.empty() ? graph.max_failures : args.max_failures,
+                       "--max-failures");
     const std::unique_ptr<detail::JournalFile> journal =
         open_journal(args.journal, graph, ops, graph_header(graph));
     RunFiles files(args.flags);

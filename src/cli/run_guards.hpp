@@ -4,18 +4,51 @@
 // `--resume-failed` (src/output/journal_file.hpp writes and reads the file).
 
 #include <CLI/CLI.hpp>
+#include <atomic>
+#include <cstdint>
 #include <flowpool/graph.hpp>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/failure_limit.hpp"
 #include "output/journal_file.hpp"
+#include "signals.hpp"
 
 namespace flowpool::cli {
 
 /// `N` or `P%` as a failure limit; @p what names it in the UsageError a bad value raises.
 detail::FailureLimit failure_limit(const std::string& text, const std::string& what);
+
+/// `--max-failures` (or `max_failures:`) on a run: stops the sources once the jobs that did not
+/// end well (failed, skipped, dead-lettered) exceed the limit.
+struct FailureGuard {
+    /// Reads the limit @p written (empty: none); a bad one is a UsageError naming @p what.
+    FailureGuard(std::string written, const std::string& what)
+        : limit(failure_limit(written, what)), text(std::move(written)) {}
+
+    detail::FailureLimit limit;
+    std::string text;  ///< the limit as written
+    std::atomic<bool> tripped{false};
+
+    /// Has the run @p options describes checked as each batch with failures ends, so that it
+    /// stops before more jobs start (RunOptions::on_failures).
+    void guard(RunOptions& options) {
+        if (!limit.set()) return;
+        options.on_failures = [this](std::uint64_t jobs_in, std::uint64_t not_ok) {
+            check(not_ok, jobs_in);
+        };
+    }
+    /// Stops the sources if @p not_ok of @p jobs_in exceed the limit (the first time).
+    void check(std::uint64_t not_ok, std::uint64_t jobs_in) {
+        if (limit.exceeded(not_ok, jobs_in) && !tripped.exchange(true)) stop_sources();
+    }
+    /// The same for the figures of an observer.
+    void observe(const RunStats& now) {
+        check(now.skipped + now.dead_lettered + now.failed, now.jobs_in);
+    }
+};
 
 /// `--journal FILE`, `--resume`, `--resume-failed`.
 struct JournalFlags {

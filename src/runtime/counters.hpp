@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #include "histogram.hpp"
 
@@ -46,6 +47,9 @@ struct Counters {
     std::atomic<std::size_t> running{0};     // batches in the node's body now
     std::atomic<std::uint64_t> traced{0};    // batches seen by the trace sampler
     DurationHistogram job_time;
+    /// Called after a batch with jobs that did not end well (RunOptions::on_failures); null:
+    /// nothing to tell.
+    const std::function<void()>* on_not_ok = nullptr;
 
     /// A batch was sent to the node.
     void queued() noexcept {
@@ -80,6 +84,8 @@ struct Counters {
         if (ctx.merged() != 0) merged.fetch_add(ctx.merged(), relaxed);
         if (ctx.made() != 0) made.fetch_add(ctx.made(), relaxed);
         busy_ns.fetch_add(busy.count(), relaxed);
+        if (on_not_ok != nullptr && ctx.failed() + ctx.skipped() + ctx.dead_lettered() != 0)
+            (*on_not_ok)();
     }
 };
 

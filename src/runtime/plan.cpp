@@ -19,6 +19,7 @@
 #include <flowpool/detail/plan.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -96,6 +97,7 @@ RunResult run_result(const PlanNodes& nodes, const RunState& state, const RunOpt
 struct Plan::Impl {
     PlanNodes nodes;
     bool ran = false;
+    std::function<void()> tell_failures;  // RunOptions::on_failures with the run's totals
 
     NodeId add(std::string name, NodeKind kind) {
         for (const PlanNode& node : nodes) {
@@ -123,6 +125,19 @@ struct Plan::Impl {
             options.max_in_flight != 0 ? options.max_in_flight : default_in_flight(nodes);
         RunContext context(nodes, options);
         TbbGraph graph(context, in_flight);
+        if (options.on_failures) {
+            tell_failures = [this, &options] {
+                std::uint64_t jobs_in = 0;
+                std::uint64_t not_ok = 0;
+                for (const PlanNode& node : nodes) {
+                    if (node.kind == NodeKind::source) jobs_in += node.counters.in.load();
+                    not_ok += node.counters.failed.load() + node.counters.skipped.load() +
+                              node.counters.dead_lettered.load();
+                }
+                options.on_failures(jobs_in, not_ok);
+            };
+            for (PlanNode& node : nodes) node.counters.on_not_ok = &tell_failures;
+        }
 
         log().debug("run started: {} nodes, {} batches in flight per source", nodes.size(),
                     in_flight);
@@ -138,6 +153,7 @@ struct Plan::Impl {
         graph.activate();
         graph.wait();
         graph.flush_held_back();
+        for (PlanNode& node : nodes) node.counters.on_not_ok = nullptr;
         const auto wall = elapsed();
         observer.stop();
 
