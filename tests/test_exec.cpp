@@ -376,6 +376,33 @@ TEST(ExecOp, ACommandWithoutAProgramOrADirectoryIsRefusedOrNamedAsSuch) {
     EXPECT_EQ(empty.result.error->reason(), "cannot start the program: the command is empty");
 }
 
+TEST(ExecOp, FailedOutputKeepPassesOnTheLastTrysLinesAndFailsTheJob) {
+    // Job 1 fails each of its 3 tries (2 retries), writing its count: only the last try's line
+    // goes on.
+    const std::string dir = flowpool::test::fresh_dir("failed_output");
+    const GraphRun run = run_text(range_graph(
+        3,
+        "command: [sh, -c, 'echo $0 >>\"$1/tries\"; echo out $0 $(wc -l <\"$1/tries\"); "
+        "[ $0 != 1 ] || [ -e \"$1/never\" ]', '{value}', '" +
+            dir +
+            "'], output: lines, failed_output: keep, on_error: skip, retries: 2, "
+            "stderr: drop, concurrency: 1"));
+    ASSERT_FALSE(run.result.error) << run.result.error->what();
+    EXPECT_EQ(run.result.stats.skipped, 1u);
+    std::vector<std::string> lines;
+    for (const auto& [id, value] : run.out->values) lines.push_back(text_of(value));
+    EXPECT_EQ(lines, (std::vector<std::string>{"out 0 1", "out 1 4", "out 2 5"}));
+    EXPECT_EQ(run.result.stats.made, 3u) << "the failed job's line is one it made";
+
+    try {
+        static_cast<void>(run_text(range_graph(1, "command: [false], failed_output: keep")));
+        ADD_FAILURE() << "failed_output: keep with output: text ran";
+    } catch (const flowpool::ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("keep takes output: lines"), std::string::npos)
+            << e.what();
+    }
+}
+
 TEST(ExecOp, LinesOfAJobWhoseIdLeavesNoBitsFailItBeforeItsProgramRuns) {
     // Two explodes number line j's pieces j << 40; `output: lines` numbers the program's lines
     // (j << 40) << 20, which wraps from line 16 on. That job fails without running its program,

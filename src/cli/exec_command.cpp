@@ -95,9 +95,12 @@ GraphSpec exec_graph(const ExecArgs& args) {
     graph.file = command_line.file;
     graph.name = "exec";
     graph.nodes.push_back(node("input", "source", "lines", {scalar("path", "-")}));
-    std::vector<ParamSpec> run = {command_param(args.command), scalar("output", "lines"),
+    std::vector<ParamSpec> run = {command_param(args.command),
+                                  scalar("output", "lines"),
                                   scalar("concurrency", std::to_string(args.jobs)),
-                                  scalar("on_error", "skip"), scalar("report_failures", "true")};
+                                  scalar("on_error", "skip"),
+                                  scalar("report_failures", "true"),
+                                  scalar("failed_output", "keep")};
     if (args.timeout > 0) {
         const auto ms = static_cast<long long>(args.timeout * 1000 + 0.5);
         run.push_back(scalar("timeout_ms", std::to_string(std::max(1LL, ms))));

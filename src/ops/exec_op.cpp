@@ -42,6 +42,7 @@ struct ExecSpec {
     Output output = Output::text;
     bool pass_stderr = true;
     bool report_failures = false;
+    bool keep_failed_output = false;  // a failed program's lines go on too
     std::chrono::milliseconds timeout{0};
     std::chrono::milliseconds kill_grace{0};
     std::size_t max_output_bytes = 0;
@@ -53,6 +54,7 @@ struct ExecSpec {
                                                 : Output::text),
           pass_stderr(p.string("stderr") == "pass"),
           report_failures(p.boolean("report_failures")),
+          keep_failed_output(p.string("failed_output") == "keep"),
           timeout(p.integer("timeout_ms")),
           kill_grace(p.integer("kill_grace_ms")),
           max_output_bytes(static_cast<std::size_t>(p.integer("max_output_bytes"))) {
@@ -153,6 +155,7 @@ public:
                               std::to_string(job.id()) + ": " + failure);
                 }
                 fail_job(ctx, job.id(), jobs.values[i], std::move(failure));
+                ctx.jobs_made(out->size() - before);  // failed_output: keep
             } else if (spec_.output == Output::lines) {
                 ctx.jobs_merged(1);
                 ctx.jobs_made(out->size() - before);
@@ -169,15 +172,23 @@ private:
         if (spec_.output == Output::lines) {
             if (std::string why = PieceIds::problem(job.id()); !why.empty()) return why;
         }
+        std::string failed_out;  // what the last try that failed wrote to standard output
         for (int attempt = 1;; ++attempt) {
-            std::string failure = run(value, job, out);
-            if (failure.empty() || attempt >= ctx.attempts()) return failure;
+            std::string failure = run(value, job, out, failed_out);
+            if (failure.empty()) return failure;
+            if (attempt >= ctx.attempts()) {
+                if (spec_.keep_failed_output)
+                    static_cast<void>(add_lines(failed_out, job.id(), out));
+                return failure;
+            }
             ctx.before_retry(attempt + 1);
         }
     }
 
-    /// Runs job @p job's program and adds what it made to @p out; the failure, or "".
-    std::string run(const Value& value, const JobContext& job, Items<Value>& out) const {
+    /// Runs job @p job's program and adds what it made to @p out; the failure, or "" (then
+    /// what the program wrote to standard output is in @p failed_out).
+    std::string run(const Value& value, const JobContext& job, Items<Value>& out,
+                    std::string& failed_out) const {
         std::vector<std::string> env;
         ProgramSpec program;
         try {
@@ -187,7 +198,10 @@ private:
         }
         ProgramResult result = run_program(program);
         if (spec_.pass_stderr) to_stderr(result.err);
-        if (!result.ok()) return failure_message(result, program);
+        if (!result.ok()) {
+            failed_out = std::move(result.out);
+            return failure_message(result, program);
+        }
         switch (spec_.output) {
             case Output::text:
                 if (!result.out.empty() && result.out.back() == '\n') result.out.pop_back();
@@ -337,6 +351,22 @@ void add_exec_ops(OpRegistry& ops) {
                .default_value = "false",
                .description = "write each failed job's error to standard error as it happens "
                               "(useful with on_error: skip)"},
+              {.name = "failed_output",
+               .type = ParamType::string,
+               .default_value = "drop",
+               .description = "with output: lines, keep: the lines a program that failed wrote "
+                              "go on (its job fails too), as xargs and GNU parallel print them; "
+                              "drop: they are lost with the job",
+               .check =
+                   [](const std::string& text) {
+                       if (text != "drop" && text != "keep")
+                           throw std::invalid_argument("must be drop or keep");
+                   },
+               .check_with_others =
+                   [](const std::string& text, const Params& p) {
+                       if (text == "keep" && p.string("output") != "lines")
+                           throw std::invalid_argument("keep takes output: lines");
+                   }},
               {.name = "stderr",
                .type = ParamType::string,
                .default_value = "pass",
