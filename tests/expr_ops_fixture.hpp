@@ -14,12 +14,13 @@
 #include <fstream>
 #include <iomanip>
 #include <memory>
-#include <mutex>
 #include <random>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "collect_sink.hpp"
 
 namespace flowpool::test {
 
@@ -53,26 +54,6 @@ inline std::vector<Event> make_events(std::size_t n, const std::string& path, un
     }
     return events;
 }
-
-struct Collected {
-    std::mutex mutex;
-    std::vector<std::pair<std::uint64_t, Value>> jobs;  // in the order consumed
-};
-
-class CollectSink final : public flowpool::SinkBody {
-public:
-    explicit CollectSink(std::shared_ptr<Collected> into) : into_(std::move(into)) {}
-    void consume(const flowpool::detail::BatchPtr& in, flowpool::BatchContext&) override {
-        const auto& batch = static_cast<const flowpool::detail::Items<Value>&>(*in);
-        const std::lock_guard lock(into_->mutex);
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            into_->jobs.emplace_back(batch.ids[i], batch.values[i]);
-        }
-    }
-
-private:
-    std::shared_ptr<Collected> into_;
-};
 
 /// The built-in ops plus `collect` (keeps every job) and `late` (another, for dead letters).
 inline flowpool::OpRegistry ops_with(const std::shared_ptr<Collected>& into,

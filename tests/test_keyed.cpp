@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <flowpool/flowpool.hpp>
+#include "collect_sink.hpp"
 #include "graphfile/job_key.hpp"
 
 #include <algorithm>
@@ -19,7 +20,6 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -31,6 +31,8 @@
 namespace {
 
 using flowpool::Value;
+using flowpool::test::Collected;
+using flowpool::test::CollectSink;
 
 constexpr std::int64_t keys = 7;
 
@@ -61,28 +63,6 @@ void nap() {
     const auto us = std::uniform_int_distribution<int>(0, 20)(random);
     if (us != 0) std::this_thread::sleep_for(std::chrono::microseconds(us));
 }
-
-struct Collected {
-    std::mutex mutex;
-    std::vector<std::pair<std::uint64_t, Value>> jobs;  // in the order consumed
-    std::vector<std::string> errors;                    // dead letters: why
-};
-
-class CollectSink final : public flowpool::SinkBody {
-public:
-    explicit CollectSink(std::shared_ptr<Collected> into) : into_(std::move(into)) {}
-    void consume(const flowpool::detail::BatchPtr& in, flowpool::BatchContext&) override {
-        const auto& batch = static_cast<const flowpool::detail::Items<Value>&>(*in);
-        const std::lock_guard lock(into_->mutex);
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            into_->jobs.emplace_back(batch.ids[i], batch.values[i]);
-            if (!batch.errors.empty()) into_->errors.push_back(batch.errors[i]);
-        }
-    }
-
-private:
-    std::shared_ptr<Collected> into_;
-};
 
 /// The built-in ops, `per_key` (checks and naps; `fail_every: N` throws for ids = 5 mod N),
 /// `collect` and `letters` (sinks that keep what they get).
