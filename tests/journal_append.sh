@@ -10,7 +10,7 @@ fail() { echo "FAIL: $*" >&2; cat "$work/err" >&2 2>/dev/null; exit 1; }
 cat >"$work/graph.yaml" <<YAML
 graph: append
 nodes:
-  jobs: { kind: source, op: range, count: 40 }
+  jobs: { kind: source, op: range, count: 200 }
   run: { kind: function, op: exec, command: [sh, -c, 'sleep 0.03; echo "{{\"n\": \$0}}"', '{value}'],
          output: json, concurrency: 2 }
   text: { kind: sink, op: file, path: "$work/out.txt", format: "{value.n}" }
@@ -26,14 +26,14 @@ done
 kill -KILL "$pid" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
 first=$(cat "$work/out.txt" 2>/dev/null | wc -l)
-(( first < 40 )) || fail "the first run finished before the kill"
+(( first < 200 )) || fail "the first run finished before the kill"
 "$flowpool" run -q --journal "$work/journal" --resume "$work/graph.yaml" 2>>"$work/err" ||
     fail "the resumed run exited $?"
-[[ $(sort -nu "$work/out.txt") == "$(seq 0 39)" ]] || fail "out.txt lacks lines (first run: $first)"
+[[ $(sort -nu "$work/out.txt") == "$(seq 0 199)" ]] || fail "out.txt lacks lines (first run: $first)"
 [[ $(grep -c '^n$' "$work/out.csv") == 1 ]] || fail "out.csv has $(grep -c '^n$' "$work/out.csv") headers"
-[[ $(grep -v '^n$' "$work/out.csv" | sort -nu) == "$(seq 0 39)" ]] || fail "out.csv lacks rows"
+[[ $(grep -v '^n$' "$work/out.csv" | sort -nu) == "$(seq 0 199)" ]] || fail "out.csv lacks rows"
 code=0
 "$flowpool" run -q --journal "$work/j2" "$src/graphs/spin_summary.yaml" 2>"$work/err" || code=$?
 (( code == 2 )) && grep -q "cannot resume node 'total'" "$work/err" ||
     fail "a summary sink under --journal: exit $code"
-echo "ok: $first lines before the kill, all 40 after --resume, one CSV header"
+echo "ok: $first lines before the kill, all 200 after --resume, one CSV header"

@@ -34,9 +34,13 @@ done
 grep -q -- '<- bottleneck' "$work/once" || fail "no bottleneck marked: $(cat "$work/once")"
 
 # Live, under tmux: after two redraws the rate column holds numbers; q quits within a second.
+# (Asked for up to 20 s: a sanitized build on a busy machine starts and redraws slowly.)
 tmux -L "$socket" new-session -d -s top -x 120 -y 20 "'$flowpool' top '$address'; echo exit=\$? >'$work/exit'"
-sleep 3
-tmux -L "$socket" capture-pane -p -t top >"$work/screen"
+for _ in $(seq 100); do
+    sleep 0.2
+    tmux -L "$socket" capture-pane -p -t top >"$work/screen"
+    grep -qE '^work +function +[0-9]+ ' "$work/screen" && break
+done
 grep -q "flowpool top $address: running" "$work/screen" || fail "no header: $(cat "$work/screen")"
 grep -qE '^work +function +[0-9]+ ' "$work/screen" || fail "no rate for work: $(cat "$work/screen")"
 tmux -L "$socket" send-keys -t top q
