@@ -119,6 +119,16 @@ TEST(CsvSource, AHeaderThatNamesAFieldTwiceFailsTheFilesRowsNotTheirValues) {
               (std::vector<std::string>{R"({"x":"a","y":"a","z":"b"})", R"({"x":1,"y":2,"z":3})"}));
 }
 
+TEST(CsvSource, AHeaderRowTooLongToReadFailsTheFilesRows) {
+    // Skipped as too long, it took the first row with it as the header: {"1":3,"2":4}.
+    const std::string csv = temp_file("long_header.csv", "aaaaaaaaaaaaaaaaaaaa,b\n1,2\n3,4\n");
+    const auto skipped = run_cli(
+        "run '" + csv_graph("long_header", csv, ", max_line_bytes: 10, on_error: skip") + "'");
+    EXPECT_EQ(skipped.exit_code, 0) << skipped.err;
+    EXPECT_EQ(skipped.out, "");
+    EXPECT_NE(skipped.err.find("3 skipped"), std::string::npos) << skipped.err;
+}
+
 TEST(CsvSource, AnUnclosedQuoteFailsItsRecordAtTheQuote) {
     const std::string csv = temp_file("unclosed.csv", "a,b\n1,2\n3,\"open\n4,5\n");
     const auto result = run_cli("run '" + csv_graph("unclosed", csv) + "'");

@@ -137,6 +137,26 @@ TEST(ExecCli, MaxFailuresStopsStartingPrograms) {
     EXPECT_NE(percent.err.find("stopped: more than --max-failures 10%"), std::string::npos)
         << percent.err;
     EXPECT_EQ(run_cli("exec --max-failures x -- true", "1\n").exit_code, 2);
+
+    // Checked as each failing batch ends, not by the 20 ms observer it once was: with programs
+    // that fail at once, that ran 33 of them for a limit of 3.
+    const auto fast = run_cli("exec -j 2 --max-failures 3 -- false", numbers(1000));
+    const std::size_t fast_at = fast.err.find("flowpool exec: ");
+    ASSERT_NE(fast_at, std::string::npos) << fast.err;
+    EXPECT_LT(std::stoi(fast.err.substr(fast_at + 15)), 20) << fast.err;
+
+    // A percentage is not judged on the first few lines (the first failing: 1 of 1 is 100%),
+    // and at the end it is judged on every line, however few (1 of 10 is more than 5%).
+    const auto early =
+        run_cli("exec -j 2 --max-failures 5% -- sh -c 'exit $(($0 == 0))'", numbers(1000));
+    EXPECT_EQ(early.exit_code, 1);
+    EXPECT_NE(early.err.find("flowpool exec: 1 of 1000 programs failed\n"), std::string::npos)
+        << early.err;
+    const auto few =
+        run_cli("exec -j 2 --max-failures 5% -- sh -c 'exit $(($0 == 0))'", numbers(10));
+    EXPECT_NE(few.err.find("flowpool exec: 1 of 10 programs failed; more than --max-failures 5%"),
+              std::string::npos)
+        << few.err;
 }
 
 TEST(ExecCli, TimeoutKillsHangingPrograms) {

@@ -134,6 +134,31 @@ TEST_P(ObserveTest, OnFailuresHearsOfEachBatchWithFailuresAsItEnds) {
     EXPECT_EQ(most, result.stats.skipped) << "the last call has every failure";
 }
 
+TEST_P(ObserveTest, AnOnFailuresThatThrowsIsNotCalledAgainAndTheRunGoesOn) {
+    std::atomic<int> calls{0};
+    flowpool::RunOptions options;
+    options.batch_size = 1;
+    options.on_failures = [&](std::uint64_t, std::uint64_t) {
+        ++calls;
+        throw std::runtime_error("limit");
+    };
+    const flowpool::RunResult result = flowpool::source("jobs", flowpool::range(50))
+                                           .stage("work", workers(),
+                                                  [](std::int64_t v) -> std::int64_t {
+                                                      if (v % 2 == 0)
+                                                          throw std::runtime_error("no");
+                                                      return v;
+                                                  })
+                                           .on_error(flowpool::OnError::skip())
+                                           .sink("out", [](std::int64_t) {})
+                                           .try_run(options);
+    EXPECT_EQ(result.stats.skipped, 25u);
+    EXPECT_EQ(result.stats.results_out, 25u);
+    // Once, or a few times when workers' batches failed at the same moment: not 25.
+    EXPECT_GE(calls.load(), 1);
+    EXPECT_LE(calls.load(), static_cast<int>(workers()));
+}
+
 TEST_P(ObserveTest, AChromeTraceHasASpanPerSampledBatch) {
     const fs::path path =
         fs::path(::testing::TempDir()) / ("flowpool_trace_" + std::to_string(::getpid()) + "_" +

@@ -176,8 +176,9 @@ struct RunOptions {
     std::chrono::milliseconds observe_every{100};
     /// Called, from the thread that ran it, after each batch with jobs that did not end well
     /// (failed, skipped or dead-lettered), with the jobs in and such jobs so far: a failure
-    /// limit checked here stops the sources (through `cancel`) before more jobs start, where
-    /// the observer's next call would find many more started. Quick and thread-safe. Empty: none.
+    /// limit checked here stops the sources (through `cancel`) at once, where the observer's
+    /// next call would find many more jobs made (the batches made already still run). Quick
+    /// and thread-safe; if it throws, that is logged and it is not called again. Empty: none.
     std::function<void(std::uint64_t jobs_in, std::uint64_t not_ok)> on_failures{};
     /// Receives a span for every `trace_sample`-th batch each node runs; null: no tracing.
     TraceSink* trace = nullptr;

@@ -125,13 +125,14 @@ int exec_command(const ExecArgs& args) {
     options.journal = journal.get();
     RunWatch watch(false);
     FailureGuard guard(args.max_failures, "--max-failures");
-    guard.guard(options);
+    guard.watch(options);
     options.observer = [&watch, &guard](const RunStats& now) {
         watch.observe(now);
         guard.observe(now);
     };
     install_signal_handlers();
     const RunResult result = run_and_watch(graph, ops, options, watch, args.flags, nullptr);
+    guard.settle(result.stats);
     std::cout.flush();
     const bool journaled = close_journal(journal.get(), "flowpool exec", false);
     if (stdout_closed(result)) exit_as_closed_pipe();
@@ -147,7 +148,10 @@ int exec_command(const ExecArgs& args) {
     if (failed != 0) {
         std::cerr << "flowpool exec: " << failed << " of " << result.stats.jobs_in
                   << " programs failed";
-        if (guard.tripped) std::cerr << "; stopped: more than --max-failures " << args.max_failures;
+        if (guard.tripped) {  // "stopped" if the limit stopped the input (not at its end)
+            std::cerr << (result.cancelled ? "; stopped: " : "; ") << "more than --max-failures "
+                      << args.max_failures;
+        }
         std::cerr << '\n';
         return job_failed;
     }

@@ -86,7 +86,7 @@ RunResult run_watched(const GraphSpec& graph, const OpRegistry& ops, const RunAr
         metrics.observe(now);
         guard.observe(now);
     };
-    guard.guard(options);
+    guard.watch(options);
     options.trace = files.trace ? &*files.trace : nullptr;
     options.trace_sample = std::max<std::uint64_t>(1, args.flags.trace_sample);
     install_signal_handlers();
@@ -151,6 +151,7 @@ int run_command(const RunArgs& args) {
     std::cout.flush();
     detail::log().info("run finished in {:.3f} s", result.stats.wall_seconds());
     const bool journaled = close_journal(journal.get(), "flowpool run", flags.quiet);
+    guard.settle(result.stats);
     const int code = finish(result, flags, files, guard);
     metrics.finish(result);
     return code == ok && !journaled ? job_failed : code;

@@ -32,21 +32,30 @@ struct FailureGuard {
     std::string text;  ///< the limit as written
     std::atomic<bool> tripped{false};
 
-    /// Has the run @p options describes checked as each batch with failures ends, so that it
-    /// stops before more jobs start (RunOptions::on_failures).
-    void guard(RunOptions& options) {
+    /// Has the run @p options describes checked as each batch with failures ends, so that its
+    /// sources stop at once (RunOptions::on_failures).
+    void watch(RunOptions& options) {
         if (!limit.set()) return;
         options.on_failures = [this](std::uint64_t jobs_in, std::uint64_t not_ok) {
             check(not_ok, jobs_in);
         };
     }
-    /// Stops the sources if @p not_ok of @p jobs_in exceed the limit (the first time).
+    /// Stops the sources if @p not_ok of the @p jobs_in so far exceed the limit (the first
+    /// time; a percentage once the jobs are enough to judge by).
     void check(std::uint64_t not_ok, std::uint64_t jobs_in) {
+        if (tripped.load(std::memory_order_relaxed) || !limit.can_judge(jobs_in)) return;
         if (limit.exceeded(not_ok, jobs_in) && !tripped.exchange(true)) stop_sources();
     }
     /// The same for the figures of an observer.
-    void observe(const RunStats& now) {
-        check(now.skipped + now.dead_lettered + now.failed, now.jobs_in);
+    void observe(const RunStats& now) { check(not_ok(now), now.jobs_in); }
+    /// Judges the run's final figures @p end, however few its jobs: tripped if they exceed it.
+    void settle(const RunStats& end) {
+        if (limit.exceeded(not_ok(end), end.jobs_in)) tripped = true;
+    }
+
+private:
+    static std::uint64_t not_ok(const RunStats& s) {
+        return s.skipped + s.dead_lettered + s.failed;
     }
 };
 

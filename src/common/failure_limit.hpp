@@ -23,6 +23,12 @@ public:
         if (!percent_) return static_cast<double>(failed) > limit_;
         return 100.0 * static_cast<double>(failed) > limit_ * static_cast<double>(jobs);
     }
+    /// True if @p jobs are enough to judge the failures among them by while the run goes on:
+    /// one failure among them is within a percentage (one bad line in the first two is not 5%
+    /// of a run). Always for `N` and for 0%.
+    [[nodiscard]] bool can_judge(std::uint64_t jobs) const noexcept {
+        return !percent_ || limit_ == 0 || limit_ * static_cast<double>(jobs) >= 100.0;
+    }
     /// True if there is a limit.
     [[nodiscard]] bool set() const noexcept { return limit_ >= 0; }
 

@@ -19,15 +19,17 @@ namespace flowpool {
 namespace {
 
 /// What @p make makes for @p node: a UsageError making it (a file it cannot open) becomes a
-/// problem of the graph file, at the node's `path:` if it has one, naming the node.
+/// problem of the graph file naming the node, at its `path:` if the error names that path.
 template <class Make>
 auto make_body(const detail::ResolvedNode& node, Make make) {
     try {
         return make(node.params);
     } catch (const UsageError& e) {
+        const std::string what = e.what();
         const ParamSpec* path = node.spec->param("path");
-        throw ConfigError(path != nullptr ? path->where : node.spec->where,
-                          "node '" + node.spec->name + "': " + e.what());
+        const bool at_path = path != nullptr && what.find(path->value) != std::string::npos;
+        throw ConfigError(at_path ? path->where : node.spec->where,
+                          "node '" + node.spec->name + "': " + what);
     }
 }
 

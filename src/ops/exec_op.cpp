@@ -177,7 +177,9 @@ private:
             std::string failure = run(value, job, out, failed_out);
             if (failure.empty()) return failure;
             if (attempt >= ctx.attempts()) {
-                if (spec_.keep_failed_output)
+                // Not once the run is stopping: a job that fails then (its program killed by the
+                // stop) is not journaled, and a resumed run would print its lines again.
+                if (spec_.keep_failed_output && !ctx.stop_requested())
                     static_cast<void>(add_lines(failed_out, job.id(), out));
                 return failure;
             }
@@ -189,6 +191,7 @@ private:
     /// what the program wrote to standard output is in @p failed_out).
     std::string run(const Value& value, const JobContext& job, Items<Value>& out,
                     std::string& failed_out) const {
+        failed_out.clear();
         std::vector<std::string> env;
         ProgramSpec program;
         try {

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <csignal>
@@ -377,7 +378,10 @@ std::string holds_nul(const ProgramSpec& spec) {
     if (nul(spec.cwd)) return "its working directory holds a NUL byte";
     if (spec.env != nullptr) {
         for (const std::string& var : *spec.env) {
-            if (nul(var)) return "variable " + var.substr(0, var.find('=')) + " holds a NUL byte";
+            if (nul(var)) {
+                const std::size_t name_end = std::min(var.find('='), var.find('\0'));
+                return "variable " + var.substr(0, name_end) + " holds a NUL byte";
+            }
         }
     }
     return {};

@@ -118,22 +118,26 @@ public:
 private:
     Cut cut(LineReader& reader, std::string& text, LinePosition& at, std::string& error,
             const BatchContext& ctx) override {
+        bool failed = false;
         switch (cutter_.next_record(reader, record_, at, ctx)) {
             case CsvCutter::Got::record:
                 break;
             case CsvCutter::Got::too_long:
             case CsvCutter::Got::unclosed_quote:
                 error = cutter_.error();
-                return Cut::failed;
+                failed = true;
+                break;
             default:
                 return Cut::end;
         }
-        if (!given_ && headers_.size() <= at.file) {
-            headers_.resize(at.file);  // a file with no records has no header
-            headers_.push_back(std::make_shared<const Header>(read_header(record_, at)));
+        if (!given_ && headers_.size() <= at.file) {  // the file's first record: its header
+            headers_.resize(at.file);                 // a file with no records has no header
+            headers_.push_back(std::make_shared<const Header>(failed ? Header{{}, error}
+                                                                     : read_header(record_, at)));
             error = headers_.back()->failure;
             return error.empty() ? Cut::nothing : Cut::failed;
         }
+        if (failed) return Cut::failed;
         text += record_;
         return record_.empty() ? Cut::blank : Cut::text;
     }

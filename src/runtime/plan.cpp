@@ -18,6 +18,7 @@
 #include <oneapi/tbb/task_arena.h>
 #include <flowpool/detail/plan.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -126,15 +127,26 @@ struct Plan::Impl {
         RunContext context(nodes, options);
         TbbGraph graph(context, in_flight);
         if (options.on_failures) {
-            tell_failures = [this, &options] {
-                std::uint64_t jobs_in = 0;
+            tell_failures = [this, &options, quiet = std::make_shared<std::atomic<bool>>()] {
+                if (quiet->load(std::memory_order_relaxed)) return;
+                // The failures first: a job counted in after them has not failed yet, so the
+                // figures never show more jobs failed than came in.
                 std::uint64_t not_ok = 0;
                 for (const PlanNode& node : nodes) {
-                    if (node.kind == NodeKind::source) jobs_in += node.counters.in.load();
                     not_ok += node.counters.failed.load() + node.counters.skipped.load() +
                               node.counters.dead_lettered.load();
                 }
-                options.on_failures(jobs_in, not_ok);
+                std::uint64_t jobs_in = 0;
+                for (const PlanNode& node : nodes) {
+                    if (node.kind == NodeKind::source) jobs_in += node.counters.in.load();
+                }
+                try {
+                    options.on_failures(jobs_in, not_ok);
+                } catch (...) {
+                    // As an observer that throws: logged, and not called again.
+                    if (!quiet->exchange(true))
+                        log().warn("the run's on_failures threw; it is not called again");
+                }
             };
             for (PlanNode& node : nodes) node.counters.on_not_ok = &tell_failures;
         }
