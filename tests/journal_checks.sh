@@ -35,6 +35,22 @@ grep -q -P '^ok\tinput\t8ok' "$work/j" && fail "the torn line was glued to the n
 expect_code 0 "$flowpool" run --journal "$work/j" --resume "$work/range.yaml"
 [[ ! -s $work/out ]] || fail "a finished journal ran jobs again"
 grep -q "10 jobs left out" "$work/err" || fail "no word of the jobs left out"
+# The failure that stops a run (on_error: fail) is journaled: --resume does not run it again.
+seq 8 >"$work/eight"
+cat >"$work/stops.yaml" <<YAML
+graph: stops
+nodes:
+  input: {kind: source, op: lines, path: "$work/eight"}
+  check: {kind: function, op: exec, command: [sh, -c, '[ \$1 != 5 ]', sh, "{value}"]}
+  out: {kind: sink, op: print, format: "{id}"}
+edges: [input -> check -> out]
+YAML
+rm -f "$work/js"
+expect_code 1 "$flowpool" run -q --journal "$work/js" "$work/stops.yaml"
+grep -q -P '^failed\tinput\t4\tcheck: sh exited with code 1' "$work/js" ||
+    fail "the failure that stopped the run is not journaled: $(cat "$work/js")"
+expect_code 0 "$flowpool" run -q --journal "$work/js" --resume "$work/stops.yaml"
+grep -q '^4$' "$work/out" && fail "--resume ran the journaled failure again"
 # --resume and --resume-failed say opposite things of a failed job: not both.
 for command in "run -q --journal $work/j $work/range.yaml" "exec --journal $work/j -- echo"; do
     # shellcheck disable=SC2086  # the words of the command

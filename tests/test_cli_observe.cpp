@@ -146,6 +146,14 @@ TEST(CliObserve, AnUnwritableStatsJsonPathIsBadUsage) {
     EXPECT_EQ(full.exit_code, 2) << full.err;
     EXPECT_FALSE(full.out.empty()) << "the graph ran";
     EXPECT_NE(full.err.find("error: cannot write '/dev/full'"), std::string::npos) << full.err;
+
+    // A trace the same: 2 only where the run's own code would be 0 (a job failed: 1).
+    const auto trace = run_cli("run graphs/worker_pool.yaml --trace /dev/full");
+    EXPECT_EQ(trace.exit_code, 2) << trace.err;
+    const auto failed = run_cli("run tests/data/failing_job.yaml --trace /dev/full");
+    EXPECT_EQ(failed.exit_code, 1) << failed.err;
+    EXPECT_NE(failed.err.find("could not write the trace file '/dev/full'"), std::string::npos)
+        << failed.err;
 }
 
 TEST(CliObserve, TraceHasASpanPerBatchOrPerSampledBatch) {

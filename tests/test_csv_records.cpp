@@ -129,6 +129,13 @@ TEST(CsvSource, AHeaderRowTooLongToReadFailsTheFilesRows) {
     EXPECT_NE(skipped.err.find("3 skipped"), std::string::npos) << skipped.err;
 }
 
+TEST(CsvSource, BlankLinesBeforeTheHeaderAreNotIt) {
+    const std::string csv = temp_file("blank_first.csv", "\n\na,b\n1,2\n");
+    const auto result = run_cli("run '" + csv_graph("blank_first", csv) + "'");
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(result.out, "{\"a\":1,\"b\":2}\n");
+}
+
 TEST(CsvSource, AnUnclosedQuoteFailsItsRecordAtTheQuote) {
     const std::string csv = temp_file("unclosed.csv", "a,b\n1,2\n3,\"open\n4,5\n");
     const auto result = run_cli("run '" + csv_graph("unclosed", csv) + "'");
@@ -171,6 +178,29 @@ TEST(CsvSink, WritesAHeaderAndQuotesWhatNeedsIt) {
               "name,n,tags,none\n"
               "\"Smith, J\",1,\"[\"\"a\"\"]\",\n"
               "\"say \"\"hi\"\"\",2.5,,\n");
+}
+
+TEST(CsvSink, AFieldTheFirstRecordLackedFailsItsRecordUnlessColumnsChose) {
+    const std::string jsonl = temp_file("extra.jsonl", "{\"a\":1,\"b\":2}\n{\"a\":4,\"c\":6}\n");
+    const auto graph = [&](const std::string& name, const std::string& sink_extra) {
+        return temp_file(name + ".yaml",
+                         "graph: extra\nversion: 1\nnodes:\n"
+                         "  rows: { kind: source, op: jsonl, path: '" +
+                             jsonl +
+                             "' }\n"
+                             "  out:  { kind: sink, op: csv, path: '-', "
+                             "ordered: true" +
+                             sink_extra + " }\nedges:\n  - rows -> out\n");
+    };
+    const auto lost = run_cli("run '" + graph("extra", "") + "'");
+    EXPECT_EQ(lost.exit_code, 1);
+    EXPECT_EQ(lost.out, "a,b\n1,2\n");
+    EXPECT_NE(lost.err.find("node 'out' job 1: field 'c' is not a column of the header"),
+              std::string::npos)
+        << lost.err;
+    const auto chosen = run_cli("run '" + graph("chosen", ", columns: 'a,b'") + "'");
+    EXPECT_EQ(chosen.exit_code, 0) << chosen.err;
+    EXPECT_EQ(chosen.out, "a,b\n1,2\n4,\n");
 }
 
 TEST(CsvSink, RefusesADelimiterThatIsNotOneCharacterAtValidation) {

@@ -98,9 +98,15 @@ RunResult run_watched(const GraphSpec& graph, const OpRegistry& ops, const RunAr
 /// Prints how the run ended and its report; returns the exit code.
 int finish(const RunResult& result, const ReportFlags& flags, RunFiles& files,
            const FailureGuard& guard) {
+    bool traced = true;  // as asked: an unwritable trace makes an exit code 0 a 2
     if (files.trace) {
-        files.trace->close();
-        detail::log().info("trace: {} spans written to {}", files.trace->spans(), flags.trace);
+        try {
+            files.trace->close();
+            detail::log().info("trace: {} spans written to {}", files.trace->spans(), flags.trace);
+        } catch (const UsageError& e) {
+            print_error(e.what());
+            traced = false;
+        }
     }
     if (stdout_closed(result)) {
         ReportFlags silent = flags;  // the JSON file asked for, nothing on stderr
@@ -124,7 +130,7 @@ int finish(const RunResult& result, const ReportFlags& flags, RunFiles& files,
     const bool reported = report(result.stats, flags, files.json_file());
     if (signal != 0) return 128 + signal;
     if (result.error || guard.tripped) return job_failed;
-    return reported ? ok : bad_input;  // as a trace that cannot be written
+    return reported && traced ? ok : bad_input;
 }
 
 int run_command(const RunArgs& args) {

@@ -220,12 +220,12 @@ std::unique_ptr<SinkBody> lines_sink(const std::string& path, Render render) {
 void check_format(const std::string& text) { LineFormat{text}; }
 
 /// The `csv` sink's lines: a header row first (from `columns:`, or the first record's field
-/// names), then one row per record, its fields in the header's order (a missing one empty,
-/// others left out).
+/// names), then one row per record, its fields in the header's order (a missing one empty;
+/// others left out if `columns:` chose, else the record fails: its value would be lost).
 class CsvRows {
 public:
     CsvRows(std::vector<std::string> columns, char delimiter)
-        : columns_(std::move(columns)), delimiter_(delimiter) {}
+        : columns_(std::move(columns)), delimiter_(delimiter), chosen_(!columns_.empty()) {}
 
     /// The file has rows and their header already (a resumed run appends): no second header.
     void continue_file() noexcept { continues_ = true; }
@@ -247,6 +247,15 @@ public:
             }
             header_written_ = true;
         }
+        if (!chosen_) {
+            for (const Field& field : *record) {
+                if (std::find(columns_.begin(), columns_.end(), field.name) != columns_.end())
+                    continue;
+                throw std::invalid_argument("field '" + field.name +
+                                            "' is not a column of the header, which the first "
+                                            "record's fields made (name them with columns:)");
+            }
+        }
         append_row(out, [record](const std::string& name, std::string& line, char delimiter) {
             if (const Value* field = record->find(name)) append_csv_field(line, *field, delimiter);
         });
@@ -264,6 +273,7 @@ private:
 
     std::vector<std::string> columns_;
     char delimiter_;
+    bool chosen_;  // columns: named them (else the first record's names did)
     bool header_written_ = false;
     bool continues_ = false;  // appending to rows under a header written before
 };

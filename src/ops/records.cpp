@@ -130,8 +130,10 @@ private:
             default:
                 return Cut::end;
         }
-        if (!given_ && headers_.size() <= at.file) {  // the file's first record: its header
-            headers_.resize(at.file);                 // a file with no records has no header
+        const bool before_header = !given_ && headers_.size() <= at.file;
+        if (before_header && !failed && record_.empty()) return Cut::nothing;  // blank lines
+        if (before_header) {           // the file's first record: its header
+            headers_.resize(at.file);  // a file with no records has no header
             headers_.push_back(std::make_shared<const Header>(failed ? Header{{}, error}
                                                                      : read_header(record_, at)));
             error = headers_.back()->failure;

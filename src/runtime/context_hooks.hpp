@@ -29,6 +29,13 @@ public:
     /// Records a job that failed and was skipped or dead-lettered, if such jobs are kept. Never
     /// throws (out of memory: the job is not listed).
     void add_dropped(std::uint64_t id, std::string_view node, std::string_view message) noexcept;
+    /// Notes that a job of the batch failed while the run was stopping (its program killed by
+    /// the stop, or never started): it may not have had its chance.
+    void failed_while_stopping() noexcept { stopping_.store(true, std::memory_order_relaxed); }
+    /// True if a job of the batch failed while the run was stopping.
+    [[nodiscard]] bool any_while_stopping() const noexcept {
+        return stopping_.load(std::memory_order_relaxed);
+    }
     /// The failures recorded so far, in the order they were reported.
     [[nodiscard]] std::vector<FailedJob> take() noexcept;
     /// The jobs add_dropped() recorded so far.
@@ -39,6 +46,7 @@ private:
     bool keeps_dropped_;
     std::vector<FailedJob> dropped_;
     std::atomic<bool> any_{false};
+    std::atomic<bool> stopping_{false};
     std::mutex mutex_;
     std::vector<FailedJob> jobs_;
 };

@@ -55,6 +55,7 @@ struct RunContext {
         BatchPtr letters = ContextHooks::take_dead_letters(ctx);
         if (!letters) return;
         OriginFailures& origin = Ticket::of(from).failures();
+        if (state.stop_requested()) origin.failed_while_stopping();
         for (std::size_t i = 0; i < letters->size() && i < letters->errors.size(); ++i) {
             origin.add_dropped(letters->ids[i], letters->failed_node, letters->errors[i]);
         }

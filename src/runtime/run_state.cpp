@@ -35,6 +35,8 @@ std::optional<JobError> RunState::error() const {
 }
 
 void BatchContext::job_failed(std::uint64_t id, std::string_view message) noexcept {
+    // Before this failure stops the run (under OnError::fail): it had its chance.
+    if (origin_ != nullptr && run_.stop_requested()) origin_->failed_while_stopping();
     if (policy_ != nullptr && policy_->action == OnError::Action::skip) {
         ++skipped_;
         if (origin_ != nullptr) origin_->add_dropped(id, node_, message);

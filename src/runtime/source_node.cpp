@@ -39,7 +39,7 @@ private:
         }
         return std::make_shared<Ticket>(limiter_, id_, *node_.source, batch.seq, deliveries,
                                         run_.batches_in_flight, *run_.options.journal, node_.name,
-                                        batch.ids, run_.state);
+                                        batch.ids);
     }
 
     /// The source's next batch without the jobs the journal says an earlier run finished,

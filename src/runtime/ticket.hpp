@@ -41,7 +41,7 @@ public:
     /// place goes back, with every failure on the way.
     Ticket(Limiter& limiter, NodeId source_id, SourceBody& source, std::uint64_t seq,
            std::size_t deliveries, std::atomic<std::size_t>& in_flight, RunJournal& journal,
-           std::string_view name, std::vector<std::uint64_t> ids, const RunState& state)
+           std::string_view name, std::vector<std::uint64_t> ids)
         : limiter_(&limiter),
           source_id_(source_id),
           source_(&source),
@@ -51,8 +51,7 @@ public:
           failures_(source.redelivers(), true),
           journal_(&journal),
           name_(name),
-          ids_(std::move(ids)),
-          state_(&state) {
+          ids_(std::move(ids)) {
         in_flight_.fetch_add(1, std::memory_order_relaxed);
     }
 
@@ -97,10 +96,11 @@ private:
         } catch (...) {
             // Out of memory: the failures that failed the run go unlisted.
         }
-        // A job that failed while the run was stopping (interrupted: its program killed, or
+        // A job that failed once the run was stopping (interrupted: its program killed, or
         // never started) may not have had its chance: the batch is left out of the journal, and
-        // a resumed run does all of it again.
-        if (!all.empty() && state_->stop_requested()) return;
+        // a resumed run does all of it again. A failure before the stop (the one that stopped
+        // a run under OnError::fail, or a failure limit) is journaled.
+        if (failures_.any_while_stopping()) return;
         journal_->finished(name_, ids_, all);
     }
 
@@ -111,10 +111,9 @@ private:
     std::atomic<std::size_t> pending_;
     std::atomic<std::size_t>& in_flight_;
     OriginFailures failures_;
-    RunJournal* journal_ = nullptr;    // null: no journal
-    std::string_view name_;            // the source's name, for the journal
-    std::vector<std::uint64_t> ids_;   // the source batch's jobs, for the journal
-    const RunState* state_ = nullptr;  // with a journal: is the run stopping?
+    RunJournal* journal_ = nullptr;   // null: no journal
+    std::string_view name_;           // the source's name, for the journal
+    std::vector<std::uint64_t> ids_;  // the source batch's jobs, for the journal
 };
 
 }  // namespace flowpool::detail
