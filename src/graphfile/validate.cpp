@@ -12,6 +12,7 @@
 
 #include "common/parse.hpp"
 #include "common/suggest.hpp"
+#include "file_paths.hpp"
 #include "op_params.hpp"
 #include "ops/builtin.hpp"
 #include "ops/format.hpp"
@@ -74,6 +75,7 @@ public:
                                   return n.op != nullptr && parse_kind(n.spec->kind) == n.op->kind;
                               });
         if (readable) check_flow(nodes);
+        check_file_paths(nodes, report_);
         if (!problems_.empty()) {
             std::stable_sort(problems_.begin(), problems_.end(), [](const auto& a, const auto& b) {
                 return std::pair(a.where.line, a.where.column) <
