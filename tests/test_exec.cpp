@@ -364,6 +364,17 @@ TEST(ExecOp, ACommandWithoutAProgramOrADirectoryIsRefusedOrNamedAsSuch) {
                      "exec.yaml:5:45: error: parameter 'command' of op 'exec' needs at least 1 "
                      "element");
     }
+    // An environment variable's name cannot be empty or hold '=' (A=B: x would set A to B=x).
+    for (const char* env : {"env: { 'A=B': x }", "env: { '': x }"}) {
+        try {
+            static_cast<void>(run_text(range_graph(1, std::string("command: [env], ") + env)));
+            ADD_FAILURE() << env << " ran";
+        } catch (const flowpool::ConfigError& e) {
+            EXPECT_NE(std::string(e.what()).find("is no variable name (empty, or holding '=')"),
+                      std::string::npos)
+                << e.what();
+        }
+    }
     // A working directory that is not one is named, not taken for a missing program.
     const GraphRun lost = run_text(range_graph(1, "command: [echo, hi], cwd: /no/such/dir"));
     ASSERT_TRUE(lost.result.error);

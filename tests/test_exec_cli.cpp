@@ -137,6 +137,7 @@ TEST(ExecCli, MaxFailuresStopsStartingPrograms) {
     EXPECT_NE(percent.err.find("stopped: more than --max-failures 10%"), std::string::npos)
         << percent.err;
     EXPECT_EQ(run_cli("exec --max-failures x -- true", "1\n").exit_code, 2);
+    EXPECT_EQ(run_cli("exec --max-failures '' -- true", "1\n").exit_code, 2);  // not "none"
 
     // Checked as each failing batch ends, not by the 20 ms observer it once was: with programs
     // that fail at once, that ran 33 of them for a limit of 3.

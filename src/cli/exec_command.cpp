@@ -193,8 +193,9 @@ Command add_exec_command(CLI::App& app, const std::vector<std::string>* command)
     exec->add_option("--timeout", args->timeout,
                      "Seconds a program may run; then its process group is killed")
         ->check(seconds_zero_or_more());
-    exec->add_option("--max-failures", args->max_failures,
-                     "Stop starting programs once more than N (or P% of those started) failed");
+    add_max_failures_option(*exec, args->max_failures,
+                            "Stop starting programs once more than N (or P% of those started) "
+                            "failed");
     exec->add_option("--drain-timeout", args->flags.drain_timeout,
                      "Seconds the programs get after SIGINT/SIGTERM before SIGKILL (default 10)")
         ->check(seconds_zero_or_more());

@@ -177,9 +177,10 @@ Command add_run_command(CLI::App& app) {
     run->add_option("--threads", args->options.threads,
                     "Threads to run the graph on (default: as many as its nodes can use)")
         ->check(count_at_least_one());
-    run->add_option("--max-failures", args->max_failures,
-                    "Under skip or dead-letter policies, stop the sources once more than N jobs "
-                    "(or P% of those made) failed; exit 1 (default: the graph's max_failures)");
+    add_max_failures_option(*run, args->max_failures,
+                            "Under skip or dead-letter policies, stop the sources once more than N "
+                            "jobs (or P% of those made) failed; exit 1 (default: the graph's "
+                            "max_failures)");
     add_journal_flags(*run, args->journal);
     add_report_flags(*run, args->flags);
     add_metrics_flags(*run, args->metrics);

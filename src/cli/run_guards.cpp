@@ -65,6 +65,15 @@ detail::FailureLimit failure_limit(const std::string& text, const std::string& w
     }
 }
 
+void add_max_failures_option(CLI::App& command, std::string& text, const std::string& help) {
+    command.add_option("--max-failures", text, help)
+        ->check(CLI::Validator(
+            [](const std::string& value) {
+                return value.empty() ? std::string("must be N or P%, not empty") : std::string();
+            },
+            "N|P%"));
+}
+
 void add_journal_flags(CLI::App& command, JournalFlags& flags) {
     command.add_option("--journal", flags.path,
                        "Record each finished job in FILE (written as it finishes, fsynced every "

@@ -21,6 +21,10 @@ namespace flowpool::cli {
 /// `N` or `P%` as a failure limit; @p what names it in the UsageError a bad value raises.
 detail::FailureLimit failure_limit(const std::string& text, const std::string& what);
 
+/// Adds `--max-failures N|P%` to @p command, into @p text: given empty, it is refused (it would
+/// mean no limit, or the graph's).
+void add_max_failures_option(CLI::App& command, std::string& text, const std::string& help);
+
 /// `--max-failures` (or `max_failures:`) on a run: stops the sources once the jobs that did not
 /// end well (failed, skipped, dead-lettered) exceed the limit.
 struct FailureGuard {

@@ -3,6 +3,7 @@
 // parses; its standard output becomes the job's value (text, one job per line, or JSON).
 
 #include <flowpool/detail/job_loop.hpp>
+#include <flowpool/error.hpp>
 #include <flowpool/ops.hpp>
 
 #include <sys/stat.h>
@@ -15,6 +16,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -61,7 +63,15 @@ struct ExecSpec {
         for (const std::string& arg : p.list("command")) argv.emplace_back(arg);
         if (!p.string("stdin").empty()) input.emplace(p.string("stdin"));
         if (!p.string("cwd").empty()) cwd.emplace(p.string("cwd"));
-        for (const ParamItem& var : p.items("env")) env.emplace_back(var.key, var.text);
+        for (const ParamItem& var : p.items("env")) {
+            // An empty name, or one holding '=' (`A=B: x` would set A to "B=x"), names nothing.
+            if (var.key.empty() ||
+                var.key.find_first_of(std::string_view("=\0", 2)) != std::string::npos) {
+                throw UsageError("env: '" + var.key.substr(0, var.key.find('\0')) +
+                                 "' is no variable name (empty, or holding '=')");
+            }
+            env.emplace_back(var.key, var.text);
+        }
     }
 
     /// The program run for one job: its arguments, input, directory and environment.
