@@ -54,17 +54,18 @@ inline Outcome run_jsonl(const std::string& dir, const std::string& in, Policy p
     if (!extra.empty()) source += ", " + extra;
     if (policy == Policy::skip) source += ", on_error: skip";
     if (policy == Policy::dead_letter) source += ", dead_letter: rejects";
+    // (The outputs' names are not *.jsonl: a source may read the directory's *.jsonl files.)
     std::string graph = "graph: records\nnodes:\n  src: { kind: source, op: jsonl, " + source +
-                        " }\n  out: { kind: sink, op: jsonl, path: '" + dir + "/out.jsonl' }\n";
+                        " }\n  out: { kind: sink, op: jsonl, path: '" + dir + "/out.written' }\n";
     if (policy == Policy::dead_letter)
-        graph += "  rejects: { kind: sink, op: jsonl, path: '" + dir + "/rejects.jsonl' }\n";
+        graph += "  rejects: { kind: sink, op: jsonl, path: '" + dir + "/rejects.written' }\n";
     graph += "edges: [ 'src -> out' ]\n";
-    std::filesystem::remove(dir + "/out.jsonl");
-    std::filesystem::remove(dir + "/rejects.jsonl");
+    std::filesystem::remove(dir + "/out.written");
+    std::filesystem::remove(dir + "/rejects.written");
     Outcome outcome;
     outcome.cli = run_cli("run " + options + " '" + write(dir + "/graph.yaml", graph) + "'");
-    outcome.out = sorted_lines(dir + "/out.jsonl");
-    outcome.rejects = sorted_lines(dir + "/rejects.jsonl");
+    outcome.out = sorted_lines(dir + "/out.written");
+    outcome.rejects = sorted_lines(dir + "/rejects.written");
     return outcome;
 }
 

@@ -258,7 +258,7 @@ TEST(JsonlFiles, AGlobThatMatchesNothingIsBadUsageBeforeRunning) {
     EXPECT_EQ(run.cli.exit_code, 2) << run.cli.err;
     EXPECT_TRUE(contains(run.cli.err, "no file matches '" + dir + "/none*.jsonl'")) << run.cli.err;
     EXPECT_FALSE(contains(run.cli.err, "jobs in")) << "nothing ran";
-    EXPECT_FALSE(fs::exists(dir + "/out.jsonl")) << "nothing was written";
+    EXPECT_FALSE(fs::exists(dir + "/out.written")) << "nothing was written";
 }
 
 // A malformed member fails its line at the token it fails on, with `fields:` (which walks the
