@@ -25,6 +25,7 @@
 
 #include "cli_runner.hpp"
 #include "ops/program.hpp"
+#include "ops_fixture.hpp"
 
 namespace fs = std::filesystem;
 using flowpool::detail::ProgramResult;
@@ -36,25 +37,8 @@ namespace {
 
 constexpr double slowdown = FLOWPOOL_TEST_SLOWDOWN;
 
-/// What the `collect` test sink saw: every job's value by id.
-struct Collected {
-    std::map<std::uint64_t, flowpool::Value> values;
-    int repeated = 0;
-};
-
-class CollectSink final : public flowpool::SinkBody {
-public:
-    explicit CollectSink(std::shared_ptr<Collected> into) : into_(std::move(into)) {}
-    void consume(const flowpool::detail::BatchPtr& in, flowpool::BatchContext&) override {
-        const auto& batch = static_cast<const flowpool::detail::Items<flowpool::Value>&>(*in);
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            if (!into_->values.emplace(batch.ids[i], batch.values[i]).second) ++into_->repeated;
-        }
-    }
-
-private:
-    std::shared_ptr<Collected> into_;
-};
+using flowpool::test::ops_fixture::Collected;
+using flowpool::test::ops_fixture::CollectSink;
 
 struct GraphRun {
     flowpool::RunResult result;
