@@ -51,6 +51,13 @@ grep -q -P '^failed\tinput\t4\tcheck: sh exited with code 1' "$work/js" ||
     fail "the failure that stopped the run is not journaled: $(cat "$work/js")"
 expect_code 0 "$flowpool" run -q --journal "$work/js" --resume "$work/stops.yaml"
 grep -q '^4$' "$work/out" && fail "--resume ran the journaled failure again"
+# A graph refused at validation leaves the journal (and a --stats-json file) as it was.
+cp "$work/js" "$work/js.before"
+echo kept >"$work/stats.json"
+expect_code 2 "$flowpool" run -q --journal "$work/js" --stats-json "$work/stats.json" \
+    --set check.concurrency=0 "$work/stops.yaml"
+cmp -s "$work/js" "$work/js.before" || fail "a refused graph changed the journal: $(cat "$work/js")"
+[[ $(cat "$work/stats.json") == kept ]] || fail "a refused graph emptied --stats-json"
 # --resume and --resume-failed say opposite things of a failed job: not both.
 for command in "run -q --journal $work/j $work/range.yaml" "exec --journal $work/j -- echo"; do
     # shellcheck disable=SC2086  # the words of the command

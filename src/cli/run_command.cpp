@@ -142,6 +142,7 @@ int run_command(const RunArgs& args) {
                        args.paths.front(), graph.nodes.size(), graph.edges.size());
     FailureGuard guard(args.max_failures.empty() ? graph.max_failures : args.max_failures,
                        "--max-failures");
+    validate(graph, ops);  // a graph refused leaves its journal and report files as they were
     const std::unique_ptr<detail::JournalFile> journal =
         open_journal(args.journal, graph, ops, graph_header(graph));
     RunFiles files(args.flags);
