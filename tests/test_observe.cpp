@@ -87,15 +87,18 @@ TEST_P(ObserveTest, TheObserverSeesTheRunGrowAndItsEnd) {
         const std::lock_guard lock(mutex);
         seen.push_back(now.jobs_in);
     };
+    // 300 jobs of 1 ms per worker: at least 300 ms however many of them run at once (300 jobs
+    // in all would take under 40 ms on 8 cores: two calls of the observer at most).
+    const std::uint64_t jobs = 300 * workers();
     const flowpool::RunResult result =
-        flowpool::source("jobs", flowpool::range(300))
+        flowpool::source("jobs", flowpool::range(static_cast<std::int64_t>(jobs)))
             .stage("work", workers(), [](std::int64_t v) { return sleepy(v, 1ms); })
             .sink("out", [](std::int64_t) {})
             .try_run(options);
     ASSERT_GE(seen.size(), 3u) << "300 ms of work, an observer every 20 ms";
     for (std::size_t i = 1; i < seen.size(); ++i) EXPECT_LE(seen[i - 1], seen[i]);
     EXPECT_EQ(seen.back(), result.stats.jobs_in) << "the last call has the final figures";
-    EXPECT_EQ(seen.back(), 300u);
+    EXPECT_EQ(seen.back(), jobs);
 }
 
 TEST_P(ObserveTest, OnFailuresHearsOfEachBatchWithFailuresAsItEnds) {
