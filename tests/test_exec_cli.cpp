@@ -130,6 +130,8 @@ TEST(ExecCli, MaxFailuresStopsStartingPrograms) {
     const int failed = std::stoi(result.err.substr(at + 15));
     EXPECT_GE(failed, 4);
     EXPECT_LT(failed, 20);
+    EXPECT_NE(result.err.find(" programs failed or were not started; stopped"), std::string::npos)
+        << result.err;
 
     const auto percent = run_cli(
         "exec -j 2 --max-failures 10% -- sh -c 'sleep 0.02; exit $(($0 > 9))'", numbers(200));
@@ -158,6 +160,25 @@ TEST(ExecCli, MaxFailuresStopsStartingPrograms) {
     EXPECT_NE(few.err.find("flowpool exec: 1 of 10 programs failed; more than --max-failures 5%"),
               std::string::npos)
         << few.err;
+}
+
+TEST(ExecCli, AStoppedRunStartsNoMorePrograms) {
+    // Each program notes that it ran. From a pipe, lines come in batches of one, several in
+    // flight: after the 4th failure stops the run, the lines already read fail unrun, as GNU
+    // parallel's --halt soon,fail=3 starts none (they ran all the same before: 9 at -j 1).
+    const std::string ran = flowpool::test::fresh_dir("exec_stopped") + "/ran";
+    for (const int jobs : {1, 2}) {
+        std::filesystem::remove(ran);
+        const std::string command =
+            "seq 1000 | '" + std::string(FLOWPOOL_CLI) + "' exec -j " + std::to_string(jobs) +
+            " --max-failures 3 -- sh -c 'echo $0 >>" + ran + "; exit 1' 2>/dev/null";
+        EXPECT_EQ(flowpool::test::shell_status(std::system(command.c_str())), 1);
+        const std::string noted = flowpool::test::slurp(ran);
+        const auto started = std::count(noted.begin(), noted.end(), '\n');
+        EXPECT_GE(started, 4) << noted;
+        // The 4th failure, and what the other worker started before it was counted.
+        EXPECT_LE(started, 3 + 2 * jobs - 1) << noted;
+    }
 }
 
 TEST(ExecCli, TimeoutKillsHangingPrograms) {

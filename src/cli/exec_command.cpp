@@ -146,8 +146,10 @@ int exec_command(const ExecArgs& args) {
     if (signal != 0) return 128 + signal;
     const std::uint64_t failed = result.stats.skipped + result.stats.failed;
     if (failed != 0) {
+        // A stopped run starts no more programs: the lines it had read fail unrun.
         std::cerr << "flowpool exec: " << failed << " of " << result.stats.jobs_in
-                  << " programs failed";
+                  << (result.cancelled ? " programs failed or were not started"
+                                       : " programs failed");
         if (guard.tripped) {  // "stopped" if the limit stopped the input (not at its end)
             std::cerr << (result.cancelled ? "; stopped: " : "; ") << "more than --max-failures "
                       << args.max_failures;

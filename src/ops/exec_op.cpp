@@ -182,11 +182,15 @@ private:
         if (spec_.output == Output::lines) {
             if (std::string why = PieceIds::problem(job.id()); !why.empty()) return why;
         }
+        // A stopping run (a failure limit passed, `on_error: fail`, a signal) starts no more
+        // programs, as GNU parallel's --halt soon: the jobs already in the node's queue fail
+        // unrun, and a resumed run runs them (a failure while stopping is not journaled).
+        if (ctx.stop_requested()) return "not started: the run is stopping";
         std::string failed_out;  // what the last try that failed wrote to standard output
         for (int attempt = 1;; ++attempt) {
             std::string failure = run(value, job, out, failed_out);
             if (failure.empty()) return failure;
-            if (attempt >= ctx.attempts()) {
+            if (attempt >= ctx.attempts() || ctx.stop_requested()) {
                 // Not once the run is stopping: a job that fails then (its program killed by the
                 // stop) is not journaled, and a resumed run would print its lines again.
                 if (spec_.keep_failed_output && !ctx.stop_requested())
