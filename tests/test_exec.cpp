@@ -336,6 +336,13 @@ TEST(ExecOp, FailuresNameNodeJobAndReason) {
     ASSERT_TRUE(not_json.result.error);
     EXPECT_NE(std::string(not_json.result.error->what()).find("its output is not JSON"),
               std::string::npos);
+    // Text after a scalar is placed where it starts (it was "at byte 1", the scalar).
+    const GraphRun after = run_text(range_graph(1, "command: [echo, '{value} 2'], output: json"));
+    ASSERT_TRUE(after.result.error);
+    EXPECT_NE(std::string(after.result.error->what())
+                  .find("its output is not JSON at byte 3: text after the JSON value"),
+              std::string::npos)
+        << after.result.error->what();
 }
 
 TEST(ExecOp, ACommandWithoutAProgramOrADirectoryIsRefusedOrNamedAsSuch) {

@@ -282,6 +282,8 @@ TEST(Expr, JobFailuresNameTheSubExpression) {
     EXPECT_EQ(failure("parse_time(.host)"),
               "'parse_time(.host)': 'web-03' does not match the format '%Y-%m-%dT%H:%M:%S'");
     EXPECT_EQ(failure("parse_json(.host)").substr(0, 31), "'parse_json(.host)': not JSON: ");
+    EXPECT_EQ(failure("parse_json('1 2')"),
+              "'parse_json('1 2')': not JSON: text after the JSON value at byte 3");
     EXPECT_EQ(failure("1 in .status"),
               "'1 in .status': 'in' looks for an integer in an integer: only in a list");
 }

@@ -295,6 +295,50 @@ TEST(JsonlReuse, RecordsFilledInPlaceKeepNothingOfAnEarlierLine) {
     EXPECT_EQ(run.out, sorted(picked));
 }
 
+// FINDING (src/data/json.cpp, parse_json): simdjson reads a scalar document only if it is the
+// text's only token, and said "Unexpected trailing content" at the scalar (`1 2`: byte 1) where
+// `{"a":1} 2` says "text after the JSON value" where the text starts. A scalar now says the same.
+TEST(JsonOps, TextAfterAScalarIsPlacedWhereItStartsAsAfterAnObject) {
+    const std::vector<std::pair<std::string, std::size_t>> after = {
+        {"1 2", 2}, {"\"a\" \"b\"", 4}, {"true x", 5}, {"-2.5\t[1]", 5}, {"{\"a\":1} 2", 8}};
+    for (const auto& [text, offset] : after) {
+        flowpool::Value value;
+        flowpool::detail::JsonError error;
+        EXPECT_FALSE(flowpool::detail::parse_json(text, value, error)) << text;
+        EXPECT_EQ(error.reason, "text after the JSON value") << text;
+        EXPECT_EQ(error.offset, offset) << text;
+    }
+    for (const std::string text : {" 1 ", "1", "\"a\"\n"}) {
+        flowpool::Value value;
+        flowpool::detail::JsonError error;
+        EXPECT_TRUE(flowpool::detail::parse_json(text, value, error))
+            << text << ": " << error.reason;
+    }
+    // A scalar that is wrong itself is named first, as a member of an object would be.
+    flowpool::Value value;
+    flowpool::detail::JsonError error;
+    EXPECT_FALSE(flowpool::detail::parse_json("1e400 2", value, error));
+    EXPECT_EQ(error.offset, 0U);
+    EXPECT_NE(error.reason, "text after the JSON value");
+
+    const std::string dir = fresh_dir("scalar_after");
+    const std::string in = write(dir + "/in.txt", "1 2\n");
+    const std::string graph = write(dir + "/graph.yaml",
+                                    "nodes:\n"
+                                    "  src:   { kind: source, op: lines, path: '" +
+                                        in +
+                                        "' }\n"
+                                        "  parse: { kind: function, op: parse_json }\n"
+                                        "  out:   { kind: sink, op: print, format: '{value}' }\n"
+                                        "edges: [ 'src -> parse -> out' ]\n");
+    const CliResult run = run_cli("run '" + graph + "'");
+    EXPECT_EQ(run.exit_code, 1) << run.err;
+    EXPECT_TRUE(contains(run.err,
+                         "node 'parse' job 0: not JSON at byte 3: text after the JSON "
+                         "value"))
+        << run.err;
+}
+
 // Every input jsonl_fuzz crashed on (tests/data/fuzz_regressions/jsonl/) goes through the
 // fuzzer's property again: what parse_json reads, append_json_value writes, and that text reads
 // back to an equal value.

@@ -158,6 +158,8 @@ TEST(JsonlBadLine, NotAnObject) {
 
 TEST(JsonlBadLine, TextAfterTheObject) {
     expect_only_its_job_fails("after", R"({"n":2} x)", "9: text after the JSON value");
+    // A scalar is placed alike: where what follows it starts, not at the scalar.
+    expect_only_its_job_fails("after_scalar", "1 2", "3: text after the JSON value");
 }
 
 // ------------------------------------------------------------------- lines too long

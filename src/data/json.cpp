@@ -273,6 +273,17 @@ struct ThreadParser {
     }
 };
 
+namespace {
+/// Where the text after a scalar document's value starts, or 0 if only whitespace follows it
+/// (simdjson's raw token of the value runs on over that whitespace, up to the next token).
+std::size_t after_scalar(ondemand::document& doc, const char* begin, std::size_t size) {
+    std::string_view token;
+    if (doc.raw_json_token().get(token)) return 0;
+    const auto end = static_cast<std::size_t>(token.data() + token.size() - begin);
+    return end < size ? end : 0;
+}
+}  // namespace
+
 bool parse_json(std::string_view text, Value& out, JsonError& error, bool padded) {
     ondemand::document doc;
     const char* begin = ThreadParser::mine().start(text, padded, doc, error);
@@ -285,6 +296,15 @@ bool parse_json(std::string_view text, Value& out, JsonError& error, bool padded
     if (const auto e = doc.is_scalar().get(scalar)) {
         builder.fail(e, doc);
     } else if (scalar) {
+        // simdjson reads a scalar document only if it is the text's only token, and else says
+        // "trailing content" at the scalar: then the scalar is read alone, where it lies (the
+        // rest of the text is its padding), and what follows it is the error, as after any
+        // other value.
+        if (const std::size_t after = after_scalar(doc, begin, text.size())) {
+            if (parse_json(std::string_view(begin, after), out, error, true))
+                error = {"text after the JSON value", after};
+            return false;
+        }
         ok = builder.read_scalar(doc, out);
     } else if (const auto e2 = doc.get_value().get(root)) {
         builder.fail(e2, doc);
