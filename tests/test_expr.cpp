@@ -279,8 +279,15 @@ TEST(Expr, JobFailuresNameTheSubExpression) {
     EXPECT_EQ(failure("parse_time('31/04/2026', '%d/%m/%Y')"),
               "'parse_time('31/04/2026', '%d/%m/%Y')': '31/04/2026' has no such day: month 4 of "
               "2026 has no day 31");
+    // Without a format, the message names the form README.md documents, not strptime's part.
     EXPECT_EQ(failure("parse_time(.host)"),
-              "'parse_time(.host)': 'web-03' does not match the format '%Y-%m-%dT%H:%M:%S'");
+              "'parse_time(.host)': 'web-03' is not an ISO 8601 time such as "
+              "2026-12-01T20:13:51.250+01:00 (fraction and zone optional)");
+    EXPECT_EQ(failure("parse_time('1 2')"),
+              "'parse_time('1 2')': '1 2' is not an ISO 8601 time such as "
+              "2026-12-01T20:13:51.250+01:00 (fraction and zone optional)");
+    EXPECT_EQ(failure("parse_time(.host, '%d/%m/%Y')"),
+              "'parse_time(.host, '%d/%m/%Y')': 'web-03' does not match the format '%d/%m/%Y'");
     EXPECT_EQ(failure("parse_json(.host)").substr(0, 31), "'parse_json(.host)': not JSON: ");
     EXPECT_EQ(failure("parse_json('1 2')"),
               "'parse_json('1 2')': not JSON: text after the JSON value at byte 3");

@@ -75,7 +75,8 @@ void now(Args, const Env&, Value& out) {
     out = std::chrono::duration<double>(since).count();
 }
 
-constexpr const char* iso_format = "%Y-%m-%dT%H:%M:%S";
+constexpr const char* iso_format = "%Y-%m-%dT%H:%M:%S";  // and rest_of_iso()
+constexpr const char* iso_example = "2026-12-01T20:13:51.250+01:00";
 
 bool digits(const char* p, int n) {
     for (int i = 0; i < n; ++i) {
@@ -121,6 +122,10 @@ void parse_time(Args args, const Env&, Value& out) {
     const std::string format = iso ? iso_format : string_of(*args[1], "the format");
     std::tm tm{};
     const char* rest = ::strptime(text->c_str(), format.c_str(), &tm);
+    if (rest == nullptr && iso) {
+        throw std::invalid_argument("'" + *text + "' is not an ISO 8601 time such as " +
+                                    iso_example + " (fraction and zone optional)");
+    }
     if (rest == nullptr) {
         throw std::invalid_argument("'" + *text + "' does not match the format '" + format + "'");
     }
