@@ -200,6 +200,8 @@ TEST(JsonlLongLine, UnderDeadLetterOnlyItsJobIsLost) {
     ASSERT_EQ(run.rejects.size(), 1u);
     EXPECT_EQ(letter_field(run.rejects[0], "error"),
               flowpool::Value(in + ":3: line longer than max_line_bytes (100)"));
+    // Its bytes were skipped, never kept: its value is null, not the empty string it was.
+    EXPECT_EQ(letter_field(run.rejects[0], "value"), flowpool::Value(nullptr));
 }
 
 // ------------------------------------------------------- bad files and malformed members

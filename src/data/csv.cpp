@@ -138,8 +138,9 @@ CsvCutter::Got CsvCutter::unclosed(const LineReader& reader, std::string& record
                                    LinePosition& start) {
     error_ = reader.files()[quote_line_.file] + ":" + std::to_string(quote_line_.line) + ":" +
              std::to_string(quote_column_) + ": unclosed quote";
-    record.swap(record_);  // what there is of it, for a message
+    record.swap(record_);  // what there is of it, for its dead letter
     record_.clear();
+    kept_ = !skipping_;
     start = start_;
     open_ = skipping_ = false;
     state_ = State::field_start;

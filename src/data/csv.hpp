@@ -59,6 +59,10 @@ public:
     /// `FILE:LINE:COL: unclosed quote`, at the quote that opened the field.
     [[nodiscard]] const std::string& error() const noexcept { return error_; }
 
+    /// For unclosed_quote: true if the record given is what was read of it, false if it grew
+    /// past max_record_bytes, its lines then only scanned (and the record given is empty).
+    [[nodiscard]] bool record_kept() const noexcept { return kept_; }
+
     /// Where a scan of a record stands at a line's end.
     enum class State : std::uint8_t { field_start, unquoted, quoted, quote_in_quoted };
 
@@ -74,6 +78,7 @@ private:
     bool open_ = false;      // a quoted field is open at the end of record_
     bool skipping_ = false;  // the open record is too long: its lines are only scanned
     bool pending_ = false;   // the next file's first line (or too long line) is still to cut
+    bool kept_ = true;       // the record unclosed() gave was kept, not skipped
     LineReader::Got pending_got_ = LineReader::Got::line;
     State state_ = State::field_start;
     LinePosition start_;       // the open record's first line

@@ -50,7 +50,7 @@ private:
             case LineReader::Got::too_long:
                 error = where(at) + ": line longer than max_line_bytes (" +
                         std::to_string(reader.max_line_bytes()) + ")";
-                return Cut::failed;
+                return Cut::failed_skipped;
             default:
                 return Cut::end;
         }
@@ -118,30 +118,32 @@ public:
 private:
     Cut cut(LineReader& reader, std::string& text, LinePosition& at, std::string& error,
             const BatchContext& ctx) override {
-        bool failed = false;
+        Cut got = Cut::text;
         switch (cutter_.next_record(reader, record_, at, ctx)) {
             case CsvCutter::Got::record:
                 break;
-            case CsvCutter::Got::too_long:
+            case CsvCutter::Got::too_long:  // record_ is not it: its lines were skipped
+                got = Cut::failed_skipped;
+                break;
             case CsvCutter::Got::unclosed_quote:
-                error = cutter_.error();
-                failed = true;
+                got = cutter_.record_kept() ? Cut::failed : Cut::failed_skipped;
                 break;
             default:
                 return Cut::end;
         }
+        if (got != Cut::text) error = cutter_.error();
         const bool before_header = !given_ && headers_.size() <= at.file;
-        if (before_header && !failed && record_.empty()) return Cut::nothing;  // blank lines
+        if (before_header && got == Cut::text && record_.empty()) return Cut::nothing;  // blanks
         if (before_header) {           // the file's first record: its header
             headers_.resize(at.file);  // a file with no records has no header
-            headers_.push_back(std::make_shared<const Header>(failed ? Header{{}, error}
-                                                                     : read_header(record_, at)));
+            headers_.push_back(std::make_shared<const Header>(
+                got == Cut::text ? read_header(record_, at) : Header{{}, error}));
             error = headers_.back()->failure;
-            return error.empty() ? Cut::nothing : Cut::failed;
+            if (error.empty()) return Cut::nothing;
+            if (got == Cut::text) got = Cut::failed;
         }
-        if (failed) return Cut::failed;
-        text += record_;
-        return record_.empty() ? Cut::blank : Cut::text;
+        if (got != Cut::failed_skipped) text += record_;  // a failed one's for its dead letter
+        return got == Cut::text && record_.empty() ? Cut::blank : got;
     }
 
     /// Reads a file's header row (each file of a glob has one).

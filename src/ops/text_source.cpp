@@ -60,12 +60,12 @@ BatchPtr TextSource::next(std::size_t max_jobs, BatchContext& ctx) {
             continue;
         } else {
             const Cut got = cut(reader_, text, at_, error_, ctx);
-            if (got != Cut::text) text.resize(begin);
+            if (got != Cut::text && got != Cut::failed) text.resize(begin);
             if (got == Cut::end) break;
             if (got == Cut::nothing) continue;
             ++next_id_;
             if (got == Cut::blank) continue;
-            failed_ = got == Cut::failed;
+            got_ = got;
         }
         // A batch holds the texts of one file: they share its context (a CSV header).
         if (batch->size() == 0) {
@@ -125,12 +125,15 @@ void TextBatch::keep(const std::vector<bool>& kept) {
     std::string kept_text;
     kept_text.reserve(text.capacity());
     std::vector<Slice> kept_slices;
-    std::vector<std::pair<std::size_t, std::string>> kept_failures;
+    std::vector<Failure> kept_failures;
     auto failure = failures.begin();
     for (std::size_t i = 0; i < slices.size(); ++i) {
-        const bool failed = failure != failures.end() && failure->first == i;
+        const bool failed = failure != failures.end() && failure->slice == i;
         if (kept[i]) {
-            if (failed) kept_failures.emplace_back(kept_slices.size(), std::move(failure->second));
+            if (failed) {
+                kept_failures.push_back(
+                    {kept_slices.size(), std::move(failure->why), failure->text_kept});
+            }
             Slice slice = slices[i];
             const std::size_t from = slice.begin;
             slice.begin = kept_text.size();
@@ -151,7 +154,10 @@ void TextSource::add_job(TextBatch& batch, std::size_t begin, std::uint64_t id) 
     batch.slices.push_back({begin, batch.text.size() - begin, at_});
     batch.text += '\n';  // so that a parser of many texts at once sees where each ends
     // Reported on a worker, where the node's policy (a dead letter too) applies.
-    if (failed_) batch.failures.emplace_back(batch.slices.size() - 1, std::move(error_));
+    if (got_ != Cut::text) {
+        batch.failures.push_back(
+            {batch.slices.size() - 1, std::move(error_), got_ != Cut::failed_skipped});
+    }
 }
 
 BatchPtr TextSource::decode(const BatchPtr& batch, BatchContext& ctx) {
@@ -161,13 +167,15 @@ BatchPtr TextSource::decode(const BatchPtr& batch, BatchContext& ctx) {
     out->reserve(in.size());
     ParseError error;
     auto failure = in.failures.begin();
-    const std::size_t clean = in.failures.empty() ? in.size() : in.failures.front().first;
+    const std::size_t clean = in.failures.empty() ? in.size() : in.failures.front().slice;
     for (std::size_t i = parse_run(in, clean, *out); i < in.size(); ++i) {
         const TextBatch::Slice& slice = in.slices[i];
         const std::string_view text(in.text.data() + slice.begin, slice.size);
         std::string message;
-        if (failure != in.failures.end() && failure->first == i) {
-            message = std::move(failure->second);
+        bool text_kept = true;
+        if (failure != in.failures.end() && failure->slice == i) {
+            message = std::move(failure->why);
+            text_kept = failure->text_kept;
             ++failure;
         } else {
             if (parse(text, in.file_context.get(), out->next_value(), error)) {
@@ -180,7 +188,9 @@ BatchPtr TextSource::decode(const BatchPtr& batch, BatchContext& ctx) {
                       std::to_string(error.column) + ": " + error.reason;
         }
         if (ctx.keeps_dead_letters()) {
-            ctx.dead_letter(in.ids[i], Value(std::string(text)), std::move(message));
+            // A text skipped for its length was never kept: null, not the empty slice.
+            ctx.dead_letter(in.ids[i], text_kept ? Value(std::string(text)) : Value(nullptr),
+                            std::move(message));
         } else {
             ctx.job_failed(in.ids[i], message);
         }

@@ -31,8 +31,13 @@ struct TextBatch final : Batch {
     std::string text;                          ///< every job's text, each followed by '\n'
     std::vector<Slice> slices;                 ///< parallel to `ids`
     std::shared_ptr<const void> file_context;  ///< the cutter's, for the batch's file
-    /// Jobs that failed as they were cut (a line too long): their slice's index, and why.
-    std::vector<std::pair<std::size_t, std::string>> failures;
+    /// A job that failed as it was cut (a line too long, a CSV header row).
+    struct Failure {
+        std::size_t slice = 0;  ///< its index
+        std::string why;
+        bool text_kept = true;  ///< its slice is its text; false: skipped for its length
+    };
+    std::vector<Failure> failures;  ///< in slice order
 
     /// Keeps the jobs @p kept says, their texts moved together so that they stay one run.
     void keep(const std::vector<bool>& kept) override;
@@ -85,15 +90,17 @@ public:
 protected:
     /// What cut() found.
     enum class Cut {
-        text,     ///< a job's text
-        blank,    ///< nothing to parse: no job, but an id goes by (ids stay line numbers)
-        nothing,  ///< no job and no id (a CSV header)
-        failed,   ///< a job that failed already (a line too long): `error` says why
-        end,      ///< no more input, or the run is stopping
+        text,            ///< a job's text
+        blank,           ///< nothing to parse: no job, but an id goes by (ids stay line numbers)
+        nothing,         ///< no job and no id (a CSV header)
+        failed,          ///< a job that failed already (a CSV header row): `error` says why
+        failed_skipped,  ///< as `failed`, its text skipped for its length, never kept
+        end,             ///< no more input, or the run is stopping
     };
 
     /// Cuts the next job's text from @p reader, appending it to @p text (the batch's: what it
-    /// appends for a job that is not `text` is dropped), and where it starts into @p at.
+    /// appends for a job that is not `text` or `failed` is dropped), and where it starts into
+    /// @p at. A `failed` job's text is its dead letter's value; a `failed_skipped` one's is null.
     virtual Cut cut(LineReader& reader, std::string& text, LinePosition& at, std::string& error,
                     const BatchContext& ctx) = 0;
     /// True if cut() takes one line as a job's text, a line of JSON whitespace making no job:
@@ -153,7 +160,7 @@ private:
     std::string error_;                         // why, if it failed as it was cut
     LinePosition at_;
     bool held_ = false;    // text_ was cut for the next batch (it starts a new file)
-    bool failed_ = false;  // and it failed as it was cut
+    Cut got_ = Cut::text;  // what cut() said of the text cut last: text, failed(_skipped)
 };
 
 }  // namespace flowpool::detail
