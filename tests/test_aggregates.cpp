@@ -83,7 +83,29 @@ TEST(Aggregates, SumOfFloatsIsTheFloatNearestTheExactSum) {
     const std::int64_t two_53_plus_1 = (std::int64_t{1} << 53) + 1;
     EXPECT_EQ(run("sum", {Value(two_53_plus_1), Value(0.5)}), Value(9007199254740994.0));
     EXPECT_EQ(run("sum", {Value(0.5), Value(two_53_plus_1)}), Value(9007199254740994.0));
-    EXPECT_EQ(error_of("sum", {Value(1.7e308), Value(1.7e308)}), "sum: float sum overflows");
+    // Past the float range on the way: not an error for the job that got it there (the sum is
+    // the group's, not the job's), but the result cannot be told, even if a later add comes
+    // back within the range.
+    const std::string past = ": the sum went past the float range (1.8e308) and cannot be told";
+    EXPECT_EQ(error_of("sum", {Value(1.7e308), Value(1.7e308)}), "sum" + past);
+    EXPECT_EQ(error_of("sum", {Value(1.7e308), Value(1.7e308), Value(-1.7e308)}), "sum" + past);
+    EXPECT_EQ(error_of("mean", {Value(1.7e308), Value(1.7e308)}), "mean" + past);
+    EXPECT_EQ(run("sum", {Value(1.7e308), Value(-1.7e308), Value(1.7e308)}), Value(1.7e308));
+}
+
+TEST(Aggregates, CheckTellsWhatAddWouldRefuseAndChangesNothing) {
+    std::optional<Accumulator> max = make_accumulator("max");
+    max->add(Value(3), 0);
+    EXPECT_THROW(max->check(Value("x")), AggregateError);  // a string after a number
+    EXPECT_NO_THROW(max->check(Value(5)));
+    EXPECT_EQ(max->result(), Value(3));
+    std::optional<Accumulator> sum = make_accumulator("sum");
+    EXPECT_THROW(sum->check(Value(std::nan(""))), AggregateError);
+    EXPECT_THROW(sum->check(Value(true)), AggregateError);
+    EXPECT_NO_THROW(sum->check(Value(nullptr)));
+    EXPECT_NO_THROW(sum->check(Value(1e308)));  // a sum past the range fails its result
+    EXPECT_THROW(make_accumulator("p99")->check(Value("1")), AggregateError);
+    EXPECT_NO_THROW(make_accumulator("count")->check(Value("anything")));
 }
 
 TEST(Aggregates, MeanIsAFloat) {

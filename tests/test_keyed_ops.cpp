@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <fstream>
 #include <map>
 #include <set>
 #include <string>
@@ -72,6 +73,42 @@ TEST_P(ExprOps, AggregateOverTheWholeRunMergesWhatEachWorkerKept) {
             std::ceil(0.5 * static_cast<double>(g.latencies.size())) - 1)];
         EXPECT_NEAR(number(field(row, "p50")), median, 0.01 * median);
     }
+}
+
+TEST_P(ExprOps, AGroupWhoseResultCannotBeToldFailsAloneAndARefusedJobIsInNoFunction) {
+    // a: two floats whose sum is past the float range. b: a job sum refuses ("x"), then two
+    // numbers. c: only a job sum refuses. Before, a's sum failed the window's every group (and
+    // the run, under skip), and count() held the jobs sum refused.
+    const std::string path = (dir_ / "huge.jsonl").string();
+    std::ofstream(path) << R"({"k":"a","v":1e308})"
+                           "\n"
+                        << R"({"k":"b","v":"x"})"
+                           "\n"
+                        << R"({"k":"a","v":1e308})"
+                           "\n"
+                        << R"({"k":"b","v":1})"
+                           "\n"
+                        << R"({"k":"b","v":2})"
+                           "\n"
+                        << R"({"k":"c","v":"y"})"
+                           "\n";
+    const auto result = run(
+        "  events: { kind: source, op: jsonl, path: '" + path +
+            "' }\n"
+            "  sums: { kind: function, op: aggregate, concurrency: {W}, key: .k, on_error: skip,\n"
+            "          fields: { n: 'count()', s: 'sum(.v)', m: 'mean(.v)' } }\n"
+            "  out: { kind: sink, op: collect }\n",
+        "  - events -> sums -> out\n");
+    ASSERT_FALSE(result.error) << result.error->what();
+    ASSERT_EQ(out_->jobs.size(), 1u);
+    const Value& row = out_->jobs.begin()->second;
+    EXPECT_EQ(field(row, "key"), Value("b"));
+    EXPECT_EQ(field(row, "n"), Value(2)) << "the job sum refused is not counted";
+    EXPECT_EQ(field(row, "s"), Value(3));
+    EXPECT_EQ(field(row, "m"), Value(1.5));
+    EXPECT_EQ(result.stats.merged, 4u);
+    EXPECT_EQ(result.stats.made, 2u) << "a and b: no group for c, which took no job";
+    EXPECT_EQ(result.stats.skipped, 3u) << "the jobs of x and y, and group a";
 }
 
 TEST_P(ExprOps, CountWindowsCloseEveryNJobs) {

@@ -46,15 +46,22 @@ struct Group {
     Value key;
     std::uint64_t first_id = 0;
     std::vector<Accumulator> fields;
+    std::string failure;  ///< why its workers' shares could not be merged; it then fails alone
 };
 
 /// The groups of one window (or of one worker's share of it).
 class Groups {
 public:
+    /// The group of @p key, or null.
+    Group* find(const Value& key) {
+        const auto it = groups_.find(key);
+        return it == groups_.end() ? nullptr : &it->second;
+    }
+
     Group& find_or_add(const Value& key, std::uint64_t id, const std::vector<FieldPlan>& plan) {
         auto it = groups_.find(key);
         if (it == groups_.end()) {
-            Group group{key, id, {}};
+            Group group{key, id, {}, {}};
             group.fields.reserve(plan.size());
             for (const FieldPlan& field : plan) group.fields.push_back(field.fresh);
             it = groups_.emplace(key, std::move(group)).first;
@@ -71,8 +78,21 @@ public:
                 mine.first_id = theirs.first_id;
                 mine.key = theirs.key;
             }
-            for (std::size_t i = 0; i < mine.fields.size(); ++i)
-                mine.fields[i].merge(theirs.fields[i]);
+            if (!mine.failure.empty()) continue;
+            if (!theirs.failure.empty()) {
+                mine.failure = theirs.failure;
+                continue;
+            }
+            // min and max of strings in one share and numbers in another: that group fails,
+            // not the window.
+            for (std::size_t i = 0; i < mine.fields.size(); ++i) {
+                try {
+                    mine.fields[i].merge(theirs.fields[i]);
+                } catch (const std::exception& error) {
+                    mine.failure = "field '" + plan[i].name + "': " + error.what();
+                    break;
+                }
+            }
         }
     }
 
@@ -158,8 +178,9 @@ public:
     }
 
 private:
-    /// Adds one job to its group in @p groups; a job whose key or fields cannot be computed
-    /// fails alone (true if it was folded).
+    /// Adds one job to its group in @p groups; a job whose key or fields cannot be computed, or
+    /// that a function cannot take, fails alone, leaving its group as it was (true if it was
+    /// folded).
     bool fold(Groups& groups, const Value& value, std::uint64_t id, BatchContext& ctx) {
         try {
             const expr::Env env{value, id};
@@ -169,8 +190,18 @@ private:
             for (std::size_t i = 0; i < fields_.size(); ++i) {
                 args_[i] = fields_[i].arg ? fields_[i].arg->eval(env) : Value(nullptr);
             }
-            Group& group = groups.find_or_add(key, id, fields_);
-            for (std::size_t i = 0; i < fields_.size(); ++i) group.fields[i].add(args_[i], id);
+            // Every function takes the job, or none does: a count must not hold a job whose sum
+            // failed. A group is made only for a job it takes.
+            Group* group = groups.find(key);
+            for (std::size_t i = 0; i < fields_.size(); ++i) {
+                (group ? group->fields[i] : fields_[i].fresh).check(args_[i]);
+            }
+            if (group == nullptr) {
+                group = &groups.find_or_add(key, id, fields_);
+            } else {
+                group->first_id = std::min(group->first_id, id);
+            }
+            for (std::size_t i = 0; i < fields_.size(); ++i) group->fields[i].add(args_[i], id);
         } catch (const std::exception& error) {
             fail_job(ctx, id, value, error.what());
             return false;
@@ -256,12 +287,29 @@ void AggregateStage::emit(Groups& groups, Items<Value>& out, BatchContext& ctx,
             row.append("window_start", *start);
             row.append("window_end", *start + window_.seconds);
         }
-        for (std::size_t i = 0; i < fields_.size(); ++i) {
-            row.append(fields_[i].name, group.fields[i].result());
-        }
-        out.ids.push_back(next_id_.fetch_add(1, std::memory_order_relaxed));
-        out.values.emplace_back(std::move(row));
+        const std::uint64_t id = next_id_.fetch_add(1, std::memory_order_relaxed);
         ctx.jobs_made(1);
+        // A group whose result cannot be told (a sum past the float range) fails alone, as the
+        // node's on_error says, its record holding what it has (the key, the window).
+        std::string failure = std::move(group.failure);
+        for (std::size_t i = 0; i < fields_.size() && failure.empty(); ++i) {
+            try {
+                row.append(fields_[i].name, group.fields[i].result());
+            } catch (const std::exception& error) {
+                failure = "field '" + fields_[i].name + "': " + error.what();
+            }
+        }
+        if (!failure.empty()) {
+            std::string group_name = "the group";
+            if (const Value* key = row.find("key")) {
+                group_name += " of key ";
+                append_json_value(group_name, *key);
+            }
+            fail_job(ctx, id, Value(std::move(row)), group_name + ": " + failure);
+            continue;
+        }
+        out.ids.push_back(id);
+        out.values.emplace_back(std::move(row));
     }
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 // The state of each aggregate function, for Accumulator (aggregates.hpp) to hold in a variant:
 // no allocation per accumulator beyond what the state itself needs, no virtual call per add.
-// Each has add(value, job_id, what), merge(other, what) and result(what); `what` is the
-// function's name for error messages. Rules: aggregates.hpp.
+// Each has check(value, what) (throws what add would), add(value, job_id, what), merge(other,
+// what) and result(what); `what` is the function's name for error messages. Rules:
+// aggregates.hpp.
 
 #include <flowpool/value.hpp>
 
@@ -20,6 +21,7 @@ namespace flowpool::detail {
 struct CountState {
     std::uint64_t jobs = 0;
 
+    void check(const Value&, std::string_view) const noexcept {}
     void add(const Value&, std::uint64_t, std::string_view) noexcept { ++jobs; }
     void merge(const CountState& other, std::string_view) noexcept { jobs += other.jobs; }
     [[nodiscard]] Value result(std::string_view what) const;
@@ -31,6 +33,7 @@ struct SumState {
     ExactSum sum{};
     std::uint64_t numbers = 0;
 
+    void check(const Value& value, std::string_view what) const;
     void add(const Value& value, std::uint64_t, std::string_view what);
     void merge(const SumState& other, std::string_view what);
     [[nodiscard]] Value result(std::string_view what) const;
@@ -41,6 +44,7 @@ struct ExtremeState {
     bool max = false;  ///< max(E); else min(E)
     std::optional<Value> best{};
 
+    void check(const Value& value, std::string_view what) const;
     void add(const Value& value, std::uint64_t, std::string_view what);
     void merge(const ExtremeState& other, std::string_view what);
     [[nodiscard]] Value result(std::string_view) const { return best ? *best : Value(nullptr); }
@@ -52,6 +56,7 @@ struct FirstLastState {
     std::optional<Value> value{};
     std::uint64_t job_id = 0;
 
+    void check(const Value&, std::string_view) const noexcept {}
     void add(const Value& candidate, std::uint64_t candidate_id, std::string_view what);
     void merge(const FirstLastState& other, std::string_view what);
     [[nodiscard]] Value result(std::string_view) const { return value ? *value : Value(nullptr); }
@@ -61,6 +66,7 @@ struct FirstLastState {
 struct DistinctState {
     DistinctCounter counter{};
 
+    void check(const Value&, std::string_view) const noexcept {}
     void add(const Value& value, std::uint64_t, std::string_view);
     void merge(const DistinctState& other, std::string_view) { counter.merge(other.counter); }
     [[nodiscard]] Value result(std::string_view what) const;
@@ -71,6 +77,7 @@ struct QuantileState {
     double q = 0.5;
     QuantileSketch sketch{};
 
+    void check(const Value& value, std::string_view what) const;
     void add(const Value& value, std::uint64_t, std::string_view what);
     void merge(const QuantileState& other, std::string_view) { sketch.merge(other.sketch); }
     [[nodiscard]] Value result(std::string_view) const;

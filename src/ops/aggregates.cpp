@@ -70,7 +70,7 @@ void SumState::add(const Value& value, std::uint64_t, std::string_view what) {
     if (const auto* n = std::get_if<std::int64_t>(&value)) {
         sum.add(*n);
     } else if (const auto* x = std::get_if<double>(&value)) {
-        sum.add(finite(*x, what), what);
+        sum.add(finite(*x, what));
     } else if (value.is_null()) {
         return;
     } else {
@@ -79,8 +79,16 @@ void SumState::add(const Value& value, std::uint64_t, std::string_view what) {
     ++numbers;
 }
 
-void SumState::merge(const SumState& other, std::string_view what) {
-    sum.merge(other.sum, what);
+void SumState::check(const Value& value, std::string_view what) const {
+    if (const auto* x = std::get_if<double>(&value)) {
+        static_cast<void>(finite(*x, what));
+    } else if (!value.is_null() && !std::holds_alternative<std::int64_t>(value)) {
+        throw_type(what, "a number", value);
+    }
+}
+
+void SumState::merge(const SumState& other, std::string_view) {
+    sum.merge(other.sum);
     numbers += other.numbers;
 }
 
@@ -101,6 +109,12 @@ void ExtremeState::add(const Value& value, std::uint64_t, std::string_view what)
     const std::weak_ordering order = compare_ordered(value, *best, what);
     const bool better = (max ? order > 0 : order < 0) || (order == 0 && wins_tie(value, *best));
     if (better) best = value;
+}
+
+void ExtremeState::check(const Value& value, std::string_view what) const {
+    if (value.is_null()) return;
+    check_orderable(value, what);
+    if (best) static_cast<void>(compare_ordered(value, *best, what));
 }
 
 void ExtremeState::merge(const ExtremeState& other, std::string_view what) {
@@ -137,6 +151,14 @@ void QuantileState::add(const Value& value, std::uint64_t, std::string_view what
     }
 }
 
+void QuantileState::check(const Value& value, std::string_view what) const {
+    if (const auto* x = std::get_if<double>(&value)) {
+        static_cast<void>(finite(*x, what));
+    } else if (!value.is_null() && !std::holds_alternative<std::int64_t>(value)) {
+        throw_type(what, "a number", value);
+    }
+}
+
 Value QuantileState::result(std::string_view) const {
     if (sketch.count() == 0) return nullptr;
     return sketch.quantile(q);
@@ -144,6 +166,10 @@ Value QuantileState::result(std::string_view) const {
 
 void Accumulator::add(const Value& value, std::uint64_t job_id) {
     std::visit([&](auto& state) { state.add(value, job_id, info_->name); }, state_);
+}
+
+void Accumulator::check(const Value& value) const {
+    std::visit([&](const auto& state) { state.check(value, info_->name); }, state_);
 }
 
 void Accumulator::merge(const Accumulator& other) {

@@ -16,9 +16,12 @@
 // - first, last: the value of the job with the lowest (highest) id, any type.
 // - count_distinct: any type; exact up to 1024 distinct values, then HyperLogLog, ±1.6%
 //   (standard error). pNN: a float within 1% (relative) of the exact quantile.
-// - Errors (AggregateError, value_order.hpp; the op fails the job with the message): sum, mean
-//   and pNN given anything but a number, or a NaN or infinite float; min and max given anything
-//   but a number or a string, a NaN, or a string after a number (or the reverse).
+// - Errors (AggregateError, value_order.hpp; the op fails the job with the message, and the job
+//   is in none of its group's functions): sum, mean and pNN given anything but a number, or a
+//   NaN or infinite float; min and max given anything but a number or a string, a NaN, or a
+//   string after a number (or the reverse). A group fails alone, when its window closes, if its
+//   workers' shares cannot be merged (min of strings in one, numbers in another) or if the
+//   running float sum of a sum or mean went past the float range (±1.8e308).
 //
 // @code
 // auto p99 = flowpool::detail::make_accumulator("p99");  // std::nullopt for an unknown name
@@ -55,8 +58,10 @@ struct AggregateInfo {
 /// fresh one to start a group).
 class Accumulator {
 public:
+    /// Throws the AggregateError add() would throw for @p value, as things stand; else nothing.
+    void check(const Value& value) const;
     /// Adds one job's value of E (null for count(), or for a missing field), with the job's id.
-    /// Throws AggregateError for a value the function cannot take.
+    /// Throws AggregateError for a value the function cannot take (never one check() passed).
     void add(const Value& value, std::uint64_t job_id);
     /// Adds what @p other accumulated: the same function (throws std::invalid_argument else).
     void merge(const Accumulator& other);

@@ -21,10 +21,11 @@ class ExactSum {
 public:
     /// Adds an integer.
     void add(std::int64_t n) noexcept { integers_ += n; }
-    /// Adds a finite float; throws AggregateError, naming @p what, if the partial sums overflow.
-    void add(double x, std::string_view what);
+    /// Adds a finite float. A running sum that passes the float range is kept as such: as_double()
+    /// then throws (a later add cannot bring it back).
+    void add(double x) noexcept;
     /// Adds everything @p other holds.
-    void merge(const ExactSum& other, std::string_view what);
+    void merge(const ExactSum& other) noexcept;
 
     /// True if a float was added (the sum is then a float).
     [[nodiscard]] bool has_float() const noexcept { return has_float_; }
@@ -34,13 +35,15 @@ public:
     [[nodiscard]] std::int64_t as_int64() const noexcept {
         return static_cast<std::int64_t>(integers_);
     }
-    /// The float nearest the exact sum of everything added.
+    /// The float nearest the exact sum of everything added; throws AggregateError, naming
+    /// @p what, if the running sum went past the float range.
     [[nodiscard]] double as_double(std::string_view what) const;
 
 private:
     Int128 integers_ = 0;
     std::vector<double> partials_;  // non-overlapping, by increasing magnitude
     bool has_float_ = false;
+    bool overflowed_ = false;  // the running sum went past the float range
 };
 
 }  // namespace flowpool::detail
