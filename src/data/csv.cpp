@@ -113,13 +113,14 @@ CsvCutter::Got CsvCutter::next_record(LineReader& reader, std::string& record, L
         if (!open_) {
             record_.clear();
         } else if (!skipping_) {
-            record_ += '\n';
+            record_ += crlf_ ? "\r\n" : "\n";  // the line end inside the quotes, as it was
         }
         if (!skipping_ && record_.size() + line_.size() > max_record_) {
             skipping_ = true;
             record_.clear();
         }
         if (!skipping_) record_ += line_;
+        crlf_ = reader.ended_with_crlf();
         open_ = state_ == State::quoted;
         if (open_) continue;
         start = start_;

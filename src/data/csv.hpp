@@ -77,6 +77,7 @@ private:
     std::string record_;     // the record so far, while a quoted field is open
     bool open_ = false;      // a quoted field is open at the end of record_
     bool skipping_ = false;  // the open record is too long: its lines are only scanned
+    bool crlf_ = false;      // the last line of record_ ended with "\r\n"
     bool pending_ = false;   // the next file's first line (or too long line) is still to cut
     bool kept_ = true;       // the record unclosed() gave was kept, not skipped
     LineReader::Got pending_got_ = LineReader::Got::line;

@@ -116,6 +116,7 @@ LineReader::Got LineReader::take(std::string& line, std::size_t length, std::siz
     const char* const first = buffer_.data() + begin_;
     std::size_t kept = length;
     if (kept != 0 && first[kept - 1] == '\r') --kept;
+    crlf_ = newline != 0 && kept != length;
     begin_ += length + newline;
     scanned_ = begin_;
     count_line();

@@ -57,6 +57,9 @@ public:
 
     /// Where the line (or too long line) next() returned last is.
     [[nodiscard]] const LinePosition& position() const noexcept { return position_; }
+    /// True if the line next() returned last ended with "\r\n" (its '\r' taken off), not '\n':
+    /// a reader that joins lines again (a quoted CSV field) puts back what was there.
+    [[nodiscard]] bool ended_with_crlf() const noexcept { return crlf_; }
     /// The files read, in order; `-` is standard input.
     [[nodiscard]] const std::vector<std::string>& files() const noexcept { return files_; }
     /// True if the line next() returned last is the first of a file after the first one.
@@ -124,6 +127,7 @@ private:
     bool skipping_ = false;            // inside a too long line, dropping its bytes
     std::uint64_t lines_in_file_ = 0;
     LinePosition position_;
+    bool crlf_ = false;  // the line returned last ended with "\r\n"
 };
 
 }  // namespace flowpool::detail
