@@ -286,6 +286,15 @@ TEST(Expr, JobFailuresNameTheSubExpression) {
     EXPECT_EQ(failure("parse_time('1 2')"),
               "'parse_time('1 2')': '1 2' is not an ISO 8601 time such as "
               "2026-12-01T20:13:51.250+01:00 (fraction and zone optional)");
+    // A zone offset is hours 00-23 and minutes 00-59: +01:99 was read as +02:39.
+    for (const char* zone : {"+01:99", "+99", "-24:00", "+0160"}) {
+        const std::string time = std::string("2026-12-01T20:13:51") + zone;
+        EXPECT_EQ(failure("parse_time('" + time + "')"),
+                  "'parse_time('" + time + "')': '" + time +
+                      "' has a zone offset out of range (hours 00 to 23, minutes 00 to 59)");
+    }
+    EXPECT_EQ(eval("parse_time('2026-12-01T20:13:51-23:59') - parse_time('2026-12-01T20:13:51Z')"),
+              "86340.0");
     EXPECT_EQ(failure("parse_time(.host, '%d/%m/%Y')"),
               "'parse_time(.host, '%d/%m/%Y')': 'web-03' does not match the format '%d/%m/%Y'");
     EXPECT_EQ(failure("parse_json(.host)").substr(0, 31), "'parse_json(.host)': not JSON: ");

@@ -99,16 +99,21 @@ double rest_of_iso(const char* rest, const std::string& text) {
         ++rest;
     } else if ((*rest == '+' || *rest == '-') && digits(rest + 1, 2)) {
         const int sign = *rest == '-' ? -1 : 1;
-        int offset = two_digits(rest + 1) * 3600;
+        const int hours = two_digits(rest + 1);
+        int minutes = 0;
         rest += 3;
         if (*rest == ':' && digits(rest + 1, 2)) {
-            offset += two_digits(rest + 1) * 60;
+            minutes = two_digits(rest + 1);
             rest += 3;
         } else if (digits(rest, 2)) {
-            offset += two_digits(rest) * 60;
+            minutes = two_digits(rest);
             rest += 2;
         }
-        seconds -= sign * offset;
+        if (hours > 23 || minutes > 59) {  // RFC 3339's time-hour and time-minute
+            throw std::invalid_argument("'" + text + "' has a zone offset out of range (hours " +
+                                        "00 to 23, minutes 00 to 59)");
+        }
+        seconds -= sign * (hours * 3600 + minutes * 60);
     }
     if (*rest != '\0') {
         throw std::invalid_argument("unexpected text after the time in '" + text + "'");
