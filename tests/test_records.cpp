@@ -248,6 +248,21 @@ TEST(JsonlNumbers, FloatsWithManyDigitsReadAsTheNearestDouble) {
                                R"({"c":18446744073709551616.0})"}));
 }
 
+// A float is written in the fewest digits that read back as it, as plain digits from 1e-5 to
+// 1e17 (C++'s shortest form wrote 100000.0 as 1e+05 and a time in seconds as 1.7e+09), and with
+// an exponent outside them, where plain digits would run long.
+TEST(JsonlNumbers, FloatsAreWrittenInPlainDigitsFromOneHundredThousandthTo1e17) {
+    const std::string dir = fresh_dir("plain_floats");
+    const std::string in = write(dir + "/in.jsonl",
+                                 "{\"a\":100000.0}\n{\"b\":1.7e9}\n{\"c\":0.0001}\n{\"d\":1e-7}\n"
+                                 "{\"e\":1e20}\n{\"f\":-2.5e5}\n{\"g\":123456.789}\n{\"h\":0.0}\n");
+    const Outcome run = run_jsonl(dir, in, Policy::fail);
+    EXPECT_EQ(run.cli.exit_code, 0) << run.cli.err;
+    EXPECT_EQ(run.out, sorted({R"({"a":100000.0})", R"({"b":1700000000.0})", R"({"c":0.0001})",
+                               R"({"d":1e-07})", R"({"e":1e+20})", R"({"f":-250000.0})",
+                               R"({"g":123456.789})", R"({"h":0.0})"}));
+}
+
 // A batch's records are filled again in place by the next batch the source decodes into it
 // (values reused, src/ops/text_source.cpp): lines of changing shapes, in batches of 3, must come
 // out as they went in, with nothing left of an earlier line's fields, lists or strings; and,

@@ -233,8 +233,14 @@ void append_json_double(std::string& out, double number) {
         out += "null";
         return;
     }
-    char digits[32];
-    const char* end = std::to_chars(digits, digits + sizeof digits, number).ptr;
+    // The fewest digits that read back as the number; between 1e-5 and 1e17 as plain digits, as
+    // people write them (100000.0 and 1700000000.0, where the shortest form is 1e+05 and 1.7e+09).
+    char digits[40];
+    const double magnitude = std::fabs(number);
+    const bool plain = magnitude >= 1e-5 && magnitude < 1e17;
+    const char* end =
+        plain ? std::to_chars(digits, digits + sizeof digits, number, std::chars_format::fixed).ptr
+              : std::to_chars(digits, digits + sizeof digits, number).ptr;
     out.append(digits, static_cast<std::size_t>(end - digits));
     // Keep it a float when read back: "2" would be an integer.
     if (std::string_view(digits, static_cast<std::size_t>(end - digits)).find_first_of(".eE") ==

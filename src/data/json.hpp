@@ -20,7 +20,8 @@ namespace flowpool::detail {
 void append_json_string(std::string& out, std::string_view text);
 
 /// Appends @p value as JSON: null, true/false, numbers (a float in the fewest digits that read
-/// back as it; NaN and infinities, which JSON lacks, as null), strings by append_json_string,
+/// back as it, plain digits from 1e-5 to 1e17 and a ".0" on a whole one; NaN and infinities,
+/// which JSON lacks, as null), strings by append_json_string,
 /// lists as arrays, records as objects in field order. An application value is written as its
 /// type's conversion (OpRegistry::add_type) gives it, else as the string "<TYPE>".
 void append_json_value(std::string& out, const Value& value);
