@@ -270,6 +270,8 @@ TEST(Expr, JobFailuresNameTheSubExpression) {
     EXPECT_EQ(failure(".host[0]"), "'.host[0]': cannot index a string with [0]");
     EXPECT_EQ(failure(".status and true"), "'.status': expected a bool, got an integer");
     EXPECT_EQ(failure("int(.host)"), "'int(.host)': 'web-03' is not an integer");
+    EXPECT_EQ(failure("int('9223372036854775808')"),
+              "'int('9223372036854775808')': '9223372036854775808' is out of the integer range");
     EXPECT_EQ(failure("9223372036854775807 + .user.id"),
               "'9223372036854775807 + .user.id': integer overflow");
     EXPECT_EQ(failure(".status =~ 'x'"), "'.status =~ 'x'': '=~' matches a string, not an integer");

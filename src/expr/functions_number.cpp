@@ -34,8 +34,14 @@ void to_int(Args args, const Env&, Value& out) {
     } else if (const auto* b = std::get_if<bool>(&v)) {
         out = std::int64_t{*b ? 1 : 0};
     } else if (const auto* s = std::get_if<std::string>(&v)) {
-        const auto n = detail::parse_integer(*s);
-        if (!n) throw std::invalid_argument("'" + *s + "' is not an integer");
+        detail::IntegerError why{};
+        const auto n = detail::parse_integer(*s, &why);
+        if (!n) {
+            throw std::invalid_argument("'" + *s + "' " +
+                                        (why == detail::IntegerError::out_of_range
+                                             ? "is out of the integer range"
+                                             : "is not an integer"));
+        }
         out = *n;
     } else {
         throw std::invalid_argument("cannot make an integer of " + std::string(article(v)));
