@@ -170,7 +170,9 @@ TEST(CsvSource, AFailedHeaderRowsDeadLetterHoldsItsTextAndItsRowsTheirs) {
     const std::string open = temp_file("open_header.csv", "a,\"b\n1,2\n");
     EXPECT_EQ(
         dead_letters("open_header", open),
-        (std::vector<std::string>{letter(0, R"("a,\"b\n1,2")", open + ":1:3: unclosed quote")}));
+        (std::vector<std::string>{letter(0, R"("a,\"b\n1,2")",
+                                         open + ":1:3: unclosed quote (its record runs on to the "
+                                                "end of the file: lines 1 to 2)")}));
 }
 
 TEST(CsvSource, ATooLongLinesDeadLetterIsNullItsTextNeverKept) {
@@ -190,7 +192,10 @@ TEST(CsvSource, ATooLongLinesDeadLetterIsNullItsTextNeverKept) {
     // A record over the cap whose quote never closes: its lines were only scanned.
     const std::string open = temp_file("long_open_dead.csv", "a,b\n1,\"22222\n22222\n");
     EXPECT_EQ(dead_letters("long_open_dead", open, ", max_line_bytes: 10"),
-              (std::vector<std::string>{letter(0, "null", open + ":2:3: unclosed quote")}));
+              (std::vector<std::string>{letter(0, "null",
+                                               open + ":2:3: unclosed quote (its record "
+                                                      "runs on to the end of the file: "
+                                                      "lines 2 to 3)")}));
 }
 
 TEST(CsvSource, BlankLinesBeforeTheHeaderAreNotIt) {
@@ -210,7 +215,9 @@ TEST(CsvSource, AnUnclosedQuoteFailsItsRecordAtTheQuote) {
     // Its dead letter holds what was read of it: the rest of the file.
     EXPECT_EQ(
         dead_letters("unclosed_dead", csv),
-        (std::vector<std::string>{letter(1, R"("3,\"open\n4,5")", csv + ":3:3: unclosed quote")}));
+        (std::vector<std::string>{letter(1, R"("3,\"open\n4,5")",
+                                         csv + ":3:3: unclosed quote (its record runs on to the "
+                                               "end of the file: lines 3 to 4)")}));
 }
 
 TEST(CsvSource, TextAfterAClosingQuoteFailsWithItsColumn) {

@@ -406,7 +406,9 @@ TEST(Csv, AnUnclosedQuotePointsAtItsQuoteAndEndsWithItsFile) {
     ASSERT_EQ(cuts.size(), 3u);
     EXPECT_EQ(cuts[0].record, "a,b");
     EXPECT_EQ(cuts[1].got, G::unclosed_quote);
-    EXPECT_EQ(cuts[1].record, dir + "/1.csv:2:3: unclosed quote");
+    EXPECT_EQ(cuts[1].record, dir +
+                                  "/1.csv:2:3: unclosed quote (its record runs on to the end of "
+                                  "the file: lines 2 to 3)");
     EXPECT_EQ(cuts[1].line, 2u);
     EXPECT_EQ(cuts[2].got, G::record);  // the next file starts afresh
     EXPECT_EQ(cuts[2].record, "g;\"h\"\"");

@@ -121,6 +121,7 @@ CsvCutter::Got CsvCutter::next_record(LineReader& reader, std::string& record, L
         }
         if (!skipping_) record_ += line_;
         crlf_ = reader.ended_with_crlf();
+        last_line_ = reader.position().line;
         open_ = state_ == State::quoted;
         if (open_) continue;
         start = start_;
@@ -139,6 +140,11 @@ CsvCutter::Got CsvCutter::unclosed(const LineReader& reader, std::string& record
                                    LinePosition& start) {
     error_ = reader.files()[quote_line_.file] + ":" + std::to_string(quote_line_.line) + ":" +
              std::to_string(quote_column_) + ": unclosed quote";
+    // The lines it took from the rows after it, which are lost with it: say how many.
+    if (last_line_ > start_.line) {
+        error_ += " (its record runs on to the end of the file: lines " +
+                  std::to_string(start_.line) + " to " + std::to_string(last_line_) + ")";
+    }
     record.swap(record_);  // what there is of it, for its dead letter
     record_.clear();
     kept_ = !skipping_;

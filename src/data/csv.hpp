@@ -73,13 +73,14 @@ private:
 
     char delimiter_;
     std::size_t max_record_;
-    std::string line_;       // the last line read
-    std::string record_;     // the record so far, while a quoted field is open
-    bool open_ = false;      // a quoted field is open at the end of record_
-    bool skipping_ = false;  // the open record is too long: its lines are only scanned
-    bool crlf_ = false;      // the last line of record_ ended with "\r\n"
-    bool pending_ = false;   // the next file's first line (or too long line) is still to cut
-    bool kept_ = true;       // the record unclosed() gave was kept, not skipped
+    std::string line_;             // the last line read
+    std::string record_;           // the record so far, while a quoted field is open
+    bool open_ = false;            // a quoted field is open at the end of record_
+    bool skipping_ = false;        // the open record is too long: its lines are only scanned
+    bool crlf_ = false;            // the last line of record_ ended with "\r\n"
+    std::uint64_t last_line_ = 0;  // the line of its file the open record ends on so far
+    bool pending_ = false;         // the next file's first line (or too long line) is still to cut
+    bool kept_ = true;             // the record unclosed() gave was kept, not skipped
     LineReader::Got pending_got_ = LineReader::Got::line;
     State state_ = State::field_start;
     LinePosition start_;       // the open record's first line
