@@ -116,26 +116,11 @@ TEST(CsvSource, AHeaderThatNamesAFieldTwiceFailsTheFilesRowsNotTheirValues) {
     EXPECT_NE(failed.err.find(why), std::string::npos) << failed.err;
     EXPECT_EQ(failed.out, "");
 
-    const std::string dead_lettered =
-        temp_file("twice_dead.yaml",
-                  "graph: twice_dead\nversion: 1\nnodes:\n"
-                  "  rows: { kind: source, op: csv, path: '" +
-                      csv +
-                      "', on_error: dead_letter, dead_letter: dead }\n"
-                      "  out:  { kind: sink, op: jsonl, path: '-' }\n"
-                      "  dead: { kind: sink, op: jsonl, path: '-' }\n"
-                      "edges:\n  - rows -> out\n");
-    const auto dead = run_cli("run '" + dead_lettered + "'");
-    EXPECT_EQ(dead.exit_code, 0) << dead.err;
-    const std::vector<std::string> lines = sorted(dead.out_lines());  // id 0's, then id 1's
-    ASSERT_EQ(lines.size(), 2U) << dead.out;
-    EXPECT_NE(lines[0].find(R"("id":0,"value":"a,a,b","node":"rows","error":")" + why),
-              std::string::npos)
-        << lines[0];
-    EXPECT_NE(lines[1].find(R"("id":1,"value":"1,2,3","node":"rows","error":")" + csv +
-                            ":2:1: the file's header row failed (" + why + ")"),
-              std::string::npos)
-        << lines[1];
+    EXPECT_EQ(
+        dead_letters("twice_dead", csv),
+        (std::vector<std::string>{
+            letter(0, R"("a,a,b")", why),
+            letter(1, R"("1,2,3")", csv + ":2:1: the file's header row failed (" + why + ")")}));
 
     const auto named = run_cli("run '" + csv_graph("twice_named", csv, ", columns: 'x,y,z'") + "'");
     EXPECT_EQ(named.exit_code, 0) << named.err;
