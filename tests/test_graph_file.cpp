@@ -303,6 +303,50 @@ colour: blue
     }
 }
 
+// A repeated edge sent every job along it twice: it is an error at the second writing, in a list
+// item, a flow list or a chain (at the repeat's first name), naming the first.
+TEST(GraphFile, AnEdgeGivenTwiceIsAnErrorAtTheSecond) {
+    try {
+        flowpool::parse_graph(R"(nodes: {}
+edges:
+  - a -> b
+  - "b ->  c -> b -> c"
+  - [x]
+  - 'a->b'
+  - b -> a
+  - a -> b
+edges2: [ "c -> d", c -> d ]
+)",
+                              "twice.yaml");
+        FAIL() << "no error";
+    } catch (const flowpool::ConfigError& e) {
+        EXPECT_STREQ(e.what(),
+                     "twice.yaml:4:17: error: edge b -> c is given twice (first on line 4, column "
+                     "6): every job would be sent along it twice\n"
+                     "twice.yaml:5:5: error: an edge is written 'FROM -> TO', not as a list\n"
+                     "twice.yaml:6:6: error: edge a -> b is given twice (first on line 3): every "
+                     "job would be sent along it twice\n"
+                     "twice.yaml:9:1: error: unknown key 'edges2'; did you mean 'edges'?");
+    }
+    // An edge is reported once, however often it is repeated: aliases of a chain of 1,000 make
+    // one problem, not 200,000.
+    std::string text = "nodes: {}\nedges: [&a \"x";
+    for (int i = 0; i < 1000; ++i) text += "->x";
+    text += "\"";
+    for (int i = 0; i < 200; ++i) text += ",*a";
+    try {
+        static_cast<void>(flowpool::parse_graph(text + "]\n", "aliases.yaml"));
+        FAIL() << "no error";
+    } catch (const flowpool::ConfigError& e) {
+        ASSERT_EQ(e.problems().size(), 1u);
+        EXPECT_EQ(e.problems()[0].where.to_string(), "aliases.yaml:2:9");  // at the anchor
+    }
+    // Edges in a chain are each given once: b -> a after a -> b is a cycle, not a repeat.
+    const flowpool::GraphSpec graph =
+        flowpool::parse_graph("nodes: {}\nedges: [ \"a -> b -> a\", b -> c ]\n", "once.yaml");
+    EXPECT_EQ(graph.edges.size(), 3u);
+}
+
 TEST(GraphFile, TextThatIsNotUtf8IsRejectedWhereItGoesWrong) {
     for (const auto& [text, where] :
          std::map<std::string, std::string>{{"a: b\n  \xff", "t.yaml:2:3"},

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <stdexcept>
+#include <utility>
 
 #include "common/failure_limit.hpp"
 #include "common/suggest.hpp"
@@ -33,6 +34,29 @@ std::string shape(const YAML::Node& node) {
 bool usable_in_edges(const std::string& name) {
     return !name.empty() && name.find("->") == std::string::npos &&
            name.find_first_of(" \t") != 0 && name.find_last_of(" \t") != name.size() - 1;
+}
+
+/// A node name in an edge chain and the byte it starts at in the chain's text.
+struct ChainName {
+    std::string name;
+    std::size_t offset;
+};
+
+/// The names of `a -> b -> c`, trimmed of blanks (an empty one where none is written).
+std::vector<ChainName> split_chain(const std::string& text) {
+    std::vector<ChainName> names;
+    std::size_t start = 0;
+    for (;;) {
+        const std::size_t arrow = text.find("->", start);
+        const std::size_t end = arrow == std::string::npos ? text.size() : arrow;
+        std::size_t first = text.find_first_not_of(" \t", start);
+        if (first == std::string::npos || first > end) first = end;
+        std::size_t last = end;
+        while (last > first && (text[last - 1] == ' ' || text[last - 1] == '\t')) --last;
+        names.push_back({text.substr(first, last - first), first});
+        if (arrow == std::string::npos) return names;
+        start = arrow + 2;
+    }
 }
 
 class Loader {
@@ -311,6 +335,10 @@ private:
             problem(edges.Mark(), "'edges' must be a list of 'FROM -> TO', not a " + shape(edges));
             return;
         }
+        // Each edge's first position, and whether a repeat was reported: a repeated edge would
+        // send every job along it twice. Once per edge, or aliases (*a) could repeat a chain
+        // into 300,000 problems.
+        std::map<std::pair<std::string, std::string>, std::pair<SourceLocation, bool>> seen;
         for (const auto& edge : edges) {
             if (!edge.IsScalar()) {
                 problem(edge.Mark(), "an edge is written 'FROM -> TO', not as a " + shape(edge));
@@ -318,27 +346,35 @@ private:
             }
             const std::optional<std::string> text = value(edge, "an edge");
             if (!text) continue;
-            // "a -> b -> c" is two edges.
-            std::vector<std::string> names;
-            std::size_t start = 0;
-            for (;;) {
-                const std::size_t arrow = text->find("->", start);
-                std::string name = text->substr(
-                    start, arrow == std::string::npos ? std::string::npos : arrow - start);
-                name.erase(0, name.find_first_not_of(" \t"));
-                name.erase(name.find_last_not_of(" \t") + 1);
-                names.push_back(std::move(name));
-                if (arrow == std::string::npos) break;
-                start = arrow + 2;
-            }
+            const std::vector<ChainName> names = split_chain(*text);
             const bool blank = std::any_of(names.begin(), names.end(),
-                                           [](const std::string& n) { return n.empty(); });
+                                           [](const ChainName& n) { return n.name.empty(); });
             if (names.size() < 2 || blank) {
                 problem(edge.Mark(), "an edge is written 'FROM -> TO', not '" + *text + "'");
                 continue;
             }
+            const SourceLocation text_where = text_start(edge, *text);
             for (std::size_t i = 0; i + 1 < names.size(); ++i) {
-                graph.edges.push_back({names[i], names[i + 1], at(edge.Mark())});
+                const std::string& from = names[i].name;
+                const std::string& to = names[i + 1].name;
+                SourceLocation where = at(edge.Mark());
+                if (text_where.line != 0) {
+                    where = text_where;
+                    where.column += static_cast<int>(names[i].offset);
+                }
+                const auto [first, inserted] = seen.try_emplace({from, to}, where, false);
+                if (inserted) {
+                    graph.edges.push_back({from, to, at(edge.Mark())});
+                    continue;
+                }
+                if (std::exchange(first->second.second, true)) continue;
+                const SourceLocation& earlier = first->second.first;
+                problem(where, "edge " + from + " -> " + to + " is given twice (first on line " +
+                                   std::to_string(earlier.line) +
+                                   (earlier.line == where.line
+                                        ? ", column " + std::to_string(earlier.column)
+                                        : std::string()) +
+                                   "): every job would be sent along it twice");
             }
         }
     }
