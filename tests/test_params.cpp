@@ -137,6 +137,58 @@ TEST(Params, AnOffsetErrorPointsAtTheStartOfTextNotWrittenAsRead) {
         "p.yaml:8:11: error: parameter 'expr': '!' is not allowed here");
 }
 
+// A format's mistake is reported at its field (or stray brace), in every op and node setting that
+// takes a format, as an expression's is: inside plain and quoted scalars, at the start of one
+// whose text is not written as read (an escape before the mistake, a block scalar).
+TEST(Params, AFormatErrorPointsAtItsFieldInEveryParameterThatTakesOne) {
+    const std::string fields =
+        "; fields are {id}, {value}, {value.FIELD}, {worker}, {node}, {file}";
+    try {
+        flowpool::validate(
+            flowpool::parse_graph(
+                "nodes:\n"
+                "  jobs: { kind: source, op: range, count: 3 }\n"
+                "  run: { kind: function, op: exec, log: 'x {value.} y',\n"
+                "         command: [echo, 'a {nope}'], stdin: \"b }\", cwd: \"c{\",\n"
+                "         env: { A: \"{id}{y}\" } }\n"
+                "  escaped: { kind: sink, op: file, path: '-', format: \"t\\tx {job}\" }\n"
+                "  out:\n"
+                "    kind: sink\n"
+                "    op: print\n"
+                "    format: ok {value.x} {job}\n"
+                "  block:\n"
+                "    kind: sink\n"
+                "    op: print\n"
+                "    format: |\n"
+                "      ok {jab}\n"
+                "edges: [ \"jobs -> run -> escaped\", run -> out, run -> block ]\n",
+                "f.yaml"),
+            flowpool::OpRegistry{});
+        FAIL() << "no error";
+    } catch (const flowpool::ConfigError& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "f.yaml:3:44: error: parameter 'log': a field name must follow '.' in '.'\n"
+                  "f.yaml:4:29: error: parameter 'command[1]': unknown field '{nope}' in format" +
+                      fields +
+                      "\n"
+                      "f.yaml:4:49: error: parameter 'stdin': unmatched '}' in format (write '}}' "
+                      "for a brace)\n"
+                      "f.yaml:4:60: error: parameter 'cwd': unclosed '{' in format (write '{{' for "
+                      "a brace)\n"
+                      "f.yaml:5:25: error: parameter 'env.A': unknown field '{y}' in format" +
+                      fields +
+                      "\n"
+                      "f.yaml:6:55: error: parameter 'format': unknown field '{job}' in format" +
+                      fields +
+                      "\n"
+                      "f.yaml:10:26: error: parameter 'format': unknown field '{job}' in format" +
+                      fields +
+                      "\n"
+                      "f.yaml:14:13: error: parameter 'format': unknown field '{jab}' in format" +
+                      fields);
+    }
+}
+
 TEST(Params, ShapesTheOpDoesNotTakeAreErrorsAtTheirPosition) {
     EXPECT_EQ(problems("    remove: { a: b }\n"
                        "    set: [a]\n"

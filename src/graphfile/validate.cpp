@@ -168,8 +168,7 @@ private:
                 else
                     node.batch_size = static_cast<std::size_t>(*n);
             } else if (p.name == "log") {
-                check_text(
-                    p, p.name, [](const std::string& text) { LineFormat{text}; }, report_);
+                check_text(p, p.name, check_format, report_);
                 node.log = p.value;
             } else if (p.name == "timeout_ms") {
                 const auto ms = parse_integer(p.value);

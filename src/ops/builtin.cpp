@@ -98,8 +98,6 @@ private:
     std::uint64_t sum_ = 0;
 };
 
-void check_format(const std::string& text) { LineFormat{text}; }
-
 /// range's count: its last value, start + count - 1, must be an integer too.
 void check_range_end(const std::string& count_text, const Params& p) {
     const std::int64_t count = parse_integer(count_text).value_or(0);

@@ -269,8 +269,6 @@ private:
     ExecSpec spec_;
 };
 
-void check_format(const std::string& text) { LineFormat{text}; }
-
 /// True if @p path names a file this process may execute.
 bool executable(const std::string& path) {
     struct stat st {};

@@ -217,8 +217,6 @@ std::unique_ptr<SinkBody> lines_sink(const std::string& path, Render render) {
     return std::make_unique<LinesSink<Render>>(path, std::move(render));
 }
 
-void check_format(const std::string& text) { LineFormat{text}; }
-
 /// The `csv` sink's lines: a header row first (from `columns:`, or the first record's field
 /// names), then one row per record, its fields in the header's order (a missing one empty;
 /// others left out if `columns:` chose, else the record fails: its value would be lost).

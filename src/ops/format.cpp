@@ -1,5 +1,7 @@
 #include "format.hpp"
 
+#include <flowpool/ops.hpp>
+
 #include <charconv>
 #include <stdexcept>
 
@@ -26,15 +28,14 @@ LineFormat::LineFormat(std::string_view text) {
             ++i;
             continue;
         }
-        if (c == '}')
-            throw std::invalid_argument("unmatched '}' in format (write '}}' for a brace)");
+        if (c == '}') throw FormatError(i, "unmatched '}' in format (write '}}' for a brace)");
         if (c != '{') {
             literal += c;
             continue;
         }
         const std::size_t close = text.find('}', i);
         if (close == std::string_view::npos) {
-            throw std::invalid_argument("unclosed '{' in format (write '{{' for a brace)");
+            throw FormatError(i, "unclosed '{' in format (write '{{' for a brace)");
         }
         const std::string_view name = text.substr(i + 1, close - i - 1);
         Field field;
@@ -43,7 +44,11 @@ LineFormat::LineFormat(std::string_view text) {
             field = Field::id;
         } else if (name == "value" || name.starts_with("value.") || name.starts_with("value[")) {
             field = Field::value;
-            path = ValuePath(name.substr(5));
+            try {
+                path = ValuePath(name.substr(5));
+            } catch (const std::invalid_argument& e) {
+                throw FormatError(i, e.what());
+            }
         } else if (name == "worker") {
             field = Field::worker;
         } else if (name == "node") {
@@ -51,9 +56,9 @@ LineFormat::LineFormat(std::string_view text) {
         } else if (name == "file") {
             field = Field::file;
         } else {
-            throw std::invalid_argument(
-                "unknown field '{" + std::string(name) +
-                "}' in format; fields are {id}, {value}, {value.FIELD}, {worker}, {node}, {file}");
+            throw FormatError(i, "unknown field '{" + std::string(name) +
+                                     "}' in format; fields are {id}, {value}, {value.FIELD}, "
+                                     "{worker}, {node}, {file}");
         }
         if (!literal.empty()) pieces_.push_back({Field::text, std::move(literal), {}});
         literal.clear();
@@ -101,6 +106,14 @@ void LineFormat::render_pieces(std::string& out, const JobContext& job, const Va
                 out += job.file();
                 break;
         }
+    }
+}
+
+void check_format(const std::string& text) {
+    try {
+        LineFormat{text};
+    } catch (const FormatError& e) {
+        throw ParamTextError(e.offset, e.what());
     }
 }
 

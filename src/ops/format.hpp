@@ -7,7 +7,9 @@
 #include <flowpool/job_context.hpp>
 #include <flowpool/value.hpp>
 
+#include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,10 +18,18 @@
 
 namespace flowpool::detail {
 
+/// Why a format cannot be read, and where: the byte of its text that the bad field's `{` (or the
+/// stray brace) is at.
+struct FormatError : std::invalid_argument {
+    FormatError(std::size_t at, const std::string& reason)
+        : std::invalid_argument(reason), offset(at) {}
+
+    std::size_t offset;  ///< in bytes from the format's start
+};
+
 class LineFormat {
 public:
-    /// Parses @p text; throws std::invalid_argument naming an unknown field, a bad path or a
-    /// stray brace.
+    /// Parses @p text; throws FormatError naming an unknown field, a bad path or a stray brace.
     explicit LineFormat(std::string_view text);
 
     /// Appends the line for one job, with its '\n', to @p out. Throws std::invalid_argument if
@@ -40,6 +50,10 @@ private:
     };
     std::vector<Piece> pieces_;
 };
+
+/// ParamInfo::check of a parameter holding a format: throws ParamTextError at the field that
+/// cannot be read, so that validation points at its column.
+void check_format(const std::string& text);
 
 /// Appends @p value as text: a string as it is (a newline as a space, so that a job stays one
 /// line), anything else as its JSON.
