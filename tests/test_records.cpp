@@ -105,6 +105,26 @@ TEST(JsonlFiles, FieldsKeepsOnlyTheNamedFieldsInTheirOrder) {
     EXPECT_EQ(run.out, sorted({R"({"d":"x","b":{"c":[true]}})", R"({"d":"y"})"}));
 }
 
+// A source reads only the fields the nodes after it use, named in its `fields:`: a name that
+// parameter cannot write (empty, or with a space at an end, which its names are trimmed of) made
+// it read none of them (key and sum null); it reads every field then.
+TEST(JsonlFields, NamesFieldsCannotWriteAreReadWhole) {
+    const std::string dir = fresh_dir("odd_names");
+    const std::string in = write(dir + "/in.jsonl", "{\"\":1,\"a\":2,\" b\":3}\n");
+    const std::string graph = write(dir + "/odd.yaml",
+                                    "graph: odd\nnodes:\n"
+                                    "  src: { kind: source, op: jsonl, path: '" +
+                                        in +
+                                        "' }\n"
+                                        "  sum: { kind: function, op: aggregate, key: '.[\"\"]',\n"
+                                        "         fields: { n: 'count()', b: 'sum(.[\" b\"])' } }\n"
+                                        "  out: { kind: sink, op: print, format: '{value}' }\n"
+                                        "edges: [ 'src -> sum -> out' ]\n");
+    const CliResult run = run_cli("run '" + graph + "'");
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out, "{\"key\":1,\"n\":1,\"b\":3}\n");
+}
+
 // ------------------------------------------------------------------------- round trip
 
 namespace {

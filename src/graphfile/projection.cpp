@@ -68,10 +68,12 @@ void project_fields(std::vector<ResolvedNode>& nodes, const GraphSpec& graph) {
         if (node.kind != NodeKind::source || param.empty() || !node.params.string(param).empty())
             continue;
         std::vector<std::string> names;
-        // A name with a comma cannot be written in the parameter: read every field then.
+        // A name the parameter cannot write (empty, with a comma, or with a space at an end, which
+        // its names are trimmed of): read every field then.
         if (!read.after(node.spec->name, names) ||
             std::any_of(names.begin(), names.end(), [](const std::string& name) {
-                return name.find(',') != std::string::npos;
+                return name.empty() || name.find(',') != std::string::npos || name.front() == ' ' ||
+                       name.back() == ' ';
             }))
             continue;
         NodeSpec projected = *node.spec;
