@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli_runner.hpp"
@@ -213,6 +214,31 @@ TEST(CsvSource, TextAfterAClosingQuoteFailsWithItsColumn) {
         << result.err;
 }
 
+// `columns:` with an empty name took the first row for the header (`' '`, `',,'`: a row lost) or
+// dropped the name (`'a,,c'`: every row failed, 3 fields against 2): refused at validation.
+TEST(CsvSource, ColumnsWithAnEmptyNameAreRefusedAtValidation) {
+    const std::string csv = temp_file("blank_columns.csv", "a,b,c\n1,2,3\n");
+    for (const auto& [columns, which] : std::vector<std::pair<std::string, std::string>>{
+             {"' '", "1"}, {"',,'", "1"}, {"'a,,c'", "2"}, {"'a, ,c'", "2"}, {"'a,b,'", "3"}}) {
+        SCOPED_TRACE(columns);
+        const std::string graph = temp_file("blank_columns.yaml",
+                                            "graph: blank\nversion: 1\nnodes:\n"
+                                            "  rows: { kind: source, op: csv, columns: " +
+                                                columns + ", path: '" + csv +
+                                                "' }\n"
+                                                "  out:  { kind: sink, op: jsonl, path: '-' }\n"
+                                                "edges:\n  - rows -> out\n");
+        for (const char* command : {"validate", "run"}) {
+            const auto result = run_cli(std::string(command) + " '" + graph + "'");
+            EXPECT_EQ(result.exit_code, 2) << command;
+            EXPECT_EQ(result.out, "") << command;
+            EXPECT_EQ(result.err, graph + ":4:43: error: parameter 'columns': name " + which +
+                                      " is empty (names are comma-separated)\n")
+                << command;
+        }
+    }
+}
+
 TEST(CsvSource, AGlobThatMatchesNothingIsAGraphError) {
     const auto result = run_cli("run '" + csv_graph("no_match", "/nonexistent-dir/*.csv") + "'");
     EXPECT_EQ(result.exit_code, 2);
@@ -261,6 +287,28 @@ TEST(CsvSink, AFieldTheFirstRecordLackedFailsItsRecordUnlessColumnsChose) {
     const auto chosen = run_cli("run '" + graph("chosen", ", columns: 'a,b'") + "'");
     EXPECT_EQ(chosen.exit_code, 0) << chosen.err;
     EXPECT_EQ(chosen.out, "a,b\n1,2\n4,\n");
+}
+
+// The sink's `columns: 'a,,a'` wrote the header `a,a` (the empty name dropped, the repeat kept),
+// which the csv source then refuses: its names are checked as the source's are.
+TEST(CsvSink, ColumnsWithAnEmptyOrRepeatedNameAreRefusedAtValidation) {
+    const std::string jsonl = temp_file("sink_columns.jsonl", "{\"a\":1}\n");
+    for (const auto& [columns, why] : std::vector<std::pair<std::string, std::string>>{
+             {"'a,,a'", "name 2 is empty (names are comma-separated)"},
+             {"' '", "name 1 is empty (names are comma-separated)"},
+             {"'a, b,a'", "names 'a' twice"}}) {
+        SCOPED_TRACE(columns);
+        const std::string graph = temp_file(
+            "sink_columns.yaml",
+            "graph: d\nversion: 1\nnodes:\n  n: { kind: source, op: jsonl, path: '" + jsonl +
+                "' }\n"
+                "  out: { kind: sink, op: csv, path: '-', columns: " +
+                columns + " }\nedges:\n  - n -> out\n");
+        const auto result = run_cli("run '" + graph + "'");
+        EXPECT_EQ(result.exit_code, 2);
+        EXPECT_EQ(result.out, "");
+        EXPECT_EQ(result.err, graph + ":5:51: error: parameter 'columns': " + why + "\n");
+    }
 }
 
 TEST(CsvSink, RefusesADelimiterThatIsNotOneCharacterAtValidation) {

@@ -105,6 +105,20 @@ TEST(JsonlFiles, FieldsKeepsOnlyTheNamedFieldsInTheirOrder) {
     EXPECT_EQ(run.out, sorted({R"({"d":"x","b":{"c":[true]}})", R"({"d":"y"})"}));
 }
 
+// `fields:` takes names as the csv source's `columns:` does: an empty one is refused, not dropped.
+TEST(JsonlFields, AnEmptyNameIsRefusedAtValidation) {
+    const std::string dir = fresh_dir("empty_field");
+    const std::string in = write(dir + "/in.jsonl", "{\"a\":1}\n");
+    const Outcome run = run_jsonl(dir, in, Policy::fail, "fields: 'a,,b'");
+    EXPECT_EQ(run.cli.exit_code, 2);
+    // The value's column: after "  src: { kind: source, op: jsonl, path: 'IN', fields: ".
+    const std::string at = ":3:" + std::to_string(41 + in.size() + 11 + 1) + ": error: ";
+    EXPECT_NE(run.cli.err.find(at + "parameter 'fields': name 2 is empty (names are "
+                                    "comma-separated)\n"),
+              std::string::npos)
+        << run.cli.err;
+}
+
 // A source reads only the fields the nodes after it use, named in its `fields:`: a name that
 // parameter cannot write (empty, or with a space at an end, which its names are trimmed of) made
 // it read none of them (key and sum null); it reads every field then.

@@ -5,6 +5,7 @@
 #include <flowpool/pipeline.hpp>
 #include "integer_jobs.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -12,6 +13,7 @@
 #include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "builtin.hpp"
 #include "common/line_output.hpp"
@@ -121,6 +123,24 @@ void check_positive(const std::string& text) {
 void check_non_negative(const std::string& text) {
     if (parse_integer(text).value_or(0) < 0) {
         throw std::invalid_argument("must be 0 or more");
+    }
+}
+
+void check_names(const std::string& text) {
+    if (text.empty()) return;  // none: the parameter's default
+    std::vector<std::string> names;
+    for (std::size_t start = 0;;) {
+        const std::size_t comma = text.find(',', start);
+        // split_names trims a name as the op will read it, and drops it if nothing is left.
+        std::vector<std::string> name = split_names(text.substr(start, comma - start));
+        if (name.empty())
+            throw std::invalid_argument("name " + std::to_string(names.size() + 1) +
+                                        " is empty (names are comma-separated)");
+        if (std::find(names.begin(), names.end(), name.front()) != names.end())
+            throw std::invalid_argument("names '" + name.front() + "' twice");
+        names.push_back(std::move(name.front()));
+        if (comma == std::string::npos) return;
+        start = comma + 1;
     }
 }
 

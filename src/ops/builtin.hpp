@@ -45,6 +45,9 @@ bool add_fields_read(const std::string& text, std::vector<std::string>& names);
 void check_positive(const std::string& text);
 /// ParamInfo::check of an integer parameter that must not be negative (`must be 0 or more`).
 void check_non_negative(const std::string& text);
+/// ParamInfo::check of a list of names, comma-separated (`columns:`, `fields:`): none empty or
+/// blank, each once; "" (no names) passes.
+void check_names(const std::string& text);
 /// ParamInfo::check of a CSV `delimiter:`: one character, not a quote or a line end.
 void check_delimiter(const std::string& text);
 

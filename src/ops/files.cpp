@@ -337,11 +337,10 @@ void add_file_ops(OpRegistry& ops) {
              .description = "one CSV row per record in a file (\"-\": standard output), after a "
                             "header row; RFC 4180 quoting",
              .params = {{"path", ParamType::string, std::nullopt, "the file to write", {}},
-                        {"columns",
-                         ParamType::string,
-                         "",
-                         "the columns, comma-separated; empty: the first record's fields",
-                         {}},
+                        {"columns", ParamType::string, "",
+                         "the columns, comma-separated, each once; empty: the first record's "
+                         "fields",
+                         check_names},
                         {"delimiter", ParamType::string, ",", "the field separator: one character",
                          check_delimiter}},
              .takes = ValueType::record,

@@ -233,16 +233,6 @@ private:
     std::vector<std::shared_ptr<const Header>> headers_;  // per file, else
 };
 
-/// A `fields:` or `columns:` parameter: names, each once.
-void check_names(const std::string& text) {
-    const std::vector<std::string> names = split_names(text);
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        if (std::find(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(i), names[i]) !=
-            names.begin() + static_cast<std::ptrdiff_t>(i))
-            throw std::invalid_argument("names '" + names[i] + "' twice");
-    }
-}
-
 /// A `types:` parameter.
 void check_types(const std::string& text) {
     if (text != "auto" && text != "strings")
