@@ -157,6 +157,27 @@ grep -q "limited.yaml:2:15: error: max_failures takes a whole number N or a perc
     fail "bad max_failures: $(cat "$work/err")"
 expect_code 2 "$flowpool" validate "$work/limited.yaml"
 
+# A journal is never written over a file that is not one: the input (`seq 5 > f; exec
+# --journal f < f` emptied it), the graph file, a sink's output (even one not written yet).
+seq 5 >"$work/lines.txt"
+expect_code 2 "$flowpool" exec --journal "$work/lines.txt" -- echo <"$work/lines.txt"
+grep -q "'$work/lines.txt' holds something other than a flowpool journal" "$work/err" ||
+    fail "a journal over the input: $(cat "$work/err")"
+[[ $(cat "$work/lines.txt") == $(seq 5) ]] || fail "the input was written over: $(cat "$work/lines.txt")"
+cp "$work/range.yaml" "$work/range.before"
+expect_code 2 "$flowpool" run -q --journal "$work/range.yaml" "$work/range.yaml"
+grep -q "is the graph file" "$work/err" || fail "a journal over the graph: $(cat "$work/err")"
+cmp -s "$work/range.yaml" "$work/range.before" || fail "the graph file was written over"
+cat >"$work/to_file.yaml" <<YAML
+graph: to-file
+nodes:
+  input: {kind: source, op: range, count: 3}
+  out: {kind: sink, op: file, path: "$work/numbers.txt"}
+edges: [input -> out]
+YAML
+expect_code 2 "$flowpool" run -q --journal "$work/numbers.txt" "$work/to_file.yaml"
+grep -q "is the file node 'out' writes" "$work/err" || fail "a journal over a sink: $(cat "$work/err")"
+
 # validate warns (exit 0) when an exec node's program is not on PATH.
 cat >"$work/exec.yaml" <<YAML
 graph: programs
@@ -175,4 +196,4 @@ grep -q "exec.yaml:4:43: warning: node 'a': program 'no-such-program-flowpool' i
 grep -q "exec.yaml:5:43: warning: node 'b': program '/no/such/dir/prog' does not exist" "$work/err" ||
     fail "no warning for b: $(cat "$work/err")"
 (( $(grep -c warning "$work/err") == 2 )) || fail "warnings for programs that are there: $(cat "$work/err")"
-echo "journal checks: torn line, other graph, unstable ids, held-back nodes, max_failures, PATH warning: ok"
+echo "journal checks: torn line, other graph, unstable ids, held-back nodes, max_failures, files not journals, PATH warning: ok"

@@ -144,7 +144,7 @@ int run_command(const RunArgs& args) {
                        "--max-failures");
     validate(graph, ops);  // a graph refused leaves its journal and report files as they were
     const std::unique_ptr<detail::JournalFile> journal =
-        open_journal(args.journal, graph, ops, graph_header(graph));
+        open_journal(args.journal, graph, ops, graph_header(graph), args.paths.front());
     RunFiles files(args.flags);
     const ReportFlags& flags = args.flags;
     RunMetrics metrics(args.metrics, flags.quiet);

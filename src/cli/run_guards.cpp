@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <stdexcept>
 #include <string_view>
@@ -55,6 +56,32 @@ void check_stable_ids(const GraphSpec& graph, const OpRegistry& ops) {
     }
 }
 
+/// True if @p a and @p b name one file (an existing one by identity, else by path).
+bool same_file(const std::string& a, const std::string& b) {
+    std::error_code error;
+    if (std::filesystem::equivalent(a, b, error)) return true;
+    return std::filesystem::weakly_canonical(a, error) ==
+               std::filesystem::weakly_canonical(b, error) &&
+           !error;
+}
+
+/// Refuses a journal at @p path that would write over a file the run reads or writes: a node's
+/// `path:` (standard input and globs aside), or the graph file @p graph_file.
+void check_journal_path(const std::string& path, const GraphSpec& graph,
+                        const std::string& graph_file) {
+    if (!graph_file.empty() && same_file(path, graph_file)) {
+        throw UsageError("--journal '" + path + "' is the graph file: name another file");
+    }
+    for (const NodeSpec& node : graph.nodes) {
+        for (const ParamSpec& param : node.params) {
+            if (param.name != "path" || param.value.empty() || param.value == "-") continue;
+            if (!same_file(path, param.value)) continue;
+            throw UsageError("--journal '" + path + "' is the file node '" + node.name + "' " +
+                             (node.kind == "sink" ? "writes" : "reads") + ": name another file");
+        }
+    }
+}
+
 }  // namespace
 
 detail::FailureLimit failure_limit(const std::string& text, const std::string& what) {
@@ -89,8 +116,8 @@ void add_journal_flags(CLI::App& command, JournalFlags& flags) {
 }
 
 std::unique_ptr<detail::JournalFile> open_journal(const JournalFlags& flags, const GraphSpec& graph,
-                                                  const OpRegistry& ops,
-                                                  const std::string& header) {
+                                                  const OpRegistry& ops, const std::string& header,
+                                                  const std::string& graph_file) {
     if (flags.path.empty()) {
         if (flags.resume || flags.resume_failed) {
             throw UsageError("--resume and --resume-failed need --journal FILE");
@@ -98,6 +125,7 @@ std::unique_ptr<detail::JournalFile> open_journal(const JournalFlags& flags, con
         return nullptr;
     }
     check_stable_ids(graph, ops);
+    check_journal_path(flags.path, graph, graph_file);
     using Resume = detail::JournalFile::Resume;
     const Resume resume = flags.resume_failed ? Resume::retry_failed
                           : flags.resume      ? Resume::skip_done

@@ -73,11 +73,13 @@ struct JournalFlags {
 /// Adds the journal's flags to @p command.
 void add_journal_flags(CLI::App& command, JournalFlags& flags);
 
-/// The journal @p flags ask for, or null: refuses (UsageError) a resume without a journal, and
-/// a graph with a source whose job ids are not stable (OpInfo::stable_ids). @p header says what
-/// the run is; a journal written by another run is refused when resuming.
+/// The journal @p flags ask for, or null: refuses (UsageError) a resume without a journal, a
+/// graph with a source whose job ids are not stable (OpInfo::stable_ids), and a journal that is
+/// the graph file @p graph_file (empty: none) or a file a node reads or writes. @p header says
+/// what the run is; a journal written by another run is refused when resuming.
 std::unique_ptr<detail::JournalFile> open_journal(const JournalFlags& flags, const GraphSpec& graph,
-                                                  const OpRegistry& ops, const std::string& header);
+                                                  const OpRegistry& ops, const std::string& header,
+                                                  const std::string& graph_file = "");
 
 /// A digest of what @p graph does (its nodes, parameters and edges, not its comments or layout),
 /// for a journal's header: `graph NAME DIGEST`.

@@ -74,7 +74,10 @@ JournalFile::JournalFile(std::string path, std::string header, Resume resume)
     : path_(std::move(path)), resume_(resume) {
     if (header.find('\n') != std::string::npos) throw UsageError("a journal header is one line");
     int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_APPEND;
-    if (resume_ == Resume::none) flags |= O_TRUNC;
+    if (resume_ == Resume::none) {
+        refuse_other_file();
+        flags |= O_TRUNC;
+    }
     if (resume_ != Resume::none) read_earlier(header);
     fd_ = ::open(path_.c_str(), flags, 0644);
     if (fd_ < 0) {
@@ -91,6 +94,19 @@ JournalFile::JournalFile(std::string path, std::string header, Resume resume)
 
 JournalFile::~JournalFile() {
     if (syncer_.joinable()) static_cast<void>(close());
+}
+
+void JournalFile::refuse_other_file() const {
+    // A mistyped path (the input, a sink's output, the graph file) must not be emptied.
+    struct stat st {};
+    if (::stat(path_.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) return;
+    std::ifstream in(path_, std::ios::binary);
+    std::string start(magic.size(), '\0');
+    in.read(start.data(), static_cast<std::streamsize>(start.size()));
+    if (in.gcount() == static_cast<std::streamsize>(start.size()) && start == magic) return;
+    throw UsageError("'" + path_ +
+                     "' holds something other than a flowpool journal: not writing over it "
+                     "(remove it, or name another file for --journal)");
 }
 
 void JournalFile::read_earlier(const std::string& header) {

@@ -37,9 +37,10 @@ public:
     };
 
     /// Opens @p path for a run described by @p header (one line). Resume::none creates or
-    /// truncates it; otherwise it reads what an earlier run wrote (a missing file is an empty
-    /// journal) and appends. Throws UsageError if it cannot be opened or read, if its header is
-    /// not @p header, or if a complete line is not a journal line.
+    /// truncates it (refusing a file with something else than a journal in it); otherwise it reads
+    /// what an earlier run wrote (a missing file is an empty journal) and appends. Throws
+    /// UsageError if it cannot be opened or read, if its header is not @p header, or if a complete
+    /// line is not a journal line.
     JournalFile(std::string path, std::string header, Resume resume);
     ~JournalFile() override;
     JournalFile(const JournalFile&) = delete;
@@ -62,6 +63,8 @@ public:
     }
 
 private:
+    /// Throws UsageError if the file holds something other than a journal.
+    void refuse_other_file() const;
     void read_earlier(const std::string& header);
     void read_line(std::string_view line, std::size_t number);
     void write(const std::string& text) noexcept;
