@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# SIGINT and SIGTERM to `flowpool exec`: the running programs' process groups get SIGTERM, those
-# that ignore it get SIGKILL when the drain timeout runs out, flowpool exits 130 / 143, and no
-# program or grandchild is left running. Usage: exec_signals.sh FLOWPOOL
+# SIGINT, SIGTERM and SIGHUP to `flowpool exec`: the running programs' process groups get
+# SIGTERM, those that ignore it get SIGKILL when the drain timeout runs out, flowpool exits
+# 130 / 143 / 129, and no program or grandchild is left running. Usage: exec_signals.sh FLOWPOOL
 set -euo pipefail
 flowpool=$1
 work=$(mktemp -d)
@@ -36,7 +36,9 @@ check() {  # SIGNAL SCRIPT DRAIN MIN_MS MAX_MS
     kill -s "$signal" "$pid"
     wait "$pid" || code=$?
     local elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
-    local want=$([[ $signal == INT ]] && echo 130 || echo 143)
+    local want=143
+    [[ $signal == INT ]] && want=130
+    [[ $signal == HUP ]] && want=129
     [[ $code == "$want" ]] || { echo "FAIL: SIG$signal gave $code, want $want" >&2; cat "$work/err" >&2; exit 1; }
     (( elapsed_ms >= min_ms && elapsed_ms < max_ms )) || {
         echo "FAIL: SIG$signal took ${elapsed_ms} ms, want $min_ms..$max_ms" >&2; exit 1; }
@@ -57,3 +59,5 @@ check INT "$obedient" 10 0 2000
 check TERM "$obedient" 10 0 2000
 check TERM "$stubborn" 1 900 4000
 check TERM "$silent" 10 0 2000
+# A hangup (a closed ssh session) as SIGTERM: it left every program running.
+check HUP "$obedient" 10 0 2000

@@ -28,7 +28,8 @@ std::atomic<bool> watching{false};
 /// The second signal, while watching.
 std::atomic<int> second_signal{0};
 
-/// First SIGINT/SIGTERM: stop the sources and let the jobs in flight finish. Second: leave now.
+/// First SIGINT/SIGTERM/SIGHUP: stop the sources and let the jobs in flight finish. Second: leave
+/// now.
 extern "C" void on_signal(int signal) {
     if (first_signal.exchange(signal) != 0) {
         if (!watching.load()) ::_exit(128 + signal);
@@ -67,6 +68,11 @@ void install_signal_handlers() {
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
+    // A hangup (a closed ssh session) stops the run as SIGTERM does, so that no program is left
+    // running; unless it was ignored when flowpool started (nohup).
+    struct sigaction hangup {};
+    if (sigaction(SIGHUP, nullptr, &hangup) == 0 && hangup.sa_handler != SIG_IGN)
+        sigaction(SIGHUP, &action, nullptr);
     // A write into a pipe nobody reads fails with EPIPE instead of killing the process: a sink
     // writing a FIFO reports it like any write error, and for standard output the run stops its
     // sources and ends its other outputs before dying of SIGPIPE (exit_as_closed_pipe).
@@ -97,7 +103,16 @@ void stop_sources() noexcept { cancel_requested.store(true); }
 
 int caught_signal() noexcept { return first_signal.load(); }
 
-std::string signal_name(int signal) { return signal == SIGTERM ? "SIGTERM" : "SIGINT"; }
+std::string signal_name(int signal) {
+    switch (signal) {
+        case SIGTERM:
+            return "SIGTERM";
+        case SIGHUP:
+            return "SIGHUP";
+        default:
+            return "SIGINT";
+    }
+}
 
 RunResult run_and_watch(const GraphSpec& graph, const OpRegistry& ops, const RunOptions& options,
                         RunWatch& watch, const ReportFlags& flags, std::ofstream* json) {
