@@ -160,7 +160,8 @@ public:
             const std::size_t before = out->size();
             std::string failure = run_tries(jobs.values[i], job, *out, ctx);
             if (!failure.empty()) {
-                if (spec_.report_failures) {
+                // Jobs the stop left unrun are not news on stderr (`| head -1` prints nothing).
+                if (spec_.report_failures && failure != not_started) {
                     to_stderr("flowpool: node '" + std::string(ctx.node()) + "' job " +
                               std::to_string(job.id()) + ": " + failure);
                 }
@@ -175,6 +176,9 @@ public:
     }
 
 private:
+    /// Why a job fails that a stopping run did not start.
+    static constexpr std::string_view not_started = "not started: the run is stopping";
+
     /// Runs job @p job's program, again while it fails and the node's tries last; the last
     /// failure, or "". A job whose output lines could not be numbered fails before it runs.
     std::string run_tries(const Value& value, const JobContext& job, Items<Value>& out,
@@ -185,7 +189,7 @@ private:
         // A stopping run (a failure limit passed, `on_error: fail`, a signal) starts no more
         // programs, as GNU parallel's --halt soon: the jobs already in the node's queue fail
         // unrun, and a resumed run runs them (a failure while stopping is not journaled).
-        if (ctx.stop_requested()) return "not started: the run is stopping";
+        if (ctx.stop_requested()) return std::string(not_started);
         std::string failed_out;  // what the last try that failed wrote to standard output
         for (int attempt = 1;; ++attempt) {
             std::string failure = run(value, job, out, failed_out);
