@@ -172,9 +172,9 @@ private:
                 node.log = p.value;
             } else if (p.name == "timeout_ms") {
                 const auto ms = parse_integer(p.value);
-                if (!ms || *ms < 1)
-                    problem(p.where, "timeout_ms must be a whole number of at least 1, not '" +
-                                         p.value + "'");
+                if (!ms || *ms < 1 || *ms > max_wait_ms)
+                    problem(p.where, "timeout_ms must be a whole number from 1 to " +
+                                         std::to_string(max_wait_ms) + ", not '" + p.value + "'");
                 else
                     node.timeout = std::chrono::milliseconds(*ms);
             } else if (p.name == "key") {
@@ -254,10 +254,10 @@ private:
         }
         if (const ParamSpec* backoff = single(spec, "retry_backoff_ms")) {
             const auto ms = parse_integer(backoff->value);
-            if (!ms || *ms < 0)
-                problem(backoff->where,
-                        "retry_backoff_ms must be a whole number of at least 0, not '" +
-                            backoff->value + "'");
+            if (!ms || *ms < 0 || *ms > max_wait_ms)
+                problem(backoff->where, "retry_backoff_ms must be a whole number from 0 to " +
+                                            std::to_string(max_wait_ms) + ", not '" +
+                                            backoff->value + "'");
             else
                 policy.backoff = std::chrono::milliseconds(*ms);
         }

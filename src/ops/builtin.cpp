@@ -126,6 +126,15 @@ void check_non_negative(const std::string& text) {
     }
 }
 
+void check_milliseconds(const std::string& text) {
+    const auto ms = parse_integer(text);
+    if (ms.value_or(0) < 0) throw std::invalid_argument("must be 0 or more");
+    if (ms && *ms > max_wait_ms) {
+        throw std::invalid_argument("must be at most " + std::to_string(max_wait_ms) +
+                                    " (about 31 years)");
+    }
+}
+
 void check_names(const std::string& text) {
     if (text.empty()) return;  // none: the parameter's default
     std::vector<std::string> names;

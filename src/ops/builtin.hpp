@@ -3,6 +3,7 @@
 
 #include <flowpool/ops.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -45,6 +46,12 @@ bool add_fields_read(const std::string& text, std::vector<std::string>& names);
 void check_positive(const std::string& text);
 /// ParamInfo::check of an integer parameter that must not be negative (`must be 0 or more`).
 void check_non_negative(const std::string& text);
+/// The longest wait a graph file may ask for, in milliseconds (about 31 years): a clock's time
+/// that far ahead still fits its 64 bits of nanoseconds, where 10^13 ms wrapped round to the
+/// past and timed a program out at once.
+inline constexpr std::int64_t max_wait_ms = 1'000'000'000'000;
+/// A `*_ms` parameter: 0 to max_wait_ms; throws std::invalid_argument else.
+void check_milliseconds(const std::string& text);
 /// ParamInfo::check of a list of names, comma-separated (`columns:`, `fields:`): none empty or
 /// blank, each once; "" (no names) passes.
 void check_names(const std::string& text);
