@@ -78,6 +78,9 @@ struct ParamInfo {
     /// A `map`, or the maps of a list of maps: the keys it takes, each declared like a parameter.
     /// Empty: any key.
     std::vector<ParamInfo> fields{};
+    /// Optional check of each key of a `map` that takes any key (an environment variable's
+    /// name): throws std::invalid_argument with the reason, reported at the key's FILE:LINE:COL.
+    std::function<void(const std::string&)> check_key{};
 };
 
 /// One element of a list or map parameter, as an op reads it.

@@ -131,6 +131,16 @@ private:
                 ok = false;
                 continue;
             }
+            if (info.check_key && info.fields.empty()) {
+                try {
+                    info.check_key(entry.name);
+                } catch (const std::invalid_argument& error) {
+                    report_(entry.name_where,
+                            "parameter '" + path + "': key '" + entry.name + "': " + error.what());
+                    ok = false;
+                    continue;
+                }
+            }
             ParamItem item{.key = entry.name};
             ok = read(entry, *declared, path + "." + entry.name, item) && ok;
             out.fields.push_back(std::move(item));

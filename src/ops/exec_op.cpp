@@ -31,6 +31,13 @@ extern char** environ;  // NOLINT: POSIX declares it nowhere
 namespace flowpool::detail {
 namespace {
 
+/// Throws std::invalid_argument unless @p name can name an environment variable: an empty name,
+/// or one holding '=' (`A=B: x` would set A to "B=x") or a NUL byte, names nothing.
+void check_env_name(const std::string& name) {
+    if (name.empty() || name.find_first_of(std::string_view("=\0", 2)) != std::string::npos)
+        throw std::invalid_argument("is no variable name (empty, or holding '=')");
+}
+
 /// What a program's standard output becomes.
 enum class Output { text, lines, json };
 
@@ -64,11 +71,11 @@ struct ExecSpec {
         if (!p.string("stdin").empty()) input.emplace(p.string("stdin"));
         if (!p.string("cwd").empty()) cwd.emplace(p.string("cwd"));
         for (const ParamItem& var : p.items("env")) {
-            // An empty name, or one holding '=' (`A=B: x` would set A to "B=x"), names nothing.
-            if (var.key.empty() ||
-                var.key.find_first_of(std::string_view("=\0", 2)) != std::string::npos) {
-                throw UsageError("env: '" + var.key.substr(0, var.key.find('\0')) +
-                                 "' is no variable name (empty, or holding '=')");
+            try {
+                check_env_name(var.key);  // as validation did, for a graph built in C++
+            } catch (const std::invalid_argument& error) {
+                throw UsageError("env: '" + var.key.substr(0, var.key.find('\0')) + "' " +
+                                 error.what());
             }
             env.emplace_back(var.key, var.text);
         }
@@ -343,7 +350,8 @@ void add_exec_ops(OpRegistry& ops) {
                .type = ParamType::map,
                .default_value = "",
                .description = "NAME: FORMAT, ... set in the program's environment",
-               .check = check_format},
+               .check = check_format,
+               .check_key = check_env_name},
               {.name = "cwd",
                .type = ParamType::string,
                .default_value = "",
