@@ -167,6 +167,23 @@ TEST_P(FailureTest, DeadLettersCarryTheJobItsErrorAndTheNode) {
     }
 }
 
+TEST_P(FailureTest, ADeadLetterItsSinkFailsIsCountedOnceAsFailed) {
+    // The dead-letter sink throws: its jobs fail there, and were counted as dead-lettered too.
+    const RunResult result =
+        flowpool::source("jobs", flowpool::range(jobs))
+            .dead_letters("rejects",
+                          [](std::int64_t) { throw std::runtime_error("rejects sink is down"); })
+            .stage("check", workers(), check)
+            .on_error(OnError::dead_letter_to("rejects"))
+            .sink("results", [](std::int64_t) {})
+            .try_run();
+    ASSERT_TRUE(result.error);
+    EXPECT_EQ(result.error->node(), "rejects");
+    EXPECT_EQ(result.stats.dead_lettered, 0U);
+    EXPECT_GE(result.stats.failed, 1U);
+    expect_accounted(result);
+}
+
 TEST(FailurePolicy, MisconfiguredDeadLettersAreUsageErrors) {
     auto not_a_sink = flowpool::source("jobs", flowpool::range(10))
                           .stage("check", 2, check)

@@ -1,6 +1,8 @@
 #include "sink_node.hpp"
 
+#include <atomic>
 #include <cstddef>
+#include <string>
 
 namespace flowpool::detail {
 namespace {
@@ -46,9 +48,21 @@ private:
         const std::size_t lost =
             ctx.failed() + ctx.skipped() + ctx.dead_lettered() + ctx.redelivered();
         node_.counters.add(in->size(), dead_letters ? 0 : in->size() - lost, ctx, busy);
+        if (dead_letters && lost != 0) unletter(in->failed_node, lost);
         node_.cost.add(busy, in->size());
         run_.send_dead_letters(node_, *in, ctx);
         Ticket::of(*in).done();
+    }
+
+    /// @p jobs dead letters of node @p from failed here: counted here (failed, skipped), they are
+    /// not dead-lettered there, so that each job is counted once.
+    void unletter(const std::string& from, std::size_t jobs) const {
+        for (PlanNode& node : run_.nodes) {
+            if (node.name == from) {
+                node.counters.dead_lettered.fetch_sub(jobs, std::memory_order_relaxed);
+                return;
+            }
+        }
     }
 
     RunContext& run_;
