@@ -12,6 +12,7 @@
 #include <flowpool/job_context.hpp>
 #include <flowpool/pipeline.hpp>
 #include <flowpool/stats.hpp>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -336,6 +337,26 @@ TEST(PipelineUsage, ZeroWorkersIsAUsageError) {
     const auto jobs = flowpool::source("jobs", flowpool::range(10));
     EXPECT_THROW(jobs.stage("work", 0, [](std::int64_t v) { return v; }), flowpool::UsageError);
     EXPECT_THROW(jobs.filter("keep", 0, [](std::int64_t) { return true; }), flowpool::UsageError);
+}
+
+TEST(PipelineUsage, RetriesAndDeadLettersOfJobsThatCannotBeCopiedAreAUsageError) {
+    // Each try keeps a copy of its job: without one, every try failed before the function ran,
+    // and under dead letters every job went there unrun while the run reported success.
+    using Box = std::unique_ptr<std::int64_t>;
+    const auto boxes =
+        flowpool::source("jobs", flowpool::range(10))
+            .stage("box", 1, [](std::int64_t v) { return std::make_unique<std::int64_t>(v); })
+            .dead_letters("rejects", [](Box) {});
+    const auto work = boxes.stage("work", 1, [](Box box) { return box; });
+    EXPECT_THROW(work.on_error(flowpool::OnError::dead_letter_to("rejects")), flowpool::UsageError);
+    EXPECT_THROW(work.on_error(flowpool::OnError::skip().retried(3)), flowpool::UsageError);
+    EXPECT_NO_THROW(work.on_error(flowpool::OnError::skip()));
+    // A job that can be copied (the shared_ptr this one's message suggests) can have both.
+    const auto shared =
+        flowpool::source("jobs", flowpool::range(10))
+            .stage("share", 1, [](std::int64_t v) { return std::make_shared<std::int64_t>(v); })
+            .stage("work", 1, [](std::shared_ptr<std::int64_t> p) { return p; });
+    EXPECT_NO_THROW(shared.on_error(flowpool::OnError::skip().retried(3)));
 }
 
 TEST(PipelineUsage, DuplicateNodeNamesAreAUsageError) {

@@ -241,6 +241,9 @@ public:
     /// The type of the jobs it takes, if known (typeid(void) if not): a dead-letter sink must
     /// take what the failing node takes.
     [[nodiscard]] virtual std::type_index takes() const noexcept { return typeid(void); }
+    /// False if the jobs it takes cannot be copied (a std::unique_ptr): it then can have no
+    /// retries and no dead letters, which each keep a copy of a job while it is tried.
+    [[nodiscard]] virtual bool copies_jobs() const noexcept { return true; }
     /// A routing body's targets (OpInfo::routes_to): the nodes it sends jobs to, by name; empty
     /// for a body whose batches go to every out-edge.
     [[nodiscard]] virtual std::vector<std::string> targets() const { return {}; }

@@ -116,6 +116,9 @@ public:
         return map_jobs<In>(in, ctx, f_);
     }
     [[nodiscard]] std::type_index takes() const noexcept override { return typeid(In); }
+    [[nodiscard]] bool copies_jobs() const noexcept override {
+        return std::is_copy_constructible_v<In>;
+    }
 
 private:
     F f_;

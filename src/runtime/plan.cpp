@@ -223,6 +223,14 @@ void Plan::set_on_error(NodeId node, OnError policy) {
         throw UsageError("node '" + n.name +
                          "' sends failed jobs to a dead-letter sink but names none");
     }
+    // Else every try failed before the function ran ("need a job type that can be copied"),
+    // and every job went to the dead letters unrun, the run saying nothing.
+    const bool keeps_copies = policy.attempts > 1 || policy.action == OnError::Action::dead_letter;
+    if (keeps_copies && n.stage && !n.stage->copies_jobs()) {
+        throw UsageError("node '" + n.name +
+                         "' takes jobs that cannot be copied, and retries and dead letters keep "
+                         "a copy of each job (hold the job in a std::shared_ptr)");
+    }
     n.on_error = std::move(policy);
 }
 
