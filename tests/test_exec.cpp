@@ -315,6 +315,26 @@ TEST(ExecOp, StdinLinesAndJson) {
     EXPECT_EQ(std::get<std::int64_t>(*record->find("n")), 1);
 }
 
+TEST(ExecOp, BlocksAreRunsOfWholeLinesUpTo64KiB) {
+    // 20,000 lines of 7 bytes (140,000 bytes): three blocks, 9362 lines each but the last, which
+    // end where a line does; an output without a final newline keeps its last line.
+    const GraphRun run = run_text(
+        range_graph(1, "command: [sh, -c, 'seq 1000001 1020000; printf tail'], output: blocks"));
+    ASSERT_FALSE(run.result.error) << run.result.error->what();
+    std::string joined;
+    std::size_t blocks = 0;
+    for (const auto& [id, value] : run.out->values) {
+        const std::string block = text_of(value);
+        EXPECT_LE(block.size(), 64u * 1024u);
+        EXPECT_EQ(id, blocks++) << "block i of job 0 is piece i";
+        joined += block + "\n";
+    }
+    EXPECT_EQ(blocks, 3u);
+    std::string expected;
+    for (int n = 1000001; n <= 1020000; ++n) expected += std::to_string(n) + "\n";
+    EXPECT_EQ(joined, expected + "tail\n");
+}
+
 TEST(ExecOp, FailuresNameNodeJobAndReason) {
     const GraphRun failed = run_text(range_graph(4,
                                                  "command: [sh, -c, 'echo bad >&2; exit $0', "

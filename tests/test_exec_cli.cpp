@@ -181,6 +181,15 @@ TEST(ExecCli, AStoppedRunStartsNoMorePrograms) {
     }
 }
 
+TEST(ExecCli, AProgramsOutputOfMoreThanAMillionLinesIsPrintedWhole) {
+    // One job per line failed a program of more than 2^20 lines, its output dropped.
+    const auto result = run_cli("exec -- sh -c 'seq 1100000' sh {}", "1\n");
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    std::string expected;
+    for (int n = 1; n <= 1100000; ++n) expected += std::to_string(n) + "\n";
+    EXPECT_EQ(result.out, expected);
+}
+
 TEST(ExecCli, TimeoutKillsHangingPrograms) {
     const auto start = Clock::now();
     const auto result = run_cli("exec -j 4 --timeout 0.3 -- sleep {}", "100\n100\n0\n100\n");

@@ -1,7 +1,8 @@
 // `flowpool exec [-j N] [-k] [--timeout S] -- CMD ARG...`: GNU parallel's habit on a graph of
 // three nodes, built here rather than read from a file:
 //
-//   input (lines of stdin) ─► run (exec, concurrency N, one job per output line) ─► output (print)
+//   input (lines of stdin) ─► run (exec, concurrency N, one job per 64 KiB of output lines) ─►
+//   output (print)
 //
 // `{}` in an argument is the line; without one the line is the last argument. Each program's
 // output reaches stdout whole (a program's lines travel in one batch to the one serial sink,
@@ -96,7 +97,7 @@ GraphSpec exec_graph(const ExecArgs& args) {
     graph.name = "exec";
     graph.nodes.push_back(node("input", "source", "lines", {scalar("path", "-")}));
     std::vector<ParamSpec> run = {command_param(args.command),
-                                  scalar("output", "lines"),
+                                  scalar("output", "blocks"),
                                   scalar("concurrency", std::to_string(args.jobs)),
                                   scalar("on_error", "skip"),
                                   scalar("report_failures", "true"),
@@ -106,7 +107,8 @@ GraphSpec exec_graph(const ExecArgs& args) {
         run.push_back(scalar("timeout_ms", std::to_string(std::max(1LL, ms))));
     }
     graph.nodes.push_back(node("run", "function", "exec", std::move(run)));
-    std::vector<ParamSpec> output = {scalar("format", "{value}")};
+    // A program's output in blocks of whole lines, printed as they are.
+    std::vector<ParamSpec> output = {scalar("format", "{value}"), scalar("newlines", "keep")};
     if (args.keep_order) output.push_back(scalar("ordered", "true"));
     graph.nodes.push_back(node("output", "sink", "print", std::move(output)));
     graph.edges = {{"input", "run", command_line}, {"run", "output", command_line}};

@@ -212,9 +212,19 @@ void add_builtin_ops(OpRegistry& ops) {
          .description = "one line per job on standard output",
          .params = {{"format", ParamType::string, "Result: Job {id} Value {value}",
                      "the line: {id}, {value}, {value.FIELD}, {value.LIST[N]}, {worker}, {node}",
-                     check_format}},
+                     check_format},
+                    {"newlines", ParamType::string, "space",
+                     "a string value's newlines: space (one job, one line) or keep (as they "
+                     "are: a job's text may be several lines, as flowpool exec prints a "
+                     "program's)",
+                     [](const std::string& text) {
+                         if (text != "space" && text != "keep")
+                             throw std::invalid_argument("must be space or keep");
+                     }}},
          .takes = ValueType::any,
-         .make_sink = [](const Params& p) { return format_sink("-", p.string("format")); }});
+         .make_sink = [](const Params& p) {
+             return format_sink("-", p.string("format"), p.string("newlines") == "keep");
+         }});
     ops.add(
         {.name = "summary",
          .kind = NodeKind::sink,

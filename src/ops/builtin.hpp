@@ -79,6 +79,7 @@ std::optional<std::string> reads_standard_input(const Params& params);
 
 /// The body of the `file` sink (and of `print`, which is `file` on `-`): one line per job,
 /// rendered by @p format, in @p path, created or truncated (`-`: standard output).
-std::unique_ptr<SinkBody> format_sink(const std::string& path, const std::string& format);
+std::unique_ptr<SinkBody> format_sink(const std::string& path, const std::string& format,
+                                      bool keep_newlines = false);
 
 }  // namespace flowpool::detail

@@ -39,7 +39,10 @@ void check_env_name(const std::string& name) {
 }
 
 /// What a program's standard output becomes.
-enum class Output { text, lines, json };
+enum class Output { text, lines, blocks, json };
+
+/// The most bytes of whole lines in one job under `output: blocks` (a longer line is one alone).
+constexpr std::size_t block_bytes = 64 * 1024;
 
 /// The op's parameters, read once: formats parsed, the environment assembled.
 struct ExecSpec {
@@ -52,15 +55,21 @@ struct ExecSpec {
     bool pass_stderr = true;
     bool report_failures = false;
     bool keep_failed_output = false;  // a failed program's lines go on too
+
+    /// True if its output is cut into pieces, each a job of its own.
+    [[nodiscard]] bool in_pieces() const noexcept {
+        return output == Output::lines || output == Output::blocks;
+    }
     std::chrono::milliseconds timeout{0};
     std::chrono::milliseconds kill_grace{0};
     std::size_t max_output_bytes = 0;
 
     explicit ExecSpec(const Params& p)
         : shell(p.boolean("shell")),
-          output(p.string("output") == "lines"  ? Output::lines
-                 : p.string("output") == "json" ? Output::json
-                                                : Output::text),
+          output(p.string("output") == "lines"    ? Output::lines
+                 : p.string("output") == "blocks" ? Output::blocks
+                 : p.string("output") == "json"   ? Output::json
+                                                  : Output::text),
           pass_stderr(p.string("stderr") == "pass"),
           report_failures(p.boolean("report_failures")),
           keep_failed_output(p.string("failed_output") == "keep"),
@@ -174,7 +183,7 @@ public:
                 }
                 fail_job(ctx, job.id(), jobs.values[i], std::move(failure));
                 ctx.jobs_made(out->size() - before);  // failed_output: keep
-            } else if (spec_.output == Output::lines) {
+            } else if (spec_.in_pieces()) {
                 ctx.jobs_merged(1);
                 ctx.jobs_made(out->size() - before);
             }
@@ -190,7 +199,7 @@ private:
     /// failure, or "". A job whose output lines could not be numbered fails before it runs.
     std::string run_tries(const Value& value, const JobContext& job, Items<Value>& out,
                           BatchContext& ctx) const {
-        if (spec_.output == Output::lines) {
+        if (spec_.in_pieces()) {
             if (std::string why = PieceIds::problem(job.id()); !why.empty()) return why;
         }
         // A stopping run (a failure limit passed, `on_error: fail`, a signal) starts no more
@@ -205,7 +214,7 @@ private:
                 // Not once the run is stopping: a job that fails then (its program killed by the
                 // stop) is not journaled, and a resumed run would print its lines again.
                 if (spec_.keep_failed_output && !ctx.stop_requested())
-                    static_cast<void>(add_lines(failed_out, job.id(), out));
+                    static_cast<void>(add_pieces(failed_out, job.id(), out));
                 return failure;
             }
             ctx.before_retry(attempt + 1);
@@ -239,7 +248,8 @@ private:
             case Output::json:
                 return add_json(result.out, job.id(), out);
             case Output::lines:
-                return add_lines(result.out, job.id(), out);
+            case Output::blocks:
+                return add_pieces(result.out, job.id(), out);
         }
         return {};
     }
@@ -256,21 +266,31 @@ private:
         return {};
     }
 
-    /// One job per line: line i of job j has the id j * 2^20 + i, as `explode` numbers pieces
-    /// (run_tries() checked that job @p id's can be).
-    static std::string add_lines(const std::string& text, std::uint64_t id, Items<Value>& out) {
+    /// One job per line (`output: lines`), or per run of whole lines up to block_bytes
+    /// (`blocks`, without the last line's newline): piece i of job j has the id j * 2^20 + i,
+    /// as `explode` numbers pieces (run_tries() checked that job @p id's can be).
+    std::string add_pieces(const std::string& text, std::uint64_t id, Items<Value>& out) const {
         if (text.empty()) return {};
         const std::size_t before = out.size();
-        PieceIds lines(id);
+        const std::size_t most = spec_.output == Output::blocks ? block_bytes : 0;
+        PieceIds pieces(id);
         for (std::size_t at = 0; at < text.size();) {
             std::size_t end = text.find('\n', at);
             if (end == std::string::npos) end = text.size();
-            if (lines.full()) {
+            // More lines into the block while they fit (a line is never cut).
+            while (end + 1 < text.size() && end + 1 - at < most) {
+                std::size_t next = text.find('\n', end + 1);
+                if (next == std::string::npos) next = text.size();
+                if (next - at > most) break;
+                end = next;
+            }
+            if (pieces.full()) {
                 out.ids.resize(before);
                 out.values.resize(before);
-                return "its output has more than 2^20 lines";
+                return most == 0 ? "its output has more than 2^20 lines"
+                                 : "its output has more than 2^20 blocks of lines";
             }
-            out.ids.push_back(lines.next());
+            out.ids.push_back(pieces.next());
             out.values.emplace_back(text.substr(at, end - at));
             at = end + 1;
         }
@@ -340,11 +360,12 @@ void add_exec_ops(OpRegistry& ops) {
                .type = ParamType::string,
                .default_value = "text",
                .description = "text (without its final newline), lines (one job per line, "
-                              "ids as explode's) or json",
+                              "ids as explode's), blocks (as lines, whole lines up to 64 KiB "
+                              "a job) or json",
                .check =
                    [](const std::string& text) {
-                       if (text != "text" && text != "lines" && text != "json")
-                           throw std::invalid_argument("must be text, lines or json");
+                       if (text != "text" && text != "lines" && text != "blocks" && text != "json")
+                           throw std::invalid_argument("must be text, lines, blocks or json");
                    }},
               {.name = "env",
                .type = ParamType::map,
@@ -381,9 +402,9 @@ void add_exec_ops(OpRegistry& ops) {
               {.name = "failed_output",
                .type = ParamType::string,
                .default_value = "drop",
-               .description = "with output: lines, keep: the lines a program that failed wrote "
-                              "go on (its job fails too), as xargs and GNU parallel print them; "
-                              "drop: they are lost with the job",
+               .description = "with output: lines or blocks, keep: the lines a program that "
+                              "failed wrote go on (its job fails too), as xargs and GNU parallel "
+                              "print them; drop: they are lost with the job",
                .check =
                    [](const std::string& text) {
                        if (text != "drop" && text != "keep")
@@ -391,8 +412,9 @@ void add_exec_ops(OpRegistry& ops) {
                    },
                .check_with_others =
                    [](const std::string& text, const Params& p) {
-                       if (text == "keep" && p.string("output") != "lines")
-                           throw std::invalid_argument("keep takes output: lines");
+                       const std::string output = p.string("output");
+                       if (text == "keep" && output != "lines" && output != "blocks")
+                           throw std::invalid_argument("keep takes output: lines or blocks");
                    }},
               {.name = "stderr",
                .type = ParamType::string,

@@ -300,10 +300,18 @@ std::optional<std::string> reads_standard_input(const Params& params) {
     return std::nullopt;
 }
 
-std::unique_ptr<SinkBody> format_sink(const std::string& path, const std::string& format) {
+std::unique_ptr<SinkBody> format_sink(const std::string& path, const std::string& format,
+                                      bool keep_newlines) {
     return lines_sink(
-        path, [format = LineFormat(format)](std::string& out, const JobContext& job, const Value& v,
-                                            const BatchContext&) { format.render(out, job, v); });
+        path, [format = LineFormat(format), keep_newlines](std::string& out, const JobContext& job,
+                                                           const Value& v, const BatchContext&) {
+            if (keep_newlines) {
+                format.render_text(out, job, v);  // a string as it is, its newlines kept
+                out += '\n';
+            } else {
+                format.render(out, job, v);
+            }
+        });
 }
 
 void add_file_ops(OpRegistry& ops) {
