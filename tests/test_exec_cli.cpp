@@ -190,6 +190,27 @@ TEST(ExecCli, AProgramsOutputOfMoreThanAMillionLinesIsPrintedWhole) {
     EXPECT_EQ(result.out, expected);
 }
 
+TEST(ExecCli, StandardErrorPastMaxOutputBytesSaysWhatWasDropped) {
+    // Its last max_output_bytes are kept: what came before went without a word.
+    const std::string graph = flowpool::test::temp_file(
+        "stderr_cap.yaml",
+        "nodes:\n"
+        "  s: { kind: source, op: range, count: 1 }\n"
+        "  r: { kind: function, op: exec, max_output_bytes: 1000,\n"
+        "       command: [sh, -c, 'echo BEGIN >&2; head -c 3000 /dev/zero | tr \"\\0\" x >&2; "
+        "echo END >&2'] }\n"
+        "  o: { kind: sink, op: print, format: '{value}' }\n"
+        "edges: [ 's -> r -> o' ]\n");
+    const auto result = run_cli("run -q '" + graph + "'");
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_NE(result.err.find("flowpool: 2010 bytes of this program's standard error dropped "
+                              "before its last max_output_bytes (1000)\n"),
+              std::string::npos)
+        << result.err;
+    EXPECT_EQ(result.err.find("BEGIN"), std::string::npos);
+    EXPECT_NE(result.err.find("xxxxEND\n"), std::string::npos);
+}
+
 TEST(ExecCli, TimeoutKillsHangingPrograms) {
     const auto start = Clock::now();
     const auto result = run_cli("exec -j 4 --timeout 0.3 -- sleep {}", "100\n100\n0\n100\n");

@@ -196,7 +196,14 @@ public:
         }
         const int status = reap();
         if (result_.err.size() > spec_.max_output_bytes) {
+            err_dropped_ += result_.err.size() - spec_.max_output_bytes;
             result_.err.erase(0, result_.err.size() - spec_.max_output_bytes);
+        }
+        if (err_dropped_ != 0) {  // said, not done silently
+            result_.err.insert(0, "flowpool: " + std::to_string(err_dropped_) +
+                                      " bytes of this program's standard error dropped before "
+                                      "its last max_output_bytes (" +
+                                      std::to_string(spec_.max_output_bytes) + ")\n");
         }
         if (timed_out_) {
             result_.end = ProgramResult::End::timed_out;
@@ -340,11 +347,13 @@ private:
         }
         // Standard error keeps its last bytes only: trim now and then, not per read.
         if (!is_output && into.size() > 2 * spec_.max_output_bytes) {
+            err_dropped_ += into.size() - spec_.max_output_bytes;
             into.erase(0, into.size() - spec_.max_output_bytes);
         }
     }
 
     const ProgramSpec& spec_;
+    std::uint64_t err_dropped_ = 0;  // bytes of standard error trimmed off its front
     pid_t pid_;
     Fd in_;
     Fd out_;
