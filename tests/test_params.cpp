@@ -314,6 +314,33 @@ TEST(Params, AnOpDeclaringAShapeItCannotHaveIsAUsageError) {
     EXPECT_THROW(ops.add(op_with({.name = "s", .fields = {{.name = "f"}}})), flowpool::UsageError);
     EXPECT_NO_THROW(
         ops.add(op_with({.name = "m", .type = ParamType::map, .fields = {{.name = "f"}}})));
+    // A default its type cannot read failed every node that left the parameter out.
+    EXPECT_THROW(
+        ops.add(op_with({.name = "n", .type = ParamType::integer, .default_value = "abc"})),
+        flowpool::UsageError);
+    EXPECT_THROW(
+        ops.add(op_with({.name = "b", .type = ParamType::boolean, .default_value = "yes"})),
+        flowpool::UsageError);
+}
+
+TEST(Params, NamesAGraphFileCannotWriteAreRefused) {
+    const auto sink_named = [](std::string name) {
+        return flowpool::OpInfo{
+            .name = std::move(name),
+            .kind = flowpool::NodeKind::sink,
+            .make_sink = [](const flowpool::Params&) -> std::unique_ptr<flowpool::SinkBody> {
+                return nullptr;
+            }};
+    };
+    flowpool::OpRegistry ops;
+    EXPECT_THROW(ops.add(sink_named("")), flowpool::UsageError);
+    EXPECT_THROW(ops.add(sink_named("has space")), flowpool::UsageError);
+    EXPECT_NO_THROW(ops.add(sink_named("my_sink.v2")));
+    struct Thing {};
+    EXPECT_THROW(ops.add_type<Thing>(""), flowpool::UsageError);
+    EXPECT_NO_THROW(ops.add_type<Thing>("thing"));
+    EXPECT_NO_THROW(ops.add_type<Thing>("thing"));  // the same again: nothing new
+    EXPECT_THROW(ops.add_type<Thing>("other"), flowpool::UsageError);
 }
 
 }  // namespace

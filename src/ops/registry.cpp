@@ -92,8 +92,28 @@ bool is_single(ParamType type) {
 }
 
 /// Throws UsageError if @p param declares what its type cannot have.
+/// Throws UsageError unless @p name, of @p what ("op"), can be written in a graph file: not
+/// empty, and no space or control character in it.
+void check_name(const std::string& what, const std::string& name) {
+    const bool usable = !name.empty() && std::none_of(name.begin(), name.end(), [](char c) {
+        return static_cast<unsigned char>(c) <= ' ' || c == '\x7f';
+    });
+    if (!usable) {
+        throw UsageError(what + " name '" + name +
+                         "' cannot be written in a graph file (empty, or with a space)");
+    }
+}
+
 void check_declaration(const std::string& op, const ParamInfo& param) {
     const std::string who = "op '" + op + "', parameter '" + param.name + "': ";
+    if (param.default_value && param.type == ParamType::integer &&
+        !detail::parse_integer(*param.default_value)) {
+        throw UsageError(who + "its default '" + *param.default_value + "' is no integer");
+    }
+    if (param.default_value && param.type == ParamType::boolean && *param.default_value != "true" &&
+        *param.default_value != "false") {
+        throw UsageError(who + "its default '" + *param.default_value + "' is not true or false");
+    }
     const bool takes_fields = param.type == ParamType::map ||
                               (param.type == ParamType::list && param.items == ParamType::map);
     if (!param.fields.empty() && !takes_fields) {
@@ -114,6 +134,7 @@ void check_declaration(const std::string& op, const ParamInfo& param) {
 }  // namespace
 
 void OpRegistry::add(OpInfo op) {
+    check_name("op", op.name);
     for (const ParamInfo& param : op.params) check_declaration(op.name, param);
     const bool has_factory =
         (op.kind == NodeKind::source && op.make_source) ||
@@ -145,9 +166,14 @@ const OpInfo* OpRegistry::find(std::string_view name, NodeKind kind) const noexc
 }
 
 void OpRegistry::add_type_name(const std::string& name, const std::type_info& type) {
+    check_name("value type", name);
     for (const auto& [known, info] : types_) {
         if (known == name && *info != type)
             throw UsageError("value type '" + name + "' is registered twice");
+        if (known != name && *info == type) {
+            throw UsageError("value type '" + name + "' is a C++ type registered already, as '" +
+                             known + "'");
+        }
     }
     static const std::string built_in[] = {"null", "bool",   "integer", "float", "string",
                                            "list", "record", "any",     "same"};
