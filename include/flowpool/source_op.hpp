@@ -62,7 +62,8 @@ struct JsonlOptions {
 
 /// The `jsonl` source: one record per line of JSON objects in @p path (a glob, gzip and zstd
 /// files, or "-" for standard input), parsed on the workers; a job's id is its line number from
-/// 0. A line that is not a JSON object fails its job under the source's on_error.
+/// 0. A line that is not a JSON object fails its job under the source's on_error. Throws
+/// UsageError now, not when the pipeline runs, if @p path names no file (or its glob none).
 [[nodiscard]] SourceOp jsonl(std::string path, JsonlOptions options = {});
 
 /// Starts a pipeline with a registry's source op (jsonl(), source_op()): its jobs are

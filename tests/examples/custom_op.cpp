@@ -18,7 +18,9 @@ int main(int argc, char** argv) {
     try {
         const flowpool::GraphSpec graph =
             flowpool::load_graph_file(argc > 1 ? argv[1] : "add.yaml");
-        return flowpool::run_graph(graph, ops).error ? 1 : 0;
+        const flowpool::RunResult result = flowpool::run_graph(graph, ops);
+        if (result.error) std::fprintf(stderr, "%s\n", result.error->what());
+        return result.error ? 1 : 0;
     } catch (const flowpool::ConfigError& e) {
         std::fprintf(stderr, "%s\n", e.what());
         return 2;
