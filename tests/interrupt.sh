@@ -33,3 +33,31 @@ for signal in INT TERM; do
     [[ $(tail -c1 "$work/out" | od -An -c | tr -d ' ') == '\n' ]] || { echo "FAIL: last line cut" >&2; exit 1; }
     echo "SIG$signal: exit $code after ${elapsed_ms} ms, $lines whole lines"
 done
+
+# A job backing off before its next try (`retry_backoff_ms`) stops waiting at the signal and is
+# not tried again: exit 143 at once, not after the back-off or the drain timeout.
+cat >"$work/retry.yaml" <<GRAPH
+graph: retry
+version: 1
+nodes:
+  jobs: { kind: source, op: range, count: 1 }
+  try:  { kind: function, op: exec, command: [sh, -c, 'echo >>"\$0"; exit 1', "$work/tries"],
+          retries: 3, retry_backoff_ms: 20000 }
+  out:  { kind: sink, op: print }
+edges:
+  - jobs -> try -> out
+GRAPH
+"$flowpool" run "$work/retry.yaml" >"$work/out" 2>"$work/err" &
+pid=$!
+for _ in $(seq 300); do [[ -s $work/tries ]] && break; sleep 0.1; done
+sleep 0.2
+start=$(date +%s%N)
+kill -s TERM "$pid"
+code=0
+wait "$pid" || code=$?
+elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[[ $code == 143 ]] || { echo "FAIL: back-off: exit $code, want 143" >&2; cat "$work/err" >&2; exit 1; }
+(( elapsed_ms < 1000 * ${FLOWPOOL_TEST_SLOWDOWN:-1} )) || { echo "FAIL: back-off: SIGTERM took ${elapsed_ms} ms to stop" >&2; exit 1; }
+grep -q "interrupted by SIGTERM" "$work/err" || { echo "FAIL: back-off: stderr: $(cat "$work/err")" >&2; exit 1; }
+(( $(wc -l <"$work/tries") == 1 )) || { echo "FAIL: back-off: tried again after SIGTERM" >&2; exit 1; }
+echo "SIGTERM in a retry back-off: exit $code after ${elapsed_ms} ms"

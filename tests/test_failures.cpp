@@ -134,6 +134,71 @@ TEST_P(FailureTest, RetryBacksOffThenAppliesTheFinalPolicy) {
     expect_accounted(result);
 }
 
+TEST_P(FailureTest, ACancelEndsARetryBackOffAndTheJobIsNotTriedAgain) {
+    std::atomic<int> calls{0};
+    std::atomic<bool> cancel{false};
+    flowpool::RunOptions options;
+    options.cancel = &cancel;
+    std::thread canceller([&] {
+        while (calls.load() == 0) std::this_thread::sleep_for(1ms);
+        std::this_thread::sleep_for(100ms);  // well into the back-off
+        cancel = true;
+    });
+    const auto start = std::chrono::steady_clock::now();
+    const RunResult result = flowpool::source("jobs", flowpool::range(1))
+                                 .stage("always", workers(),
+                                        [&](std::int64_t) -> std::int64_t {
+                                            ++calls;
+                                            throw std::runtime_error("never works");
+                                        })
+                                 .on_error(OnError::fail().retried(3, 20s))
+                                 .sink("results", [](std::int64_t) {})
+                                 .try_run(options);
+    const auto took = std::chrono::steady_clock::now() - start;
+    canceller.join();
+    EXPECT_LT(took, 2s * FLOWPOOL_TEST_SLOWDOWN) << "the back-off is 20 s";
+    EXPECT_TRUE(result.cancelled);
+    ASSERT_TRUE(result.error);
+    EXPECT_EQ(result.error->reason(), "never works") << "the failure of its last try";
+    EXPECT_EQ(calls.load(), 1) << "no try after the cancel";
+    EXPECT_EQ(result.stats.failed, 1u);
+    EXPECT_EQ(result.stats.nodes[1].retries, 0u);
+    expect_accounted(result);
+}
+
+TEST_P(FailureTest, AFailedRunEndsARetryBackOff) {
+    // The job goes to both branches: "late" fails it (and the run) once "always" is backing off
+    // before its second try. (A job failed in two branches counts twice: no accounting here.)
+    std::atomic<int> calls{0};
+    auto jobs_flow = flowpool::source("jobs", flowpool::range(1));
+    jobs_flow
+        .stage("always", workers(),
+               [&](std::int64_t) -> std::int64_t {
+                   ++calls;
+                   throw std::runtime_error("never works");
+               })
+        .on_error(OnError::fail().retried(3, 20s))
+        .sink("results", [](std::int64_t) {});
+    const auto start = std::chrono::steady_clock::now();
+    const RunResult result = jobs_flow
+                                 .stage("late", workers(),
+                                        [&](std::int64_t) -> std::int64_t {
+                                            for (int i = 0; i < 1000 && calls.load() == 0; ++i) {
+                                                std::this_thread::sleep_for(1ms);
+                                            }
+                                            std::this_thread::sleep_for(100ms);
+                                            throw std::runtime_error("late failure");
+                                        })
+                                 .sink("others", [](std::int64_t) {})
+                                 .try_run();
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_LT(took, 2s * FLOWPOOL_TEST_SLOWDOWN) << "the back-off is 20 s";
+    ASSERT_TRUE(result.error);
+    EXPECT_EQ(result.error->node(), "late");
+    EXPECT_EQ(calls.load(), 1) << "no try after the failure";
+    EXPECT_EQ(result.stats.failed, 2u) << "in both branches";
+}
+
 TEST_P(FailureTest, DeadLettersCarryTheJobItsErrorAndTheNode) {
     struct Letter {
         std::int64_t value;

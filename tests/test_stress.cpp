@@ -226,7 +226,12 @@ void check_trial(const Trial& t, const RunResult& result, const Seen& seen) {
     const std::uint64_t failed_here =
         t.action == OnError::Action::skip ? s.skipped : s.dead_lettered;
     EXPECT_EQ(t.action == OnError::Action::skip ? s.dead_lettered : s.skipped, 0u);
-    EXPECT_EQ(check->retries, failed_here * static_cast<std::uint64_t>(t.attempts - 1));
+    // Once a cancel stops the run, a failing job is not tried again.
+    if (result.cancelled) {
+        EXPECT_LE(check->retries, failed_here * static_cast<std::uint64_t>(t.attempts - 1));
+    } else {
+        EXPECT_EQ(check->retries, failed_here * static_cast<std::uint64_t>(t.attempts - 1));
+    }
     for (std::size_t i = 0; i < seen.letter_values.size(); ++i) {
         ASSERT_TRUE(t.throws(seen.letter_values[i]))
             << "letter of job value " << seen.letter_values[i];

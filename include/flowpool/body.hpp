@@ -120,8 +120,10 @@ public:
 
     /// Tries per job under the node's policy (1: no retry).
     [[nodiscard]] int attempts() const noexcept { return policy_ ? policy_->attempts : 1; }
-    /// Waits before try number @p next_try (2, 3, ...) and counts the retry.
-    void before_retry(int next_try) noexcept;
+    /// Waits before try number @p next_try (2, 3, ...) and counts the retry; false, at once,
+    /// if the run is stopping or starts to while it waits: then the job is not tried again,
+    /// and fails with the failure of its last try.
+    [[nodiscard]] bool before_retry(int next_try) noexcept;
     /// True if failed jobs go to a dead-letter sink: then bodies keep a failing job's value.
     [[nodiscard]] bool keeps_dead_letters() const noexcept {
         return policy_ && policy_->action == OnError::Action::dead_letter;

@@ -217,7 +217,7 @@ private:
                     static_cast<void>(add_pieces(failed_out, job.id(), out));
                 return failure;
             }
-            ctx.before_retry(attempt + 1);
+            if (!ctx.before_retry(attempt + 1)) return failure;  // the run began to stop
         }
     }
 

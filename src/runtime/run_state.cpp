@@ -6,6 +6,7 @@
 #include "context_hooks.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <thread>
 
 namespace flowpool {
@@ -92,11 +93,22 @@ std::vector<FailedJob> detail::OriginFailures::take() noexcept {
     return std::move(jobs_);
 }
 
-void BatchContext::before_retry(int next_try) noexcept {
+bool BatchContext::before_retry(int next_try) noexcept {
+    using Clock = std::chrono::steady_clock;
+    if (policy_ != nullptr && policy_->backoff.count() > 0) {
+        const int doublings = std::min(next_try - 2, 20);
+        const Clock::time_point until =
+            Clock::now() + policy_->backoff * (std::int64_t{1} << doublings);
+        // Polled, not waited on: RunOptions::cancel is a bare flag, set by a signal handler as
+        // often as not, so nothing can wake a wait when it changes.
+        for (Clock::time_point now = Clock::now(); now < until; now = Clock::now()) {
+            if (run_.stop_requested()) return false;
+            std::this_thread::sleep_until(std::min(until, now + std::chrono::milliseconds(50)));
+        }
+    }
+    if (run_.stop_requested()) return false;
     ++retries_;
-    if (policy_ == nullptr || policy_->backoff.count() <= 0) return;
-    const int doublings = std::min(next_try - 2, 20);
-    std::this_thread::sleep_for(policy_->backoff * (std::int64_t{1} << doublings));
+    return true;
 }
 
 }  // namespace flowpool

@@ -107,10 +107,8 @@ template <class T, class Run>
             if (t >= policy.tries && !policy.keep) return run(take_job(in.values[i], owned));
             return run(copy_job(in.values[i]));
         } catch (...) {
-            if (t < policy.tries) {
-                ctx.before_retry(t + 1);
-                continue;
-            }
+            // No try after the run began to stop: the job fails with this one's failure.
+            if (t < policy.tries && ctx.before_retry(t + 1)) continue;
             if (!policy.keep) {
                 report_current_exception(ctx, in.ids[i]);
                 return std::nullopt;
