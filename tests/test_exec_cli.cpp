@@ -211,6 +211,37 @@ TEST(ExecCli, StandardErrorPastMaxOutputBytesSaysWhatWasDropped) {
     EXPECT_NE(result.err.find("xxxxEND\n"), std::string::npos);
 }
 
+TEST(ExecCli, ThreadsThatCannotStartAreAnErrorBeforeTheRun) {
+    if (FLOWPOOL_TEST_SLOWDOWN > 1)
+        GTEST_SKIP() << "a sanitizer's shadow memory needs no ulimit -v";
+    // 1000 threads of oneTBB's 4 MiB stacks do not fit in 2 GB of address space. oneTBB starts
+    // its workers from its workers, and one that could not start another threw where nothing
+    // catches it: std::terminate, exit 134.
+    const std::string err = flowpool::test::fresh_dir("exec_threads") + "/err";
+    const std::string run = "cd '" + std::string(FLOWPOOL_SOURCE_DIR) +
+                            "' && ulimit -v 2000000 && seq 1000 | '" + FLOWPOOL_CLI + "' ";
+    const std::string exec = run + "exec -j 1000 -- true >/dev/null 2>'" + err + "'";
+    EXPECT_EQ(flowpool::test::shell_status(std::system(exec.c_str())), 2);
+    std::string said = flowpool::test::slurp(err);
+    // As many threads as workers, and one for the source that waits on the pipe (the cores').
+    EXPECT_EQ(said.rfind("error: cannot start 1001 threads (and 66 spare) for node 'run' "
+                         "(concurrency 1000): ",
+                         0),
+              0)
+        << said;
+    EXPECT_NE(said.find("; lower its concurrency"), std::string::npos) << said;
+
+    // A graph's exec node: `find` (concurrency 1) is not named, lowering it would not help.
+    const std::string graph = run + "run graphs/checksums.yaml --set sum.concurrency=1000 " +
+                              ">/dev/null 2>'" + err + "'";
+    EXPECT_EQ(flowpool::test::shell_status(std::system(graph.c_str())), 2);
+    said = flowpool::test::slurp(err);
+    EXPECT_NE(said.find("cannot start 1001 threads (and 66 spare) for node 'sum' (concurrency "
+                        "1000): "),
+              std::string::npos)
+        << said;
+}
+
 TEST(ExecCli, TimeoutKillsHangingPrograms) {
     const auto start = Clock::now();
     const auto result = run_cli("exec -j 4 --timeout 0.3 -- sleep {}", "100\n100\n0\n100\n");

@@ -12,7 +12,8 @@
 // Where the pieces are: the graph's nodes (tbb_graph) and their bodies (source_node, stage_node,
 // sink_node); what the bodies share in a run (run_context); in-flight tickets (ticket), counters
 // (counters), the ordered sinks' reorder buffer (reorder), the observer (observer); checks and
-// sizes read off the plan before it runs (plan_shape), its figures after (collect).
+// sizes read off the plan before it runs (plan_shape), whether its threads can start
+// (thread_probe), its figures after (collect).
 
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/task_arena.h>
@@ -34,6 +35,7 @@
 #include "plan_shape.hpp"
 #include "run_context.hpp"
 #include "tbb_graph.hpp"
+#include "thread_probe.hpp"
 
 namespace flowpool::detail {
 namespace {
@@ -263,7 +265,8 @@ void Plan::set_ordered(NodeId node, std::size_t window) {
 // of run_threads(): oneTBB's default arena (a thread per core) when that is the cores' count; a
 // smaller one when the workers need fewer (an idle thread of the default arena would spin
 // between batches, using a core for nothing); a larger one when a node's jobs wait
-// (StageBody::waits), so that `concurrency: 8` waits on 8 programs at once even on 2 cores.
+// (StageBody::waits), so that `concurrency: 8` waits on 8 programs at once even on 2 cores; those
+// threads are started once beforehand, so that a run that cannot have them ends before it starts.
 RunResult Plan::run(const RunOptions& options) {
     impl_->check();
     if (options.journal != nullptr) check_resumable(impl_->nodes);
@@ -273,6 +276,7 @@ RunResult Plan::run(const RunOptions& options) {
     // lowered again when `more` ends.
     std::optional<oneapi::tbb::global_control> more;
     if (threads > default_workers()) {
+        check_threads_start(impl_->nodes, threads);  // else oneTBB's terminate, mid-run
         more.emplace(oneapi::tbb::global_control::max_allowed_parallelism, threads);
     }
     oneapi::tbb::task_arena arena(static_cast<int>(threads));
