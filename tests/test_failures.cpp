@@ -166,6 +166,34 @@ TEST_P(FailureTest, ACancelEndsARetryBackOffAndTheJobIsNotTriedAgain) {
     expect_accounted(result);
 }
 
+TEST_P(FailureTest, AHugeRetryBackOffWaitsRatherThanWrappingRound) {
+    // 2^62 ms: as a deadline in nanoseconds it wrapped round to the past, and every retry came
+    // at once (three tries in no time); now the job waits, and the cancel ends the wait.
+    std::atomic<int> calls{0};
+    std::atomic<bool> cancel{false};
+    flowpool::RunOptions options;
+    options.cancel = &cancel;
+    std::thread canceller([&] {
+        while (calls.load() == 0) std::this_thread::sleep_for(1ms);
+        std::this_thread::sleep_for(100ms);
+        cancel = true;
+    });
+    const RunResult result =
+        flowpool::source("jobs", flowpool::range(1))
+            .stage("always", workers(),
+                   [&](std::int64_t) -> std::int64_t {
+                       ++calls;
+                       throw std::runtime_error("never works");
+                   })
+            .on_error(OnError::fail().retried(3, std::chrono::milliseconds(std::int64_t{1} << 62)))
+            .sink("results", [](std::int64_t) {})
+            .try_run(options);
+    canceller.join();
+    EXPECT_EQ(calls.load(), 1) << "a retry came before the back-off ended";
+    EXPECT_TRUE(result.cancelled);
+    expect_accounted(result);
+}
+
 TEST_P(FailureTest, AFailedRunEndsARetryBackOff) {
     // The job goes to both branches: "late" fails it (and the run) once "always" is backing off
     // before its second try. (A job failed in two branches counts twice: no accounting here.)

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <thread>
 
 namespace flowpool {
@@ -97,8 +98,13 @@ bool BatchContext::before_retry(int next_try) noexcept {
     using Clock = std::chrono::steady_clock;
     if (policy_ != nullptr && policy_->backoff.count() > 0) {
         const int doublings = std::min(next_try - 2, 20);
+        // Doubled, but no further than the clock can count: a huge back-off times 2^20 wrapped
+        // round to the past, and the retry came at once.
+        constexpr std::int64_t most_ms = std::numeric_limits<std::int64_t>::max() / 4'000'000;
+        const std::int64_t ms = policy_->backoff.count();
+        const std::int64_t factor = std::int64_t{1} << doublings;
         const Clock::time_point until =
-            Clock::now() + policy_->backoff * (std::int64_t{1} << doublings);
+            Clock::now() + std::chrono::milliseconds(ms > most_ms / factor ? most_ms : ms * factor);
         // Polled, not waited on: RunOptions::cancel is a bare flag, set by a signal handler as
         // often as not, so nothing can wake a wait when it changes.
         for (Clock::time_point now = Clock::now(); now < until; now = Clock::now()) {
