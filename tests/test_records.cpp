@@ -388,6 +388,28 @@ TEST(JsonOps, TextAfterAScalarIsPlacedWhereItStartsAsAfterAnObject) {
         << run.err;
 }
 
+// FINDING (src/data/json.cpp, parse_json): simdjson 3.0.1 refused a scalar followed by exactly one
+// byte of whitespace (`null `: "The JSON element does not have the requested type", which is
+// also all it said of a bare word like `not json`).
+TEST(JsonOps, WhitespaceAfterAScalarIsIgnoredAndABareWordIsNamed) {
+    for (const std::string text :
+         {"null ", "null\t", "1 ", "true\r\n", "\"a\" ", "2.5 \n", "null"}) {
+        flowpool::Value value;
+        flowpool::detail::JsonError error;
+        EXPECT_TRUE(flowpool::detail::parse_json(text, value, error))
+            << '"' << text << "\": " << error.reason;
+    }
+    flowpool::Value value;
+    flowpool::detail::JsonError error;
+    ASSERT_TRUE(flowpool::detail::parse_json("null ", value, error));
+    EXPECT_TRUE(value.is_null());
+    for (const std::string text : {"not json", "nul", "truth "}) {
+        EXPECT_FALSE(flowpool::detail::parse_json(text, value, error)) << text;
+        EXPECT_EQ(error.reason, "not a JSON value (a string needs its quotes)") << text;
+        EXPECT_EQ(error.offset, 0U) << text;
+    }
+}
+
 // Every input jsonl_fuzz crashed on (tests/data/fuzz_regressions/jsonl/) goes through the
 // fuzzer's property again: what parse_json reads, append_json_value writes, and that text reads
 // back to an equal value.

@@ -291,6 +291,10 @@ std::size_t after_scalar(ondemand::document& doc, const char* begin, std::size_t
 }  // namespace
 
 bool parse_json(std::string_view text, Value& out, JsonError& error, bool padded) {
+    // Whitespace after the value means nothing, and simdjson 3.0.1 refuses a scalar followed by
+    // exactly one byte of it (`null `, `1\t`): it is cut off first. The bytes stay readable, so
+    // a text parsed in place keeps its padding.
+    while (!text.empty() && json_blank(text.substr(text.size() - 1))) text.remove_suffix(1);
     ondemand::document doc;
     const char* begin = ThreadParser::mine().start(text, padded, doc, error);
     if (begin == nullptr) return false;
@@ -312,6 +316,9 @@ bool parse_json(std::string_view text, Value& out, JsonError& error, bool padded
             return false;
         }
         ok = builder.read_scalar(doc, out);
+        // simdjson takes a bare word for a misspelt true, false or null, whose "type" is wrong.
+        if (!ok && builder.error().reason == simdjson::error_message(simdjson::INCORRECT_TYPE))
+            builder.error().reason = "not a JSON value (a string needs its quotes)";
     } else if (const auto e2 = doc.get_value().get(root)) {
         builder.fail(e2, doc);
     } else {
