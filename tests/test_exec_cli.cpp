@@ -117,6 +117,24 @@ TEST(ExecCli, FailuresAreCountedAndNamed) {
         << missing.err;
 }
 
+// FINDING (src/cli/exec_command.cpp): with standard output on a full disk every program ran and
+// succeeded, and the summary said "3 of 3 programs failed".
+TEST(ExecCli, OutputThatCannotBeWrittenIsNoProgramsFailure) {
+    for (const char* keep : {"", "-k "}) {
+        const auto full =
+            run_cli(std::string("exec ") + keep + "-- echo {}", "1\n2\n3\n", "/dev/full");
+        EXPECT_EQ(full.exit_code, 1) << keep;
+        EXPECT_NE(full.err.find("cannot write to standard output: No space left on device"),
+                  std::string::npos)
+            << full.err;
+        EXPECT_NE(
+            full.err.find("flowpool exec: stopped: the programs' output could not be written"),
+            std::string::npos)
+            << full.err;
+        EXPECT_EQ(full.err.find("programs failed"), std::string::npos) << full.err;
+    }
+}
+
 TEST(ExecCli, MaxFailuresStopsStartingPrograms) {
     // Every program fails after 50 ms; after the 4th failure no new line is started, beyond the
     // few already on their way (a handful of single-line batches in flight).

@@ -52,6 +52,10 @@ ParamSpec scalar(std::string name, std::string value) {
     return p;
 }
 
+// The nodes of the graph `flowpool exec` runs: lines → the programs → their output.
+constexpr const char* programs_node = "run";
+constexpr const char* output_node = "output";
+
 /// An argument as a format: `{}` is the line ({value}); other braces are themselves.
 std::string argument_format(const std::string& arg) {
     std::string format;
@@ -106,13 +110,46 @@ GraphSpec exec_graph(const ExecArgs& args) {
         const auto ms = static_cast<long long>(args.timeout * 1000 + 0.5);
         run.push_back(scalar("timeout_ms", std::to_string(std::max(1LL, ms))));
     }
-    graph.nodes.push_back(node("run", "function", "exec", std::move(run)));
+    graph.nodes.push_back(node(programs_node, "function", "exec", std::move(run)));
     // A program's output in blocks of whole lines, printed as they are.
     std::vector<ParamSpec> output = {scalar("format", "{value}"), scalar("newlines", "keep")};
     if (args.keep_order) output.push_back(scalar("ordered", "true"));
-    graph.nodes.push_back(node("output", "sink", "print", std::move(output)));
-    graph.edges = {{"input", "run", command_line}, {"run", "output", command_line}};
+    graph.nodes.push_back(node(output_node, "sink", "print", std::move(output)));
+    graph.edges = {{"input", programs_node, command_line},
+                   {programs_node, output_node, command_line}};
     return graph;
+}
+
+/// The jobs that ended failed at node @p name: failed or skipped there.
+std::uint64_t failures_at(const RunStats& stats, std::string_view name) {
+    for (const NodeStats& node : stats.nodes) {
+        if (node.name == name) return node.failed + node.skipped;
+    }
+    return 0;
+}
+
+/// Says on standard error what failed: programs (`N of M programs failed`, and why the run
+/// stopped), or the writing of their output, which is no program's failure. True if any did.
+bool report_failures(const RunResult& result, const FailureGuard& guard) {
+    // Every other failure is a line's: its program's, or the line's own (too long to read).
+    const std::uint64_t unwritten = failures_at(result.stats, output_node);
+    const std::uint64_t failed = result.stats.skipped + result.stats.failed - unwritten;
+    if (failed != 0) {
+        // A stopped run starts no more programs: the lines it had read fail unrun.
+        std::cerr << "flowpool exec: " << failed << " of " << result.stats.jobs_in
+                  << (result.cancelled ? " programs failed or were not started"
+                                       : " programs failed");
+        if (guard.tripped) {  // "stopped" if the limit stopped the input (not at its end)
+            std::cerr << (result.cancelled ? "; stopped: " : "; ") << "more than --max-failures "
+                      << guard.text;
+        }
+        std::cerr << '\n';
+    }
+    if (unwritten != 0) {
+        std::cerr << "flowpool exec: stopped: the programs' output could not be written (after "
+                  << result.stats.jobs_in << (result.stats.jobs_in == 1 ? " line)\n" : " lines)\n");
+    }
+    return failed + unwritten != 0;
 }
 
 int exec_command(const ExecArgs& args) {
@@ -146,20 +183,7 @@ int exec_command(const ExecArgs& args) {
     }
     if (args.flags.stats) static_cast<void>(report(result.stats, args.flags, nullptr));  // no file
     if (signal != 0) return 128 + signal;
-    const std::uint64_t failed = result.stats.skipped + result.stats.failed;
-    if (failed != 0) {
-        // A stopped run starts no more programs: the lines it had read fail unrun.
-        std::cerr << "flowpool exec: " << failed << " of " << result.stats.jobs_in
-                  << (result.cancelled ? " programs failed or were not started"
-                                       : " programs failed");
-        if (guard.tripped) {  // "stopped" if the limit stopped the input (not at its end)
-            std::cerr << (result.cancelled ? "; stopped: " : "; ") << "more than --max-failures "
-                      << args.max_failures;
-        }
-        std::cerr << '\n';
-        return job_failed;
-    }
-    return result.error || !journaled ? job_failed : ok;
+    return report_failures(result, guard) || result.error || !journaled ? job_failed : ok;
 }
 
 }  // namespace
