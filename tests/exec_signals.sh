@@ -58,6 +58,10 @@ check() {  # SIGNAL SCRIPT DRAIN MIN_MS MAX_MS
 check INT "$obedient" 10 0 2000
 check TERM "$obedient" 10 0 2000
 check TERM "$stubborn" 1 900 4000
+# The drain timeout gave up on them: said in exec's words, without `flowpool run`'s summary line.
+grep -Eq "^flowpool exec: interrupted by SIGTERM after [0-9]+ lines; [0-9]+ jobs in flight abandoned" \
+    "$work/err" || { echo "FAIL: after the drain timeout: $(cat "$work/err")" >&2; exit 1; }
+if grep -q "jobs in," "$work/err"; then echo "FAIL: a run's summary: $(cat "$work/err")" >&2; exit 1; fi
 check TERM "$silent" 10 0 2000
 # A hangup (a closed ssh session) as SIGTERM: it left every program running.
 check HUP "$obedient" 10 0 2000

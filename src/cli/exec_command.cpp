@@ -178,8 +178,8 @@ int exec_command(const ExecArgs& args) {
     if (result.error) print_error(result.error->what());
     const int signal = result.cancelled ? caught_signal() : 0;
     if (signal != 0) {
-        std::cerr << "flowpool exec: interrupted by " << signal_name(signal) << " after "
-                  << result.stats.jobs_in << " lines\n";
+        std::cerr << args.flags.prefix << "interrupted by " << signal_name(signal) << " after "
+                  << result.stats.jobs_in << ' ' << args.flags.jobs_are << '\n';
     }
     if (args.flags.stats) static_cast<void>(report(result.stats, args.flags, nullptr));  // no file
     if (signal != 0) return 128 + signal;
@@ -237,6 +237,10 @@ Command add_exec_command(CLI::App& app, const std::vector<std::string>* command)
         "Example: find . -name '*.log' | flowpool exec -j 4 -k -- gzip -9 {}");
     return {exec, [args, command] {
                 args->command = *command;
+                // Its own words for a run cut short; the one-line summary only with --stats.
+                args->flags.prefix = "flowpool exec: ";
+                args->flags.jobs_are = "lines";
+                args->flags.quiet = !args->flags.stats;
                 return exec_command(*args);
             }};
 }

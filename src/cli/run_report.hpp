@@ -18,6 +18,8 @@ struct ReportFlags {
     std::string trace;               ///< where to write a Chrome trace; empty: no trace
     std::uint64_t trace_sample = 1;  ///< one batch in this many per node is traced
     double drain_timeout = 10;       ///< seconds the jobs in flight get after a signal
+    std::string prefix;              ///< starts the lines about the run ("flowpool exec: ")
+    std::string jobs_are = "jobs";   ///< what the sources' jobs are to the user ("lines")
 };
 
 /// Prints what the user asked to see of a finished (or abandoned) run; writes the figures to

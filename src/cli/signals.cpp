@@ -51,9 +51,9 @@ extern "C" void on_signal(int signal) {
                        stats.abandoned);
     // One write: the run's threads, still going, may log their jobs' failures meanwhile.
     std::ostringstream line;
-    line << "interrupted by " << signal_name(signal) << " after " << stats.jobs_in << " jobs; "
-         << stats.abandoned << " jobs in flight abandoned after the drain timeout ("
-         << flags.drain_timeout << " s)\n";
+    line << flags.prefix << "interrupted by " << signal_name(signal) << " after " << stats.jobs_in
+         << ' ' << flags.jobs_are << "; " << stats.abandoned
+         << " jobs in flight abandoned after the drain timeout (" << flags.drain_timeout << " s)\n";
     std::cerr << line.str();
     static_cast<void>(report(stats, flags, json));  // the exit code is the signal's
     // Every line a sink wrote is whole already (one write(2) each): nothing to flush.
