@@ -14,7 +14,7 @@ struct JsonLineRun::State {
     ondemand::document_stream stream;
     ondemand::document_stream::iterator at;
     std::string_view text;
-    std::size_t window = 0;  // the size iterate_many is given: grows, never shrinks
+    std::size_t window = 0;  // the size iterate_many is given
     bool running = false;
 
     State() {
@@ -70,11 +70,13 @@ bool JsonLineRun::start(std::string_view text) {
     if (text.size() > max_text) return false;
     s.text = text;
     // One window over the whole text: its lines are a batch's, already in memory. The window
-    // keeps its size from batch to batch (a power of two that grows to fit): On-Demand
-    // reallocates the parser's buffers whenever it changes, and a batch's text is a new size
-    // each time. Fresh buffers every batch cost a page fault per page they touch (ten times the
-    // faults, and 20 % more CPU, at two workers on a 2-CPU VM).
-    if (text.size() > s.window) s.window = std::bit_ceil(text.size());
+    // keeps its size from batch to batch (a power of two that fits): On-Demand reallocates the
+    // parser's buffers whenever it changes, and a batch's text is a new size each time. Fresh
+    // buffers every batch cost a page fault per page they touch (ten times the faults, and 10 %
+    // more CPU, at two workers on a 2-CPU VM). It shrinks only for a text far smaller, so that
+    // one batch of long lines does not keep its buffers for good.
+    if (const std::size_t fits = std::bit_ceil(text.size()); fits > s.window || fits < s.window / 8)
+        s.window = fits;
     if (s.parser.iterate_many(text.data(), text.size(), s.window).get(s.stream)) return false;
     s.at = s.stream.begin();
     s.running = true;
