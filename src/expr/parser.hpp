@@ -1,5 +1,5 @@
 #pragma once
-// Parsing and the checks made while parsing (parser.cpp, check.cpp).
+// Parsing and the checks made while parsing (parser.cpp, parser_primary.cpp, check.cpp).
 
 #include <cstdint>
 #include <string_view>
