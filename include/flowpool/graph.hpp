@@ -72,6 +72,9 @@ struct EdgeSpec {
     std::string from;      ///< the sending node
     std::string to;        ///< the receiving node
     SourceLocation where;  ///< where the edge is written
+    /// Where its FROM is written, when that is known exactly (in `a -> b -> c`, `b -> c` is at
+    /// `b`); line 0 when not: `where` stands for it.
+    SourceLocation from_where{};
 };
 
 /// A shared library listed under `plugins:`.

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <functional>
 #include <set>
+#include <string>
+#include <utility>
 
 #include "common/suggest.hpp"
 #include "file_paths.hpp"
@@ -73,6 +75,7 @@ void Validator::check_edges(const std::vector<ResolvedNode>& nodes) {
     std::vector<std::string> names;
     for (const NodeSpec& spec : graph_.nodes) names.push_back(spec.name);
     for (const EdgeSpec& edge : graph_.edges) {
+        if (repeated(edge)) continue;
         const auto from = index_.find(edge.from);
         const auto to = index_.find(edge.to);
         bool ok = true;
@@ -99,6 +102,21 @@ void Validator::check_edges(const std::vector<ResolvedNode>& nodes) {
         successors_[from->second].push_back(to->second);
         predecessors_[to->second].push_back(from->second);
     }
+}
+
+bool Validator::repeated(const EdgeSpec& edge) {
+    const SourceLocation& where = edge.from_where.line != 0 ? edge.from_where : edge.where;
+    const auto [first, inserted] = edges_seen_.try_emplace({edge.from, edge.to}, where, false);
+    if (inserted) return false;
+    if (std::exchange(first->second.second, true)) return true;
+    const SourceLocation& earlier = first->second.first;
+    const std::string column =
+        earlier.line == where.line ? ", column " + std::to_string(earlier.column) : "";
+    const std::string first_on =
+        earlier.line == 0 ? "" : " (first on line " + std::to_string(earlier.line) + column + ")";
+    problem(where, "edge " + edge.from + " -> " + edge.to + " is given twice" + first_on +
+                       ": every job would be sent along it twice");
+    return true;
 }
 
 void Validator::check_flow(std::vector<ResolvedNode>& nodes) {

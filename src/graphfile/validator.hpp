@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "op_params.hpp"
@@ -47,6 +48,9 @@ private:
     /// Each `dead_letter:` names a sink; that sink counts as fed.
     void check_dead_letters();
     void check_edges(const std::vector<ResolvedNode>& nodes);
+    /// True if @p edge was given before (it would send every job along it twice); the first
+    /// repeat of an edge is reported, at its EdgeSpec::from_where.
+    bool repeated(const EdgeSpec& edge);
     /// Cycles, dead ends and value types: only once every node and edge is readable.
     void check_flow(std::vector<ResolvedNode>& nodes);
     /// A routing op (OpInfo::routes_to) sends to exactly its out-edges: a target without an
@@ -79,6 +83,9 @@ private:
     std::vector<ConfigError::Problem> problems_;
     std::vector<const ParamSpec*> dead_letters_;  // every `dead_letter:` value
     std::set<std::size_t> dead_letter_sinks_;
+    // Each edge's first position, and whether a repeat was reported: once per edge, or aliases
+    // (*a) could repeat a chain into 300,000 problems.
+    std::map<std::pair<std::string, std::string>, std::pair<SourceLocation, bool>> edges_seen_;
 };
 
 }  // namespace flowpool::detail
