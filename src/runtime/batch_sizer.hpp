@@ -3,6 +3,8 @@
 // big enough that the runtime's fixed cost per message (a task, a few locks) is lost in the work,
 // small enough that the workers stay balanced and memory stays small.
 
+#include <flowpool/detail/batch.hpp>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -14,8 +16,20 @@ namespace flowpool::detail {
 /// A node's measured cost per job, updated racily by its workers (a lost update is harmless).
 class JobCost {
 public:
+    /// A batch was sent to the node. Until the node has run one, the sizer makes single-job
+    /// batches: a slow node (a program to start) behind cheap ones already measured would else
+    /// get its first jobs in one big batch, run one after another on one of its workers.
+    void sent() noexcept { set(sent_); }
+    /// The node ran a batch with no jobs (one from which every job was filtered).
+    void ran_empty() noexcept { set(ran_); }
+    /// True once the node was sent a batch and has not run one yet.
+    [[nodiscard]] bool awaited() const noexcept {
+        return sent_.load(std::memory_order_relaxed) && !ran_.load(std::memory_order_relaxed);
+    }
+
     /// Folds in a batch of @p jobs that took @p elapsed.
     void add(std::chrono::nanoseconds elapsed, std::size_t jobs) noexcept {
+        set(ran_);
         if (jobs == 0) return;
         const double sample = static_cast<double>(elapsed.count()) / static_cast<double>(jobs);
         const double old = ns_.load(std::memory_order_relaxed);
@@ -25,13 +39,20 @@ public:
     [[nodiscard]] double ns_per_job() const noexcept { return ns_.load(std::memory_order_relaxed); }
 
 private:
+    /// Sets @p flag, writing only the first time: every batch passes here.
+    static void set(std::atomic<bool>& flag) noexcept {
+        if (!flag.load(std::memory_order_relaxed)) flag.store(true, std::memory_order_relaxed);
+    }
+
     std::atomic<double> ns_{-1.0};
+    std::atomic<bool> sent_{false};
+    std::atomic<bool> ran_{false};
 };
 
 class BatchSizer {
 public:
     /// Work one message should carry, for the fixed cost per message to stay near 1% of it.
-    static constexpr double target_ns = 100'000;
+    static constexpr double target_ns = static_cast<double>(batch_work.count());
     /// The most jobs in one message, whatever their size.
     static constexpr std::size_t max_jobs = 4096;
     /// The most bytes of jobs in one message (ids and values, as the source counts them), to keep
@@ -62,7 +83,10 @@ private:
     std::size_t uncapped() const noexcept {
         if (fixed_ != 0) return fixed_;
         double slowest = -1;
-        for (const JobCost* cost : costs_) slowest = std::max(slowest, cost->ns_per_job());
+        for (const JobCost* cost : costs_) {
+            if (cost->awaited()) return 1;  // a node's first batch is still on its way
+            slowest = std::max(slowest, cost->ns_per_job());
+        }
         if (slowest < 0) return 1;  // nothing measured yet: probe with single jobs
         if (slowest < 1) return max_jobs;
         return std::clamp<std::size_t>(static_cast<std::size_t>(target_ns / slowest), 1, max_jobs);

@@ -116,7 +116,10 @@ BatchPtr KeyedNode::Impl::split(const BatchPtr& in) {
     const RunningBatch running = node.counters.started();
     auto out = std::make_shared<SplitBatch>();
     out->derive_from(*in);
-    if (in->size() == 0) return out;
+    if (in->size() == 0) {
+        node.cost.ran_empty();
+        return out;
+    }
     BatchContext ctx(run.state, node.name, 0, &node.on_error);
     ContextHooks::track_origin(ctx, &Ticket::of(*in).failures());
     const auto start = Clock::now();

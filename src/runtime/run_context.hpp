@@ -46,7 +46,10 @@ struct RunContext {
 
     /// A batch goes from @p node to each of its successors: count it in their queues.
     void queue_on(const PlanNode& node) noexcept {
-        for (const NodeId next : node.successors) nodes[next].counters.queued();
+        for (const NodeId next : node.successors) {
+            nodes[next].counters.queued();
+            nodes[next].cost.sent();
+        }
     }
 
     /// Sends @p ctx's dead letters, if any, to the failing node's dead-letter sink. Before the

@@ -28,6 +28,7 @@ private:
     /// Hands @p in to the sink's body, counts it, and marks it done.
     void consume(const BatchPtr& in) const {
         if (in->size() == 0) {
+            node_.cost.ran_empty();
             Ticket::of(*in).done();
             return;
         }

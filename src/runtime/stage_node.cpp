@@ -67,6 +67,7 @@ public:
         ticket.add(node_.successors.size());
         run_.queue_on(node_);
         if (in->size() == 0) {
+            node_.cost.ran_empty();
             // A routing node has no edges: each successor still gets its batch of this one.
             if (!node_.routes.empty()) {
                 for (const NodeId to : node_.successors) run_.in_port[to]->try_put(empty_like(*in));

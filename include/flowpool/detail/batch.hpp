@@ -5,6 +5,7 @@
 #include <flowpool/detail/spare_lanes.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -15,6 +16,11 @@
 #include <vector>
 
 namespace flowpool::detail {
+
+/// The work one batch should carry: big enough that the runtime's fixed cost per batch (a task, a
+/// few locks) is lost in it, small enough that workers stay balanced and jobs do not wait long
+/// for their batch to fill (the batch sizer, src/runtime/batch_sizer.hpp).
+inline constexpr std::chrono::nanoseconds batch_work{100'000};
 
 /// A batch of jobs as the runtime sees it: their ids, where the batch came from, and the
 /// in-flight ticket that is handed back to its source once every batch derived from it retired.
