@@ -3,26 +3,32 @@
 //
 // Past max_keys the set forgets its least recently seen key (a key seen again, passed or
 // dropped, counts as seen then): recent duplicates, the common case, stay caught, and a key
-// seen again after being forgotten passes once more. DedupeStats counts those forgettings and,
-// as a lower bound, those second passes (readmitted): each forgotten key's 64-bit hash is kept in
-// a direct-mapped table of max_keys slots (made when the set first fills), where a later forgotten
-// key may overwrite it.
+// seen again after being forgotten passes once more. While fewer than max_keys distinct keys
+// were seen, none is forgotten. DedupeStats counts those forgettings and, as a lower bound, those
+// second passes (readmitted): each forgotten key's 64-bit hash is kept in a direct-mapped table
+// of about max_keys slots (made when the set first fills), where a later forgotten key may
+// overwrite it.
 //
 // Thread safety: insert() may be called from any number of workers at once. Keys are spread by
-// hash over shards (16 by default), each with its own mutex, its own share of max_keys and its
-// own least-recently-seen order; so the set starts forgetting when one shard is full, which, keys
-// being hashed evenly, is near max_keys. With shards = 1 the order is exact across all keys.
+// hash over shards (16 by default), each with its own mutex, so lookups of different keys seldom
+// wait for each other; a shard holds as many keys as come to it. Each key carries the tick of a
+// clock shared by the shards at which it was last seen, so the oldest key overall is the oldest
+// of the shards' oldest: an insert that takes the set past max_keys forgets that key (forgettings
+// take one mutex, one at a time). Between a new key's insert and that forgetting, the set may
+// hold one key more per worker inserting at that instant; no key is forgotten early.
 //
-// Memory: about 130 bytes a key (a hash-map node holding the key, a list node for the order, a
-// slot of the forgotten table), plus what a key holds on the heap (a string of 16 bytes or more).
-// Once full, insert() allocates nothing but the copy of a new key that is a long string: the
-// forgotten key's nodes are reused for the new one.
+// Memory: about 140 bytes a key (a hash-map node holding the key, a list node for the order and
+// its tick, a slot of the forgotten table), plus what a key holds on the heap (a string of 16
+// bytes or more). Once full, a new key costs one allocation and one free: the forgotten key may
+// be in another shard, so its nodes cannot be reused.
 
 #include <flowpool/value.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 namespace flowpool::detail {
@@ -43,7 +49,7 @@ class DedupeSet {
 public:
     static constexpr std::size_t default_shards = 16;
 
-    /// Remembers at most @p max_keys ≥ 1 keys over min(@p shards, max_keys) shards.
+    /// Remembers at most @p max_keys ≥ 1 keys, spread over @p shards ≥ 1 shards.
     explicit DedupeSet(std::size_t max_keys, std::size_t shards = default_shards);
     ~DedupeSet();
     DedupeSet(const DedupeSet&) = delete;
@@ -57,7 +63,15 @@ public:
 
 private:
     class Shard;
+
+    /// Forgets the least recently seen key of all shards.
+    void forget_oldest();
+
+    std::size_t max_keys_;
     std::vector<std::unique_ptr<Shard>> shards_;
+    std::atomic<std::uint64_t> clock_{0};  // ticks once per insert(), under a shard's mutex
+    std::atomic<std::size_t> keys_{0};     // keys remembered, counted once inserted
+    std::mutex forgetting_;                // one forgetting at a time
 };
 
 }  // namespace flowpool::detail
