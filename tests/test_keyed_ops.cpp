@@ -405,6 +405,35 @@ TEST_P(ExprOps, RateLimitPassesJobsAtItsPaceNotInBursts) {
     EXPECT_GE(at.back() - at.front(), 0.35);
 }
 
+TEST_P(ExprOps, RateLimitLetsNoJobPastItsRateWhenTheRunStops) {
+    // Trial h3: at 1 a second, the stop let the 13 jobs waiting in rate_limit through within
+    // 2 ms. Job 3 fails here under on_error: fail; the jobs still waiting for their turn then
+    // fail unrun, and the ones through stay 200 ms apart, none past the stop.
+    const auto start = std::chrono::steady_clock::now();
+    const auto result =
+        run("  events: { kind: source, op: jsonl, path: '{IN}' }\n"
+            "  some: { kind: filter, op: where, expr: 'id() < 30' }\n"
+            "  slow: { kind: function, op: rate_limit, per_second: 5, concurrency: {W} }\n"
+            "  stamp: { kind: function, op: map, set: { at: 'now()' } }\n"
+            "  bad: { kind: filter, op: where, expr: '100 / (id() - 3) != 0' }\n"
+            "  out: { kind: sink, op: collect }\n",
+            "  - events -> some -> slow -> stamp -> bad -> out\n");
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ASSERT_TRUE(result.error);
+    EXPECT_EQ(std::string(result.error->what()).find("not started"), std::string::npos)
+        << result.error->what();
+    std::vector<double> at;
+    for (const auto& [id, value] : out_->jobs) at.push_back(std::get<double>(field(value, "at")));
+    std::sort(at.begin(), at.end());
+    // 200 ms apart; a stamp a busy machine took late shortens one gap, hence 100.
+    for (std::size_t i = 0; i + 1 < at.size(); ++i) {
+        EXPECT_GE(at[i + 1] - at[i], 0.100) << "jobs " << i << " and " << i + 1;
+    }
+    EXPECT_LE(static_cast<double>(at.size()), 1 + seconds * 5);
+    EXPECT_LT(out_->jobs.size(), 10U);
+}
+
 INSTANTIATE_TEST_SUITE_P(Workers, ExprOps, ::testing::Values(1, 2, 4, 8));
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -103,7 +104,9 @@ private:
 };
 
 /// Lets a batch through once its jobs' turns have come: the k-th job through the node goes no
-/// sooner than k / per_second after the first. The worker waits (sleeps) meanwhile.
+/// sooner than k / per_second after the first. The worker waits (sleeps) meanwhile. Once the run
+/// is stopping, it lets through no job whose turn has not come: those fail unrun, as `exec`'s
+/// do, so a stop never turns the jobs waiting here into a burst past the rate.
 class RateLimitStage final : public StageBody {
 public:
     explicit RateLimitStage(double per_second)
@@ -116,6 +119,25 @@ public:
     std::size_t most_jobs_a_batch() const noexcept override { return batch_; }
 
     BatchPtr process(const BatchPtr& in, BatchContext& ctx) override {
+        if (!ctx.stop_requested() && wait_turn(in->size(), ctx)) return in;
+        // Not journaled (a failure while stopping is not), so a resumed run passes them.
+        auto& jobs = static_cast<Items<Value>&>(*in);
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            fail_job(ctx, jobs.ids[i], jobs.values[i], std::string(not_started_message));
+        }
+        auto out = std::make_shared<Items<Value>>();
+        out->derive_from(*in);
+        return out;
+    }
+
+private:
+    static constexpr double per_batch = 100;  // batches a second, at most
+    /// Why a job fails that the stop left waiting: exec's words for its jobs left unrun.
+    static constexpr std::string_view not_started_message = "not started: the run is stopping";
+
+    /// Takes the turn of a batch of @p jobs jobs and sleeps until it comes: true then, false if
+    /// the run began to stop first.
+    bool wait_turn(std::size_t jobs, const BatchContext& ctx) {
         using Clock = std::chrono::steady_clock;
         Clock::time_point turn;
         {
@@ -123,20 +145,18 @@ public:
             const auto now = Clock::now();
             if (next_ < now - std::chrono::milliseconds(100)) next_ = now;  // no saved-up burst
             const auto span = std::chrono::duration_cast<Clock::duration>(
-                std::chrono::duration<double>(gap_ * static_cast<double>(in->size())));
+                std::chrono::duration<double>(gap_ * static_cast<double>(jobs)));
             turn = next_ + span -
                    std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(gap_));
             next_ += span;
         }
-        while (Clock::now() < turn && !ctx.stop_requested()) {
-            std::this_thread::sleep_until(
-                std::min(turn, Clock::now() + std::chrono::milliseconds(50)));
+        for (;;) {
+            const auto now = Clock::now();
+            if (now >= turn) return true;
+            if (ctx.stop_requested()) return false;
+            std::this_thread::sleep_until(std::min(turn, now + std::chrono::milliseconds(50)));
         }
-        return in;
     }
-
-private:
-    static constexpr double per_batch = 100;  // batches a second, at most
 
     double gap_;  // seconds between jobs
     std::size_t batch_;
