@@ -192,9 +192,6 @@ public:
     }
 
 private:
-    /// Why a job fails that a stopping run did not start.
-    static constexpr std::string_view not_started = "not started: the run is stopping";
-
     /// Runs job @p job's program, again while it fails and the node's tries last; the last
     /// failure, or "". A job whose output lines could not be numbered fails before it runs.
     std::string run_tries(const Value& value, const JobContext& job, Items<Value>& out,

@@ -123,7 +123,7 @@ public:
         // Not journaled (a failure while stopping is not), so a resumed run passes them.
         auto& jobs = static_cast<Items<Value>&>(*in);
         for (std::size_t i = 0; i < jobs.size(); ++i) {
-            fail_job(ctx, jobs.ids[i], jobs.values[i], std::string(not_started_message));
+            fail_job(ctx, jobs.ids[i], jobs.values[i], std::string(not_started));
         }
         auto out = std::make_shared<Items<Value>>();
         out->derive_from(*in);
@@ -132,9 +132,6 @@ public:
 
 private:
     static constexpr double per_batch = 100;  // batches a second, at most
-    /// Why a job fails that the stop left waiting: exec's words for its jobs left unrun.
-    static constexpr std::string_view not_started_message = "not started: the run is stopping";
-
     /// Takes the turn of a batch of @p jobs jobs and sleeps until it comes: true then, false if
     /// the run began to stop first.
     bool wait_turn(std::size_t jobs, const BatchContext& ctx) {
