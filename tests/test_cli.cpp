@@ -191,7 +191,19 @@ TEST(Cli, ANumberFlagOutOfRangeSaysWhatItMustBe) {
               "error: --timeout: must be a number of seconds, not '1e999'" + help);
     EXPECT_EQ(error_of("exec --timeout 2e9 -- echo"),
               "error: --timeout: must be at most 1000000000 seconds, not 2e9" + help);
+    // --batch and --max-in-flight wrapped round (-1 ran with 2^64 - 1) and exited 0.
+    EXPECT_EQ(error_of("run graphs/worker_pool.yaml --batch -1"),
+              "error: --batch: must be a whole number (0: chosen automatically), not '-1'" + help);
+    EXPECT_EQ(error_of("run graphs/worker_pool.yaml --batch 99999999999999999999"),
+              "error: --batch: must be a whole number (0: chosen automatically), not "
+              "'99999999999999999999'" +
+                  help);
+    EXPECT_EQ(error_of("run graphs/worker_pool.yaml --max-in-flight -1"),
+              "error: --max-in-flight: must be a whole number (0: chosen automatically), not "
+              "'-1'" +
+                  help);
     EXPECT_EQ(run_cli("run graphs/worker_pool.yaml --threads 1 --quiet").exit_code, 0);
+    EXPECT_EQ(run_cli("run graphs/worker_pool.yaml --batch 0 --max-in-flight 3 -q").exit_code, 0);
     EXPECT_EQ(run_cli("exec --timeout 0.5 -- echo", "1\n").exit_code, 0);
 }
 

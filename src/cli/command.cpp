@@ -52,6 +52,13 @@ CLI::Validator count_at_least_one() {
     });
 }
 
+CLI::Validator count_or_zero() {
+    return check_named("0 or more", [](const std::string& text) -> std::string {
+        if (detail::parse_unsigned(text)) return {};
+        return "must be a whole number (0: chosen automatically), not '" + text + "'";
+    });
+}
+
 CLI::Validator seconds_above_zero() {
     return check_named("greater than 0",
                        [](const std::string& text) { return seconds_problem(text, false); });

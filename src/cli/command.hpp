@@ -50,6 +50,8 @@ Command add_ops_command(CLI::App& app);
 /// in full: a count (a whole number, at least 1), and seconds (finite, at most 10^9) greater
 /// than 0 (an interval) or 0 or more (a timeout, a linger).
 CLI::Validator count_at_least_one();
+/// A count where 0 means "chosen automatically" (`--batch`, `--max-in-flight`).
+CLI::Validator count_or_zero();
 CLI::Validator seconds_above_zero();
 CLI::Validator seconds_zero_or_more();
 

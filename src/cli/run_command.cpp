@@ -172,9 +172,11 @@ Command add_run_command(CLI::App& app) {
     run->add_option("graph", args->paths, "The graph file (YAML)")->required()->expected(1);
     add_set_option(*run, args->sets);
     run->add_option("--batch", args->options.batch_size,
-                    "Jobs per message (default: sized automatically)");
+                    "Jobs per message (default: sized automatically)")
+        ->check(count_or_zero());
     run->add_option("--max-in-flight", args->options.max_in_flight,
-                    "Messages in flight per source (default: from the nodes' concurrency)");
+                    "Messages in flight per source (default: from the nodes' concurrency)")
+        ->check(count_or_zero());
     run->add_option("--threads", args->options.threads,
                     "Threads to run the graph on (default: as many as its nodes can use)")
         ->check(count_at_least_one());
