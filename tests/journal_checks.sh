@@ -58,6 +58,27 @@ expect_code 2 "$flowpool" run -q --journal "$work/js" --stats-json "$work/stats.
     --set check.concurrency=0 "$work/stops.yaml"
 cmp -s "$work/js" "$work/js.before" || fail "a refused graph changed the journal: $(cat "$work/js")"
 [[ $(cat "$work/stats.json") == kept ]] || fail "a refused graph emptied --stats-json"
+# So does one refused after validation, as its sinks are made (a `path:` in a directory that is
+# gone): the journal is started only when the run is, with or without --resume, and a missing
+# one is not made. (It was emptied, or its torn last line cut off, before the sink was refused.)
+mkdir "$work/gone"
+sed "s|print, format: \"{id}\"|file, path: \"$work/gone/out.txt\"|" "$work/stops.yaml" >"$work/gone.yaml"
+expect_code 1 "$flowpool" run -q --journal "$work/jg" "$work/gone.yaml"
+rm -r "$work/gone"
+printf 'ok\tinput\t7' >>"$work/jg"  # a torn last line, which --resume would cut off
+cp "$work/jg" "$work/jg.before"
+for resume in "" --resume --resume-failed; do
+    # shellcheck disable=SC2086  # no word when empty
+    expect_code 2 "$flowpool" run -q $resume --journal "$work/jg" "$work/gone.yaml"
+    grep -q "gone/out.txt' for writing" "$work/err" || fail "refused sink ($resume): $(cat "$work/err")"
+    cmp -s "$work/jg" "$work/jg.before" ||
+        fail "a run refused at its sink ($resume) changed the journal: $(cat "$work/jg")"
+done
+expect_code 2 "$flowpool" run -q --journal "$work/jnew" "$work/gone.yaml"
+[[ ! -e $work/jnew ]] || fail "a run refused at its sink made its journal"
+expect_code 2 "$flowpool" run -q --journal "$work/no/such/dir/j" "$work/stops.yaml"
+grep -q "cannot open journal '$work/no/such/dir/j'" "$work/err" ||
+    fail "a journal in no directory: $(cat "$work/err")"
 # --resume and --resume-failed say opposite things of a failed job: not both.
 for command in "run -q --journal $work/j $work/range.yaml" "exec --journal $work/j -- echo"; do
     # shellcheck disable=SC2086  # the words of the command

@@ -28,6 +28,12 @@ namespace flowpool {
 class RunJournal {
 public:
     virtual ~RunJournal() = default;
+    /// Called once, from the thread that runs the plan, when the run really starts: after its
+    /// nodes were made and checked, before a source makes its first job. A journal kept in a file
+    /// writes it from here on, so that a run refused before it starts (a sink's file that cannot
+    /// be opened, threads the system will not start) leaves the file as it was. If it throws,
+    /// the run ends with that exception, no job made.
+    virtual void start() {}
     /// True if source @p source should leave job @p id out: an earlier run finished it. Called
     /// from the source's thread; the job is dropped before any node sees it, ids unchanged.
     [[nodiscard]] virtual bool skips(std::string_view source, std::uint64_t id) const noexcept = 0;

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <flowpool/error.hpp>
 #include <fstream>
 #include <optional>
@@ -71,22 +72,35 @@ std::vector<std::string_view> fields(std::string_view line) {
 }  // namespace
 
 JournalFile::JournalFile(std::string path, std::string header, Resume resume)
-    : path_(std::move(path)), resume_(resume) {
-    if (header.find('\n') != std::string::npos) throw UsageError("a journal header is one line");
-    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_APPEND;
+    : path_(std::move(path)), header_(std::move(header)), resume_(resume) {
+    if (header_.find('\n') != std::string::npos) throw UsageError("a journal header is one line");
     if (resume_ == Resume::none) {
         refuse_other_file();
-        flags |= O_TRUNC;
+    } else {
+        read_earlier(header_);
     }
-    if (resume_ != Resume::none) read_earlier(header);
+    check_writable();
+}
+
+void JournalFile::start() {
+    if (fd_ >= 0) return;
+    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_APPEND;
+    if (resume_ == Resume::none) flags |= O_TRUNC;
     fd_ = ::open(path_.c_str(), flags, 0644);
     if (fd_ < 0) {
         throw UsageError("cannot open journal '" + path_ + "': " + std::strerror(errno));
     }
+    if (torn_at_ && ::ftruncate(fd_, *torn_at_) != 0) {
+        error_ =
+            "cannot cut the torn last line off journal '" + path_ + "': " + std::strerror(errno);
+    }
     struct stat st {};
-    if (::fstat(fd_, &st) == 0 && st.st_size == 0) write(std::string(magic) + header + '\n');
+    if (error_.empty() && ::fstat(fd_, &st) == 0 && st.st_size == 0) {
+        write(std::string(magic) + header_ + '\n');
+    }
     if (!error_.empty()) {
         ::close(fd_);
+        fd_ = -1;
         throw UsageError(error_);
     }
     syncer_ = std::thread([this] { sync_loop(); });
@@ -109,6 +123,23 @@ void JournalFile::refuse_other_file() const {
                      "(remove it, or name another file for --journal)");
 }
 
+void JournalFile::check_writable() const {
+    // Asked, not tried: opening the file to see would make it, or empty it, for a run that may
+    // still be refused before it starts.
+    struct stat st {};
+    if (::stat(path_.c_str(), &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            errno = EISDIR;
+        } else if (::access(path_.c_str(), W_OK) == 0) {
+            return;
+        }
+    } else if (errno == ENOENT) {
+        const std::filesystem::path dir = std::filesystem::path(path_).parent_path();
+        if (::access(dir.empty() ? "." : dir.c_str(), W_OK | X_OK) == 0) return;
+    }
+    throw UsageError("cannot open journal '" + path_ + "': " + std::strerror(errno));
+}
+
 void JournalFile::read_earlier(const std::string& header) {
     std::ifstream in(path_, std::ios::binary);
     if (!in) return;  // no journal yet: nothing was done
@@ -116,10 +147,7 @@ void JournalFile::read_earlier(const std::string& header) {
     text << in.rdbuf();
     const std::string all = text.str();
     const std::size_t complete = all.rfind('\n') == std::string::npos ? 0 : all.rfind('\n') + 1;
-    if (complete < all.size() && ::truncate(path_.c_str(), static_cast<off_t>(complete)) != 0) {
-        throw UsageError("cannot cut the torn last line off journal '" + path_ +
-                         "': " + std::strerror(errno));
-    }
+    if (complete < all.size()) torn_at_ = static_cast<off_t>(complete);  // cut off by start()
     std::size_t number = 0;
     for (std::size_t at = 0; at < complete; ++number) {
         const std::size_t end = all.find('\n', at);
@@ -236,7 +264,7 @@ std::string JournalFile::close() {
     }
     wake_.notify_all();
     if (syncer_.joinable()) syncer_.join();
-    if (::close(fd_) != 0 && error_.empty()) {
+    if (fd_ >= 0 && ::close(fd_) != 0 && error_.empty()) {
         error_ = "cannot close journal '" + path_ + "': " + std::strerror(errno);
     }
     fd_ = -1;

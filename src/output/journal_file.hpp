@@ -10,6 +10,12 @@
 //
 // A later line about a job overrides an earlier one (a failed job retried). A last line without
 // its newline (cut short by SIGKILL) is ignored and cut off the file before appending.
+//
+// The file is read and checked when a JournalFile is made, and changed only from start(), when
+// the run really starts: a run refused before (a sink's file that cannot be opened) leaves it as
+// it was.
+
+#include <sys/types.h>
 
 #include <flowpool/journal.hpp>
 
@@ -19,6 +25,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -36,22 +43,26 @@ public:
         retry_failed  ///< leave out the jobs that succeeded only (`--resume-failed`)
     };
 
-    /// Opens @p path for a run described by @p header (one line). Resume::none creates or
-    /// truncates it (refusing a file with something else than a journal in it); otherwise it reads
-    /// what an earlier run wrote (a missing file is an empty journal) and appends. Throws
-    /// UsageError if it cannot be opened or read, if its header is not @p header, or if a complete
-    /// line is not a journal line.
+    /// A journal at @p path for a run described by @p header (one line), not yet written: with
+    /// Resume::none, start() creates or truncates it (a file with something else than a journal
+    /// in it is refused here); otherwise this reads what an earlier run wrote (a missing file is
+    /// an empty journal) and start() appends. Throws UsageError if it cannot be written (its
+    /// directory, or the file, is not writable) or read, if its header is not @p header, or if a
+    /// complete line is not a journal line.
     JournalFile(std::string path, std::string header, Resume resume);
     ~JournalFile() override;
     JournalFile(const JournalFile&) = delete;
     JournalFile& operator=(const JournalFile&) = delete;
 
+    /// Creates or truncates the file (Resume::none) or cuts off its torn last line, writes the
+    /// header if it is empty, and starts the syncer. Throws UsageError if it cannot.
+    void start() override;
     [[nodiscard]] bool skips(std::string_view source, std::uint64_t id) const noexcept override;
     void finished(std::string_view source, const std::vector<std::uint64_t>& ids,
                   const std::vector<FailedJob>& failed) noexcept override;
 
     /// Writes what is left and fsyncs; returns the first write error (`cannot write ...`), or
-    /// empty. Called once, after the run.
+    /// empty. Called once, after the run (that may not have started it).
     std::string close();
 
     /// Jobs the earlier run journaled as succeeded, and as failed.
@@ -67,11 +78,15 @@ private:
     void refuse_other_file() const;
     void read_earlier(const std::string& header);
     void read_line(std::string_view line, std::size_t number);
+    /// Throws UsageError unless start() will be able to open the file for writing.
+    void check_writable() const;
     void write(const std::string& text) noexcept;
     void sync_loop();
 
     std::string path_;
+    std::string header_;
     Resume resume_;
+    std::optional<off_t> torn_at_;  // where the torn last line read_earlier() found starts
     int fd_ = -1;
     // Per source, per job id: true if it succeeded last time it was journaled.
     std::map<std::string, std::unordered_map<std::uint64_t, bool>, std::less<>> earlier_;

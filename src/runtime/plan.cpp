@@ -121,13 +121,14 @@ struct Plan::Impl {
         ran = true;
     }
 
-    // Build the plan's oneTBB graph (in the arena this thread is in), activate the sources, wait
-    // for every batch to retire, collect the figures.
+    // Build the plan's oneTBB graph (in the arena this thread is in), start the journal, activate
+    // the sources, wait for every batch to retire, collect the figures.
     RunResult run_checked(const RunOptions& options) {
         const std::size_t in_flight =
             options.max_in_flight != 0 ? options.max_in_flight : default_in_flight(nodes);
         RunContext context(nodes, options);
         TbbGraph graph(context, in_flight);
+        if (options.journal != nullptr) options.journal->start();
         if (options.on_failures) {
             tell_failures = [this, &options, quiet = std::make_shared<std::atomic<bool>>()] {
                 if (quiet->load(std::memory_order_relaxed)) return;
