@@ -61,8 +61,9 @@ struct FailedJob {
 /// thread pool) makes its own.
 class RunState {
 public:
-    /// Records that @p jobs jobs failed, as job @p id with @p message; the first failure recorded
-    /// is the one reported. Never throws.
+    /// Records that @p jobs jobs failed, as job @p id with @p message (0 jobs: a job counted
+    /// already, failed again in another branch of a fan-out); the first failure recorded is the
+    /// one reported. Never throws.
     void job_failed(std::string_view node, std::uint64_t id, std::string_view message,
                     std::uint64_t jobs = 1) noexcept;
 

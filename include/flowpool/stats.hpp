@@ -95,7 +95,8 @@ struct NodeStats {
     }
 };
 
-/// Figures for one run.
+/// Figures for one run. `failed`, `skipped` and `dead_lettered` count a job once however many
+/// branches of a fan-out failed it; `nodes` count it at each node that did.
 struct RunStats {
     std::uint64_t jobs_in = 0;        ///< jobs made by the sources, failed ones included
     std::uint64_t results_out = 0;    ///< jobs consumed by the sinks (counted once per sink)
@@ -117,7 +118,7 @@ struct RunStats {
 
     /// Jobs with a known end: results out, filtered, merged, skipped, dead-lettered,
     /// redelivered, failed, abandoned. Equals jobs() when each job can reach one sink only (no
-    /// fan-out to several sinks).
+    /// fan-out to several sinks: a job then goes on in each branch, a result per sink).
     [[nodiscard]] std::uint64_t accounted() const noexcept {
         return results_out + filtered + merged + skipped + dead_lettered + redelivered + failed +
                abandoned;

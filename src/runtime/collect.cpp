@@ -1,5 +1,6 @@
 #include "collect.hpp"
 
+#include <atomic>
 #include <utility>
 
 namespace flowpool::detail {
@@ -41,9 +42,17 @@ NodeStats node_stats(const PlanNode& node) {
     return s;
 }
 
+/// @p total less @p repeats, never below 0: a repeat is counted as the job is reported failed,
+/// its node's figures when the node's batch ends, so for a moment there may be more.
+std::uint64_t less(std::uint64_t total, const std::atomic<std::uint64_t>& repeats) {
+    const std::uint64_t again = repeats.load(std::memory_order_relaxed);
+    return total > again ? total - again : 0;
+}
+
 }  // namespace
 
-RunStats collect(const PlanNodes& nodes, std::chrono::nanoseconds wall) {
+RunStats collect(const PlanNodes& nodes, const RepeatedEndings& repeats,
+                 std::chrono::nanoseconds wall) {
     RunStats stats;
     stats.wall = wall;
     for (const PlanNode& node : nodes) {
@@ -59,7 +68,30 @@ RunStats collect(const PlanNodes& nodes, std::chrono::nanoseconds wall) {
         stats.made += s.made;
         stats.nodes.push_back(std::move(s));
     }
+    stats.failed = less(stats.failed, repeats.failed);
+    stats.skipped = less(stats.skipped, repeats.skipped);
+    stats.dead_lettered = less(stats.dead_lettered, repeats.dead_lettered);
     return stats;
+}
+
+FailureFigures failure_figures(const PlanNodes& nodes, const RepeatedEndings& repeats) {
+    // The failures first: a job counted in after them has not failed yet, so the figures never
+    // show more jobs failed than came in.
+    std::uint64_t failed = 0;
+    std::uint64_t skipped = 0;
+    std::uint64_t dead_lettered = 0;
+    for (const PlanNode& node : nodes) {
+        failed += node.counters.failed.load();
+        skipped += node.counters.skipped.load();
+        dead_lettered += node.counters.dead_lettered.load();
+    }
+    FailureFigures figures;
+    figures.not_ok = less(failed, repeats.failed) + less(skipped, repeats.skipped) +
+                     less(dead_lettered, repeats.dead_lettered);
+    for (const PlanNode& node : nodes) {
+        if (node.kind == NodeKind::source) figures.jobs_in += node.counters.in.load();
+    }
+    return figures;
 }
 
 }  // namespace flowpool::detail

@@ -1,7 +1,8 @@
 #pragma once
 // The runtime's side of a BatchContext: where a batch's failures are reported for its source
-// (OriginFailures, one per source batch, kept by its in-flight ticket), and the context's
-// private parts the runtime alone uses (ContextHooks).
+// (OriginFailures, one per source batch, kept by its in-flight ticket), the jobs that failed
+// more than once the same way (RepeatedEndings), and the context's private parts the runtime
+// alone uses (ContextHooks).
 
 #include <flowpool/body.hpp>
 
@@ -9,17 +10,33 @@
 #include <cstdint>
 #include <mutex>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace flowpool::detail {
+
+/// How a job that did not end well ended, as a bit of a mask.
+enum class Ending : std::uint8_t { failed = 1, skipped = 2, dead_lettered = 4 };
+
+/// Per way a job can end badly, the times a job ended that way again: in another branch of a
+/// fan-out (both branches fail their copies of it), or again at one node (a body that reported
+/// a job failed, then threw). The nodes' figures count every time, the run's totals each job
+/// once: they are the nodes' sums less these.
+struct RepeatedEndings {
+    std::atomic<std::uint64_t> failed{0};
+    std::atomic<std::uint64_t> skipped{0};
+    std::atomic<std::uint64_t> dead_lettered{0};
+};
 
 /// The failures of one source batch and of every batch made from it, reported from any thread.
 class OriginFailures {
 public:
     /// @p redelivers: the source delivers a job again when it is handed back. @p keeps_dropped:
     /// the jobs skipped or dead-lettered are listed too (for a RunJournal).
-    explicit OriginFailures(bool redelivers, bool keeps_dropped = false) noexcept
-        : redelivers_(redelivers), keeps_dropped_(keeps_dropped) {}
+    /// @p repeats: where a job that ends the same way twice is counted (null: nowhere).
+    explicit OriginFailures(bool redelivers, bool keeps_dropped = false,
+                            RepeatedEndings* repeats = nullptr) noexcept
+        : redelivers_(redelivers), keeps_dropped_(keeps_dropped), repeats_(repeats) {}
 
     /// True if the batch's source delivers handed-back jobs again (SourceBody::redelivers).
     [[nodiscard]] bool redelivers() const noexcept { return redelivers_; }
@@ -29,6 +46,10 @@ public:
     /// Records a job that failed and was skipped or dead-lettered, if such jobs are kept. Never
     /// throws (out of memory: the job is not listed).
     void add_dropped(std::uint64_t id, std::string_view node, std::string_view message) noexcept;
+    /// Notes that job @p id ended @p how; returns false, having counted it in the
+    /// RepeatedEndings, if it ended so already (the batch's jobs and every job made from them
+    /// have ids of their own: an id seen twice is one job). Never throws (out of memory: true).
+    bool ended(std::uint64_t id, Ending how) noexcept;
     /// Notes that a job of the batch failed while the run was stopping (its program killed by
     /// the stop, or never started): it may not have had its chance.
     void failed_while_stopping() noexcept { stopping_.store(true, std::memory_order_relaxed); }
@@ -44,6 +65,8 @@ public:
 private:
     bool redelivers_;
     bool keeps_dropped_;
+    RepeatedEndings* repeats_;
+    std::unordered_map<std::uint64_t, std::uint8_t> endings_;  // per job id: an Ending mask
     std::vector<FailedJob> dropped_;
     std::atomic<bool> any_{false};
     std::atomic<bool> stopping_{false};

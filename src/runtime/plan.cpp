@@ -78,9 +78,9 @@ void finish_bodies(PlanNodes& nodes, RunState& state) {
 }
 
 /// The run's result, also logged and shown to the observer once more.
-RunResult run_result(const PlanNodes& nodes, const RunState& state, const RunOptions& options,
+RunResult run_result(const PlanNodes& nodes, const RunContext& context, const RunOptions& options,
                      std::chrono::nanoseconds wall) {
-    RunResult result{collect(nodes, wall), state.error(),
+    RunResult result{collect(nodes, context.repeats, wall), context.state.error(),
                      options.cancel && options.cancel->load(std::memory_order_relaxed)};
     log().debug("run finished: {} jobs in, {} results out, {} failed, {:.3f} s",
                 result.stats.jobs_in, result.stats.results_out, result.stats.failed,
@@ -130,21 +130,12 @@ struct Plan::Impl {
         TbbGraph graph(context, in_flight);
         if (options.journal != nullptr) options.journal->start();
         if (options.on_failures) {
-            tell_failures = [this, &options, quiet = std::make_shared<std::atomic<bool>>()] {
+            tell_failures = [this, &options, &context,
+                             quiet = std::make_shared<std::atomic<bool>>()] {
                 if (quiet->load(std::memory_order_relaxed)) return;
-                // The failures first: a job counted in after them has not failed yet, so the
-                // figures never show more jobs failed than came in.
-                std::uint64_t not_ok = 0;
-                for (const PlanNode& node : nodes) {
-                    not_ok += node.counters.failed.load() + node.counters.skipped.load() +
-                              node.counters.dead_lettered.load();
-                }
-                std::uint64_t jobs_in = 0;
-                for (const PlanNode& node : nodes) {
-                    if (node.kind == NodeKind::source) jobs_in += node.counters.in.load();
-                }
+                const FailureFigures now = failure_figures(nodes, context.repeats);
                 try {
-                    options.on_failures(jobs_in, not_ok);
+                    options.on_failures(now.jobs_in, now.not_ok);
                 } catch (...) {
                     // As an observer that throws: logged, and not called again.
                     if (!quiet->exchange(true))
@@ -161,7 +152,7 @@ struct Plan::Impl {
             return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start);
         };
         Observer observer(options, [this, &elapsed, &context] {
-            RunStats now = collect(nodes, elapsed());
+            RunStats now = collect(nodes, context.repeats, elapsed());
             now.batches_in_flight = context.batches_in_flight.load(std::memory_order_relaxed);
             return now;
         });
@@ -173,7 +164,7 @@ struct Plan::Impl {
         observer.stop();
 
         finish_bodies(nodes, context.state);
-        return run_result(nodes, context.state, options, wall);
+        return run_result(nodes, context, options, wall);
     }
 };
 

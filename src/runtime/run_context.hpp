@@ -41,6 +41,7 @@ struct RunContext {
     PlanNodes& nodes;
     const RunOptions& options;
     RunState state;                                  ///< failures and the stop flag
+    RepeatedEndings repeats;                         ///< jobs that ended badly twice the same way
     std::vector<flow::receiver<BatchPtr>*> in_port;  ///< where each node takes batches
     std::atomic<std::size_t> batches_in_flight{0};   ///< source batches not yet retired
 
@@ -59,8 +60,11 @@ struct RunContext {
         if (!letters) return;
         OriginFailures& origin = Ticket::of(from).failures();
         if (state.stop_requested()) origin.failed_while_stopping();
-        for (std::size_t i = 0; i < letters->size() && i < letters->errors.size(); ++i) {
-            origin.add_dropped(letters->ids[i], letters->failed_node, letters->errors[i]);
+        for (std::size_t i = 0; i < letters->size(); ++i) {
+            static_cast<void>(origin.ended(letters->ids[i], Ending::dead_lettered));
+            if (i < letters->errors.size()) {
+                origin.add_dropped(letters->ids[i], letters->failed_node, letters->errors[i]);
+            }
         }
         letters->derive_from(from);
         Ticket::of(from).add(1);

@@ -41,7 +41,10 @@ void BatchContext::job_failed(std::uint64_t id, std::string_view message) noexce
     if (origin_ != nullptr && run_.stop_requested()) origin_->failed_while_stopping();
     if (policy_ != nullptr && policy_->action == OnError::Action::skip) {
         ++skipped_;
-        if (origin_ != nullptr) origin_->add_dropped(id, node_, message);
+        if (origin_ != nullptr) {
+            static_cast<void>(origin_->ended(id, detail::Ending::skipped));
+            origin_->add_dropped(id, node_, message);
+        }
         return;
     }
     if (policy_ != nullptr && policy_->action == OnError::Action::redeliver && origin_ != nullptr &&
@@ -54,10 +57,30 @@ void BatchContext::job_failed(std::uint64_t id, std::string_view message) noexce
         return;
     }
     // OnError::fail, a dead-letter node that could not keep the job's value, or a job to
-    // redeliver from a source that cannot.
+    // redeliver from a source that cannot. The run counts a job once, however many branches
+    // failed it.
     ++failed_;
+    const bool first = origin_ == nullptr || origin_->ended(id, detail::Ending::failed);
     if (origin_ != nullptr) origin_->add(id, node_, message, false);
-    run_.job_failed(node_, id, message);
+    run_.job_failed(node_, id, message, first ? 1 : 0);
+}
+
+bool detail::OriginFailures::ended(std::uint64_t id, Ending how) noexcept {
+    const auto bit = static_cast<std::uint8_t>(how);
+    try {
+        const std::lock_guard lock(mutex_);
+        std::uint8_t& mask = endings_[id];
+        const bool first = (mask & bit) == 0;
+        mask |= bit;
+        if (first || repeats_ == nullptr) return first;
+    } catch (...) {
+        return true;  // out of memory: counted as if it were the first
+    }
+    std::atomic<std::uint64_t>& repeats = how == Ending::failed    ? repeats_->failed
+                                          : how == Ending::skipped ? repeats_->skipped
+                                                                   : repeats_->dead_lettered;
+    repeats.fetch_add(1, std::memory_order_relaxed);
+    return false;
 }
 
 void detail::OriginFailures::add(std::uint64_t id, std::string_view node, std::string_view message,

@@ -35,11 +35,11 @@ private:
         const std::size_t deliveries = node_.successors.size();
         if (run_.options.journal == nullptr) {
             return std::make_shared<Ticket>(limiter_, id_, *node_.source, batch.seq, deliveries,
-                                            run_.batches_in_flight);
+                                            run_.batches_in_flight, run_.repeats);
         }
         return std::make_shared<Ticket>(limiter_, id_, *node_.source, batch.seq, deliveries,
-                                        run_.batches_in_flight, *run_.options.journal, node_.name,
-                                        batch.ids);
+                                        run_.batches_in_flight, run_.repeats, *run_.options.journal,
+                                        node_.name, batch.ids);
     }
 
     /// The source's next batch without the jobs the journal says an earlier run finished,

@@ -100,7 +100,8 @@ void TbbGraph::flush(NodeId id) {
     node.slots.release(worker);
     node.counters.add(0, out ? out->size() : 0, ctx, busy);
     if (!out || out->size() == 0) return;
-    out->ticket = std::make_shared<Ticket>(id, node.successors.size(), run_.batches_in_flight);
+    out->ticket =
+        std::make_shared<Ticket>(id, node.successors.size(), run_.batches_in_flight, run_.repeats);
     out->shared = node.successors.size() > 1;
     run_.queue_on(node);
     for (const NodeId to : node.successors) run_.in_port[to]->try_put(out);

@@ -25,30 +25,31 @@ namespace flowpool::detail {
 /// its last item), which would hold places.
 class Ticket {
 public:
+    /// @p repeats: where the run counts a job that ends the same way twice (OriginFailures).
     Ticket(Limiter& limiter, NodeId source_id, SourceBody& source, std::uint64_t seq,
-           std::size_t deliveries, std::atomic<std::size_t>& in_flight)
+           std::size_t deliveries, std::atomic<std::size_t>& in_flight, RepeatedEndings& repeats)
         : limiter_(&limiter),
           source_id_(source_id),
           source_(&source),
           seq_(seq),
           pending_(deliveries),
           in_flight_(in_flight),
-          failures_(source.redelivers()) {
+          failures_(source.redelivers(), false, &repeats) {
         in_flight_.fetch_add(1, std::memory_order_relaxed);
     }
 
     /// The same, for a run with a journal: it hears of jobs @p ids of source @p name when the
     /// place goes back, with every failure on the way.
     Ticket(Limiter& limiter, NodeId source_id, SourceBody& source, std::uint64_t seq,
-           std::size_t deliveries, std::atomic<std::size_t>& in_flight, RunJournal& journal,
-           std::string_view name, std::vector<std::uint64_t> ids)
+           std::size_t deliveries, std::atomic<std::size_t>& in_flight, RepeatedEndings& repeats,
+           RunJournal& journal, std::string_view name, std::vector<std::uint64_t> ids)
         : limiter_(&limiter),
           source_id_(source_id),
           source_(&source),
           seq_(seq),
           pending_(deliveries),
           in_flight_(in_flight),
-          failures_(source.redelivers(), true),
+          failures_(source.redelivers(), true, &repeats),
           journal_(&journal),
           name_(name),
           ids_(std::move(ids)) {
@@ -56,8 +57,12 @@ public:
     }
 
     /// The ticket of a batch node @p maker made when it flushed, going to @p deliveries nodes.
-    Ticket(NodeId maker, std::size_t deliveries, std::atomic<std::size_t>& in_flight)
-        : source_id_(maker), pending_(deliveries), in_flight_(in_flight), failures_(false) {
+    Ticket(NodeId maker, std::size_t deliveries, std::atomic<std::size_t>& in_flight,
+           RepeatedEndings& repeats)
+        : source_id_(maker),
+          pending_(deliveries),
+          in_flight_(in_flight),
+          failures_(false, false, &repeats) {
         in_flight_.fetch_add(1, std::memory_order_relaxed);
     }
 
