@@ -36,19 +36,20 @@ void* wait_at(void* gate_ptr) {
     return nullptr;
 }
 
-/// How many threads can be started with @p stack bytes of stack each, up to @p wanted, all
-/// running at once; the error that stopped the count, or 0.
-int start_threads(std::size_t wanted, std::size_t stack, std::size_t& started) {
+/// How many threads can be started, up to @p sized with @p stack bytes of stack each, then
+/// @p plain more with the default attributes, all running at once; the error that stopped the
+/// count, or 0.
+int start_threads(std::size_t sized, std::size_t stack, std::size_t plain, std::size_t& started) {
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, stack);
     Gate gate;
     std::vector<pthread_t> threads;
-    threads.reserve(wanted);
+    threads.reserve(sized + plain);
     int error = 0;
-    while (threads.size() < wanted) {
+    while (threads.size() < sized + plain) {
         pthread_t thread{};
-        error = pthread_create(&thread, &attr, wait_at, &gate);
+        error = pthread_create(&thread, threads.size() < sized ? &attr : nullptr, wait_at, &gate);
         if (error != 0) break;
         threads.push_back(thread);
     }
@@ -84,16 +85,25 @@ std::string waiting_nodes(const PlanNodes& nodes, std::size_t& count) {
 
 }  // namespace
 
+std::size_t timeout_threads(const PlanNodes& nodes, std::size_t threads) {
+    std::size_t timed = 0;
+    for (const PlanNode& node : nodes) {
+        if (node.stage && node.timeout.count() > 0) timed += std::min(node.concurrency, threads);
+    }
+    return std::min(timed, threads);
+}
+
 void check_threads_start(const PlanNodes& nodes, std::size_t threads) {
-    if (threads <= 1) return;
+    const std::size_t timed = timeout_threads(nodes, threads);
+    if (threads + timed <= 1) return;
     // Room to spare for what the run takes beside its threads' stacks and malloc arenas (the
     // jobs' own memory, the observer's thread): under `ulimit -v`, a run whose threads just fit
     // was seen to fail starting its last few percent.
-    const std::size_t spare = threads / 16 + 4;
+    const std::size_t spare = (threads + timed) / 16 + 4;
     const std::size_t stack =
         oneapi::tbb::global_control::active_value(oneapi::tbb::global_control::thread_stack_size);
     std::size_t started = 0;
-    const int error = start_threads(threads - 1 + spare, stack, started);
+    const int error = start_threads(threads - 1 + spare, stack, timed, started);
     if (error == 0) return;
     std::size_t count = 0;
     const std::string named = waiting_nodes(nodes, count);
@@ -101,7 +111,9 @@ void check_threads_start(const PlanNodes& nodes, std::size_t threads) {
                                : count == 1 ? "lower its concurrency"
                                             : "lower their concurrency";
     // The calling thread is one of the run's threads: it and `started` others were running.
-    throw UsageError("cannot start " + std::to_string(threads) + " threads (and " +
+    const std::string timers =
+        timed == 0 ? "" : " and " + std::to_string(timed) + " for their jobs' timeouts";
+    throw UsageError("cannot start " + std::to_string(threads) + " threads" + timers + " (and " +
                      std::to_string(spare) + " spare)" + named + ": " +
                      std::generic_category().message(error) + " after " +
                      std::to_string(started + 1) + "; " + advice);
