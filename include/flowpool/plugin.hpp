@@ -42,9 +42,10 @@ namespace flowpool {
 /// ::projection; Items::spent (values reused by their batch's maker); Record::truncate(). 6:
 /// OpInfo::stable_ids; Batch::keep() (a resumed run leaves finished jobs out). 7:
 /// SourceBody::waits(). 8: StageBody::most_jobs_a_batch() and
-/// ::in_source_order(); SinkBody::holds_back(); ParamInfo::min_items. 9: ParamInfo::check_key;
-/// StageBody::copies_jobs(); BatchContext::before_retry() says whether to try again.
-inline constexpr int plugin_abi = 9;
+/// ::in_source_order(); SinkBody::holds_back(); ParamInfo::min_items. 9: ParamInfo::check_key.
+/// 10: StageBody::copies_jobs() (a new virtual: the vtable moved); BatchContext::before_retry()
+/// says whether to try again.
+inline constexpr int plugin_abi = 10;
 
 }  // namespace flowpool
 
