@@ -129,7 +129,9 @@ private:
     std::map<std::string, std::vector<ParamItem>, std::less<>> lists_;
 };
 
-/// Makes a node's body from its parameters; the body types are in flowpool/body.hpp.
+/// Makes a node's body from its parameters; the body types are in flowpool/body.hpp. A factory
+/// that throws (anything) or returns null fails the run before it starts: a graph file's
+/// ConfigError at the node.
 using SourceFactory = std::function<std::unique_ptr<SourceBody>(const Params&)>;
 /// Makes a function or filter node's body from its parameters.
 using StageFactory = std::function<std::unique_ptr<StageBody>(const Params&)>;

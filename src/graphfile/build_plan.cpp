@@ -18,19 +18,33 @@
 namespace flowpool {
 namespace {
 
-/// What @p make makes for @p node: a UsageError making it (a file it cannot open) becomes a
-/// problem of the graph file naming the node, at its `path:` if the error names that path.
+/// The graph-file problem, naming @p node, that a factory's failure with @p what becomes: at
+/// the node's `path:` if @p what names that path (a file it cannot open), else at the node.
+ConfigError factory_error(const detail::ResolvedNode& node, const std::string& what) {
+    const ParamSpec* path = node.spec->param("path");
+    const bool at_path =
+        path != nullptr && !path->value.empty() && what.find(path->value) != std::string::npos;
+    return ConfigError(at_path ? path->where : node.spec->where,
+                       "node '" + node.spec->name + "': " + what);
+}
+
+/// What @p make makes for @p node. Whatever a factory throws (a plugin's may throw anything) or
+/// a null body becomes a problem of the graph file naming the node: nothing has run yet, so
+/// neither is a job's failure, and a null body would crash the run.
 template <class Make>
-auto make_body(const detail::ResolvedNode& node, Make make) {
+auto make_body(const detail::ResolvedNode& node, const Make& make) {
+    decltype(make(node.params)) body;
     try {
-        return make(node.params);
-    } catch (const UsageError& e) {
-        const std::string what = e.what();
-        const ParamSpec* path = node.spec->param("path");
-        const bool at_path = path != nullptr && what.find(path->value) != std::string::npos;
-        throw ConfigError(at_path ? path->where : node.spec->where,
-                          "node '" + node.spec->name + "': " + what);
+        body = make(node.params);
+    } catch (const ConfigError&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw factory_error(node, e.what());
+    } catch (...) {
+        throw factory_error(node, "unknown exception");
     }
+    if (!body) throw factory_error(node, "op '" + node.op->name + "' made no body");
+    return body;
 }
 
 }  // namespace

@@ -134,9 +134,14 @@ private:
             if (info.check_key && info.fields.empty()) {
                 try {
                     info.check_key(entry.name);
-                } catch (const std::invalid_argument& error) {
+                } catch (const std::exception& error) {
                     report_(entry.name_where,
                             "parameter '" + path + "': key '" + entry.name + "': " + error.what());
+                    ok = false;
+                    continue;
+                } catch (...) {  // a plugin's check may throw anything: still a bad key
+                    report_(entry.name_where, "parameter '" + path + "': key '" + entry.name +
+                                                  "': unknown exception");
                     ok = false;
                     continue;
                 }
@@ -238,7 +243,7 @@ void warn_about(const NodeSpec& spec, const OpInfo& op, const Params& params,
         std::string message;
         try {
             message = info.warn(value.value, params);
-        } catch (const std::exception&) {
+        } catch (...) {
             continue;  // a warning that cannot be worked out is not worth one
         }
         if (!message.empty()) report(value.where, "node '" + spec.name + "': " + message);
@@ -254,6 +259,8 @@ bool check_text(const ParamSpec& param, const std::string& label,
         report(param.at(e.offset), "parameter '" + label + "': " + e.what());
     } catch (const std::exception& e) {
         report(param.where, "parameter '" + label + "': " + e.what());
+    } catch (...) {  // a plugin's check may throw anything (`throw 42`): still a bad value
+        report(param.where, "parameter '" + label + "': unknown exception");
     }
     return false;
 }
