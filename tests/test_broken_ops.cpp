@@ -103,4 +103,19 @@ TEST(BrokenOps, APluginsBreakingFactoryExitsTwoNamingTheNode) {
     }
 }
 
+TEST(Plugins, AnAbiCheckThatThrowsIsAnErrorAtItsEntryAndValidateGoesOn) {
+    ::setenv("FLOWPOOL_PLUGIN_DIR", FLOWPOOL_PLUGIN_DIR, 1);
+    const std::string bad = "tests/data/bad/plugin_abi_throws.yaml";
+    const auto result = run_cli("validate " + bad + " graphs/worker_pool.yaml");
+    EXPECT_EQ(result.exit_code, 2);
+    EXPECT_EQ(result.out, "graphs/worker_pool.yaml: ok\n") << "each file is checked on its own";
+    EXPECT_NE(result.err.find(bad + ":2:12: error: plugin '" FLOWPOOL_PLUGIN_DIR
+                                    "/abi_throws.so': flowpool_plugin_abi() threw: the ABI "
+                                    "check threw\n"),
+              std::string::npos)
+        << result.err;
+    for (const std::string command : {"ops", "dot"}) {
+        EXPECT_EQ(run_cli(command + " " + bad).exit_code, 2) << command;
+    }
+}
 }  // namespace

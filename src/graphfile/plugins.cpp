@@ -38,6 +38,18 @@ void* symbol(void* handle, const char* name) {
     return ::dlsym(handle, name);
 }
 
+/// What the plugin's flowpool_plugin_abi() returns. It is the plugin's code, so it may throw
+/// anything: that is an error at the plugin's entry too, as a failing registration is.
+int built_for(const PluginSpec& plugin, const std::string& who, AbiFunction abi) {
+    try {
+        return abi();
+    } catch (const std::exception& e) {
+        throw ConfigError(plugin.where, who + ": flowpool_plugin_abi() threw: " + e.what());
+    } catch (...) {
+        throw ConfigError(plugin.where, who + ": flowpool_plugin_abi() threw an unknown exception");
+    }
+}
+
 void load_plugin(const PluginSpec& plugin, const std::string& path, OpRegistry& ops) {
     const std::string who = "plugin '" + path + "'";
     // RTLD_NOW: a symbol the plugin needs but flowpool lacks is an error here, not a crash later.
@@ -52,9 +64,9 @@ void load_plugin(const PluginSpec& plugin, const std::string& path, OpRegistry& 
                                             (abi == nullptr ? "flowpool_plugin_abi()"
                                                             : "flowpool_register_ops()"));
     }
-    if (const int built_for = abi(); built_for != plugin_abi) {
+    if (const int abi_of_plugin = built_for(plugin, who, abi); abi_of_plugin != plugin_abi) {
         throw ConfigError(plugin.where,
-                          who + " was built for plugin ABI " + std::to_string(built_for) +
+                          who + " was built for plugin ABI " + std::to_string(abi_of_plugin) +
                               "; this flowpool loads ABI " + std::to_string(plugin_abi) +
                               " (rebuild it against this flowpool)");
     }
