@@ -118,4 +118,89 @@ TEST(Plugins, AnAbiCheckThatThrowsIsAnErrorAtItsEntryAndValidateGoesOn) {
         EXPECT_EQ(run_cli(command + " " + bad).exit_code, 2) << command;
     }
 }
+
+/// A body that breaks process()'s contract: it passes on at most @p keep jobs of each batch (none:
+/// it returns null) and reports nothing of the others.
+class LosesJobs final : public flowpool::StageBody {
+public:
+    explicit LosesJobs(std::size_t keep) : keep_(keep) {}
+
+    flowpool::BatchPtr process(const flowpool::BatchPtr& in, flowpool::BatchContext&) override {
+        if (keep_ == 0) return nullptr;
+        const auto& jobs = static_cast<const flowpool::Items<flowpool::Value>&>(*in);
+        auto out = std::make_shared<flowpool::Items<flowpool::Value>>();
+        out->derive_from(*in);
+        for (std::size_t i = 0; i < jobs.size() && i < keep_; ++i) {
+            out->ids.push_back(jobs.ids[i]);
+            out->values.push_back(jobs.values[i]);
+        }
+        return out;
+    }
+
+private:
+    std::size_t keep_;
+};
+
+TEST(BrokenOps, ABodyThatLosesJobsFailsTheRunNamingTheNodeAndEveryJobIsCounted) {
+    flowpool::OpRegistry ops;
+    for (const std::size_t keep : {0, 1}) {
+        ops.add({.name = keep == 0 ? "returns_null" : "keeps_one",
+                 .kind = flowpool::NodeKind::function,
+                 .description = "loses jobs",
+                 .takes = flowpool::ValueType::integer,
+                 .gives = flowpool::ValueType::integer,
+                 .make_stage = [keep](const flowpool::Params&) {
+                     return std::make_unique<LosesJobs>(keep);
+                 }});
+    }
+    // Plain, concurrent, keyed (lanes run the body) and under a policy that skips failed jobs:
+    // a body that loses jobs is broken, whatever the policy.
+    for (const std::string work :
+         {"op: returns_null", "op: keeps_one", "op: returns_null, concurrency: 4",
+          "op: keeps_one, key: '. % 3', concurrency: 2", "op: returns_null, on_error: skip"}) {
+        SCOPED_TRACE(work);
+        testing::internal::CaptureStdout();  // the summary's lines
+        const flowpool::RunResult result = flowpool::run_graph(
+            flowpool::parse_graph("nodes:\n  jobs: { kind: source, op: range, count: 100 }\n"
+                                  "  work: { kind: function, " +
+                                      work +
+                                      " }\n  out:  { kind: sink, op: summary }\n"
+                                      "edges: [ jobs -> work -> out ]\n",
+                                  "lost.yaml"),
+            ops, {.batch_size = 10});
+        testing::internal::GetCapturedStdout();
+        ASSERT_TRUE(result.error.has_value()) << "lost jobs went unnoticed";
+        EXPECT_EQ(result.error->node(), "work");
+        EXPECT_EQ(result.error->reason().rfind("the op's body lost ", 0), 0u)
+            << result.error->reason();
+        EXPECT_GT(result.stats.failed, 0u);
+        EXPECT_EQ(result.stats.accounted(), result.stats.jobs()) << "every job is accounted for";
+    }
+}
+
+TEST(Plugins, APluginThatThrowsWhileRegisteringLeavesTheRegistryAsItWas) {
+    const std::string dir = FLOWPOOL_PLUGIN_DIR;
+    const auto graph_of = [&dir](const std::string& plugins) {
+        return flowpool::parse_graph(
+            "plugins: [ " + plugins + " ]\nnodes:\n  jobs: { kind: source, op: range, count: 1 }\n",
+            "p.yaml");
+    };
+    flowpool::OpRegistry ops;
+    try {
+        flowpool::load_plugins(graph_of(dir + "/collatz.so, " + dir + "/registers_then_throws.so"),
+                               ops);
+        FAIL() << "no error";
+    } catch (const flowpool::ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("registers_then_throws.so': half-way"),
+                  std::string::npos)
+            << e.what();
+    }
+    EXPECT_EQ(ops.find("half_registered"), nullptr) << "the op registered before the throw";
+    EXPECT_EQ(ops.find("collatz"), nullptr) << "a plugin loaded before the failing one";
+    EXPECT_NE(ops.find("multiply"), nullptr) << "the built-in ops stay";
+    // The registry is as good as new: the plugin that did load can be loaded into it again.
+    flowpool::load_plugins(graph_of(dir + "/collatz.so"), ops);
+    EXPECT_NE(ops.find("collatz"), nullptr);
+}
+
 }  // namespace

@@ -162,6 +162,31 @@ TEST_P(ObserveTest, AnOnFailuresThatThrowsIsNotCalledAgainAndTheRunGoesOn) {
     EXPECT_LE(calls.load(), static_cast<int>(workers()));
 }
 
+TEST(Observe, AnObserverThatThrowsIsCalledOnceMoreAtTheEndAsItsWarningSays) {
+    std::atomic<int> calls{0};
+    flowpool::RunOptions options;
+    options.observe_every = 1ms;
+    options.observer = [&calls](const flowpool::RunStats&) {
+        ++calls;
+        throw std::runtime_error("observer");
+    };
+    ::testing::internal::CaptureStderr();  // the warnings
+    const flowpool::RunResult result =
+        flowpool::source("jobs", flowpool::range(20), 1)
+            .stage("work", 1, [](std::int64_t v) { return sleepy(v, 2000us); })
+            .sink("out", [](std::int64_t) {})
+            .try_run(options);
+    const std::string warnings = ::testing::internal::GetCapturedStderr();
+    EXPECT_FALSE(result.error.has_value()) << "an observer's failure is not the run's";
+    EXPECT_EQ(calls.load(), 2) << "once while the run went on, and once at its end";
+    EXPECT_EQ(count_of(warnings,
+                       "the run's observer threw; it is not called again until the "
+                       "end of the run"),
+              1u)
+        << warnings;
+    EXPECT_EQ(count_of(warnings, "the run's observer threw at the end of the run"), 1u) << warnings;
+}
+
 TEST_P(ObserveTest, AChromeTraceHasASpanPerSampledBatch) {
     const fs::path path =
         fs::path(::testing::TempDir()) / ("flowpool_trace_" + std::to_string(::getpid()) + "_" +

@@ -240,6 +240,8 @@ class StageBody {
 public:
     virtual ~StageBody() = default;
     /// The batch to pass on; failed or filtered jobs are left out of it and reported to @p ctx.
+    /// Jobs neither passed on nor reported (a null batch for jobs it did not filter) fail the
+    /// run, naming the node.
     virtual BatchPtr process(const BatchPtr& in, BatchContext& ctx) = 0;
     /// The type of the jobs it takes, if known (typeid(void) if not): a dead-letter sink must
     /// take what the failing node takes.

@@ -111,8 +111,9 @@ GraphSpec parse_graph(std::string_view text, const std::string& file);
 /// Loads every plugin @p graph lists (see flowpool/plugin.hpp) and lets it register its ops in
 /// @p ops. Throws ConfigError at the plugin's entry if it cannot be loaded, is not a flowpool
 /// plugin, was built for another plugin ABI, throws from an entry point, or registers an op
-/// whose name is taken.
-/// A loaded plugin stays loaded until the process exits.
+/// whose name is taken; @p ops then holds what it held before (no op of a plugin that failed
+/// half-way, nor of the plugins before it). A loaded plugin stays loaded until the process
+/// exits.
 void load_plugins(const GraphSpec& graph, OpRegistry& ops);
 
 /// Applies `NODE.PARAM=VALUE`, adding or replacing the parameter (kind and op included). A VALUE

@@ -171,7 +171,8 @@ struct RunOptions {
     /// jobs; the jobs already made run to the end. Null: the run cannot be cancelled.
     const std::atomic<bool>* cancel = nullptr;
     /// Called with the figures so far every `observe_every` while the run goes on, and once at
-    /// its end, from a thread of its own (not a worker). Empty: no observer.
+    /// its end, from a thread of its own (not a worker). If it throws, that is logged and it is
+    /// not called again until the end, where it still gets the final figures. Empty: none.
     std::function<void(const RunStats&)> observer{};
     /// How often the observer is called.
     std::chrono::milliseconds observe_every{100};

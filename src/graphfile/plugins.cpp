@@ -7,6 +7,8 @@
 #include <flowpool/graph.hpp>
 #include <flowpool/plugin.hpp>
 #include <set>
+#include <string>
+#include <utility>
 
 namespace flowpool {
 namespace {
@@ -84,15 +86,25 @@ void load_plugin(const PluginSpec& plugin, const std::string& path, OpRegistry& 
 }  // namespace
 
 void load_plugins(const GraphSpec& graph, OpRegistry& ops) {
-    std::set<std::string> loaded;
-    for (const PluginSpec& plugin : graph.plugins) {
-        const std::string path = resolve_path(plugin.path, graph.file);
-        std::error_code error;
-        const std::filesystem::path canonical = std::filesystem::weakly_canonical(path, error);
-        if (!loaded.insert(error ? path : canonical.string()).second) {
-            throw ConfigError(plugin.where, "plugin '" + path + "' is listed twice");
+    if (graph.plugins.empty()) return;
+    // A plugin that throws half-way through registering, or one after it that fails, must not
+    // leave ops behind in a registry an application goes on using: it gets back what it held.
+    // Plugins register into @p ops itself, not a copy, so an op may keep a reference to it.
+    OpRegistry before = ops;
+    try {
+        std::set<std::string> loaded;
+        for (const PluginSpec& plugin : graph.plugins) {
+            const std::string path = resolve_path(plugin.path, graph.file);
+            std::error_code error;
+            const std::filesystem::path canonical = std::filesystem::weakly_canonical(path, error);
+            if (!loaded.insert(error ? path : canonical.string()).second) {
+                throw ConfigError(plugin.where, "plugin '" + path + "' is listed twice");
+            }
+            load_plugin(plugin, path, ops);
         }
-        load_plugin(plugin, path, ops);
+    } catch (...) {
+        ops = std::move(before);
+        throw;
     }
 }
 

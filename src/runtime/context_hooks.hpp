@@ -84,6 +84,17 @@ struct ContextHooks {
     [[nodiscard]] static BatchPtr take_dead_letters(BatchContext& ctx) noexcept {
         return std::move(ctx.dead_letters_);
     }
+    /// Records that the body lost @p n jobs of its batch (returned fewer than it took and
+    /// reported no end for the rest): they fail the run whatever the node's policy, as job
+    /// @p id with @p message, since which jobs they were is unknown.
+    static void lost_jobs(BatchContext& ctx, std::uint64_t id, std::size_t n,
+                          std::string_view message) noexcept {
+        ctx.failed_ += n;
+        // Not knowing which jobs ended, the journal must not take the batch as finished:
+        // marked as for a failure while stopping, a resumed run does all of it again.
+        if (ctx.origin_ != nullptr) ctx.origin_->failed_while_stopping();
+        ctx.run_.job_failed(ctx.node_, id, message, n);
+    }
     /// Adds dead letters made elsewhere for this batch (a job run apart, under a timeout).
     static void add_dead_letters(BatchContext& ctx, BatchPtr letters) {
         if (!letters || letters->size() == 0) return;

@@ -30,7 +30,9 @@ void Observer::loop() {
         try {
             options_.observer(snapshot_());
         } catch (...) {
-            log().warn("the run's observer threw; it will not be called again");
+            // Not at all would leave it without the run's final figures, which it may still
+            // want (a metrics endpoint), and RunOptions::observer promises them.
+            log().warn("the run's observer threw; it is not called again until the end of the run");
             return;
         }
         lock.lock();

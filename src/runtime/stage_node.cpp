@@ -56,6 +56,24 @@ BatchPtr process_with_timeout(const std::shared_ptr<StageBody>& body,
     return out;
 }
 
+/// A body passes on, or reports to @p ctx, every job it took and every job it made. One that
+/// does not (a null batch for jobs it did not filter) breaks its contract: its jobs would vanish
+/// from the run's accounting, so the run fails naming the node and the batch's first job.
+void fail_lost_jobs(std::size_t received, std::uint64_t first_id, const BatchPtr& out,
+                    BatchContext& ctx) {
+    const std::size_t ended = (out ? out->size() : 0) + ctx.filtered() + ctx.merged() +
+                              ctx.failed() + ctx.skipped() + ctx.dead_lettered() +
+                              ctx.redelivered();
+    const std::size_t owed = received + ctx.made();
+    if (ended >= owed) return;
+    const std::size_t lost = owed - ended;
+    ContextHooks::lost_jobs(ctx, first_id, lost,
+                            "the op's body lost " + std::to_string(lost) + " of a batch of " +
+                                std::to_string(received) +
+                                " jobs from this one: it neither passed them on nor reported "
+                                "them filtered or failed");
+}
+
 /// The function_node's body. oneTBB calls it from up to the node's concurrency threads at once.
 class StageNodeBody {
 public:
@@ -155,14 +173,20 @@ BatchPtr empty_like(const Batch& parent) {
 }
 
 BatchPtr run_stage_body(const PlanNode& node, const BatchPtr& in, BatchContext& ctx) {
+    // Read before process(): a body may reuse `in` for its output and shrink it.
+    const std::size_t received = in->size();
+    const std::uint64_t first_id = received == 0 ? 0 : in->ids.front();
+    BatchPtr out;
     try {
-        return node.timeout.count() > 0
-                   ? process_with_timeout(node.stage, node.timeout, node.on_error, in, ctx)
-                   : node.stage->process(in, ctx);
+        out = node.timeout.count() > 0
+                  ? process_with_timeout(node.stage, node.timeout, node.on_error, in, ctx)
+                  : node.stage->process(in, ctx);
     } catch (...) {
         fail_batch(*in, ctx);
         return nullptr;
     }
+    fail_lost_jobs(received, first_id, out, ctx);
+    return out;
 }
 
 std::unique_ptr<StageNode> make_stage_node(flow::graph& graph, RunContext& run, NodeId id) {
