@@ -113,7 +113,9 @@ GraphSpec parse_graph(std::string_view text, const std::string& file);
 /// plugin, was built for another plugin ABI, throws from an entry point, or registers an op
 /// whose name is taken; @p ops then holds what it held before (no op of a plugin that failed
 /// half-way, nor of the plugins before it). A loaded plugin stays loaded until the process
-/// exits.
+/// exits. Plugins call into flowpool: an application linking flowpool statically (the default)
+/// must export its symbols to them (CMake: `set_target_properties(app PROPERTIES
+/// ENABLE_EXPORTS ON)`; GCC and Clang: `-rdynamic`), or loading fails with `undefined symbol`.
 void load_plugins(const GraphSpec& graph, OpRegistry& ops);
 
 /// Applies `NODE.PARAM=VALUE`, adding or replacing the parameter (kind and op included). A VALUE
