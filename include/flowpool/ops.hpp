@@ -206,17 +206,30 @@ public:
     /// such values, which move between nodes without a copy or a conversion. @p to_value, if
     /// given, shows one as a plain value (a record) where it is printed or written as JSON.
     /// Register types before running; throws UsageError if @p name is built in or taken by
-    /// another type.
+    /// another type in this registry. Registering @p T again here adds nothing.
+    ///
+    /// The name and to_value of @p T are the process's, not this registry's: a Value of T shows
+    /// itself (in print formats, JSON, error messages) without knowing which registry's op made
+    /// it. So while one registry holds @p T, another that registers it must give the same
+    /// @p name and the same @p to_value (the same function, a lambda from the same place in the
+    /// code, or none alike), else UsageError names both. The last registry holding @p T (copies
+    /// count) releases it when destroyed; the next may then name and show T afresh. Safe from
+    /// several threads at once, but a value of T must not be shown while another thread makes
+    /// the first registration of T or releases the last.
     template <class T>
     ValueType add_type(std::string name, std::function<Value(const T&)> to_value = {}) {
-        add_type_name(name, typeid(T));
-        detail::OpaqueTag& tag = detail::opaque_tag<T>();
-        tag.name = name;
+        detail::OpaqueTag wanted{&typeid(T), name, {}, nullptr, nullptr, 0};
         if (to_value) {
-            tag.to_value = [show = std::move(to_value)](const void* value) {
+            wanted.to_value_type = &to_value.target_type();
+            if (const auto* plain = to_value.template target<Value (*)(const T&)>()) {
+                // Only compared, never called through: any function pointer type holds it.
+                wanted.to_value_address = reinterpret_cast<void (*)()>(*plain);
+            }
+            wanted.to_value = [show = std::move(to_value)](const void* value) {
                 return show(*static_cast<const T*>(value));
             };
         }
+        add_type_tag(detail::opaque_tag<T>(), std::move(wanted));
         return ValueType::custom(std::move(name));
     }
     /// The names of the application types added, in the order they were added.
@@ -226,10 +239,18 @@ public:
 
 private:
     using Key = std::pair<std::string, NodeKind>;
-    void add_type_name(const std::string& name, const std::type_info& type);
+    /// An application type this registry registered, and its hold on the type's tag.
+    struct AppType {
+        std::string name;
+        const std::type_info* type = nullptr;
+        std::shared_ptr<const void> hold;  // shared by copies; the last releases the tag
+    };
+    /// Checks @p wanted (name, to_value) against this registry and the registration of @p tag
+    /// in force, and holds it.
+    void add_type_tag(detail::OpaqueTag& tag, detail::OpaqueTag wanted);
 
     std::map<Key, OpInfo> ops_;
-    std::vector<std::pair<std::string, const std::type_info*>> types_;
+    std::vector<AppType> types_;
 };
 
 }  // namespace flowpool

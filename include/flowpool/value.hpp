@@ -77,17 +77,25 @@ private:
 namespace detail {
 
 /// What flowpool knows of an application type T: the name it was registered under, and how to
-/// show one as a plain Value (for print formats and JSON), if the application said.
+/// show one as a plain Value (for print formats and JSON), if the application said. One per type
+/// in the process, as every Value of T points at it: registries share it, and change it only
+/// under a lock, when the first registers T or the last holding T goes (OpRegistry::add_type).
 struct OpaqueTag {
     const std::type_info* type = nullptr;
     std::string name;
     std::function<Value(const void*)> to_value;
+    /// What tells one to_value from another: the C++ type of the function the application gave,
+    /// and its address if it is a plain function; nullptr for none.
+    const std::type_info* to_value_type = nullptr;
+    void (*to_value_address)() = nullptr;
+    /// The registries (copies included) holding the name and to_value in force; 0: none.
+    std::size_t holders = 0;
 };
 
 /// The one tag of type @p T.
 template <class T>
 OpaqueTag& opaque_tag() {
-    static OpaqueTag tag{&typeid(T), typeid(T).name(), {}};
+    static OpaqueTag tag{&typeid(T), typeid(T).name(), {}, nullptr, nullptr, 0};
     return tag;
 }
 

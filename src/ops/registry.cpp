@@ -4,6 +4,8 @@
 #include <flowpool/ops.hpp>
 
 #include <algorithm>
+#include <memory>
+#include <mutex>
 #include <optional>
 
 #include "common/parse.hpp"
@@ -165,27 +167,100 @@ const OpInfo* OpRegistry::find(std::string_view name, NodeKind kind) const noexc
     return found == ops_.end() ? nullptr : &found->second;
 }
 
-void OpRegistry::add_type_name(const std::string& name, const std::type_info& type) {
-    check_name("value type", name);
-    for (const auto& [known, info] : types_) {
-        if (known == name && *info != type)
-            throw UsageError("value type '" + name + "' is registered twice");
-        if (known != name && *info == type) {
-            throw UsageError("value type '" + name + "' is a C++ type registered already, as '" +
-                             known + "'");
-        }
+namespace {
+
+/// Guards every application type's tag (detail::OpaqueTag): registries on several threads
+/// register and release types at once.
+std::mutex& type_tags_lock() {
+    static std::mutex lock;
+    return lock;
+}
+
+/// "its to_value" or "no to_value", for messages.
+std::string shown(const detail::OpaqueTag& tag) {
+    return tag.to_value_type == nullptr ? "no to_value" : "a to_value";
+}
+
+/// True if @p a and @p b show a value the same way, as far as can be told: both have no
+/// to_value, or the same function (a lambda's type is where it was written).
+bool same_to_value(const detail::OpaqueTag& a, const detail::OpaqueTag& b) {
+    if (a.to_value_type == nullptr || b.to_value_type == nullptr)
+        return a.to_value_type == b.to_value_type;
+    return *a.to_value_type == *b.to_value_type && a.to_value_address == b.to_value_address;
+}
+
+/// One registry's hold on a type's tag (under type_tags_lock()): the last hold to go puts the
+/// tag back as it was before any registration, so that the next one does not inherit its name
+/// or to_value.
+class TypeHold {
+public:
+    explicit TypeHold(detail::OpaqueTag& tag) noexcept : tag_(tag) { ++tag_.holders; }
+    TypeHold(const TypeHold&) = delete;
+    TypeHold& operator=(const TypeHold&) = delete;
+    ~TypeHold() {
+        const std::lock_guard lock(type_tags_lock());
+        if (--tag_.holders != 0) return;
+        tag_.name = tag_.type->name();
+        tag_.to_value = nullptr;
+        tag_.to_value_type = nullptr;
+        tag_.to_value_address = nullptr;
     }
+
+private:
+    detail::OpaqueTag& tag_;
+};
+
+/// A hold on @p tag as @p wanted registers it: made so if nobody holds it, else checked against
+/// the registration in force. Throws UsageError naming both if they differ.
+std::shared_ptr<const void> hold_type(detail::OpaqueTag& tag, detail::OpaqueTag wanted) {
+    const std::lock_guard lock(type_tags_lock());
+    if (tag.holders != 0 && tag.name != wanted.name) {
+        throw UsageError("value type '" + wanted.name + "' is a C++ type registered already, as '" +
+                         tag.name +
+                         "': an application type has one name in a process, whichever registry "
+                         "registers it");
+    }
+    if (tag.holders != 0 && !same_to_value(tag, wanted)) {
+        throw UsageError("value type '" + wanted.name + "' is registered already with " +
+                         shown(tag) + ", and now with " +
+                         (wanted.to_value_type == nullptr ? "none" : "another") +
+                         ": every registry in a process must show an application type the same "
+                         "way");
+    }
+    auto hold = std::make_shared<const TypeHold>(tag);
+    if (tag.holders == 1) {
+        tag.name = std::move(wanted.name);
+        tag.to_value = std::move(wanted.to_value);
+        tag.to_value_type = wanted.to_value_type;
+        tag.to_value_address = wanted.to_value_address;
+    }
+    return hold;
+}
+
+}  // namespace
+
+void OpRegistry::add_type_tag(detail::OpaqueTag& tag, detail::OpaqueTag wanted) {
+    const std::string name = wanted.name;
+    check_name("value type", name);
     static const std::string built_in[] = {"null", "bool",   "integer", "float", "string",
                                            "list", "record", "any",     "same"};
     for (const std::string& taken : built_in) {
         if (taken == name) throw UsageError("'" + name + "' names a built-in value type");
     }
-    types_.emplace_back(name, &type);
+    bool held_here = false;
+    for (const AppType& known : types_) {
+        if (known.name == name && *known.type != *tag.type)
+            throw UsageError("value type '" + name + "' is registered twice");
+        held_here = held_here || *known.type == *tag.type;
+    }
+    // Checked even when held here already: a second to_value must not go unnoticed.
+    std::shared_ptr<const void> hold = hold_type(tag, std::move(wanted));
+    if (!held_here) types_.push_back({name, tag.type, std::move(hold)});
 }
 
 std::vector<std::string> OpRegistry::types() const {
     std::vector<std::string> names;
-    for (const auto& [name, type] : types_) names.push_back(name);
+    for (const AppType& type : types_) names.push_back(type.name);
     return names;
 }
 

@@ -1,0 +1,163 @@
+// Tests of application types (OpRegistry::add_type<T>) across registries. A type's name and
+// to_value belong to the process, since a Value of it shows itself without knowing the registry:
+// a registration that differs from the one in force is refused, the last registry holding a type
+// releases it, and registries built on several threads at once share it safely.
+// Each test uses a type of its own, as the tests of one executable share the process.
+
+#include <gtest/gtest.h>
+
+#include <flowpool/flowpool.hpp>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using flowpool::OpRegistry;
+using flowpool::Record;
+using flowpool::Value;
+
+/// An order, as an application would have one; @p Tag makes a type of its own per test.
+template <int Tag>
+struct Order {
+    std::string customer;
+    std::int64_t quantity = 0;
+};
+
+/// Shows an order with every field.
+template <int Tag>
+Value show_all(const Order<Tag>& order) {
+    Record shown;
+    shown.set("customer", order.customer);
+    shown.set("quantity", order.quantity);
+    return Value{std::move(shown)};
+}
+
+/// Shows an order by its customer alone.
+template <int Tag>
+Value show_customer(const Order<Tag>& order) {
+    Record shown;
+    shown.set("who", order.customer);
+    return Value{std::move(shown)};
+}
+
+/// How @p value shows, as JSON text would (nothing: it shows no plain value).
+std::optional<Value> shown(const Value& value) {
+    const auto plain = std::get<flowpool::Opaque>(value).to_value();
+    if (plain == nullptr) return std::nullopt;
+    return *plain;
+}
+
+/// The message of the UsageError that @p f throws, or "" if it throws none.
+template <class F>
+std::string usage_error(F f) {
+    try {
+        f();
+    } catch (const flowpool::UsageError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+TEST(AppTypeRegistries, AnotherNameForATypeHeldElsewhereIsRefusedNamingBoth) {
+    using O = Order<1>;
+    OpRegistry a;
+    a.add_type<O>("order", show_all<1>);
+    {
+        OpRegistry b;
+        const std::string error = usage_error([&b] { b.add_type<O>("purchase", show_all<1>); });
+        EXPECT_NE(error.find("'purchase'"), std::string::npos) << error;
+        EXPECT_NE(error.find("'order'"), std::string::npos) << error;
+    }
+    const Value order = Value::of(O{"ada", 3});
+    EXPECT_EQ(order.type_name(), "order") << "registry b renamed a's type";
+    EXPECT_EQ(shown(order), show_all<1>(O{"ada", 3}));
+    EXPECT_EQ(a.types(), std::vector<std::string>{"order"});
+}
+
+TEST(AppTypeRegistries, AnotherToValueIsRefusedAndTheSameOneIsShared) {
+    using O = Order<2>;
+    std::optional<OpRegistry> a(std::in_place);
+    a->add_type<O>("order", show_all<2>);
+    {
+        OpRegistry b;
+        EXPECT_NE(usage_error([&b] { b.add_type<O>("order", show_customer<2>); }), "");
+        EXPECT_NE(usage_error([&b] { b.add_type<O>("order"); }), "");
+        const auto lambda = [](const O& o) { return show_all<2>(o); };
+        EXPECT_NE(usage_error([&] { b.add_type<O>("order", lambda); }), "");
+        EXPECT_EQ(usage_error([&b] { b.add_type<O>("order", show_all<2>); }), "");
+        EXPECT_EQ(b.types(), std::vector<std::string>{"order"});
+    }
+    EXPECT_EQ(shown(Value::of(O{"ada", 3})), show_all<2>(O{"ada", 3}))
+        << "registry b changed how a shows its type";
+    a.reset();
+    // A lambda is known by where it is written: registered twice from one place, it is one.
+    const auto show = [](const O& o) { return show_customer<2>(o); };
+    OpRegistry c;
+    OpRegistry d;
+    EXPECT_EQ(usage_error([&] { c.add_type<O>("order", show); }), "");
+    EXPECT_EQ(usage_error([&] { d.add_type<O>("order", show); }), "");
+}
+
+TEST(AppTypeRegistries, TheLastRegistryHoldingATypeReleasesIt) {
+    using O = Order<3>;
+    {
+        std::optional<OpRegistry> a(std::in_place);
+        a->add_type<O>("order", show_all<3>);
+        const OpRegistry copy = *a;  // holds the type as a does
+        a.reset();
+        OpRegistry b;
+        EXPECT_NE(usage_error([&b] { b.add_type<O>("purchase"); }), "");
+        EXPECT_EQ(Value::of(O{"ada", 3}).type_name(), "order");
+    }
+    // Nobody holds it now: a registry may name it afresh, and without a to_value it shows none,
+    // not the one registered before.
+    OpRegistry b;
+    EXPECT_EQ(usage_error([&b] { b.add_type<O>("purchase"); }), "");
+    const Value order = Value::of(O{"ada", 3});
+    EXPECT_EQ(order.type_name(), "purchase");
+    EXPECT_EQ(shown(order), std::nullopt) << "b inherited a's to_value";
+    try {
+        static_cast<void>(Value{std::int64_t{1}}.as<O>());
+        FAIL() << "as<Order>() accepted an integer";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_STREQ(e.what(), "expected purchase, got integer");
+    }
+}
+
+TEST(AppTypeRegistries, ATypeAddedTwiceToOneRegistryIsListedOnce) {
+    using O = Order<4>;
+    OpRegistry ops;
+    ops.add_type<O>("order", show_all<4>);
+    ops.add_type<O>("order", show_all<4>);
+    EXPECT_EQ(ops.types(), std::vector<std::string>{"order"});
+    EXPECT_NE(usage_error([&ops] { ops.add_type<O>("order", show_customer<4>); }), "");
+    EXPECT_NE(usage_error([&ops] { ops.add_type<O>("purchase", show_all<4>); }), "");
+    EXPECT_EQ(ops.types(), std::vector<std::string>{"order"});
+}
+
+TEST(AppTypeRegistries, RegistriesOnSeveralThreadsShareAType) {
+    using O = Order<5>;
+    std::vector<std::thread> threads;
+    std::vector<std::string> errors(4);
+    for (std::size_t t = 0; t < errors.size(); ++t) {
+        threads.emplace_back([&error = errors[t]] {
+            for (int i = 0; i < 50 && error.empty(); ++i) {
+                OpRegistry ops;
+                error = usage_error([&ops] { ops.add_type<O>("order", show_all<5>); });
+                if (Value::of(O{"ada", 3}).type_name() != "order") error = "renamed";
+            }
+        });
+    }
+    for (std::thread& thread : threads) thread.join();
+    for (const std::string& error : errors) EXPECT_EQ(error, "");
+    // Every hold was released: the type may be named afresh.
+    OpRegistry ops;
+    EXPECT_EQ(usage_error([&ops] { ops.add_type<O>("other"); }), "");
+}
+
+}  // namespace
