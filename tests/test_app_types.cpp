@@ -1,25 +1,33 @@
 // Tests of application types (OpRegistry::add_type<T>) across registries. A type's name and
 // to_value belong to the process, since a Value of it shows itself without knowing the registry:
 // a registration that differs from the one in force is refused, the last registry holding a type
-// releases it, and registries built on several threads at once share it safely.
+// releases it, and registries built on several threads at once share it safely. And how a
+// format shows one: {value.FIELD} reads through the type's to_value, as {value} does.
 // Each test uses a type of its own, as the tests of one executable share the process.
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <flowpool/flowpool.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "cli_runner.hpp"
+
 namespace {
 
 using flowpool::OpRegistry;
 using flowpool::Record;
 using flowpool::Value;
+
+const std::string source_dir = FLOWPOOL_SOURCE_DIR;
 
 /// An order, as an application would have one; @p Tag makes a type of its own per test.
 template <int Tag>
@@ -158,6 +166,64 @@ TEST(AppTypeRegistries, RegistriesOnSeveralThreadsShareAType) {
     // Every hold was released: the type may be named afresh.
     OpRegistry ops;
     EXPECT_EQ(usage_error([&ops] { ops.add_type<O>("other"); }), "");
+}
+
+/// A registry with the type `order` (shown by @p show, if given) and `parse_order`, which makes
+/// one of a record's customer and quantity.
+template <int Tag>
+OpRegistry order_ops(std::function<Value(const Order<Tag>&)> show) {
+    OpRegistry ops;
+    const flowpool::ValueType order = ops.add_type<Order<Tag>>("order", std::move(show));
+    ops.add({.name = "parse_order",
+             .kind = flowpool::NodeKind::function,
+             .takes = flowpool::ValueType::record,
+             .gives = order,
+             .make_stage = [](const flowpool::Params&) {
+                 return flowpool::stage_body([](Value v) {
+                     const Record& r = std::get<Record>(v);
+                     return Value::of(Order<Tag>{std::get<std::string>(*r.find("customer")),
+                                                 std::get<std::int64_t>(*r.find("quantity"))});
+                 });
+             }});
+    return ops;
+}
+
+/// What a `file` sink writing @p format wrote for tests/examples/orders.jsonl, lines sorted;
+/// or, if a job failed, the run's error.
+std::vector<std::string> printed(const OpRegistry& ops, const std::string& format) {
+    const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    const std::string out = flowpool::test::temp_file(test + ".txt", "");
+    const std::string text = "nodes:\n  orders: { kind: source, op: jsonl, path: \"" + source_dir +
+                             "/tests/examples/orders.jsonl\" }\n"
+                             "  parse:  { kind: function, op: parse_order }\n"
+                             "  out:    { kind: sink, op: file, path: \"" +
+                             out + "\", format: \"" + format +
+                             "\" }\n"
+                             "edges: [ \"orders -> parse -> out\" ]\n";
+    const flowpool::RunResult result =
+        flowpool::run_graph(flowpool::parse_graph(text, "orders.yaml"), ops);
+    if (result.error) return {result.error->what()};
+    std::vector<std::string> lines;
+    std::istringstream in(flowpool::test::slurp(out));
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    std::sort(lines.begin(), lines.end());
+    return lines;
+}
+
+TEST(AppTypeFormats, AFieldPathReadsThroughToValue) {
+    const OpRegistry ops = order_ops<7>(show_all<7>);
+    EXPECT_EQ(printed(ops, "{value.customer} x{value.quantity}"),
+              (std::vector<std::string>{"ada x3", "barbara x4", "grace x10", "linus x1"}));
+}
+
+TEST(AppTypeFormats, AFieldPathIntoATypeWithoutToValueSaysWhy) {
+    const OpRegistry ops = order_ops<8>({});
+    const std::vector<std::string> lines = printed(ops, "{value.customer}");
+    ASSERT_EQ(lines.size(), 1u) << "the jobs should have failed";
+    EXPECT_NE(lines[0].find("no .customer in the value: order values show no fields, as their "
+                            "type was registered without to_value"),
+              std::string::npos)
+        << lines[0];
 }
 
 }  // namespace

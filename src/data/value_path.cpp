@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <stdexcept>
+#include <utility>
 
 namespace flowpool::detail {
 namespace {
@@ -43,9 +44,19 @@ ValuePath::ValuePath(std::string_view text) : text_(text) {
     }
 }
 
-const Value* ValuePath::find(const Value& root) const noexcept {
+const Value* ValuePath::follow(const Value& root, std::unique_ptr<Value>& shown,
+                               const Opaque*& unshown) const {
     const Value* here = &root;
     for (const Step& step : steps_) {
+        if (const auto* opaque = std::get_if<Opaque>(here)) {
+            std::unique_ptr<Value> plain = opaque->to_value();
+            if (plain == nullptr) {
+                unshown = opaque;
+                return nullptr;
+            }
+            shown = std::move(plain);  // what it replaces, if anything, is behind us
+            here = shown.get();
+        }
         if (step.is_index) {
             const List* items = here->list();
             if (items == nullptr || step.index >= items->size()) return nullptr;
@@ -60,8 +71,19 @@ const Value* ValuePath::find(const Value& root) const noexcept {
     return here;
 }
 
-const Value& ValuePath::at(const Value& root) const {
-    if (const Value* found = find(root)) return *found;
+const Value* ValuePath::find(const Value& root, std::unique_ptr<Value>& shown) const {
+    const Opaque* unshown = nullptr;
+    return follow(root, shown, unshown);
+}
+
+const Value& ValuePath::at(const Value& root, std::unique_ptr<Value>& shown) const {
+    const Opaque* unshown = nullptr;
+    if (const Value* found = follow(root, shown, unshown)) return *found;
+    if (unshown != nullptr) {
+        throw std::invalid_argument("no " + text_ + " in the value: " + unshown->type_name() +
+                                    " values show no fields, as their type was registered "
+                                    "without to_value");
+    }
     throw std::invalid_argument("no " + text_ + " in the value");
 }
 

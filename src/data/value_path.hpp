@@ -5,6 +5,7 @@
 #include <flowpool/value.hpp>
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,16 +20,24 @@ public:
     /// std::invalid_argument saying what is wrong.
     explicit ValuePath(std::string_view text);
 
-    /// The value at the end of the path from @p root, or nullptr if a step is missing.
-    [[nodiscard]] const Value* find(const Value& root) const noexcept;
-    /// The value at the end of the path from @p root. Throws std::invalid_argument("no
-    /// .user.country in the value") if a step is missing.
-    [[nodiscard]] const Value& at(const Value& root) const;
+    /// The value at the end of the path from @p root, or nullptr if a step is missing. An
+    /// application value on the way is read as {value} shows it, through its type's to_value,
+    /// into @p shown (which the result may point into); one whose type has none has no steps.
+    [[nodiscard]] const Value* find(const Value& root, std::unique_ptr<Value>& shown) const;
+    /// The value at the end of the path from @p root, read as find() does. Throws
+    /// std::invalid_argument if a step is missing: "no .user.country in the value", saying so
+    /// when the step is into an application value whose type has no to_value.
+    [[nodiscard]] const Value& at(const Value& root, std::unique_ptr<Value>& shown) const;
     /// As written: `.user.country`.
     [[nodiscard]] const std::string& text() const noexcept { return text_; }
     [[nodiscard]] bool empty() const noexcept { return steps_.empty(); }
 
 private:
+    /// find(), which also sets @p unshown to the application value without to_value it stopped
+    /// at, if it did.
+    const Value* follow(const Value& root, std::unique_ptr<Value>& shown,
+                        const Opaque*& unshown) const;
+
     struct Step {
         std::string name;       // a field, if not an index
         std::size_t index = 0;  // a list index

@@ -3,6 +3,7 @@
 #include <flowpool/ops.hpp>
 
 #include <charconv>
+#include <memory>
 #include <stdexcept>
 
 #include "data/json.hpp"
@@ -88,7 +89,8 @@ void LineFormat::render_pieces(std::string& out, const JobContext& job, const Va
                 append_int(out, job.id());
                 break;
             case Field::value: {
-                const Value& shown = piece.path.empty() ? value : piece.path.at(value);
+                std::unique_ptr<Value> plain;  // an application value's, read through
+                const Value& shown = piece.path.empty() ? value : piece.path.at(value, plain);
                 if (const auto* text = std::get_if<std::string>(&shown); text && raw) {
                     out += *text;
                 } else {
