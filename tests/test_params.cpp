@@ -6,6 +6,8 @@
 #include <flowpool/flowpool.hpp>
 
 #include <cstdlib>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -341,6 +343,45 @@ TEST(Params, NamesAGraphFileCannotWriteAreRefused) {
     EXPECT_NO_THROW(ops.add_type<Thing>("thing"));
     EXPECT_NO_THROW(ops.add_type<Thing>("thing"));  // the same again: nothing new
     EXPECT_THROW(ops.add_type<Thing>("other"), flowpool::UsageError);
+}
+
+TEST(Params, AnOpNameMeansOneOpWhateverItsKind) {
+    const auto op = [](std::string name, flowpool::NodeKind kind) {
+        flowpool::OpInfo info{.name = std::move(name), .kind = kind};
+        info.make_source = [](const flowpool::Params&) -> std::unique_ptr<flowpool::SourceBody> {
+            return nullptr;
+        };
+        info.make_stage = [](const flowpool::Params&) -> std::unique_ptr<flowpool::StageBody> {
+            return nullptr;
+        };
+        info.make_sink = [](const flowpool::Params&) -> std::unique_ptr<flowpool::SinkBody> {
+            return nullptr;
+        };
+        return info;
+    };
+    const auto error = [](const std::function<void()>& f) -> std::string {
+        try {
+            f();
+        } catch (const flowpool::UsageError& e) {
+            return e.what();
+        }
+        return "";
+    };
+    using flowpool::NodeKind;
+    flowpool::OpRegistry ops;
+    // A plugin's function `print` or filter `multiply` would sit beside the built-in ops.
+    EXPECT_EQ(error([&] { ops.add(op("print", NodeKind::function)); }),
+              "op 'print' is registered already as a sink op, and cannot be a function op too "
+              "(only a source and a sink may share a name)");
+    EXPECT_NE(error([&] { ops.add(op("multiply", NodeKind::filter)); }), "");
+    EXPECT_NE(error([&] { ops.add(op("jsonl", NodeKind::function)); }), "");
+    EXPECT_EQ(error([&] { ops.add(op("multiply", NodeKind::function)); }),
+              "op 'multiply' is registered twice as a function op");  // as the README quotes
+    // A source and a sink may share a name, as jsonl's do; an application's ops as the built-ins.
+    EXPECT_EQ(error([&] { ops.add(op("print", NodeKind::source)); }), "");
+    EXPECT_EQ(error([&] { ops.add(op("mine", NodeKind::filter)); }), "");
+    EXPECT_NE(error([&] { ops.add(op("mine", NodeKind::function)); }), "");
+    EXPECT_EQ(ops.find("mine")->kind, NodeKind::filter);
 }
 
 }  // namespace

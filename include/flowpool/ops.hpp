@@ -190,9 +190,10 @@ public:
     /// A registry holding every built-in op.
     OpRegistry();
 
-    /// Adds an op. Throws UsageError if an op of its kind has its name (a source and a sink may
-    /// share one: `jsonl`), the factory for its kind is missing, or a parameter is declared
-    /// wrong (`items` or `fields` that its type cannot have, a list or map defaulting to text).
+    /// Adds an op. Throws UsageError if an op has its name already, of any kind (only a source
+    /// and a sink may share one, as `jsonl`'s do: a plugin's filter cannot be called `multiply`),
+    /// the factory for its kind is missing, or a parameter is declared wrong (`items` or
+    /// `fields` that its type cannot have, a list or map defaulting to text).
     void add(OpInfo op);
     /// The op named @p name (of the first kind in source, function, filter, sink order that has
     /// one), or nullptr.

@@ -151,6 +151,21 @@ void OpRegistry::add(OpInfo op) {
         throw UsageError("op '" + op.name + "' is registered twice as a " +
                          std::string(to_string(op.kind)) + " op");
     }
+    // A name means one op, whatever kind a node writes beside it: a plugin's filter `multiply`
+    // beside the built-in function would be a trap. A source and a sink may share one, as the
+    // reading and the writing of one format or service (`jsonl`).
+    for (auto it = ops_.lower_bound(Key{op.name, NodeKind{}});
+         it != ops_.end() && it->first.first == op.name; ++it) {
+        const NodeKind other = it->first.second;
+        const bool source_and_sink = (other == NodeKind::source && op.kind == NodeKind::sink) ||
+                                     (other == NodeKind::sink && op.kind == NodeKind::source);
+        if (!source_and_sink) {
+            throw UsageError("op '" + op.name + "' is registered already as a " +
+                             std::string(to_string(other)) + " op, and cannot be a " +
+                             std::string(to_string(op.kind)) +
+                             " op too (only a source and a sink may share a name)");
+        }
+    }
     ops_.emplace(std::move(key), std::move(op));
 }
 
