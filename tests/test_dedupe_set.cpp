@@ -169,7 +169,7 @@ TEST_P(DedupeSetThreads, FewerKeysThanMaxKeysAreNeverForgotten) {
     // Trial h3's cases: 2 keys with max_keys 2 passed 10 jobs of 10, 5 keys with max_keys 16
     // passed 11, 900 keys with max_keys 1000 passed 3,312 (the set forgot while half empty).
     const int threads = GetParam();
-    for (const auto [keys, max_keys] :
+    for (const auto& [keys, max_keys] :
          {std::pair<std::int64_t, std::size_t>{2, 2}, {5, 16}, {900, 1000}, {1000, 1000}}) {
         DedupeSet set(max_keys);
         std::vector<std::thread> workers;

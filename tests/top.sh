@@ -17,7 +17,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 "$flowpool" run "$src/graphs/spin_summary.yaml" --set jobs.count=1000000000 \
     --metrics 127.0.0.1:0 --no-progress >/dev/null 2>"$work/err" &
 run=$!
-for _ in $(seq 200); do grep -q '^metrics: ' "$work/err" && break; sleep 0.05; done
+for _ in $(seq 200); do grep -q '^metrics: http://.*/metrics$' "$work/err" && break; sleep 0.05; done
 address=$(sed -n 's|^metrics: http://\([^/]*\)/metrics$|\1|p' "$work/err")
 [[ -n $address ]] || fail "no metrics address on stderr: $(cat "$work/err")"
 

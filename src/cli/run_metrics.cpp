@@ -24,7 +24,8 @@ RunMetrics::RunMetrics(const MetricsFlags& flags, bool quiet) : linger_(flags.li
     if (flags.address.empty()) return;
     endpoint_ = std::make_unique<detail::MetricsEndpoint>(flags.address, default_workers());
     detail::log().info("metrics endpoint listening on {}", endpoint_->address());
-    if (!quiet) std::cerr << "metrics: http://" << endpoint_->address() << "/metrics\n";
+    // One write: std::cerr is unbuffered, and a reader polling for the line must not see half.
+    if (!quiet) std::cerr << ("metrics: http://" + endpoint_->address() + "/metrics\n");
 }
 
 RunMetrics::~RunMetrics() = default;

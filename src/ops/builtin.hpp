@@ -18,7 +18,7 @@ namespace flowpool::detail {
 /// Why a job fails that a node did not run because the run was stopping (a failure limit passed,
 /// `on_error: fail`, a signal): `exec` starts no more programs, `rate_limit` passes no more jobs.
 /// Such a failure is not reported one by one, and a resumed run runs the job.
-inline constexpr std::string_view not_started = "not started: the run is stopping";
+inline constexpr std::string_view not_started_text = "not started: the run is stopping";
 
 /// Registers the core ops (range, multiply, spin, fail, print, summary) in @p ops.
 void add_builtin_ops(OpRegistry& ops);

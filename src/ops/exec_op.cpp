@@ -177,7 +177,7 @@ public:
             std::string failure = run_tries(jobs.values[i], job, *out, ctx);
             if (!failure.empty()) {
                 // Jobs the stop left unrun are not news on stderr (`| head -1` prints nothing).
-                if (spec_.report_failures && failure != not_started) {
+                if (spec_.report_failures && failure != not_started_text) {
                     to_stderr("flowpool: node '" + std::string(ctx.node()) + "' job " +
                               std::to_string(job.id()) + ": " + failure);
                 }
@@ -202,7 +202,7 @@ private:
         // A stopping run (a failure limit passed, `on_error: fail`, a signal) starts no more
         // programs, as GNU parallel's --halt soon: the jobs already in the node's queue fail
         // unrun, and a resumed run runs them (a failure while stopping is not journaled).
-        if (ctx.stop_requested()) return std::string(not_started);
+        if (ctx.stop_requested()) return std::string(not_started_text);
         std::string failed_out;  // what the last try that failed wrote to standard output
         for (int attempt = 1;; ++attempt) {
             std::string failure = run(value, job, out, failed_out);

@@ -123,7 +123,7 @@ public:
         // Not journaled (a failure while stopping is not), so a resumed run passes them.
         auto& jobs = static_cast<Items<Value>&>(*in);
         for (std::size_t i = 0; i < jobs.size(); ++i) {
-            fail_job(ctx, jobs.ids[i], jobs.values[i], std::string(not_started));
+            fail_job(ctx, jobs.ids[i], jobs.values[i], std::string(not_started_text));
         }
         auto out = std::make_shared<Items<Value>>();
         out->derive_from(*in);
