@@ -226,4 +226,17 @@ TEST(AppTypeFormats, AFieldPathIntoATypeWithoutToValueSaysWhy) {
         << lines[0];
 }
 
+TEST(AppTypeFormats, AValueShowsAsAStringWouldWithoutJsonQuotes) {
+    // {value} writes a string as it is: an order shown as one, or shown by its type's name for
+    // want of a to_value (it is no string: quotes would say it is), is written the same way.
+    {
+        const OpRegistry ops = order_ops<9>([](const Order<9>& o) { return Value{o.customer}; });
+        EXPECT_EQ(printed(ops, "{value}"),
+                  (std::vector<std::string>{"ada", "barbara", "grace", "linus"}));
+    }
+    const OpRegistry ops = order_ops<10>({});
+    EXPECT_EQ(printed(ops, "{id}: {value}"),
+              (std::vector<std::string>{"0: <order>", "1: <order>", "2: <order>", "3: <order>"}));
+}
+
 }  // namespace

@@ -359,6 +359,36 @@ TEST(PipelineUsage, RetriesAndDeadLettersOfJobsThatCannotBeCopiedAreAUsageError)
     EXPECT_NO_THROW(shared.on_error(flowpool::OnError::skip().retried(3)));
 }
 
+TEST(PipelineUsage, AFanOutOfJobsThatCannotBeCopiedIsAUsageError) {
+    // Each node of a fan-out gets a copy of every job: built, every job failed at run time.
+    using Box = std::unique_ptr<std::int64_t>;
+    const auto boxes = flowpool::source("jobs", flowpool::range(10)).stage("box", 1, [](auto v) {
+        return std::make_unique<std::int64_t>(v);
+    });
+    const flowpool::Pipeline one = boxes.sink("a", [](Box) {});
+    try {
+        static_cast<void>(boxes.sink("b", [](Box) {}));
+        FAIL() << "a second sink of jobs that cannot be copied was accepted";
+    } catch (const flowpool::UsageError& e) {
+        EXPECT_STREQ(e.what(),
+                     "node 'b' cannot take the jobs 'a' takes: a job type that cannot be copied "
+                     "goes to one node (hold the job in a std::shared_ptr to send it to several)");
+    }
+    EXPECT_THROW(static_cast<void>(boxes.stage("c", 1, [](Box b) { return b; })),
+                 flowpool::UsageError);
+    EXPECT_THROW(static_cast<void>(boxes.filter("d", 1, [](const Box&) { return true; })),
+                 flowpool::UsageError);
+    // The pipeline as it stood, with one node after `box`, still runs every job.
+    flowpool::Pipeline run = one;
+    EXPECT_EQ(run.run().results_out, 10u);
+    // Jobs that can be copied fan out as before.
+    const auto shared = flowpool::source("jobs", flowpool::range(10)).stage("share", 1, [](auto v) {
+        return std::make_shared<std::int64_t>(v);
+    });
+    static_cast<void>(shared.sink("a", [](std::shared_ptr<std::int64_t>) {}));
+    EXPECT_NO_THROW(static_cast<void>(shared.sink("b", [](std::shared_ptr<std::int64_t>) {})));
+}
+
 TEST(PipelineUsage, DuplicateNodeNamesAreAUsageError) {
     const auto jobs = flowpool::source("jobs", flowpool::range(10));
     EXPECT_THROW(jobs.stage("jobs", 1, [](std::int64_t v) { return v; }), flowpool::UsageError);

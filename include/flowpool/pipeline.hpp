@@ -13,6 +13,7 @@
 
 #include <flowpool/detail/job_loop.hpp>
 #include <flowpool/detail/plan.hpp>
+#include <flowpool/error.hpp>
 #include <flowpool/on_error.hpp>
 #include <flowpool/stats.hpp>
 
@@ -27,6 +28,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace flowpool {
 
@@ -190,7 +192,7 @@ Flow<T> start_flow(std::string name, std::unique_ptr<SourceBody> body, std::size
 
 /// A pipeline under construction whose last node passes on jobs of type @p T.
 /// Copies share one graph: adding two stages or sinks after the same Flow sends every job to
-/// both (a fan-out).
+/// both (a fan-out), each its own copy; if @p T cannot be copied, the second throws UsageError.
 template <class T>
 class Flow {
 public:
@@ -201,6 +203,7 @@ public:
     template <class F>
     auto stage(std::string name, std::size_t workers, F f) const {
         using Out = detail::passed_on_t<detail::job_result_t<F, T>>;
+        check_fan_out(name);
         const detail::NodeId id =
             plan_->add_stage(std::move(name), NodeKind::function, workers,
                              std::make_unique<detail::FunctionStage<T, F>>(std::move(f)));
@@ -217,6 +220,7 @@ public:
             return std::nullopt;
         };
         using Body = decltype(body);
+        check_fan_out(name);
         const detail::NodeId id =
             plan_->add_stage(std::move(name), NodeKind::filter, workers,
                              std::make_unique<detail::FunctionStage<T, Body>>(std::move(body)));
@@ -243,6 +247,7 @@ public:
     /// Ends the pipeline with a serial sink that runs @p f on every job.
     template <class F>
     Pipeline sink(std::string name, F f) const {
+        check_fan_out(name);
         const detail::NodeId id = plan_->add_sink(
             std::move(name), std::make_unique<detail::FunctionSink<T, F>>(std::move(f)));
         plan_->connect(tail_, id);
@@ -253,6 +258,7 @@ public:
     /// the workers finish them out of order. Filtered and failed jobs do not hold the order up.
     template <class F>
     Pipeline sink(std::string name, F f, InOrder order) const {
+        check_fan_out(name);
         const detail::NodeId id = plan_->add_sink(
             std::move(name), std::make_unique<detail::FunctionSink<T, F>>(std::move(f)));
         plan_->set_ordered(id, order.window);
@@ -278,6 +284,20 @@ private:
 
     Flow(std::shared_ptr<detail::Plan> plan, detail::NodeId tail)
         : plan_(std::move(plan)), tail_(tail) {}
+
+    /// Throws UsageError if node @p name would be a second node after this one while its jobs
+    /// cannot be copied: each node of a fan-out gets a copy of every job. Else every job would
+    /// fail when it runs.
+    void check_fan_out(const std::string& name) const {
+        if constexpr (!std::is_copy_constructible_v<T>) {
+            const std::vector<std::string> taken_by = plan_->sends_to(tail_);
+            if (!taken_by.empty()) {
+                throw UsageError("node '" + name + "' cannot take the jobs '" + taken_by.front() +
+                                 "' takes: a job type that cannot be copied goes to one node "
+                                 "(hold the job in a std::shared_ptr to send it to several)");
+            }
+        }
+    }
 
     std::shared_ptr<detail::Plan> plan_;
     detail::NodeId tail_;

@@ -115,11 +115,7 @@ private:
         std::string line;
         for (const std::string& arg : args) line += (line.empty() ? "" : " ") + arg;
         std::string text;
-        if (const auto* s = std::get_if<std::string>(&value)) {
-            text = *s;
-        } else {
-            append_value(text, value);
-        }
+        append_value(text, value, true);  // a string as it is, newlines kept
         args = {"/bin/sh", "-c", std::move(line), "flowpool", std::move(text)};
     }
 

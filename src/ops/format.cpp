@@ -91,11 +91,7 @@ void LineFormat::render_pieces(std::string& out, const JobContext& job, const Va
             case Field::value: {
                 std::unique_ptr<Value> plain;  // an application value's, read through
                 const Value& shown = piece.path.empty() ? value : piece.path.at(value, plain);
-                if (const auto* text = std::get_if<std::string>(&shown); text && raw) {
-                    out += *text;
-                } else {
-                    append_value(out, shown);
-                }
+                append_value(out, shown, raw);
                 break;
             }
             case Field::worker:
@@ -119,12 +115,24 @@ void check_format(const std::string& text) {
     }
 }
 
-void append_value(std::string& out, const Value& value) {
-    if (const auto* n = std::get_if<std::int64_t>(&value)) {
+void append_value(std::string& out, const Value& value, bool raw) {
+    if (const auto* opaque = std::get_if<Opaque>(&value)) {
+        // Shown as the plain value its to_value gives, by the same rules (a string as it is),
+        // else by its type's name, as text: it is no string, so JSON's quotes would mislead.
+        if (const std::unique_ptr<Value> plain = opaque->to_value()) {
+            append_value(out, *plain, raw);
+        } else {
+            out += '<' + opaque->type_name() + '>';
+        }
+    } else if (const auto* n = std::get_if<std::int64_t>(&value)) {
         append_int(out, *n);
     } else if (const auto* text = std::get_if<std::string>(&value)) {
         // A string value holding a newline would split the line: keep one job, one line.
-        for (const char c : *text) out += (c == '\n' ? ' ' : c);
+        if (raw) {
+            out += *text;
+        } else {
+            for (const char c : *text) out += (c == '\n' ? ' ' : c);
+        }
     } else {
         append_json_value(out, value);  // JSON has no raw newline
     }

@@ -56,7 +56,8 @@ private:
 void check_format(const std::string& text);
 
 /// Appends @p value as text: a string as it is (a newline as a space, so that a job stays one
-/// line), anything else as its JSON.
-void append_value(std::string& out, const Value& value);
+/// line, unless @p raw), an application value as its type's to_value shows it or else as
+/// `<TYPE>`, anything else as its JSON.
+void append_value(std::string& out, const Value& value, bool raw = false);
 
 }  // namespace flowpool::detail

@@ -207,6 +207,13 @@ void Plan::connect(NodeId from, NodeId to) {
     b.predecessors.push_back(from);
 }
 
+std::vector<std::string> Plan::sends_to(NodeId node) const {
+    std::vector<std::string> names;
+    for (const NodeId next : impl_->nodes.at(node).successors)
+        names.push_back(impl_->nodes[next].name);
+    return names;
+}
+
 void Plan::set_on_error(NodeId node, OnError policy) {
     PlanNode& n = impl_->nodes.at(node);
     if (policy.attempts < 1) {

@@ -47,6 +47,8 @@ public:
     NodeId add_sink(std::string name, std::unique_ptr<SinkBody> body);
     /// Sends every batch @p from makes to @p to as well.
     void connect(NodeId from, NodeId to);
+    /// The nodes @p node sends its batches to, by name, in the order they were connected.
+    [[nodiscard]] std::vector<std::string> sends_to(NodeId node) const;
     /// Sets what @p node does with a job whose body threw (default: OnError::fail()). A
     /// dead-letter sink is looked up by name when the plan runs.
     void set_on_error(NodeId node, OnError policy);
