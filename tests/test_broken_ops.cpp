@@ -5,12 +5,15 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <flowpool/flowpool.hpp>
 #include <flowpool/plugin.hpp>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "cli_runner.hpp"
 
@@ -175,6 +178,78 @@ TEST(BrokenOps, ABodyThatLosesJobsFailsTheRunNamingTheNodeAndEveryJobIsCounted) 
             << result.error->reason();
         EXPECT_GT(result.stats.failed, 0u);
         EXPECT_EQ(result.stats.accounted(), result.stats.jobs()) << "every job is accounted for";
+    }
+}
+
+/// A source that acknowledges what it made, as a message queue's does: it adds up the jobs
+/// SourceBody::retired() says ended (a batch's jobs less its failed ones).
+class AcknowledgingSource final : public flowpool::SourceBody {
+public:
+    explicit AcknowledgingSource(std::atomic<std::size_t>& acknowledged)
+        : acknowledged_(acknowledged) {}
+
+    flowpool::BatchPtr next(std::size_t max_jobs, flowpool::BatchContext&) override {
+        auto batch = std::make_shared<flowpool::Items<flowpool::Value>>();
+        for (; batch->size() < max_jobs && made_ < 100; ++made_) {
+            batch->ids.push_back(made_);
+            batch->values.emplace_back(static_cast<std::int64_t>(made_));
+        }
+        if (batch->size() == 0) return nullptr;
+        const std::lock_guard lock(mutex_);
+        sizes_.push_back(batch->size());  // batch seq N is the Nth made
+        return batch;
+    }
+
+    void retired(std::uint64_t seq,
+                 const std::vector<flowpool::FailedJob>& failed) noexcept override {
+        const std::lock_guard lock(mutex_);
+        acknowledged_ += sizes_.at(seq) - failed.size();
+    }
+
+private:
+    std::atomic<std::size_t>& acknowledged_;
+    std::uint64_t made_ = 0;
+    std::mutex mutex_;
+    std::vector<std::size_t> sizes_;
+};
+
+TEST(BrokenOps, NoJobOfABatchABodyLostIsAcknowledged) {
+    // Which of the batch's jobs ended is unknown: a message queue must deliver all of it again.
+    std::atomic<std::size_t> acknowledged{0};
+    flowpool::OpRegistry ops;
+    ops.add({.name = "acks",
+             .kind = flowpool::NodeKind::source,
+             .description = "100 jobs, acknowledged when retired",
+             .gives = flowpool::ValueType::integer,
+             .make_source = [&](const flowpool::Params&) {
+                 return std::make_unique<AcknowledgingSource>(acknowledged);
+             }});
+    ops.add({.name = "keeps_one",
+             .kind = flowpool::NodeKind::function,
+             .description = "loses jobs",
+             .takes = flowpool::ValueType::integer,
+             .gives = flowpool::ValueType::integer,
+             .make_stage = [](const flowpool::Params&) { return std::make_unique<LosesJobs>(1); }});
+    for (const std::string work : {"map, expr: '. + 1'", "keeps_one"}) {
+        SCOPED_TRACE(work);
+        acknowledged = 0;
+        testing::internal::CaptureStdout();
+        const flowpool::RunResult result = flowpool::run_graph(
+            flowpool::parse_graph("nodes:\n  jobs: { kind: source, op: acks }\n"
+                                  "  work: { kind: function, op: " +
+                                      work +
+                                      " }\n  out:  { kind: sink, op: summary }\n"
+                                      "edges: [ jobs -> work -> out ]\n",
+                                  "acks.yaml"),
+            ops, {.batch_size = 10});
+        testing::internal::GetCapturedStdout();
+        if (work == "keeps_one") {
+            ASSERT_TRUE(result.error.has_value());
+            EXPECT_EQ(acknowledged.load(), 0u) << "jobs a body lost were acknowledged";
+        } else {
+            EXPECT_FALSE(result.error.has_value());
+            EXPECT_EQ(acknowledged.load(), 100u) << "a run that lost nothing acknowledges all";
+        }
     }
 }
 

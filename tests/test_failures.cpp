@@ -134,28 +134,36 @@ TEST_P(FailureTest, RetryBacksOffThenAppliesTheFinalPolicy) {
     expect_accounted(result);
 }
 
-TEST_P(FailureTest, ACancelEndsARetryBackOffAndTheJobIsNotTriedAgain) {
-    std::atomic<int> calls{0};
+/// Runs one job that always fails under fail().retried(3, @p back_off), and cancels the run
+/// 100 ms after its first try (well into the back-off); @p calls counts the tries.
+RunResult cancel_during_back_off(std::size_t workers, std::chrono::milliseconds back_off,
+                                 std::atomic<int>& calls) {
     std::atomic<bool> cancel{false};
     flowpool::RunOptions options;
     options.cancel = &cancel;
     std::thread canceller([&] {
         while (calls.load() == 0) std::this_thread::sleep_for(1ms);
-        std::this_thread::sleep_for(100ms);  // well into the back-off
+        std::this_thread::sleep_for(100ms);
         cancel = true;
     });
-    const auto start = std::chrono::steady_clock::now();
-    const RunResult result = flowpool::source("jobs", flowpool::range(1))
-                                 .stage("always", workers(),
-                                        [&](std::int64_t) -> std::int64_t {
-                                            ++calls;
-                                            throw std::runtime_error("never works");
-                                        })
-                                 .on_error(OnError::fail().retried(3, 20s))
-                                 .sink("results", [](std::int64_t) {})
-                                 .try_run(options);
-    const auto took = std::chrono::steady_clock::now() - start;
+    RunResult result = flowpool::source("jobs", flowpool::range(1))
+                           .stage("always", workers,
+                                  [&](std::int64_t) -> std::int64_t {
+                                      ++calls;
+                                      throw std::runtime_error("never works");
+                                  })
+                           .on_error(OnError::fail().retried(3, back_off))
+                           .sink("results", [](std::int64_t) {})
+                           .try_run(options);
     canceller.join();
+    return result;
+}
+
+TEST_P(FailureTest, ACancelEndsARetryBackOffAndTheJobIsNotTriedAgain) {
+    std::atomic<int> calls{0};
+    const auto start = std::chrono::steady_clock::now();
+    const RunResult result = cancel_during_back_off(workers(), 20s, calls);
+    const auto took = std::chrono::steady_clock::now() - start;
     EXPECT_LT(took, 2s * FLOWPOOL_TEST_SLOWDOWN) << "the back-off is 20 s";
     EXPECT_TRUE(result.cancelled);
     ASSERT_TRUE(result.error);
@@ -170,25 +178,8 @@ TEST_P(FailureTest, AHugeRetryBackOffWaitsRatherThanWrappingRound) {
     // 2^62 ms: as a deadline in nanoseconds it wrapped round to the past, and every retry came
     // at once (three tries in no time); now the job waits, and the cancel ends the wait.
     std::atomic<int> calls{0};
-    std::atomic<bool> cancel{false};
-    flowpool::RunOptions options;
-    options.cancel = &cancel;
-    std::thread canceller([&] {
-        while (calls.load() == 0) std::this_thread::sleep_for(1ms);
-        std::this_thread::sleep_for(100ms);
-        cancel = true;
-    });
     const RunResult result =
-        flowpool::source("jobs", flowpool::range(1))
-            .stage("always", workers(),
-                   [&](std::int64_t) -> std::int64_t {
-                       ++calls;
-                       throw std::runtime_error("never works");
-                   })
-            .on_error(OnError::fail().retried(3, std::chrono::milliseconds(std::int64_t{1} << 62)))
-            .sink("results", [](std::int64_t) {})
-            .try_run(options);
-    canceller.join();
+        cancel_during_back_off(workers(), std::chrono::milliseconds(std::int64_t{1} << 62), calls);
     EXPECT_EQ(calls.load(), 1) << "a retry came before the back-off ended";
     EXPECT_TRUE(result.cancelled);
     expect_accounted(result);

@@ -83,6 +83,27 @@ TEST(GraphFile, SetParamReplacesOrAddsAndNamesBadInput) {
     }
 }
 
+TEST(GraphFile, SetParamReachesANodeWhoseNameHasDots) {
+    // `a.b.count=5` picked node 'a' and parameter 'b.count'; the longest node name that fits
+    // is taken now.
+    flowpool::GraphSpec graph = flowpool::parse_graph(R"(nodes:
+  a:     { kind: source, op: range, count: 3 }
+  a.b:   { kind: source, op: range, count: 3 }
+  a.b.c: { kind: function, op: multiply, factor: 2 }
+  out:   { kind: sink, op: print }
+edges: [ "a -> a.b.c -> out", "a.b -> out" ]
+)",
+                                                      "dots.yaml");
+    flowpool::set_param(graph, "a.b.count=5");
+    flowpool::set_param(graph, "a.b.c.factor=7");
+    flowpool::set_param(graph, "a.start=1");
+    EXPECT_EQ(graph.nodes[1].param("count")->value, "5");
+    EXPECT_EQ(graph.nodes[2].param("factor")->value, "7");
+    EXPECT_EQ(graph.nodes[0].param("start")->value, "1");
+    EXPECT_EQ(graph.nodes[0].param("count")->value, "3");
+    EXPECT_EQ(graph.nodes[0].param("b.count"), nullptr);
+}
+
 TEST(GraphFile, ValidationReportsEveryProblemSortedByPosition) {
     const flowpool::GraphSpec graph = flowpool::parse_graph(R"(nodes:
   jobs: { kind: source, op: range, count: many }

@@ -111,6 +111,30 @@ TEST(GraphTests, MalformedFilesExitTwoWithFileLineColumn) {
     EXPECT_TRUE(has(bad_yaml.err, "invalid YAML")) << bad_yaml.err;
 }
 
+TEST(GraphTests, ABadSetIsAnErrorWhereItIsWrittenAndTheOtherCasesStillRun) {
+    // It was reported at a `--set work.iterations=x` pseudo-file, and ended the file there.
+    const std::string path =
+        temp_file("bad_set.test.yaml", "graph: " + std::string(FLOWPOOL_SOURCE_DIR) +
+                                           "/graphs/ordered.yaml\n"
+                                           "tests:\n"
+                                           "  - name: not a number\n"
+                                           "    set: { work.iterations: x }\n"
+                                           "    inputs: { jobs: [1] }\n"
+                                           "    expect: { results: [Job 0 -> 1] }\n"
+                                           "  - name: a number\n"
+                                           "    set: { work.iterations: 0 }\n"
+                                           "    inputs: { jobs: [1] }\n"
+                                           "    expect: { results: [Job 0 -> 1] }\n");
+    const auto result = run_cli("test '" + path + "'");
+    EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+    EXPECT_TRUE(has(result.err, path + ":4:12: error: ")) << result.err;
+    EXPECT_FALSE(has(result.err, "--set")) << result.err;
+    EXPECT_TRUE(has(result.out, "ERROR " + path + ": not a number: see the errors on stderr"))
+        << result.out;
+    EXPECT_TRUE(has(result.out, "PASS " + path + ": a number")) << result.out;
+    EXPECT_TRUE(has(result.out, "1 passed, 0 failed; some test files have errors")) << result.out;
+}
+
 TEST(GraphTests, ADirectoryRunsEveryTestFileUnderIt) {
     const auto result = run_cli("test " + fixtures);
     EXPECT_EQ(result.exit_code, 2);  // the malformed ones count most

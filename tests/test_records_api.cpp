@@ -344,6 +344,50 @@ TEST(RecordsApiSourceOp, ChecksParametersAsValidationDoes) {
                  flowpool::UsageError);
 }
 
+TEST(RecordsApiSourceOp, AnOpsFactoryOrCheckThatThrowsAnythingOrMakesNothingIsAUsageError) {
+    // A plugin's code may throw anything: it was passed on as it came (`throw 42` through the
+    // caller's catch of flowpool::Error), and a factory's null body crashed the run.
+    flowpool::OpRegistry ops;
+    const auto add = [&](std::string name, flowpool::SourceFactory make,
+                         std::function<void(const std::string&)> check = {}) {
+        ops.add({.name = std::move(name),
+                 .kind = flowpool::NodeKind::source,
+                 .description = "breaks",
+                 .params = {{.name = "n",
+                             .type = flowpool::ParamType::string,
+                             .default_value = "x",
+                             .check = std::move(check)}},
+                 .gives = flowpool::ValueType::integer,
+                 .make_source = std::move(make)});
+    };
+    const auto makes_range = [](const flowpool::Params&) {
+        return flowpool::source_op(flowpool::OpRegistry{}, "range", {{"count", "1"}}).release();
+    };
+    add("null", [](const flowpool::Params&) { return std::unique_ptr<flowpool::SourceBody>(); });
+    add("throws_int",
+        [](const flowpool::Params&) -> std::unique_ptr<flowpool::SourceBody> { throw 42; });
+    add("throws_std", [](const flowpool::Params&) -> std::unique_ptr<flowpool::SourceBody> {
+        throw std::runtime_error("no disk");
+    });
+    add("check_int", makes_range, [](const std::string&) { throw 42; });
+    add("check_std", makes_range, [](const std::string&) { throw std::runtime_error("bad n"); });
+    for (const auto& [op, expected] :
+         {std::pair{"null", "op 'null' made no body"},
+          {"throws_int", "op 'throws_int': unknown exception"},
+          {"throws_std", "op 'throws_std': no disk"},
+          {"check_int", "op 'check_int', parameter 'n': unknown exception"},
+          {"check_std", "op 'check_std', parameter 'n': bad n"}}) {
+        try {
+            static_cast<void>(flowpool::source_op(ops, op, {}));
+            ADD_FAILURE() << op << ": no error";
+        } catch (const flowpool::UsageError& e) {
+            EXPECT_EQ(std::string(e.what()), expected);
+        } catch (...) {
+            ADD_FAILURE() << op << ": not a UsageError";
+        }
+    }
+}
+
 TEST(RecordsApiSourceOp, MakesAnyRegisteredSource) {
     std::int64_t sum = 0;
     flowpool::source("numbers",

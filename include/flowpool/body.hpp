@@ -206,7 +206,9 @@ public:
     /// Called, from any thread, once batch @p seq and every batch made from it were consumed by
     /// the sinks, dropped on purpose, skipped or dead-lettered, except the jobs in @p failed.
     /// A source that must acknowledge its input (a message queue) does it here, job by job:
-    /// a failed job is not acknowledged, the others are.
+    /// a failed job is not acknowledged, the others are. Not called for a batch a stage body
+    /// lost jobs of (passed on fewer than it took and reported no end for the others): which
+    /// of its jobs ended is unknown, and none may be acknowledged.
     virtual void retired(std::uint64_t seq, const std::vector<FailedJob>& failed) noexcept {
         static_cast<void>(seq);
         static_cast<void>(failed);

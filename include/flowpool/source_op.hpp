@@ -47,8 +47,8 @@ private:
 
 /// Source op @p name of @p ops, made with @p params written as a graph file writes them
 /// (`{{"path", "events.jsonl"}}`); defaults are filled in and values checked as validation
-/// checks them. Throws UsageError if @p ops has no source named @p name, or a parameter is
-/// unknown, missing or malformed.
+/// checks them. Throws UsageError if @p ops has no source named @p name, a parameter is
+/// unknown, missing or malformed, or the op's factory throws (anything) or makes no body.
 [[nodiscard]] SourceOp source_op(const OpRegistry& ops, std::string_view name,
                                  const std::map<std::string, std::string, std::less<>>& params);
 

@@ -58,22 +58,33 @@ std::vector<std::string> test_files(const std::vector<std::string>& paths) {
     return files;
 }
 
-/// Runs every case of the test file at @p path, printing a line per case.
+/// Says on stdout that @p what has errors, and prints them on stderr.
+void report_errors(const std::string& what, const ConfigError& e, Tally& tally) {
+    std::cout << "ERROR " << what << ": see the errors on stderr\n";
+    std::cout.flush();
+    print_config_error(e);
+    tally.malformed = true;
+}
+
+/// Runs every case of the test file at @p path, printing a line per case; a case that does not
+/// fit the graph is an error of its own, and the other cases still run.
 void test_file(const std::string& path, Tally& tally) {
     try {
         const detail::TestFile tests = detail::load_test_file(path);
         const detail::GraphUnderTest graph(tests);
         for (const detail::TestCase& test : tests.cases) {
-            const detail::CaseResult result = graph.run(test);
-            std::cout << (result.passed ? "PASS " : "FAIL ") << path << ": " << test.name << '\n';
-            for (const std::string& line : result.report) std::cout << "    " << line << '\n';
-            ++(result.passed ? tally.passed : tally.failed);
+            try {
+                const detail::CaseResult result = graph.run(test);
+                std::cout << (result.passed ? "PASS " : "FAIL ") << path << ": " << test.name
+                          << '\n';
+                for (const std::string& line : result.report) std::cout << "    " << line << '\n';
+                ++(result.passed ? tally.passed : tally.failed);
+            } catch (const ConfigError& e) {
+                report_errors(path + ": " + test.name, e, tally);
+            }
         }
     } catch (const ConfigError& e) {
-        std::cout << "ERROR " << path << ": see the errors on stderr\n";
-        std::cout.flush();
-        print_config_error(e);
-        tally.malformed = true;
+        report_errors(path, e, tally);
     }
 }
 

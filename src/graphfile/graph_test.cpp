@@ -164,13 +164,7 @@ GraphUnderTest::GraphUnderTest(const TestFile& tests) : graph_(load_graph_file(t
 
 CaseResult GraphUnderTest::run(const TestCase& test) const {
     GraphSpec graph = graph_;
-    for (const TestSet& set : test.sets) {
-        try {
-            set_param(graph, set.assignment);
-        } catch (const ConfigError& e) {
-            throw ConfigError(set.where, e.problems().front().message);
-        }
-    }
+    for (const TestSet& set : test.sets) set_param(graph, set.assignment, set.where);
     std::vector<ResolvedNode> nodes = resolve(graph, ops_);
     std::vector<ConfigError::Problem> problems;
     StandIns stand_ins;

@@ -8,11 +8,16 @@
 #include <flowpool/ops.hpp>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "test_file.hpp"
 
 namespace flowpool::detail {
+
+/// set_param() with every problem placed at @p where (a test case's `set:` entry) instead of
+/// a `--set ASSIGNMENT` pseudo-file.
+void set_param(GraphSpec& graph, std::string_view assignment, const SourceLocation& where);
 
 /// What one case found.
 struct CaseResult {

@@ -9,13 +9,16 @@
 #include <flowpool/graph.hpp>
 #include <functional>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
 #include "common/failure_limit.hpp"
 #include "common/suggest.hpp"
 #include "interpolate.hpp"
+#include "problems.hpp"
 #include "read_text.hpp"
+#include "yaml_document.hpp"
 
 namespace flowpool {
 namespace {
@@ -31,9 +34,23 @@ std::string shape(const YAML::Node& node) {
 }
 
 /// True if edges can name @p name: not empty, no `->`, no blanks at either end.
-bool usable_in_edges(const std::string& name) {
-    return !name.empty() && name.find("->") == std::string::npos &&
-           name.find_first_of(" \t") != 0 && name.find_last_of(" \t") != name.size() - 1;
+/// Why @p name cannot name a node, or nothing: an edge must be able to name it, `--set
+/// NODE.PARAM=VALUE` too, and tables and pictures show it on one line.
+std::optional<std::string> bad_node_name(const std::string& name) {
+    if (name.empty() || name.find("->") != std::string::npos || name.find_first_of(" \t") == 0 ||
+        name.find_last_of(" \t") == name.size() - 1) {
+        return "node name '" + name +
+               "' cannot be used in edges: it must not be empty, contain '->' or begin or end "
+               "with a blank";
+    }
+    if (name.find('=') != std::string::npos) {
+        return "node name '" + name + "' cannot be used by --set: it must not contain '='";
+    }
+    if (std::any_of(name.begin(), name.end(),
+                    [](char c) { return static_cast<unsigned char>(c) < ' ' || c == '\x7f'; })) {
+        return std::string("a node name must not contain a control character (a newline, a tab)");
+    }
+    return std::nullopt;
 }
 
 /// A node name in an edge chain and the byte it starts at in the chain's text.
@@ -70,7 +87,7 @@ public:
         graph.file = file_;
         YAML::Node root;
         try {
-            root = YAML::Load(std::string(text_));
+            root = detail::only_document(std::string(text_), file_);
         } catch (const YAML::DeepRecursion& e) {
             // yaml-cpp's own text for this is "bad file", which sends readers looking elsewhere.
             throw ConfigError(at(e.mark), "YAML nested too deeply: the parser stops at " +
@@ -110,13 +127,7 @@ public:
             }
         }
         if (seen.count("nodes") == 0) problem(root.Mark(), "the graph has no 'nodes'");
-        if (!problems_.empty()) {
-            std::stable_sort(problems_.begin(), problems_.end(), [](const auto& a, const auto& b) {
-                return std::pair(a.where.line, a.where.column) <
-                       std::pair(b.where.line, b.where.column);
-            });
-            throw ConfigError(std::move(problems_));
-        }
+        detail::throw_problems(problems_);
         return graph;
     }
 
@@ -134,10 +145,7 @@ private:
         }
     }
 
-    SourceLocation at(const YAML::Mark& mark) const {
-        if (mark.is_null()) return SourceLocation{file_, 1, 1};
-        return SourceLocation{file_, mark.line + 1, mark.column + 1};
-    }
+    SourceLocation at(const YAML::Mark& mark) const { return detail::location(file_, mark); }
     void problem(const YAML::Mark& mark, std::string message) {
         problem(at(mark), std::move(message));
     }
@@ -172,6 +180,12 @@ private:
                                         const std::string& in) {
         if (!key.IsScalar()) {
             problem(key.Mark(), "a key" + in + " must be a name, not a " + shape(key));
+            return std::nullopt;
+        }
+        // yaml-cpp reads a merge key as a key like any other ("unknown parameter '<<'").
+        if (key.Scalar() == "<<" && key.Tag() == "?") {
+            problem(key.Mark(), "YAML merge keys ('<<') are not supported" + in +
+                                    ": write the keys out, or alias a whole map (name: *ANCHOR)");
             return std::nullopt;
         }
         // yaml-cpp keeps both entries of a repeated key; say so instead of taking either.
@@ -242,10 +256,8 @@ private:
             node.where = at(entry.first.Mark());
             node.kind_where = node.where;
             node.op_where = node.where;
-            if (!usable_in_edges(node.name)) {
-                problem(node.where, "node name '" + node.name +
-                                        "' cannot be used in edges: it must not be "
-                                        "empty, contain '->' or begin or end with a blank");
+            if (const std::optional<std::string> why = bad_node_name(node.name)) {
+                problem(node.where, *why);
             }
             const YAML::Node& body = entry.second;
             if (!body.IsMap()) {

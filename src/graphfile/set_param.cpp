@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/suggest.hpp"
+#include "graph_test.hpp"
 
 namespace flowpool {
 namespace {
@@ -62,10 +63,18 @@ ParamSpec param_from_command_line(const std::string& key, const std::string& tex
 
 }  // namespace
 
-void set_param(GraphSpec& graph, std::string_view assignment) {
-    const SourceLocation where{"--set " + std::string(assignment)};
+void detail::set_param(GraphSpec& graph, std::string_view assignment, const SourceLocation& where) {
     const std::size_t equals = assignment.find('=');
-    const std::size_t dot = assignment.substr(0, equals).find('.');
+    const std::string_view target = assignment.substr(0, equals);
+    // NODE ends at the first '.', or at a later one where a node's name has dots in it.
+    std::size_t dot = target.find('.');
+    for (const NodeSpec& node : graph.nodes) {
+        const std::size_t end = node.name.size();
+        if (end > dot && end + 1 < target.size() && target[end] == '.' &&
+            target.substr(0, end) == node.name) {
+            dot = end;
+        }
+    }
     if (equals == std::string_view::npos || dot == std::string_view::npos || dot == 0 ||
         dot + 1 == equals) {
         throw ConfigError(where, "expected NODE.PARAM=VALUE");
@@ -98,6 +107,10 @@ void set_param(GraphSpec& graph, std::string_view assignment) {
     for (const NodeSpec& node : graph.nodes) names.push_back(node.name);
     throw ConfigError(where,
                       "no node named '" + node_name + "'" + detail::did_you_mean(node_name, names));
+}
+
+void set_param(GraphSpec& graph, std::string_view assignment) {
+    detail::set_param(graph, assignment, SourceLocation{"--set " + std::string(assignment)});
 }
 
 }  // namespace flowpool

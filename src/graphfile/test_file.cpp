@@ -14,7 +14,9 @@
 
 #include "common/parse.hpp"
 #include "common/suggest.hpp"
+#include "problems.hpp"
 #include "read_text.hpp"
+#include "yaml_document.hpp"
 
 namespace flowpool::detail {
 namespace {
@@ -85,7 +87,7 @@ public:
         check_utf8_text(text_, file_);
         YAML::Node root;
         try {
-            root = YAML::Load(text_);
+            root = only_document(text_, file_);
         } catch (const YAML::DeepRecursion& e) {
             throw ConfigError(at(e.mark), "YAML nested too deeply");
         } catch (const YAML::Exception& e) {
@@ -114,21 +116,12 @@ public:
         if (tests.cases.empty() && problems_.empty()) {
             problem(root.Mark(), "the file has no cases under 'tests'");
         }
-        if (!problems_.empty()) {
-            std::stable_sort(problems_.begin(), problems_.end(), [](const auto& a, const auto& b) {
-                return std::pair(a.where.line, a.where.column) <
-                       std::pair(b.where.line, b.where.column);
-            });
-            throw ConfigError(std::move(problems_));
-        }
+        throw_problems(problems_);
         return tests;
     }
 
 private:
-    SourceLocation at(const YAML::Mark& mark) const {
-        if (mark.is_null()) return SourceLocation{file_, 1, 1};
-        return SourceLocation{file_, mark.line + 1, mark.column + 1};
-    }
+    SourceLocation at(const YAML::Mark& mark) const { return location(file_, mark); }
     void problem(const YAML::Mark& mark, std::string message) {
         problems_.push_back({at(mark), std::move(message)});
     }

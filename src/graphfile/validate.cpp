@@ -13,6 +13,7 @@
 #include "common/suggest.hpp"
 #include "file_paths.hpp"
 #include "op_params.hpp"
+#include "problems.hpp"
 #include "resolve.hpp"
 #include "validator.hpp"
 
@@ -40,13 +41,7 @@ std::vector<ResolvedNode> Validator::run() {
                           });
     if (readable) check_flow(nodes);
     check_file_paths(nodes, report_);
-    if (!problems_.empty()) {
-        std::stable_sort(problems_.begin(), problems_.end(), [](const auto& a, const auto& b) {
-            return std::pair(a.where.line, a.where.column) <
-                   std::pair(b.where.line, b.where.column);
-        });
-        throw ConfigError(std::move(problems_));
-    }
+    throw_problems(problems_);
     return nodes;
 }
 

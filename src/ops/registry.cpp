@@ -93,7 +93,6 @@ bool is_single(ParamType type) {
     return type == ParamType::integer || type == ParamType::string || type == ParamType::boolean;
 }
 
-/// Throws UsageError if @p param declares what its type cannot have.
 /// Throws UsageError unless @p name, of @p what ("op"), can be written in a graph file: not
 /// empty, and no space or control character in it.
 void check_name(const std::string& what, const std::string& name) {
@@ -106,6 +105,7 @@ void check_name(const std::string& what, const std::string& name) {
     }
 }
 
+/// Throws UsageError if @p param declares what its type cannot have.
 void check_declaration(const std::string& op, const ParamInfo& param) {
     const std::string who = "op '" + op + "', parameter '" + param.name + "': ";
     if (param.default_value && param.type == ParamType::integer &&

@@ -24,6 +24,20 @@ void check_value(const ParamInfo& info, const std::string& value) {
     if (info.check) info.check(value);
 }
 
+/// Throws the exception being handled as a UsageError, @p about first, unless it is one of
+/// flowpool's own: an op's own code (a plugin's) may throw anything, `throw 42` included.
+[[noreturn]] void rethrow_as_usage_error(const std::string& about) {
+    try {
+        throw;
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw UsageError(about + e.what());
+    } catch (...) {
+        throw UsageError(about + "unknown exception");
+    }
+}
+
 /// @p given with @p op's defaults filled in, each value checked.
 ParamMap complete_params(const OpInfo& op, const ParamMap& given) {
     for (const auto& entry : given) {
@@ -53,8 +67,8 @@ ParamMap complete_params(const OpInfo& op, const ParamMap& given) {
         try {
             check_value(info, value);
             if (info.check_with_others) info.check_with_others(value, params);
-        } catch (const std::invalid_argument& e) {
-            throw UsageError("op '" + op.name + "', parameter '" + info.name + "': " + e.what());
+        } catch (...) {
+            rethrow_as_usage_error("op '" + op.name + "', parameter '" + info.name + "': ");
         }
     }
     return all;
@@ -75,7 +89,15 @@ SourceOp source_op(const OpRegistry& ops, std::string_view name, const ParamMap&
     for (const ParamInfo& info : op->params) {
         if (info.type == ParamType::list || info.type == ParamType::map) empty_lists[info.name];
     }
-    return SourceOp(op->make_source(Params(complete_params(*op, params), std::move(empty_lists))));
+    const Params all(complete_params(*op, params), std::move(empty_lists));
+    std::unique_ptr<SourceBody> body;
+    try {
+        body = op->make_source(all);
+    } catch (...) {
+        rethrow_as_usage_error("op '" + op->name + "': ");
+    }
+    if (!body) throw UsageError("op '" + op->name + "' made no body");
+    return SourceOp(std::move(body));
 }
 
 SourceOp jsonl(std::string path, JsonlOptions options) {

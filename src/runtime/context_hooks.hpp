@@ -57,6 +57,11 @@ public:
     [[nodiscard]] bool any_while_stopping() const noexcept {
         return stopping_.load(std::memory_order_relaxed);
     }
+    /// Notes that a body lost jobs of the batch (StageBody's contract broken): which of its
+    /// jobs ended, and how, is unknown.
+    void jobs_lost() noexcept { lost_.store(true, std::memory_order_relaxed); }
+    /// True if a body lost jobs of the batch.
+    [[nodiscard]] bool any_lost() const noexcept { return lost_.load(std::memory_order_relaxed); }
     /// The failures recorded so far, in the order they were reported.
     [[nodiscard]] std::vector<FailedJob> take() noexcept;
     /// The jobs add_dropped() recorded so far.
@@ -70,6 +75,7 @@ private:
     std::vector<FailedJob> dropped_;
     std::atomic<bool> any_{false};
     std::atomic<bool> stopping_{false};
+    std::atomic<bool> lost_{false};
     std::mutex mutex_;
     std::vector<FailedJob> jobs_;
 };
@@ -90,9 +96,9 @@ struct ContextHooks {
     static void lost_jobs(BatchContext& ctx, std::uint64_t id, std::size_t n,
                           std::string_view message) noexcept {
         ctx.failed_ += n;
-        // Not knowing which jobs ended, the journal must not take the batch as finished:
-        // marked as for a failure while stopping, a resumed run does all of it again.
-        if (ctx.origin_ != nullptr) ctx.origin_->failed_while_stopping();
+        // Not knowing which jobs ended, neither the journal nor the source may take the batch
+        // as finished: a resumed run does all of it again, a message queue delivers it again.
+        if (ctx.origin_ != nullptr) ctx.origin_->jobs_lost();
         ctx.run_.job_failed(ctx.node_, id, message, n);
     }
     /// Adds dead letters made elsewhere for this batch (a job run apart, under a timeout).

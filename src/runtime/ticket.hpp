@@ -80,7 +80,9 @@ public:
         if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
             std::vector<FailedJob> failed = failures_.take();
             if (journal_ != nullptr) journal(failed);
-            if (source_ != nullptr) source_->retired(seq_, failed);
+            // A batch a body lost jobs of is not known to have ended: not retired, so a source
+            // that acknowledges its input (a message queue) delivers all of it again.
+            if (source_ != nullptr && !failures_.any_lost()) source_->retired(seq_, failed);
             in_flight_.fetch_sub(1, std::memory_order_relaxed);
             if (limiter_ != nullptr) limiter_->decrementer().try_put(flow::continue_msg{});
         }
@@ -105,7 +107,8 @@ private:
         // never started) may not have had its chance: the batch is left out of the journal, and
         // a resumed run does all of it again. A failure before the stop (the one that stopped
         // a run under OnError::fail, or a failure limit) is journaled.
-        if (failures_.any_while_stopping()) return;
+        // Nor is a batch a body lost jobs of (which ended is unknown).
+        if (failures_.any_while_stopping() || failures_.any_lost()) return;
         journal_->finished(name_, ids_, all);
     }
 
