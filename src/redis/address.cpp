@@ -25,6 +25,14 @@ int parse_number(std::string_view text, int low, int high, std::string_view what
 
 std::string Address::to_string() const { return host + ':' + std::to_string(port); }
 
+std::string Address::to_url() const {
+    std::string url(scheme);
+    if (!user.empty()) url += user + '@';
+    url += to_string();
+    if (db != 0) url += '/' + std::to_string(db);
+    return url;
+}
+
 Address parse_url(std::string_view url) {
     if (url.substr(0, scheme.size()) != scheme) {
         throw std::invalid_argument("a Redis URL starts with redis://, not '" + std::string(url) +

@@ -16,6 +16,8 @@ struct Address {
 
     /// `host:port`, for logs (never the password).
     [[nodiscard]] std::string to_string() const;
+    /// `redis://[USER@]HOST:PORT[/DB]`, the URL without its password, for messages.
+    [[nodiscard]] std::string to_url() const;
 };
 
 /// Parses `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]`. Throws std::invalid_argument saying

@@ -80,8 +80,7 @@ bool Connection::connect(std::string& error) {
     for (const Reply& reply : replies) {
         // A wrong password or database is not going to heal by waiting.
         if (is_error(*reply) && !is_transient(*reply)) {
-            throw std::runtime_error("redis " + address_.to_string() + ": " +
-                                     std::string(text(*reply)));
+            throw LoginRefused(address_, std::string(text(*reply)));
         }
     }
     return true;

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "address.hpp"
@@ -37,6 +38,19 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// The server refused the URL's login or database (AUTH, SELECT): waiting will not help.
+class LoginRefused : public std::runtime_error {
+public:
+    LoginRefused(const Address& address, std::string reply)
+        : std::runtime_error("redis " + address.to_string() + ": " + reply),
+          reply_(std::move(reply)) {}
+    /// The server's error reply.
+    [[nodiscard]] const std::string& reply() const noexcept { return reply_; }
+
+private:
+    std::string reply_;
+};
+
 /// A blocking connection that reconnects with backoff and logs when it does.
 class Connection {
 public:
@@ -48,9 +62,10 @@ public:
     Connection& operator=(const Connection&) = delete;
 
     /// Sends @p commands in one round trip and returns their replies in order. Error replies are
-    /// returned, not thrown. If the connection fails or the server is loading its data, all of
-    /// them are sent again once it is back: a command may run twice, so use it for idempotent
-    /// work or work whose duplicates are allowed.
+    /// returned, not thrown (but a login the server refuses throws LoginRefused). If the
+    /// connection fails or the server is loading its data, all of them are sent again once it is
+    /// back: a command may run twice, so use it for idempotent work or work whose duplicates are
+    /// allowed.
     std::vector<Reply> pipeline(const std::vector<Command>& commands,
                                 const KeepTrying& keep_trying);
     /// One command; see pipeline().

@@ -95,7 +95,10 @@ std::unique_ptr<SourceBody> make_source(const Params& p, redis::Expect expect) {
     options.forget_consumers = milliseconds{p.integer("forget_consumers_ms")};
     options.trim = p.boolean("trim");
     options.expect = expect;
-    return std::make_unique<redis::StreamSource>(std::move(options));
+    // Before the run: a wrong password, database or stream key is a fault of the graph file.
+    auto source = std::make_unique<redis::StreamSource>(std::move(options));
+    source->start();
+    return source;
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <stdexcept>
+#include <string_view>
 #include <utility>
 
 #include "common/log.hpp"
@@ -81,6 +83,15 @@ milliseconds claim_interval(milliseconds claim_idle) {
     return std::clamp(claim_idle / 4, milliseconds{10}, milliseconds{1000});
 }
 
+/// True if @p reply says the source is set up wrong (its login, or its stream key holds no
+/// stream), not that the server is busy or unwell: waiting will not make it work.
+bool refuses_setup(const redisReply& reply) noexcept {
+    constexpr std::array<std::string_view, 4> codes = {"NOAUTH", "WRONGPASS", "NOPERM",
+                                                       "WRONGTYPE"};
+    return std::any_of(codes.begin(), codes.end(),
+                       [&](std::string_view code) { return is_error(reply, code); });
+}
+
 }  // namespace
 
 std::string default_consumer_name() {
@@ -103,6 +114,22 @@ StreamSource::StreamSource(SourceOptions options)
       last_activity_(Clock::now()) {
     if (options_.consumer.empty()) options_.consumer = default_consumer_name();
     if (options_.dead_letter.empty()) options_.dead_letter = options_.stream + ":dead";
+}
+
+void StreamSource::start() {
+    const auto refused = [this](std::string_view reply) {
+        return std::invalid_argument(options_.address.to_url() + ", stream '" + options_.stream +
+                                     "': " + std::string(reply));
+    };
+    try {
+        const Reply reply = reader_.run(create_group_command(), [] { return false; });
+        if (refuses_setup(*reply)) throw refused(text(*reply));
+        group_ready_ = !is_error(*reply) || is_error(*reply, "BUSYGROUP");
+    } catch (const LoginRefused& e) {
+        throw refused(e.reply());
+    } catch (const ConnectionLost&) {
+        // Down, restarting or loading: next() waits for it.
+    }
 }
 
 BatchPtr StreamSource::next(std::size_t max_jobs, BatchContext& ctx) {
@@ -153,10 +180,13 @@ BatchPtr StreamSource::next(std::size_t max_jobs, BatchContext& ctx) {
     return nullptr;
 }
 
-void StreamSource::create_group(const KeepTrying& keep_trying) {
+Command StreamSource::create_group_command() const {
     // From id 0: jobs enqueued before the first worker started are read too.
-    const Reply reply = reader_.run(
-        {"XGROUP", "CREATE", options_.stream, options_.group, "0", "MKSTREAM"}, keep_trying);
+    return {"XGROUP", "CREATE", options_.stream, options_.group, "0", "MKSTREAM"};
+}
+
+void StreamSource::create_group(const KeepTrying& keep_trying) {
+    const Reply reply = reader_.run(create_group_command(), keep_trying);
     if (!is_error(*reply, "BUSYGROUP")) {
         check(*reply, "XGROUP CREATE " + options_.stream + ' ' + options_.group);
     }

@@ -2,6 +2,8 @@
 // The `redis_stream` source: jobs from a Redis stream, read through a consumer group, so that
 // worker processes on many machines share one stream and a job whose worker died is taken over.
 //
+//   start():     XGROUP CREATE once, before the run: a login, database or stream key the server
+//                refuses is a fault of the graph file (a server that is down is waited for)
 //   each round:  XAUTOCLAIM entries idle > claim_idle_ms  (a dead worker's jobs, a failed job),
 //                by one worker of the group at a time      (SET STREAM:GROUP:claiming NX PX)
 //                XREADGROUP ... BLOCK block_ms >           (new jobs, up to `batch` per batch)
@@ -57,6 +59,12 @@ class StreamSource final : public SourceBody {
 public:
     explicit StreamSource(SourceOptions options);
 
+    /// Connects and creates the group once, without waiting for the server: throws
+    /// std::invalid_argument, naming the URL, if the server refuses the login, the database or
+    /// the stream key (a string, say), so that the graph file is at fault, not a job. A server
+    /// that is down, restarting or loading is waited for by next(), as one lost mid-run is.
+    void start();
+
     BatchPtr next(std::size_t max_jobs, BatchContext& ctx) override;
     void retired(std::uint64_t seq, const std::vector<FailedJob>& failed) noexcept override;
     [[nodiscard]] bool redelivers() const noexcept override { return true; }
@@ -77,6 +85,7 @@ private:
         bool any_claimed = false;
     };
 
+    [[nodiscard]] Command create_group_command() const;
     void create_group(const KeepTrying& keep_trying);
     bool take_claim_turn(const KeepTrying& keep_trying);
     void claim(std::size_t count, const KeepTrying& keep_trying);

@@ -126,6 +126,24 @@ TEST_F(RedisFaults, SigkillWorkersLosesNoJob) {
     EXPECT_LE(duplicates, static_cast<std::size_t>(kills * batch));
 }
 
+TEST_F(RedisFaults, ServerDownAtStartIsWaitedFor) {
+    // The source's start-up check of its login and stream must not take a server that is down
+    // for one that refuses: the worker waits for it, as for one lost mid-run.
+    auto p = run_flowpool(source_file("graphs/redis/enqueue.yaml"),
+                          {"jobs.count=100", "queue.url=" + server.url()}, server.dir(), "enqueue");
+    ASSERT_EQ(p->wait(30s), 0) << p->err();
+    server.stop();
+    auto w = worker(0);
+    std::this_thread::sleep_for(1500ms);
+    ASSERT_TRUE(w->running()) << "the worker gave up:\n" << w->err();
+    server.start();
+    EXPECT_EQ(w->wait(60s), 0) << w->err();
+    EXPECT_NE(w->err().find("retrying with backoff"), std::string::npos) << w->err();
+    Client after(server.port());
+    EXPECT_EQ(after.integer({"XLEN", "results"}), 100);
+    EXPECT_EQ(after.pending("jobs", "flowpool"), 0);
+}
+
 TEST_F(RedisFaults, ServerStoppedAndRestartedLosesNoJob) {
     const std::int64_t iterations = iterations_for(6);  // the server is down from 1.5 to 4.5 s
     constexpr int worker_count = 3;

@@ -269,6 +269,42 @@ TEST_F(RedisStream, TrimDeletesOnlyWhatEveryGroupAcknowledged) {
     EXPECT_EQ(t.entries, 2 * jobs);
 }
 
+TEST_F(RedisStream, ServerRefusalsAreFaultsOfTheGraphFileNotOfAJob) {
+    const std::string at = "127.0.0.1:" + std::to_string(server.port());
+    client.run({"SET", "text", "a string, not a stream"});
+    struct Case {
+        std::string url;
+        std::string stream;
+        std::string says;
+    };
+    const std::vector<Case> cases = {
+        {"redis://:wrongpw@" + at, "jobs", "AUTH"},
+        {"redis://" + at + "/99", "jobs", "DB index is out of range"},
+        {"redis://" + at, "text", "WRONGTYPE"},
+    };
+    for (const Case& c : cases) {
+        auto worker = run(source_file("graphs/redis/worker.yaml"),
+                          {"jobs.url=" + c.url, "jobs.stream=" + c.stream,
+                           "results.url=" + server.url(), "jobs.idle_exit_ms=500"},
+                          "refused");
+        ASSERT_EQ(worker->wait(30s), 2) << c.url << ":\n" << worker->err();
+        const std::string err = worker->err();
+        EXPECT_NE(err.find("worker.yaml:"), std::string::npos) << err;
+        EXPECT_NE(err.find("node 'jobs': redis://" + at), std::string::npos) << err;
+        EXPECT_NE(err.find("stream '" + c.stream + "'"), std::string::npos) << err;
+        EXPECT_NE(err.find(c.says), std::string::npos) << err;
+        EXPECT_EQ(err.find("job 0"), std::string::npos) << "no job ran:\n" << err;
+        EXPECT_EQ(err.find("jobs in"), std::string::npos) << "nothing ran:\n" << err;
+        EXPECT_EQ(err.find("wrongpw"), std::string::npos) << "a password is never shown";
+    }
+    // A server that wants a password, given none.
+    client.run({"CONFIG", "SET", "requirepass", "secret"});
+    auto worker = run(source_file("graphs/redis/worker.yaml"),
+                      {"jobs.url=" + server.url(), "results.url=" + server.url()}, "noauth");
+    EXPECT_EQ(worker->wait(30s), 2) << worker->err();
+    EXPECT_NE(worker->err().find("NOAUTH"), std::string::npos) << worker->err();
+}
+
 TEST(RedisStreamGraph, BadUrlsAreReportedWhereTheyAre) {
     const std::string file = source_file("tests/redis/data/bad_url.yaml");
     Process validate({FLOWPOOL_CLI, "validate", file}, "/dev/null",
