@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -133,6 +134,28 @@ void StreamSource::start() {
 }
 
 BatchPtr StreamSource::next(std::size_t max_jobs, BatchContext& ctx) {
+    // The entries it sends to the dead-letter stream came in and ended there: they count in
+    // this call's figures, however it ends.
+    BatchPtr batch;
+    try {
+        batch = take_batch(max_jobs, ctx);
+    } catch (...) {
+        count_dead_letters(ctx);
+        throw;
+    }
+    count_dead_letters(ctx);
+    return batch;
+}
+
+void StreamSource::count_dead_letters(BatchContext& ctx) {
+    // Only counted: the runtime sends a source's dead letters to no dead-letter sink.
+    for (DeadLetter& letter : dead_letters_) {
+        ctx.dead_letter(letter.job_id, std::move(letter.value), std::move(letter.error));
+    }
+    dead_letters_.clear();
+}
+
+BatchPtr StreamSource::take_batch(std::size_t max_jobs, BatchContext& ctx) {
     const KeepTrying keep_trying = [&ctx] { return !ctx.stop_requested(); };
     max_jobs = std::max<std::size_t>(max_jobs, 1);
     try {
@@ -293,6 +316,8 @@ void StreamSource::take_entries(const redisReply& entries, bool claimed,
             reader_.run({"XACK", options_.stream, options_.group, entry_id}, keep_trying);
             continue;
         }
+        std::string malformed;
+        std::optional<Job> job = read_job(fields, options_.expect, malformed);
         if (delivered > options_.max_deliveries) {
             const Reply why = reader_.run({"HGET", errors_key_, entry_id}, keep_trying);
             const std::string_view noted = text(*why);
@@ -304,14 +329,12 @@ void StreamSource::take_entries(const redisReply& entries, bool claimed,
                 node = noted.substr(0, cut);
                 error = std::string(noted.substr(cut + 1));
             }
-            send_to_dead_letter(entry_id, fields, {error, node}, delivered, keep_trying);
+            send_to_dead_letter(entry_id, fields, job, {error, node}, delivered, keep_trying);
             continue;
         }
-        std::string why;
-        std::optional<Job> job = read_job(fields, options_.expect, why);
         if (!job) {
-            send_to_dead_letter(entry_id, fields, {"malformed entry: " + why, ""}, delivered,
-                                keep_trying);
+            send_to_dead_letter(entry_id, fields, job, {"malformed entry: " + malformed, ""},
+                                delivered, keep_trying);
             continue;
         }
         out.push_back({std::move(entry_id), std::move(*job), claimed, delivered});
@@ -319,8 +342,8 @@ void StreamSource::take_entries(const redisReply& entries, bool claimed,
 }
 
 void StreamSource::send_to_dead_letter(const std::string& entry_id, const redisReply& fields,
-                                       const Why& why, long long deliveries,
-                                       const KeepTrying& keep_trying) {
+                                       const std::optional<Job>& job, const Why& why,
+                                       long long deliveries, const KeepTrying& keep_trying) {
     Command add = {"XADD", options_.dead_letter, "*"};
     for (std::size_t i = 0; i + 1 < size(fields); i += 2) {
         const std::string_view name = text(at(fields, i));
@@ -340,6 +363,7 @@ void StreamSource::send_to_dead_letter(const std::string& entry_id, const redisR
         {add, {"XACK", options_.stream, options_.group, entry_id}, {"HDEL", errors_key_, entry_id}},
         keep_trying);
     for (const Reply& reply : replies) check(*reply, "dead-lettering " + entry_id);
+    dead_letters_.push_back({job ? job->id : 0, job ? job->value : Value{}, why.error});
     log().warn("stream '{}': entry {} went to '{}': {}", options_.stream, entry_id,
                options_.dead_letter, why.error);
 }

@@ -16,7 +16,8 @@
 // A job that fails leaves its own entry pending (the rest of its batch is acknowledged): under
 // OnError::redeliver the worker goes on and the entry is claimed again after claim_idle_ms.
 // An entry delivered more than max_deliveries times goes to the dead-letter stream instead,
-// with the error, node and delivery count of its last failure.
+// with the error, node and delivery count of its last failure; so does a malformed entry. Both
+// count in the source node's figures as jobs in and dead-lettered.
 
 #include <flowpool/body.hpp>
 
@@ -25,6 +26,7 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -85,6 +87,8 @@ private:
         bool any_claimed = false;
     };
 
+    BatchPtr take_batch(std::size_t max_jobs, BatchContext& ctx);
+    void count_dead_letters(BatchContext& ctx);
     [[nodiscard]] Command create_group_command() const;
     void create_group(const KeepTrying& keep_trying);
     bool take_claim_turn(const KeepTrying& keep_trying);
@@ -99,8 +103,9 @@ private:
         std::string error;
         std::string node;  ///< where its job last failed; empty if it never ran
     };
-    void send_to_dead_letter(const std::string& entry_id, const redisReply& fields, const Why& why,
-                             long long deliveries, const KeepTrying& keep_trying);
+    void send_to_dead_letter(const std::string& entry_id, const redisReply& fields,
+                             const std::optional<Job>& job, const Why& why, long long deliveries,
+                             const KeepTrying& keep_trying);
     BatchPtr make_batch(std::vector<Entry> entries);
     bool handle_missing_group(const redisReply& reply);
     void stop() noexcept;
@@ -121,6 +126,14 @@ private:
     std::mutex in_flight_mutex_;  // guards in_flight_ and unacked_
     std::unordered_map<std::uint64_t, InFlight> in_flight_;
     std::size_t unacked_ = 0;
+
+    /// An entry sent to the dead-letter stream since next() last counted it in its context.
+    struct DeadLetter {
+        std::uint64_t job_id = 0;  ///< its `id` field, 0 if it has none
+        Value value;               ///< its value, if it has one
+        std::string error;
+    };
+    std::vector<DeadLetter> dead_letters_;  // next() only
 
     bool group_ready_ = false;
     std::deque<Entry> claimed_;  // claimed, not yet in a batch

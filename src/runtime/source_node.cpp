@@ -70,7 +70,10 @@ private:
         if (made) leave_out_finished(*batch);
         const auto end = Clock::now();
         const std::size_t passed = batch ? batch->size() : 0;
-        node_.counters.add(passed + ctx.failed() + ctx.skipped(), passed, ctx, end - start);
+        // A source that dead-letters jobs itself (a queue's own dead-letter stream) took them in:
+        // they end there, counted as dead-lettered.
+        node_.counters.add(passed + ctx.failed() + ctx.skipped() + ctx.dead_lettered(), passed, ctx,
+                           end - start);
         if (batch && batch->size() != 0) {
             run_.trace(node_, batch->ids.front(), batch->size(), 0, start, end);
         }

@@ -156,6 +156,41 @@ TEST_F(RedisStream, PoisonJobFailsAloneAndWorkersGoOn) {
     EXPECT_NE(logs.find("handed back to its source"), std::string::npos) << logs;
 }
 
+/// The number after `"KEY": ` in @p json at or after @p from, or -1.
+long long json_count(const std::string& json, const std::string& key, std::size_t from = 0) {
+    const std::string field = "\"" + key + "\": ";
+    const std::size_t at = json.find(field, from);
+    return at == std::string::npos ? -1 : std::stoll(json.substr(at + field.size()));
+}
+
+TEST_F(RedisStream, DeadLettersCountInTheRunsFigures) {
+    constexpr std::uint64_t jobs = 20;
+    ASSERT_EQ(enqueue(jobs), 0);
+    client.run({"XADD", "jobs", "*", "foo", "bar"});
+    client.run({"XADD", "jobs", "*", "id", "1000", "str", "not a number"});
+    // Job 7 fails at each of its 3 deliveries (handed back), and is dead-lettered at the 4th.
+    const std::string stats = server.dir() + "/stats.json";
+    Process worker(
+        {FLOWPOOL_CLI, "run", source_file("tests/redis/data/poison_goes_on.yaml"), "--set",
+         "jobs.url=" + server.url(), "--set", "results.url=" + server.url(), "--stats-json", stats},
+        server.dir() + "/worker.out", server.dir() + "/worker.err");
+    ASSERT_EQ(worker.wait(30s), 0) << worker.err();
+    ASSERT_EQ(client.integer({"XLEN", "jobs:dead"}), 3);
+
+    const std::string json = Process::slurp(stats);
+    EXPECT_EQ(json_count(json, "dead_lettered"), 3) << json;
+    EXPECT_EQ(json_count(json, "dead_lettered", json.find("\"name\": \"jobs\"")), 3) << json;
+    EXPECT_EQ(json_count(json, "results_out"), static_cast<long long>(jobs) - 1) << json;
+    EXPECT_EQ(json_count(json, "redelivered"), 3) << json;
+    // Each entry dead-lettered came in: 20 entries read, job 7 twice again, 2 malformed.
+    EXPECT_EQ(json_count(json, "jobs_in"), 25) << json;
+    EXPECT_EQ(json_count(json, "jobs_in"),
+              json_count(json, "results_out") + json_count(json, "dead_lettered") +
+                  json_count(json, "redelivered") + json_count(json, "failed") +
+                  json_count(json, "skipped") + json_count(json, "filtered"))
+        << json;
+}
+
 TEST_F(RedisStream, IdleConsumersWithNothingPendingAreRemoved) {
     // Three consumers that read and left: two acknowledged everything, one holds an entry.
     ASSERT_EQ(enqueue(3), 0);
