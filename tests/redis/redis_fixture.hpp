@@ -170,8 +170,13 @@ public:
         char pattern[] = "/tmp/flowpool_redis_XXXXXX";
         if (mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
         dir_ = pattern;
-        port_ = free_port();
-        start();
+        // A free port is free only until someone binds it: under ctest -j2 another test's server
+        // or connection may take it before this server does. Then try another, up to 3 times.
+        for (int attempt = 1;; ++attempt) {
+            port_ = free_port();
+            if (try_start()) return;
+            if (attempt == 3) fail_to_start();
+        }
     }
     ~RedisServer() {
         stop();
@@ -181,28 +186,9 @@ public:
     RedisServer(const RedisServer&) = delete;
     RedisServer& operator=(const RedisServer&) = delete;
 
-    /// Starts it (again, on the same port and files) and waits until it answers PING.
+    /// Starts it again, on the same port and files, and waits until it answers PING.
     void start() {
-        server_ = std::make_unique<Process>(
-            std::vector<std::string>{REDIS_SERVER, "--port", std::to_string(port_), "--bind",
-                                     "127.0.0.1", "--dir", dir_, "--appendonly", "yes", "--save",
-                                     "", "--daemonize", "no", "--logfile", dir_ + "/redis.log"},
-            dir_ + "/stdout", dir_ + "/stderr");
-        const auto until = Clock::now() + 10s;
-        while (Clock::now() < until) {
-            redisContext* c = redisConnect("127.0.0.1", port_);
-            if (c != nullptr && c->err == 0) {
-                auto* reply = static_cast<redisReply*>(redisCommand(c, "PING"));
-                const bool up = reply != nullptr && reply->type == REDIS_REPLY_STATUS;
-                if (reply != nullptr) freeReplyObject(reply);
-                redisFree(c);
-                if (up) return;
-            } else if (c != nullptr) {
-                redisFree(c);
-            }
-            std::this_thread::sleep_for(20ms);
-        }
-        throw std::runtime_error("redis-server did not start; see " + dir_ + "/redis.log");
+        if (!try_start()) fail_to_start();
     }
 
     /// Stops it with SIGTERM (it writes its append-only file out) and waits for it to exit.
@@ -218,6 +204,39 @@ public:
     [[nodiscard]] const std::string& dir() const { return dir_; }
 
 private:
+    /// Starts redis-server on port_; true once it answers PING as this process (INFO's
+    /// process_id: another test's server on the port is not this one), false if it exits first
+    /// (the port was taken) or does not answer within 10 s.
+    bool try_start() {
+        server_ = std::make_unique<Process>(
+            std::vector<std::string>{REDIS_SERVER, "--port", std::to_string(port_), "--bind",
+                                     "127.0.0.1", "--dir", dir_, "--appendonly", "yes", "--save",
+                                     "", "--daemonize", "no", "--logfile", dir_ + "/redis.log"},
+            dir_ + "/stdout", dir_ + "/stderr");
+        const std::string ours = "process_id:" + std::to_string(server_->pid()) + "\r\n";
+        const auto until = Clock::now() + 10s;
+        while (Clock::now() < until && server_->wait(0ms) < 0) {
+            redisContext* c = redisConnect("127.0.0.1", port_);
+            if (c != nullptr && c->err == 0) {
+                auto* reply = static_cast<redisReply*>(redisCommand(c, "INFO server"));
+                const bool up = reply != nullptr && reply->type == REDIS_REPLY_STRING &&
+                                std::string(reply->str, reply->len).find(ours) != std::string::npos;
+                if (reply != nullptr) freeReplyObject(reply);
+                redisFree(c);
+                if (up) return true;
+            } else if (c != nullptr) {
+                redisFree(c);
+            }
+            std::this_thread::sleep_for(20ms);
+        }
+        server_.reset();  // killed if it still runs
+        return false;
+    }
+
+    [[noreturn]] void fail_to_start() const {
+        throw std::runtime_error("redis-server did not start; see " + dir_ + "/redis.log");
+    }
+
     static int free_port() {
         const int fd = socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in address{};
