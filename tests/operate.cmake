@@ -32,7 +32,9 @@ if(TARGET flowpool_cli)
     if(FLOWPOOL_TMUX)
         add_test(NAME cli.top COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/top.sh
                  $<TARGET_FILE:flowpool_cli> ${PROJECT_SOURCE_DIR})
-        set_tests_properties(cli.top PROPERTIES TIMEOUT 60)
+        # Its bound on `q` is scaled in sanitized builds, as the C++ tests' are.
+        set_tests_properties(cli.top PROPERTIES TIMEOUT 120
+                             ENVIRONMENT FLOWPOOL_TEST_SLOWDOWN=${flowpool_test_slowdown})
     else()
         message(WARNING "tmux missing: cli.top is left out (scripts/build.sh installs it)")
     endif()
