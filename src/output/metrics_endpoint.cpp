@@ -1,10 +1,17 @@
 #include "metrics_endpoint.hpp"
 
 #include <civetweb.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <flowpool/error.hpp>
 #include <string_view>
+#include <system_error>
+#include <thread>
 #include <utility>
 
 #include "common/log.hpp"
@@ -31,6 +38,23 @@ int respond(mg_connection* connection, int status, const char* type, const std::
 int log_civetweb(const mg_connection*, const char* message) {
     log().debug("metrics endpoint: {}", message);
     return 1;
+}
+
+/// Connects to @p host:@p port (waiting at most 50 ms) and closes the connection at once.
+void knock(const std::string& host, const std::string& port) {
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    addrinfo* found = nullptr;
+    if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0) return;
+    const int fd = ::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0) {
+        const timeval most{0, 50000};  // a connect waits as long as a send may (socket(7))
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &most, sizeof most);
+        static_cast<void>(::connect(fd, found->ai_addr, found->ai_addrlen));
+        ::close(fd);
+    }
+    freeaddrinfo(found);
 }
 
 }  // namespace
@@ -60,12 +84,34 @@ MetricsEndpoint::MetricsEndpoint(const std::string& address, std::size_t threads
     mg_set_request_handler(context_, "/ready", serve_ready, this);
     std::array<mg_server_port, 1> ports{};
     const int bound = mg_get_server_ports(context_, 1, ports.data());
-    address_ = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
-               std::to_string(bound > 0 ? ports[0].port : port);
+    host_ = host;
+    port_ = std::to_string(bound > 0 ? ports[0].port : port);
+    address_ = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + port_;
 }
 
 MetricsEndpoint::~MetricsEndpoint() {
-    if (context_ != nullptr) mg_stop(context_);
+    if (context_ == nullptr) return;
+    // civetweb 1.15's master thread polls the listening socket in steps of 2 s
+    // (SOCKET_TIMEOUT_QUANTUM, fixed when the library was built) and sees mg_stop()'s flag only
+    // when a poll returns: mg_stop() alone took up to 2 s, which every run with --metrics waited
+    // at its end (civetweb issue #1163, fixed in 1.16). A connection to the listening socket
+    // ends the poll at once; one made before the flag is set is served as a client that sent
+    // nothing, so they are made until mg_stop() returns.
+    std::atomic<bool> stopped{false};
+    std::thread knocker;
+    try {
+        knocker = std::thread([this, &stopped] {
+            while (!stopped.load()) {
+                knock(host_, port_);
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
+        });
+    } catch (const std::system_error&) {
+        // No thread: mg_stop() takes its 2 s.
+    }
+    mg_stop(context_);
+    stopped.store(true);
+    if (knocker.joinable()) knocker.join();
 }
 
 void MetricsEndpoint::publish(const RunStats& stats, RunPhase phase) {

@@ -45,6 +45,8 @@ private:
     RunPhase phase_ = RunPhase::starting;
     const std::size_t threads_;
     const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+    std::string host_;  ///< as listened on: an address, IPv6 without brackets
+    std::string port_;  ///< as listened on (the one the system picked, if asked for 0)
     std::string address_;
     mg_context* context_ = nullptr;
 };
