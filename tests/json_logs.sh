@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `--log-format json`: every line flowpool writes on stderr is one JSON object that
 # `python3 -m json.tool` reads, with time, level and message; the failed job's line names its node
-# and job id. Usage: json_logs.sh FLOWPOOL SOURCE_DIR
+# and job id; whatever the bytes of the data (invalid UTF-8 becomes U+FFFD).
+# Usage: json_logs.sh FLOWPOOL SOURCE_DIR
 set -euo pipefail
 flowpool=$1 src=$2
 work=$(mktemp -d)
@@ -35,4 +36,55 @@ assert e["node"] == "check" and e["job"] == 4242, e
 assert e["message"].startswith("value 4242 fails by request"), e
 assert any(l["message"] == "run started" and "node" not in l for l in lines), lines
 PY
-echo "ok: $lines JSON log lines"
+
+# check_json NAME CODE LEVEL PATTERN: the run NAME (its stderr in $work/NAME.err) exited CODE
+# ($code), every line of its stderr is one JSON object (the bytes UTF-8), and one at LEVEL has a
+# message that PATTERN (a Python regex) matches from its start.
+check_json() {
+    python3 - "$work/$1.err" "$@" "$code" <<'PY'
+import json, re, sys
+path, name, want, level, pattern, code = sys.argv[1:7]
+raw = open(path, "rb").read()
+try:
+    text = raw.decode("utf-8")
+except UnicodeDecodeError as e:
+    sys.exit(f"FAIL: {name}: stderr is not UTF-8 ({e}): {raw!r}")
+lines = []
+for line in text.splitlines():
+    try:
+        lines.append(json.loads(line))
+    except ValueError:
+        sys.exit(f"FAIL: {name}: not one JSON object: {line!r}")
+    if not isinstance(lines[-1], dict) or "message" not in lines[-1]:
+        sys.exit(f"FAIL: {name}: not a log line: {line!r}")
+if code != want:
+    sys.exit(f"FAIL: {name}: exit {code}, want {want}: {text}")
+if not any(l["level"] == level and re.match(pattern, l["message"]) for l in lines):
+    sys.exit(f"FAIL: {name}: no {level} line matching {pattern!r}: {text}")
+PY
+}
+
+# quiet NAME ARG...: `flowpool run ARG... -q --log-format json`, stderr in $work/NAME.err.
+quiet() {
+    local name=$1
+    shift
+    code=0
+    "$flowpool" run "$@" -q --log-format json >/dev/null 2>"$work/$name.err" || code=$?
+}
+
+# A failure quoting a value with a quote, a backslash, control bytes, a byte 0xFF and a cut-off
+# sequence (each one U+FFFD) around a well-formed é.
+printf '12\nab"c\\d\001e\377\tz \303\251 \342\202\na\nb\nc\n' >"$work/bad.txt"
+cat >"$work/bad.yaml" <<YAML
+graph: bad-bytes
+nodes:
+  lines: { kind: source, op: lines, path: "$work/bad.txt" }
+  parse: { kind: function, op: parse_int }
+  out:   { kind: sink, op: summary }
+edges:
+  - lines -> parse -> out
+YAML
+quiet bad_bytes "$work/bad.yaml"
+check_json bad_bytes 1 error 'not an integer: .*e\ufffd.*z \u00e9 \ufffd'
+
+echo "ok: $lines JSON log lines; a failure quoting invalid UTF-8 is one too"

@@ -13,6 +13,8 @@
 #include <memory>
 #include <string>
 
+#include "utf8.hpp"
+
 namespace flowpool {
 namespace detail {
 namespace {
@@ -27,8 +29,20 @@ struct JobFields {
 };
 thread_local JobFields job_fields;
 
+/// Appends @p text as the inside of a JSON string, as the jsonl sink writes one: `"` and `\`
+/// escaped, control characters as \n \r \t or \u00XX, each ill-formed UTF-8 sequence as U+FFFD
+/// (a value's bytes reach log lines in failures' messages).
 void append_escaped(spdlog::memory_buf_t& out, std::string_view text) {
-    for (const char c : text) {
+    for (std::size_t at = 0; at < text.size();) {
+        const char c = text[at];
+        if (static_cast<unsigned char>(c) >= 0x80) {
+            bool valid = false;
+            const std::size_t used = utf8_sequence_at(text.substr(at), valid);
+            out.append(valid ? text.substr(at, used) : utf8_replacement);
+            at += used;
+            continue;
+        }
+        ++at;
         switch (c) {
             case '"':
                 out.append(std::string_view("\\\""));

@@ -11,48 +11,11 @@
 #include <string>
 #include <utility>
 
+#include "common/utf8.hpp"
 #include "json_build.hpp"
 
 namespace flowpool::detail {
 namespace {
-
-constexpr std::string_view replacement = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
-
-/// The bytes a well-formed sequence starting with @p lead has, and the range its second byte
-/// must be in (Unicode, table 3-7); 0 bytes if @p lead can start none.
-struct Lead {
-    std::size_t length;
-    unsigned char low;
-    unsigned char high;
-};
-
-Lead lead_of(unsigned char lead) {
-    if (lead >= 0xC2 && lead <= 0xDF) return {2, 0x80, 0xBF};
-    if (lead == 0xE0) return {3, 0xA0, 0xBF};
-    if (lead == 0xED) return {3, 0x80, 0x9F};  // no surrogates
-    if (lead >= 0xE1 && lead <= 0xEF) return {3, 0x80, 0xBF};
-    if (lead == 0xF0) return {4, 0x90, 0xBF};
-    if (lead == 0xF4) return {4, 0x80, 0x8F};  // nothing above U+10FFFF
-    if (lead >= 0xF1 && lead <= 0xF3) return {4, 0x80, 0xBF};
-    return {0, 0, 0};
-}
-
-/// How many bytes at the start of @p text form one well-formed multi-byte sequence (returned
-/// with @p valid true), or else its maximal invalid subpart (at least 1, @p valid false).
-std::size_t sequence_at(std::string_view text, bool& valid) {
-    const Lead lead = lead_of(static_cast<unsigned char>(text[0]));
-    valid = false;
-    if (lead.length == 0) return 1;
-    for (std::size_t i = 1; i < lead.length; ++i) {
-        if (i >= text.size()) return i;
-        const auto byte = static_cast<unsigned char>(text[i]);
-        const unsigned char low = i == 1 ? lead.low : 0x80;
-        const unsigned char high = i == 1 ? lead.high : 0xBF;
-        if (byte < low || byte > high) return i;
-    }
-    valid = true;
-    return lead.length;
-}
 
 /// Which bytes a JSON string holds as they are: not a control character, quote, backslash or
 /// part of a multi-byte sequence (which is checked).
@@ -161,8 +124,8 @@ private:
             return 1;
         }
         bool valid = false;
-        const std::size_t used = sequence_at(text, valid);
-        put(valid ? text.substr(0, used) : replacement);
+        const std::size_t used = utf8_sequence_at(text, valid);
+        put(valid ? text.substr(0, used) : utf8_replacement);
         return used;
     }
 

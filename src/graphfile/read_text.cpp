@@ -10,6 +10,8 @@
 #include <flowpool/graph.hpp>
 #include <optional>
 
+#include "common/utf8.hpp"
+
 namespace flowpool::detail {
 namespace {
 
@@ -41,30 +43,6 @@ std::string too_big(std::optional<std::size_t> bytes) {
         what = std::string("the file is ") + size;
     }
     return what + "; a graph file may be at most 1 MiB";
-}
-
-/// The length of the UTF-8 sequence that @p lead starts, or 0 if it starts none.
-std::size_t sequence_length(unsigned char lead) {
-    if (lead < 0x80) return 1;
-    if (lead >= 0xC2 && lead <= 0xDF) return 2;
-    if (lead >= 0xE0 && lead <= 0xEF) return 3;
-    if (lead >= 0xF0 && lead <= 0xF4) return 4;
-    return 0;
-}
-
-/// True if @p text[i..i+n) is a well-formed UTF-8 sequence (no overlong forms, no surrogates,
-/// nothing past U+10FFFF).
-bool valid_sequence(std::string_view text, std::size_t i, std::size_t n) {
-    if (i + n > text.size()) return false;
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
-    for (std::size_t k = 1; k < n; ++k) {
-        if ((byte(k) & 0xC0) != 0x80) return false;
-    }
-    if (n == 3 && byte(0) == 0xE0 && byte(1) < 0xA0) return false;  // overlong
-    if (n == 3 && byte(0) == 0xED && byte(1) > 0x9F) return false;  // surrogate
-    if (n == 4 && byte(0) == 0xF0 && byte(1) < 0x90) return false;  // overlong
-    if (n == 4 && byte(0) == 0xF4 && byte(1) > 0x8F) return false;  // past U+10FFFF
-    return true;
 }
 
 }  // namespace
@@ -106,8 +84,9 @@ void check_utf8_text(std::string_view text, const std::string& file) {
             throw ConfigError(SourceLocation{file, line, column},
                               "a NUL byte: this is a binary file, not a graph file (YAML text)");
         }
-        const std::size_t n = sequence_length(lead);
-        if (n == 0 || !valid_sequence(text, i, n)) {
+        bool valid = false;
+        const std::size_t n = utf8_sequence_at(text.substr(i), valid);
+        if (!valid) {
             char hex[8];
             std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned>(lead));
             throw ConfigError(
