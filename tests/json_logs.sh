@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `--log-format json`: every line flowpool writes on stderr is one JSON object that
 # `python3 -m json.tool` reads, with time, level and message; the failed job's line names its node
-# and job id; whatever the bytes of the data (invalid UTF-8 becomes U+FFFD).
-# Usage: json_logs.sh FLOWPOOL SOURCE_DIR
+# and job id. Under --quiet that holds for every line, whatever the bytes of the data (invalid
+# UTF-8 becomes U+FFFD) and however the run ends: a signal, a failure limit, a graph file or a
+# --set refused, an exec node reporting its failures. Usage: json_logs.sh FLOWPOOL SOURCE_DIR
 set -euo pipefail
 flowpool=$1 src=$2
 work=$(mktemp -d)
@@ -73,7 +74,7 @@ quiet() {
 }
 
 # A failure quoting a value with a quote, a backslash, control bytes, a byte 0xFF and a cut-off
-# sequence (each one U+FFFD) around a well-formed é.
+# sequence (each one U+FFFD) around a well-formed é; then three more lines that fail.
 printf '12\nab"c\\d\001e\377\tz \303\251 \342\202\na\nb\nc\n' >"$work/bad.txt"
 cat >"$work/bad.yaml" <<YAML
 graph: bad-bytes
@@ -87,4 +88,55 @@ YAML
 quiet bad_bytes "$work/bad.yaml"
 check_json bad_bytes 1 error 'not an integer: .*e\ufffd.*z \u00e9 \ufffd'
 
-echo "ok: $lines JSON log lines; a failure quoting invalid UTF-8 is one too"
+# More failures than --max-failures allows.
+quiet max_failures "$work/bad.yaml" --set parse.on_error=skip --max-failures 3
+check_json max_failures 1 error 'stopped: more than max_failures 3 jobs failed \(4 of '
+
+# A graph file and a --set refused.
+: >"$work/empty.yaml"
+quiet empty "$work/empty.yaml"
+check_json empty 2 error '.*/empty\.yaml:1:1: the file is empty$'
+quiet set tests/data/failing_job.yaml --set nonsense
+check_json set 2 error '--set nonsense: expected NODE\.PARAM=VALUE$'
+
+# An exec node that says on stderr which jobs failed.
+cat >"$work/exec.yaml" <<YAML
+graph: exec-failures
+nodes:
+  jobs: { kind: source, op: range, count: 2 }
+  run:  { kind: function, op: exec, command: ["false"], report_failures: true, on_error: skip }
+  out:  { kind: sink, op: summary }
+edges:
+  - jobs -> run -> out
+YAML
+quiet exec "$work/exec.yaml"
+check_json exec 0 error 'false exited with code 1'
+
+# signalled NAME SIGNAL ARG...: as quiet() (at --log-level info), with SIGNAL sent 0.5 s after
+# the run has started (its handlers are installed before it logs that; the wait lets its first
+# jobs start).
+signalled() {
+    local name=$1 signal=$2
+    shift 2
+    "$flowpool" run "$@" -q --log-format json --log-level info >/dev/null 2>"$work/$name.err" &
+    local pid=$!
+    for _ in $(seq 1000); do
+        grep -q '"run started"' "$work/$name.err" && break
+        sleep 0.02
+    done
+    sleep 0.5
+    kill "-$signal" "$pid"
+    code=0
+    wait "$pid" || code=$?
+}
+
+# Interrupted: the jobs in flight finish, or are abandoned after the drain timeout.
+signalled interrupted INT graphs/spin_summary.yaml --set jobs.count=1000000000 \
+    --set work.iterations=2000
+check_json interrupted 130 warning \
+    'interrupted by SIGINT after [0-9]+ jobs; the jobs in flight finished$'
+signalled abandoned TERM graphs/spin_summary.yaml --set jobs.count=100 \
+    --set work.iterations=4000000000 --batch 1 --drain-timeout 0.2
+check_json abandoned 143 warning \
+    'interrupted by SIGTERM after [0-9]+ jobs; [0-9]+ jobs in flight abandoned'
+echo "ok: $lines JSON log lines; 7 more runs wrote nothing but JSON lines under --quiet"

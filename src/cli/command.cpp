@@ -113,6 +113,23 @@ void print_job_error(const JobError& e) {
     detail::log_job(spdlog::level::err, e.node(), e.job_id(), message);
 }
 
-void print_config_error(const ConfigError& e) { std::cerr << e.what() << '\n'; }
+void print_line(const std::string& line, Severity severity) {
+    if (!detail::log_is_json()) {
+        std::cerr << line + '\n';
+        return;
+    }
+    detail::log().log(severity == Severity::error ? spdlog::level::err : spdlog::level::warn, "{}",
+                      line);
+}
+
+void print_config_error(const ConfigError& e) {
+    if (!detail::log_is_json()) {
+        std::cerr << e.what() << '\n';
+        return;
+    }
+    for (const ConfigError::Problem& problem : e.problems()) {
+        detail::log().error("{}: {}", problem.where.to_string(), problem.message);
+    }
+}
 
 }  // namespace flowpool::cli

@@ -64,9 +64,15 @@ std::optional<std::string> unknown_command(const CLI::App& app, int argc, char**
 
 /// Prints `error: TEXT` on stderr; with `--log-format json`, a JSON log line at level error.
 void print_error(const std::string& text);
+/// How bad what a line of print_line() says is: its level under `--log-format json`.
+enum class Severity { warning, error };
+/// Prints @p line (how a run ended: `interrupted by SIGINT after ...`) on stderr as it is, in
+/// one write; with `--log-format json`, a JSON log line at @p severity.
+void print_line(const std::string& line, Severity severity);
 /// Prints the run's first failed job as print_error() does; in JSON with its node and job id.
 void print_job_error(const JobError& e);
-/// Prints every problem of @p e as `FILE:LINE:COL: error: MESSAGE`, one a line, on stderr.
+/// Prints every problem of @p e as `FILE:LINE:COL: error: MESSAGE`, one a line, on stderr; with
+/// `--log-format json`, each a JSON log line at level error, `FILE:LINE:COL: MESSAGE`.
 void print_config_error(const ConfigError& e);
 
 }  // namespace flowpool::cli

@@ -178,8 +178,9 @@ int exec_command(const ExecArgs& args) {
     if (result.error) print_error(result.error->what());
     const int signal = result.cancelled ? caught_signal() : 0;
     if (signal != 0) {
-        std::cerr << args.flags.prefix << "interrupted by " << signal_name(signal) << " after "
-                  << result.stats.jobs_in << ' ' << args.flags.jobs_are << '\n';
+        print_line(args.flags.prefix + "interrupted by " + signal_name(signal) + " after " +
+                       std::to_string(result.stats.jobs_in) + ' ' + args.flags.jobs_are,
+                   Severity::warning);
     }
     if (args.flags.stats) static_cast<void>(report(result.stats, args.flags, nullptr));  // no file
     if (signal != 0) return 128 + signal;

@@ -118,14 +118,17 @@ int finish(const RunResult& result, const ReportFlags& flags, RunFiles& files,
     if (result.error) print_job_error(*result.error);
     const int signal = result.cancelled ? caught_signal() : 0;
     if (signal != 0) {
-        std::cerr << "interrupted by " << signal_name(signal) << " after " << result.stats.jobs_in
-                  << " jobs; the jobs in flight finished\n";
+        print_line("interrupted by " + signal_name(signal) + " after " +
+                       std::to_string(result.stats.jobs_in) + " jobs; the jobs in flight finished",
+                   Severity::warning);
     }
     if (guard.tripped) {
         const RunStats& s = result.stats;
-        std::cerr << (result.cancelled ? "stopped: " : "") << "more than max_failures "
-                  << guard.text << " jobs failed (" << s.skipped + s.dead_lettered + s.failed
-                  << " of " << s.jobs_in << ")\n";
+        print_line(std::string(result.cancelled ? "stopped: " : "") + "more than max_failures " +
+                       guard.text + " jobs failed (" +
+                       std::to_string(s.skipped + s.dead_lettered + s.failed) + " of " +
+                       std::to_string(s.jobs_in) + ")",
+                   Severity::error);
     }
     const bool reported = report(result.stats, flags, files.json_file());
     if (signal != 0) return 128 + signal;

@@ -7,10 +7,10 @@
 #include <csignal>
 #include <cstdlib>
 #include <future>
-#include <iostream>
 #include <optional>
 #include <sstream>
 
+#include "command.hpp"
 #include "common/child_groups.hpp"
 #include "common/line_output.hpp"
 #include "common/log.hpp"
@@ -53,8 +53,8 @@ extern "C" void on_signal(int signal) {
     std::ostringstream line;
     line << flags.prefix << "interrupted by " << signal_name(signal) << " after " << stats.jobs_in
          << ' ' << flags.jobs_are << "; " << stats.abandoned
-         << " jobs in flight abandoned after the drain timeout (" << flags.drain_timeout << " s)\n";
-    std::cerr << line.str();
+         << " jobs in flight abandoned after the drain timeout (" << flags.drain_timeout << " s)";
+    print_line(line.str(), Severity::warning);
     static_cast<void>(report(stats, flags, json));  // the exit code is the signal's
     // Every line a sink wrote is whole already (one write(2) each): nothing to flush.
     std::_Exit(128 + signal);

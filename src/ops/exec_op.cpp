@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "builtin.hpp"
+#include "common/log.hpp"
 #include "data/json.hpp"
 #include "format.hpp"
 #include "piece_ids.hpp"
@@ -153,6 +154,13 @@ void to_stderr(const std::string& text) {
     }
 }
 
+/// Says on stderr that job @p id of @p node failed: `flowpool: node 'NODE' job ID: WHY`, or with
+/// `--log-format json` a JSON log line at level error with the node and job.
+void report_failure(std::string_view node, std::uint64_t id, const std::string& why) {
+    if (log_is_json()) return log_job(spdlog::level::err, node, id, why);
+    to_stderr("flowpool: node '" + std::string(node) + "' job " + std::to_string(id) + ": " + why);
+}
+
 /// The `exec` node's body: each job of a batch runs its program in turn, on the worker that
 /// runs the batch; `concurrency` programs run at once (the runtime gives each worker of a node
 /// that waits() a thread of its own).
@@ -174,8 +182,7 @@ public:
             if (!failure.empty()) {
                 // Jobs the stop left unrun are not news on stderr (`| head -1` prints nothing).
                 if (spec_.report_failures && failure != not_started_text) {
-                    to_stderr("flowpool: node '" + std::string(ctx.node()) + "' job " +
-                              std::to_string(job.id()) + ": " + failure);
+                    report_failure(ctx.node(), job.id(), failure);
                 }
                 fail_job(ctx, job.id(), jobs.values[i], std::move(failure));
                 ctx.jobs_made(out->size() - before);  // failed_output: keep
