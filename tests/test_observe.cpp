@@ -247,6 +247,84 @@ edges: [jobs -> out]
     EXPECT_EQ(result.stats.nodes[0].expected_jobs, 1234u);
 }
 
+/// What the observer saw of @p yaml's run (its source first; {W}: @p workers, a node's
+/// `concurrency`): the jobs that ended and the results out, at each call; the last is the end.
+struct Ended {
+    std::uint64_t retired = 0;
+    std::uint64_t jobs_in = 0;
+    std::uint64_t results_out = 0;
+};
+std::vector<Ended> ended_as_seen(const std::string& yaml, std::size_t workers) {
+    std::string text = yaml;
+    text.replace(text.find("{W}"), 3, std::to_string(workers));
+    std::mutex mutex;
+    std::vector<Ended> seen;
+    flowpool::RunOptions options;
+    options.observe_every = 2ms;
+    options.observer = [&](const flowpool::RunStats& now) {
+        const std::lock_guard lock(mutex);
+        seen.push_back({now.retired, now.jobs_in, now.results_out});
+    };
+    testing::internal::CaptureStdout();
+    const flowpool::RunResult result =
+        flowpool::run_graph(flowpool::parse_graph(text, "g.yaml"), flowpool::OpRegistry{}, options);
+    testing::internal::GetCapturedStdout();
+    EXPECT_FALSE(result.error);
+    EXPECT_EQ(result.stats.retired, result.stats.jobs_in) << "every job ended";
+    return seen;
+}
+
+/// Checks that the sources' jobs counted as ended (what the progress line counts) grow to
+/// @p jobs and reach it only with every one of the @p results in.
+void expect_ended_only_at_the_end(const std::vector<Ended>& seen, std::uint64_t jobs,
+                                  std::uint64_t results) {
+    ASSERT_GE(seen.size(), 2u) << "a call while it ran, and one at its end";
+    EXPECT_EQ(seen.back().retired, jobs);
+    EXPECT_EQ(seen.back().results_out, results);
+    std::size_t midway = 0;  // calls that saw the run half done or more, and not finished
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+        const Ended& now = seen[i];
+        EXPECT_LE(now.retired, now.jobs_in) << "call " << i;
+        if (i != 0) {
+            EXPECT_LE(seen[i - 1].retired, now.retired) << "call " << i;
+        }
+        if (now.retired == jobs) {
+            EXPECT_EQ(now.results_out, results) << "call " << i;
+        }
+        if (now.results_out >= results / 2 && now.results_out < results) ++midway;
+    }
+    // The run's second half was seen: where the results out already were more than the jobs.
+    EXPECT_GE(midway, 1u);
+}
+
+TEST_P(ObserveTest, JobsEndWithAllTheJobsMadeFromThem) {
+    // Each job becomes 4 that take about 40 us each: the results out pass the jobs in (4000)
+    // a quarter of the way; the jobs that ended may not.
+    const std::vector<Ended> seen = ended_as_seen(R"(graph: g
+nodes:
+  jobs:   { kind: source, op: range, count: 4000 }
+  pieces: { kind: function, op: explode, expr: '[., . + 1, . + 2, . + 3]' }
+  work:   { kind: function, op: spin, iterations: 20000, concurrency: {W} }
+  out:    { kind: sink, op: summary }
+edges: [jobs -> pieces -> work -> out]
+)",
+                                                  workers());
+    expect_ended_only_at_the_end(seen, 4000, 16000);
+}
+
+TEST_P(ObserveTest, AJobSentToTwoSinksEndsWhenBothHaveIt) {
+    const std::vector<Ended> seen = ended_as_seen(R"(graph: g
+nodes:
+  jobs: { kind: source, op: range, count: 8000 }
+  work: { kind: function, op: spin, iterations: 20000, concurrency: {W} }
+  a:    { kind: sink, op: summary }
+  b:    { kind: sink, op: summary }
+edges: [jobs -> work -> a, work -> b]
+)",
+                                                  workers());
+    expect_ended_only_at_the_end(seen, 8000, 16000);
+}
+
 TEST(Observe, AnUnwritableTracePathIsAUsageError) {
     EXPECT_THROW(flowpool::ChromeTrace("/nonexistent-dir/trace.json"), flowpool::UsageError);
 }

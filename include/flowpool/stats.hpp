@@ -107,6 +107,10 @@ struct RunStats {
     std::uint64_t redelivered = 0;    ///< jobs that failed and went back to their source
     std::uint64_t merged = 0;         ///< jobs folded into jobs a node made (aggregated)
     std::uint64_t made = 0;           ///< jobs made by nodes other than sources (aggregates)
+    /// Jobs made by the sources that ended, and every job made from them too (results out of
+    /// each sink, filtered, merged, failed...): what the progress line counts as done. Equals
+    /// jobs_in once the run is over, but for jobs abandoned.
+    std::uint64_t retired = 0;
     /// Jobs made but never finished: a run always waits for every job it made, so this is 0 in
     /// a RunResult; `flowpool run` fills it in when its drain timeout gives up on jobs in flight.
     std::uint64_t abandoned = 0;

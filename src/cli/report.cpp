@@ -228,7 +228,9 @@ std::uint64_t expected_total(const RunStats& stats) {
 }
 
 std::string progress_line(const RunStats& stats, std::uint64_t total) {
-    const std::uint64_t done = std::min(stats.accounted(), total);
+    // The sources' jobs that ended with all made from them: not accounted(), which counts a
+    // job once per sink it reaches and counts the pieces a node made of it.
+    const std::uint64_t done = std::min(stats.retired, total);
     const double seconds = stats.wall_seconds();
     const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
     const double percent =

@@ -37,8 +37,8 @@ namespace flowpool::cli {
 /// time left and jobs so far (no carriage return, no newline).
 [[nodiscard]] std::string bytes_progress_line(const RunStats& stats, std::uint64_t total);
 
-/// The progress text for a run that will make @p total jobs: done/total, percentage, rate and
-/// time left (no carriage return, no newline).
+/// The progress text for a run whose sources will make @p total jobs: done (RunStats::retired)
+/// of total, percentage, rate and time left (no carriage return, no newline).
 [[nodiscard]] std::string progress_line(const RunStats& stats, std::uint64_t total);
 
 /// @p s as JSON string contents (no quotes): quotes, backslashes and control characters escaped.

@@ -55,6 +55,10 @@ RunStats collect(const PlanNodes& nodes, const RepeatedEndings& repeats,
                  std::chrono::nanoseconds wall) {
     RunStats stats;
     stats.wall = wall;
+    // Read before the figures (jobs in, results out...), which count a job before it ends.
+    for (const PlanNode& node : nodes) {
+        stats.retired += node.counters.retired.load(std::memory_order_acquire);
+    }
     for (const PlanNode& node : nodes) {
         NodeStats s = node_stats(node);
         if (node.kind == NodeKind::source) stats.jobs_in += s.messages_in;

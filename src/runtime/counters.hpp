@@ -46,6 +46,7 @@ struct Counters {
     std::atomic<std::size_t> high_water{0};  // the most `waiting` reached
     std::atomic<std::size_t> running{0};     // batches in the node's body now
     std::atomic<std::uint64_t> traced{0};    // batches seen by the trace sampler
+    std::atomic<std::uint64_t> retired{0};   // a source's jobs that ended, all made from them too
     DurationHistogram job_time;
     /// Called after a batch with jobs that did not end well (RunOptions::on_failures); null:
     /// nothing to tell.

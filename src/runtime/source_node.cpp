@@ -34,12 +34,13 @@ private:
     std::shared_ptr<Ticket> ticket_for(const Batch& batch) const {
         const std::size_t deliveries = node_.successors.size();
         if (run_.options.journal == nullptr) {
-            return std::make_shared<Ticket>(limiter_, id_, *node_.source, batch.seq, deliveries,
+            return std::make_shared<Ticket>(limiter_, id_, *node_.source, batch.seq, batch.size(),
+                                            node_.counters.retired, deliveries,
                                             run_.batches_in_flight, run_.repeats);
         }
-        return std::make_shared<Ticket>(limiter_, id_, *node_.source, batch.seq, deliveries,
-                                        run_.batches_in_flight, run_.repeats, *run_.options.journal,
-                                        node_.name, batch.ids);
+        return std::make_shared<Ticket>(limiter_, id_, *node_.source, batch.seq, batch.size(),
+                                        node_.counters.retired, deliveries, run_.batches_in_flight,
+                                        run_.repeats, *run_.options.journal, node_.name, batch.ids);
     }
 
     /// The source's next batch without the jobs the journal says an earlier run finished,
@@ -72,8 +73,10 @@ private:
         const std::size_t passed = batch ? batch->size() : 0;
         // A source that dead-letters jobs itself (a queue's own dead-letter stream) took them in:
         // they end there, counted as dead-lettered.
-        node_.counters.add(passed + ctx.failed() + ctx.skipped() + ctx.dead_lettered(), passed, ctx,
-                           end - start);
+        const std::size_t ended_here = ctx.failed() + ctx.skipped() + ctx.dead_lettered();
+        node_.counters.add(passed + ended_here, passed, ctx, end - start);
+        // The jobs it failed to make ended here; the others when their batch retires (Ticket).
+        node_.counters.retired.fetch_add(ended_here, std::memory_order_relaxed);
         if (batch && batch->size() != 0) {
             run_.trace(node_, batch->ids.front(), batch->size(), 0, start, end);
         }

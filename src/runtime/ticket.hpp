@@ -25,13 +25,18 @@ namespace flowpool::detail {
 /// its last item), which would hold places.
 class Ticket {
 public:
-    /// @p repeats: where the run counts a job that ends the same way twice (OriginFailures).
+    /// The ticket of source batch @p seq, of @p jobs jobs: they are added to @p retired when the
+    /// place goes back. @p repeats: where the run counts a job that ends the same way twice
+    /// (OriginFailures).
     Ticket(Limiter& limiter, NodeId source_id, SourceBody& source, std::uint64_t seq,
-           std::size_t deliveries, std::atomic<std::size_t>& in_flight, RepeatedEndings& repeats)
+           std::size_t jobs, std::atomic<std::uint64_t>& retired, std::size_t deliveries,
+           std::atomic<std::size_t>& in_flight, RepeatedEndings& repeats)
         : limiter_(&limiter),
           source_id_(source_id),
           source_(&source),
           seq_(seq),
+          jobs_(jobs),
+          retired_(&retired),
           pending_(deliveries),
           in_flight_(in_flight),
           failures_(source.redelivers(), false, &repeats) {
@@ -41,12 +46,15 @@ public:
     /// The same, for a run with a journal: it hears of jobs @p ids of source @p name when the
     /// place goes back, with every failure on the way.
     Ticket(Limiter& limiter, NodeId source_id, SourceBody& source, std::uint64_t seq,
-           std::size_t deliveries, std::atomic<std::size_t>& in_flight, RepeatedEndings& repeats,
-           RunJournal& journal, std::string_view name, std::vector<std::uint64_t> ids)
+           std::size_t jobs, std::atomic<std::uint64_t>& retired, std::size_t deliveries,
+           std::atomic<std::size_t>& in_flight, RepeatedEndings& repeats, RunJournal& journal,
+           std::string_view name, std::vector<std::uint64_t> ids)
         : limiter_(&limiter),
           source_id_(source_id),
           source_(&source),
           seq_(seq),
+          jobs_(jobs),
+          retired_(&retired),
           pending_(deliveries),
           in_flight_(in_flight),
           failures_(source.redelivers(), true, &repeats),
@@ -83,6 +91,9 @@ public:
             // A batch a body lost jobs of is not known to have ended: not retired, so a source
             // that acknowledges its input (a message queue) delivers all of it again.
             if (source_ != nullptr && !failures_.any_lost()) source_->retired(seq_, failed);
+            // Ended either way (lost jobs fail the run). Release: who reads the count also sees
+            // the figures of the batches it counts.
+            if (retired_ != nullptr) retired_->fetch_add(jobs_, std::memory_order_release);
             in_flight_.fetch_sub(1, std::memory_order_relaxed);
             if (limiter_ != nullptr) limiter_->decrementer().try_put(flow::continue_msg{});
         }
@@ -116,6 +127,8 @@ private:
     NodeId source_id_;
     SourceBody* source_ = nullptr;
     std::uint64_t seq_ = 0;
+    std::size_t jobs_ = 0;                           // the source batch's jobs
+    std::atomic<std::uint64_t>* retired_ = nullptr;  // null: a flushed batch, not counted
     std::atomic<std::size_t> pending_;
     std::atomic<std::size_t>& in_flight_;
     OriginFailures failures_;
