@@ -93,7 +93,7 @@ TEST(CliObserve, StatsPrintsARowPerNodeAndTheBottleneck) {
     for (const char* column : {"in", "out", "util", "p50", "p99", "max", "queue-hw", "batch"})
         EXPECT_NE(lines[1].find(column), std::string::npos) << column;
     const std::regex row(
-        R"((\w+) +(source|function|sink) +(\d+) +(\d+) +(\d+) +(\d+)/(\d+)/(\d+) .*)");
+        R"((\w+) +(source|function|sink) +(\d+) +(\d+) +(\d+) +(\d+)/(\d+)/(\d+)/(\d+) .*)");
     std::smatch m;
     for (int i = 2; i <= 4; ++i) {
         ASSERT_TRUE(std::regex_match(lines[i], m, row)) << lines[i];

@@ -533,6 +533,13 @@ TEST_P(ExecWorkers, RunNProgramsAtOnce) {
     EXPECT_EQ(now, 0);
     EXPECT_EQ(most, workers) << "programs at once, at " << workers << " workers";
     EXPECT_GE(run.seconds, 0.99);  // two rounds
+    // Its figures: N workers, each busy most of the run, whatever the cores: near 1, never
+    // above (not N over the cores, as when the workers it could use were capped at them).
+    const flowpool::NodeStats& exec = run.result.stats.nodes[1];
+    EXPECT_EQ(exec.workers, static_cast<std::size_t>(workers));
+    const double use = exec.utilisation(run.result.stats.wall, flowpool::default_workers());
+    EXPECT_GT(use, 0.5 / slowdown);
+    EXPECT_LE(use, 1.0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Workers, ExecWorkers, ::testing::Values(1, 2, 4, 8));

@@ -1,5 +1,5 @@
-// What `flowpool run` prints from a run's figures (src/cli/report.cpp): the progress line, from
-// figures made here, so that each case is exact.
+// What `flowpool run` prints from a run's figures (src/cli/report.cpp): the progress line and
+// the --stats table, from figures made here, so that each case is exact.
 
 #include <gtest/gtest.h>
 
@@ -7,13 +7,33 @@
 
 #include <chrono>
 #include <cstdint>
+#include <regex>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "cli/report.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
+
+flowpool::NodeStats node(const std::string& name, flowpool::NodeKind kind, std::uint64_t in,
+                         std::uint64_t out) {
+    flowpool::NodeStats s;
+    s.name = name;
+    s.kind = kind;
+    s.messages_in = in;
+    s.messages_out = out;
+    return s;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
 
 }  // namespace
 
@@ -49,4 +69,49 @@ TEST(Report, ProgressIsWholeOnlyWhenEveryJobEnded) {
     stats.retired = 1000;
     EXPECT_EQ(flowpool::cli::progress_line(stats, 1000),
               "1000/1000 jobs 100.0%  250 jobs/s  ETA 0:00");
+}
+
+TEST(Report, TheStatsTableCountsDeadLettersSoEachRowAddsUp) {
+    flowpool::RunStats stats;
+    stats.wall = 1s;
+    stats.nodes.push_back(node("jobs", flowpool::NodeKind::source, 5714, 5714));
+    flowpool::NodeStats bad = node("bad2", flowpool::NodeKind::function, 5714, 5195);
+    bad.dead_lettered = 519;
+    stats.nodes.push_back(bad);
+    stats.nodes.push_back(node("out", flowpool::NodeKind::sink, 5195, 5195));
+    stats.nodes.push_back(node("dl", flowpool::NodeKind::sink, 519, 0));
+    const std::vector<std::string> lines = lines_of(flowpool::cli::stats_table(stats, 2));
+    ASSERT_EQ(lines.size(), 6u);  // header, 4 nodes, bottleneck
+    EXPECT_NE(lines[0].find(" filt/fail/skip/dl "), std::string::npos) << lines[0];
+    const std::regex row(R"((\w+) +\w+ +\d+ +(\d+) +(\d+) +(\d+)/(\d+)/(\d+)/(\d+) .*)");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(lines[2], m, row)) << lines[2];
+    EXPECT_EQ(m[1], "bad2");
+    EXPECT_EQ(std::stoul(m[2]), std::stoul(m[3]) + std::stoul(m[4]) + std::stoul(m[5]) +
+                                    std::stoul(m[6]) + std::stoul(m[7]))
+        << lines[2];
+    EXPECT_EQ(m[7], "519");
+}
+
+TEST(Report, UtilisationIsBusyTimeOverTheWorkersTheRunGaveTheNode) {
+    // An `exec` node of concurrency 4 on 2 cores: the run gives each worker a thread of its own,
+    // so 4 programs wait at once all along: 4 s busy in 1 s is all it could do, not 200%.
+    flowpool::RunStats stats;
+    stats.wall = 1s;
+    flowpool::NodeStats exec = node("exec", flowpool::NodeKind::function, 40, 40);
+    exec.concurrency = 4;
+    exec.workers = 4;
+    exec.busy = 4s;
+    flowpool::NodeStats spin = node("spin", flowpool::NodeKind::function, 40, 40);
+    spin.concurrency = 2;
+    spin.workers = 2;
+    spin.busy = 1800ms;
+    stats.nodes = {exec, spin};
+    EXPECT_DOUBLE_EQ(exec.utilisation(stats.wall, 2), 1.0);
+    EXPECT_DOUBLE_EQ(spin.utilisation(stats.wall, 2), 0.9);
+    const std::string table = flowpool::cli::stats_table(stats, 2);
+    EXPECT_NE(table.find("bottleneck: exec (100% busy)"), std::string::npos) << table;
+    // Figures made by hand, without `workers`: the node could use min(concurrency, threads).
+    spin.workers = 0;
+    EXPECT_DOUBLE_EQ(spin.utilisation(stats.wall, 8), 0.9);
 }

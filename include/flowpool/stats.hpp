@@ -45,6 +45,11 @@ struct NodeStats {
     std::string name;                    ///< the node's name
     NodeKind kind = NodeKind::function;  ///< its role
     std::size_t concurrency = 1;         ///< its worker count; `unlimited` for no bound
+    /// The most of its bodies the run could run at once: its concurrency (a source or a sink:
+    /// 1; a source whose jobs' values are made on the workers, SourceBody::decodes: no bound),
+    /// at most the run's threads, among which a node whose jobs wait has one per worker. 0 in
+    /// figures not made by a run.
+    std::size_t workers = 0;
     std::uint64_t messages_in = 0;   ///< jobs that reached it (a source: jobs it made or failed to)
     std::uint64_t messages_out = 0;  ///< jobs it passed on (for a sink: jobs it consumed)
     std::uint64_t filtered = 0;      ///< jobs it dropped on purpose
@@ -84,13 +89,17 @@ struct NodeStats {
     [[nodiscard]] double mean_batch() const noexcept {
         return batches != 0 ? static_cast<double>(messages_in) / static_cast<double>(batches) : 0.0;
     }
-    /// Busy time over wall time times the workers it could use: min(concurrency, @p threads).
+    /// Busy time over wall time times the workers it could use, from 0 to 1: `workers`; in
+    /// figures without it, min(concurrency, @p threads) (1 for a source or a sink).
     [[nodiscard]] double utilisation(std::chrono::nanoseconds wall,
                                      std::size_t threads) const noexcept {
-        const std::size_t workers = kind == NodeKind::source || kind == NodeKind::sink
-                                        ? 1
-                                        : (concurrency < threads ? concurrency : threads);
-        const double capacity = static_cast<double>(wall.count()) * static_cast<double>(workers);
+        std::size_t could = concurrency < threads ? concurrency : threads;
+        if (workers != 0) {
+            could = workers;
+        } else if (kind == NodeKind::source || kind == NodeKind::sink) {
+            could = 1;
+        }
+        const double capacity = static_cast<double>(wall.count()) * static_cast<double>(could);
         return capacity > 0 ? static_cast<double>(busy.count()) / capacity : 0.0;
     }
 };

@@ -112,14 +112,14 @@ const NodeStats* bottleneck(const RunStats& stats, std::size_t threads) {
 
 std::string stats_table(const RunStats& stats, std::size_t threads) {
     std::vector<std::vector<std::string>> rows{{"node", "kind", "workers", "in", "out",
-                                                "filt/fail/skip", "busy", "util", "p50", "p90",
+                                                "filt/fail/skip/dl", "busy", "util", "p50", "p90",
                                                 "p99", "max", "queue-hw", "batch"}};
     for (const NodeStats& node : stats.nodes) {
         rows.push_back({node.name, std::string(to_string(node.kind)),
                         concurrency_text(node.concurrency), std::to_string(node.messages_in),
                         std::to_string(node.messages_out),
                         std::to_string(node.filtered) + "/" + std::to_string(node.failed) + "/" +
-                            std::to_string(node.skipped),
+                            std::to_string(node.skipped) + "/" + std::to_string(node.dead_lettered),
                         duration_text(node.busy),
                         format("%.0f%%", 100 * node.utilisation(stats.wall, threads)),
                         duration_text(node.job_time_p50), duration_text(node.job_time_p90),
@@ -204,7 +204,8 @@ std::string stats_json(const RunStats& stats, std::size_t threads) {
             ", " + field("kind", json_string(std::string(to_string(node.kind)))) + ", " +
             field("concurrency", node.concurrency == unlimited ? std::string("null")
                                                                : std::to_string(node.concurrency)) +
-            ",\n     " + count("messages_in", node.messages_in) + ", " +
+            ", " + count("workers", node.workers) + ",\n     " +
+            count("messages_in", node.messages_in) + ", " +
             count("messages_out", node.messages_out) + ", " + count("filtered", node.filtered) +
             ", " + count("failed", node.failed) + ", " + count("skipped", node.skipped) + ", " +
             count("dead_lettered", node.dead_lettered) + ", " +

@@ -1,17 +1,26 @@
 #include "collect.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <cstddef>
 #include <utility>
 
 namespace flowpool::detail {
 namespace {
 
-/// @p node's figures so far.
-NodeStats node_stats(const PlanNode& node) {
+/// The most of @p node's bodies that may run at once, however many threads there are.
+std::size_t bodies_at_once(const PlanNode& node) {
+    if (node.source) return node.source->decodes() ? unlimited : 1;  // decoded on the workers
+    return node.kind == NodeKind::sink ? 1 : node.concurrency;
+}
+
+/// @p node's figures so far, in a run of @p threads threads.
+NodeStats node_stats(const PlanNode& node, std::size_t threads) {
     NodeStats s;
     s.name = node.name;
     s.kind = node.kind;
     s.concurrency = node.concurrency;
+    s.workers = std::min(bodies_at_once(node), threads);
     s.messages_in = node.counters.in.load();
     s.messages_out = node.counters.out.load();
     s.filtered = node.counters.filtered.load();
@@ -52,7 +61,7 @@ std::uint64_t less(std::uint64_t total, const std::atomic<std::uint64_t>& repeat
 }  // namespace
 
 RunStats collect(const PlanNodes& nodes, const RepeatedEndings& repeats,
-                 std::chrono::nanoseconds wall) {
+                 std::chrono::nanoseconds wall, std::size_t threads) {
     RunStats stats;
     stats.wall = wall;
     // Read before the figures (jobs in, results out...), which count a job before it ends.
@@ -60,7 +69,7 @@ RunStats collect(const PlanNodes& nodes, const RepeatedEndings& repeats,
         stats.retired += node.counters.retired.load(std::memory_order_acquire);
     }
     for (const PlanNode& node : nodes) {
-        NodeStats s = node_stats(node);
+        NodeStats s = node_stats(node, threads);
         if (node.kind == NodeKind::source) stats.jobs_in += s.messages_in;
         if (node.kind == NodeKind::sink) stats.results_out += s.messages_out;
         stats.filtered += s.filtered;

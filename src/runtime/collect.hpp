@@ -4,7 +4,7 @@
 #include <flowpool/stats.hpp>
 
 #include <chrono>
-
+#include <cstddef>
 #include <cstdint>
 
 #include "context_hooks.hpp"
@@ -12,10 +12,11 @@
 
 namespace flowpool::detail {
 
-/// The figures of every node in @p nodes so far, and their totals, for a run @p wall long: the
-/// failed, skipped and dead-lettered totals count a job once, less @p repeats.
+/// The figures of every node in @p nodes so far, and their totals, for a run @p wall long on
+/// @p threads threads: the failed, skipped and dead-lettered totals count a job once, less
+/// @p repeats.
 RunStats collect(const PlanNodes& nodes, const RepeatedEndings& repeats,
-                 std::chrono::nanoseconds wall);
+                 std::chrono::nanoseconds wall, std::size_t threads);
 
 /// What RunOptions::on_failures is told: the jobs the sources made so far, and the jobs that did
 /// not end well (failed, skipped or dead-lettered; each job once).

@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -79,8 +80,8 @@ void finish_bodies(PlanNodes& nodes, RunState& state) {
 
 /// The run's result, also logged and shown to the observer once more.
 RunResult run_result(const PlanNodes& nodes, const RunContext& context, const RunOptions& options,
-                     std::chrono::nanoseconds wall) {
-    RunResult result{collect(nodes, context.repeats, wall), context.state.error(),
+                     std::chrono::nanoseconds wall, std::size_t threads) {
+    RunResult result{collect(nodes, context.repeats, wall, threads), context.state.error(),
                      options.cancel && options.cancel->load(std::memory_order_relaxed)};
     log().debug("run finished: {} jobs in, {} results out, {} failed, {:.3f} s",
                 result.stats.jobs_in, result.stats.results_out, result.stats.failed,
@@ -151,8 +152,11 @@ struct Plan::Impl {
         const auto elapsed = [start] {
             return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start);
         };
-        Observer observer(options, [this, &elapsed, &context] {
-            RunStats now = collect(nodes, context.repeats, elapsed());
+        // The threads of the arena it runs in: the most its nodes could use (NodeStats::workers).
+        const auto threads =
+            static_cast<std::size_t>(oneapi::tbb::this_task_arena::max_concurrency());
+        Observer observer(options, [this, &elapsed, &context, threads] {
+            RunStats now = collect(nodes, context.repeats, elapsed(), threads);
             now.batches_in_flight = context.batches_in_flight.load(std::memory_order_relaxed);
             return now;
         });
@@ -164,7 +168,7 @@ struct Plan::Impl {
         observer.stop();
 
         finish_bodies(nodes, context.state);
-        return run_result(nodes, context, options, wall);
+        return run_result(nodes, context, options, wall, threads);
     }
 };
 
