@@ -325,6 +325,34 @@ edges: [jobs -> work -> a, work -> b]
     expect_ended_only_at_the_end(seen, 8000, 16000);
 }
 
+TEST(Observe, ABatchIsQueuedAtTheNextNodeOnlyOnceItLeavesThisOne) {
+    // Two jobs of a second each, one a batch, on two workers: for the first second nothing has
+    // been sent to the sink, whatever the workers hold.
+    std::mutex mutex;
+    std::vector<std::pair<std::size_t, std::size_t>> early;  // (work running, out queued)
+    flowpool::RunOptions options;
+    options.observe_every = 10ms;
+    options.observer = [&](const flowpool::RunStats& now) {
+        // Half the jobs' time: a margin for an observer's call that is late in reading.
+        if (now.wall >= 500ms) return;
+        const std::lock_guard lock(mutex);
+        early.emplace_back(now.nodes[1].running, now.nodes[2].queued);
+    };
+    const flowpool::RunResult result =
+        flowpool::source("jobs", flowpool::range(2), 1)
+            .stage("work", 2, [](std::int64_t v) { return sleepy(v, 1s); })
+            .sink("out", [](std::int64_t) {})
+            .try_run(options);
+    EXPECT_FALSE(result.error);
+    ASSERT_GE(early.size(), 5u) << "an observer every 10 ms, for 500 ms";
+    bool held = false;
+    for (const auto& [running, queued] : early) {
+        held = held || running != 0;
+        EXPECT_EQ(queued, 0u) << running << " batches running at work";
+    }
+    EXPECT_TRUE(held) << "work held a batch while it was observed";
+}
+
 TEST(Observe, AnUnwritableTracePathIsAUsageError) {
     EXPECT_THROW(flowpool::ChromeTrace("/nonexistent-dir/trace.json"), flowpool::UsageError);
 }

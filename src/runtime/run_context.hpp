@@ -45,12 +45,16 @@ struct RunContext {
     std::vector<flow::receiver<BatchPtr>*> in_port;  ///< where each node takes batches
     std::atomic<std::size_t> batches_in_flight{0};   ///< source batches not yet retired
 
-    /// A batch goes from @p node to each of its successors: count it in their queues.
+    /// A batch of @p node's is on its way to each of its successors: the sources' batch sizes
+    /// wait for their first (JobCost::sent), so this is said as soon as a node starts one.
+    void sending(const PlanNode& node) noexcept {
+        for (const NodeId next : node.successors) nodes[next].cost.sent();
+    }
+
+    /// A batch goes from @p node to each of its successors now: count it in their queues.
     void queue_on(const PlanNode& node) noexcept {
-        for (const NodeId next : node.successors) {
-            nodes[next].counters.queued();
-            nodes[next].cost.sent();
-        }
+        sending(node);
+        for (const NodeId next : node.successors) nodes[next].counters.queued();
     }
 
     /// Sends @p ctx's dead letters, if any, to the failing node's dead-letter sink. Before the

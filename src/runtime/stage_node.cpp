@@ -83,9 +83,10 @@ public:
         const RunningBatch running = node_.counters.started();
         Ticket& ticket = Ticket::of(*in);
         ticket.add(node_.successors.size());
-        run_.queue_on(node_);
+        run_.sending(node_);
         if (in->size() == 0) {
             node_.cost.ran_empty();
+            run_.queue_on(node_);
             // A routing node has no edges: each successor still gets its batch of this one.
             if (!node_.routes.empty()) {
                 for (const NodeId to : node_.successors) run_.in_port[to]->try_put(empty_like(*in));
@@ -118,6 +119,9 @@ public:
         node_.counters.add(received, out->size(), ctx, busy);
         node_.cost.add(busy, received);
         run_.send_dead_letters(node_, *in, ctx);
+        // Queued at the successors now that it goes to them, not while it ran here; and before
+        // it goes, so that none can start it before it is counted.
+        run_.queue_on(node_);
         ticket.done();
         return out;
     }
@@ -141,6 +145,7 @@ private:
             sent += routed[t]->size();
             to[node_.routes[t]] = std::move(routed[t]);
         }
+        run_.queue_on(node_);
         for (std::size_t s = 0; s < to.size(); ++s) {
             if (!to[s]) to[s] = empty_like(*in);
             run_.in_port[node_.successors[s]]->try_put(to[s]);
