@@ -2,6 +2,7 @@
 // positive, the sink's output kept off stdout, and the clear errors for what it cannot run.
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <map>
 #include <regex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli_runner.hpp"
@@ -182,6 +184,45 @@ TEST(BenchCli, AChainThatHoldsJobsBackUntilTheEndIsBadUsage) {
     expect_bad_input("bench graphs/errors_by_host.yaml", "error: flowpool bench compares the work",
                      "node 'by_host' of 'graphs/errors_by_host.yaml' (op aggregate) holds its "
                      "jobs until the run ends");
+}
+
+// FINDING (src/cli/bench_command.cpp, src/baseline/chain_runner.cpp): bench called op factories
+// without `flowpool run`'s guard: a plugin's factory that made no body crashed (SIGSEGV), one
+// that threw ended in std::terminate (SIGABRT). Each is now `run`'s error at the node, exit 2.
+TEST(BenchCli, APluginsBreakingFactoryIsRunsGraphErrorAtTheNode) {
+    ::setenv("FLOWPOOL_PLUGIN_DIR", FLOWPOOL_PLUGIN_DIR, 1);
+    // check_throws_int passes its jobs on; each case breaks one node.
+    int files = 0;
+    const auto graph_with = [&files](const std::string& source, const std::string& work,
+                                     const std::string& sink) {
+        return temp_file("factories" + std::to_string(++files) + ".yaml",
+                         "plugins: [ \"${FLOWPOOL_PLUGIN_DIR}/bad_factories.so\" ]\nnodes:\n"
+                         "  jobs: { kind: source, " +
+                             source + " }\n  work: { kind: function, op: " + work +
+                             " }\n  out:  { kind: sink, op: " + sink +
+                             " }\nedges: [ jobs -> work -> out ]\n");
+    };
+    const std::string range = "op: range, count: 3";
+    for (const auto& [graph, reason] :
+         {std::pair{graph_with(range, "throws_int", "summary"),
+                    ":4:3: error: node 'work': unknown exception"},
+          std::pair{graph_with(range, "throws_std", "summary"),
+                    ":4:3: error: node 'work': factory says no"},
+          std::pair{graph_with(range, "null_stage", "summary"),
+                    ":4:3: error: node 'work': op 'null_stage' made no body"},
+          std::pair{graph_with(range, "check_throws_int", "null_sink"),
+                    ":5:3: error: node 'out': op 'null_sink' made no body"},
+          std::pair{graph_with("op: null_source", "check_throws_int", "summary"),
+                    ":3:3: error: node 'jobs': op 'null_source' made no body"}}) {
+        SCOPED_TRACE(reason);
+        const auto bench = run_cli("bench '" + graph + "'");
+        EXPECT_EQ(bench.exit_code, 2) << bench.err;
+        EXPECT_EQ(bench.err, graph + reason + "\n");
+        EXPECT_EQ(bench.out, "");
+        const auto run = run_cli("run '" + graph + "'");
+        EXPECT_EQ(run.exit_code, 2) << run.err;
+        EXPECT_EQ(bench.err, run.err) << "bench and run say the same";
+    }
 }
 
 TEST(BenchCli, AFailingJobExitsOneWithItsError) {

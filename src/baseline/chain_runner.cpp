@@ -5,9 +5,11 @@
 #include "chain_runner.hpp"
 
 #include <exception>
+#include <functional>
 #include <memory>
 #include <span>
 #include <utility>
+#include <vector>
 
 #include "hand_rolled_pool.hpp"
 
@@ -41,7 +43,7 @@ public:
     ChainWorker(std::span<const ChainNode> stages, RunState& state, std::size_t worker)
         : stages_(stages), state_(state) {
         for (const ChainNode& node : stages) {
-            bodies_.push_back(node.op->make_stage(node.params));
+            bodies_.push_back(node.make_stage());
             contexts_.emplace_back(state, node.name, static_cast<int>(worker), &node.on_error);
         }
     }
@@ -130,16 +132,20 @@ ChainRun run_chain(const std::vector<ChainNode>& chain, std::size_t threads) {
     const ChainNode& source_node = chain.front();
     const ChainNode& sink_node = chain.back();
     const std::span<const ChainNode> stages(chain.begin() + 1, chain.end() - 1);
-    const std::unique_ptr<SourceBody> source = source_node.op->make_source(source_node.params);
-    const std::unique_ptr<SinkBody> sink = sink_node.op->make_sink(sink_node.params);
     RunState state;
+    // Every body before the first job, here: a maker that throws must not throw on a thread.
+    const std::unique_ptr<SourceBody> source = source_node.make_source();
+    std::vector<ChainWorker> workers;
+    workers.reserve(threads);
+    for (std::size_t w = 0; w < threads; ++w) workers.emplace_back(stages, state, w);
+    const std::unique_ptr<SinkBody> sink = sink_node.make_sink();
     ChainSink consume(*sink, sink_node, state);
 
     ChainRun run;
     const auto start = Clock::now();
     run_pool<ChainJob, ChainJob>(
         threads, [&](auto&& push) { run.jobs = submit_jobs(*source, source_node, state, push); },
-        [&](std::size_t worker) { return ChainWorker(stages, state, worker); },
+        [&workers](std::size_t worker) { return std::ref(workers[worker]); },
         [&](ChainJob&& job) { consume(std::move(job)); });
     run.wall = Clock::now() - start;
     sink->finish();

@@ -17,18 +17,23 @@
 #include <cstdint>
 #include <flowpool/error.hpp>
 #include <flowpool/ops.hpp>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace flowpool::baseline {
 
-/// One node of a chain: the op that makes its bodies, and what a job that fails in it does.
+/// One node of a chain: what makes its bodies, and what a job that fails in it does. The maker
+/// for its place in the chain is set (a source's for the first node, a sink's for the last, a
+/// stage's for those between); it throws, or returns a body, never null.
 struct ChainNode {
-    std::string name;            ///< the node's name, as failures report it
-    const OpInfo* op = nullptr;  ///< makes its body (each worker thread makes its own stages')
-    Params params{{}};           ///< the op's parameters, defaults filled in
-    OnError on_error{};          ///< functions, filters and the sink: a job that fails in a body
+    std::string name;  ///< the node's name, as failures report it
+    std::function<std::unique_ptr<SourceBody>()> make_source;  ///< the first node's body
+    std::function<std::unique_ptr<StageBody>()> make_stage;    ///< one per worker thread
+    std::function<std::unique_ptr<SinkBody>()> make_sink;      ///< the last node's body
+    OnError on_error{};  ///< functions, filters and the sink: a job that fails in a body
 };
 
 /// What one run of a chain did.
@@ -40,8 +45,9 @@ struct ChainRun {
 
 /// Runs @p chain (a source, functions or filters, a sink, in that order) once on the hand-rolled
 /// pool with @p threads worker threads, one job per queue item; then calls the sink's finish().
-/// A job that throws in a body fails the run as under OnError::fail; what a body reports to its
-/// BatchContext follows the node's on_error.
+/// Every body is made before the first job, on the calling thread: what a maker throws leaves
+/// run_chain() before any job ran. A job that throws in a body fails the run as under
+/// OnError::fail; what a body reports to its BatchContext follows the node's on_error.
 ChainRun run_chain(const std::vector<ChainNode>& chain, std::size_t threads);
 
 }  // namespace flowpool::baseline

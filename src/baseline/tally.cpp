@@ -32,18 +32,19 @@ void TallySink::consume(const detail::BatchPtr& in, BatchContext& ctx) {
 }
 
 TalliedGraph::TalliedGraph(const GraphSpec& user_graph, const OpRegistry& user_ops,
-                           const std::string& sink_name)
-    : graph(user_graph), ops(user_ops) {
+                           const std::string& sink_name, SinkMaker make_user_sink)
+    : graph(user_graph), ops(user_ops), make_user_sink_(std::move(make_user_sink)) {
     auto sink = std::find_if(graph.nodes.begin(), graph.nodes.end(),
                              [&](const NodeSpec& node) { return node.name == sink_name; });
     OpInfo wrapped = *ops.find(sink->op, NodeKind::sink);
     wrapped.name = tally_op_name;
-    wrapped.make_sink = [inner = wrapped.make_sink, this](const Params& params) {
-        return std::make_unique<TallySink>(inner(params), tally);
-    };
+    wrapped.make_sink = [this](const Params& /*params*/) { return make_sink(); };
     ops.add(std::move(wrapped));
     sink->op = tally_op_name;
-    sink_op = ops.find(tally_op_name, NodeKind::sink);
+}
+
+std::unique_ptr<SinkBody> TalliedGraph::make_sink() {
+    return std::make_unique<TallySink>(make_user_sink_(), tally);
 }
 
 }  // namespace flowpool::baseline

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <flowpool/graph.hpp>
 #include <flowpool/ops.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 #include <typeindex>
@@ -38,16 +39,25 @@ private:
 /// A graph and its ops with the sink's op wrapped in a TallySink that reports into `tally`: both
 /// runs of `flowpool bench` use it.
 struct TalliedGraph {
-    GraphSpec graph;                  ///< the user's graph, its sink naming the wrapping op
-    OpRegistry ops;                   ///< the user's ops plus the wrapping op
-    const OpInfo* sink_op = nullptr;  ///< the wrapping op, in `ops`
-    Tally tally;                      ///< what the latest run delivered; reset before each run
+    /// Makes the user's sink body (from the node's own parameters); throws, or returns a body.
+    using SinkMaker = std::function<std::unique_ptr<SinkBody>()>;
 
-    /// Copies @p user_graph and @p user_ops and wraps the op of node @p sink_name.
+    GraphSpec graph;  ///< the user's graph, its sink naming the wrapping op
+    OpRegistry ops;   ///< the user's ops plus the wrapping op
+    Tally tally;      ///< what the latest run delivered; reset before each run
+
+    /// Copies @p user_graph and @p user_ops and gives node @p sink_name a wrapping op, whose
+    /// bodies wrap what @p make_user_sink makes.
     TalliedGraph(const GraphSpec& user_graph, const OpRegistry& user_ops,
-                 const std::string& sink_name);
+                 const std::string& sink_name, SinkMaker make_user_sink);
     TalliedGraph(const TalliedGraph&) = delete;  // the wrapping op refers to `tally`
     TalliedGraph& operator=(const TalliedGraph&) = delete;
+
+    /// A sink body of the wrapping op: the user's sink, counted into `tally`.
+    [[nodiscard]] std::unique_ptr<SinkBody> make_sink();
+
+private:
+    SinkMaker make_user_sink_;
 };
 
 }  // namespace flowpool::baseline

@@ -24,6 +24,7 @@
 #include "baseline/tally.hpp"
 #include "bench_report.hpp"
 #include "command.hpp"
+#include "graphfile/make_body.hpp"
 #include "graphfile/resolve.hpp"
 #include "load_graph.hpp"
 #include "quiet_stdout.hpp"
@@ -90,7 +91,7 @@ void check_nothing_holds_back(const std::vector<const ResolvedNode*>& chain,
                               const std::string& file) {
     for (const ResolvedNode* node : chain) {
         if (node->kind != NodeKind::function && node->kind != NodeKind::filter) continue;
-        if (!node->op->make_stage || !node->op->make_stage(node->params)->holds_back()) continue;
+        if (!detail::make_stage_body(*node)->holds_back()) continue;
         throw UsageError("flowpool bench compares the work done a job at a time; node '" +
                          node->spec->name + "' of '" + file + "' (op " + node->op->name +
                          ") holds its jobs until the run ends, which the hand-rolled pool does "
@@ -110,14 +111,23 @@ std::size_t pool_threads(const std::vector<const ResolvedNode*>& chain) {
     return threads;
 }
 
-/// @p chain as the baseline runs it, its sink's op the tallying one of @p tallied.
+/// @p chain as the baseline runs it, its bodies made under `flowpool run`'s guard, its sink the
+/// tallying one of @p tallied.
 std::vector<baseline::ChainNode> baseline_chain(const std::vector<const ResolvedNode*>& chain,
-                                                const baseline::TalliedGraph& tallied) {
+                                                baseline::TalliedGraph& tallied) {
     std::vector<baseline::ChainNode> nodes;
     for (const ResolvedNode* node : chain) {
-        nodes.push_back({node->spec->name, node->op, node->params, node->on_error});
+        baseline::ChainNode& added = nodes.emplace_back();
+        added.name = node->spec->name;
+        added.on_error = node->on_error;
+        if (node->kind == NodeKind::source) {
+            added.make_source = [node] { return detail::make_source_body(*node); };
+        } else if (node->kind == NodeKind::sink) {
+            added.make_sink = [&tallied] { return tallied.make_sink(); };
+        } else {
+            added.make_stage = [node] { return detail::make_stage_body(*node); };
+        }
     }
-    nodes.back().op = tallied.sink_op;
     return nodes;
 }
 
@@ -148,14 +158,16 @@ const Measured& median(std::vector<Measured>& runs) {
 /// flowpool against its chain on a hand-rolled pool of as many threads as its widest function
 /// node, @p repeat times each, interleaved, and writes the report to @p out. Returns 0, or 1 if a
 /// job failed (then the first failure is printed on stderr and no report). Throws ConfigError
-/// for a bad graph file and UsageError for a graph that is not a chain, whose source cannot be
-/// read twice or which holds jobs back until the run ends.
+/// for a bad graph file (an op's factory that throws or makes no body included, as `flowpool
+/// run` does) and UsageError for a graph that is not a chain, whose source cannot be read twice
+/// or which holds jobs back until the run ends.
 int bench(const GraphSpec& graph, const OpRegistry& ops, std::size_t repeat, std::ostream& out) {
     const std::vector<ResolvedNode> nodes = detail::resolve(graph, ops);
     const std::vector<const ResolvedNode*> chain = chain_of(graph, nodes);
     check_source_can_be_read_twice(*chain.front(), graph.file);
     check_nothing_holds_back(chain, graph.file);
-    baseline::TalliedGraph tallied(graph, ops, chain.back()->spec->name);
+    baseline::TalliedGraph tallied(graph, ops, chain.back()->spec->name,
+                                   [sink = chain.back()] { return detail::make_sink_body(*sink); });
     const std::vector<baseline::ChainNode> hand_rolled_chain = baseline_chain(chain, tallied);
     const std::size_t threads = pool_threads(chain);
 

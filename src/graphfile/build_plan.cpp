@@ -12,6 +12,7 @@
 #include "common/log.hpp"
 #include "job_key.hpp"
 #include "logged_stage.hpp"
+#include "make_body.hpp"
 #include "projection.hpp"
 #include "resolve.hpp"
 
@@ -28,9 +29,7 @@ ConfigError factory_error(const detail::ResolvedNode& node, const std::string& w
                        "node '" + node.spec->name + "': " + what);
 }
 
-/// What @p make makes for @p node. Whatever a factory throws (a plugin's may throw anything) or
-/// a null body becomes a problem of the graph file naming the node: nothing has run yet, so
-/// neither is a job's failure, and a null body would crash the run.
+/// What @p make makes for @p node, under make_body.hpp's guard.
 template <class Make>
 auto make_body(const detail::ResolvedNode& node, const Make& make) {
     decltype(make(node.params)) body;
@@ -49,6 +48,18 @@ auto make_body(const detail::ResolvedNode& node, const Make& make) {
 
 }  // namespace
 
+std::unique_ptr<SourceBody> detail::make_source_body(const ResolvedNode& node) {
+    return make_body(node, node.op->make_source);
+}
+
+std::unique_ptr<StageBody> detail::make_stage_body(const ResolvedNode& node) {
+    return make_body(node, node.op->make_stage);
+}
+
+std::unique_ptr<SinkBody> detail::make_sink_body(const ResolvedNode& node) {
+    return make_body(node, node.op->make_sink);
+}
+
 RunResult run_graph(const GraphSpec& graph, const OpRegistry& ops, const RunOptions& options) {
     return detail::run_resolved(detail::resolve(graph, ops), graph, options);
 }
@@ -65,11 +76,11 @@ RunResult detail::run_resolved(std::vector<ResolvedNode> nodes, const GraphSpec&
         detail::NodeId id = 0;
         switch (node.kind) {
             case NodeKind::source:
-                id = plan.add_source(name, make_body(node, node.op->make_source), node.batch_size);
+                id = plan.add_source(name, detail::make_source_body(node), node.batch_size);
                 break;
             case NodeKind::function:
             case NodeKind::filter: {
-                std::unique_ptr<StageBody> body = make_body(node, node.op->make_stage);
+                std::unique_ptr<StageBody> body = detail::make_stage_body(node);
                 if (node.log) {
                     body = std::make_unique<detail::LoggedStage>(std::move(body), *node.log);
                 }
@@ -77,7 +88,7 @@ RunResult detail::run_resolved(std::vector<ResolvedNode> nodes, const GraphSpec&
                 break;
             }
             case NodeKind::sink:
-                id = plan.add_sink(name, make_body(node, node.op->make_sink));
+                id = plan.add_sink(name, detail::make_sink_body(node));
                 break;
         }
         ids[name] = id;
