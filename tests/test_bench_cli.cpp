@@ -186,6 +186,60 @@ TEST(BenchCli, AChainThatHoldsJobsBackUntilTheEndIsBadUsage) {
                      "jobs until the run ends");
 }
 
+// FINDING (trial h3 §4, src/baseline/chain_runner.cpp): the hand-rolled run kept only the first
+// of the jobs a node made of one (`explode`, `exec` with `output: lines`) and lost the others:
+// the report said "sink: 3000 jobs in the flowpool run, 1000 in the hand-rolled run; ids and
+// values DIFFER" and a ratio for a third of the work, exit 0. Every piece now runs on.
+TEST(BenchCli, EveryPieceOfAnExplodedJobReachesTheSinkInTheHandRolledRun) {
+    const std::string graph = temp_file("explode.yaml", R"(nodes:
+  jobs:    { kind: source, op: range, count: 1000 }
+  three:   { kind: function, op: map, expr: "[., ., .]", concurrency: 1 }
+  explode: { kind: function, op: explode, concurrency: 1 }
+  out:     { kind: sink, op: summary }
+edges:
+  - jobs -> three -> explode -> out
+)");
+    const auto result = run_cli("bench '" + graph + "'");
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    const Report report = parse(result.out_lines());
+    expect_both_runs(report, 1000, 3000);
+    EXPECT_EQ(report.other, std::vector<std::string>{}) << result.out;
+    // Every function node has concurrency 1: one thread, said so.
+    EXPECT_NE(result.out.find("(1 thread, one job per queue item)"), std::string::npos)
+        << result.out;
+}
+
+TEST(BenchCli, EachPieceRunsThroughTheNodesAfterTheOneThatMadeIt) {
+    // The pieces of job j are 2^20 j, 2^20 j + 1, 2^20 j + 2: a filter and a map after explode
+    // see each of them (ids and values are checked against the flowpool run).
+    const std::string graph = temp_file("explode_more.yaml", R"(nodes:
+  jobs:    { kind: source, op: range, count: 600 }
+  three:   { kind: function, op: map, expr: "[., . + 1, . + 2]", concurrency: 2 }
+  explode: { kind: function, op: explode, concurrency: 2 }
+  odd:     { kind: filter, op: where, expr: ". % 2 == 1", concurrency: 2 }
+  double:  { kind: function, op: map, expr: ". * 2", concurrency: 2 }
+  out:     { kind: sink, op: summary }
+edges:
+  - jobs -> three -> explode -> odd -> double -> out
+)");
+    const auto result = run_cli("bench '" + graph + "' --repeat 2");
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    const Report report = parse(result.out_lines());
+    expect_both_runs(report, 600, 900);  // of j, j+1, j+2: two odd for odd j, one for even j
+    EXPECT_NE(result.out.find("(2 threads, one job per queue item)"), std::string::npos)
+        << result.out;
+}
+
+TEST(BenchCli, ExecWithOutputLinesHasEveryLineRunOn) {
+    // find's output lines (the files under graphs/data) become jobs, each checksummed.
+    const auto result = run_cli("bench graphs/checksums.yaml");
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    const Report report = parse(result.out_lines());
+    ASSERT_EQ(report.rates.size(), 2u) << result.out;
+    EXPECT_GT(report.sink_flowpool, 1u) << result.out;
+    expect_both_runs(report, 1, report.sink_flowpool);
+}
+
 // FINDING (src/cli/bench_command.cpp, src/baseline/chain_runner.cpp): bench called op factories
 // without `flowpool run`'s guard: a plugin's factory that made no body crashed (SIGSEGV), one
 // that threw ended in std::terminate (SIGABRT). Each is now `run`'s error at the node, exit 2.

@@ -1,6 +1,7 @@
 // A chain of op bodies on the hand-rolled pool: the submitter splits the source's batches into
-// one queue item per job, each worker runs its own stage bodies on one job at a time, and the
-// results thread hands each job to the sink alone.
+// one queue item per job, each worker runs its own stage bodies on one job at a time (and on
+// each piece of a job a body cut up, alone), and the results thread hands each job to the sink
+// alone.
 
 #include "chain_runner.hpp"
 
@@ -37,6 +38,16 @@ void hold_one(Items<Value>& batch, ChainJob&& job) {
     batch.values.push_back(std::move(job.value));
 }
 
+/// The jobs of @p batch, moved out of it.
+std::vector<ChainJob> take_jobs(Items<Value>& batch) {
+    std::vector<ChainJob> jobs;
+    jobs.reserve(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        jobs.push_back(ChainJob{batch.ids[i], std::move(batch.values[i])});
+    }
+    return jobs;
+}
+
 /// One worker thread: bodies of its own for every function node, run on one job at a time.
 class ChainWorker {
 public:
@@ -48,25 +59,42 @@ public:
         }
     }
 
-    /// The job after every function node, or nothing if one dropped it or it failed.
-    std::optional<ChainJob> operator()(ChainJob&& job) {
-        const std::uint64_t id = job.id;
+    /// Runs @p job through every function node and calls @p emit with each job that comes out:
+    /// none if a node dropped it or it failed, several if a node cut it into pieces.
+    template <class Emit>
+    void operator()(ChainJob&& job, const Emit& emit) {
+        run_from(0, std::move(job), emit);
+    }
+
+private:
+    /// Runs @p job through the function nodes from number @p first on, as operator() does. A
+    /// node that gives several jobs (`explode`) has each run alone through the nodes after it,
+    /// as a hand-written loop over the pieces would.
+    template <class Emit>
+    void run_from(std::size_t first, ChainJob&& job, const Emit& emit) {
         hold_one(*scratch_, std::move(job));
         BatchPtr batch = scratch_;
-        for (std::size_t i = 0; i < bodies_.size() && batch && batch->size() != 0; ++i) {
+        for (std::size_t i = first; i < bodies_.size(); ++i) {
+            const std::uint64_t id = batch->ids.front();
             try {
                 batch = bodies_[i]->process(batch, contexts_[i]);
             } catch (const std::exception& e) {
                 state_.job_failed(stages_[i].name, id, e.what());
-                return std::nullopt;
+                return;
+            }
+            if (!batch || batch->size() == 0) return;  // filtered out, or failed
+            if (batch->size() > 1) {
+                // Taken out first: each piece's run reuses scratch_, which may hold them.
+                for (ChainJob& piece : take_jobs(static_cast<Items<Value>&>(*batch))) {
+                    run_from(i + 1, std::move(piece), emit);
+                }
+                return;
             }
         }
-        if (!batch || batch->size() == 0) return std::nullopt;  // filtered out, or failed
         auto& done = static_cast<Items<Value>&>(*batch);
-        return ChainJob{done.ids.front(), std::move(done.values.front())};
+        emit(ChainJob{done.ids.front(), std::move(done.values.front())});
     }
 
-private:
     std::span<const ChainNode> stages_;
     RunState& state_;
     std::vector<std::unique_ptr<StageBody>> bodies_;

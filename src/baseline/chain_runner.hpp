@@ -8,9 +8,11 @@
 ///             ─► results queue ─► results thread ─► sink
 ///
 /// The bodies are the ones the ops make for flowpool, so both do the same work; only the way
-/// jobs move between threads differs. The seed's pattern has no batches, no reorder buffer, no
-/// timeouts and no per-node concurrency: a node's `ordered`, `timeout_ms`, `log` and a
-/// concurrency below W do not apply here.
+/// jobs move between threads differs. A node that makes several jobs of one (`explode`) passes
+/// each on alone: every piece runs through the nodes after it and reaches the sink as its own
+/// queue item. The seed's pattern has no batches, no reorder buffer, no timeouts and no per-node
+/// concurrency: a node's `ordered`, `timeout_ms`, `log` and a concurrency below W do not apply
+/// here.
 
 #include <chrono>
 #include <cstddef>

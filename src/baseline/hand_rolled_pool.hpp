@@ -64,8 +64,9 @@ private:
 /// and returns when every result was consumed:
 /// - `submit(push)` runs on the submitter thread and calls `push(Job)` once per job;
 /// - `make_worker(w)` runs on worker thread w (0 <= w < @p workers) and returns the function
-///   that thread calls on each job it takes, `std::optional<Result>(Job&&)` (std::nullopt: the
-///   job gives no result, e.g. it was filtered out);
+///   that thread calls on each job it takes, `work(Job&&, emit)`, which calls `emit(Result)`
+///   once per result the job gives (none: e.g. it was filtered out; several: it was cut into
+///   pieces), each result a queue item of its own;
 /// - `consume(Result&&)` runs on the results thread, once per result, in arrival order.
 template <class Job, class Result, class Submit, class MakeWorker, class Consume>
 void run_pool(std::size_t workers, Submit submit, MakeWorker make_worker, Consume consume) {
@@ -81,11 +82,10 @@ void run_pool(std::size_t workers, Submit submit, MakeWorker make_worker, Consum
     for (std::size_t w = 0; w < workers; ++w) {
         worker_threads.emplace_back([&, w] {
             auto work = make_worker(w);
-            while (std::optional<Job> job = job_queue.pop()) {
-                if (std::optional<Result> result = work(std::move(*job))) {
-                    result_queue.push(std::move(*result));
-                }
-            }
+            const auto emit = [&result_queue](Result result) {
+                result_queue.push(std::move(result));
+            };
+            while (std::optional<Job> job = job_queue.pop()) work(std::move(*job), emit);
         });
     }
 
@@ -131,9 +131,7 @@ std::int64_t run_hand_rolled_pool(std::int64_t jobs, int workers, Work work,
             for (std::int64_t i = 0; i < jobs; ++i) push(Job{i, i});
         },
         [&work](std::size_t /*worker*/) {
-            return [&work](Job&& job) {
-                return std::optional<Result>(Result{job.id, work(job.value)});
-            };
+            return [&work](Job&& job, const auto& emit) { emit(Result{job.id, work(job.value)}); };
         },
         [&sum, &sink_work](Result&& result) {
             sum += result.value;

@@ -56,7 +56,8 @@ void print_bench_report(std::ostream& out, const GraphSpec& graph, std::size_t r
         << " each\n";
     print_rate(out, "flowpool", fast, "");
     print_rate(out, "hand-rolled pool", slow,
-               "  (" + std::to_string(threads) + " threads, one job per queue item)");
+               "  (" + std::to_string(threads) + (threads == 1 ? " thread" : " threads") +
+                   ", one job per queue item)");
     if (slow.rate() > 0) {
         char line[80];
         std::snprintf(line, sizeof line, "  flowpool / hand-rolled: %.2fx\n",
