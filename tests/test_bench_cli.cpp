@@ -279,6 +279,22 @@ TEST(BenchCli, APluginsBreakingFactoryIsRunsGraphErrorAtTheNode) {
     }
 }
 
+TEST(BenchCli, ABodyThatThrowsAnythingInTheHandRolledRunFailsItsJob) {
+    // The hand-rolled chain caught only std::exception: `throw 42` from a plugin's body ended
+    // bench in std::terminate (exit 134).
+    ::setenv("FLOWPOOL_PLUGIN_DIR", FLOWPOOL_PLUGIN_DIR, 1);
+    const std::string graph =
+        temp_file("body_throws.yaml",
+                  "plugins: [ \"${FLOWPOOL_PLUGIN_DIR}/bad_factories.so\" ]\nnodes:\n"
+                  "  jobs: { kind: source, op: range, count: 10 }\n"
+                  "  work: { kind: function, op: body_throws_int_when_made_again }\n"
+                  "  out:  { kind: sink, op: summary }\nedges: [ jobs -> work -> out ]\n");
+    const auto result = run_cli("bench '" + graph + "'");
+    EXPECT_EQ(result.exit_code, 1) << result.err;
+    EXPECT_NE(result.err.find("error: node 'work' job 0: unknown exception"), std::string::npos)
+        << result.err;
+}
+
 TEST(BenchCli, AFailingJobExitsOneWithItsError) {
     const std::string graph = temp_file("fail.yaml", R"(nodes:
   jobs: { kind: source, op: range, count: 1000 }

@@ -6,6 +6,7 @@
 #include "chain_runner.hpp"
 
 #include <exception>
+#include <flowpool/detail/job_loop.hpp>
 #include <functional>
 #include <memory>
 #include <span>
@@ -20,6 +21,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 using detail::BatchPtr;
+using detail::current_exception_message;
 using detail::Items;
 
 /// Jobs the submitter asks the source for at a time (then queued one by one).
@@ -78,8 +80,8 @@ private:
             const std::uint64_t id = batch->ids.front();
             try {
                 batch = bodies_[i]->process(batch, contexts_[i]);
-            } catch (const std::exception& e) {
-                state_.job_failed(stages_[i].name, id, e.what());
+            } catch (...) {  // a plugin's body may throw anything
+                state_.job_failed(stages_[i].name, id, current_exception_message());
                 return;
             }
             if (!batch || batch->size() == 0) return;  // filtered out, or failed
@@ -117,8 +119,8 @@ std::uint64_t submit_jobs(SourceBody& source, const ChainNode& node, RunState& s
             read = batch ? batch->size() : 0;
             // A line that does not decode is a job made, and failed (reported by decode()).
             if (read != 0 && source.decodes()) batch = source.decode(batch, ctx);
-        } catch (const std::exception& e) {
-            state.job_failed(node.name, jobs, e.what());
+        } catch (...) {
+            state.job_failed(node.name, jobs, current_exception_message());
             break;
         }
         if (read == 0) break;
@@ -141,8 +143,8 @@ public:
         hold_one(*one_, std::move(job));
         try {
             sink_.consume(one_, ctx_);
-        } catch (const std::exception& e) {
-            state_.job_failed(node_.name, id, e.what());
+        } catch (...) {
+            state_.job_failed(node_.name, id, current_exception_message());
         }
     }
 
