@@ -74,13 +74,14 @@ quiet() {
 }
 
 # A failure quoting a value with a quote, a backslash, control bytes, a byte 0xFF and a cut-off
-# sequence (each one U+FFFD) around a well-formed é; then three more lines that fail.
+# sequence (each one U+FFFD) around a well-formed é; then three more lines that fail (after it:
+# `parse` is serial, so the first failure, which stops the run, is that one).
 printf '12\nab"c\\d\001e\377\tz \303\251 \342\202\na\nb\nc\n' >"$work/bad.txt"
 cat >"$work/bad.yaml" <<YAML
 graph: bad-bytes
 nodes:
   lines: { kind: source, op: lines, path: "$work/bad.txt" }
-  parse: { kind: function, op: parse_int }
+  parse: { kind: function, op: parse_int, concurrency: 1 }
   out:   { kind: sink, op: summary }
 edges:
   - lines -> parse -> out
