@@ -12,18 +12,21 @@
 
 namespace flowpool::test {
 
+/// @p text as lines, in order (the last one with or without its newline).
+inline std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
 struct CliResult {
     int exit_code = -1;
     std::string out;
     std::string err;
 
     /// stdout as lines, in the order written.
-    [[nodiscard]] std::vector<std::string> out_lines() const {
-        std::vector<std::string> lines;
-        std::istringstream in(out);
-        for (std::string line; std::getline(in, line);) lines.push_back(line);
-        return lines;
-    }
+    [[nodiscard]] std::vector<std::string> out_lines() const { return lines_of(out); }
 };
 
 inline std::string slurp(const std::string& path) {

@@ -16,6 +16,7 @@
 
 #include "cli_runner.hpp"
 
+using flowpool::test::lines_of;
 using flowpool::test::run_cli;
 using flowpool::test::slurp;
 
@@ -43,13 +44,6 @@ std::string python(const std::string& script, const std::string& file) {
 /// dead-lettered[, N abandoned] in S s (R jobs/s)`.
 const std::regex summary(
     R"((\d+) jobs in, (\d+) results out, (\d+) filtered, (\d+) skipped, (\d+) failed, (\d+) dead-lettered(, (\d+) abandoned)? in [0-9.]+ s \([0-9.]+ jobs/s\))");
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
 
 }  // namespace
 

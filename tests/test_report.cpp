@@ -8,13 +8,15 @@
 #include <chrono>
 #include <cstdint>
 #include <regex>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli/report.hpp"
+#include "cli_runner.hpp"
 
 namespace {
+
+using flowpool::test::lines_of;
 
 using namespace std::chrono_literals;
 
@@ -26,13 +28,6 @@ flowpool::NodeStats node(const std::string& name, flowpool::NodeKind kind, std::
     s.messages_in = in;
     s.messages_out = out;
     return s;
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
 }
 
 }  // namespace
