@@ -347,6 +347,50 @@ TEST_P(ExprOps, ASourceReadsOnlyTheFieldsTheNodesAfterItRead) {
     }
 }
 
+// A jsonl source whose only out-edge is a `where` tests its condition on the fields it reads
+// first (`status`) and reads the others (`host`) only of the lines the condition keeps: the
+// same jobs kept, failed and filtered as when every line is read whole (the `where` given a
+// `key:`, which shows values, so the source does not test first), but for a line malformed only
+// in `host` that the `where` drops: filtered, not failed. A condition that fails (`status` a
+// string) has its record read whole and the job failed by `where`.
+TEST_P(ExprOps, ASourceTestsTheConditionOfTheWhereAfterItFirst) {
+    const std::string path = (dir_ / "first.jsonl").string();
+    const std::vector<std::string> kinds = {
+        R"({"host":"web-1","status":200})",           // dropped
+        R"({"host":"web-2","status":503})",           // kept
+        R"({"host":tru,"status":200})",               // dropped first; else failed
+        R"({"host":tru,"status":503})",               // failed (host)
+        R"({"status":200,"host":"a","status":503})",  // kept: the last status counts
+        R"({"host":"b"})",                            // dropped: null >= 500 is null
+        R"({"host":"c","status":"x"})",               // failed (where: string >= integer)
+    };
+    constexpr std::size_t rounds = 300;
+    {
+        std::ofstream out(path);
+        for (std::size_t i = 0; i < rounds; ++i) {
+            for (const std::string& line : kinds) out << line << '\n';
+        }
+    }
+    for (const bool first : {true, false}) {
+        SCOPED_TRACE(first ? "condition first" : "every line whole");
+        out_->jobs.clear();
+        const auto result = run(
+            "  events: { kind: source, op: jsonl, path: '" + path + "', on_error: skip }\n" +
+                "  errors: { kind: filter, op: where, expr: '.status >= 500', concurrency: {W},\n" +
+                "            on_error: skip" + (first ? "" : ", key: .status") + " }\n" +
+                "  out: { kind: sink, op: collect_host }\n",
+            "  - events -> errors -> out\n");
+        ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
+        ASSERT_EQ(out_->jobs.size(), 2 * rounds);
+        for (const auto& [id, value] : out_->jobs) {
+            EXPECT_EQ(field(value, "status"), Value(std::int64_t{503})) << id;
+            EXPECT_EQ(field(value, "host"), Value(id % kinds.size() == 1 ? "web-2" : "a")) << id;
+        }
+        EXPECT_EQ(result.stats.skipped, (first ? 2 : 3) * rounds);
+        EXPECT_EQ(result.stats.filtered, (first ? 3 : 2) * rounds);
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Workers, ExprOps, ::testing::Values(1, 2, 4, 8));
 
 }  // namespace

@@ -182,6 +182,12 @@ struct OpInfo {
     /// a run, when the node leaves it empty, to the fields the nodes after it read, if each of
     /// them says (`reads_fields`) and none keeps failed jobs as dead letters. Empty: none.
     std::string projection{};
+    /// Filters that keep a job exactly when a condition (an expression, see README.md) holds for
+    /// its value: the parameter that holds it (`expr` of `where`). A source whose only out-edge
+    /// leads to such a node tests the condition on the fields it reads (when the condition
+    /// depends on nothing else) before it reads the other fields of a record, and reads only the
+    /// condition's fields of the records the node will drop. Empty: none.
+    std::string keeps_if{};
 };
 
 /// Ops by name. A default-constructed registry holds the built-in ops; applications add theirs.

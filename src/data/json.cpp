@@ -319,7 +319,7 @@ FieldNames::FieldNames(std::vector<std::string> names) : names_(std::move(names)
 }
 
 bool parse_json_fields(std::string_view text, const FieldNames& names, Value& out, JsonError& error,
-                       bool padded) {
+                       bool padded, const EarlyTest* test) {
     ondemand::document doc;
     const char* begin = ThreadParser::mine().start(text, padded, doc, error);
     if (begin == nullptr) return false;
@@ -330,7 +330,7 @@ bool parse_json_fields(std::string_view text, const FieldNames& names, Value& ou
         builder.fail(
             e == simdjson::INCORRECT_TYPE ? "not a JSON object" : simdjson::error_message(e), doc);
     } else {
-        ok = read_json_fields(builder, object, names, out, doc);
+        ok = read_json_fields(builder, object, names, out, doc, test);
     }
     // Skipped members are not checked for their brackets, so a broken one can close the object
     // early (`{"x":{"y":1]},"a":1}`): what is left is text after the value, as parse_json says.

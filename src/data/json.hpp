@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -84,12 +85,24 @@ private:
     std::vector<Short> shorts_;
 };
 
+/// A condition on some fields of a projection, tested before the others are read (the
+/// condition of the filter after a source: see OpInfo::keeps_if).
+struct EarlyTest {
+    /// Per name of the projection, in its order: 1 if the condition reads it, else 0.
+    std::vector<char> reads;
+    /// Given a record whose fields the condition reads are the line's (the others are left as
+    /// they were), false if the condition is false for it: the filter will drop the job.
+    std::function<bool(const Value&)> may_keep;
+};
+
 /// Parses the fields @p names (each once) of @p text, a JSON object, into @p out, a record
 /// holding those of them it has, in the order of @p names; a repeated name gives its last value,
 /// as in parse_json. Reads nothing else of the object but its structure (simdjson's On-Demand
 /// API): a malformed value in a field not asked for may go unnoticed.
 /// False with @p error if @p text is not an object or a field asked for is malformed.
+/// With @p test, the fields it reads first, and the others only if it may keep the record (as
+/// JsonLineRun::next).
 bool parse_json_fields(std::string_view text, const FieldNames& names, Value& out, JsonError& error,
-                       bool padded = false);
+                       bool padded = false, const EarlyTest* test = nullptr);
 
 }  // namespace flowpool::detail

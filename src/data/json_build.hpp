@@ -4,6 +4,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -284,10 +285,11 @@ inline Record& shape_fields(Value& out, const FieldNames& names) {
 /// Reads the fields @p names (each once) of @p object into @p out, as parse_json_fields does: one
 /// pass over the object, so that a repeated name gives its last value; the record holds them in
 /// the order of @p names, those the object lacks left out. False with the builder's error set
-/// (placed at @p at) if a member or a field asked for is malformed.
+/// (placed at @p at) if a member or a field asked for is malformed. With @p only (a flag per
+/// name), only the names flagged are read; the others keep the values @p out held.
 template <class At>
-bool read_json_fields(JsonBuilder& builder, ondemand::object& object, const FieldNames& names,
-                      Value& out, At& at) {
+bool read_listed_fields(JsonBuilder& builder, ondemand::object& object, const FieldNames& names,
+                        Value& out, At& at, const char* only) {
     Record& fields = shape_fields(out, names);
     std::array<char, 16> few{};  // which names were found
     std::vector<char> many(names.size() > few.size() ? names.size() : 0);
@@ -306,7 +308,7 @@ bool read_json_fields(JsonBuilder& builder, ondemand::object& object, const Fiel
         if (const auto e = members.field_key().get(key)) return failed_step(e);
         if (const auto e = members.field_value()) return failed_step(e);
         if (const auto e = find_key(names, key, members, i)) return builder.fail(e, at);
-        if (i != no_name) {
+        if (i != no_name && (only == nullptr || only[i] != 0)) {
             if (seen[i] == 0) {
                 seen[i] = 1;
                 ++found;
@@ -317,11 +319,14 @@ bool read_json_fields(JsonBuilder& builder, ondemand::object& object, const Fiel
         if (const auto e = members.skip_child()) return builder.fail(e, at);
         if (const auto e = members.has_next_field().get(more)) return failed_step(e);
     }
-    if (found < names.size()) {
+    std::size_t wanted = names.size();
+    if (only != nullptr)
+        wanted = static_cast<std::size_t>(std::count(only, only + names.size(), 1));
+    if (found < wanted) {
         // Some are missing: keep the others, in order (this record is rebuilt for the next line).
         std::size_t kept = 0;
         for (std::size_t i = 0; i < names.size(); ++i) {
-            if (seen[i] == 0) continue;
+            if (seen[i] == 0 && (only == nullptr || only[i] != 0)) continue;
             const auto first = fields.begin();
             if (kept != i) {
                 *(first + static_cast<std::ptrdiff_t>(kept)) =
@@ -332,6 +337,19 @@ bool read_json_fields(JsonBuilder& builder, ondemand::object& object, const Fiel
         fields.truncate(kept);
     }
     return true;
+}
+
+/// read_listed_fields() of every name, or with @p test, first the names it reads: the others
+/// only if it may keep the record.
+template <class At>
+bool read_json_fields(JsonBuilder& builder, ondemand::object& object, const FieldNames& names,
+                      Value& out, At& at, const EarlyTest* test = nullptr) {
+    if (test != nullptr) {
+        if (!read_listed_fields(builder, object, names, out, at, test->reads.data())) return false;
+        if (!test->may_keep(out)) return true;
+        if (const auto e = object.reset().error()) return builder.fail(e, at);
+    }
+    return read_listed_fields(builder, object, names, out, at, nullptr);
 }
 
 }  // namespace flowpool::detail

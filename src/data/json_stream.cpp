@@ -29,8 +29,8 @@ struct JsonLineRun::State {
         return json_blank(text.substr(begin, end - begin));
     }
 
-    /// Reads the object at the iterator into @p out.
-    bool read(const FieldNames& names, Value& out) {
+    /// Reads the object at the iterator into @p out (see JsonLineRun::next).
+    bool read(const FieldNames& names, Value& out, const EarlyTest* test) {
         ondemand::document_reference doc;
         if ((*at).get(doc)) return false;
         JsonBuilder builder(text.data());
@@ -41,7 +41,7 @@ struct JsonLineRun::State {
         }
         ondemand::object object;
         if (doc.get_object().get(object)) return false;
-        return read_json_fields(builder, object, names, out, doc);
+        return read_json_fields(builder, object, names, out, doc, test);
     }
 
     /// True if nothing of the line ending at @p end is left after the object just read. A
@@ -83,14 +83,15 @@ bool JsonLineRun::start(std::string_view text) {
     return true;
 }
 
-bool JsonLineRun::next(std::size_t begin, std::size_t end, const FieldNames& names, Value& out) {
+bool JsonLineRun::next(std::size_t begin, std::size_t end, const FieldNames& names, Value& out,
+                       const EarlyTest* test) {
     State& s = *state_;
     if (!s.running || !(s.at != s.stream.end())) return s.running = false;
     // The object starts this line, after blanks at most, and the next value starts the next
     // line: so it is the line's only value, as parse_json requires of a line read alone.
     const std::size_t first = s.at.current_index();
-    s.running = first >= begin && first < end && s.blank(begin, first) && s.read(names, out) &&
-                s.read_to(end);
+    s.running = first >= begin && first < end && s.blank(begin, first) &&
+                s.read(names, out, test) && s.read_to(end);
     if (!s.running) return false;
     ++s.at;
     if (s.at != s.stream.end()) {

@@ -47,7 +47,12 @@ public:
     /// @p end) (then its "\n" or "\r\n"), into @p out: the fields @p names (as
     /// parse_json_fields), or every field if it is empty (as parse_json). Lines are read in
     /// order, none skipped. False if it cannot; then the run is over.
-    bool next(std::size_t begin, std::size_t end, const FieldNames& names, Value& out);
+    ///
+    /// With @p test (and @p names not empty), the fields the test reads come first: a record it
+    /// rejects gets only those (the line's other fields are neither read nor checked), the
+    /// others all of @p names.
+    bool next(std::size_t begin, std::size_t end, const FieldNames& names, Value& out,
+              const EarlyTest* test = nullptr);
 
 private:
     struct State;

@@ -271,4 +271,10 @@ bool Expression::add_fields_read(std::vector<std::string>& names) const {
     return true;
 }
 
+bool Expression::reads_value_only() const noexcept {
+    return std::none_of(tree_->nodes.begin(), tree_->nodes.end(), [](const Node& node) {
+        return node.op == Op::call && node.function != nullptr && node.function->reads_job;
+    });
+}
+
 }  // namespace flowpool::expr

@@ -80,6 +80,10 @@ public:
     /// each once, in the order first read. False if it reads the value whole (`.`, `.[0]`).
     [[nodiscard]] bool add_fields_read(std::vector<std::string>& names) const;
 
+    /// True if its value depends on the job's value alone: it calls neither now() nor id(), so
+    /// two evaluations on values equal in the fields it reads give the same result.
+    [[nodiscard]] bool reads_value_only() const noexcept;
+
 private:
     explicit Expression(std::shared_ptr<const Tree> tree) noexcept : tree_(std::move(tree)) {}
     std::shared_ptr<const Tree> tree_;

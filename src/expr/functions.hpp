@@ -32,6 +32,7 @@ struct Function {
     std::string_view description;
     bool null_gives_null = true;  // a null argument makes the result null, uncalled
     bool gives_an_item = false;   // given one list, gives one of its items: anything
+    bool reads_job = false;       // depends on more than its arguments: the clock, the job's id
 };
 
 /// The function named @p name, or nullptr.

@@ -75,9 +75,12 @@ RunResult detail::run_resolved(std::vector<ResolvedNode> nodes, const GraphSpec&
         const std::string& name = node.spec->name;
         detail::NodeId id = 0;
         switch (node.kind) {
-            case NodeKind::source:
-                id = plan.add_source(name, detail::make_source_body(node), node.batch_size);
+            case NodeKind::source: {
+                std::unique_ptr<SourceBody> body = detail::make_source_body(node);
+                detail::test_condition_first(node, *body, nodes, graph);
+                id = plan.add_source(name, std::move(body), node.batch_size);
                 break;
+            }
             case NodeKind::function:
             case NodeKind::filter: {
                 std::unique_ptr<StageBody> body = detail::make_stage_body(node);

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "common/log.hpp"
 #include "expr/expression.hpp"
 #include "op_params.hpp"
+#include "ops/condition_first.hpp"
 
 namespace flowpool::detail {
 
@@ -90,6 +92,38 @@ void project_fields(std::vector<ResolvedNode>& nodes, const GraphSpec& graph) {
             });
         log().debug("node '{}' reads only the fields the nodes after it use: {}", node.spec->name,
                     given->value);
+    }
+}
+
+void test_condition_first(const ResolvedNode& source, SourceBody& body,
+                          const std::vector<ResolvedNode>& nodes, const GraphSpec& graph) {
+    auto* first = dynamic_cast<TestsConditionFirst*>(&body);
+    if (first == nullptr) return;
+    const std::string* to = nullptr;
+    for (const EdgeSpec& edge : graph.edges) {
+        if (edge.from != source.spec->name) continue;
+        if (to != nullptr) return;  // the other node would see the records the filter drops
+        to = &edge.to;
+    }
+    if (to == nullptr) return;
+    const auto filter = std::find_if(nodes.begin(), nodes.end(),
+                                     [to](const ResolvedNode& n) { return n.spec->name == *to; });
+    if (filter == nodes.end() || filter->op->keeps_if.empty() || filter->key || filter->log ||
+        filter->on_error.action == OnError::Action::dead_letter || filter->timeout.count() > 0)
+        return;
+    if (!filter->params.has(filter->op->keeps_if)) return;
+    const std::string& condition = filter->params.string(filter->op->keeps_if);
+    std::optional<expr::Expression> parsed;
+    try {
+        parsed = expr::Expression::compile(condition);
+    } catch (const expr::ParseError&) {  // a plugin's parameter that is no expression
+        return;
+    }
+    if (first->test_condition_first(*parsed)) {
+        log().debug(
+            "node '{}' tests the condition of '{}' ({}) before it reads a record's other "
+            "fields",
+            source.spec->name, filter->spec->name, condition);
     }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Sources that read records read only the fields the nodes after them use.
 
+#include <flowpool/body.hpp>
 #include <flowpool/graph.hpp>
 
 #include <vector>
@@ -15,5 +16,12 @@ namespace flowpool::detail {
 /// job's value whole), and there is at least one: a `jsonl` source feeding `where .status >= 500`
 /// then `aggregate` builds records of two or three fields instead of every field of each line.
 void project_fields(std::vector<ResolvedNode>& nodes, const GraphSpec& graph);
+
+/// Gives @p body, the body of @p source, the condition of the filter after it
+/// (TestsConditionFirst) if the body can test it first: when the filter (an op with
+/// OpInfo::keeps_if) is the source's only out-edge and shows no job's value (no `key:`, `log:`,
+/// dead letters or timeout), so that nothing sees the records it drops.
+void test_condition_first(const ResolvedNode& source, SourceBody& body,
+                          const std::vector<ResolvedNode>& nodes, const GraphSpec& graph);
 
 }  // namespace flowpool::detail

@@ -337,7 +337,8 @@ void add_expression_ops(OpRegistry& ops) {
              .make_stage = [](const Params& p) -> std::unique_ptr<StageBody> {
                  return std::make_unique<WhereStage>(expr::Expression::compile(p.string("expr")));
              },
-             .reads_fields = reads_expressions({"expr"}, true)});
+             .reads_fields = reads_expressions({"expr"}, true),
+             .keeps_if = "expr"});
     ops.add(
         {.name = "map",
          .kind = NodeKind::function,

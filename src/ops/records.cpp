@@ -18,6 +18,7 @@
 
 #include "builtin.hpp"
 #include "common/parse.hpp"
+#include "condition_first.hpp"
 #include "data/csv.hpp"
 #include "data/json.hpp"
 #include "data/json_stream.hpp"
@@ -30,11 +31,35 @@ namespace {
 /// One JSON object per line of the files a path names, or of standard input, as a record. Ids
 /// are line numbers from 0, counted on across files; blank lines make no job. A line that is not
 /// a JSON object fails its own job, named FILE:LINE:COL with simdjson's reason.
-class JsonlSource final : public TextSource {
+class JsonlSource final : public TextSource, public TestsConditionFirst {
 public:
     JsonlSource(const std::string& path, std::size_t max_line_bytes,
                 std::vector<std::string> fields)
         : TextSource(path, max_line_bytes), fields_(std::move(fields)) {}
+
+    bool test_condition_first(const expr::Expression& condition) override {
+        std::vector<std::string> read;
+        if (fields_.empty() || !condition.reads_value_only() || !condition.add_fields_read(read))
+            return false;
+        EarlyTest test;
+        const std::vector<std::string>& names = fields_.names();
+        test.reads.assign(names.size(), 0);
+        for (const std::string& name : read) {
+            const auto at = std::find(names.begin(), names.end(), name);
+            if (at != names.end()) test.reads[static_cast<std::size_t>(at - names.begin())] = 1;
+        }
+        const auto tested = std::count(test.reads.begin(), test.reads.end(), 1);
+        if (tested == 0 || static_cast<std::size_t>(tested) == names.size()) return false;
+        test.may_keep = [condition](const Value& value) {
+            try {
+                return condition.test(expr::Env{value});
+            } catch (...) {  // the filter fails the job: it needs the record whole
+                return true;
+            }
+        };
+        first_ = std::move(test);
+        return true;
+    }
 
 private:
     [[nodiscard]] bool cuts_lines() const noexcept override { return true; }
@@ -60,7 +85,7 @@ private:
         JsonError why;
         bool ok = false;
         if (!fields_.empty()) {
-            ok = parse_json_fields(text, fields_, out, why, true);
+            ok = parse_json_fields(text, fields_, out, why, true, first_ ? &*first_ : nullptr);
         } else if (parse_json(text, out, why, true)) {
             ok = out.record() != nullptr;
             if (!ok) why = {"not a JSON object but " + std::string(out.type_name()), 0};
@@ -77,7 +102,8 @@ private:
         std::size_t i = 0;
         for (; i < count; ++i) {
             const TextBatch::Slice& slice = batch.slices[i];
-            if (!run.next(slice.begin, slice.begin + slice.size, fields_, out.next_value())) {
+            if (!run.next(slice.begin, slice.begin + slice.size, fields_, out.next_value(),
+                          first_ ? &*first_ : nullptr)) {
                 out.values.pop_back();
                 break;
             }
@@ -86,7 +112,8 @@ private:
         return i;
     }
 
-    FieldNames fields_;  // the fields to read; empty: all
+    FieldNames fields_;               // the fields to read; empty: all
+    std::optional<EarlyTest> first_;  // the filter's condition, tested first
 };
 
 /// The columns of a CSV file: from `columns:`, or its header row.
