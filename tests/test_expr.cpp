@@ -6,9 +6,13 @@
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <new>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <variant>
+#include <vector>
 
 #include "data/json.hpp"
 #include "expr/expression.hpp"
@@ -311,6 +315,68 @@ TEST(Expr, TestTreatsNullAsFalse) {
     EXPECT_FALSE(missing.test({event(), 1}));
     EXPECT_TRUE(Expression::compile(".status >= 500").test({event(), 1}));
     EXPECT_THROW(static_cast<void>(Expression::compile(".status").test({event(), 1})), EvalError);
+}
+
+// test() takes a shorter way than eval() through comparisons and logic: it says what eval()'s
+// value says (true; false or null), and fails as eval() fails, for every pair of operand types.
+TEST(Expr, TestSaysWhatEvalSays) {
+    Record fields;
+    fields.append("i", std::int64_t{500});
+    fields.append("f", 12.5);
+    fields.append("nan", std::numeric_limits<double>::quiet_NaN());  // an application's value
+    fields.append("s", std::string("web-03"));
+    fields.append("l", List{Value(std::int64_t{1})});
+    const Value value(std::move(fields));
+    const std::vector<std::string> operands = {".i",       ".f",       ".nan", ".s",   ".l",
+                                               ".missing", "500",      "499",  "12.5", "500.0",
+                                               "-0.0",     "'web-03'", "null", "true"};
+    std::vector<std::string> texts;
+    for (const char* op : {"==", "!=", "<", "<=", ">", ">="}) {
+        for (const std::string& a : operands) {
+            for (const std::string& b : operands) texts.push_back(a + " " + op + " " + b);
+        }
+    }
+    for (const char* logic : {"not (.nan <= .nan)", ".i > 1 and .f < 13", ".missing or .i == 500.0",
+                              "not .missing", ".s > 1 or true", "if(.i > 1, .f, null) > 12"}) {
+        texts.emplace_back(logic);
+    }
+    std::size_t trues = 0;
+    std::size_t failures = 0;
+    for (const std::string& text : texts) {
+        SCOPED_TRACE(text);
+        std::optional<Expression> compiled;
+        try {
+            compiled = Expression::compile(text);
+        } catch (const expr::ParseError&) {
+            continue;  // a type known to be wrong (`true < 500`): refused before any job
+        }
+        const Expression& e = *compiled;
+        std::string eval_failure;
+        Value result;
+        try {
+            result = e.eval({value, 1});
+        } catch (const EvalError& error) {
+            eval_failure = error.what();
+        }
+        if (!eval_failure.empty()) {
+            ++failures;
+            try {
+                static_cast<void>(e.test({value, 1}));
+                ADD_FAILURE() << "test() did not fail; eval() failed with " << eval_failure;
+            } catch (const EvalError& error) {
+                EXPECT_EQ(error.what(), eval_failure);
+            }
+            continue;
+        }
+        ASSERT_TRUE(result.is_null() || std::holds_alternative<bool>(result));
+        const bool expected = !result.is_null() && std::get<bool>(result);
+        trues += expected ? 1 : 0;
+        EXPECT_EQ(e.test({value, 1}), expected);
+    }
+    // Both answers and failures were among them.
+    EXPECT_GT(trues, 50U);
+    EXPECT_GT(failures, 50U);
+    EXPECT_LT(trues + failures, texts.size());
 }
 
 // Evaluates @p text once to warm up, then counts the allocations of a second evaluation.

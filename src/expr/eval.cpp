@@ -27,10 +27,9 @@ public:
     Evaluator(const Tree& tree, const Env& env) : tree_(tree), env_(env) {}
 
     const Value& eval(std::uint32_t n, Value& scratch) const;
-    bool truth(std::uint32_t n) const {
-        Value scratch;
-        return truth_of(n, eval(n, scratch));
-    }
+    /// Node @p n as a condition: true, or false for false and null. The logical operators and
+    /// the comparisons, which conditions are made of, give a bool without a Value to hold it.
+    bool truth(std::uint32_t n) const;
 
 private:
     [[noreturn]] void fail(const Node& node, const std::string& reason) const {
@@ -44,6 +43,7 @@ private:
     const Value& path(const Node& node, Value& scratch) const;
     const Value& step(const Node& node, const Value& from, const Step& step) const;
     const Value& binary(const Node& node, Value& scratch) const;
+    bool compared(const Node& node) const;
     const Value& call(const Node& node, Value& scratch) const;
     const Value& in(const Node& node, Value& scratch) const;
 
@@ -109,6 +109,69 @@ const Value& Evaluator::eval(std::uint32_t n, Value& scratch) const {
         default:
             return binary(node, scratch);
     }
+}
+
+bool Evaluator::truth(std::uint32_t n) const {
+    const Node& node = tree_.nodes[n];
+    switch (node.op) {
+        case Op::logical_and:
+            return truth(node.a) && truth(node.b);
+        case Op::logical_or:
+            return truth(node.a) || truth(node.b);
+        case Op::logical_not:
+            return !truth(node.a);
+        case Op::equal:
+        case Op::not_equal:
+        case Op::less:
+        case Op::less_equal:
+        case Op::greater:
+        case Op::greater_equal:
+            return compared(node);
+        default: {
+            Value scratch;
+            return truth_of(n, eval(n, scratch));
+        }
+    }
+}
+
+/// A comparison as truth() sees it: what binary() gives, true or (false or null) false. Two
+/// integers or two floats (`.status >= 500`) are compared here, the rest as binary() does.
+bool Evaluator::compared(const Node& node) const {
+    Value a_scratch;
+    const Value& a = eval(node.a, a_scratch);
+    Value b_scratch;
+    const Value& b = eval(node.b, b_scratch);
+    const auto compare = [&node](const auto x, const auto y) {
+        switch (node.op) {
+            case Op::equal:
+                return x == y;
+            case Op::not_equal:
+                return x != y;
+            case Op::less:
+                return x < y;
+            case Op::less_equal:
+                return x <= y;
+            case Op::greater:
+                return x > y;
+            default:
+                return x >= y;
+        }
+    };
+    if (a.index() == b.index()) {
+        if (const auto* x = std::get_if<std::int64_t>(&a))
+            return compare(*x, std::get<std::int64_t>(b));
+        // NaN (only an application's value holds one) takes the general way, as it orders.
+        if (const auto* x = std::get_if<double>(&a); x && !std::isnan(*x + std::get<double>(b)))
+            return compare(*x, std::get<double>(b));
+    }
+    Value result;
+    try {
+        arithmetic(node.op, a, b, result);
+    } catch (const std::invalid_argument& e) {
+        fail(node, e.what());
+    }
+    const bool* yes = std::get_if<bool>(&result);
+    return yes != nullptr && *yes;  // else null: an ordering with null
 }
 
 const Value& Evaluator::path(const Node& node, Value& scratch) const {
