@@ -317,7 +317,10 @@ class RedisServer:
         self.proc = None
 
     def start(self, timeout=30.0):
-        """Starts redis-server (on a new free port the first time) and waits until it answers."""
+        """Starts redis-server (on a new free port the first time) and waits until it answers as
+        this process: a free port is free only until someone binds it, and under ctest -j another
+        test's server may take it first and answer PING in ours' place (INFO's process_id tells
+        them apart)."""
         attempts = 3 if self.port is None else 1
         for attempt in range(attempts):
             if self.port is None or attempt > 0:
@@ -336,7 +339,9 @@ class RedisServer:
                     c = Redis(self.port, timeout=2)
                     try:
                         if c.call("PING") == "PONG":
-                            return
+                            if self.answering_pid(c) == self.proc.pid:
+                                return
+                            break  # another's server: ours cannot bind the port
                     finally:
                         c.close()
                 except (OSError, RedisError):
@@ -345,6 +350,14 @@ class RedisServer:
             self.stop(kill=True)
         raise RuntimeError("redis-server did not start; see %s/redis.log:\n%s"
                            % (self.dir, tail(os.path.join(self.dir, "redis.log"))))
+
+    @staticmethod
+    def answering_pid(connection):
+        """The process id of the redis-server that `connection` speaks to."""
+        for line in connection.call("INFO", "server").splitlines():
+            if line.startswith("process_id:"):
+                return int(line.split(":", 1)[1])
+        return None
 
     def stop(self, timeout=30.0, kill=False):
         """SIGTERM (it writes and syncs its append-only file), bounded; the exit code or None."""
