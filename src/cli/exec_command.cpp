@@ -135,10 +135,11 @@ bool report_failures(const RunResult& result, const FailureGuard& guard) {
     const std::uint64_t unwritten = failures_at(result.stats, output_node);
     const std::uint64_t failed = result.stats.skipped + result.stats.failed - unwritten;
     if (failed != 0) {
-        // A stopped run starts no more programs: the lines it had read fail unrun.
+        // A stopped run starts no more programs: the lines it had read fail unrun. Output that
+        // cannot be written stops it too, whichever lines its programs had reached by then.
+        const bool stopped = result.cancelled || unwritten != 0;
         std::cerr << "flowpool exec: " << failed << " of " << result.stats.jobs_in
-                  << (result.cancelled ? " programs failed or were not started"
-                                       : " programs failed");
+                  << (stopped ? " programs failed or were not started" : " programs failed");
         if (guard.tripped) {  // "stopped" if the limit stopped the input (not at its end)
             std::cerr << (result.cancelled ? "; stopped: " : "; ") << "more than --max-failures "
                       << guard.text;
