@@ -42,7 +42,7 @@ check() {  # SIGNAL SCRIPT DRAIN MIN_MS MAX_MS
     [[ $code == "$want" ]] || { echo "FAIL: SIG$signal gave $code, want $want" >&2; cat "$work/err" >&2; exit 1; }
     (( elapsed_ms >= min_ms && elapsed_ms < max_ms )) || {
         echo "FAIL: SIG$signal took ${elapsed_ms} ms, want $min_ms..$max_ms" >&2; exit 1; }
-    grep -q "interrupted by SIG$signal" "$work/err" || { echo "FAIL: stderr: $(cat "$work/err")" >&2; exit 1; }
+    grep -Eq "^flowpool exec: interrupted by SIG$signal after [0-9]+ lines read(;|$)" "$work/err" || { echo "FAIL: stderr: $(cat "$work/err")" >&2; exit 1; }
     # No program started after the signal, and none is left: 4 programs, 8 processes, all gone.
     # A process signalled dies when it next gets a CPU, which on a loaded machine may take a
     # while: each is given 10 s (they would otherwise sleep for 100).
@@ -62,7 +62,7 @@ check INT "$obedient" 10 0 2000
 check TERM "$obedient" 10 0 2000
 check TERM "$stubborn" 1 900 4000
 # The drain timeout gave up on them: said in exec's words, without `flowpool run`'s summary line.
-grep -Eq "^flowpool exec: interrupted by SIGTERM after [0-9]+ lines; [0-9]+ jobs in flight abandoned" \
+grep -Eq "^flowpool exec: interrupted by SIGTERM after [0-9]+ lines read; [0-9]+ jobs in flight abandoned" \
     "$work/err" || { echo "FAIL: after the drain timeout: $(cat "$work/err")" >&2; exit 1; }
 if grep -q "jobs in," "$work/err"; then echo "FAIL: a run's summary: $(cat "$work/err")" >&2; exit 1; fi
 check TERM "$silent" 10 0 2000

@@ -241,7 +241,7 @@ Command add_exec_command(CLI::App& app, const std::vector<std::string>* command)
                 args->command = *command;
                 // Its own words for a run cut short; the one-line summary only with --stats.
                 args->flags.prefix = "flowpool exec: ";
-                args->flags.jobs_are = "lines";
+                args->flags.jobs_are = "lines read";  // not all of which had run
                 args->flags.quiet = !args->flags.stats;
                 return exec_command(*args);
             }};

@@ -19,7 +19,7 @@ struct ReportFlags {
     std::uint64_t trace_sample = 1;  ///< one batch in this many per node is traced
     double drain_timeout = 10;       ///< seconds the jobs in flight get after a signal
     std::string prefix;              ///< starts the lines about the run ("flowpool exec: ")
-    std::string jobs_are = "jobs";   ///< what the sources' jobs are to the user ("lines")
+    std::string jobs_are = "jobs";   ///< what the sources' jobs are to the user ("lines read")
 };
 
 /// Prints what the user asked to see of a finished (or abandoned) run; writes the figures to
