@@ -211,5 +211,47 @@ TEST(ExprErrors, AGraphFileNamesTheColumnInsideTheExpression) {
         << message;
 }
 
+// A field read of values that have none (`.status` of an integer) would fail every job that
+// reaches it: refused when the graph is validated, where the op (or the key) is, naming the node
+// that gives such values. Values that may have fields (records, `any`: parse_json's) pass.
+TEST(ExprErrors, AFieldOfValuesThatHaveNoneIsRefusedAtValidation) {
+    const auto problems = [](const std::string& source, const std::string& reader,
+                             const std::string& sink = "{ kind: sink, op: print }") {
+        const std::string text = "nodes:\n  in: " + source + "\n  mid: " + reader +
+                                 "\n  out: " + sink + "\nedges: [ 'in -> mid -> out' ]\n";
+        try {
+            validate(parse_graph(text, "v.yaml"), OpRegistry{});
+        } catch (const ConfigError& error) {
+            return std::string(error.what());
+        }
+        return std::string("accepted");
+    };
+    const std::string numbers = "{ kind: source, op: range, count: 3 }";
+    const std::string lines = "{ kind: source, op: lines, path: x }";
+    const std::string records = "{ kind: source, op: jsonl, path: x }";
+    EXPECT_EQ(problems(numbers, "{ kind: filter, op: where, expr: '.status >= 500' }"),
+              "v.yaml:3:28: error: op 'where' reads field 'status' of its values, but node 'in' "
+              "gives integer values, which have no fields");
+    EXPECT_EQ(problems(lines,
+                       "{ kind: function, op: aggregate, key: .host, fields: { n: "
+                       "'count()' } }"),
+              "v.yaml:3:30: error: op 'aggregate' reads field 'host' of its values, but node 'in' "
+              "gives string values, which have no fields");
+    EXPECT_EQ(problems(lines, "{ kind: function, op: map, key: .user.id }"),
+              "v.yaml:3:40: error: the key of node 'mid' reads field 'user' of its values, but "
+              "node 'in' gives string values, which have no fields");
+    const std::string pass = "{ kind: filter, op: where, expr: '. > 1' }";
+    EXPECT_EQ(problems(numbers, pass, "{ kind: sink, op: print, format: '{id}: {value.n}' }"),
+              "v.yaml:4:26: error: op 'print' reads field 'n' of its values, but node 'mid' gives "
+              "integer values, which have no fields");
+    for (const char* fine : {"{ kind: filter, op: where, expr: '. > 1' }",
+                             "{ kind: function, op: map, key: '. % 2' }"})
+        EXPECT_EQ(problems(numbers, fine), "accepted") << fine;
+    EXPECT_EQ(problems(numbers, pass, "{ kind: sink, op: print, format: '{id} {value}' }"),
+              "accepted");
+    EXPECT_EQ(problems(records, "{ kind: filter, op: where, expr: '.status >= 500' }"), "accepted");
+    EXPECT_EQ(problems(lines, "{ kind: function, op: parse_json }"), "accepted");
+}
+
 }  // namespace
 }  // namespace flowpool

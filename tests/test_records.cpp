@@ -139,6 +139,34 @@ TEST(JsonlFields, NamesFieldsCannotWriteAreReadWhole) {
     EXPECT_EQ(run.out, "{\"key\":1,\"n\":1,\"b\":3}\n");
 }
 
+// A `print` or `file` sink reads the fields its format shows ({value.user.id} reads `user`): a
+// jsonl source before it reads only those, and one that shows a value whole ({value}, or
+// {value[0]}) leaves the source reading every field.
+TEST(JsonlFields, ASinkFormatReadsOnlyTheFieldsItShows) {
+    const std::string dir = fresh_dir("format_fields");
+    const std::string in = write(dir + "/in.jsonl",
+                                 "{\"host\":\"a\",\"user\":{\"id\":7},\"n\":1}\n"
+                                 "{\"n\":2,\"user\":{\"id\":8},\"host\":\"b\"}\n");
+    const auto run_format = [&](const std::string& op, const std::string& format) {
+        const std::string graph = write(
+            dir + "/g.yaml", "nodes:\n  src: { kind: source, op: jsonl, path: '" + in +
+                                 "' }\n  out: { kind: sink, op: " + op + ", format: '" + format +
+                                 "', path: '" + dir + "/out.txt' }\nedges: [ 'src -> out' ]\n");
+        return run_cli("run --log-level debug '" + graph + "'");
+    };
+    const std::string projected = "node 'src' reads only the fields the nodes after it use: ";
+    const CliResult fields = run_format("file", "{id} {value.user.id} {value.host}");
+    EXPECT_EQ(fields.exit_code, 0) << fields.err;
+    EXPECT_TRUE(contains(fields.err, projected + "user,host\n")) << fields.err;
+    EXPECT_EQ(sorted_lines(dir + "/out.txt"), sorted({"0 7 a", "1 8 b"}));
+    const CliResult whole = run_format("file", "{id} {value.host} {value}");
+    EXPECT_EQ(whole.exit_code, 0) << whole.err;
+    EXPECT_FALSE(contains(whole.err, projected)) << whole.err;
+    EXPECT_EQ(sorted_lines(dir + "/out.txt"),
+              sorted({R"(0 a {"host":"a","user":{"id":7},"n":1})",
+                      R"(1 b {"n":2,"user":{"id":8},"host":"b"})"}));
+}
+
 // ------------------------------------------------------------------------- round trip
 
 namespace {

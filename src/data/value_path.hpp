@@ -31,6 +31,11 @@ public:
     /// As written: `.user.country`.
     [[nodiscard]] const std::string& text() const noexcept { return text_; }
     [[nodiscard]] bool empty() const noexcept { return steps_.empty(); }
+    /// The field its first step reads (`user` of `.user.country`), or nullptr if that step is
+    /// an index or there is none.
+    [[nodiscard]] const std::string* first_field() const noexcept {
+        return steps_.empty() || steps_.front().is_index ? nullptr : &steps_.front().name;
+    }
 
 private:
     /// find(), which also sets @p unshown to the application value without to_value it stopped

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "common/suggest.hpp"
+#include "expr/expression.hpp"
 #include "file_paths.hpp"
 #include "op_params.hpp"
 #include "problems.hpp"
@@ -249,8 +250,45 @@ void Validator::check_types(const std::vector<ResolvedNode>& nodes) {
                         "op '" + op.name + "' takes " + std::string(to_string(op.takes)) +
                             " values, but node '" + nodes[p].spec->name + "' gives " +
                             std::string(to_string(t)) + " values");
+            } else {
+                check_fields_read(nodes[i], t, nodes[p].spec->name);
             }
         }
+    }
+}
+
+void Validator::check_fields_read(const ResolvedNode& node, const ValueType& given,
+                                  const std::string& from) {
+    // Only values that surely have no fields: null has none to fail on (a path of null is null),
+    // and an application type may show itself as a record (add_type's to_value).
+    switch (given.kind()) {
+        case ValueType::Kind::boolean:
+        case ValueType::Kind::integer:
+        case ValueType::Kind::floating:
+        case ValueType::Kind::string:
+        case ValueType::Kind::list:
+            break;
+        default:
+            return;
+    }
+    const auto refuse = [&](const SourceLocation& where, const std::string& reader,
+                            const std::string& field) {
+        problem(where, reader + " reads field '" + field + "' of its values, but node '" + from +
+                           "' gives " + std::string(to_string(given)) +
+                           " values, which have no fields");
+    };
+    std::vector<std::string> names;
+    bool passes_on = false;
+    try {  // a plugin's reads_fields may throw: it then says nothing here
+        if (node.op->reads_fields && node.op->reads_fields(node.params, names, passes_on) &&
+            !names.empty())
+            refuse(node.spec->op_where, "op '" + node.op->name + "'", names.front());
+        names.clear();
+        if (node.key && expr::Expression::compile(*node.key).add_fields_read(names) &&
+            !names.empty())
+            refuse(node.spec->param("key")->where, "the key of node '" + node.spec->name + "'",
+                   names.front());
+    } catch (...) {
     }
 }
 

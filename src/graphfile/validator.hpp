@@ -62,6 +62,10 @@ private:
     bool check_cycles(const std::vector<ResolvedNode>& nodes);
     /// The type each node gives, in topological order; an op fed a type it cannot take is an error.
     void check_types(const std::vector<ResolvedNode>& nodes);
+    /// Refuses a node that reads a field of the values of type @p given it is given (by node
+    /// @p from) when they have none: `.status` of an integer fails every job.
+    void check_fields_read(const ResolvedNode& node, const ValueType& given,
+                           const std::string& from);
 
     /// The values node @p i sends to its dead-letter sink: what it was given, or for a source
     /// that fails jobs it could not parse, the text it read.

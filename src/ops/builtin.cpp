@@ -222,9 +222,11 @@ void add_builtin_ops(OpRegistry& ops) {
                              throw std::invalid_argument("must be space or keep");
                      }}},
          .takes = ValueType::any,
-         .make_sink = [](const Params& p) {
-             return format_sink("-", p.string("format"), p.string("newlines") == "keep");
-         }});
+         .make_sink =
+             [](const Params& p) {
+                 return format_sink("-", p.string("format"), p.string("newlines") == "keep");
+             },
+         .reads_fields = format_reads_fields});
     ops.add(
         {.name = "summary",
          .kind = NodeKind::sink,

@@ -337,9 +337,9 @@ void add_file_ops(OpRegistry& ops) {
                      "the line: {id}, {value}, {value.FIELD}, {value.LIST[N]}, {worker}, {node}",
                      check_format}},
          .takes = ValueType::any,
-         .make_sink = [](const Params& p) {
-             return format_sink(p.string("path"), p.string("format"));
-         }});
+         .make_sink =
+             [](const Params& p) { return format_sink(p.string("path"), p.string("format")); },
+         .reads_fields = format_reads_fields});
     ops.add({.name = "csv",
              .kind = NodeKind::sink,
              .description = "one CSV row per record in a file (\"-\": standard output), after a "

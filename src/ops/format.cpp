@@ -2,6 +2,7 @@
 
 #include <flowpool/ops.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <memory>
 #include <stdexcept>
@@ -105,6 +106,21 @@ void LineFormat::render_pieces(std::string& out, const JobContext& job, const Va
                 break;
         }
     }
+}
+
+bool LineFormat::add_fields_read(std::vector<std::string>& names) const {
+    for (const Piece& piece : pieces_) {
+        if (piece.field != Field::value) continue;
+        const std::string* const name = piece.path.first_field();
+        if (name == nullptr) return false;
+        if (std::find(names.begin(), names.end(), *name) == names.end()) names.push_back(*name);
+    }
+    return true;
+}
+
+bool format_reads_fields(const Params& params, std::vector<std::string>& names, bool& passes_on) {
+    passes_on = false;
+    return LineFormat(params.string("format")).add_fields_read(names);
 }
 
 void check_format(const std::string& text) {

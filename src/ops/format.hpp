@@ -16,6 +16,10 @@
 
 #include "data/value_path.hpp"
 
+namespace flowpool {
+class Params;
+}  // namespace flowpool
+
 namespace flowpool::detail {
 
 /// Why a format cannot be read, and where: the byte of its text that the bad field's `{` (or the
@@ -38,6 +42,9 @@ public:
     /// Appends the text for one job as render() does, but without a '\n' and with a string
     /// value as it is, newlines included: a program's argument or input (the `exec` op).
     void render_text(std::string& out, const JobContext& job, const Value& value) const;
+    /// Adds to @p names the fields of the value it shows (`{value.user.country}` shows part of
+    /// `user`), each once; false if it shows the value whole (`{value}`, `{value[0]}`).
+    [[nodiscard]] bool add_fields_read(std::vector<std::string>& names) const;
 
 private:
     void render_pieces(std::string& out, const JobContext& job, const Value& value, bool raw) const;
@@ -54,6 +61,10 @@ private:
 /// ParamInfo::check of a parameter holding a format: throws ParamTextError at the field that
 /// cannot be read, so that validation points at its column.
 void check_format(const std::string& text);
+
+/// OpInfo::reads_fields of a sink whose only reads of a value are the format in its parameter
+/// `format` (LineFormat::add_fields_read).
+bool format_reads_fields(const Params& params, std::vector<std::string>& names, bool& passes_on);
 
 /// Appends @p value as text: a string as it is (a newline as a space, so that a job stays one
 /// line, unless @p raw), an application value as its type's to_value shows it or else as
