@@ -7,9 +7,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "input.hpp"
@@ -128,6 +130,33 @@ private:
     std::uint64_t lines_in_file_ = 0;
     LinePosition position_;
     bool crlf_ = false;  // the line returned last ended with "\r\n"
+};
+
+/// For a source cutting a batch of jobs from a LineReader: an error reading on (a truncated .gz,
+/// a failing disk) after some jobs of the batch were cut is kept, so that the batch, whole lines
+/// read before the error, is passed on, and thrown by the source's next call.
+class ReadErrorAfterJobs {
+public:
+    /// Throws the error kept, if one is: at the start of the source's next call.
+    void throw_kept() {
+        if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+    }
+    /// Calls @p read; if it throws when the batch holds @p jobs (not 0), keeps the error and
+    /// returns false: the batch ends there.
+    template <class Read>
+    bool read(std::size_t jobs, Read&& read) {
+        try {
+            std::forward<Read>(read)();
+            return true;
+        } catch (...) {
+            if (jobs == 0) throw;
+            error_ = std::current_exception();
+            return false;
+        }
+    }
+
+private:
+    std::exception_ptr error_;
 };
 
 }  // namespace flowpool::detail

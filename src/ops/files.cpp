@@ -42,12 +42,14 @@ public:
         : reader_(path, max_line_bytes), file_names_(shared_names(reader_.files())) {}
 
     BatchPtr next(std::size_t max_jobs, BatchContext& ctx) override {
+        error_.throw_kept();
         auto batch = std::make_shared<Items<Value>>();
         while (batch->size() < std::max<std::size_t>(max_jobs, 1)) {
             // From a pipe, pass on the lines that came rather than wait to fill the batch.
             if (batch->size() != 0 && reader_.may_block() && !reader_.line_ready()) break;
             if (!held_) {
-                const LineReader::Got got = reader_.next(line_, ctx);
+                LineReader::Got got = LineReader::Got::end;
+                if (!error_.read(batch->size(), [&] { got = reader_.next(line_, ctx); })) break;
                 if (got == LineReader::Got::end || got == LineReader::Got::stopped) break;
                 const std::uint64_t id = next_id_++;
                 if (got == LineReader::Got::too_long) {
@@ -92,6 +94,7 @@ private:
     std::atomic<std::uint64_t> bytes_done_{0};  // read by the observer thread
     std::string line_;                          // the line read last
     bool held_ = false;  // line_ starts the next batch (it is the first of a new file)
+    ReadErrorAfterJobs error_;
 };
 
 /// Where a sink's lines go: a file it created, or standard output (`-`). Lines are written batch

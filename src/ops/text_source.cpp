@@ -46,6 +46,7 @@ std::shared_ptr<TextBatch> TextSource::fresh_batch() {
 }
 
 BatchPtr TextSource::next(std::size_t max_jobs, BatchContext& ctx) {
+    error_after_.throw_kept();
     const std::shared_ptr<TextBatch> batch = fresh_batch();
     std::string& text = batch->text;
     const std::size_t most = std::max<std::size_t>(max_jobs, 1);
@@ -59,7 +60,12 @@ BatchPtr TextSource::next(std::size_t max_jobs, BatchContext& ctx) {
         } else if (cuts_lines() && take_buffered_lines(*batch, most)) {
             continue;
         } else {
-            const Cut got = cut(reader_, text, at_, error_, ctx);
+            Cut got = Cut::end;
+            if (!error_after_.read(batch->size(),
+                                   [&] { got = cut(reader_, text, at_, error_, ctx); })) {
+                text.resize(begin);
+                break;
+            }
             if (got != Cut::text && got != Cut::failed) text.resize(begin);
             if (got == Cut::end) break;
             if (got == Cut::nothing) continue;

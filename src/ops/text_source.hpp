@@ -161,6 +161,7 @@ private:
     LinePosition at_;
     bool held_ = false;    // text_ was cut for the next batch (it starts a new file)
     Cut got_ = Cut::text;  // what cut() said of the text cut last: text, failed(_skipped)
+    ReadErrorAfterJobs error_after_;
 };
 
 }  // namespace flowpool::detail
