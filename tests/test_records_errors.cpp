@@ -281,6 +281,59 @@ TEST(JsonlFiles, ATruncatedGzipFailsAfterEveryWholeLineBeforeTheCut) {
     }
 }
 
+// Values of type `any` (map's, parse_json's) reach ops that take integers or strings unchecked
+// at validation: each job of another type fails there, saying what it got (it said `std::get:
+// wrong index for variant`), under the node's policy; the others go on.
+TEST(AnyValues, AnOpGivenAValueOfTheWrongTypeFailsThatJobSayingWhatItGot) {
+    const std::string dir = fresh_dir("wrong_type");
+    const std::string in = write(dir + "/in.jsonl",
+                                 "{\"v\":1}\n{\"v\":\"x\"}\n{\"v\":2.5}\n{\"v\":null}\n"
+                                 "{\"v\":[1,2]}\n{\"v\":\"y\"}\n");
+    // The dead letters' errors, sorted, and what the sink wrote, of `in -> map .v -> OP -> SINK`.
+    const auto run = [&](const std::string& op, const std::string& sink) {
+        const std::string graph = write(
+            dir + "/g.yaml",
+            "nodes:\n  in: { kind: source, op: jsonl, path: '" + in +
+                "' }\n  v: { kind: function, op: map, expr: .v }\n  op: { kind: function, op: " +
+                op + ", dead_letter: rejects }\n  out: { kind: sink, op: " + sink +
+                " }\n  rejects: { kind: sink, op: jsonl, path: '" + dir +
+                "/rejects.written' }\nedges: [ 'in -> v -> op -> out' ]\n");
+        const flowpool::test::CliResult cli = flowpool::test::run_cli("run -q '" + graph + "'");
+        EXPECT_EQ(cli.exit_code, 0) << op << cli.err;
+        Lines errors;
+        for (const std::string& letter : sorted_lines(dir + "/rejects.written"))
+            errors.push_back(letter_error(letter));
+        std::sort(errors.begin(), errors.end());
+        return std::make_pair(errors, cli.out);
+    };
+    const auto [integers, sum] = run("multiply, factor: 2", "summary");
+    EXPECT_EQ(integers, Lines({"expected an integer value, got null",
+                               "expected an integer value, got the float 2.5",
+                               "expected an integer value, got the list [1,2]",
+                               "expected an integer value, got the string \"x\"",
+                               "expected an integer value, got the string \"y\""}));
+    EXPECT_EQ(sum, "count=1 sum=2\n");
+    const auto [strings, upper] = run("upper", "print, format: '{value}'");
+    EXPECT_EQ(strings, Lines({"expected a string value, got null",
+                              "expected a string value, got the float 2.5",
+                              "expected a string value, got the integer 1",
+                              "expected a string value, got the list [1,2]"}));
+    EXPECT_EQ(sorted(flowpool::test::lines_of(upper)), Lines({"X", "Y"}));
+    // An integer sink (summary) fails the same way, at its own node.
+    const std::string one_float = write(dir + "/float.jsonl", "{\"v\":1}\n{\"v\":2.5}\n");
+    const std::string straight =
+        write(dir + "/sink.yaml", "nodes:\n  in: { kind: source, op: jsonl, path: '" + one_float +
+                                      "' }\n  v: { kind: function, op: map, expr: .v }\n"
+                                      "  out: { kind: sink, op: summary }\n"
+                                      "edges: [ 'in -> v -> out' ]\n");
+    const flowpool::test::CliResult cli = flowpool::test::run_cli("run '" + straight + "'");
+    EXPECT_EQ(cli.exit_code, 1) << cli.err;
+    EXPECT_TRUE(contains(cli.err,
+                         "error: node 'out' job 1: expected an integer value, got the "
+                         "float 2.5\n"))
+        << cli.err;
+}
+
 TEST(JsonlFiles, AGlobThatMatchesNothingIsBadUsageBeforeRunning) {
     const std::string dir = fresh_dir("no_match");
     const Outcome run = run_jsonl(dir, dir + "/none*.jsonl", Policy::fail);

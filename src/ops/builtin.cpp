@@ -18,13 +18,12 @@
 #include "builtin.hpp"
 #include "common/line_output.hpp"
 #include "common/parse.hpp"
+#include "data/json.hpp"
 #include "format.hpp"
 #include "spin.hpp"
 
 namespace flowpool::detail {
 namespace {
-
-std::int64_t as_integer(const Value& value) { return std::get<std::int64_t>(value); }
 
 /// A function op from a per-job lambda `Value(Value&&)`.
 template <class F>
@@ -153,6 +152,25 @@ void check_names(const std::string& text) {
     }
 }
 
+std::string described(const Value& value) {
+    constexpr std::size_t most = 60;
+    std::string json;
+    append_json_value(json, value);
+    if (json.size() > most) json = json.substr(0, most) + "...";
+    if (value.is_null()) return json;
+    return "the " + std::string(value.type_name()) + " " + json;
+}
+
+std::int64_t integer_value(const Value& value) {
+    if (const auto* n = std::get_if<std::int64_t>(&value)) return *n;
+    throw std::invalid_argument("expected an integer value, got " + described(value));
+}
+
+std::string& string_value(Value& value) {
+    if (auto* text = std::get_if<std::string>(&value)) return *text;
+    throw std::invalid_argument("expected a string value, got " + described(value));
+}
+
 void add_builtin_ops(OpRegistry& ops) {
     ops.add({.name = "range",
              .kind = NodeKind::source,
@@ -201,7 +219,7 @@ void add_builtin_ops(OpRegistry& ops) {
          .gives = ValueType::integer,
          .make_stage = [](const Params& p) {
              return value_stage([bad = p.integer("value")](Value&& v) -> Value {
-                 if (as_integer(v) == bad)
+                 if (integer_value(v) == bad)
                      throw std::runtime_error("value " + std::to_string(bad) + " fails by request");
                  return std::move(v);
              });

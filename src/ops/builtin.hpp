@@ -64,6 +64,14 @@ void check_names(const std::string& text);
 /// ParamInfo::check of a CSV `delimiter:`: one character, not a quote or a line end.
 void check_delimiter(const std::string& text);
 
+/// A value in a message: `the float 2.5`, `the string "x"`, `null`, its JSON cut at 60 bytes.
+std::string described(const Value& value);
+/// The integer @p value holds; else throws std::invalid_argument (`expected an integer value,
+/// got the float 2.5`). Values of type `any` (parse_json's, map's) reach integer ops unchecked.
+std::int64_t integer_value(const Value& value);
+/// The string @p value holds; else throws as integer_value() does.
+std::string& string_value(Value& value);
+
 /// Reports job @p id, whose value is @p value, as failed with @p message: sent to the node's
 /// dead-letter sink (a copy of the value) if it has one, else as BatchContext::job_failed says.
 void fail_job(BatchContext& ctx, std::uint64_t id, const Value& value, std::string message);

@@ -21,6 +21,8 @@
 #include <utility>
 #include <variant>
 
+#include "builtin.hpp"
+
 namespace flowpool::detail {
 
 /// A function op `std::int64_t f(std::int64_t) noexcept` run on each job of a graph file,
@@ -40,15 +42,14 @@ public:
         if (done == in.values.size()) return in_ptr;
         // The rest goes through the per-job loop, which calls `per_job` once for each of the
         // first `done` jobs (integers, so they cannot fail) before any other: those already hold
-        // their results. A string fails its job with std::get's error, as the per-job op always
-        // did.
+        // their results. Any other value fails its job (integer_value).
         std::size_t skip = done;
         auto per_job = [this, &skip](Value&& value) -> Value {
             if (skip > 0) {
                 --skip;
                 return std::move(value);
             }
-            return f_(std::get<std::int64_t>(value));
+            return f_(integer_value(value));
         };
         return map_jobs<Value>(in_ptr, ctx, per_job);
     }
@@ -100,7 +101,7 @@ std::size_t consume_leading_integers(const Value* __restrict values, std::size_t
 
 /// Calls `f(std::int64_t) noexcept` on every job of @p in_ptr (an `Items<Value>`), in a plain
 /// loop up to the first job that holds no integer; from there the per-job loop takes over, and
-/// a string fails its job as std::get does, under the node's policy. For sinks.
+/// any other value fails its job (integer_value), under the node's policy. For sinks.
 template <class F>
 void consume_integers(const BatchPtr& in_ptr, BatchContext& ctx, F& f) {
     static_assert(std::is_nothrow_invocable_v<F&, std::int64_t>,
@@ -116,7 +117,7 @@ void consume_integers(const BatchPtr& in_ptr, BatchContext& ctx, F& f) {
             --skip;
             return;
         }
-        f(std::get<std::int64_t>(value));
+        f(integer_value(value));
     };
     consume_jobs<Value>(in_ptr, ctx, per_job);
 }

@@ -333,7 +333,7 @@ void add_record_ops(OpRegistry& ops) {
                  return stage_body([](Value v) -> Value {
                      Value parsed;
                      JsonError error;
-                     if (!parse_json(std::get<std::string>(v), parsed, error)) {
+                     if (!parse_json(string_value(v), parsed, error)) {
                          throw std::invalid_argument("not JSON at byte " +
                                                      std::to_string(error.offset + 1) + ": " +
                                                      error.reason);

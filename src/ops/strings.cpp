@@ -28,12 +28,9 @@ std::unique_ptr<StageBody> value_stage(F f) {
     return std::make_unique<FunctionStage<Value, F>>(std::move(f));
 }
 
-/// The text of a job's value. A validated graph sends only strings to string ops.
-std::string& text_of(Value& value) {
-    if (auto* text = std::get_if<std::string>(&value)) return *text;
-    throw std::invalid_argument("expected a string value, got the integer " +
-                                std::to_string(std::get<std::int64_t>(value)));
-}
+/// The text of a job's value. A validated graph sends only strings to string ops, but for
+/// values of type `any`.
+std::string& text_of(Value& value) { return string_value(value); }
 
 /// @p text in double quotes for an error message: at most 60 bytes, unprintable bytes as \xNN.
 std::string quoted(std::string_view text) {
