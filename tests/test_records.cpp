@@ -61,13 +61,20 @@ print('%d records match' % len(got))
 
 TEST(JsonlNumbers, TwoToTheSixtyFourMinusOneBecomesTheNearestFloat) {
     // 2^64 - 1 is beyond int64: it becomes a float, which rounds to 2^64 and is written as one.
+    // So does an integer below -2^63 (it failed its job), read whole or as a field asked for.
     const std::string dir = fresh_dir("2p64m1");
     const std::string in =
-        write(dir + "/in.jsonl", "{\"x\":18446744073709551615}\n{\"y\":-9223372036854775808}\n");
+        write(dir + "/in.jsonl",
+              "{\"x\":18446744073709551615}\n{\"y\":-9223372036854775808}\n"
+              "{\"y\":-9223372036854775809}\n{\"y\":-99999999999999999999999}\n");
+    const Lines read = sorted({R"({"x":18446744073709551616.0})", R"({"y":-9223372036854775808})",
+                               R"({"y":-9223372036854775808.0})", R"({"y":-1e+23})"});
     const Outcome run = run_jsonl(dir, in, Policy::fail);
     EXPECT_EQ(run.cli.exit_code, 0) << run.cli.err;
-    EXPECT_EQ(run.out,
-              sorted({R"({"x":18446744073709551616.0})", R"({"y":-9223372036854775808})"}));
+    EXPECT_EQ(run.out, read);
+    const Outcome fields = run_jsonl(dir, in, Policy::fail, "fields: 'x,y'");
+    EXPECT_EQ(fields.cli.exit_code, 0) << fields.cli.err;
+    EXPECT_EQ(fields.out, read);
 }
 
 TEST(JsonlNumbers, ADuplicateKeyKeepsItsFirstPlaceAndItsLastValue) {

@@ -243,9 +243,10 @@ private:
         ondemand::number_type type;
         if (const auto e = node.get_number_type().get(type)) return fail(e, node);
         switch (type) {
+            // An integer get_int64() could not read is out of its range: below -2^63 (simdjson
+            // calls it signed) or above 2^63 - 1; it becomes the nearest float either way.
             case ondemand::number_type::signed_integer:
-                return read_as<std::int64_t>(node, out, &Node::get_int64);
-            case ondemand::number_type::unsigned_integer:  // above int64: a float
+            case ondemand::number_type::unsigned_integer:
             case ondemand::number_type::floating_point_number:
                 return read_as<double>(node, out, &Node::get_double);
         }
