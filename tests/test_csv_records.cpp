@@ -266,6 +266,24 @@ TEST(CsvSink, WritesAHeaderAndQuotesWhatNeedsIt) {
               "\"say \"\"hi\"\"\",2.5,,\n");
 }
 
+// A row of one empty field is written `""`, not as a blank line, which the csv source (as
+// Python's csv module) skips: one column of "", null and "x" reads back as three records.
+TEST(CsvSink, AOneColumnRowWithNothingInItIsWrittenAsQuotesAndReadsBack) {
+    const std::string jsonl =
+        temp_file("one_column.jsonl", "{\"a\":\"\"}\n{\"a\":null}\n{\"a\":\"x\"}\n");
+    const std::string csv = temp_file("one_column.csv", "");
+    const std::string graph =
+        temp_file("one_column.yaml", "nodes:\n  rows: { kind: source, op: jsonl, path: '" + jsonl +
+                                         "' }\n  out:  { kind: sink, op: csv, path: '" + csv +
+                                         "', ordered: true }\nedges: [ 'rows -> out' ]\n");
+    const auto written = run_cli("run -q '" + graph + "'");
+    ASSERT_EQ(written.exit_code, 0) << written.err;
+    EXPECT_EQ(flowpool::test::slurp(csv), "a\n\"\"\n\"\"\nx\n");
+    const auto read = run_cli("run -q '" + csv_graph("one_column_back", csv) + "'");
+    ASSERT_EQ(read.exit_code, 0) << read.err;
+    EXPECT_EQ(read.out, "{\"a\":\"\"}\n{\"a\":\"\"}\n{\"a\":\"x\"}\n");
+}
+
 TEST(CsvSink, AFieldTheFirstRecordLackedFailsItsRecordUnlessColumnsChose) {
     const std::string jsonl = temp_file("extra.jsonl", "{\"a\":1,\"b\":2}\n{\"a\":4,\"c\":6}\n");
     const auto graph = [&](const std::string& name, const std::string& sink_extra) {

@@ -265,10 +265,14 @@ public:
 private:
     template <class Field>
     void append_row(std::string& out, Field field) const {
+        const std::size_t start = out.size();
         for (std::size_t i = 0; i < columns_.size(); ++i) {
             if (i != 0) out += delimiter_;
             field(columns_[i], out, delimiter_);
         }
+        // A row of one empty field is "", not a blank line, which a reader skips (Python's
+        // csv module writes it so too).
+        if (out.size() == start) out += "\"\"";
         out += '\n';
     }
 
