@@ -43,6 +43,12 @@ check() {  # SIGNAL SCRIPT DRAIN MIN_MS MAX_MS
     (( elapsed_ms >= min_ms && elapsed_ms < max_ms )) || {
         echo "FAIL: SIG$signal took ${elapsed_ms} ms, want $min_ms..$max_ms" >&2; exit 1; }
     grep -Eq "^flowpool exec: interrupted by SIG$signal after [0-9]+ lines read(;|$)" "$work/err" || { echo "FAIL: stderr: $(cat "$work/err")" >&2; exit 1; }
+    # The programs it stopped, and the lines it read but did not start, are counted (unless the
+    # drain timeout ended it at once).
+    if (( drain > 1 )); then
+        grep -Eq "^flowpool exec: [0-9]+ of [0-9]+ programs failed or were not started$" "$work/err" ||
+            { echo "FAIL: no count of the programs: $(cat "$work/err")" >&2; exit 1; }
+    fi
     # No program started after the signal, and none is left: 4 programs, 8 processes, all gone.
     # A process signalled dies when it next gets a CPU, which on a loaded machine may take a
     # while: each is given 10 s (they would otherwise sleep for 100).

@@ -425,7 +425,7 @@ TEST(Csv, ALongRecordIsSkippedAndReadingGoesOn) {
     const auto cuts = records_of(path, ',', 150, 200);
     ASSERT_EQ(cuts.size(), 3u);
     EXPECT_EQ(cuts[0].got, G::too_long);
-    EXPECT_EQ(cuts[0].record, path + ":1: record longer than max_record_bytes (150)");
+    EXPECT_EQ(cuts[0].record, path + ":1: record longer than max_line_bytes (150)");
     EXPECT_EQ(cuts[1].got, G::too_long);
     EXPECT_EQ(cuts[1].record, path + ":3: line longer than max_line_bytes (200)");
     EXPECT_EQ(cuts[2].record, "3,ok");

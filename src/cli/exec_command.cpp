@@ -184,8 +184,9 @@ int exec_command(const ExecArgs& args) {
                    Severity::warning);
     }
     if (args.flags.stats) static_cast<void>(report(result.stats, args.flags, nullptr));  // no file
+    const bool failed = report_failures(result, guard);  // an interrupted run's too
     if (signal != 0) return 128 + signal;
-    return report_failures(result, guard) || result.error || !journaled ? job_failed : ok;
+    return failed || result.error || !journaled ? job_failed : ok;
 }
 
 }  // namespace

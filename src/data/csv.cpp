@@ -129,7 +129,7 @@ CsvCutter::Got CsvCutter::next_record(LineReader& reader, std::string& record, L
             skipping_ = false;
             return too_long(
                 reader.files()[start_.file], start_.line,
-                "record longer than max_record_bytes (" + std::to_string(max_record_) + ")", start);
+                "record longer than max_line_bytes (" + std::to_string(max_record_) + ")", start);
         }
         record.swap(record_);
         return Got::record;

@@ -55,8 +55,8 @@ public:
                     const BatchContext& ctx);
 
     /// For too_long: `FILE:LINE: line longer than max_line_bytes (N)` (the reader's cap) or
-    /// `FILE:LINE: record longer than max_record_bytes (N)`; for unclosed_quote:
-    /// `FILE:LINE:COL: unclosed quote`, at the quote that opened the field.
+    /// `FILE:LINE: record longer than max_line_bytes (N)`, the csv source's parameter; for
+    /// unclosed_quote: `FILE:LINE:COL: unclosed quote`, at the quote that opened the field.
     [[nodiscard]] const std::string& error() const noexcept { return error_; }
 
     /// For unclosed_quote: true if the record given is what was read of it, false if it grew
