@@ -298,7 +298,8 @@ ParamInfo input_path_param() {
 ParamInfo max_line_bytes_param() {
     return {"max_line_bytes", ParamType::integer, "67108864",
             "a longer line fails its job (FILE:LINE: line longer than max_line_bytes) without "
-            "being held in memory; the next lines go on",
+            "being held in memory (jsonl, csv: on_error says what the run does then; lines: a "
+            "source's failed job stops the run)",
             check_positive};
 }
 
