@@ -135,7 +135,7 @@ signalled() {
 signalled interrupted INT graphs/spin_summary.yaml --set jobs.count=1000000000 \
     --set work.iterations=2000
 check_json interrupted 130 warning \
-    'interrupted by SIGINT after [0-9]+ jobs; the jobs in flight finished$'
+    'interrupted by SIGINT after [0-9]+ jobs; the jobs in flight ended$'
 signalled abandoned TERM graphs/spin_summary.yaml --set jobs.count=100 \
     --set work.iterations=4000000000 --batch 1 --drain-timeout 0.2
 check_json abandoned 143 warning \

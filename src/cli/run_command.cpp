@@ -119,7 +119,7 @@ int finish(const RunResult& result, const ReportFlags& flags, RunFiles& files,
     const int signal = result.cancelled ? caught_signal() : 0;
     if (signal != 0) {
         print_line("interrupted by " + signal_name(signal) + " after " +
-                       std::to_string(result.stats.jobs_in) + " jobs; the jobs in flight finished",
+                       std::to_string(result.stats.jobs_in) + " jobs; the jobs in flight ended",
                    Severity::warning);
     }
     if (guard.tripped) {
