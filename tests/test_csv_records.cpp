@@ -214,6 +214,24 @@ TEST(CsvSource, TextAfterAClosingQuoteFailsWithItsColumn) {
         << result.err;
 }
 
+// A file whose lines end in CR alone (classic Mac OS) is one line to the reader: it read as a
+// header and no record, exit 0. A CR in an unquoted field fails its record, there; CRLF line ends
+// and a CR inside quotes read as before.
+TEST(CsvSource, ACarriageReturnInAnUnquotedFieldFailsItsRecord) {
+    const std::string mac = temp_file("cr_only.csv", "a,b\r1,2\r3,4\r");
+    const auto result = run_cli("run '" + csv_graph("cr_only", mac) + "'");
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.err.find(mac + ":1:4: header row: a carriage return in an unquoted field "
+                                    "(lines ending in CR alone?)"),
+              std::string::npos)
+        << result.err;
+    const std::string row = temp_file("cr_row.csv", "a,b\r\n1,x\ry\r\n\"3\r\",4\r\n");
+    const auto rows = run_cli("run '" + csv_graph("cr_row", row, ", on_error: skip") + "'");
+    EXPECT_EQ(rows.exit_code, 0) << rows.err;
+    EXPECT_EQ(rows.out, "{\"a\":\"3\\r\",\"b\":4}\n");
+    EXPECT_NE(rows.err.find("1 skipped"), std::string::npos) << rows.err;
+}
+
 // `columns:` with an empty name took the first row for the header (`' '`, `',,'`: a row lost) or
 // dropped the name (`'a,,c'`: every row failed, 3 fields against 2): refused at validation.
 TEST(CsvSource, ColumnsWithAnEmptyNameAreRefusedAtValidation) {

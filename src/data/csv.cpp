@@ -192,11 +192,15 @@ bool split_csv(std::string_view record, char delimiter, std::vector<std::string>
             ++i;
         } else {
             const std::size_t next = record.find(delimiter, i);
-            if (next == std::string_view::npos) {
-                field.assign(record, i);
-                break;
+            const std::size_t end = next == std::string_view::npos ? size : next;
+            // RFC 4180 quotes a field holding a line break. A bare CR is most likely a line end
+            // of a file from classic Mac OS, which would read as one huge header: refused.
+            if (const std::size_t cr = record.find('\r', i); cr < end) {
+                return fail("a carriage return in an unquoted field (lines ending in CR alone?)",
+                            cr + 1);
             }
-            field.assign(record, i, next - i);
+            field.assign(record, i, end - i);
+            if (next == std::string_view::npos) break;
             i = next + 1;
         }
     }
