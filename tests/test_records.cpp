@@ -174,6 +174,28 @@ TEST(JsonlFields, ASinkFormatReadsOnlyTheFieldsItShows) {
                       R"(1 b {"n":2,"user":{"id":8},"host":"b"})"}));
 }
 
+// A sink whose path is the file standard output is (`/dev/stdout`, here a file the runner sent
+// it to) writes through standard output, as `-`: it emptied that file and wrote over it from its
+// start, over what the print sink wrote there.
+TEST(JsonlSink, APathThatIsStandardOutputIsWrittenAsStandardOutput) {
+    const std::string dir = fresh_dir("dev_stdout");
+    const std::string graph = write(dir + "/g.yaml",
+                                    "nodes:\n  in: { kind: source, op: range, count: 50 }\n"
+                                    "  p: { kind: sink, op: print, format: 'P{value}' }\n"
+                                    "  j: { kind: sink, op: jsonl, path: /dev/stdout }\n"
+                                    "edges: [ 'in -> p', 'in -> j' ]\n");
+    const CliResult run = run_cli("run -q '" + graph + "'");
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    std::vector<std::string> expected;
+    for (int i = 0; i < 50; ++i) {
+        const std::string n = std::to_string(i);
+        expected.push_back(std::string("P").append(n));
+        expected.push_back(std::string(R"({"id":)").append(n).append(R"(,"value":)").append(n) +
+                           '}');
+    }
+    EXPECT_EQ(sorted(run.out_lines()), sorted(expected));
+}
+
 // ------------------------------------------------------------------------- round trip
 
 namespace {

@@ -97,7 +97,16 @@ private:
     ReadErrorAfterJobs error_;
 };
 
-/// Where a sink's lines go: a file it created, or standard output (`-`). Lines are written batch
+/// True if @p fd is the file standard output is (`/dev/stdout`, or the file `>` sent it to).
+bool is_standard_output(int fd) noexcept {
+    struct stat file {};
+    struct stat out {};
+    return ::fstat(fd, &file) == 0 && ::fstat(STDOUT_FILENO, &out) == 0 &&
+           file.st_dev == out.st_dev && file.st_ino == out.st_ino;
+}
+
+/// Where a sink's lines go: a file it created, or standard output (`-`, or the path of the file
+/// standard output is). Lines are written batch
 /// by batch, so that a job counts as written only once its line was handed to the kernel.
 class LineTarget {
 public:
@@ -115,6 +124,9 @@ public:
                         0666)) {
         if (redirected_ != nullptr || path == "-") return;
         if (fd_.get() < 0) throw open_error(path, "writing");
+        // Written through standard output, as `-`: emptied, or written from its start through a
+        // descriptor of its own, it would lose what the shell or the print sink wrote there.
+        if (is_standard_output(fd_.get())) return;
         if (SinkFilesAppend::active()) {
             continues_ = ::lseek(fd_.get(), 0, SEEK_END) > 0;
         } else {
