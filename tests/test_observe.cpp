@@ -171,11 +171,23 @@ TEST(Observe, AnObserverThatThrowsIsCalledOnceMoreAtTheEndAsItsWarningSays) {
         throw std::runtime_error("observer");
     };
     ::testing::internal::CaptureStderr();  // the warnings
-    const flowpool::RunResult result =
-        flowpool::source("jobs", flowpool::range(20), 1)
-            .stage("work", 1, [](std::int64_t v) { return sleepy(v, 2000us); })
-            .sink("out", [](std::int64_t) {})
-            .try_run(options);
+    // The first job waits (10 s at most) for the observer's first call: its thread may start
+    // after a 40 ms run has ended on a loaded machine, and would then be called at the end alone.
+    // The 19 jobs after it give a second call while the run goes on 38 ms to happen.
+    const auto first_call = [&calls] {
+        const auto give_up = std::chrono::steady_clock::now() + 10s;
+        while (calls.load() == 0 && std::chrono::steady_clock::now() < give_up) {
+            std::this_thread::sleep_for(1ms);
+        }
+    };
+    const flowpool::RunResult result = flowpool::source("jobs", flowpool::range(20), 1)
+                                           .stage("work", 1,
+                                                  [&first_call](std::int64_t v) {
+                                                      if (v == 0) first_call();
+                                                      return sleepy(v, 2000us);
+                                                  })
+                                           .sink("out", [](std::int64_t) {})
+                                           .try_run(options);
     const std::string warnings = ::testing::internal::GetCapturedStderr();
     EXPECT_FALSE(result.error.has_value()) << "an observer's failure is not the run's";
     EXPECT_EQ(calls.load(), 2) << "once while the run went on, and once at its end";
