@@ -424,9 +424,14 @@ TEST_P(PipelineTest, ASlowStageBehindACheapOneGetsItsJobsOneABatch) {
                                .sink("out", [](std::int64_t) {})
                                .run(RunOptions{.threads = 4});
     EXPECT_EQ(stats.results_out, std::uint64_t{jobs});
-    // The first job alone, then the other seven in one batch, one at a time: at most 2 at once.
-    EXPECT_GE(most_running.load(), 3);
+    // The first job alone, then the other seven in one batch, one at a time: 2 batches, a mean
+    // batch of 4 jobs, and the run taking over a second.
     EXPECT_LE(stats.nodes[2].mean_batch(), 1.0);
+    // Single-job batches that still went one after another would run 1 at a time. (Not "3 or
+    // more": how many of the arena's 4 threads oneTBB gives a run is its own business. On a loaded
+    // 2-core machine, after other runs in the same process, it gave a run of 4 threads only its
+    // own thread and one worker for the whole 600 ms, in 35 of 80 runs of it in 20 repeats.)
+    EXPECT_GE(most_running.load(), 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Workers, PipelineTest,
