@@ -253,5 +253,28 @@ TEST(ExprErrors, AFieldOfValuesThatHaveNoneIsRefusedAtValidation) {
     EXPECT_EQ(problems(lines, "{ kind: function, op: parse_json }"), "accepted");
 }
 
+// A `jsonl` source's `fields:` that leaves out a field the nodes after it read makes that field
+// missing from every record (a `where` on it drops every job): `flowpool validate` warns, at
+// the source's `fields:`.
+TEST(ExprErrors, AFieldTheSourceLeavesOutIsAWarning) {
+    const auto warned = [](const std::string& fields) {
+        const GraphSpec graph = parse_graph(
+            "nodes:\n  events: { kind: source, op: jsonl, path: x.jsonl, fields: '" + fields +
+                "' }\n  errors: { kind: filter, op: where, expr: '.status >= 500' }\n"
+                "  out: { kind: sink, op: print, format: '{value.host}' }\n"
+                "edges: [ 'events -> errors -> out' ]\n",
+            "w.yaml");
+        validate(graph, OpRegistry{});
+        std::string text;
+        for (const ConfigError::Problem& w : warnings(graph, OpRegistry{}))
+            text += w.where.to_string() + ": " + w.message + "\n";
+        return text;
+    };
+    EXPECT_EQ(warned("host"),
+              "w.yaml:2:61: node 'events' reads only the fields \"host\", but the nodes after it "
+              "read 'status': it is missing from every record\n");
+    EXPECT_EQ(warned("status,host"), "");
+}
+
 }  // namespace
 }  // namespace flowpool

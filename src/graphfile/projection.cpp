@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/log.hpp"
+#include "common/parse.hpp"
 #include "expr/expression.hpp"
 #include "op_params.hpp"
 #include "ops/condition_first.hpp"
@@ -92,6 +93,27 @@ void project_fields(std::vector<ResolvedNode>& nodes, const GraphSpec& graph) {
             });
         log().debug("node '{}' reads only the fields the nodes after it use: {}", node.spec->name,
                     given->value);
+    }
+}
+
+void warn_fields_left_out(const std::vector<ResolvedNode>& nodes, const GraphSpec& graph,
+                          const ReportProblem& report) {
+    FieldsRead read(nodes, graph);
+    for (const ResolvedNode& node : nodes) {
+        const std::string& param = node.op->projection;
+        if (node.kind != NodeKind::source || param.empty()) continue;
+        const std::vector<std::string> kept = split_names(node.params.string(param));
+        if (kept.empty()) continue;
+        // The names found before a node that reads values whole are read all the same.
+        std::vector<std::string> names;
+        static_cast<void>(read.after(node.spec->name, names));
+        for (const std::string& name : names) {
+            if (std::find(kept.begin(), kept.end(), name) != kept.end()) continue;
+            report(node.spec->param(param)->where,
+                   "node '" + node.spec->name + "' reads only the fields \"" +
+                       node.params.string(param) + "\", but the nodes after it read '" + name +
+                       "': it is missing from every record");
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "op_params.hpp"
 #include "resolve.hpp"
 
 namespace flowpool::detail {
@@ -16,6 +17,12 @@ namespace flowpool::detail {
 /// job's value whole), and there is at least one: a `jsonl` source feeding `where .status >= 500`
 /// then `aggregate` builds records of two or three fields instead of every field of each line.
 void project_fields(std::vector<ResolvedNode>& nodes, const GraphSpec& graph);
+
+/// Reports, at its projection parameter, each source whose projection (`fields:` of `jsonl`)
+/// leaves out a field the nodes after it read (as project_fields() finds them): that field is
+/// missing from every record, so a `where` on it drops every job.
+void warn_fields_left_out(const std::vector<ResolvedNode>& nodes, const GraphSpec& graph,
+                          const ReportProblem& report);
 
 /// Gives @p body, the body of @p source, the condition of the filter after it
 /// (TestsConditionFirst) if the body can test it first: when the filter (an op with

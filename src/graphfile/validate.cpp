@@ -15,6 +15,7 @@
 #include "file_paths.hpp"
 #include "op_params.hpp"
 #include "problems.hpp"
+#include "projection.hpp"
 #include "resolve.hpp"
 #include "validator.hpp"
 
@@ -315,6 +316,13 @@ std::vector<ConfigError::Problem> warnings(const GraphSpec& graph, const OpRegis
         detail::warn_about(spec, *op, params, [&found](const SourceLocation& where, std::string m) {
             found.push_back({where, std::move(m)});
         });
+    }
+    try {  // a graph validate() refuses has no warning of this kind
+        detail::warn_fields_left_out(detail::resolve(graph, ops), graph,
+                                     [&found](const SourceLocation& where, std::string m) {
+                                         found.push_back({where, std::move(m)});
+                                     });
+    } catch (const ConfigError&) {
     }
     return found;
 }
