@@ -263,6 +263,19 @@ TEST(RecordFormat, FieldsAndListItemsOfTheValue) {
     EXPECT_EQ(whole.exit_code, 0) << whole.err;
     EXPECT_EQ(sorted(whole.out_lines()), sorted({R"(0 7 ["new","mobile"])", R"(1 8 ["returning"])",
                                                  "2 9 []", R"(3 10 ["x"])"}));
+    // [-N] counts from the end, as in expressions; [-0] is no index.
+    const CliResult last = print_users("{id} {value.tags[-1]}");
+    EXPECT_EQ(last.exit_code, 1) << "users.jsonl line 3 has no tags[-1]";
+    EXPECT_TRUE(contains(last.err, "error: node 'out' job 2: no .tags[-1] in the value"))
+        << last.err;
+    for (const std::string& line : last.out_lines())
+        EXPECT_TRUE(line == "0 mobile" || line == "1 returning" || line == "3 x") << line;
+    const CliResult zero = print_users("{value.tags[-0]}");
+    EXPECT_EQ(zero.exit_code, 2);
+    EXPECT_TRUE(contains(zero.err,
+                         "a list index is written [N] (N from 0) or [-N] (from the end, "
+                         "-1 the last) in '.tags[-0]'"))
+        << zero.err;
 }
 
 TEST(RecordFormat, AMissingFieldFailsItsJobNamingNodeAndJob) {

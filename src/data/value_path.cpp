@@ -26,14 +26,20 @@ ValuePath::ValuePath(std::string_view text) : text_(text) {
             i = end;
         } else if (text[i] == '[') {
             const std::size_t close = text.find(']', i);
-            Step step{{}, 0, true};
+            Step step{{}, 0, true, false};
             const char* first = text.data() + i + 1;
             const char* last = text.data() + (close == std::string_view::npos ? i + 1 : close);
+            if (first < last && *first == '-') {  // [-1]: the last, as in expressions
+                step.from_end = true;
+                ++first;
+            }
             const auto [end, error] = std::from_chars(first, last, step.index);
             if (close == std::string_view::npos || first == last || error != std::errc{} ||
-                end != last) {
-                throw std::invalid_argument("a list index is written [N] (N from 0) in '" + text_ +
-                                            "'");
+                end != last || (step.from_end && step.index == 0)) {
+                throw std::invalid_argument(
+                    "a list index is written [N] (N from 0) or [-N] (from the end, -1 the last) "
+                    "in '" +
+                    text_ + "'");
             }
             steps_.push_back(std::move(step));
             i = close + 1;
@@ -59,8 +65,14 @@ const Value* ValuePath::follow(const Value& root, std::unique_ptr<Value>& shown,
         }
         if (step.is_index) {
             const List* items = here->list();
-            if (items == nullptr || step.index >= items->size()) return nullptr;
-            here = &(*items)[step.index];
+            if (items == nullptr) return nullptr;
+            if (step.from_end) {
+                if (step.index > items->size()) return nullptr;
+                here = &(*items)[items->size() - step.index];
+            } else {
+                if (step.index >= items->size()) return nullptr;
+                here = &(*items)[step.index];
+            }
         } else {
             const Record* fields = here->record();
             if (fields == nullptr) return nullptr;

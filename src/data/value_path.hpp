@@ -16,7 +16,8 @@ namespace flowpool::detail {
 class ValuePath {
 public:
     ValuePath() = default;
-    /// Parses @p text: steps `.name` (letters, digits, `_`, `-`) and `[N]`. Throws
+    /// Parses @p text: steps `.name` (letters, digits, `_`, `-`), `[N]` and `[-N]`
+    /// (from the end: `[-1]` is the last). Throws
     /// std::invalid_argument saying what is wrong.
     explicit ValuePath(std::string_view text);
 
@@ -45,8 +46,9 @@ private:
 
     struct Step {
         std::string name;       // a field, if not an index
-        std::size_t index = 0;  // a list index
+        std::size_t index = 0;  // a list index, or with from_end, how far from the end (1: last)
         bool is_index = false;
+        bool from_end = false;
     };
     std::vector<Step> steps_;
     std::string text_;
