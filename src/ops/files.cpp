@@ -142,6 +142,11 @@ public:
     void start() noexcept {
         if (!empty_pending_) return;
         empty_pending_ = false;
+        // Only a file that has bytes: on ext4, truncating even an empty file makes its close()
+        // write all that the run wrote to it out to the disk, and wait (its auto_da_alloc rule for
+        // files rewritten in place): 94 ms at the end of a run that wrote 170 MB.
+        struct stat file {};
+        if (::fstat(fd_.get(), &file) == 0 && S_ISREG(file.st_mode) && file.st_size == 0) return;
         // A file that cannot be emptied (a device) is written over from its start.
         static_cast<void>(::ftruncate(fd_.get(), 0));
     }
