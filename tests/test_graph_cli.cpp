@@ -354,3 +354,38 @@ edges: [ "jobs -> out" ]
     EXPECT_EQ(bad.exit_code, 2);
     EXPECT_EQ(bad.err, path + ":2:43: error: parameter 'count' must be an integer, not 'three'\n");
 }
+
+// What `flowpool validate` warns of, `flowpool run` warns of too, before it runs (it was silent:
+// a `fields:` that leaves out the field a `where` reads dropped every job with exit 0 and no
+// word), unless -q; a missing program is warned of at its place in `command:`.
+TEST(Warnings, RunPrintsWhatValidatePrintsUnlessQuiet) {
+    const std::string input = temp_file("warned.jsonl", "{\"host\":\"a\",\"status\":503}\n");
+    const std::string path = temp_file("warned.yaml",
+                                       "nodes:\n"
+                                       "  events: { kind: source, op: jsonl, path: '" +
+                                           input +
+                                           "', fields: host }\n"
+                                           "  errors: { kind: filter, op: where, "
+                                           "expr: '.status >= 500' }\n"
+                                           "  run: { kind: function, op: exec, "
+                                           "command: [ /no/such/program ] }\n"
+                                           "  out: { kind: sink, op: print }\n"
+                                           "edges: [ 'events -> errors -> run -> "
+                                           "out' ]\n");
+    const std::string fields = path + ":2:" + std::to_string(56 + input.size()) +
+                               ": warning: node 'events' reads only the fields \"host\", but the "
+                               "nodes after it read 'status': it is missing from every record\n";
+    const std::string program = path +
+                                ":4:47: warning: node 'run': program '/no/such/program' does not "
+                                "exist or is not executable\n";
+    const auto validated = run_cli("validate '" + path + "'");
+    EXPECT_EQ(validated.exit_code, 0) << validated.err;
+    EXPECT_EQ(validated.err, program + fields);
+
+    const auto ran = run_cli("run '" + path + "'");
+    EXPECT_EQ(ran.exit_code, 0) << ran.err;
+    EXPECT_EQ(ran.err.substr(0, program.size() + fields.size()), program + fields) << ran.err;
+    EXPECT_NE(ran.err.find("1 jobs in, 0 results out, 1 filtered"), std::string::npos) << ran.err;
+
+    EXPECT_EQ(run_cli("run -q '" + path + "'").err, "");
+}

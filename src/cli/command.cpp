@@ -132,4 +132,14 @@ void print_config_error(const ConfigError& e) {
     }
 }
 
+void print_warnings(const GraphSpec& graph, const OpRegistry& ops) {
+    for (const ConfigError::Problem& warning : warnings(graph, ops)) {
+        if (detail::log_is_json()) {
+            detail::log().warn("{}: {}", warning.where.to_string(), warning.message);
+        } else {
+            std::cerr << warning.where.to_string() << ": warning: " << warning.message << '\n';
+        }
+    }
+}
+
 }  // namespace flowpool::cli

@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <cstddef>
 #include <flowpool/error.hpp>
+#include <flowpool/graph.hpp>
+#include <flowpool/ops.hpp>
 #include <functional>
 #include <optional>
 #include <string>
@@ -74,5 +76,8 @@ void print_job_error(const JobError& e);
 /// Prints every problem of @p e as `FILE:LINE:COL: error: MESSAGE`, one a line, on stderr; with
 /// `--log-format json`, each a JSON log line at level error, `FILE:LINE:COL: MESSAGE`.
 void print_config_error(const ConfigError& e);
+/// Prints each of @p graph's warnings (flowpool::warnings()) as `FILE:LINE:COL: warning:
+/// MESSAGE` on stderr; with `--log-format json`, each a JSON log line at level warn.
+void print_warnings(const GraphSpec& graph, const OpRegistry& ops);
 
 }  // namespace flowpool::cli

@@ -146,6 +146,7 @@ int run_command(const RunArgs& args) {
     FailureGuard guard(args.max_failures.empty() ? graph.max_failures : args.max_failures,
                        "--max-failures");
     validate(graph, ops);  // a graph refused leaves its journal and report files as they were
+    if (!args.flags.quiet) print_warnings(graph, ops);  // as `flowpool validate` prints them
     const std::unique_ptr<detail::JournalFile> journal =
         open_journal(args.journal, graph, ops, graph_header(graph), args.paths.front());
     RunFiles files(args.flags);

@@ -19,13 +19,6 @@ struct ValidateArgs {
     bool no_plugins = false;         ///< stand-ins for plugins' ops instead of loading them
 };
 
-/// Prints `FILE:LINE:COL: warning: MESSAGE` on stderr for each thing worth a warning.
-void print_warnings(const GraphSpec& graph, const OpRegistry& ops) {
-    for (const ConfigError::Problem& warning : warnings(graph, ops)) {
-        std::cerr << warning.where.to_string() << ": warning: " << warning.message << '\n';
-    }
-}
-
 /// Prints `PATH: ok` for each good file (after its warnings) and every problem of each bad one.
 int validate_command(const ValidateArgs& args) {
     int code = ok;
