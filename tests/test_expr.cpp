@@ -119,6 +119,12 @@ TEST(Expr, Arithmetic) {
     EXPECT_EQ(eval("-.status"), "-503");
     EXPECT_EQ(eval("--3"), "3");
     EXPECT_EQ(eval("-9223372036854775807 - 1"), "-9223372036854775808");
+    // The smallest integer as a literal, whose digits alone are one past the largest.
+    EXPECT_EQ(eval("-9223372036854775808"), "-9223372036854775808");
+    EXPECT_EQ(eval("-9223372036854775808 < -9223372036854775807"), "true");
+    EXPECT_EQ(failure("--9223372036854775808"), "'--9223372036854775808': integer overflow");
+    EXPECT_EQ(failure("-9223372036854775808 * -1"),
+              "'-9223372036854775808 * -1': integer overflow");
     EXPECT_EQ(eval("\"a\" + \"b\""), "\"ab\"");
     EXPECT_EQ(eval("[1] + [2, 3]"), "[1,2,3]");
     EXPECT_EQ(eval(".none + 1"), "null");

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 
 #include "expression.hpp"
 
@@ -155,8 +156,9 @@ private:
         const auto [end, error] =
             std::from_chars(digits.data(), digits.data() + digits.size(), token.integer);
         if (error != std::errc{}) {
-            throw ParseError(start, "integer " + digits +
-                                        " is out of range (-2^63 to 2^63-1); write it as a float");
+            if (digits != "9223372036854775808") throw integer_out_of_range(start, digits);
+            token.integer = std::numeric_limits<std::int64_t>::min();
+            token.past_largest = true;  // the parser takes it after a minus only
         }
     }
 
@@ -245,6 +247,11 @@ private:
 }  // namespace
 
 std::vector<Token> tokenize(std::string_view text) { return Lexer(text).run(); }
+
+ParseError integer_out_of_range(std::size_t begin, std::string_view digits) {
+    return ParseError(begin, "integer " + std::string(digits) +
+                                 " is out of range (-2^63 to 2^63-1); write it as a float");
+}
 
 std::string describe(const Token& token) {
     switch (token.kind) {

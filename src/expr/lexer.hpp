@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "expression.hpp"
+
 namespace flowpool::expr {
 
 /// What a token is.
@@ -45,12 +47,18 @@ struct Token {
     std::uint32_t end = 0;
     std::string text;  // names, fields, strings (unescaped)
     std::int64_t integer = 0;
+    /// The integer 2^63, one past the largest: only as `-9223372036854775808`, the smallest, is it
+    /// a number (`integer` then holds that smallest); anywhere else it is out of range.
+    bool past_largest = false;
     double number = 0;
 };
 
 /// The tokens of @p text, ending with Tok::end. Throws ParseError at a character that starts no
 /// token, an unclosed string, a bad escape or a number out of range.
 std::vector<Token> tokenize(std::string_view text);
+
+/// The error for an integer literal @p digits, at @p begin, that no int64 holds.
+ParseError integer_out_of_range(std::size_t begin, std::string_view digits);
 
 /// As it would be written: `'+'`, `a name`, `the end`: for "expected ..." messages.
 std::string describe(const Token& token);

@@ -19,6 +19,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -154,11 +155,18 @@ std::uint32_t Parser::parse_unary() {
     if (peek().kind != Tok::minus) return parse_postfix();
     const Depth depth(*this);
     const std::uint32_t begin = take().begin;
+    if (const Token& next = peek(); next.past_largest && next.begin == begin + 1) {
+        // -9223372036854775808: the smallest integer, whose digits alone are out of range.
+        const std::uint32_t literal = constant(take(), Value(next.integer));
+        at(literal).begin = begin;
+        return literal;
+    }
     const std::uint32_t operand = parse_unary();
     Node& inner = at(operand);
     // A negative literal is a constant, so that -9223372036854775807 - 1 and -1.5 cost nothing.
     if (inner.op == Op::constant && inner.begin == begin + 1) {
-        if (auto* n = std::get_if<std::int64_t>(&inner.constant)) {
+        if (auto* n = std::get_if<std::int64_t>(&inner.constant);
+            n != nullptr && *n != std::numeric_limits<std::int64_t>::min()) {
             *n = -*n;
             inner.begin = begin;
             return operand;

@@ -86,6 +86,7 @@ std::uint32_t Parser::parse_primary() {
     const Token& token = take();
     switch (token.kind) {
         case Tok::integer:
+            if (token.past_largest) throw integer_out_of_range(token.begin, "9223372036854775808");
             return constant(token, Value(token.integer));
         case Tok::floating:
             return constant(token, Value(token.number));
