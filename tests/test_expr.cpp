@@ -263,6 +263,11 @@ TEST(Expr, OtherFunctions) {
     EXPECT_EQ(eval("parse_time('2028-02-29T00:00:00Z') - parse_time('2028-02-28T00:00:00Z')"),
               "86400.0");
     EXPECT_EQ(eval("parse_time('01/12/2026 20:13', '%d/%m/%Y %H:%M')"), "1796155980.0");
+    // A format without the day reads the 1st, as Python's strptime does (it read the day before).
+    EXPECT_EQ(eval("parse_time('2026-03', '%Y-%m')"), "1772323200.0");
+    EXPECT_EQ(eval("parse_time('2026', '%Y')"), "1767225600.0");
+    EXPECT_EQ(eval("parse_time('10:30', '%H:%M')"), "-2208951000.0");  // 1900-01-01
+    EXPECT_EQ(eval("parse_time('2026 045', '%Y %j')"), "1771027200.0");
     EXPECT_EQ(eval("format_time(1796156031.25)"), "\"2026-12-01T20:13:51Z\"");
     EXPECT_EQ(eval("format_time(parse_time(.ts), '%Y-%m-%d %H')"), "\"2026-12-01 20\"");
     EXPECT_EQ(eval("now() > 1796156031"), "true");

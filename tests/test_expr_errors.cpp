@@ -217,6 +217,39 @@ TEST(ExprErrors, AGraphFileNamesTheColumnInsideTheExpression) {
         << message;
 }
 
+// An aggregate field named as a field its records have already (`key`, `window_start`,
+// `window_end`) made a record with that name twice, one value lost on the way out (a `csv` sink
+// wrote the key twice, the sum nowhere); an `every_ms` past about 31 years overflowed the clock,
+// and every batch closed a window. Both are refused where they are written.
+TEST(ExprErrors, AggregateFieldsAndWindowsThatCannotWorkAreRefused) {
+    const auto message = [](const std::string& params) {
+        try {
+            validate(parse_graph("nodes:\n  jobs: { kind: source, op: range, count: 3 }\n"
+                                 "  agg: { kind: function, op: aggregate, " +
+                                     params +
+                                     " }\n  out: { kind: sink, op: print }\n"
+                                     "edges: [ 'jobs -> agg -> out' ]\n",
+                                 "a.yaml"),
+                     OpRegistry{});
+        } catch (const ConfigError& error) {
+            return std::string(error.what());
+        }
+        return std::string("accepted");
+    };
+    for (const std::string name : {"key", "window_start", "window_end"}) {
+        EXPECT_EQ(message("key: '. % 2', fields: { n: 'count()', " + name + ": 'sum(.)' }"),
+                  "a.yaml:3:79: error: parameter 'fields': key '" + name + "': '" + name +
+                      "' is a field every record of aggregate has (the group's key, its "
+                      "window): name the aggregate otherwise")
+            << name;
+    }
+    EXPECT_EQ(message("fields: { keys: 'count()' }"), "accepted");
+    EXPECT_EQ(message("fields: { n: 'count()' }, window: { every_ms: 1000000000001 }"),
+              "a.yaml:3:87: error: parameter 'window.every_ms': must be at most 1000000000000 "
+              "(about 31 years)");
+    EXPECT_EQ(message("fields: { n: 'count()' }, window: { every_ms: 1000000000000 }"), "accepted");
+}
+
 // A field read of values that have none (`.status` of an integer) would fail every job that
 // reaches it: refused when the graph is validated, where the op (or the key) is, naming the node
 // that gives such values. Values that may have fields (records, `any`: parse_json's) pass.

@@ -126,6 +126,7 @@ void parse_time(Args args, const Env&, Value& out) {
     const bool iso = args.size() < 2;
     const std::string format = iso ? iso_format : string_of(*args[1], "the format");
     std::tm tm{};
+    tm.tm_mday = 1;  // what a format without the day leaves (tm{} was the day before the 1st)
     const char* rest = ::strptime(text->c_str(), format.c_str(), &tm);
     if (rest == nullptr && iso) {
         throw std::invalid_argument("'" + *text + "' is not an ISO 8601 time such as " +
@@ -236,7 +237,8 @@ constexpr Function table[] = {
      parse_time,
      "parse_time(s: string[, format: string]) -> float",
      "seconds since 1970 (UTC) of a time written as strptime's `format` reads it (%z for a "
-     "zone); default ISO 8601: 2026-12-01T20:13:51.250+01:00 (fraction and zone optional)"},
+     "zone; parts the format leaves out are those of 1900-01-01 00:00:00, as in Python's "
+     "`strptime`); default ISO 8601: 2026-12-01T20:13:51.250+01:00 (fraction and zone optional)"},
     {"to_json", 1, 1, {any_type}, S, to_json, "to_json(x) -> string", "`x` as JSON text", false},
     {"type",
      1,

@@ -390,15 +390,28 @@ ParamInfo window_field(ParamInfo field) {
 }
 
 ParamInfo integer_field(std::string name, std::string description) {
+    const bool milliseconds = name == "every_ms";
     return window_field({.name = std::move(name),
                          .type = ParamType::integer,
                          .default_value = "0",
                          .description = std::move(description),
-                         .check = [](const std::string& text) {
+                         .check = [milliseconds](const std::string& text) {
                              if (text.starts_with('-')) {
                                  throw std::invalid_argument(negative_window_size);
                              }
+                             // Longer, the window's end overflowed the clock: every batch closed
+                             // a window.
+                             if (milliseconds) check_milliseconds(text);
                          }});
+}
+
+/// ParamInfo::check_key of `fields:`: not a name the record of a group has already.
+void check_field_name(const std::string& name) {
+    if (name == "key" || name == "window_start" || name == "window_end") {
+        throw std::invalid_argument("'" + name +
+                                    "' is a field every record of aggregate has (the group's key, "
+                                    "its window): name the aggregate otherwise");
+    }
 }
 
 }  // namespace
@@ -413,8 +426,10 @@ void add_aggregate_op(OpRegistry& ops) {
              .params = {expression_param("key", "the group of a job; none: one group", true),
                         {.name = "fields",
                          .type = ParamType::map,
-                         .description = "NAME: AGG(EXPR), e.g. p99_ms: \"p99(.latency_ms)\"",
-                         .check = check_aggregate_call},
+                         .description = "NAME: AGG(EXPR), e.g. p99_ms: \"p99(.latency_ms)\"; "
+                                        "not key, window_start or window_end",
+                         .check = check_aggregate_call,
+                         .check_key = check_field_name},
                         {.name = "window",
                          .type = ParamType::map,
                          .default_value = "",
