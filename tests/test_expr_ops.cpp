@@ -296,6 +296,40 @@ TEST(Route, ValidationChecksTargetsAgainstOutEdges) {
     }
 }
 
+// A case without `to`, or with one that is no node name, is told once, where it is written: it
+// was `error: no parameter 'to'` with no place (the routes were checked on what could not be
+// read), or an extra "routes jobs to ''" error.
+TEST(Route, ACaseThatNamesNoNodeIsToldWhereItIs) {
+    const auto problems = [](const std::string& second_case) {
+        try {
+            flowpool::validate(
+                flowpool::parse_graph("nodes:\n  src: { kind: source, op: range, count: 3 }\n"
+                                      "  r: { kind: function, op: route, cases: [{ when: '. > 1', "
+                                      "to: a }, " +
+                                          second_case +
+                                          "] }\n"
+                                          "  a: { kind: sink, op: print }\n"
+                                          "  b: { kind: sink, op: print }\n"
+                                          "edges: [ src -> r, r -> a, r -> b ]\n",
+                                      "r.yaml"),
+                flowpool::OpRegistry{});
+        } catch (const flowpool::ConfigError& error) {
+            return std::string(error.what());
+        }
+        return std::string("accepted");
+    };
+    EXPECT_EQ(problems("{ when: '. < 1', to: b }"), "accepted");
+    EXPECT_EQ(problems("{ when: '. < 1' }"),
+              "r.yaml:3:69: error: parameter 'cases[1]' of op 'route' is missing key 'to' "
+              "(string)");
+    EXPECT_EQ(problems("b"),
+              "r.yaml:3:69: error: parameter 'cases[1]' of op 'route' takes a map, not a single "
+              "value");
+    EXPECT_EQ(problems("{ when: '. < 1', to: [b] }"),
+              "r.yaml:3:90: error: parameter 'cases[1].to' of op 'route' takes a single value, "
+              "not a list");
+}
+
 // A jsonl source without `fields:` reads only the fields the nodes after it read: here `status`
 // (where) and `host` (collect_host), in that order; not when a node between keeps dead letters
 // (they show the value whole) or reads values whole (map).

@@ -25,6 +25,7 @@ struct ResolvedNode {
     std::chrono::milliseconds timeout{0};  ///< functions and filters: 0 for no limit
     std::optional<std::string> key;        ///< `key:` if the op takes none of its own
     Params params{{}};                     ///< the op's parameters, defaults filled in
+    bool params_read = false;              ///< each of them was as its op declares it
 };
 
 /// The node kind @p text names (`source`, `function`, `filter`, `sink`), or nothing.

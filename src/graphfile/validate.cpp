@@ -138,7 +138,8 @@ void Validator::check_flow(std::vector<ResolvedNode>& nodes) {
 void Validator::check_routes(const std::vector<ResolvedNode>& nodes) {
     for (std::size_t i = 0; i < nodes.size(); ++i) {
         const ResolvedNode& node = nodes[i];
-        if (!node.op->routes_to) continue;
+        // Parameters that were refused (a case without `to`) name no node: told once, as read.
+        if (!node.op->routes_to || !node.params_read) continue;
         const std::vector<std::string> targets = node.op->routes_to(node.params);
         std::set<std::string> edges;
         for (const std::size_t next : successors_[i]) edges.insert(nodes[next].spec->name);

@@ -134,8 +134,8 @@ void Validator::read_params(const NodeSpec& spec, ResolvedNode& node) {
         }  // the failure policy and order keys: read_failure_policy() and read_order()
     }
     node.params = read_op_params(spec, *node.op, report_);
-    if (problems_.size() == problems_before)
-        check_with_others(spec, *node.op, node.params, report_);
+    node.params_read = problems_.size() == problems_before;
+    if (node.params_read) check_with_others(spec, *node.op, node.params, report_);
     read_failure_policy(spec, node);
     read_order(spec, node);
 }
