@@ -6,7 +6,9 @@
 #include <flowpool/custom_op.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -14,6 +16,7 @@
 #include <string_view>
 #include <thread>
 #include <utility>
+#include <variant>
 
 #include "builtin.hpp"
 #include "dedupe_set.hpp"
@@ -25,7 +28,10 @@ namespace flowpool::detail {
 namespace {
 
 /// Keeps, per worker, the n best jobs seen; at the end, the n best of all, best first, as jobs
-/// of their own (the jobs it was given are merged into them).
+/// of their own (the jobs it was given are merged into them). A number and a string cannot
+/// rank beside each other: the first `by` value sets which of the two the node ranks, and a job
+/// whose `by` is of the other kind fails, on whichever worker, so that the workers' heaps always
+/// merge (they held numbers on one, strings on another, and the end of the run failed whole).
 class TopStage final : public StageBody {
 public:
     TopStage(std::size_t n, TopOrder order, expr::Expression by)
@@ -40,6 +46,7 @@ public:
             try {
                 Value scratch;
                 const Value& by = by_.eval_ref({jobs.values[i], jobs.ids[i]}, scratch);
+                check_kind(by);
                 if (mine.would_keep(by, jobs.ids[i])) {
                     Value job = in->shared ? jobs.values[i] : std::move(jobs.values[i]);
                     mine.add(by, jobs.ids[i], std::move(job));
@@ -67,8 +74,28 @@ public:
     }
 
 private:
+    enum Kind : int { none, numbers, strings };
+
+    /// Throws AggregateError if @p by is a number and the node ranks strings, or the reverse;
+    /// the first number or string sets which.
+    void check_kind(const Value& by) {
+        const bool string = std::holds_alternative<std::string>(by);
+        if (!string && !std::holds_alternative<std::int64_t>(by) &&
+            !std::holds_alternative<double>(by))
+            return;  // would_keep() tells
+        int kind = kind_.load(std::memory_order_relaxed);
+        const int given = string ? strings : numbers;
+        if (kind == none && kind_.compare_exchange_strong(kind, given)) return;
+        if (kind != given) {
+            throw AggregateError("top: cannot rank " + std::string(by.type_name()) +
+                                 (string ? " values beside the numbers ranked before it"
+                                         : " values beside the strings ranked before it"));
+        }
+    }
+
     PerWorker<TopK<Value>> shares_;
     expr::Expression by_;
+    std::atomic<int> kind_{none};
 };
 
 /// Passes the jobs whose key it has not seen (DedupeSet: thread-safe, bounded).
