@@ -98,8 +98,9 @@ protected:
     }
 
     /// Runs the graph whose nodes section is @p nodes (`{W}` is the worker count, `{IN}` the
-    /// events file) and checks its accounting.
-    flowpool::RunResult run(std::string nodes, const std::string& edges) {
+    /// events file) and checks its accounting, under @p options.
+    flowpool::RunResult run(std::string nodes, const std::string& edges,
+                            const flowpool::RunOptions& options = {}) {
         for (const auto& [from, to] :
              {std::pair<std::string, std::string>{"{W}", std::to_string(GetParam())},
               {"{IN}", input_}}) {
@@ -109,7 +110,7 @@ protected:
         }
         const std::string text = "graph: t\nnodes:\n" + nodes + "edges:\n" + edges;
         const auto graph = flowpool::parse_graph(text, "t.yaml");
-        flowpool::RunResult result = flowpool::run_graph(graph, ops_with(out_, letters_));
+        flowpool::RunResult result = flowpool::run_graph(graph, ops_with(out_, letters_), options);
         const auto& s = result.stats;
         EXPECT_EQ(s.accounted(), s.jobs()) << "jobs in " << s.jobs_in << ", made " << s.made;
         return result;

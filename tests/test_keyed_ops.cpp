@@ -3,12 +3,14 @@
 // events by plain loops, every run's accounting checked.
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <fstream>
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -482,6 +484,47 @@ TEST_P(ExprOps, RateLimitLetsNoJobPastItsRateWhenTheRunStops) {
     for (std::size_t i = 0; i + 1 < at.size(); ++i) {
         EXPECT_GE(at[i + 1] - at[i], 0.100) << "jobs " << i << " and " << i + 1;
     }
+}
+
+// An interrupted run's jobs reach the sinks, those an aggregate holds too: its groups are
+// flushed. They were not when the stop made rate_limit fail the jobs waiting for their turn
+// (those failures came after the cancel: the run did not fail first), and the jobs merged
+// ended as "merged into 0 made", reaching no sink. A run that failed first still emits none.
+TEST_P(ExprOps, AnInterruptedRunFlushesTheGroupsItsAggregateHeld) {
+    std::atomic<bool> cancel{false};
+    flowpool::RunOptions options;
+    options.cancel = &cancel;
+    std::thread stopper([&cancel] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        cancel = true;
+    });
+    const auto result =
+        run("  events: { kind: source, op: jsonl, path: '{IN}' }\n"
+            "  slow: { kind: function, op: rate_limit, per_second: 50, concurrency: {W} }\n"
+            "  all: { kind: function, op: aggregate, fields: { n: 'count()' } }\n"
+            "  out: { kind: sink, op: collect }\n",
+            "  - events -> slow -> all -> out\n", options);
+    stopper.join();
+    ASSERT_TRUE(result.cancelled);
+    EXPECT_GT(result.stats.failed, 0U) << "jobs rate_limit had not let through fail unrun";
+    EXPECT_LT(result.stats.jobs_in, events_.size()) << "the run stopped early";
+    ASSERT_EQ(out_->jobs.size(), 1U);
+    EXPECT_GT(result.stats.merged, 0U);
+    EXPECT_EQ(field(out_->jobs.begin()->second, "n"),
+              Value(static_cast<std::int64_t>(result.stats.merged)));
+    EXPECT_EQ(result.stats.made, 1U);
+
+    // Failed first (job 5, under on_error: fail): no group is a result.
+    out_->jobs.clear();
+    const auto failed =
+        run("  events: { kind: source, op: jsonl, path: '{IN}' }\n"
+            "  bad: { kind: filter, op: where, concurrency: {W}, expr: '1 / (id() - 5) != 0' }\n"
+            "  all: { kind: function, op: aggregate, fields: { n: 'count()' } }\n"
+            "  out: { kind: sink, op: collect }\n",
+            "  - events -> bad -> all -> out\n");
+    ASSERT_TRUE(failed.error);
+    EXPECT_TRUE(out_->jobs.empty());
+    EXPECT_EQ(failed.stats.made, 0U);
 }
 
 INSTANTIATE_TEST_SUITE_P(Workers, ExprOps, ::testing::Values(1, 2, 4, 8));

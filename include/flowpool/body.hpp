@@ -80,9 +80,16 @@ public:
     }
     /// The first failure, with the count of all failures, if any job failed.
     [[nodiscard]] std::optional<JobError> error() const;
+    /// True if a job failed before the run was cancelled (or in a run never cancelled): the
+    /// failure, not the cancel, stopped it. Jobs that fail because the run is stopping (not
+    /// started by `exec` or `rate_limit`) do not count.
+    [[nodiscard]] bool failed_first() const noexcept {
+        return failed_first_.load(std::memory_order_relaxed);
+    }
 
 private:
     std::atomic<bool> stop_{false};
+    std::atomic<bool> failed_first_{false};
     const std::atomic<bool>* cancel_ = nullptr;
     std::atomic<std::uint64_t> failed_{0};
     mutable std::mutex mutex_;
@@ -281,7 +288,8 @@ public:
     /// Called once, on one thread, when holds_back() is true and every job that can reach the
     /// node has been processed (the nodes before it flushed first): the batch of the jobs it
     /// made from what it held, with ids of its own (reported with BatchContext::jobs_made), or
-    /// nullptr. Not called when the run failed.
+    /// nullptr. Not called when the run failed, unless it was cancelled first (an interrupt):
+    /// an interrupted run's jobs reach the sinks, those held here too.
     virtual BatchPtr flush(BatchContext& ctx) {
         static_cast<void>(ctx);
         return nullptr;

@@ -15,6 +15,8 @@ namespace flowpool {
 void RunState::job_failed(std::string_view node, std::uint64_t id, std::string_view message,
                           std::uint64_t jobs) noexcept {
     failed_.fetch_add(jobs, std::memory_order_relaxed);
+    if (cancel_ == nullptr || !cancel_->load(std::memory_order_relaxed))
+        failed_first_.store(true, std::memory_order_relaxed);
     stop_.store(true, std::memory_order_relaxed);
     const std::lock_guard lock(mutex_);
     if (have_first_) return;

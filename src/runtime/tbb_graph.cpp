@@ -77,7 +77,9 @@ void TbbGraph::flush_held_back() {
     for (const NodeId id : topological_order(run_.nodes)) {
         const PlanNode& node = run_.nodes[id];
         if (!node.stage || !node.stage->holds_back()) continue;
-        if (run_.state.error()) return;  // a failed run's partial groups are not results
+        // A failed run's partial groups are not results; an interrupted run's are (the jobs
+        // the stop failed unrun, after it, are in none of them).
+        if (run_.state.failed_first()) return;
         flush(id);
         graph_.wait_for_all();
     }
