@@ -313,6 +313,10 @@ TEST(ExprErrors, AFieldTheSourceLeavesOutIsAWarning) {
               "w.yaml:2:61: node 'events' reads only the fields \"host\", but the nodes after it "
               "read 'status': it is missing from every record\n");
     EXPECT_EQ(warned("status,host"), "");
+    // The names as read (blanks around them are not theirs), not the text as written.
+    EXPECT_EQ(warned(" host ,  user"),
+              "w.yaml:2:61: node 'events' reads only the fields \"host,user\", but the nodes "
+              "after it read 'status': it is missing from every record\n");
 }
 
 }  // namespace

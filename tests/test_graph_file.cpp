@@ -324,6 +324,28 @@ colour: blue
     }
 }
 
+// A parameter YAML reads as null (`~`, `null`, nothing) is said to have no value, with the
+// way to write the text null: it was "must be a single value, not a missing value", which
+// misleads for a parameter that takes a map (`window: ~`).
+TEST(GraphFile, AParameterWithNoValueIsToldSoWhateverItTakes) {
+    try {
+        flowpool::parse_graph(R"(nodes:
+  agg: { kind: function, op: aggregate, fields: ~, window: null }
+  m: { kind: function, op: map, set: { x: } }
+)",
+                              "null.yaml");
+        FAIL() << "no error";
+    } catch (const flowpool::ConfigError& e) {
+        const std::string why =
+            " has no value (YAML reads null, ~ and nothing as none; for the text or the "
+            "expression null, quote it: \"null\")";
+        EXPECT_EQ(std::string(e.what()), "null.yaml:2:49: error: 'fields' of node 'agg'" + why +
+                                             "\nnull.yaml:2:60: error: 'window' of node 'agg'" +
+                                             why + "\nnull.yaml:3:43: error: 'set.x' of node 'm'" +
+                                             why);
+    }
+}
+
 // A repeated edge sent every job along it twice: validation finds it at the second writing, in a
 // list item, a flow list or a chain (at the repeat's first name), naming the first.
 TEST(GraphFile, AnEdgeGivenTwiceIsAnErrorAtTheSecond) {

@@ -310,6 +310,11 @@ private:
                 item->name_where = at(entry.first.Mark());
                 param.items.push_back(std::move(*item));
             }
+        } else if (node.IsNull()) {
+            // Not "must be a single value": it may take a map or a list (`window: ~`).
+            problem(node.Mark(), what + " has no value (YAML reads null, ~ and nothing as none; " +
+                                     "for the text or the expression null, quote it: \"null\")");
+            return std::nullopt;
         } else {
             std::optional<std::string> text = value(node, what);
             if (!text) return std::nullopt;

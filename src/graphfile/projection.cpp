@@ -109,10 +109,10 @@ void warn_fields_left_out(const std::vector<ResolvedNode>& nodes, const GraphSpe
         static_cast<void>(read.after(node.spec->name, names));
         for (const std::string& name : names) {
             if (std::find(kept.begin(), kept.end(), name) != kept.end()) continue;
-            report(node.spec->param(param)->where,
-                   "node '" + node.spec->name + "' reads only the fields \"" +
-                       node.params.string(param) + "\", but the nodes after it read '" + name +
-                       "': it is missing from every record");
+            report(node.spec->param(param)->where, "node '" + node.spec->name +
+                                                       "' reads only the fields \"" + joined(kept) +
+                                                       "\", but the nodes after it read '" + name +
+                                                       "': it is missing from every record");
         }
     }
 }
