@@ -106,8 +106,8 @@ bool is_standard_output(int fd) noexcept {
 }
 
 /// Where a sink's lines go: a file it created, or standard output (`-`, or the path of the file
-/// standard output is). Lines are written batch
-/// by batch, so that a job counts as written only once its line was handed to the kernel.
+/// standard output is). Lines are written batch by batch, so that a job counts as written only
+/// once its line was handed to the kernel.
 class LineTarget {
 public:
     /// Opens or creates @p path (`-`: standard output), unless a SinkRedirect takes the lines;

@@ -28,10 +28,6 @@ std::unique_ptr<StageBody> value_stage(F f) {
     return std::make_unique<FunctionStage<Value, F>>(std::move(f));
 }
 
-/// The text of a job's value. A validated graph sends only strings to string ops, but for
-/// values of type `any`.
-std::string& text_of(Value& value) { return string_value(value); }
-
 /// @p text in double quotes for an error message: at most 60 bytes, unprintable bytes as \xNN.
 std::string quoted(std::string_view text) {
     constexpr std::size_t most = 60;
@@ -189,7 +185,7 @@ std::int64_t integer_of_text(const std::string& text) {
 template <class Transform>
 std::unique_ptr<StageBody> ascii_case_stage(Transform transform) {
     return value_stage([transform](Value&& v) -> Value {
-        for (char& c : text_of(v)) c = transform(c);
+        for (char& c : string_value(v)) c = transform(c);
         return std::move(v);
     });
 }
@@ -228,7 +224,7 @@ void add_string_ops(OpRegistry& ops) {
                  auto pattern = std::make_shared<const Pattern>(p.string("pattern"));
                  const bool invert = p.boolean("invert");
                  return value_stage([pattern, invert](Value&& v) -> std::optional<Value> {
-                     if (pattern->found_in(text_of(v)) != invert) return std::move(v);
+                     if (pattern->found_in(string_value(v)) != invert) return std::move(v);
                      return std::nullopt;
                  });
              }});
@@ -249,7 +245,7 @@ void add_string_ops(OpRegistry& ops) {
                  auto pattern = std::make_shared<const Pattern>(p.string("pattern"));
                  std::string rewrite = pattern->rewrite_for(p.string("with"));
                  return value_stage([pattern, rewrite = std::move(rewrite)](Value&& v) -> Value {
-                     pattern->replace_in(text_of(v), rewrite);
+                     pattern->replace_in(string_value(v), rewrite);
                      return std::move(v);
                  });
              }});
@@ -260,7 +256,7 @@ void add_string_ops(OpRegistry& ops) {
              .gives = ValueType::integer,
              .make_stage = [](const Params&) {
                  return value_stage([](Value&& v) -> Value {
-                     return static_cast<std::int64_t>(text_of(v).size());
+                     return static_cast<std::int64_t>(string_value(v).size());
                  });
              }});
     ops.add({.name = "hash",
@@ -269,7 +265,8 @@ void add_string_ops(OpRegistry& ops) {
              .takes = ValueType::string,
              .gives = ValueType::string,
              .make_stage = [](const Params&) {
-                 return value_stage([](Value&& v) -> Value { return hex16(fnv1a_64(text_of(v))); });
+                 return value_stage(
+                     [](Value&& v) -> Value { return hex16(fnv1a_64(string_value(v))); });
              }});
     ops.add({.name = "parse_int",
              .kind = NodeKind::function,
@@ -278,7 +275,8 @@ void add_string_ops(OpRegistry& ops) {
              .takes = ValueType::string,
              .gives = ValueType::integer,
              .make_stage = [](const Params&) {
-                 return value_stage([](Value&& v) -> Value { return integer_of_text(text_of(v)); });
+                 return value_stage(
+                     [](Value&& v) -> Value { return integer_of_text(string_value(v)); });
              }});
 }
 
