@@ -81,8 +81,9 @@ public:
     /// The first failure, with the count of all failures, if any job failed.
     [[nodiscard]] std::optional<JobError> error() const;
     /// True if a job failed before the run was cancelled (or in a run never cancelled): the
-    /// failure, not the cancel, stopped it. Jobs that fail because the run is stopping (not
-    /// started by `exec` or `rate_limit`) do not count.
+    /// failure, not the cancel, stopped it. A failure after the cancel does not count, whatever
+    /// its cause: most are jobs the stop failed unrun (those `exec` or `rate_limit` had not
+    /// started).
     [[nodiscard]] bool failed_first() const noexcept {
         return failed_first_.load(std::memory_order_relaxed);
     }
