@@ -15,6 +15,7 @@
 
 #include <flowpool/detail/batch.hpp>
 #include <flowpool/detail/spare_lanes.hpp>
+#include <flowpool/value.hpp>
 
 namespace {
 
@@ -48,6 +49,30 @@ TEST(BatchPool, ReleasedBatchesAreReusedEmpty) {
         late->values.push_back(1);
     }
     late.reset();
+}
+
+// A pool that keeps payloads hands a batch's spent ones out again, whatever the sizes of its
+// uses: after uses of 3 jobs, then 1, the next 3 get the 3 records back (the 1 just used and the
+// 2 the smaller use left), not fresh values.
+TEST(BatchPool, KeptPayloadsSurviveABatchSmallerThanTheLast) {
+    using flowpool::Value;
+    flowpool::detail::BatchPool<Value> pool(1, true);
+    const auto use = [&pool](std::size_t jobs) {
+        auto batch = pool.get();
+        std::size_t reused = 0;
+        for (std::size_t i = 0; i < jobs; ++i) {
+            Value& value = batch->next_value();
+            if (value.record() != nullptr) ++reused;
+            value = flowpool::Record();
+            batch->ids.push_back(i);
+        }
+        return reused;
+    };
+    EXPECT_EQ(use(3), 0u);
+    EXPECT_EQ(use(1), 1u);
+    EXPECT_EQ(use(3), 3u);
+    EXPECT_EQ(use(2), 2u);
+    EXPECT_EQ(use(3), 3u);
 }
 
 struct Spare {

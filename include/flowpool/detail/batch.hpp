@@ -228,14 +228,14 @@ private:
             lanes.put(batch);
         }
 
-        /// Moves the payloads of @p batch to its spent ones. There are never more of them than
-        /// the batch ever held: each use takes spent ones first, and adds only what it made (a
-        /// filter moves the ones it drops from its values to its spent ones).
+        /// Makes the payloads of @p batch its spent ones, with the spent ones this use left (a
+        /// batch smaller than the last), as far as there is room. There are never more of them
+        /// than the batch ever held: each use takes spent ones first, and adds only what it made
+        /// (a filter moves the ones it drops from its values to its spent ones). The larger set
+        /// stays in its vector (the vectors change places if need be) and the smaller moves in:
+        /// moving every payload cost a move and a destruction per job, 2 % of a `jsonl` run.
         static void keep_spent(Items<T>& batch) noexcept {
-            if (batch.spent.empty()) {
-                batch.spent.swap(batch.values);
-                return;
-            }
+            if (batch.values.size() > batch.spent.size()) batch.spent.swap(batch.values);
             for (T& value : batch.values) {
                 if (batch.spent.size() == batch.spent.capacity()) break;  // never allocates
                 batch.spent.push_back(std::move(value));
