@@ -103,6 +103,10 @@ TEST(JsonFields, KeysAreFoundAsWrittenOrEscaped) {
               R"({"abcdefghi":2,"a":3})");
     EXPECT_EQ(fields_of(R"({"a\"b":1,"a":2})", {"a\"b"}), R"({"a\"b":1})");
     EXPECT_EQ(fields_of(R"({"":5,"b":6})", {""}), R"({"":5})");
+    // A key is passed over at its first byte when no name starts with it, unless that byte is a
+    // backslash: an escape can stand for any first character.
+    EXPECT_EQ(fields_of(R"({"été":1,"ét":2,"\u00e9t\u00e9":3,"tété":4})", {"été"}), R"({"été":3})");
+    EXPECT_EQ(fields_of(R"({"\"q":1,"q":2,"\u0071":3})", {"\"q", "q"}), R"({"\"q":1,"q":3})");
     EXPECT_EQ(fields_of(R"({"x":{"host":1},"host":2})", {"host"}), R"({"host":2})");
     EXPECT_EQ(fields_of(R"({"n":1})", {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l",
                                        "m", "n", "o", "p", "q", "r"}),

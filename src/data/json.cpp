@@ -305,8 +305,14 @@ std::array<std::uint64_t, 2> first_bytes(std::size_t n) noexcept {
 }  // namespace
 
 FieldNames::FieldNames(std::vector<std::string> names) : names_(std::move(names)) {
+    const auto may_start_with = [this](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        first_bytes_[byte / 64] |= std::uint64_t{1} << (byte % 64);
+    };
+    may_start_with('\\');  // an escape may unescape to any name's first character
     for (std::size_t i = 0; i < names_.size(); ++i) {
         const std::string& name = names_[i];
+        may_start_with(name.empty() ? '"' : name.front());
         if (name.size() >= 16 || name.find_first_of("\"\\") != std::string::npos) continue;
         std::array<char, 16> bytes{};
         std::memcpy(bytes.data(), name.data(), name.size());

@@ -79,10 +79,18 @@ public:
     [[nodiscard]] const std::vector<Short>& shorts() const noexcept { return shorts_; }
     /// True if shorts() holds every name.
     [[nodiscard]] bool all_short() const noexcept { return shorts_.size() == names_.size(); }
+    /// False if a key whose text (after its opening quote) starts with @p byte cannot be any of
+    /// the names: a byte other than a backslash stands for itself once the key is unescaped, so
+    /// it must start a name (a closing quote: the empty name). Most keys a projection skips are
+    /// told apart by this one test.
+    [[nodiscard]] bool may_start(unsigned char byte) const noexcept {
+        return ((first_bytes_[byte / 64] >> (byte % 64)) & 1) != 0;
+    }
 
 private:
     std::vector<std::string> names_;
     std::vector<Short> shorts_;
+    std::array<std::uint64_t, 4> first_bytes_{};  // a bit per byte that may start a key read
 };
 
 /// A condition on some fields of a projection, tested before the others are read (the

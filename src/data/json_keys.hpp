@@ -64,6 +64,10 @@ inline constexpr std::size_t no_name = ~std::size_t{0};
 inline simdjson::error_code find_key(const FieldNames& names, ondemand::raw_json_string raw,
                                      ondemand::value_iterator& members, std::size_t& which) {
     const char* const key = raw.raw();
+    if (!names.may_start(static_cast<unsigned char>(*key))) {
+        which = no_name;
+        return simdjson::SUCCESS;
+    }
     // Padding follows the text, so sixteen bytes can be read.
     const std::uint64_t low = word_at(key);
     const std::uint64_t high = word_at(key + 8);
