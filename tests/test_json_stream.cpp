@@ -108,6 +108,11 @@ TEST(JsonFields, KeysAreFoundAsWrittenOrEscaped) {
     EXPECT_EQ(fields_of(R"({"été":1,"ét":2,"\u00e9t\u00e9":3,"tété":4})", {"été"}), R"({"été":3})");
     EXPECT_EQ(fields_of(R"({"\"q":1,"q":2,"\u0071":3})", {"\"q", "q"}), R"({"\"q":1,"q":3})");
     EXPECT_EQ(fields_of(R"({"x":{"host":1},"host":2})", {"host"}), R"({"host":2})");
+    // A string value without escapes is taken as it lies in the text; one with escapes is
+    // unescaped, wherever its first escape is (the text is scanned eight bytes at a time).
+    EXPECT_EQ(fields_of(R"({"a":"","b":"abcdefgh","c":"abcdefg\"","d":"abcdefgh\u00e9","e":3})",
+                        {"a", "b", "c", "d"}),
+              R"({"a":"","b":"abcdefgh","c":"abcdefg\"","d":"abcdefghé"})");
     EXPECT_EQ(fields_of(R"({"n":1})", {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l",
                                        "m", "n", "o", "p", "q", "r"}),
               R"({"n":1})");

@@ -34,6 +34,14 @@ struct OnDemandAccess : ondemand::object {
         return object.*(&OnDemandAccess::iter);
     }
 };
+/// The same for the text of the value an iterator is at, which simdjson reads only as it
+/// consumes the value.
+struct OnDemandStart : ondemand::value_iterator {
+    /// The first byte of the value @p where is at.
+    static const char* text(const ondemand::value_iterator& where) noexcept {
+        return reinterpret_cast<const char*>((where.*(&OnDemandStart::peek_start))());
+    }
+};
 /// The same for a value: simdjson starts one at an iterator only for its own types.
 struct OnDemandValue : ondemand::value {
     /// The value that starts where @p where is.
@@ -66,12 +74,20 @@ public:
         }
     }
 
-    /// Reads the value @p node is at (a member's, its key and colon read) into @p out.
+    /// Reads the value @p node is at (a member's, its key and colon read) into @p out. The
+    /// caller then skips the member's value (skip_child()), which passes over a value not read.
     bool read(ondemand::value_iterator node, Value& out, int depth) {
         ondemand::json_type type;
         if (const auto e = node.type().get(type)) return fail(e, node);
         if (type == ondemand::json_type::object || type == ondemand::json_type::array)
             return read(OnDemandValue::at(node), out, depth);
+        // A string without escapes (most) is taken as it lies in the text, and left there for
+        // the caller's skip: simdjson's get_string() would copy it into its buffer first.
+        if (std::string_view text; type == ondemand::json_type::string &&
+                                   plain_string(OnDemandStart::text(node) + 1, text)) {
+            set_string(out, text);
+            return true;
+        }
         return read_scalar(node, type, out);
     }
 

@@ -27,12 +27,11 @@ inline unsigned first_byte_of(std::uint64_t word, unsigned char byte) noexcept {
     return zero == 0 ? 8 : static_cast<unsigned>(std::countr_zero(zero)) / 8;
 }
 
-/// The key @p raw as it lies in the text, if it has no escape to undo (most keys): the
-/// unescaped copy simdjson would make is the largest cost of skipping a field not asked for.
-inline bool plain_key(ondemand::raw_json_string raw, std::string_view& key) noexcept {
-    const char* const begin = raw.raw();
-    // The key was checked by simdjson's first stage: it ends at an unescaped quote, and padding
-    // follows the text, so whole words can be read up to it.
+/// The string whose text starts at @p begin (after its opening quote) as it lies in the text, if
+/// it has no escape to undo. The text was checked by simdjson's first stage (valid UTF-8, no
+/// control character inside a string): the string ends at an unescaped quote, and padding
+/// follows the text, so whole words can be read up to it.
+inline bool plain_string(const char* begin, std::string_view& text) noexcept {
     for (std::size_t at = 0;; at += 8) {
         std::uint64_t word = 0;
         std::memcpy(&word, begin + at, sizeof word);
@@ -41,10 +40,16 @@ inline bool plain_key(ondemand::raw_json_string raw, std::string_view& key) noex
         const unsigned backslash = first_byte_of(word, '\\');
         if (backslash < quote) return false;
         if (quote < 8) {
-            key = std::string_view(begin, at + quote);
+            text = std::string_view(begin, at + quote);
             return true;
         }
     }
+}
+
+/// The key @p raw as it lies in the text, if it has no escape to undo (most keys): the
+/// unescaped copy simdjson would make is the largest cost of skipping a field not asked for.
+inline bool plain_key(ondemand::raw_json_string raw, std::string_view& key) noexcept {
+    return plain_string(raw.raw(), key);
 }
 
 /// The first eight bytes at @p text as a word, byte i in bits 8i to 8i + 7, as first_byte_of
