@@ -12,6 +12,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -249,6 +250,72 @@ TEST(BrokenOps, NoJobOfABatchABodyLostIsAcknowledged) {
         } else {
             EXPECT_FALSE(result.error.has_value());
             EXPECT_EQ(acknowledged.load(), 100u) << "a run that lost nothing acknowledges all";
+        }
+    }
+}
+
+/// A sink whose finish() throws: its last write, at the end of the run, failed.
+class FailsWhenFinishing final : public flowpool::SinkBody {
+public:
+    void consume(const flowpool::BatchPtr&, flowpool::BatchContext&) override {}
+    void finish() override { throw std::runtime_error("the last write failed"); }
+};
+
+/// A stage that holds back every job it takes, merged into what it would make at the end, and
+/// whose flush() throws: what it held never gets out.
+class FailsWhenFlushing final : public flowpool::StageBody {
+public:
+    bool holds_back() const noexcept override { return true; }
+    flowpool::BatchPtr process(const flowpool::BatchPtr& in, flowpool::BatchContext& ctx) override {
+        ctx.jobs_merged(in->size());
+        return nullptr;
+    }
+    flowpool::BatchPtr flush(flowpool::BatchContext&) override {
+        throw std::runtime_error("the groups cannot be told");
+    }
+};
+
+TEST(BrokenOps, AFinishOrFlushThatThrowsAtTheEndOfTheRunCountsAsAFailure) {
+    // The run fails (exit 1): its figures must say so, even when no job reached the node, as
+    // the error line does: the summary said "0 failed".
+    flowpool::OpRegistry ops;
+    ops.add({.name = "fails_finishing",
+             .kind = flowpool::NodeKind::sink,
+             .description = "its finish() throws",
+             .takes = flowpool::ValueType::any,
+             .make_sink = [](const flowpool::Params&) {
+                 return std::make_unique<FailsWhenFinishing>();
+             }});
+    ops.add({.name = "fails_flushing",
+             .kind = flowpool::NodeKind::function,
+             .description = "holds jobs back; its flush() throws",
+             .takes = flowpool::ValueType::integer,
+             .gives = flowpool::ValueType::integer,
+             .make_stage = [](const flowpool::Params&) {
+                 return std::make_unique<FailsWhenFlushing>();
+             }});
+    const std::string jobs = "nodes:\n  jobs: { kind: source, op: range, count: 100 }\n";
+    for (const auto& [graph, node, reason] :
+         {std::tuple{jobs + "  none: { kind: filter, op: where, expr: '. < 0' }\n"
+                            "  out:  { kind: sink, op: fails_finishing }\n"
+                            "edges: [ jobs -> none -> out ]\n",
+                     "out", "the last write failed"},
+          std::tuple{jobs + "  hold: { kind: function, op: fails_flushing }\n"
+                            "  out:  { kind: sink, op: summary }\n"
+                            "edges: [ jobs -> hold -> out ]\n",
+                     "hold", "when its window closed: the groups cannot be told"}}) {
+        SCOPED_TRACE(node);
+        testing::internal::CaptureStdout();  // the summary's line
+        const flowpool::RunResult result =
+            flowpool::run_graph(flowpool::parse_graph(graph, "end.yaml"), ops, {.batch_size = 10});
+        testing::internal::GetCapturedStdout();
+        ASSERT_TRUE(result.error.has_value()) << "the failure went unnoticed";
+        EXPECT_EQ(result.error->node(), node);
+        EXPECT_EQ(result.error->reason(), reason);
+        EXPECT_GE(result.stats.failed, 1u) << "the run failed, and its figures say 0 failed";
+        EXPECT_EQ(result.stats.failed, result.error->failed_jobs());
+        for (const flowpool::NodeStats& stats : result.stats.nodes) {
+            EXPECT_EQ(stats.failed, stats.name == node ? result.stats.failed : 0u) << stats.name;
         }
     }
 }

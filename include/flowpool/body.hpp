@@ -290,7 +290,8 @@ public:
     /// node has been processed (the nodes before it flushed first): the batch of the jobs it
     /// made from what it held, with ids of its own (reported with BatchContext::jobs_made), or
     /// nullptr. Not called when the run failed, unless it was cancelled first (an interrupt):
-    /// an interrupted run's jobs reach the sinks, those held here too.
+    /// an interrupted run's jobs reach the sinks, those held here too. If it throws, the run
+    /// fails and the jobs it made (one if none) count as failed at the node.
     virtual BatchPtr flush(BatchContext& ctx) {
         static_cast<void>(ctx);
         return nullptr;
@@ -321,8 +322,9 @@ public:
     /// Consumes every job of @p in.
     virtual void consume(const BatchPtr& in, BatchContext& ctx) = 0;
     /// Called once after the run, whatever its outcome (flush, print a summary, ...). If it
-    /// throws, the run fails and the jobs the sink took count as failed, not as results: what it
-    /// writes here is what it held back for them. A sink that writes as it goes keeps nothing back.
+    /// throws, the run fails and the jobs the sink took (one if none) count as failed, not as
+    /// results: what it writes here is what it held back for them. A sink that writes as it goes
+    /// keeps nothing back.
     virtual void finish() {}
     /// The type of the jobs it takes, if known (typeid(void) if not).
     [[nodiscard]] virtual std::type_index takes() const noexcept { return typeid(void); }

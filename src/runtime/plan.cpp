@@ -53,7 +53,7 @@ void check_resumable(const PlanNodes& nodes) {
 }
 
 /// Tells every source that next() will not be called again, then every sink that the run is
-/// over; a sink whose finish() throws fails the run.
+/// over; a sink whose finish() throws fails the run, and counts as failed at least one job.
 void finish_bodies(PlanNodes& nodes, RunState& state) {
     for (PlanNode& node : nodes) {
         if (node.source) node.source->finish();
@@ -65,9 +65,11 @@ void finish_bodies(PlanNodes& nodes, RunState& state) {
         } catch (...) {
             // What finish() writes is what the sink held back for it (a summary of every job it
             // took): none of those jobs' results got out, so none of them counts as written.
+            // A sink that took no job fails the run all the same: its figures say so, as the
+            // error does, or the summary would say "0 failed" of a run that exits 1.
             const std::uint64_t lost = node.counters.out.exchange(0);
-            node.counters.failed.fetch_add(lost);
             const std::uint64_t jobs = std::max<std::uint64_t>(lost, 1);
+            node.counters.failed.fetch_add(jobs);
             try {
                 state.job_failed(node.name, node.last_id, current_exception_message(), jobs);
             } catch (...) {

@@ -1,7 +1,9 @@
 #include "tbb_graph.hpp"
 
+#include <algorithm>
 #include <string>
 
+#include "context_hooks.hpp"
 #include "plan_shape.hpp"
 #include "sink_node.hpp"
 #include "source_node.hpp"
@@ -95,8 +97,10 @@ void TbbGraph::flush(NodeId id) {
     try {
         out = node.stage->flush(ctx);
     } catch (...) {
-        run_.state.job_failed(node.name, 0,
-                              "when its window closed: " + current_exception_message());
+        // Counted at the node, as jobs a body lost are: the jobs it made before it threw go
+        // nowhere, and a flush that made none fails the run all the same.
+        ContextHooks::lost_jobs(ctx, 0, std::max<std::size_t>(ctx.made(), 1),
+                                "when its window closed: " + current_exception_message());
     }
     const auto busy = Clock::now() - start;
     node.slots.release(worker);
