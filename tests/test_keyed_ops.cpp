@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <fstream>
 #include <map>
@@ -183,6 +184,30 @@ TEST_P(ExprOps, EventTimeWindowsCloseByWatermarkAndLateJobsAreDeadLettered) {
     EXPECT_EQ(late, (std::set<std::uint64_t>{5, 7}));
     EXPECT_EQ(result.stats.dead_lettered, 2U);
     EXPECT_EQ(result.stats.merged, 7U);
+}
+
+TEST_P(ExprOps, EventTimeWindowsNeverStartOrEndAtMinusZero) {
+    // An event time of -0.0 is in the window from 0: its row said `"window_start":-0.0`.
+    std::ofstream(input_) << "{\"t\":-0.0}\n{\"t\":-0.5}\n{\"t\":0}\n{\"t\":5}\n";
+    const auto result =
+        run("  events: { kind: source, op: jsonl, path: '{IN}', batch: 1000 }\n"
+            "  win: { kind: function, op: aggregate, concurrency: {W},\n"
+            "         window: { time: .t, seconds: 10, lateness_seconds: 100 },\n"
+            "         fields: { n: 'count()' } }\n"
+            "  out: { kind: sink, op: collect }\n",
+            "  - events -> win -> out\n");
+    ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
+    std::vector<std::tuple<double, double, std::int64_t>> rows;
+    for (const auto& [id, row] : out_->jobs) {
+        const double start = number(field(row, "window_start"));
+        const double end = number(field(row, "window_end"));
+        EXPECT_FALSE(std::signbit(start) && start == 0) << "window_start -0.0";
+        EXPECT_FALSE(std::signbit(end) && end == 0) << "window_end -0.0";
+        rows.emplace_back(start, end, std::get<std::int64_t>(field(row, "n")));
+    }
+    std::sort(rows.begin(), rows.end());
+    using Row = std::tuple<double, double, std::int64_t>;
+    EXPECT_EQ(rows, (std::vector<Row>{{-10, 0, 1}, {0, 10, 3}}));
 }
 
 TEST_P(ExprOps, WindowsTakeTheJobsInSourceOrderWhateverTheWorkersBefore) {

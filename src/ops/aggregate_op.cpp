@@ -240,7 +240,7 @@ void AggregateStage::fold_in_time(const Value& value, std::uint64_t id, Items<Va
         if (const auto* n = std::get_if<std::int64_t>(&when)) {
             t = static_cast<double>(*n);
         } else if (const auto* x = std::get_if<double>(&when); x && std::isfinite(*x)) {
-            t = *x;
+            t = *x + 0.0;  // -0.0 (JSON `-0.0`) is 0: a row or message must not show `-0.0`
         } else {
             throw std::invalid_argument("the event time '" + window_.time->text() + "' gives " +
                                         std::string(when.type_name()) + ", not seconds");
@@ -249,7 +249,8 @@ void AggregateStage::fold_in_time(const Value& value, std::uint64_t id, Items<Va
         fail_job(ctx, id, value, error.what());
         return;
     }
-    const double start = std::floor(t / window_.seconds) * window_.seconds;
+    // + 0.0: a time so close below zero that t / seconds rounds to -0.0 starts no window at -0.0.
+    const double start = std::floor(t / window_.seconds) * window_.seconds + 0.0;
     if (start + window_.seconds <= watermark_) {
         std::string message = "late: event time ";
         append_json_double(message, t);
