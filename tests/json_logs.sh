@@ -98,7 +98,7 @@ check_json max_failures 1 error 'stopped: more than max_failures 3 jobs failed \
 quiet empty "$work/empty.yaml"
 check_json empty 2 error '.*/empty\.yaml:1:1: the file is empty$'
 quiet set tests/data/failing_job.yaml --set nonsense
-check_json set 2 error '--set nonsense: expected NODE\.PARAM=VALUE$'
+check_json set 2 error 'tests/data/failing_job\.yaml: --set nonsense: expected NODE\.PARAM=VALUE$'
 
 # An exec node that says on stderr which jobs failed.
 cat >"$work/exec.yaml" <<YAML

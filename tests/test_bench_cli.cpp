@@ -313,8 +313,9 @@ TEST(BenchCli, ABadGraphFileExitsTwoWithItsPosition) {
     expect_bad_input("bench tests/data/bad/cycle.yaml", "tests/data/bad/cycle.yaml:", ": error: ");
     expect_bad_input("bench tests/data/bad/bad_regex.yaml",
                      "tests/data/bad/bad_regex.yaml:", ": error: ");
-    expect_bad_input("bench graphs/spin_summary.yaml --set work.nothing=1",
-                     "--set work.nothing=1: error: ", "unknown parameter 'nothing'");
+    expect_bad_input(
+        "bench graphs/spin_summary.yaml --set work.nothing=1",
+        "graphs/spin_summary.yaml: --set work.nothing=1: error: ", "unknown parameter 'nothing'");
     expect_bad_input("bench graphs/spin_summary.yaml --repeat 0", "error: ", "--repeat");
 }
 

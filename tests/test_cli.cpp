@@ -165,9 +165,36 @@ TEST(Cli, BadUsageExitsTwo) {
     const auto bad_set = run_cli("run graphs/worker_pool.yaml --set workers.concurrency=0");
     EXPECT_EQ(bad_set.exit_code, 2);
     EXPECT_EQ(bad_set.err,
-              "--set workers.concurrency=0: error: concurrency must be a number of at least 1, "
-              "'serial' or 'unlimited', not '0'\n");
+              "graphs/worker_pool.yaml: --set workers.concurrency=0: error: concurrency must be a "
+              "number of at least 1, 'serial' or 'unlimited', not '0'\n");
     EXPECT_EQ(run_cli("run graphs/worker_pool.yaml --set nonode.x=1").exit_code, 2);
+}
+
+TEST(Cli, ABadSetNamesTheGraphFileItWasAppliedTo) {
+    // validate applies each --set to every file: an error said `--set jobs.count=abc: error:`
+    // and not which file, as every other graph-file error does.
+    const std::string files = "graphs/worker_pool.yaml graphs/spin_summary.yaml";
+    const auto value = run_cli("validate " + files + " --set jobs.count=abc");
+    EXPECT_EQ(value.exit_code, 2);
+    EXPECT_EQ(value.err,
+              "graphs/worker_pool.yaml: --set jobs.count=abc: error: parameter 'count' must be an "
+              "integer, not 'abc'\n"
+              "graphs/spin_summary.yaml: --set jobs.count=abc: error: parameter 'count' must be an "
+              "integer, not 'abc'\n");
+    const auto node = run_cli("validate " + files + " --set jobs.count=5 --set nonode.count=5");
+    EXPECT_EQ(node.exit_code, 2);
+    EXPECT_EQ(node.err,
+              "graphs/worker_pool.yaml: --set nonode.count=5: error: no node named 'nonode'\n"
+              "graphs/spin_summary.yaml: --set nonode.count=5: error: no node named 'nonode'\n");
+    const auto run = run_cli("run graphs/worker_pool.yaml --set nonode.count=5");
+    EXPECT_EQ(run.exit_code, 2);
+    EXPECT_EQ(run.err,
+              "graphs/worker_pool.yaml: --set nonode.count=5: error: no node named 'nonode'\n");
+    EXPECT_EQ(run.out, "");
+    const auto shape = run_cli("run graphs/worker_pool.yaml --set nonsense");
+    EXPECT_EQ(shape.exit_code, 2);
+    EXPECT_EQ(shape.err,
+              "graphs/worker_pool.yaml: --set nonsense: error: expected NODE.PARAM=VALUE\n");
 }
 
 TEST(Cli, ANumberFlagOutOfRangeSaysWhatItMustBe) {

@@ -69,7 +69,7 @@ TEST(GraphFile, SetParamReplacesOrAddsAndNamesBadInput) {
     flowpool::set_param(graph, "workers.factor=5");
     flowpool::set_param(graph, "jobs.start=100");
     EXPECT_EQ(graph.nodes[1].param("factor")->value, "5");
-    EXPECT_EQ(graph.nodes[1].param("factor")->where.to_string(), "--set workers.factor=5");
+    EXPECT_EQ(graph.nodes[1].param("factor")->where.to_string(), "wp.yaml: --set workers.factor=5");
     EXPECT_EQ(graph.nodes[0].param("start")->value, "100");
     EXPECT_THROW(flowpool::set_param(graph, "workers=5"), flowpool::ConfigError);
     EXPECT_THROW(flowpool::set_param(graph, ".factor=5"), flowpool::ConfigError);
@@ -77,9 +77,9 @@ TEST(GraphFile, SetParamReplacesOrAddsAndNamesBadInput) {
         flowpool::set_param(graph, "wrokers.factor=1");
         FAIL() << "no error";
     } catch (const flowpool::ConfigError& e) {
-        EXPECT_STREQ(
-            e.what(),
-            "--set wrokers.factor=1: error: no node named 'wrokers'; did you mean 'workers'?");
+        EXPECT_STREQ(e.what(),
+                     "wp.yaml: --set wrokers.factor=1: error: no node named 'wrokers'; did you "
+                     "mean 'workers'?");
     }
 }
 

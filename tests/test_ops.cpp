@@ -112,7 +112,8 @@ TEST(Lines, AMissingFileOrADirectoryIsAGraphErrorNamingTheNodeAndThePath) {
     const auto cli = run_cli("run graphs/grep_log.yaml --set log.path=no/such.log");
     EXPECT_EQ(cli.exit_code, 2);
     EXPECT_EQ(cli.err,
-              "--set log.path=no/such.log: error: node 'log': cannot open 'no/such.log' for "
+              "graphs/grep_log.yaml: --set log.path=no/such.log: error: node 'log': cannot open "
+              "'no/such.log' for "
               "reading: No such file or directory\n");
 }
 

@@ -284,17 +284,19 @@ TEST(Params, SetTakesFlowListsAndMapsAndKeepsTheirTextForSingleValues) {
     flowpool::set_param(graph, "x.remove=a");
     flowpool::set_param(graph, "x.set=[a]");
     flowpool::set_param(graph, "x.sizes=[1, *b]");  // a flow list YAML cannot read: says why
-    EXPECT_EQ(problems(graph),
-              "--set x.remove=a: error: parameter 'remove' of op 'shapes' takes a list, not a "
-              "single value\n"
-              "--set x.set=[a]: error: parameter 'set' of op 'shapes' takes a map, not a list\n"
-              "--set x.sizes=[1, *b]: error: parameter 'sizes' of op 'shapes' takes a list, not a "
-              "single value ('[1, *b]' is not YAML: the referenced anchor is not defined)");
+    EXPECT_EQ(
+        problems(graph),
+        "p.yaml: --set x.remove=a: error: parameter 'remove' of op 'shapes' takes a list, not a "
+        "single value\n"
+        "p.yaml: --set x.set=[a]: error: parameter 'set' of op 'shapes' takes a map, not a list\n"
+        "p.yaml: --set x.sizes=[1, *b]: error: parameter 'sizes' of op 'shapes' takes a list, not "
+        "a "
+        "single value ('[1, *b]' is not YAML: the referenced anchor is not defined)");
     try {
         flowpool::set_param(graph, "x.set={a: 1, a: 2}");
         FAIL() << "no error";
     } catch (const flowpool::ConfigError& e) {
-        EXPECT_STREQ(e.what(), "--set x.set={a: 1, a: 2}: error: duplicate key 'a'");
+        EXPECT_STREQ(e.what(), "p.yaml: --set x.set={a: 1, a: 2}: error: duplicate key 'a'");
     }
 }
 

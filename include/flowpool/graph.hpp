@@ -120,7 +120,9 @@ void load_plugins(const GraphSpec& graph, OpRegistry& ops);
 
 /// Applies `NODE.PARAM=VALUE`, adding or replacing the parameter (kind and op included). A VALUE
 /// that is a YAML flow list or map (`[a, b]`, `{k: v}`) is read as one, its text kept too (see
-/// ParamSpec::value). Throws ConfigError if the text is malformed or names no node.
+/// ParamSpec::value). Throws ConfigError if the text is malformed or names no node. Its problems,
+/// and those validate() finds in what it set, are at `FILE: --set ASSIGNMENT` (FILE: the graph's
+/// `file`, left out if empty).
 void set_param(GraphSpec& graph, std::string_view assignment);
 
 /// Checks everything that can be known before running; throws ConfigError listing every

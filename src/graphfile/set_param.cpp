@@ -6,6 +6,7 @@
 #include <flowpool/graph.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "common/suggest.hpp"
 #include "graph_test.hpp"
@@ -110,7 +111,10 @@ void detail::set_param(GraphSpec& graph, std::string_view assignment, const Sour
 }
 
 void set_param(GraphSpec& graph, std::string_view assignment) {
-    detail::set_param(graph, assignment, SourceLocation{"--set " + std::string(assignment)});
+    // The graph file is named too: `flowpool validate` applies each --set to every file.
+    std::string where = "--set " + std::string(assignment);
+    if (!graph.file.empty()) where = graph.file + ": " + where;
+    detail::set_param(graph, assignment, SourceLocation{std::move(where)});
 }
 
 }  // namespace flowpool
