@@ -288,6 +288,50 @@ TEST(RecordFormat, AMissingFieldFailsItsJobNamingNodeAndJob) {
     }
 }
 
+TEST(RecordFormat, QuotedFieldNamesAsExpressionsWriteThem) {
+    // `.["odd key"]` reads a field whose name has blanks, dots or braces, with the escapes of
+    // the expression language's strings; it was a graph error (`a field name must follow '.'`).
+    const std::string dir = fresh_dir("print_quoted");
+    const std::string in =
+        write(dir + "/in.jsonl",
+              R"({"odd key":1,"a.b":"x","br}ace":2,"q\"uote":3,"\u00e9":4,"user":{"x y":"DE"}})"
+              "\n");
+    const auto print = [&](const std::string& format) {
+        return run_cli("run '" +
+                       write(dir + "/graph.yaml",
+                             "nodes:\n"
+                             "  src: { kind: source, op: jsonl, path: '" +
+                                 in + "' }\n  out: { kind: sink, op: print, format: '" + format +
+                                 "' }\nedges: [ 'src -> out' ]\n") +
+                       "'");
+    };
+    const CliResult run = print(R"({value.["odd key"]} {value.["a.b"]} {value["br}ace"]} )"
+                                R"({value.user["x y"]} {value.["q\"uote"]} {value.["\u00e9"]})");
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out, "1 x 2 DE 3 4\n");
+    const CliResult single = print("{value.[''a.b'']}");  // YAML's '' is one '
+    EXPECT_EQ(single.exit_code, 0) << single.err;
+    EXPECT_EQ(single.out, "x\n");
+    const CliResult missing = print(R"({value.["no such"]})");
+    EXPECT_EQ(missing.exit_code, 1);
+    EXPECT_TRUE(contains(missing.err, R"(error: node 'out' job 0: no .["no such"] in the value)"))
+        << missing.err;
+    // A malformed one is an error at its `{`, line 3, column 47 of the graph file.
+    for (const auto& [format, reason] :
+         {std::pair{R"({id} {value.["odd key})", R"(unclosed string in '.["odd key')"},
+          std::pair{R"({id} {value.["a\q"]})", R"(unknown escape '\q')"},
+          std::pair{R"({id} {value.["a"x]})",
+                    R"(expected ']' after the quoted field name in '.["a"x]')"},
+          std::pair{R"({id} {value.[]})", "a list index is written [N]"}}) {
+        SCOPED_TRACE(format);
+        const CliResult bad = print(format);
+        EXPECT_EQ(bad.exit_code, 2);
+        EXPECT_TRUE(contains(bad.err, dir + "/graph.yaml:3:47: error: parameter 'format': "))
+            << bad.err;
+        EXPECT_TRUE(contains(bad.err, reason)) << bad.err;
+    }
+}
+
 // ------------------------------------------------------------------- parse_json, to_json
 
 TEST(JsonOps, ParseJsonThenToJsonGivesEachValueBack) {

@@ -14,8 +14,20 @@ bool is_name_char(char c) {
 
 }  // namespace
 
-ValuePath::ValuePath(std::string_view text) : text_(text) {
-    std::size_t i = 0;
+std::size_t quoted_end(std::string_view text, std::size_t open) noexcept {
+    for (std::size_t i = open + 1; i < text.size(); ++i) {
+        if (text[i] == '\\') {
+            ++i;
+        } else if (text[i] == text[open]) {
+            return i + 1;
+        }
+    }
+    return std::string_view::npos;
+}
+
+ValuePath::ValuePath(std::string_view text, Unquote unquote) : text_(text) {
+    // `.["name"]`: the whole value, then the step, as an expression reads it.
+    std::size_t i = text.starts_with(".[") ? 1 : 0;
     while (i < text.size()) {
         if (text[i] == '.') {
             std::size_t end = i + 1;
@@ -24,6 +36,8 @@ ValuePath::ValuePath(std::string_view text) : text_(text) {
                 throw std::invalid_argument("a field name must follow '.' in '" + text_ + "'");
             steps_.push_back({std::string(text.substr(i + 1, end - i - 1)), 0, false});
             i = end;
+        } else if (text.substr(i, 2) == "[\"" || text.substr(i, 2) == "['") {
+            i = add_quoted(text, i, unquote);
         } else if (text[i] == '[') {
             const std::size_t close = text.find(']', i);
             Step step{{}, 0, true, false};
@@ -45,9 +59,25 @@ ValuePath::ValuePath(std::string_view text) : text_(text) {
             i = close + 1;
         } else {
             throw std::invalid_argument("unexpected '" + std::string(1, text[i]) + "' in '" +
-                                        text_ + "': write .field or [N]");
+                                        text_ + "': write .field, [N] or [\"field\"]");
         }
     }
+}
+
+std::size_t ValuePath::add_quoted(std::string_view text, std::size_t open, Unquote unquote) {
+    const std::size_t end = quoted_end(text, open + 1);
+    if (end == std::string_view::npos)
+        throw std::invalid_argument("unclosed string in '" + text_ + "'");
+    if (end == text.size() || text[end] != ']')
+        throw std::invalid_argument("expected ']' after the quoted field name in '" + text_ + "'");
+    std::string name;
+    try {
+        name = unquote(text.substr(open + 1, end - open - 1));
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(std::string(e.what()) + " in '" + text_ + "'");
+    }
+    steps_.push_back({std::move(name), 0, false});
+    return end + 1;
 }
 
 const Value* ValuePath::follow(const Value& root, std::unique_ptr<Value>& shown,

@@ -1,6 +1,6 @@
 #pragma once
-// Paths into a value, as formats write them after `value`: `.user.country`, `.tags[0]`.
-// Parsed once; followed per job without allocating.
+// Paths into a value, as formats write them after `value`: `.user.country`, `.tags[0]`,
+// `.["odd key"]`. Parsed once; followed per job without allocating.
 
 #include <flowpool/value.hpp>
 
@@ -12,14 +12,24 @@
 
 namespace flowpool::detail {
 
+/// Where the string whose opening quote is at @p open in @p text ends: one past the same quote
+/// closing it (a backslash escapes the character after it), or npos if nothing closes it.
+std::size_t quoted_end(std::string_view text, std::size_t open) noexcept;
+
 /// A path of field names and list indexes.
 class ValuePath {
 public:
+    /// Reads a quoted field name, `"..."` or `'...'` with its quotes (as quoted_end() finds its
+    /// end), as the name; throws std::invalid_argument if it is malformed. The caller's language
+    /// says which escapes there are.
+    using Unquote = std::string (*)(std::string_view quoted);
+
     ValuePath() = default;
     /// Parses @p text: steps `.name` (letters, digits, `_`, `-`), `[N]` and `[-N]`
-    /// (from the end: `[-1]` is the last). Throws
-    /// std::invalid_argument saying what is wrong.
-    explicit ValuePath(std::string_view text);
+    /// (from the end: `[-1]` is the last), and `["name"]` or `['name']` for any name, read by
+    /// @p unquote; a first such step may be written `.["name"]`, as expressions write it.
+    /// Throws std::invalid_argument saying what is wrong.
+    ValuePath(std::string_view text, Unquote unquote);
 
     /// The value at the end of the path from @p root, or nullptr if a step is missing. An
     /// application value on the way is read as {value} shows it, through its type's to_value,
@@ -39,6 +49,8 @@ public:
     }
 
 private:
+    /// Adds the step `["name"]` whose `[` is at @p open of @p text; returns where the path goes on.
+    std::size_t add_quoted(std::string_view text, std::size_t open, Unquote unquote);
     /// find(), which also sets @p unshown to the application value without to_value it stopped
     /// at, if it did.
     const Value* follow(const Value& root, std::unique_ptr<Value>& shown,

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "data/json.hpp"
+#include "expr/lexer.hpp"
 
 namespace flowpool::detail {
 namespace {
@@ -17,6 +18,24 @@ void append_int(std::string& out, Int n) {
     char digits[24];
     const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
     out.append(digits, end);
+}
+
+/// A quoted field name of a path (`{value.["odd key"]}`), read as expressions read a string,
+/// escapes and all. Throws expr::ParseError (a std::invalid_argument) at a bad escape.
+std::string unquote_name(std::string_view quoted) { return expr::tokenize(quoted).front().text; }
+
+/// Where the field whose `{` is at @p open in @p text closes: its `}`, past any inside a quoted
+/// name (`{value.["a}b"]}`); npos if none. An unclosed quote ends at the next `}`, for the path
+/// to say what is wrong.
+std::size_t field_close(std::string_view text, std::size_t open) {
+    for (std::size_t i = open + 1; i < text.size(); ++i) {
+        if (text[i] == '}') return i;
+        if (text.substr(i, 2) != "[\"" && text.substr(i, 2) != "['") continue;
+        const std::size_t end = quoted_end(text, i + 1);
+        if (end == std::string_view::npos) return text.find('}', i);
+        i = end - 1;
+    }
+    return std::string_view::npos;
 }
 
 }  // namespace
@@ -35,7 +54,7 @@ LineFormat::LineFormat(std::string_view text) {
             literal += c;
             continue;
         }
-        const std::size_t close = text.find('}', i);
+        const std::size_t close = field_close(text, i);
         if (close == std::string_view::npos) {
             throw FormatError(i, "unclosed '{' in format (write '{{' for a brace)");
         }
@@ -47,7 +66,7 @@ LineFormat::LineFormat(std::string_view text) {
         } else if (name == "value" || name.starts_with("value.") || name.starts_with("value[")) {
             field = Field::value;
             try {
-                path = ValuePath(name.substr(5));
+                path = ValuePath(name.substr(5), unquote_name);
             } catch (const std::invalid_argument& e) {
                 throw FormatError(i, e.what());
             }

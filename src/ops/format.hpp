@@ -1,8 +1,9 @@
 #pragma once
 // Line templates such as "Result: Job {id} Value {value}": parsed once, rendered per job.
 // Fields: {id}, {file} (where a source read the job), {value}, {value.PATH} (a record's field or a
-// list's element: {value.user.country}, {value.tags[0]}, {value.tags[-1]}; an application value's
-// as its type's to_value shows it), {worker}, {node}; "{{" and "}}" stand for braces.
+// list's element: {value.user.country}, {value.tags[0]}, {value.tags[-1]}, a field of any name as
+// expressions write it, {value.["odd key"]}; an application value's as its type's to_value shows
+// it), {worker}, {node}; "{{" and "}}" stand for braces.
 
 #include <flowpool/job_context.hpp>
 #include <flowpool/value.hpp>
