@@ -337,10 +337,14 @@ TEST(Expr, TestSaysWhatEvalSays) {
     fields.append("nan", std::numeric_limits<double>::quiet_NaN());  // an application's value
     fields.append("s", std::string("web-03"));
     fields.append("l", List{Value(std::int64_t{1})});
+    Record inner;
+    inner.append("i", std::int64_t{499});
+    fields.append("r", std::move(inner));
     const Value value(std::move(fields));
-    const std::vector<std::string> operands = {".i",       ".f",       ".nan", ".s",   ".l",
-                                               ".missing", "500",      "499",  "12.5", "500.0",
-                                               "-0.0",     "'web-03'", "null", "true"};
+    // Paths of several steps too: a field of a field, an index, a field of a string (fails).
+    const std::vector<std::string> operands = {
+        ".i",  ".f",  ".nan", ".s",    ".l",   ".missing", ".r.i", ".l[0]", ".s.x",
+        "500", "499", "12.5", "500.0", "-0.0", "'web-03'", "null", "true"};
     std::vector<std::string> texts;
     for (const char* op : {"==", "!=", "<", "<=", ">", ">="}) {
         for (const std::string& a : operands) {

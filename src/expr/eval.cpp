@@ -8,6 +8,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,9 +42,15 @@ private:
         fail(tree_.nodes[n], "expected a bool, got " + std::string(article(value)));
     }
     const Value& path(const Node& node, Value& scratch) const;
+    /// Node @p n's value where it lies, if finding it computes nothing: a constant, or a path
+    /// into the job's value (throwing as path() does). Else nullptr: eval() it.
+    const Value* in_place(std::uint32_t n) const;
+    /// The value @p node's steps lead to from @p from.
+    const Value& walk(const Node& node, const Value& from) const;
     const Value& step(const Node& node, const Value& from, const Step& step) const;
     const Value& binary(const Node& node, Value& scratch) const;
     bool compared(const Node& node) const;
+    bool compared(const Node& node, const Value& a, const Value& b) const;
     const Value& call(const Node& node, Value& scratch) const;
     const Value& in(const Node& node, Value& scratch) const;
 
@@ -128,19 +135,27 @@ bool Evaluator::truth(std::uint32_t n) const {
         case Op::greater_equal:
             return compared(node);
         default: {
+            if (const Value* value = in_place(n)) return truth_of(n, *value);
             Value scratch;
             return truth_of(n, eval(n, scratch));
         }
     }
 }
 
-/// A comparison as truth() sees it: what binary() gives, true or (false or null) false. Two
-/// integers or two floats (`.status >= 500`) are compared here, the rest as binary() does.
+/// A comparison as truth() sees it: what binary() gives, true or (false or null) false. A field
+/// compared with a literal (`.status >= 500`) makes no Value to hold either side.
 bool Evaluator::compared(const Node& node) const {
-    Value a_scratch;
-    const Value& a = eval(node.a, a_scratch);
-    Value b_scratch;
-    const Value& b = eval(node.b, b_scratch);
+    std::optional<Value> a_scratch;
+    const Value* a = in_place(node.a);
+    if (a == nullptr) a = &eval(node.a, a_scratch.emplace());
+    std::optional<Value> b_scratch;
+    const Value* b = in_place(node.b);
+    if (b == nullptr) b = &eval(node.b, b_scratch.emplace());
+    return compared(node, *a, *b);
+}
+
+/// Two integers or two floats are compared here, the rest as binary() does.
+bool Evaluator::compared(const Node& node, const Value& a, const Value& b) const {
     const auto compare = [&node](const auto x, const auto y) {
         switch (node.op) {
             case Op::equal:
@@ -174,9 +189,29 @@ bool Evaluator::compared(const Node& node) const {
     return yes != nullptr && *yes;  // else null: an ordering with null
 }
 
+const Value* Evaluator::in_place(std::uint32_t n) const {
+    const Node& node = tree_.nodes[n];
+    if (node.op == Op::constant) return &node.constant;
+    if (node.op != Op::path || node.a != no_node) return nullptr;
+    return &walk(node, env_.value);
+}
+
 const Value& Evaluator::path(const Node& node, Value& scratch) const {
-    const Value* here = node.a == no_node ? &env_.value : &eval(node.a, scratch);
-    for (const Step& s : node.steps) here = &step(node, *here, s);
+    return walk(node, node.a == no_node ? env_.value : eval(node.a, scratch));
+}
+
+const Value& Evaluator::walk(const Node& node, const Value& from) const {
+    const Value* here = &from;
+    for (const Step& s : node.steps) {
+        // A field of a record, the common step, is looked up here; the rest, and errors, in step().
+        const Record* record = s.is_index ? nullptr : here->record();
+        if (record == nullptr) {
+            here = &step(node, *here, s);
+            continue;
+        }
+        const Value* field = record->find(s.name);
+        here = field != nullptr ? field : &null_value;
+    }
     return *here;
 }
 
