@@ -211,6 +211,27 @@ TEST(Params, ShapesTheOpDoesNotTakeAreErrorsAtTheirPosition) {
               "value");
 }
 
+// `--set x.set.a=1` (or `set.a: 1` in the file) names a key of a map parameter as if it were a
+// parameter: the error says to give the map whole, and how; a list or single-value parameter
+// gets the usual suggestion.
+TEST(Params, AKeyOfAMapParameterIsToldToGiveTheMapWhole) {
+    EXPECT_EQ(problems("    set.a: \".b\"\n"),
+              "p.yaml:7:5: error: unknown parameter 'set.a' for op 'shapes'; 'set' is given whole, "
+              "as a map: set: { a: .b } (with --set: 'x.set={ a: .b }')");
+    flowpool::GraphSpec graph = flowpool::parse_graph(graph_with(""), "p.yaml");
+    flowpool::set_param(graph, "x.set.a=1");
+    EXPECT_EQ(problems(graph),
+              "p.yaml: --set x.set.a=1: error: unknown parameter 'set.a' for op 'shapes'; 'set' is "
+              "given whole, as a map: set: { a: 1 } (with --set: 'x.set={ a: 1 }')");
+    EXPECT_EQ(problems("    set.a: '.b ?? \"x\"'\n"),
+              "p.yaml:7:5: error: unknown parameter 'set.a' for op 'shapes'; 'set' is given whole, "
+              "as a map: set: { a: \".b ?? \\\"x\\\"\" } (with --set: 'x.set={ a: \".b ?? "
+              "\\\"x\\\"\" }')");
+    EXPECT_EQ(problems("    remove.a: b\n"),
+              "p.yaml:7:5: error: unknown parameter 'remove.a' for op 'shapes'; did you mean "
+              "'remove'?");
+}
+
 TEST(Params, AListOfMapsChecksEachMapsKeys) {
     EXPECT_EQ(problems("    cases:\n"
                        "      - { when: a, to: out }\n"

@@ -3,6 +3,7 @@
 #include <flowpool/graph.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 
 #include "common/parse.hpp"
@@ -17,6 +18,41 @@ namespace flowpool::detail {
 namespace {
 
 const std::vector<std::string> kind_names = {"source", "function", "filter", "sink"};
+
+/// What to say after "unknown parameter": a parameter named as a path into one of @p params
+/// that takes a map (`window.seconds`, as `--set by_host.window.seconds=10` writes it) is told to
+/// give the map whole; another, the known name nearest to it.
+std::string whole_map_hint(const ParamSpec& p, const std::string& node,
+                           const std::vector<ParamInfo>& params,
+                           const std::vector<std::string>& known) {
+    const std::size_t dot = p.name.find('.');
+    const std::string head = p.name.substr(0, dot);
+    const bool takes_map = std::any_of(params.begin(), params.end(), [&head](const ParamInfo& i) {
+        return i.name == head && i.type == ParamType::map;
+    });
+    if (dot == std::string::npos || !takes_map || p.shape != ParamSpec::Shape::scalar) {
+        return did_you_mean(p.name, known);
+    }
+    // The value as YAML reads it back in a flow map: plain if it can be, else double-quoted.
+    const bool plain = !p.value.empty() && std::all_of(p.value.begin(), p.value.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' ||
+               c == '-' || c == '/';
+    });
+    std::string value;
+    if (plain) {
+        value = p.value;
+    } else {
+        value.push_back('"');
+        for (const char c : p.value) {
+            if (c == '"' || c == '\\') value.push_back('\\');
+            value.push_back(c);
+        }
+        value.push_back('"');
+    }
+    const std::string map = "{ " + p.name.substr(dot + 1) + ": " + value + " }";
+    return "; '" + head + "' is given whole, as a map: " + head + ": " + map + " (with --set: '" +
+           node + "." + head + "=" + map + "')";
+}
 
 }  // namespace
 
@@ -104,7 +140,7 @@ void Validator::read_params(const NodeSpec& spec, ResolvedNode& node) {
                         spec.name + "' is a " + spec.kind);
         } else if (std::find(known.begin(), known.end(), p.name) == known.end()) {
             problem(p.name_where, "unknown parameter '" + p.name + "' for op '" + spec.op + "'" +
-                                      did_you_mean(p.name, known));
+                                      whole_map_hint(p, spec.name, node.op->params, known));
         } else if (op_param) {
             continue;  // read_op_params()
         } else if (!p.has_text()) {
