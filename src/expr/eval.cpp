@@ -23,6 +23,53 @@ namespace {
 
 const Value null_value{nullptr};
 
+/// @p a OP @p b, OP a comparison, if both are integers or both floats (neither NaN, which only
+/// an application's value holds and which orders as arithmetic() says); else nullopt.
+std::optional<bool> compare_numbers(Op op, const Value& a, const Value& b) noexcept {
+    const auto compare = [op](const auto x, const auto y) {
+        switch (op) {
+            case Op::equal:
+                return x == y;
+            case Op::not_equal:
+                return x != y;
+            case Op::less:
+                return x < y;
+            case Op::less_equal:
+                return x <= y;
+            case Op::greater:
+                return x > y;
+            default:
+                return x >= y;
+        }
+    };
+    if (a.index() != b.index()) return std::nullopt;
+    if (const auto* x = std::get_if<std::int64_t>(&a))
+        return compare(*x, std::get<std::int64_t>(b));
+    if (const auto* x = std::get_if<double>(&a); x && !std::isnan(*x + std::get<double>(b)))
+        return compare(*x, std::get<double>(b));
+    return std::nullopt;
+}
+
+bool is_comparison(Op op) noexcept {
+    return op == Op::equal || op == Op::not_equal || op == Op::less || op == Op::less_equal ||
+           op == Op::greater || op == Op::greater_equal;
+}
+
+/// The FieldTest @p tree is, if it has that shape.
+std::optional<FieldTest> field_test_of(const Tree& tree) {
+    const Node& root = tree.nodes[tree.root];
+    if (!is_comparison(root.op)) return std::nullopt;
+    const Node& field = tree.nodes[root.a];
+    const Node& literal = tree.nodes[root.b];
+    if (field.op != Op::path || field.a != no_node || field.steps.size() != 1 ||
+        field.steps.front().is_index || literal.op != Op::constant ||
+        !(std::holds_alternative<std::int64_t>(literal.constant) ||
+          std::holds_alternative<double>(literal.constant))) {
+        return std::nullopt;
+    }
+    return FieldTest{field.steps.front().name, root.op, literal.constant};
+}
+
 class Evaluator {
 public:
     Evaluator(const Tree& tree, const Env& env) : tree_(tree), env_(env) {}
@@ -156,29 +203,7 @@ bool Evaluator::compared(const Node& node) const {
 
 /// Two integers or two floats are compared here, the rest as binary() does.
 bool Evaluator::compared(const Node& node, const Value& a, const Value& b) const {
-    const auto compare = [&node](const auto x, const auto y) {
-        switch (node.op) {
-            case Op::equal:
-                return x == y;
-            case Op::not_equal:
-                return x != y;
-            case Op::less:
-                return x < y;
-            case Op::less_equal:
-                return x <= y;
-            case Op::greater:
-                return x > y;
-            default:
-                return x >= y;
-        }
-    };
-    if (a.index() == b.index()) {
-        if (const auto* x = std::get_if<std::int64_t>(&a))
-            return compare(*x, std::get<std::int64_t>(b));
-        // NaN (only an application's value holds one) takes the general way, as it orders.
-        if (const auto* x = std::get_if<double>(&a); x && !std::isnan(*x + std::get<double>(b)))
-            return compare(*x, std::get<double>(b));
-    }
+    if (const std::optional<bool> yes = compare_numbers(node.op, a, b)) return *yes;
     Value result;
     try {
         arithmetic(node.op, a, b, result);
@@ -325,6 +350,7 @@ Expression Expression::compile(std::string_view text) {
     auto tree = std::make_shared<Tree>();
     tree->text = std::string(text);
     parse_into(*tree);
+    tree->field_test = field_test_of(*tree);
     return Expression(std::move(tree));
 }
 
@@ -350,7 +376,19 @@ Value Expression::eval(const Env& env) const {
     return result;
 }
 
-bool Expression::test(const Env& env) const { return Evaluator(*tree_, env).truth(tree_->root); }
+bool Expression::test(const Env& env) const {
+    // `.status >= 500` on a record whose status is an integer: no evaluator. Any other case
+    // (a missing field, null, another type, not a record) takes the evaluator's way.
+    if (const std::optional<FieldTest>& fast = tree_->field_test) {
+        if (const Record* record = env.value.record()) {
+            if (const Value* field = record->find(fast->name)) {
+                if (const std::optional<bool> yes = compare_numbers(fast->op, *field, fast->number))
+                    return *yes;
+            }
+        }
+    }
+    return Evaluator(*tree_, env).truth(tree_->root);
+}
 
 const std::string& Expression::text() const noexcept { return tree_->text; }
 

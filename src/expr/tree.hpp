@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,11 +73,22 @@ struct Node {
     std::shared_ptr<const re2::RE2> regex;  // match
 };
 
+/// A condition of the commonest shape, `.field OP number` (`.status >= 500`): what test()
+/// needs to decide it without the evaluator when the job's value is a record whose field holds a
+/// number of the literal's type (two integers, or two floats neither of them NaN).
+struct FieldTest {
+    std::string name;   ///< the field
+    Op op = Op::equal;  ///< a comparison
+    Value number;       ///< the literal: an integer or a float
+};
+
 /// A parsed expression: its text and nodes.
 struct Tree {
     std::string text;
     std::vector<Node> nodes;
     std::uint32_t root = no_node;
+    /// Set when the whole expression is a FieldTest's shape.
+    std::optional<FieldTest> field_test;
     /// The text of node @p n, for messages.
     [[nodiscard]] std::string_view text_of(const Node& n) const {
         return std::string_view(text).substr(n.begin, n.end - n.begin);
