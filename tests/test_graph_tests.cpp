@@ -173,6 +173,38 @@ TEST(GraphTests, ReplacedSourcesAndSinksTouchNoFile) {
     EXPECT_FALSE(std::filesystem::exists(dir + "/all.jsonl")) << "a sink not expected wrote";
 }
 
+TEST(GraphTests, ACsvRowWhoseQuotedFieldHoldsALineEndIsOneRow) {
+    // The csv sink's rows were cut at every line end: `1,"x` and `y"`, two lines received for the
+    // one expected, and the case failed.
+    const std::string dir = flowpool::test::fresh_dir("csv_rows");
+    flowpool::test::write(dir + "/graph.yaml", R"(graph: rows
+nodes:
+  in:  { kind: source, op: jsonl, path: in.jsonl }
+  out: { kind: sink, op: csv, path: out.csv }
+edges:
+  - in -> out
+)");
+    flowpool::test::write(dir + "/rows.test.yaml", R"(graph: graph.yaml
+tests:
+  - name: one row
+    inputs: { in: [{ n: 1, t: "x\ny" }, { n: 2, t: z }] }
+    expect: { out: { lines: ["n,t", "1,\"x\ny\"", "2,z"], ordered: true } }
+  - name: a diff shows a row on one line
+    inputs: { in: [{ n: 1, t: "x\ny" }] }
+    expect: { out: { count: 1 } }
+)");
+    const auto result = run_cli("test '" + dir + "/rows.test.yaml'");
+    EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+    const std::string file = dir + "/rows.test.yaml: ";
+    const std::vector<std::string> expected = {"PASS " + file + "one row",
+                                               "FAIL " + file + "a diff shows a row on one line",
+                                               "    out: expected 1 line, received 2",
+                                               "    + n,t",
+                                               R"(    + 1,"x\ny")",
+                                               "1 passed, 1 failed"};
+    EXPECT_EQ(result.out_lines(), expected);
+}
+
 TEST(GraphTests, AMissingPathIsBadUsage) {
     const auto result = run_cli("test tests/data/graph_tests/nothing.test.yaml");
     EXPECT_EQ(result.exit_code, 2);

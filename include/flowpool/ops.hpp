@@ -162,6 +162,10 @@ struct OpInfo {
     /// number, a record number, a range's integer): a run's journal can tell which jobs an
     /// earlier run finished, so the run can resume (`--journal`, `--resume`).
     bool stable_ids = false;
+    /// Sinks that write CSV (RFC 4180): a line end inside a quoted field belongs to its row, so
+    /// what the sink wrote divides into rows there, not at every line end (`flowpool test`
+    /// compares rows).
+    bool quoted_line_ends = false;
     /// Sources that use up what they read, so that reading again would not give the same jobs:
     /// given a node's parameters, what it reads then ("standard input", "a stream"), or nothing.
     /// Unset: the source can be read again (`flowpool bench` reads it once per run).

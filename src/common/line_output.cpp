@@ -3,8 +3,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <stdexcept>
 
@@ -62,12 +64,23 @@ std::string LineOutput::failure() const {
 
 bool LineOutput::closed() const noexcept { return error_.load() == EPIPE; }
 
-std::vector<std::string> LineOutput::lines() const {
+std::vector<std::string> LineOutput::lines(bool quoted_line_ends) const {
     const std::lock_guard lock(mutex_);
     std::vector<std::string> all;
     std::size_t start = 0;
     while (start < kept_.size()) {
-        const std::size_t end = kept_.find('\n', start);
+        std::size_t end = kept_.find('\n', start);
+        // CSV quotes every field that holds a quote, doubling it: a line end after an odd
+        // number of quotes in its row is inside a quoted field.
+        std::size_t quotes = 0;
+        for (std::size_t counted = start; quoted_line_ends && end != std::string::npos;) {
+            quotes += static_cast<std::size_t>(
+                std::count(kept_.begin() + static_cast<std::ptrdiff_t>(counted),
+                           kept_.begin() + static_cast<std::ptrdiff_t>(end), '"'));
+            if (quotes % 2 == 0) break;
+            counted = end;
+            end = kept_.find('\n', end + 1);
+        }
         if (end == std::string::npos) {
             all.push_back(kept_.substr(start));
             break;

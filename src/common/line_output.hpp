@@ -38,7 +38,9 @@ public:
     [[nodiscard]] bool closed() const noexcept;
 
     /// The lines kept by an output made in memory, without their '\n', in the order written.
-    [[nodiscard]] std::vector<std::string> lines() const;
+    /// @p quoted_line_ends: the text is CSV (RFC 4180), and a '\n' inside a quoted field (after
+    /// an odd number of '"' in its line) belongs to its line rather than ending it.
+    [[nodiscard]] std::vector<std::string> lines(bool quoted_line_ends = false) const;
 
     /// The process's standard output.
     static LineOutput& stdout_lines();

@@ -17,6 +17,20 @@ constexpr std::size_t max_ordered_pairs = 4'000'000;
 
 std::string count_of(std::size_t n) { return std::to_string(n) + (n == 1 ? " line" : " lines"); }
 
+/// @p line as the report shows it, on one line: a line end inside it (a CSV row's quoted
+/// field's) as `\n`.
+std::string shown(const std::string& line) {
+    std::string text;
+    for (const char c : line) {
+        if (c == '\n') {
+            text += "\\n";
+        } else {
+            text += c;
+        }
+    }
+    return text;
+}
+
 /// The lines of @p from that @p in lacks, counted as multisets, in @p from's order.
 std::vector<std::string> lacking(const std::vector<std::string>& from,
                                  const std::vector<std::string>& in) {
@@ -54,12 +68,12 @@ std::vector<std::string> ordered_diff(const std::vector<std::string>& expected,
     std::size_t j = 0;
     while (i < n || j < m) {
         if (i < n && j < m && expected[i] == received[j]) {
-            diff.push_back("  " + expected[i++]);
+            diff.push_back("  " + shown(expected[i++]));
             ++j;
         } else if (i < n && (j == m || common[i + 1][j] >= common[i][j + 1])) {
-            diff.push_back("- " + expected[i++]);
+            diff.push_back("- " + shown(expected[i++]));
         } else {
-            diff.push_back("+ " + received[j++]);
+            diff.push_back("+ " + shown(received[j++]));
         }
     }
     return diff;
@@ -68,13 +82,13 @@ std::vector<std::string> ordered_diff(const std::vector<std::string>& expected,
 /// Appends @p lines to @p report, `prefix` before each, at most max_diff_lines of them.
 void add(std::vector<std::string>& report, const std::vector<std::string>& lines,
          const std::string& prefix = "") {
-    std::size_t shown = 0;
+    std::size_t added = 0;
     for (const std::string& line : lines) {
-        if (shown++ == max_diff_lines) {
+        if (added++ == max_diff_lines) {
             report.push_back("... " + count_of(lines.size() - max_diff_lines) + " more");
             return;
         }
-        report.push_back(prefix + line);
+        report.push_back(prefix + shown(line));
     }
 }
 

@@ -133,6 +133,7 @@ public:
     /// op's body is made under a SinkRedirect), else its values as text.
     void capture(ResolvedNode& node) {
         LineOutput& out = lines_[node.spec->name];
+        if (node.op->quoted_line_ends) quoted_.push_back(node.spec->name);
         OpInfo& op = ops_.emplace_back(*node.op);
         op.make_sink = [real = node.op->make_sink, &out](const Params& params) {
             std::unique_ptr<SinkBody> body;
@@ -146,14 +147,16 @@ public:
         node.op = &op;
     }
 
-    /// The lines sink @p name wrote.
+    /// The lines sink @p name wrote; a CSV sink's rows, whose quoted fields may hold line ends.
     [[nodiscard]] std::vector<std::string> lines(const std::string& name) const {
-        return lines_.at(name).lines();
+        const bool quoted = std::count(quoted_.begin(), quoted_.end(), name) != 0;
+        return lines_.at(name).lines(quoted);
     }
 
 private:
     std::deque<OpInfo> ops_;
     std::map<std::string, LineOutput> lines_;
+    std::vector<std::string> quoted_;  // the sinks whose lines are CSV rows
 };
 
 }  // namespace

@@ -377,10 +377,12 @@ void add_file_ops(OpRegistry& ops) {
                         {"delimiter", ParamType::string, ",", "the field separator: one character",
                          check_delimiter}},
              .takes = ValueType::record,
-             .make_sink = [](const Params& p) {
-                 return lines_sink(p.string("path"), CsvRows(split_names(p.string("columns")),
-                                                             p.string("delimiter").at(0)));
-             }});
+             .make_sink =
+                 [](const Params& p) {
+                     return lines_sink(p.string("path"), CsvRows(split_names(p.string("columns")),
+                                                                 p.string("delimiter").at(0)));
+                 },
+             .quoted_line_ends = true});
     ops.add({.name = "jsonl",
              .kind = NodeKind::sink,
              .description = "one JSON object per job in a file (\"-\": standard output): a "
