@@ -129,6 +129,33 @@ TEST(CsvSource, AHeaderThatNamesAFieldTwiceFailsTheFilesRowsNotTheirValues) {
               (std::vector<std::string>{R"({"x":"a","y":"a","z":"b"})", R"({"x":1,"y":2,"z":3})"}));
 }
 
+TEST(CsvSource, AHeaderThatLeavesAFieldUnnamedFailsAtItsColumnUnlessColumnsNameThem) {
+    // It was read as a field named "", which no expression or format can name.
+    const std::string csv = temp_file("unnamed.csv", "a,,c\n1,2,3\n");
+    const auto failed = run_cli("run '" + csv_graph("unnamed", csv) + "'");
+    EXPECT_EQ(failed.exit_code, 1);
+    EXPECT_NE(failed.err.find(csv + ":1:3: header row: field 2 has no name (name the fields with "
+                                    "columns:, which reads the first row as a record)"),
+              std::string::npos)
+        << failed.err;
+    EXPECT_EQ(failed.out, "");
+
+    // A quoted name may hold a line end: the column is on the line the field starts.
+    const std::string quoted = temp_file("unnamed_quoted.csv", "\"x\ny\",\"\"\n1,2\n");
+    const auto failed_quoted = run_cli("run '" + csv_graph("unnamed_quoted", quoted) + "'");
+    EXPECT_EQ(failed_quoted.exit_code, 1);
+    EXPECT_NE(failed_quoted.err.find(quoted + ":2:4: header row: field 2 has no name"),
+              std::string::npos)
+        << failed_quoted.err;
+
+    // columns: reads no header row: the first row is a record like the others.
+    const auto named =
+        run_cli("run '" + csv_graph("unnamed_named", csv, ", columns: 'x,y,z'") + "'");
+    EXPECT_EQ(named.exit_code, 0) << named.err;
+    EXPECT_EQ(named.out_lines(),
+              (std::vector<std::string>{R"({"x":"a","y":"","z":"c"})", R"({"x":1,"y":2,"z":3})"}));
+}
+
 TEST(CsvSource, AHeaderRowTooLongToReadFailsTheFilesRows) {
     // Skipped as too long, it took the first row with it as the header: {"1":3,"2":4}.
     const std::string csv = temp_file("long_header.csv", "aaaaaaaaaaaaaaaaaaaa,b\n1,2\n3,4\n");

@@ -208,6 +208,25 @@ bool split_csv(std::string_view record, char delimiter, std::vector<std::string>
     return true;
 }
 
+std::size_t csv_field_column(std::string_view record, char delimiter, std::size_t index) noexcept {
+    constexpr auto npos = std::string_view::npos;
+    std::size_t i = 0;
+    for (std::size_t field = 0; field < index; ++field) {
+        if (i < record.size() && record[i] == '"') {  // past its closing quote ("" is a quote)
+            i = record.find('"', i + 1);
+            while (i != npos && i + 1 < record.size() && record[i + 1] == '"') {
+                i = record.find('"', i + 2);
+            }
+            if (i == npos) return record.size() + 1;
+            ++i;
+        }
+        i = record.find(delimiter, i);
+        if (i == npos) return record.size() + 1;
+        ++i;
+    }
+    return i + 1;
+}
+
 std::pair<std::size_t, std::size_t> record_line_column(std::string_view record,
                                                        std::size_t column) noexcept {
     std::size_t line = 0;

@@ -100,6 +100,10 @@ private:
 bool split_csv(std::string_view record, char delimiter, std::vector<std::string>& fields,
                std::string& error, std::size_t& error_col);
 
+/// For a record that split_csv() splits: the 1-based byte offset into @p record where field
+/// @p index (from 0) starts, at its opening quote if it is quoted.
+std::size_t csv_field_column(std::string_view record, char delimiter, std::size_t index) noexcept;
+
 /// For a 1-based byte offset @p column into @p record, which may span lines: the line within
 /// the record (0 for its first) and the 1-based column in that line.
 std::pair<std::size_t, std::size_t> record_line_column(std::string_view record,

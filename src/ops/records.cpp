@@ -182,8 +182,21 @@ private:
             header.failure = where(at) + ":" + std::to_string(column) + ": header row: " + why;
             return header;
         }
-        // A record has each name once: a repeated one would lose one of its fields' values.
         const Columns& names = header.names;
+        // A field named "" could be read by no expression or format: a trailing delimiter, most
+        // likely, or a column left unnamed.
+        const auto unnamed = std::find(names.begin(), names.end(), std::string());
+        if (unnamed != names.end()) {
+            const auto index = static_cast<std::size_t>(unnamed - names.begin());
+            const auto [line, col] =
+                record_line_column(text, csv_field_column(text, delimiter_, index));
+            header.failure = where({at.file, at.line + line}) + ":" + std::to_string(col) +
+                             ": header row: field " + std::to_string(index + 1) +
+                             " has no name (name the fields with columns:, which reads the "
+                             "first row as a record)";
+            return header;
+        }
+        // A record has each name once: a repeated one would lose one of its fields' values.
         for (std::size_t i = 1; i < names.size(); ++i) {
             const auto first =
                 std::find(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(i), names[i]);
