@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -115,6 +116,34 @@ TEST(ExecCli, FailuresAreCountedAndNamed) {
     EXPECT_NE(missing.err.find("cannot start no-such-program-flowpool: No such file"),
               std::string::npos)
         << missing.err;
+}
+
+TEST(ExecCli, AnInputThatCannotBeReadIsNoProgramsFailure) {
+    // A truncated .gz on standard input was counted as a program that failed, beside the lines
+    // read before the cut: `flowpool exec: 1 of 1202 programs failed`.
+    const std::string dir = flowpool::test::fresh_dir("exec_truncated");
+    ASSERT_EQ(std::system(("cd '" + dir +
+                           "' && python3 -c \"import gzip, zlib; d = gzip.compress(b''.join("
+                           "b'%d\\n' % i for i in range(2000))); cut = d[:len(d) // 2]; "
+                           "open('cut.gz', 'wb').write(cut); open('whole', 'w').write("
+                           "str(zlib.decompressobj(31).decompress(cut).count(b'\\n')))\"")
+                              .c_str()),
+              0);
+    const std::string whole = flowpool::test::slurp(dir + "/whole");
+    const auto result = run_cli("exec -j 2 -- true", flowpool::test::slurp(dir + "/cut.gz"));
+    EXPECT_EQ(result.exit_code, 1) << result.err;
+    EXPECT_NE(result.err.find("node 'input' job " + whole + ": '-': truncated gzip data"),
+              std::string::npos)
+        << result.err;
+    EXPECT_NE(result.err.find("flowpool exec: stopped: the input could not be read (after " +
+                              whole + " lines)\n"),
+              std::string::npos)
+        << result.err;
+    // Lines read before the cut whose programs the stop came before fail unrun, if any.
+    EXPECT_EQ(result.err.find(" programs failed\n"), std::string::npos) << result.err;
+    EXPECT_EQ(result.err.find(" of " + std::to_string(std::stoul(whole) + 1) + " programs"),
+              std::string::npos)
+        << result.err;
 }
 
 // FINDING (src/cli/exec_command.cpp): with standard output on a full disk every program ran and

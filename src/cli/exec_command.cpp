@@ -53,6 +53,7 @@ ParamSpec scalar(std::string name, std::string value) {
 }
 
 // The nodes of the graph `flowpool exec` runs: lines → the programs → their output.
+constexpr const char* input_node = "input";
 constexpr const char* programs_node = "run";
 constexpr const char* output_node = "output";
 
@@ -99,7 +100,7 @@ GraphSpec exec_graph(const ExecArgs& args) {
     GraphSpec graph;
     graph.file = command_line.file;
     graph.name = "exec";
-    graph.nodes.push_back(node("input", "source", "lines", {scalar("path", "-")}));
+    graph.nodes.push_back(node(input_node, "source", "lines", {scalar("path", "-")}));
     std::vector<ParamSpec> run = {command_param(args.command),
                                   scalar("output", "blocks"),
                                   scalar("concurrency", std::to_string(args.jobs)),
@@ -115,7 +116,7 @@ GraphSpec exec_graph(const ExecArgs& args) {
     std::vector<ParamSpec> output = {scalar("format", "{value}"), scalar("newlines", "keep")};
     if (args.keep_order) output.push_back(scalar("ordered", "true"));
     graph.nodes.push_back(node(output_node, "sink", "print", std::move(output)));
-    graph.edges = {{"input", programs_node, command_line},
+    graph.edges = {{input_node, programs_node, command_line},
                    {programs_node, output_node, command_line}};
     return graph;
 }
@@ -129,16 +130,21 @@ std::uint64_t failures_at(const RunStats& stats, std::string_view name) {
 }
 
 /// Says on standard error what failed: programs (`N of M programs failed`, and why the run
-/// stopped), or the writing of their output, which is no program's failure. True if any did.
+/// stopped), the reading of their lines (a truncated .gz) or the writing of their output, which
+/// are no program's failures. True if any did.
 bool report_failures(const RunResult& result, const FailureGuard& guard) {
-    // Every other failure is a line's: its program's, or the line's own (too long to read).
+    // A failure of the input is a job of its own that ran no program: the lines read before it
+    // ran theirs, and it stopped the run.
+    const std::uint64_t unread = failures_at(result.stats, input_node);
     const std::uint64_t unwritten = failures_at(result.stats, output_node);
-    const std::uint64_t failed = result.stats.skipped + result.stats.failed - unwritten;
+    const std::uint64_t failed = result.stats.skipped + result.stats.failed - unwritten - unread;
+    const std::uint64_t lines = result.stats.jobs_in - unread;
     if (failed != 0) {
         // A stopped run starts no more programs: the lines it had read fail unrun. Output that
-        // cannot be written stops it too, whichever lines its programs had reached by then.
-        const bool stopped = result.cancelled || unwritten != 0;
-        std::cerr << "flowpool exec: " << failed << " of " << result.stats.jobs_in
+        // cannot be written, or input that cannot be read, stops it too, whichever lines its
+        // programs had reached by then.
+        const bool stopped = result.cancelled || unwritten != 0 || unread != 0;
+        std::cerr << "flowpool exec: " << failed << " of " << lines
                   << (stopped ? " programs failed or were not started" : " programs failed");
         if (guard.tripped) {  // "stopped" if the limit stopped the input (not at its end)
             std::cerr << (result.cancelled ? "; stopped: " : "; ") << "more than --max-failures "
@@ -146,11 +152,13 @@ bool report_failures(const RunResult& result, const FailureGuard& guard) {
         }
         std::cerr << '\n';
     }
+    const std::string after =
+        " (after " + std::to_string(lines) + (lines == 1 ? " line)\n" : " lines)\n");
+    if (unread != 0) std::cerr << "flowpool exec: stopped: the input could not be read" << after;
     if (unwritten != 0) {
-        std::cerr << "flowpool exec: stopped: the programs' output could not be written (after "
-                  << result.stats.jobs_in << (result.stats.jobs_in == 1 ? " line)\n" : " lines)\n");
+        std::cerr << "flowpool exec: stopped: the programs' output could not be written" << after;
     }
-    return failed + unwritten != 0;
+    return failed + unwritten + unread != 0;
 }
 
 int exec_command(const ExecArgs& args) {
