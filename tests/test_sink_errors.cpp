@@ -157,6 +157,22 @@ TEST(SinkWriteErrors, SummaryThatCannotWriteItsLineCountsNoResult) {
     EXPECT_NE(run.err.find("(1000 jobs failed)"), std::string::npos) << run.err;
 }
 
+TEST(SinkWriteErrors, ANodesLogLinesThatCannotBeWrittenLeaveTheErrorToTheSink) {
+    // Node `workers` writes a `log:` line per job to standard output before sink `results` does:
+    // that write failed its jobs, and the error named `workers`, a function, not the sink.
+    const auto run = run_cli("run graphs/worker_pool.yaml", "", "/dev/full");
+    EXPECT_EQ(run.exit_code, 1) << run.err;
+    const std::regex error_line(
+        "error: node 'results' job \\d+: cannot write to standard output: No space left on "
+        "device( \\(\\d+ jobs failed\\))?\n");
+    EXPECT_TRUE(std::regex_search(run.err, error_line)) << run.err;
+    EXPECT_EQ(run.err.find("error: node 'workers'"), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find("node 'workers': its log: lines are lost: cannot write to standard "
+                           "output: No space left on device"),
+              std::string::npos)
+        << run.err;
+}
+
 /// Runs `flowpool ARGS` with stdout into a pipe, reads the first line and closes the pipe, as
 /// `| head -1` does. The run gets 20 s to stop (`timeout`: status 124 if it does not).
 CliResult run_cli_into_head(const std::string& args) {

@@ -8,6 +8,7 @@
 #include <flowpool/value.hpp>
 
 #include "common/line_output.hpp"
+#include "common/log.hpp"
 
 namespace flowpool::detail {
 
@@ -25,7 +26,14 @@ BatchPtr LoggedStage::process(const BatchPtr& in, BatchContext& ctx) {
             lines += "log of job " + std::to_string(batch.ids[i]) + ": " + e.what() + "\n";
         }
     }
-    LineOutput::stdout_lines().write(lines);
+    // Nor is a log line that cannot be written (standard output on a full disk): the sink that
+    // writes there next fails its job with the same error, naming itself, as every write after
+    // one that failed is refused. Where no sink writes there, the lines are lost, said once.
+    LineOutput& stdout_lines = LineOutput::stdout_lines();
+    if (stdout_lines.write_some(lines) != lines.size() && !stdout_lines.closed() &&
+        !warned_.exchange(true)) {
+        log().warn("node '{}': its log: lines are lost: {}", ctx.node(), stdout_lines.failure());
+    }
     return out;
 }
 

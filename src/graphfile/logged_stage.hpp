@@ -3,6 +3,7 @@
 
 #include <flowpool/detail/plan.hpp>
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -10,7 +11,8 @@
 
 namespace flowpool::detail {
 
-/// Runs @p inner, then writes a line in the node's `log:` format for every job it passed on.
+/// Runs @p inner, then writes a line in the node's `log:` format for every job it passed on. A
+/// line that cannot be written fails no job (logging never throws): a warning says so, once.
 class LoggedStage final : public StageBody {
 public:
     LoggedStage(std::unique_ptr<StageBody> inner, const std::string& format)
@@ -21,6 +23,7 @@ public:
 private:
     std::unique_ptr<StageBody> inner_;
     LineFormat format_;
+    std::atomic<bool> warned_{false};  // that the log lines are lost
 };
 
 }  // namespace flowpool::detail
