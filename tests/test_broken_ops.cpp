@@ -277,7 +277,7 @@ public:
 
 TEST(BrokenOps, AFinishOrFlushThatThrowsAtTheEndOfTheRunCountsAsAFailure) {
     // The run fails (exit 1): its figures must say so, even when no job reached the node, as
-    // the error line does: the summary said "0 failed".
+    // the error line does: the summary said "0 failed". That failure is one, but no job's.
     flowpool::OpRegistry ops;
     ops.add({.name = "fails_finishing",
              .kind = flowpool::NodeKind::sink,
@@ -299,11 +299,12 @@ TEST(BrokenOps, AFinishOrFlushThatThrowsAtTheEndOfTheRunCountsAsAFailure) {
          {std::tuple{jobs + "  none: { kind: filter, op: where, expr: '. < 0' }\n"
                             "  out:  { kind: sink, op: fails_finishing }\n"
                             "edges: [ jobs -> none -> out ]\n",
-                     "out", "the last write failed"},
+                     "out", "at the end of the run: the last write failed"},
           std::tuple{jobs + "  hold: { kind: function, op: fails_flushing }\n"
                             "  out:  { kind: sink, op: summary }\n"
                             "edges: [ jobs -> hold -> out ]\n",
-                     "hold", "when its window closed: the groups cannot be told"}}) {
+                     "hold",
+                     "at the end of the run, when its window closed: the groups cannot be told"}}) {
         SCOPED_TRACE(node);
         testing::internal::CaptureStdout();  // the summary's line
         const flowpool::RunResult result =
@@ -312,6 +313,9 @@ TEST(BrokenOps, AFinishOrFlushThatThrowsAtTheEndOfTheRunCountsAsAFailure) {
         ASSERT_TRUE(result.error.has_value()) << "the failure went unnoticed";
         EXPECT_EQ(result.error->node(), node);
         EXPECT_EQ(result.error->reason(), reason);
+        // No job of the node's failed: the error named `job 0`, a job that never reached it.
+        EXPECT_EQ(result.error->job_id(), flowpool::JobError::no_job);
+        EXPECT_EQ(std::string(result.error->what()), "node '" + std::string(node) + "': " + reason);
         EXPECT_GE(result.stats.failed, 1u) << "the run failed, and its figures say 0 failed";
         EXPECT_EQ(result.stats.failed, result.error->failed_jobs());
         for (const flowpool::NodeStats& stats : result.stats.nodes) {

@@ -55,13 +55,19 @@ private:
 /// A job failed in a node: names the node and the job id. Exit code 1.
 class JobError : public Error {
 public:
+    /// The job id of a failure that is no job's: a sink's finish() or a stage's end-of-run
+    /// flush() that threw with no job of its own to blame (`node 'out': at the end of the run:
+    /// ...`, no `job N`). It counts as one failed job all the same, so that a run that fails
+    /// says so in its figures.
+    static constexpr std::uint64_t no_job = UINT64_MAX;
+
     /// @param failed_jobs how many jobs failed in the whole run (this one is the first)
     JobError(std::string node, std::uint64_t job_id, std::string message,
              std::uint64_t failed_jobs = 1);
 
     /// The node whose body failed.
     [[nodiscard]] const std::string& node() const noexcept { return node_; }
-    /// The id of the (first) failed job.
+    /// The id of the (first) failed job, or no_job.
     [[nodiscard]] std::uint64_t job_id() const noexcept { return job_id_; }
     /// The failure's own text, without the node and job prefix.
     [[nodiscard]] const std::string& reason() const noexcept { return reason_; }

@@ -17,7 +17,9 @@ std::string describe(const std::vector<ConfigError::Problem>& problems) {
 
 std::string describe(const std::string& node, std::uint64_t id, const std::string& message,
                      std::uint64_t failed) {
-    std::string text = "node '" + node + "' job " + std::to_string(id) + ": " + message;
+    std::string text = "node '" + node + "'" +
+                       (id == JobError::no_job ? std::string() : " job " + std::to_string(id)) +
+                       ": " + message;
     if (failed > 1) text += " (" + std::to_string(failed) + " jobs failed)";
     return text;
 }

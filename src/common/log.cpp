@@ -97,8 +97,11 @@ public:
         if (job_fields.set) {
             out.append(std::string_view(",\"node\":\""));
             append_escaped(out, job_fields.node);
-            out.append(std::string_view("\",\"job\":"));
-            out.append(std::to_string(job_fields.id));
+            out.push_back('"');
+            if (job_fields.id != JobError::no_job) {  // else a failure at the end of the run
+                out.append(std::string_view(",\"job\":"));
+                out.append(std::to_string(job_fields.id));
+            }
         }
         out.append(std::string_view(",\"message\":\""));
         append_escaped(out, std::string_view(msg.payload.data(), msg.payload.size()));
@@ -130,7 +133,11 @@ void log_job(spdlog::level::level_enum level, std::string_view node, std::uint64
              std::string_view message) noexcept {
     try {
         if (!log_is_json()) {
-            log().log(level, "node '{}' job {}: {}", node, id, message);
+            if (id == JobError::no_job) {
+                log().log(level, "node '{}': {}", node, message);
+            } else {
+                log().log(level, "node '{}' job {}: {}", node, id, message);
+            }
             return;
         }
         job_fields = {node, id, true};

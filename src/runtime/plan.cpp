@@ -18,6 +18,7 @@
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/task_arena.h>
 #include <flowpool/detail/plan.hpp>
+#include <flowpool/error.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -67,14 +68,18 @@ void finish_bodies(PlanNodes& nodes, RunState& state) {
             // took): none of those jobs' results got out, so none of them counts as written.
             // A sink that took no job fails the run all the same: its figures say so, as the
             // error does, or the summary would say "0 failed" of a run that exits 1.
+            // With no result lost there is no job to name: the failure is the end of the run's.
             const std::uint64_t lost = node.counters.out.exchange(0);
             const std::uint64_t jobs = std::max<std::uint64_t>(lost, 1);
+            const std::uint64_t id = lost == 0 ? JobError::no_job : node.last_id;
             node.counters.failed.fetch_add(jobs);
             try {
-                state.job_failed(node.name, node.last_id, current_exception_message(), jobs);
+                state.job_failed(
+                    node.name, id,
+                    (lost == 0 ? "at the end of the run: " : "") + current_exception_message(),
+                    jobs);
             } catch (...) {
-                state.job_failed(node.name, node.last_id, "out of memory while reporting a failure",
-                                 jobs);
+                state.job_failed(node.name, id, "out of memory while reporting a failure", jobs);
             }
         }
     }

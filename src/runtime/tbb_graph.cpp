@@ -1,5 +1,7 @@
 #include "tbb_graph.hpp"
 
+#include <flowpool/error.hpp>
+
 #include <algorithm>
 #include <string>
 
@@ -98,9 +100,11 @@ void TbbGraph::flush(NodeId id) {
         out = node.stage->flush(ctx);
     } catch (...) {
         // Counted at the node, as jobs a body lost are: the jobs it made before it threw go
-        // nowhere, and a flush that made none fails the run all the same.
-        ContextHooks::lost_jobs(ctx, 0, std::max<std::size_t>(ctx.made(), 1),
-                                "when its window closed: " + current_exception_message());
+        // nowhere, and a flush that made none fails the run all the same. Which jobs they were
+        // is unknown: the failure names none.
+        ContextHooks::lost_jobs(
+            ctx, JobError::no_job, std::max<std::size_t>(ctx.made(), 1),
+            "at the end of the run, when its window closed: " + current_exception_message());
     }
     const auto busy = Clock::now() - start;
     node.slots.release(worker);
