@@ -188,20 +188,27 @@ OpRegistry order_ops(std::function<Value(const Order<Tag>&)> show) {
     return ops;
 }
 
-/// What a `file` sink writing @p format wrote for tests/examples/orders.jsonl, lines sorted;
-/// or, if a job failed, the run's error.
-std::vector<std::string> printed(const OpRegistry& ops, const std::string& format) {
-    const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    const std::string out = flowpool::test::temp_file(test + ".txt", "");
+/// A graph of tests/examples/orders.jsonl → parse_order → (@p between, if given: a function
+/// node `then`) → a `file` sink writing @p format to @p out.
+flowpool::GraphSpec orders_graph(const std::string& format, const std::string& out,
+                                 const std::string& between = "") {
     const std::string text = "nodes:\n  orders: { kind: source, op: jsonl, path: \"" + source_dir +
                              "/tests/examples/orders.jsonl\" }\n"
-                             "  parse:  { kind: function, op: parse_order }\n"
-                             "  out:    { kind: sink, op: file, path: \"" +
-                             out + "\", format: \"" + format +
-                             "\" }\n"
-                             "edges: [ \"orders -> parse -> out\" ]\n";
-    const flowpool::RunResult result =
-        flowpool::run_graph(flowpool::parse_graph(text, "orders.yaml"), ops);
+                             "  parse:  { kind: function, op: parse_order }\n" +
+                             (between.empty() ? "" : "  then:   " + between + "\n") +
+                             "  out:    { kind: sink, op: file, path: \"" + out + "\", format: \"" +
+                             format + "\" }\n" + "edges: [ \"orders -> parse -> " +
+                             (between.empty() ? "" : "then -> ") + "out\" ]\n";
+    return flowpool::parse_graph(text, "orders.yaml");
+}
+
+/// What a `file` sink writing @p format wrote for tests/examples/orders.jsonl, lines sorted;
+/// or, if a job failed, the run's error.
+std::vector<std::string> printed(const OpRegistry& ops, const std::string& format,
+                                 const std::string& between = "") {
+    const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    const std::string out = flowpool::test::temp_file(test + ".txt", "");
+    const flowpool::RunResult result = flowpool::run_graph(orders_graph(format, out, between), ops);
     if (result.error) return {result.error->what()};
     std::vector<std::string> lines;
     std::istringstream in(flowpool::test::slurp(out));
@@ -216,9 +223,29 @@ TEST(AppTypeFormats, AFieldPathReadsThroughToValue) {
               (std::vector<std::string>{"ada x3", "barbara x4", "grace x10", "linus x1"}));
 }
 
-TEST(AppTypeFormats, AFieldPathIntoATypeWithoutToValueSaysWhy) {
+TEST(AppTypeFormats, AFieldPathIntoATypeWithoutToValueIsRefusedByValidation) {
+    const OpRegistry ops = order_ops<11>({});
+    std::string error;
+    try {
+        flowpool::validate(orders_graph("{value.customer}", "/dev/null"), ops);
+    } catch (const flowpool::ConfigError& e) {
+        error = e.what();
+    }
+    EXPECT_EQ(error,
+              "orders.yaml:4:29: error: op 'file' reads field 'customer' of its values, but node "
+              "'parse' gives order values, which show no fields: their type was added without "
+              "to_value");
+    // With a to_value the same graph is valid; `{value}` reads no field, so it is valid without.
+    EXPECT_NO_THROW(flowpool::validate(orders_graph("{value.customer}", "/dev/null"),
+                                       order_ops<12>(show_all<12>)));
+    EXPECT_NO_THROW(flowpool::validate(orders_graph("{value}", "/dev/null"), ops));
+}
+
+TEST(AppTypeFormats, AFieldPathIntoATypeWithoutToValueSaysWhyWhenRun) {
+    // Through a node that gives `any`, validation cannot tell: each job fails, saying why.
     const OpRegistry ops = order_ops<8>({});
-    const std::vector<std::string> lines = printed(ops, "{value.customer}");
+    const std::vector<std::string> lines =
+        printed(ops, "{value.customer}", "{ kind: function, op: map, expr: \".\" }");
     ASSERT_EQ(lines.size(), 1u) << "the jobs should have failed";
     EXPECT_NE(lines[0].find("no .customer in the value: order values show no fields, as their "
                             "type was registered without to_value"),

@@ -245,6 +245,9 @@ public:
     }
     /// The names of the application types added, in the order they were added.
     [[nodiscard]] std::vector<std::string> types() const;
+    /// True if the application type named @p type is added here with a to_value: only then has
+    /// a value of it fields that a format can read (`{value.customer}`). False for any other name.
+    [[nodiscard]] bool shows_fields(std::string_view type) const;
     /// Every op, sorted by kind then name.
     [[nodiscard]] std::vector<const OpInfo*> list() const;
 

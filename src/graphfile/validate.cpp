@@ -262,7 +262,8 @@ void Validator::check_types(const std::vector<ResolvedNode>& nodes) {
 void Validator::check_fields_read(const ResolvedNode& node, const ValueType& given,
                                   const std::string& from) {
     // Only values that surely have no fields: null has none to fail on (a path of null is null),
-    // and an application type may show itself as a record (add_type's to_value).
+    // and an application type shows its fields only through add_type's to_value.
+    std::string why = "which have no fields";
     switch (given.kind()) {
         case ValueType::Kind::boolean:
         case ValueType::Kind::integer:
@@ -270,14 +271,17 @@ void Validator::check_fields_read(const ResolvedNode& node, const ValueType& giv
         case ValueType::Kind::string:
         case ValueType::Kind::list:
             break;
+        case ValueType::Kind::custom:
+            if (ops_.shows_fields(given.name())) return;
+            why = "which show no fields: their type was added without to_value";
+            break;
         default:
             return;
     }
     const auto refuse = [&](const SourceLocation& where, const std::string& reader,
                             const std::string& field) {
         problem(where, reader + " reads field '" + field + "' of its values, but node '" + from +
-                           "' gives " + std::string(to_string(given)) +
-                           " values, which have no fields");
+                           "' gives " + std::string(to_string(given)) + " values, " + why);
     };
     std::vector<std::string> names;
     bool passes_on = false;

@@ -221,6 +221,9 @@ public:
         tag_.to_value_address = nullptr;
     }
 
+    /// True if the type is shown by a to_value (read under type_tags_lock()).
+    [[nodiscard]] bool shown() const noexcept { return tag_.to_value_type != nullptr; }
+
 private:
     detail::OpaqueTag& tag_;
 };
@@ -277,6 +280,15 @@ std::vector<std::string> OpRegistry::types() const {
     std::vector<std::string> names;
     for (const AppType& type : types_) names.push_back(type.name);
     return names;
+}
+
+bool OpRegistry::shows_fields(std::string_view type) const {
+    for (const AppType& known : types_) {
+        if (known.name != type) continue;
+        const std::lock_guard lock(type_tags_lock());
+        return static_cast<const TypeHold*>(known.hold.get())->shown();
+    }
+    return false;
 }
 
 std::vector<const OpInfo*> OpRegistry::list() const {
