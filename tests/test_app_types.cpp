@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "cli_runner.hpp"
+#include "expr/expression.hpp"
 
 namespace {
 
@@ -251,6 +252,42 @@ TEST(AppTypeFormats, AFieldPathIntoATypeWithoutToValueSaysWhyWhenRun) {
                             "type was registered without to_value"),
               std::string::npos)
         << lines[0];
+}
+
+TEST(AppTypeExpressions, AFieldPathReadsThroughToValueAsAFormatDoes) {
+    const OpRegistry ops = order_ops<13>(show_all<13>);
+    EXPECT_EQ(printed(ops, "{value.customer}",
+                      "{ kind: filter, op: where, expr: \".quantity > 3 and .customer != 'x'\" }"),
+              (std::vector<std::string>{"barbara", "grace"}));
+    // Each way into the shown value, as eval() gives it: a path alone, in a comparison (read in
+    // place for records), in a function's argument, with a default; a missing field is null.
+    using flowpool::expr::Expression;
+    const Value order = Value::of(Order<13>{"ada", 3});
+    const auto eval = [&order](const std::string& text) {
+        return Expression::compile(text).eval({order, 7});
+    };
+    EXPECT_TRUE(eval(".customer") == Value{"ada"});
+    EXPECT_TRUE(eval(".quantity >= 3") == Value{true});
+    EXPECT_TRUE(eval("upper(.customer)") == Value{"ADA"});
+    EXPECT_TRUE(eval(".missing ?? 'none'") == Value{"none"});
+    EXPECT_TRUE(eval(".quantity * 2 + len(.customer)") == Value{std::int64_t{9}});
+    EXPECT_TRUE(Expression::compile(".quantity == 3").test({order, 7}));
+    EXPECT_TRUE(eval(".") == order) << "the whole value stays the application's";
+}
+
+TEST(AppTypeExpressions, AFieldPathIntoATypeWithoutToValueSaysWhy) {
+    const OpRegistry ops = order_ops<14>({});
+    const Value order = Value::of(Order<14>{"ada", 3});
+    std::string error;
+    try {
+        flowpool::expr::Expression::compile(".quantity > 1").test({order, 7});
+    } catch (const std::exception& e) {
+        error = e.what();
+    }
+    EXPECT_NE(error.find("cannot take field 'quantity' of order values, which show no fields: "
+                         "their type was added without to_value"),
+              std::string::npos)
+        << error;
 }
 
 TEST(AppTypeFormats, AValueShowsAsAStringWouldWithoutJsonQuotes) {

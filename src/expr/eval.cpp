@@ -8,6 +8,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -92,8 +93,10 @@ private:
     /// Node @p n's value where it lies, if finding it computes nothing: a constant, or a path
     /// into the job's value (throwing as path() does). Else nullptr: eval() it.
     const Value* in_place(std::uint32_t n) const;
-    /// The value @p node's steps lead to from @p from.
-    const Value& walk(const Node& node, const Value& from) const;
+    /// The value @p node's steps lead to from @p from. A step from an application value goes
+    /// into the plain value its type's to_value shows (as a format's `{value.FIELD}` does):
+    /// what the path finds there is copied to @p keep, or, with no @p keep, not found: nullptr.
+    const Value* walk(const Node& node, const Value& from, Value* keep) const;
     const Value& step(const Node& node, const Value& from, const Step& step) const;
     const Value& binary(const Node& node, Value& scratch) const;
     bool compared(const Node& node) const;
@@ -218,16 +221,24 @@ const Value* Evaluator::in_place(std::uint32_t n) const {
     const Node& node = tree_.nodes[n];
     if (node.op == Op::constant) return &node.constant;
     if (node.op != Op::path || node.a != no_node) return nullptr;
-    return &walk(node, env_.value);
+    return walk(node, env_.value, nullptr);
 }
 
 const Value& Evaluator::path(const Node& node, Value& scratch) const {
-    return walk(node, node.a == no_node ? env_.value : eval(node.a, scratch));
+    return *walk(node, node.a == no_node ? env_.value : eval(node.a, scratch), &scratch);
 }
 
-const Value& Evaluator::walk(const Node& node, const Value& from) const {
+const Value* Evaluator::walk(const Node& node, const Value& from, Value* keep) const {
     const Value* here = &from;
+    std::unique_ptr<Value> shown;  // an application value as its to_value shows it
     for (const Step& s : node.steps) {
+        if (const auto* opaque = std::get_if<Opaque>(here)) {
+            if (keep == nullptr) return nullptr;
+            if (std::unique_ptr<Value> plain = opaque->to_value()) {
+                shown = std::move(plain);  // here was in the last one shown, if any: done with it
+                here = shown.get();
+            }
+        }
         // A field of a record, the common step, is looked up here; the rest, and errors, in step().
         const Record* record = s.is_index ? nullptr : here->record();
         if (record == nullptr) {
@@ -237,7 +248,9 @@ const Value& Evaluator::walk(const Node& node, const Value& from) const {
         const Value* field = record->find(s.name);
         here = field != nullptr ? field : &null_value;
     }
-    return *here;
+    if (shown == nullptr) return here;
+    *keep = Value(*here);  // here is in what was shown (or null_value): kept beyond this call
+    return keep;
 }
 
 const Value& Evaluator::step(const Node& node, const Value& from, const Step& s) const {
@@ -246,6 +259,10 @@ const Value& Evaluator::step(const Node& node, const Value& from, const Step& s)
         if (const Record* record = from.record()) {
             const Value* field = record->find(s.name);
             return field ? *field : null_value;
+        }
+        if (const auto* opaque = std::get_if<Opaque>(&from)) {
+            fail(node, "cannot take field '" + s.name + "' of " + opaque->type_name() +
+                           " values, which show no fields: their type was added without to_value");
         }
         fail(node, "cannot take field '" + s.name + "' of " + std::string(article(from)));
     }
