@@ -106,6 +106,15 @@ TEST(Expr, Paths) {
     EXPECT_EQ(eval(".tags[-1]"), "\"eu\"");
     EXPECT_EQ(eval(".tags[5]"), "null");
     EXPECT_EQ(eval(R"(.["odd key"])"), "1");
+    // The same fields as jq (and VRL) also write them: a quoted name after the dot, a dot
+    // before the brackets.
+    EXPECT_EQ(eval(R"(."odd key")"), "1");
+    EXPECT_EQ(eval(R"(."odd key" + 1)"), "2");
+    EXPECT_EQ(eval(R"(.user."country")"), "\"DE\"");
+    EXPECT_EQ(eval(".user.'country'"), "\"DE\"");
+    EXPECT_EQ(eval(R"(.user.["id"])"), "7");
+    EXPECT_EQ(eval(".tags.[1]"), "\"eu\"");
+    EXPECT_TRUE(Expression::compile(R"(.user."country")").is_path());
     EXPECT_EQ(eval(".user[\"id\"]"), "7");
     EXPECT_EQ(eval(".tags[.user.id - 6]"), "\"eu\"");
     EXPECT_EQ(eval(".missing"), "null");

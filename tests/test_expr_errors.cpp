@@ -53,6 +53,8 @@ const Bad bad_expressions[] = {
      R"x(unknown name 'status': fields are written '.status', functions are called 'status(...)')x"},
     {R"x("unclosed)x", 0, R"x(unclosed string)x"},
     {R"x('unclosed)x", 0, R"x(unclosed string)x"},
+    {R"x(.user."country)x", 6, R"x(unclosed string)x"},
+    {R"x(.tags. [0])x", 5, R"x(expected an operator or the end, found '.')x"},
     {R"x("bad \q escape")x", 5, R"x(unknown escape '\q' (known: \n \t \r \0 \\ \" \' \uXXXX))x"},
     {R"x("\u12")x", 1, R"x(\u takes four hex digits)x"},
     {R"x("a\ude00")x", 2,

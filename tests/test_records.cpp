@@ -309,6 +309,10 @@ TEST(RecordFormat, QuotedFieldNamesAsExpressionsWriteThem) {
                                 R"({value.user["x y"]} {value.["q\"uote"]} {value.["\u00e9"]})");
     EXPECT_EQ(run.exit_code, 0) << run.err;
     EXPECT_EQ(run.out, "1 x 2 DE 3 4\n");
+    // As jq writes them too: a quoted name after the dot, a dot before the brackets.
+    const CliResult jq = print(R"({value."odd key"} {value.user.["x y"]} {value.user."x y"})");
+    EXPECT_EQ(jq.exit_code, 0) << jq.err;
+    EXPECT_EQ(jq.out, "1 DE DE\n");
     const CliResult single = print("{value.[''a.b'']}");  // YAML's '' is one '
     EXPECT_EQ(single.exit_code, 0) << single.err;
     EXPECT_EQ(single.out, "x\n");
@@ -319,6 +323,7 @@ TEST(RecordFormat, QuotedFieldNamesAsExpressionsWriteThem) {
     // A malformed one is an error at its `{`, line 3, column 47 of the graph file.
     for (const auto& [format, reason] :
          {std::pair{R"({id} {value.["odd key})", R"(unclosed string in '.["odd key')"},
+          std::pair{R"({id} {value."odd key})", R"(unclosed string in '."odd key')"},
           std::pair{R"({id} {value.["a\q"]})", R"(unknown escape '\q')"},
           std::pair{R"({id} {value.["a"x]})",
                     R"(expected ']' after the quoted field name in '.["a"x]')"},

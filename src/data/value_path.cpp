@@ -26,10 +26,13 @@ std::size_t quoted_end(std::string_view text, std::size_t open) noexcept {
 }
 
 ValuePath::ValuePath(std::string_view text, Unquote unquote) : text_(text) {
-    // `.["name"]`: the whole value, then the step, as an expression reads it.
-    std::size_t i = text.starts_with(".[") ? 1 : 0;
+    std::size_t i = 0;
     while (i < text.size()) {
-        if (text[i] == '.') {
+        if (text.substr(i, 2) == ".[") {  // .a.["b"] is .a["b"], as in jq 1.7
+            ++i;
+        } else if (text.substr(i, 2) == ".\"" || text.substr(i, 2) == ".'") {
+            i = add_quoted(text, i, unquote);  // ."odd key", as jq and VRL write a field
+        } else if (text[i] == '.') {
             std::size_t end = i + 1;
             while (end < text.size() && is_name_char(text[end])) ++end;
             if (end == i + 1)
@@ -68,7 +71,8 @@ std::size_t ValuePath::add_quoted(std::string_view text, std::size_t open, Unquo
     const std::size_t end = quoted_end(text, open + 1);
     if (end == std::string_view::npos)
         throw std::invalid_argument("unclosed string in '" + text_ + "'");
-    if (end == text.size() || text[end] != ']')
+    const bool bracket = text[open] == '[';  // ["name"], else ."name"
+    if (bracket && (end == text.size() || text[end] != ']'))
         throw std::invalid_argument("expected ']' after the quoted field name in '" + text_ + "'");
     std::string name;
     try {
@@ -77,7 +81,7 @@ std::size_t ValuePath::add_quoted(std::string_view text, std::size_t open, Unquo
         throw std::invalid_argument(std::string(e.what()) + " in '" + text_ + "'");
     }
     steps_.push_back({std::move(name), 0, false});
-    return end + 1;
+    return bracket ? end + 1 : end;
 }
 
 const Value* ValuePath::follow(const Value& root, std::unique_ptr<Value>& shown,

@@ -1,6 +1,7 @@
 #pragma once
 // Paths into a value, as formats write them after `value`: `.user.country`, `.tags[0]`,
-// `.["odd key"]`. Parsed once; followed per job without allocating.
+// `.["odd key"]` (or `."odd key"`, `.a.["b"]`, as jq writes them). Parsed once; followed per job
+// without allocating.
 
 #include <flowpool/value.hpp>
 
@@ -49,7 +50,8 @@ public:
     }
 
 private:
-    /// Adds the step `["name"]` whose `[` is at @p open of @p text; returns where the path goes on.
+    /// Adds the step `["name"]` or `."name"` whose `[` or `.` is at @p open of @p text; returns
+    /// where the path goes on.
     std::size_t add_quoted(std::string_view text, std::size_t open, Unquote unquote);
     /// find(), which also sets @p unshown to the application value without to_value it stopped
     /// at, if it did.

@@ -72,6 +72,9 @@ private:
             if (pos_ < text_.size() && is_name_start(text_[pos_])) {
                 token.kind = Tok::field;
                 token.text = name();
+            } else if (pos_ < text_.size() && (text_[pos_] == '"' || text_[pos_] == '\'')) {
+                string(token, text_[pos_]);  // ."odd key", as jq and VRL write a field
+                token.kind = Tok::field;
             } else {
                 token.kind = Tok::dot;
             }

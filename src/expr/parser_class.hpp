@@ -38,6 +38,12 @@ public:
 private:
     const Token& peek() const { return tokens_[pos_]; }
     const Token& take() { return tokens_[pos_++]; }
+    /// True at a '.' written right before a '[' (`.a.["b"]`).
+    bool dot_before_bracket() const {
+        if (peek().kind != Tok::dot) return false;
+        const Token& next = tokens_[pos_ + 1];  // a dot is never last: Tok::end is
+        return next.kind == Tok::lbracket && next.begin == peek().end;
+    }
     bool accept(Tok kind) {
         if (peek().kind != kind) return false;
         ++pos_;

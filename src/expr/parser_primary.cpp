@@ -28,7 +28,8 @@ std::uint32_t Parser::parse_postfix() {
             }
             at(base).steps.push_back(Step{field.text, 0, false});
             at(base).end = field.end;
-        } else if (peek().kind == Tok::lbracket) {
+        } else if (peek().kind == Tok::lbracket || dot_before_bracket()) {
+            if (peek().kind == Tok::dot) take();  // .a.["b"] is .a["b"], as in jq 1.7
             take();
             const std::uint32_t index = parse_or();
             const std::uint32_t end = expect(Tok::rbracket, "']'").end;
