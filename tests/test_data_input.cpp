@@ -505,8 +505,8 @@ TEST(LinesOp, ReadsAGlobOfGzipFilesThroughTheCli) {
 }
 
 TEST(LinesOp, UnderSkipATooLongLineFailsOnlyItsJobAndTheNextLinesCome) {
-    // A graph file gives a source no on_error, so there a too long line fails the run (above);
-    // a source whose policy is skip reads on.
+    // Without on_error a too long line fails the run (above); a source whose policy is skip
+    // reads on (a graph file's `on_error: skip`: test_lines_errors.cpp).
     const std::string dir = fresh_dir("skip");
     write(dir + "/a.txt", "one\n" + std::string(5000, 'x') + "\ntwo\n");
     write(dir + "/b.txt", std::string(5000, 'y') + "\r\nthree");

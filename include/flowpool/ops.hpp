@@ -158,6 +158,11 @@ struct OpInfo {
     /// (SourceBody::decode), and a job whose text cannot be parsed fails under the node's
     /// `on_error` as a function's job would; its dead letter is the text it read.
     bool parses = false;
+    /// Sources that fail a job they cannot make as they read it, on their own thread (a `lines`
+    /// line longer than max_line_bytes): the node takes `on_error: fail` or `skip` for it (and
+    /// `redeliver`, which fails it as `fail` does). Not `dead_letter`: the job fails before any
+    /// batch holds it, so its dead letter would have no place in the run to wait in.
+    bool fails_jobs_as_read = false;
     /// Sources whose job ids name the same jobs each time they read the same input (a line
     /// number, a record number, a range's integer): a run's journal can tell which jobs an
     /// earlier run finished, so the run can resume (`--journal`, `--resume`).

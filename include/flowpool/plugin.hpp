@@ -45,8 +45,9 @@ namespace flowpool {
 /// ::in_source_order(); SinkBody::holds_back(); ParamInfo::min_items. 9: ParamInfo::check_key.
 /// 10: StageBody::copies_jobs() (a new virtual: the vtable moved); BatchContext::before_retry()
 /// says whether to try again; OpRegistry::add_type registers a type process-wide
-/// (OpRegistry's members and detail::OpaqueTag changed). 11: OpInfo::keeps_if.
-inline constexpr int plugin_abi = 11;
+/// (OpRegistry's members and detail::OpaqueTag changed). 11: OpInfo::keeps_if. 12:
+/// OpInfo::fails_jobs_as_read.
+inline constexpr int plugin_abi = 12;
 
 }  // namespace flowpool
 

@@ -87,6 +87,12 @@ public:
 
     /// The longest line next() returns; longer ones are too_long.
     [[nodiscard]] std::size_t max_line_bytes() const noexcept { return max_line_; }
+    /// Why the line next() returned last as too_long fails its job:
+    /// `FILE:LINE: line longer than max_line_bytes (N)`.
+    [[nodiscard]] std::string too_long_error() const {
+        return files_[position_.file] + ":" + std::to_string(position_.line) +
+               ": line longer than max_line_bytes (" + std::to_string(max_line_) + ")";
+    }
     /// True if reading more could wait for a writer (a pipe or a terminal, not a file).
     [[nodiscard]] bool may_block() const noexcept;
     /// True if some file it reads is a pipe or a terminal: reading could wait for a writer.

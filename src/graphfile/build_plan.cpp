@@ -95,7 +95,8 @@ RunResult detail::run_resolved(std::vector<ResolvedNode> nodes, const GraphSpec&
                 break;
         }
         ids[name] = id;
-        if (node.kind != NodeKind::source || node.op->parses) plan.set_on_error(id, node.on_error);
+        if (node.kind != NodeKind::source || node.op->parses || node.op->fails_jobs_as_read)
+            plan.set_on_error(id, node.on_error);
         if (node.reorder_window != 0) plan.set_ordered(id, node.reorder_window);
         if (node.timeout.count() > 0) plan.set_timeout(id, node.timeout);
         if (node.key) plan.set_key(id, detail::expression_key(*node.key));

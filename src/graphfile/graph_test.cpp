@@ -125,6 +125,7 @@ public:
             return std::make_unique<ValuesSource>(values);
         };
         op.parses = false;  // the values are given parsed
+        op.fails_jobs_as_read = false;
         op.projection.clear();
         node.op = &op;
     }

@@ -123,7 +123,7 @@ ResolvedNode Validator::read_node(const NodeSpec& spec) {
 void Validator::read_params(const NodeSpec& spec, ResolvedNode& node) {
     const std::size_t problems_before = problems_.size();
     std::vector<std::string> known = node_keys(node.kind);
-    if (node.op->parses) {  // its jobs can fail to parse, on the workers
+    if (node.op->parses || node.op->fails_jobs_as_read) {  // its jobs can fail as read or parsed
         known.insert(known.end(), {"on_error", "dead_letter"});
     }
     for (const ParamInfo& p : node.op->params) known.push_back(p.name);
@@ -214,7 +214,15 @@ void Validator::read_failure_policy(const NodeSpec& spec, ResolvedNode& node) {
                         did_you_mean(action->value, {"fail", "skip", "dead_letter", "redeliver"}));
     }
     if (action || target) explicit_policy_.insert(spec.name);
-    if (target) {
+    if (node.op->fails_jobs_as_read && !node.op->parses &&
+        (target || policy.action == OnError::Action::dead_letter)) {
+        problem(target ? target->name_where : action->where,
+                "op '" + node.op->name +
+                    "' fails its jobs as it reads them, before a batch could take them to a "
+                    "dead-letter sink: on_error may be fail or skip");
+        policy.action = OnError::Action::fail;
+        if (target) dead_letters_.push_back(target);  // a sink it names is fed, as asked
+    } else if (target) {
         if (action && policy.action != OnError::Action::dead_letter) {
             problem(target->name_where,
                     "dead_letter is set but on_error is '" + action->value + "'");

@@ -35,7 +35,8 @@ namespace flowpool::detail {
 namespace {
 
 /// One job per line of the files a path names, or of standard input; job ids are line numbers
-/// from 0, counted on across files. A line longer than the cap fails its own job.
+/// from 0, counted on across files. A line longer than the cap fails its own job as it is read,
+/// under the node's on_error (OpInfo::fails_jobs_as_read).
 class LinesSource final : public SourceBody {
 public:
     LinesSource(const std::string& path, std::size_t max_line_bytes)
@@ -53,7 +54,7 @@ public:
                 if (got == LineReader::Got::end || got == LineReader::Got::stopped) break;
                 const std::uint64_t id = next_id_++;
                 if (got == LineReader::Got::too_long) {
-                    ctx.job_failed(id, too_long_message());
+                    ctx.job_failed(id, reader_.too_long_error());
                     continue;
                 }
             }
@@ -81,13 +82,6 @@ public:
     }
 
 private:
-    std::string too_long_message() const {
-        const LinePosition& at = reader_.position();
-        return reader_.files()[at.file] + ":" + std::to_string(at.line) +
-               ": line longer than max_line_bytes (" + std::to_string(reader_.max_line_bytes()) +
-               ")";
-    }
-
     LineReader reader_;
     std::vector<std::shared_ptr<const std::string>> file_names_;
     std::uint64_t next_id_ = 0;
@@ -315,8 +309,7 @@ ParamInfo input_path_param() {
 ParamInfo max_line_bytes_param() {
     return {"max_line_bytes", ParamType::integer, "67108864",
             "a longer line fails its job (FILE:LINE: line longer than max_line_bytes) without "
-            "being held in memory (jsonl, csv: on_error says what the run does then; lines: a "
-            "source's failed job stops the run)",
+            "being held in memory; the source's on_error says what the run does then",
             check_positive};
 }
 
@@ -351,6 +344,7 @@ void add_file_ops(OpRegistry& ops) {
                  return std::make_unique<LinesSource>(
                      p.string("path"), static_cast<std::size_t>(p.integer("max_line_bytes")));
              },
+             .fails_jobs_as_read = true,
              .stable_ids = true,
              .reads_input_once = reads_standard_input});
     ops.add(

@@ -73,8 +73,7 @@ private:
             case LineReader::Got::line:
                 return json_blank(std::string_view(text).substr(begin)) ? Cut::blank : Cut::text;
             case LineReader::Got::too_long:
-                error = where(at) + ": line longer than max_line_bytes (" +
-                        std::to_string(reader.max_line_bytes()) + ")";
+                error = reader.too_long_error();
                 return Cut::failed_skipped;
             default:
                 return Cut::end;
