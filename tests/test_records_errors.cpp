@@ -186,10 +186,10 @@ TEST(JsonlLongLine, UnderFailTheRunFailsNamingFileAndLine) {
         << run.cli.err;
 }
 
-// FINDING (src/ops/records.cpp, JsonlSource::next): a too long line is reported with
-// ctx.job_failed even when the source's policy is dead_letter, and BatchContext::job_failed
-// fails the run for a dead-letter node, so `dead_letter:` on a jsonl source does not cover the
-// one failure the source thread finds. Expected: exit 0 and a dead letter naming FILE:LINE.
+// A too long line under dead_letter: once (JsonlSource::next) it was reported with
+// ctx.job_failed on the source's thread, which fails the run for a dead-letter node; it is now
+// cut as a failed job that goes to the workers with its batch (TextSource), so only its job is
+// lost: exit 0 and a dead letter naming FILE:LINE.
 TEST(JsonlLongLine, UnderDeadLetterOnlyItsJobIsLost) {
     const std::string dir = fresh_dir("long_dead");
     const std::string long_line = "{\"s\":\"" + std::string(1000, 'x') + "\"}";
