@@ -220,7 +220,8 @@ public:
     /// @p name (`order`): ops declare `takes`/`gives` with the ValueType returned, validation
     /// checks edges by it, `flowpool ops` lists it, and Value::of(T) / Value::as<T>() make and read
     /// such values, which move between nodes without a copy or a conversion. @p to_value, if
-    /// given, shows one as a plain value (a record) where it is printed or written as JSON.
+    /// given, shows one as a plain value (a record) where it is printed or written as JSON, and
+    /// where a format or an expression reads a field of it.
     /// Register types before running; throws UsageError if @p name is built in or taken by
     /// another type in this registry. Registering @p T again here adds nothing.
     ///
@@ -251,7 +252,8 @@ public:
     /// The names of the application types added, in the order they were added.
     [[nodiscard]] std::vector<std::string> types() const;
     /// True if the application type named @p type is added here with a to_value: only then has
-    /// a value of it fields that a format can read (`{value.customer}`). False for any other name.
+    /// a value of it fields that a format or an expression can read (`{value.customer}`,
+    /// `.customer`). False for any other name.
     [[nodiscard]] bool shows_fields(std::string_view type) const;
     /// Every op, sorted by kind then name.
     [[nodiscard]] std::vector<const OpInfo*> list() const;
