@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <random>
 #include <string>
 #include <utility>
 #include <variant>
@@ -51,6 +52,18 @@ std::string letter_error(const std::string& letter) {
         return {};
     }
     return *text;
+}
+
+/// Empty if @p got and @p want (both sorted) hold the same lines, else the first that differs:
+/// a report that stays short when thousands of lines are compared.
+std::string first_difference(const Lines& got, const Lines& want) {
+    const auto [g, w] = std::mismatch(got.begin(), got.end(), want.begin(), want.end());
+    if (g == got.end() && w == want.end()) return "";
+    const auto show = [](auto at, const Lines& lines) {
+        return at == lines.end() ? std::string("nothing") : "'" + at->substr(0, 100) + "'";
+    };
+    return std::to_string(got.size()) + " lines, " + std::to_string(want.size()) +
+           " wanted; first difference: got " + show(g, got) + ", want " + show(w, want);
 }
 
 /// Good records around the bad line: it is line 3 (job 2) of five.
@@ -237,6 +250,88 @@ TEST(JsonlFiles, IdsAndPlacesStayLineNumbersAcrossBlankLinesCrLfAndFiles) {
         EXPECT_TRUE(letters[0].second.starts_with(a + ":4:")) << letters[0].second;
         EXPECT_EQ(letters[1].first, flowpool::Value(std::int64_t{7})) << options;
         EXPECT_TRUE(letters[1].second.starts_with(dir + "/b.jsonl:3:")) << letters[1].second;
+    }
+}
+
+// Past the first chunk a reader buffers, the source reads whole lines straight into each batch
+// (TextSource::read_lines): what one read leaves of a line goes back to the reader, for the next
+// batch. 1.5 MB of lines of random lengths, with CRLF endings, blank and too long lines and bad
+// JSON among them, in a plain file and a gzip one that starts with a byte order mark: every
+// line must become its own job, its id its line number across the files, its text whole, and a
+// bad one named at its FILE:LINE, whatever the workers and the batch sizes.
+TEST(JsonlFiles, LinesReadStraightIntoBatchesKeepTheirIdsPlacesAndBytes) {
+    const std::string dir = fresh_dir("read_into");
+    fs::create_directories(dir + "/in");
+    const std::string files[] = {dir + "/in/a.jsonl", dir + "/in/b.jsonl"};
+    constexpr std::size_t max_line = 2500;
+    std::minstd_rand random(7);
+    Lines results;                        // "ID RECORD", as the sink below writes them
+    std::vector<std::string> long_lines;  // "ID FILE:LINE"
+    std::vector<std::string> bad_lines;   // "ID FILE:LINE:"
+    std::uint64_t id = 0;
+    for (const std::string& file : files) {
+        std::string text = file == files[1] ? "\xEF\xBB\xBF" : "";
+        for (std::uint64_t line = 1; line <= 4000; ++line, ++id) {
+            const std::string place =
+                file + (file == files[1] ? ".gz:" : ":") + std::to_string(line);
+            const std::string end = line % 7 == 0 ? "\r\n" : "\n";
+            if (line % 13 == 0) {
+                text += (line % 2 == 0 ? " \t" : "") + end;  // blank: no job, but an id goes by
+                continue;
+            }
+            std::string record = "{\"n\":" + std::to_string(id) + ",\"pad\":\"" +
+                                 std::string(random() % 600, static_cast<char>('a' + id % 26)) +
+                                 "\"}";
+            if (line % 211 == 0) {
+                record.replace(1, 3, "oops");  // {oops:...: not JSON
+                bad_lines.push_back(std::to_string(id) + " " + place + ":");
+            } else if (line % 389 == 0) {
+                record.insert(record.size() - 2, std::string(max_line, 'z'));
+                long_lines.push_back(std::to_string(id) + " " + place);
+            } else {
+                results.push_back(std::to_string(id) + " " + record);
+            }
+            text += record + end;
+        }
+        write(file, text);
+    }
+    ASSERT_EQ(std::system(("gzip -n -f '" + files[1] + "'").c_str()), 0);
+    ASSERT_GT(fs::file_size(files[0]), 1000000u);  // past the reader's first chunk many times
+    const std::string graph =
+        write(dir + "/graph.yaml",
+              "nodes:\n  src: { kind: source, op: jsonl, path: '" + dir +
+                  "/in/*', max_line_bytes: " + std::to_string(max_line) +
+                  ", dead_letter: rejects }\n  out: { kind: sink, op: file, "
+                  "path: '" +
+                  dir +
+                  "/out.written', format: '{id} {value}' }\n  rejects: { kind: sink, "
+                  "op: jsonl, path: '" +
+                  dir +
+                  "/rejects.written' }\n"
+                  "edges: [ 'src -> out' ]\n");
+    for (const std::string options :
+         {"--threads 1", "--threads 2", "--threads 4 --batch 7", "--threads 8 --batch 4096"}) {
+        const flowpool::test::CliResult run =
+            flowpool::test::run_cli("run " + options + " '" + graph + "'");
+        EXPECT_EQ(run.exit_code, 0) << options << run.err;
+        EXPECT_EQ(first_difference(sorted_lines(dir + "/out.written"), sorted(results)), "")
+            << options;
+        Lines long_seen;
+        Lines bad_seen;
+        for (const std::string& letter : sorted_lines(dir + "/rejects.written")) {
+            const std::string error = letter_error(letter);
+            const flowpool::Value job = letter_field(letter, "id");
+            const std::string by = std::to_string(std::get<std::int64_t>(job)) + " ";
+            if (contains(error, ": line longer than max_line_bytes (2500)")) {
+                long_seen.push_back(by + error.substr(0, error.find(": line longer")));
+            } else {
+                bad_seen.push_back(by + error.substr(0, error.find(':', error.find(':') + 1) + 1));
+            }
+        }
+        std::sort(long_seen.begin(), long_seen.end());
+        std::sort(bad_seen.begin(), bad_seen.end());
+        EXPECT_EQ(first_difference(long_seen, sorted(long_lines)), "") << options;
+        EXPECT_EQ(first_difference(bad_seen, sorted(bad_lines)), "") << options;
     }
 }
 

@@ -107,6 +107,36 @@ void LineReader::skip_buffered(std::size_t bytes, std::uint64_t lines) noexcept 
     position_ = LinePosition{current_, lines_in_file_};
 }
 
+bool LineReader::read_into(std::string& text, std::size_t bytes, const BatchContext& ctx) {
+    const std::size_t held = end_ - begin_;
+    if (bom_pending_ || skipping_ || at_end_ || held > bytes || held > max_line_ ||
+        input_->may_block() || line_ready()) {
+        return false;
+    }
+    const std::size_t base = text.size();
+    text.resize(base + held + bytes);
+    std::memcpy(text.data() + base, buffer_.data() + begin_, held);
+    std::size_t got = 0;
+    const ByteInput::Status status = input_->read(text.data() + base + held, bytes, got, ctx);
+    if (status != ByteInput::Status::data) {
+        text.resize(base);
+        at_end_ = status == ByteInput::Status::end;
+        return false;
+    }
+    text.resize(base + held + got);
+    begin_ = scanned_ = end_ = 0;
+    return true;
+}
+
+void LineReader::unread(std::string_view rest, std::uint64_t lines) {
+    if (rest.size() > buffer_.size()) buffer_.resize(rest.size() + chunk);
+    std::memcpy(buffer_.data(), rest.data(), rest.size());
+    begin_ = scanned_ = 0;
+    end_ = rest.size();
+    lines_in_file_ += lines;
+    position_ = LinePosition{current_, lines_in_file_};
+}
+
 bool LineReader::may_block() const noexcept { return input_->may_block(); }
 
 std::uint64_t LineReader::taken() const noexcept { return taken_before_ + input_->consumed(); }

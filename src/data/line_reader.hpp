@@ -80,6 +80,17 @@ public:
     /// Consumes the first @p bytes of buffered(): @p lines whole lines, the last ending with
     /// '\n'. position() is then the last of them.
     void skip_buffered(std::size_t bytes, std::uint64_t lines) noexcept;
+    /// For a caller that cuts lines itself, to save copying each byte from the reader's buffer to
+    /// its own: appends to @p text the unfinished line buffered and then up to @p bytes read
+    /// straight behind it, on the caller's thread, so that the bytes are written once, where the
+    /// caller keeps them. The caller takes the whole lines, then gives the rest back with
+    /// unread(). False, with @p text as it was, when it cannot: a whole line is buffered, a byte
+    /// order mark or a too long line is pending, the unfinished line is longer than @p bytes,
+    /// the file is over, or reading could wait for a writer (a pipe). Throws as next() does.
+    bool read_into(std::string& text, std::size_t bytes, const BatchContext& ctx);
+    /// After read_into(): counts @p lines whole lines taken from what it appended, and puts
+    /// @p rest, the bytes after them, back in front of what is buffered.
+    void unread(std::string_view rest, std::uint64_t lines);
     /// Where the first line of buffered() is.
     [[nodiscard]] LinePosition buffered_position() const noexcept {
         return {current_, lines_in_file_ + 1};

@@ -60,12 +60,16 @@ BatchPtr TextSource::next(std::size_t max_jobs, BatchContext& ctx) {
         } else if (cuts_lines() && take_buffered_lines(*batch, most)) {
             continue;
         } else {
+            bool lines = false;  // whole lines read straight into the batch
             Cut got = Cut::end;
-            if (!error_after_.read(batch->size(),
-                                   [&] { got = cut(reader_, text, at_, error_, ctx); })) {
+            if (!error_after_.read(batch->size(), [&] {
+                    lines = cuts_lines() && read_lines(*batch, most, ctx);
+                    if (!lines) got = cut(reader_, text, at_, error_, ctx);
+                })) {
                 text.resize(begin);
                 break;
             }
+            if (lines) continue;
             if (got != Cut::text && got != Cut::failed) text.resize(begin);
             if (got == Cut::end) break;
             if (got == Cut::nothing) continue;
@@ -97,11 +101,44 @@ bool TextSource::take_buffered_lines(TextBatch& batch, std::size_t most) {
     const std::string_view ahead = reader_.buffered();
     const LinePosition first = reader_.buffered_position();
     if (ahead.empty() || (batch.size() != 0 && first.file != at_.file)) return false;
+    const std::size_t base = batch.text.size();
+    const auto [taken, lines] = add_lines(batch, ahead, base, first, most);
+    if (lines == 0) return false;
+    batch.text.append(ahead.data(), taken);  // each line's '\n' (or "\r\n") after it
+    reader_.skip_buffered(taken, lines);
+    at_ = reader_.position();
+    return true;
+}
+
+bool TextSource::read_lines(TextBatch& batch, std::size_t most, const BatchContext& ctx) {
+    const LinePosition first = reader_.buffered_position();
+    if (batch.size() != 0 && first.file != at_.file) return false;
+    // Enough for the jobs the batch lacks, and a few more: those go back to the reader, for the
+    // next batch to take, rather than that a second read fill this one.
+    const std::size_t line = std::max<std::size_t>(line_bytes_, 1);
+    const std::size_t bytes =
+        std::clamp<std::size_t>((most - batch.size() + 4) * line, min_read_bytes, max_read_bytes);
+    std::string& text = batch.text;
+    const std::size_t base = text.size();
+    if (!reader_.read_into(text, bytes, ctx)) return false;
+    const std::string_view read = std::string_view(text).substr(base);
+    const auto [taken, lines] = add_lines(batch, read, base, first, most);
+    if (lines != 0) line_bytes_ = taken / lines;
+    reader_.unread(read.substr(taken), lines);
+    text.resize(base + taken);
+    if (lines == 0) return false;
+    at_ = reader_.position();
+    return true;
+}
+
+std::pair<std::size_t, std::uint64_t> TextSource::add_lines(TextBatch& batch,
+                                                            std::string_view ahead,
+                                                            std::size_t base, LinePosition first,
+                                                            std::size_t most) {
     if (batch.size() == 0) {
         batch.file_context = file_context(first.file);
         batch.file = file_names_[first.file];
     }
-    const std::size_t base = batch.text.size();
     std::size_t taken = 0;  // bytes of whole lines
     std::uint64_t lines = 0;
     while (batch.size() < most) {
@@ -120,11 +157,7 @@ bool TextSource::take_buffered_lines(TextBatch& batch, std::size_t most) {
         ++lines;
         taken = end + 1;
     }
-    if (lines == 0) return false;
-    batch.text.append(ahead.data(), taken);  // each line's '\n' (or "\r\n") after it
-    reader_.skip_buffered(taken, lines);
-    at_ = reader_.position();
-    return true;
+    return {taken, lines};
 }
 
 void TextBatch::keep(const std::vector<bool>& kept) {

@@ -149,8 +149,22 @@ private:
     /// file (of @p batch's file, if it has jobs), until it holds @p most jobs. False if it took
     /// none: no whole line is buffered, or the next is too long (cut() reports it).
     bool take_buffered_lines(TextBatch& batch, std::size_t most);
+    /// Adds to @p batch, as take_buffered_lines() does, the whole lines of what it reads from
+    /// the current file straight into the batch's text (LineReader::read_into): each byte is
+    /// written once, by the thread whose worker then parses it. False if it took none.
+    bool read_lines(TextBatch& batch, std::size_t most, const BatchContext& ctx);
+    /// Adds the whole lines at the start of @p ahead, the first of them line @p first, as jobs
+    /// whose texts are @p base on in the batch's text, until @p batch holds @p most jobs or a
+    /// line is too long; returns the bytes and lines taken.
+    std::pair<std::size_t, std::uint64_t> add_lines(TextBatch& batch, std::string_view ahead,
+                                                    std::size_t base, LinePosition first,
+                                                    std::size_t most);
+
+    static constexpr std::size_t min_read_bytes = 4096;
+    static constexpr std::size_t max_read_bytes = 1 << 20;
 
     LineReader reader_;
+    std::size_t line_bytes_ = 0;  // the mean length of the lines read_lines() took last
     std::shared_ptr<Spares> spares_;
     BatchPool<Value> values_{64, true};  // decode()'s batches, their values reused
     std::vector<std::shared_ptr<const std::string>> file_names_;  // for Batch::file
