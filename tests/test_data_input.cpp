@@ -262,6 +262,25 @@ TEST(LineReader, AMissingOrLaterFileIsAUsageError) {
     EXPECT_THROW(LineReader reader(dir), flowpool::UsageError);
 }
 
+// A file of a glob that was there when the reader was made and is gone when its turn comes cuts
+// the input short: an InputError (which fails a run whatever the source's on_error), not the
+// UsageError of a file missing from the start (exit 2 before any run).
+TEST(LineReader, ALaterFileGoneDuringTheRunIsAnInputError) {
+    const std::string dir = fresh_dir("gone");
+    write(dir + "/1.txt", "a\n");
+    write(dir + "/2.txt", "b\n");
+    flowpool::RunState run;
+    const flowpool::BatchContext ctx(run, "test", 0);
+    LineReader reader(dir + "/*.txt");
+    std::string line;
+    ASSERT_EQ(reader.next(line, ctx), Got::line);
+    EXPECT_EQ(line, "a");
+    fs::remove(dir + "/2.txt");
+    EXPECT_THROW(reader.next(line, ctx), flowpool::InputError);
+    EXPECT_EQ(error_of([&] { reader.next(line, ctx); }),
+              "cannot open '" + dir + "/2.txt' for reading: No such file or directory");
+}
+
 TEST(LineReader, ATooLongLineIsSkippedUnbufferedAndCountsAsALine) {
     constexpr std::size_t line_bytes = 10 << 20;
     constexpr std::size_t piece = 64 << 10;

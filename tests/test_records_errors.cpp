@@ -1,9 +1,9 @@
 // JSON records through the CLI, what goes wrong: one bad line of the `jsonl` source fails only
 // its own job, named FILE:LINE:COL with the reason, under the source's on_error (dead letter,
 // skip, fail); so does a line longer than max_line_bytes; a malformed member is placed at its
-// token with `fields:` as without; a truncated gzip or a glob that matches nothing fails the
-// run. Expectations come from the inputs, never from flowpool's own output. What good records
-// become is in test_records.cpp.
+// token with `fields:` as without; a truncated or corrupt gzip (under every on_error) or a glob
+// that matches nothing fails the run. Expectations come from the inputs, never from flowpool's
+// own output. What good records become is in test_records.cpp.
 
 #include <gtest/gtest.h>
 #include <flowpool/value.hpp>
@@ -335,10 +335,13 @@ TEST(JsonlFiles, LinesReadStraightIntoBatchesKeepTheirIdsPlacesAndBytes) {
     }
 }
 
-// A truncated gzip fails the run (or, skipped, one job) naming the file, after every whole line
-// before the cut: those lines' batch is passed on before the error (it was lost with them, up
-// to a batch of lines, as many as the batch sizer had chosen). `lines` reads it as `jsonl` does.
-TEST(JsonlFiles, ATruncatedGzipFailsAfterEveryWholeLineBeforeTheCut) {
+// A truncated gzip fails the run naming the file, after every whole line before the cut: those
+// lines' batch is passed on before the error (it was lost with them, up to a batch of lines, as
+// many as the batch sizer had chosen). It fails the run under every on_error: the source's
+// policy is for jobs that fail, and the rest of the file is lost with no jobs to count it in
+// (under `skip` the run once went on and exited 0, the loss counted as one skipped job, with no
+// word of what was lost). `lines` reads it as `jsonl` does.
+TEST(JsonlFiles, ATruncatedGzipFailsTheRunUnderEveryPolicyAfterEveryWholeLineBeforeTheCut) {
     const std::string dir = fresh_dir("truncated");
     // The whole lines zlib can give back from the first half: what the run must write.
     ASSERT_EQ(
@@ -353,27 +356,53 @@ TEST(JsonlFiles, ATruncatedGzipFailsAfterEveryWholeLineBeforeTheCut) {
     const std::size_t whole = std::stoul(flowpool::test::slurp(dir + "/whole"));
     ASSERT_GT(whole, 1000u);
     ASSERT_LT(whole, 20000u);
+    const std::string error =
+        "error: node 'src' job " + std::to_string(whole) + ": '" + in + "': truncated gzip data";
     for (const std::string options :
          {"--threads 1", "--threads 2", "--threads 4 --batch 4096", "--threads 8 --batch 700"}) {
-        const Outcome run = run_jsonl(dir, in, Policy::fail, "", options);
-        EXPECT_EQ(run.cli.exit_code, 1) << options << run.cli.err;
-        EXPECT_TRUE(contains(run.cli.err, "error: node 'src' job " + std::to_string(whole) + ": '" +
-                                              in + "': truncated gzip data"))
-            << options << run.cli.err;
-        EXPECT_EQ(run.out.size(), whole) << options;
-        const Outcome skipped = run_jsonl(dir, in, Policy::skip, "", options);
-        EXPECT_EQ(skipped.cli.exit_code, 0) << options << skipped.cli.err;
-        EXPECT_EQ(skipped.out.size(), whole) << options;
-        const std::string graph =
-            write(dir + "/lines.yaml", "nodes:\n  src: { kind: source, op: lines, path: '" + in +
-                                           "' }\n  out: { kind: sink, op: file, path: '" + dir +
-                                           "/lines.written', format: '{value}' }\n"
-                                           "edges: [ 'src -> out' ]\n");
-        const flowpool::test::CliResult lines =
-            flowpool::test::run_cli("run " + options + " '" + graph + "'");
-        EXPECT_EQ(lines.exit_code, 1) << options << lines.err;
-        EXPECT_EQ(sorted_lines(dir + "/lines.written"), run.out) << options;
+        for (const Policy policy : {Policy::fail, Policy::skip, Policy::dead_letter}) {
+            const Outcome run = run_jsonl(dir, in, policy, "", options);
+            const std::string label = options + " policy " + std::to_string(int(policy));
+            EXPECT_EQ(run.cli.exit_code, 1) << label << run.cli.err;
+            EXPECT_TRUE(contains(run.cli.err, error)) << label << run.cli.err;
+            EXPECT_TRUE(contains(run.cli.err, " 0 skipped, 1 failed, 0 dead-lettered"))
+                << label << run.cli.err;
+            EXPECT_EQ(run.out.size(), whole) << label;
+            EXPECT_TRUE(run.rejects.empty()) << label;
+        }
+        for (const std::string policy : {"", ", on_error: skip"}) {
+            const std::string graph =
+                write(dir + "/lines.yaml", "nodes:\n  src: { kind: source, op: lines, path: '" +
+                                               in + "'" + policy +
+                                               " }\n  out: { kind: sink, op: file, path: '" + dir +
+                                               "/lines.written', format: '{value}' }\n"
+                                               "edges: [ 'src -> out' ]\n");
+            const flowpool::test::CliResult lines =
+                flowpool::test::run_cli("run " + options + " '" + graph + "'");
+            EXPECT_EQ(lines.exit_code, 1) << options << policy << lines.err;
+            EXPECT_TRUE(contains(lines.err, error)) << options << policy << lines.err;
+            EXPECT_EQ(sorted_lines(dir + "/lines.written").size(), whole) << options << policy;
+        }
     }
+}
+
+// Compressed data that is corrupt (a gzip member whose bytes were changed in its middle) fails
+// the run as a truncated one does, under on_error: skip too, naming the file and zlib's reason.
+TEST(JsonlFiles, CorruptGzipDataFailsTheRunUnderSkip) {
+    const std::string dir = fresh_dir("corrupt");
+    ASSERT_EQ(std::system(("cd '" + dir +
+                           "' && python3 -c \"import gzip; d = bytearray(gzip.compress(b''.join("
+                           "b'{\\\"n\\\":%d}\\n' % i for i in range(20000)))); "
+                           "d[len(d) // 2:len(d) // 2 + 64] = bytes(64); "
+                           "open('bad.jsonl.gz', 'wb').write(d)\"")
+                              .c_str()),
+              0);
+    const std::string in = dir + "/bad.jsonl.gz";
+    const Outcome run = run_jsonl(dir, in, Policy::skip);
+    EXPECT_EQ(run.cli.exit_code, 1) << run.cli.err;
+    EXPECT_TRUE(contains(run.cli.err, "': corrupt gzip data: ")) << run.cli.err;
+    EXPECT_TRUE(contains(run.cli.err, "error: node 'src' job ")) << run.cli.err;
+    EXPECT_LT(run.out.size(), 20000u);
 }
 
 // Values of type `any` (map's, parse_json's) reach ops that take integers or strings unchecked

@@ -1,6 +1,6 @@
 #pragma once
 /// @file error.hpp
-/// The one error root of flowpool and its three branches.
+/// The one error root of flowpool and its four branches.
 
 #include <cstdint>
 #include <stdexcept>
@@ -50,6 +50,16 @@ public:
 
 private:
     std::vector<Problem> problems_;
+};
+
+/// A source's input cannot be read on: a read error, or compressed data that is truncated or
+/// corrupt. What it held after that point is lost with no job to count it in, so a source that
+/// throws it from SourceBody::next() fails the run whatever its on_error (which decides what
+/// becomes of jobs that fail, not of input never made into jobs): the run stops, and reports it
+/// as the failure of the job the source would have made next. Exit code 1.
+class InputError : public Error {
+public:
+    using Error::Error;
 };
 
 /// A job failed in a node: names the node and the job id. Exit code 1.

@@ -52,8 +52,8 @@ public:
 
 namespace {
 
-std::runtime_error corrupt(const std::string& name, const char* format, const std::string& why) {
-    return std::runtime_error("'" + name + "': corrupt " + format + " data: " + why);
+InputError corrupt(const std::string& name, const char* format, const std::string& why) {
+    return InputError("'" + name + "': corrupt " + format + " data: " + why);
 }
 
 }  // namespace
@@ -182,7 +182,7 @@ ByteInput::Status ByteInput::read(char* out, std::size_t capacity, std::size_t& 
         if (raw_begin_ == raw_end_at_) {
             if (!raw_end_) continue;
             if (decoder_->at_boundary()) return Status::end;
-            throw std::runtime_error("'" + name_ + "': truncated " + decoder_->format() + " data");
+            throw InputError("'" + name_ + "': truncated " + decoder_->format() + " data");
         }
         if (used == 0) {  // input and room for output, yet no progress: never for valid data
             throw corrupt(name_, decoder_->format(), "the decoder makes no progress");
@@ -256,7 +256,8 @@ std::size_t ByteInput::read_raw(char* out, std::size_t capacity, const BatchCont
             return static_cast<std::size_t>(n);
         }
         if (errno != EINTR) {
-            throw std::system_error(errno, std::generic_category(), "cannot read '" + name_ + "'");
+            throw InputError("cannot read '" + name_ +
+                             "': " + std::generic_category().message(errno));
         }
         if (ctx.stop_requested()) return stopped_read;
     }
@@ -270,8 +271,8 @@ bool ByteInput::wait_readable(const BatchContext& ctx) const {
         const int ready = ::poll(&wanted, 1, 100);
         if (ready > 0) return true;
         if (ready < 0 && errno != EINTR) {
-            throw std::system_error(errno, std::generic_category(),
-                                    "cannot wait for '" + name_ + "'");
+            throw InputError("cannot wait for '" + name_ +
+                             "': " + std::generic_category().message(errno));
         }
     }
 }

@@ -51,7 +51,7 @@ std::vector<std::string> expand_paths(const std::string& path);
 /// members one after another are read as one stream), zstd (magic 28 b5 2f fd, frames one after
 /// another likewise) or, for anything else, the bytes as they are. A name ending in `.gz` says
 /// nothing: a plain text file so named is read as plain text. Truncated or corrupt compressed data
-/// throws std::runtime_error naming the file.
+/// throws InputError naming the file.
 class ByteInput {
 public:
     /// What read() did.
@@ -68,8 +68,8 @@ public:
 
     /// Reads up to @p capacity decompressed bytes into @p out; @p got tells how many. `data`
     /// with got > 0, `end` once the input is over, `stopped` if @p ctx asked to stop while a
-    /// read from a pipe or terminal waited (polled every 100 ms). Throws on a read error and on
-    /// truncated or corrupt compressed data.
+    /// read from a pipe or terminal waited (polled every 100 ms). Throws InputError on a read
+    /// error and on truncated or corrupt compressed data.
     Status read(char* out, std::size_t capacity, std::size_t& got, const BatchContext& ctx);
 
     /// True if reading could wait for a writer (a pipe or a terminal, not a file).

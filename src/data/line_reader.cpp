@@ -198,7 +198,12 @@ void LineReader::make_room() {
 
 bool LineReader::open_next_file() {
     if (current_ + 1 >= files_.size()) return false;
-    auto next = std::make_unique<ByteInput>(files_[current_ + 1]);
+    std::unique_ptr<ByteInput> next;
+    try {
+        next = std::make_unique<ByteInput>(files_[current_ + 1]);
+    } catch (const UsageError& gone) {  // there when the run began: the input is cut short
+        throw InputError(gone.what());
+    }
     taken_before_ += input_->consumed();
     input_ = std::move(next);
     ++current_;

@@ -53,8 +53,8 @@ public:
 
     /// Reads the next line into @p line, without its '\n' or '\r\n' (and, on a file's first
     /// line, without a UTF-8 byte order mark); with @p append, adds it to what @p line holds.
-    /// Throws on a read error, on truncated or corrupt compressed data, and with UsageError if a
-    /// later file cannot be opened.
+    /// Throws InputError on a read error, on truncated or corrupt compressed data, and if a later
+    /// file cannot be opened (they were all there when the reader was made).
     Got next(std::string& line, const BatchContext& ctx, bool append = false);
 
     /// Where the line (or too long line) next() returned last is.

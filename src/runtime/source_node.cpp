@@ -61,8 +61,13 @@ private:
         BatchPtr batch;
         BatchContext ctx(run_.state, node_.name, 0, &node_.on_error);
         const auto start = Clock::now();
+        BatchContext input_lost(run_.state, node_.name, 0);  // fails, whatever the policy
         try {
             batch = node_.source->next(sizer_.next(), ctx);
+        } catch (const InputError&) {
+            // The rest of the input is lost with no jobs to count it in: no policy for jobs
+            // applies. Blamed on the next job it would have made.
+            report_current_exception(input_lost, node_.counters.in.load());
         } catch (...) {
             // The body failed whole: blame the next job it would have made.
             report_current_exception(ctx, node_.counters.in.load());
@@ -73,8 +78,12 @@ private:
         const std::size_t passed = batch ? batch->size() : 0;
         // A source that dead-letters jobs itself (a queue's own dead-letter stream) took them in:
         // they end there, counted as dead-lettered.
-        const std::size_t ended_here = ctx.failed() + ctx.skipped() + ctx.dead_lettered();
+        std::size_t ended_here = ctx.failed() + ctx.skipped() + ctx.dead_lettered();
         node_.counters.add(passed + ended_here, passed, ctx, end - start);
+        if (input_lost.failed() != 0) {
+            node_.counters.add(input_lost.failed(), 0, input_lost, {});
+            ended_here += input_lost.failed();
+        }
         // The jobs it failed to make ended here; the others when their batch retires (Ticket).
         node_.counters.retired.fetch_add(ended_here, std::memory_order_relaxed);
         if (batch && batch->size() != 0) {
