@@ -163,6 +163,21 @@ TEST(BadInput, AFileWithoutReadPermissionGivesOneClearError) {
     EXPECT_EQ(flowpool::test::slurp(err), expected);
 }
 
+// A mistake inside a double-quoted scalar is at its column, the escapes before it counted as
+// written (it was at the scalar's start).
+TEST(BadInput, AnExpressionErrorPastEscapesNamesItsColumn) {
+    const std::string path = temp_file("escapes.yaml", R"(nodes:
+  events: { kind: source, op: jsonl, path: x.jsonl }
+  errors: { kind: filter, op: where, expr: ".a.\"b c == 1" }
+  out: { kind: sink, op: print }
+edges: [ events -> errors -> out ]
+)");
+    for (const std::string command : {"validate", "run"}) {
+        expect_one_clear_error(command + " '" + path + "'",
+                               path + ":3:48: error: parameter 'expr': unclosed string");
+    }
+}
+
 TEST(Dot, RendersWithGraphvizAndHoldsEveryNodeAndEdge) {
     const std::string path = temp_file("drawn.yaml", drawn_graph);
     const auto result = run_cli("dot '" + path + "'");

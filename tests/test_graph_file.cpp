@@ -302,6 +302,96 @@ TEST(GraphFile, EveryUnsetVariableIsNamedAtItsOwnPosition) {
     }
 }
 
+/// What validating @p text (a graph file `q.yaml`) reports, or "ok".
+std::string problems_in(const std::string& text) {
+    try {
+        flowpool::validate(flowpool::parse_graph(text, "q.yaml"), flowpool::OpRegistry{});
+        return "ok";
+    } catch (const flowpool::ConfigError& e) {
+        return e.what();
+    }
+}
+
+/// The error for `lowr(.h)` in an expression at @p where (LINE:COL) of `q.yaml`.
+std::string lowr_at(const std::string& where) {
+    return "q.yaml:" + where +
+           ": error: parameter 'expr': unknown function 'lowr'; did you mean 'lower'?";
+}
+
+// A mistake inside a double-quoted scalar's text was reported at the scalar's start when an
+// escape came before it; it is reported at its column, each escape counted as it is written
+// (columns count bytes: `\u00e9` is 6 columns for 2 bytes, `\U0001F600` 10 for 4). A mistake in a
+// byte an escape stands for is at the escape's `\`.
+TEST(GraphFile, AnErrorInsideADoubleQuotedScalarIsAtItsColumnPastEscapes) {
+    const std::string text = R"yaml(nodes:
+  events: { kind: source, op: jsonl, path: x.jsonl }
+  q1: { kind: filter, op: where, expr: ".a.\"b c == 1" }
+  q2: { kind: filter, op: where, expr: ".a == 'x\\\\' and lowr(.h)" }
+  q3: { kind: filter, op: where, expr: ".a ==\t1 and lowr(.h)" }
+  q4: { kind: filter, op: where, expr: ".a == 'caf\u00e9' and lowr(.h)" }
+  q5: { kind: filter, op: where, expr: ".a == '\U0001F600\x21' and lowr(.h)" }
+  out: { kind: sink, op: print }
+edges: [ events -> q1 -> q2 -> q3 -> q4 -> q5 -> out ]
+)yaml";
+    EXPECT_EQ(problems_in(text), "q.yaml:3:44: error: parameter 'expr': unclosed string\n" +
+                                     lowr_at("4:59") + '\n' + lowr_at("5:54") + '\n' +
+                                     lowr_at("6:63") + '\n' + lowr_at("7:68"));
+}
+
+TEST(GraphFile, AnErrorInsideASingleQuotedScalarIsAtItsColumnPastDoubledQuotes) {
+    const std::string text = R"yaml(nodes:
+  events: { kind: source, op: jsonl, path: x.jsonl }
+  q: { kind: filter, op: where, expr: '.a == ''x'' and lowr(.h)' }
+  out: { kind: sink, op: print }
+edges: [ events -> q -> out ]
+)yaml";
+    EXPECT_EQ(problems_in(text), lowr_at("3:56"));
+}
+
+// A quoted scalar folded over lines: a line break is a space, an empty line a line break, a `\`
+// at a line's end joins the lines; the mistake is on the line it is written on.
+TEST(GraphFile, AnErrorInsideAQuotedScalarFoldedOverLinesIsAtItsLineAndColumn) {
+    const std::string text =
+        "nodes:\n"
+        "  events: { kind: source, op: jsonl, path: x.jsonl }\n"
+        "  q1:\n"
+        "    kind: filter\n"
+        "    op: where\n"
+        "    expr: \".a == \\\"x\\\" and\n"
+        "      lowr(.h)\"\n"
+        "  q2: { kind: filter, op: where, expr: \".a == 1 and lo\\\n"
+        "      wr(.h)\" }\n"
+        "  q3: { kind: filter, op: where, expr: '.a == ''x'' and\n"
+        "\n"
+        "      lowr(.h)' }\n"
+        "  out: { kind: sink, op: print }\n"
+        "edges: [ events -> q1 -> q2 -> q3 -> out ]\n";
+    EXPECT_EQ(problems_in(text), lowr_at("7:7") + '\n' + lowr_at("8:53") + '\n' + lowr_at("12:7"));
+}
+
+TEST(GraphFile, AFormatErrorInsideAQuotedScalarIsAtItsColumnPastEscapes) {
+    const std::string text = R"yaml(nodes:
+  jobs: { kind: source, op: range, count: 3 }
+  out: { kind: sink, op: print, format: "\u00e9\t{jab}" }
+edges: [ jobs -> out ]
+)yaml";
+    EXPECT_EQ(problems_in(text),
+              "q.yaml:3:50: error: parameter 'format': unknown field '{jab}' in format; fields "
+              "are {id}, {value}, {value.FIELD}, {worker}, {node}, {file}");
+}
+
+// An edge given twice is reported at its FROM, escapes before it counted as written.
+TEST(GraphFile, AnEdgeGivenTwiceIsAtItsNamePastEscapes) {
+    const std::string text = R"yaml(nodes:
+  jobs: { kind: source, op: range, count: 3 }
+  out: { kind: sink, op: print }
+edges: [ jobs -> out, "\t\x6aobs -> out" ]
+)yaml";
+    EXPECT_EQ(problems_in(text),
+              "q.yaml:4:26: error: edge jobs -> out is given twice (first on line 4, column 10): "
+              "every job would be sent along it twice");
+}
+
 TEST(GraphFile, DuplicateKeysAndOddShapesAreAllReportedSorted) {
     try {
         flowpool::parse_graph(R"(nodes:

@@ -128,20 +128,21 @@ TEST(Params, AnOffsetErrorPointsInsidePlainAndQuotedText) {
 
 TEST(Params, AnOffsetErrorPointsAtTheStartOfTextNotWrittenAsRead) {
     ::unsetenv("FLOWPOOL_TEST_UNSET");
-    // An escape, a doubled quote and a variable change the text; a block scalar starts at `|`.
+    // A variable changes the text, and a block scalar starts at `|`; an escape and a doubled quote
+    // are counted as written.
     EXPECT_EQ(
         problems("    set: { a: \"t\\tx!\", b: 'it''s!', c: \"${FLOWPOOL_TEST_UNSET:-v}!\" }\n"
                  "    expr: |\n"
                  "      ok!\n"),
-        "p.yaml:7:15: error: parameter 'set.a': '!' is not allowed here\n"
-        "p.yaml:7:27: error: parameter 'set.b': '!' is not allowed here\n"
+        "p.yaml:7:20: error: parameter 'set.a': '!' is not allowed here\n"
+        "p.yaml:7:33: error: parameter 'set.b': '!' is not allowed here\n"
         "p.yaml:7:40: error: parameter 'set.c': '!' is not allowed here\n"
         "p.yaml:8:11: error: parameter 'expr': '!' is not allowed here");
 }
 
 // A format's mistake is reported at its field (or stray brace), in every op and node setting that
-// takes a format, as an expression's is: inside plain and quoted scalars, at the start of one
-// whose text is not written as read (an escape before the mistake, a block scalar).
+// takes a format, as an expression's is: inside plain and quoted scalars (escapes counted as
+// written), at the start of a block scalar.
 TEST(Params, AFormatErrorPointsAtItsFieldInEveryParameterThatTakesOne) {
     const std::string fields =
         "; fields are {id}, {value}, {value.FIELD}, {worker}, {node}, {file}";
@@ -180,7 +181,7 @@ TEST(Params, AFormatErrorPointsAtItsFieldInEveryParameterThatTakesOne) {
                       "f.yaml:5:25: error: parameter 'env.A': unknown field '{y}' in format" +
                       fields +
                       "\n"
-                      "f.yaml:6:55: error: parameter 'format': unknown field '{job}' in format" +
+                      "f.yaml:6:61: error: parameter 'format': unknown field '{job}' in format" +
                       fields +
                       "\n"
                       "f.yaml:10:26: error: parameter 'format': unknown field '{job}' in format" +

@@ -19,14 +19,20 @@
 
 namespace flowpool {
 
+/// Where one byte of a scalar's text is written in its file: 1-based line and column (bytes).
+struct TextPlace {
+    int line = 0;    ///< 1-based line
+    int column = 0;  ///< 1-based column, in bytes
+};
+
 /// A node parameter as written, remembering where: a scalar, or a list or a map of parameters
 /// (recursively), each element with its own position.
 ///
 /// An op's check can point inside a scalar's text (ParamTextError): at(offset) is where byte
-/// `offset` of `value` is written. That position is exact when the text is written as it is read,
-/// on one line: a plain scalar, or a quoted one without escapes (`\t`, `''`). Otherwise (escapes,
-/// `${VAR}`, a scalar folded over lines, a block scalar `|` or `>`, an anchor or tag before it)
-/// it is the scalar's start, `where`.
+/// `offset` of `value` is written. That position is exact for a plain scalar on one line and for
+/// a quoted one, escapes (`\t`, `\u00e9`, `''`; each byte an escape stands for is at its `\` or
+/// first `'`) and lines folded included. Otherwise (a `${VAR}`, a plain scalar folded over lines,
+/// a block scalar `|` or `>`, an anchor or tag before it) it is the scalar's start, `where`.
 struct ParamSpec {
     /// How a value is written.
     enum class Shape { scalar, list, map };
@@ -42,9 +48,12 @@ struct ParamSpec {
     /// Where `value`'s first byte is written, when it is written as read on one line (see above);
     /// line 0 when unknown.
     SourceLocation text_where{};
+    /// Where each byte of `value` is written, then the closing quote, for a quoted scalar not
+    /// written as read (escapes, `''`, lines folded); empty otherwise.
+    std::vector<TextPlace> text_places{};
 
-    /// Where byte @p offset of `value` is written: `text_where` moved @p offset columns on when
-    /// known, `where` otherwise.
+    /// Where byte @p offset of `value` is written: from `text_places` when known, else
+    /// `text_where` moved @p offset columns on when known, else `where`.
     [[nodiscard]] SourceLocation at(std::size_t offset) const;
     /// True if the value can be read as a single value: a scalar, or a list or map given by
     /// `--set`, whose text is kept in `value`.

@@ -32,7 +32,8 @@ enum class ParamType { integer, string, boolean, list, map };
 [[nodiscard]] std::string_view to_string(ParamType type) noexcept;
 
 /// Thrown by a parameter's check to say where in the text the problem is: validation reports it
-/// at byte @p offset of the text (FILE:LINE:COL+offset), where that is known (ParamSpec::at).
+/// where byte @p offset of the text is written (FILE:LINE:COL), where that is known
+/// (ParamSpec::at).
 struct ParamTextError : std::invalid_argument {
     /// @p at: a byte offset in the text the check was given; @p reason: what is wrong.
     ParamTextError(std::size_t at, const std::string& reason)

@@ -1,8 +1,11 @@
 #pragma once
 // UTF-8, checked the same way everywhere: graph files (which must be UTF-8 text), and the JSON
-// that values and log lines become (where each ill-formed sequence becomes U+FFFD).
+// that values and log lines become (where each ill-formed sequence becomes U+FFFD); and written
+// the same way, from the escapes of expressions' strings and of quoted YAML scalars.
 
 #include <cstddef>
+#include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace flowpool::detail {
@@ -43,6 +46,25 @@ inline std::size_t utf8_sequence_at(std::string_view text, bool& valid) noexcept
     }
     valid = true;
     return length;
+}
+
+/// Appends code point @p code (at most U+10FFFF, no surrogate) to @p out in UTF-8.
+inline void append_utf8(std::string& out, std::uint32_t code) {
+    if (code < 0x80) {
+        out += static_cast<char>(code);
+    } else if (code < 0x800) {
+        out += static_cast<char>(0xc0 | (code >> 6));
+        out += static_cast<char>(0x80 | (code & 0x3f));
+    } else if (code < 0x10000) {
+        out += static_cast<char>(0xe0 | (code >> 12));
+        out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
+        out += static_cast<char>(0x80 | (code & 0x3f));
+    } else {
+        out += static_cast<char>(0xf0 | (code >> 18));
+        out += static_cast<char>(0x80 | ((code >> 12) & 0x3f));
+        out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
+        out += static_cast<char>(0x80 | (code & 0x3f));
+    }
 }
 
 }  // namespace flowpool::detail

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <limits>
 
+#include "common/utf8.hpp"
 #include "expression.hpp"
 
 namespace flowpool::expr {
@@ -14,24 +15,6 @@ namespace {
 bool is_name_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-void append_utf8(std::string& out, std::uint32_t code) {
-    if (code < 0x80) {
-        out += static_cast<char>(code);
-    } else if (code < 0x800) {
-        out += static_cast<char>(0xc0 | (code >> 6));
-        out += static_cast<char>(0x80 | (code & 0x3f));
-    } else if (code < 0x10000) {
-        out += static_cast<char>(0xe0 | (code >> 12));
-        out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
-        out += static_cast<char>(0x80 | (code & 0x3f));
-    } else {
-        out += static_cast<char>(0xf0 | (code >> 18));
-        out += static_cast<char>(0x80 | ((code >> 12) & 0x3f));
-        out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
-        out += static_cast<char>(0x80 | (code & 0x3f));
-    }
-}
 
 class Lexer {
 public:
@@ -218,7 +201,7 @@ private:
                                      "\\u escape of a lone surrogate: a character past U+FFFF "
                                      "is a high surrogate then a low one (\\ud83d\\ude00)");
                 }
-                append_utf8(out, code);
+                detail::append_utf8(out, code);
                 return;
             }
             default:

@@ -17,6 +17,7 @@
 #include "common/suggest.hpp"
 #include "interpolate.hpp"
 #include "problems.hpp"
+#include "quoted_scalar.hpp"
 #include "read_text.hpp"
 #include "yaml_document.hpp"
 
@@ -319,9 +320,15 @@ private:
             std::optional<std::string> text = value(node, what);
             if (!text) return std::nullopt;
             param.value = std::move(*text);
-            param.text_where = text_start(node, param.value);
+            place_text(node, param);
         }
         return param;
+    }
+
+    /// Sets where @p param's text, @p node's value, is written, for ParamSpec::at.
+    void place_text(const YAML::Node& node, ParamSpec& param) const {
+        param.text_where = text_start(node, param.value);
+        if (param.text_where.line == 0) param.text_places = quoted_places(node, param.value);
     }
 
     /// Where @p text, a scalar's value, starts in the file if it is written there as it reads, on
@@ -340,6 +347,17 @@ private:
         SourceLocation where = at(mark);
         if (quoted) ++where.column;
         return where;
+    }
+
+    /// Where each byte of @p text, a quoted scalar's value, is written, then its closing quote;
+    /// empty for a scalar not quoted, or whose text read again through its escapes and folded
+    /// lines is not @p text (a `${VAR}` expanded, say).
+    std::vector<TextPlace> quoted_places(const YAML::Node& node, const std::string& text) const {
+        const YAML::Mark mark = node.Mark();
+        if (mark.is_null() || mark.pos < 0 || node.Tag() != "!") return {};
+        const SourceLocation quote = at(mark);
+        return detail::quoted_scalar_places(text_, static_cast<std::size_t>(mark.pos),
+                                            {quote.line, quote.column}, text);
     }
 
     void load_edges(const YAML::Node& edges, GraphSpec& graph) {
@@ -364,15 +382,15 @@ private:
                 problem(edge.Mark(), "an edge is written 'FROM -> TO', not '" + *text + "'");
                 continue;
             }
-            const SourceLocation text_where = text_start(edge, *text);
+            // The chain's text placed as a parameter's is, so each FROM can name its column.
+            ParamSpec written;
+            written.value = *text;
+            written.where = at(edge.Mark());
+            place_text(edge, written);
+            const bool known = written.text_where.line != 0 || !written.text_places.empty();
             for (std::size_t i = 0; i + 1 < names.size(); ++i) {
-                SourceLocation from_where;
-                if (text_where.line != 0) {
-                    from_where = text_where;
-                    from_where.column += static_cast<int>(names[i].offset);
-                }
-                graph.edges.push_back(
-                    {names[i].name, names[i + 1].name, at(edge.Mark()), std::move(from_where)});
+                graph.edges.push_back({names[i].name, names[i + 1].name, written.where,
+                                       known ? written.at(names[i].offset) : SourceLocation{}});
             }
         }
     }
@@ -412,6 +430,10 @@ const ParamSpec* NodeSpec::param(std::string_view key) const noexcept {
 }
 
 SourceLocation ParamSpec::at(std::size_t offset) const {
+    if (!text_places.empty()) {
+        const TextPlace& place = text_places[std::min(offset, text_places.size() - 1)];
+        return SourceLocation{where.file, place.line, place.column};
+    }
     if (text_where.line == 0) return where;
     SourceLocation inside = text_where;
     inside.column += static_cast<int>(std::min(offset, value.size()));
