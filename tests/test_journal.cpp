@@ -140,6 +140,87 @@ TEST_P(JournalTest, ANodeThatHoldsJobsBackCannotBeJournaled) {
                  flowpool::UsageError);
 }
 
+/// Lines 0-999 of which every hundredth from 7 on (7, 107, ..., 907) is over max_line_bytes:
+/// `lines` fails those as it reads them, before any batch holds them.
+class SourceFailuresTest : public ::testing::TestWithParam<std::size_t> {
+protected:
+    static constexpr std::uint64_t lines = 1000;
+
+    static std::set<std::uint64_t> too_long() {
+        std::set<std::uint64_t> ids;
+        for (std::uint64_t id = 7; id < lines; id += 100) ids.insert(id);
+        return ids;
+    }
+
+    /// Runs the lines through `upper` at the test's workers into a file; returns its lines.
+    std::vector<std::string> run(Recorder& journal, const std::string& on_error,
+                                 flowpool::RunResult& result) {
+        const std::string stem = std::filesystem::path(::testing::TempDir()) /
+                                 ("source_failures." + std::to_string(::getpid()));
+        {
+            std::ofstream out(stem + ".txt");
+            for (std::uint64_t id = 0; id < lines; ++id)
+                out << (too_long().count(id) != 0 ? std::string(40, 'x') : std::to_string(id))
+                    << '\n';
+        }
+        const std::string text = "nodes:\n  input: {kind: source, op: lines, path: \"" + stem +
+                                 ".txt\", max_line_bytes: 20, on_error: " + on_error +
+                                 "}\n  up: {kind: function, op: map, expr: \"upper(.)\", "
+                                 "concurrency: " +
+                                 std::to_string(GetParam()) +
+                                 "}\n  out: {kind: sink, op: file, path: \"" + stem +
+                                 ".out\"}\nedges: [input -> up -> out]\n";
+        flowpool::RunOptions options;
+        options.journal = &journal;
+        options.batch_size = 64;
+        result = flowpool::run_graph(flowpool::parse_graph(text, "source_failures.yaml"),
+                                     flowpool::OpRegistry{}, options);
+        std::vector<std::string> out;
+        std::ifstream written(stem + ".out");
+        for (std::string line; std::getline(written, line);) out.push_back(line);
+        std::filesystem::remove(stem + ".txt");
+        std::filesystem::remove(stem + ".out");
+        return out;
+    }
+};
+
+TEST_P(SourceFailuresTest, JobsASourceFailsAsItReadsAreJournaledAndLeftOutWhenResumed) {
+    Recorder first;
+    flowpool::RunResult result;
+    EXPECT_EQ(run(first, "skip", result).size(), lines - too_long().size());
+    ASSERT_FALSE(result.error) << result.error->what();
+    EXPECT_EQ(result.stats.skipped, too_long().size());
+    EXPECT_EQ(first.failed_, too_long());  // journaled, as failed
+    ASSERT_EQ(first.times_.size(), lines);
+    for (const auto& [id, times] : first.times_) ASSERT_EQ(times, 1) << "job " << id;
+
+    // Resumed: the journal skips them, so they neither fail again nor count as this run's, even
+    // under a policy that would fail the run.
+    for (const std::string policy : {"skip", "fail"}) {
+        Recorder resumed(too_long());
+        EXPECT_EQ(run(resumed, policy, result).size(), lines - too_long().size()) << policy;
+        ASSERT_FALSE(result.error) << policy << ": " << result.error->what();
+        EXPECT_EQ(result.stats.skipped, 0U) << policy;
+        EXPECT_EQ(result.stats.jobs_in, lines - too_long().size()) << policy;
+        EXPECT_EQ(result.stats.accounted(), result.stats.jobs()) << policy;
+        EXPECT_TRUE(resumed.failed_.empty()) << policy;
+        for (const std::uint64_t id : too_long()) EXPECT_EQ(resumed.times_.count(id), 0U) << id;
+    }
+}
+
+TEST_P(SourceFailuresTest, AFailureAsTheSourceReadsStopsItReading) {
+    Recorder journal;
+    flowpool::RunResult result;
+    // Batches of 64: the first holds jobs 0-6, then line 7 fails the run.
+    const std::vector<std::string> out = run(journal, "fail", result);
+    ASSERT_TRUE(result.error);
+    EXPECT_EQ(result.error->node(), "input");
+    EXPECT_EQ(result.error->job_id(), 7U);
+    EXPECT_LE(out.size(), 7U);
+    EXPECT_EQ(journal.failed_, (std::set<std::uint64_t>{7}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Workers, JournalTest, ::testing::Values(1, 2, 4, 8));
+INSTANTIATE_TEST_SUITE_P(Workers, SourceFailuresTest, ::testing::Values(1, 2, 4, 8));
 
 }  // namespace

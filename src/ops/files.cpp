@@ -55,6 +55,7 @@ public:
                 const std::uint64_t id = next_id_++;
                 if (got == LineReader::Got::too_long) {
                     ctx.job_failed(id, reader_.too_long_error());
+                    if (ctx.stop_requested()) break;  // it failed the run: read no further
                     continue;
                 }
             }

@@ -5,6 +5,7 @@
 // alone uses (ContextHooks).
 
 #include <flowpool/body.hpp>
+#include <flowpool/journal.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -38,6 +39,17 @@ public:
                             RepeatedEndings* repeats = nullptr) noexcept
         : redelivers_(redelivers), keeps_dropped_(keeps_dropped), repeats_(repeats) {}
 
+    /// Makes left_out() consult @p journal, for source @p source: set for the failures a source
+    /// reports as it reads, of jobs in no batch yet.
+    void leave_out(const RunJournal& journal, std::string_view source) noexcept {
+        journal_ = &journal;
+        source_ = source;
+    }
+    /// True if job @p id is one the journal says an earlier run finished: a failure reported
+    /// for it is not this run's (the source node leaves such jobs of its batches out).
+    [[nodiscard]] bool left_out(std::uint64_t id) const noexcept {
+        return journal_ != nullptr && journal_->skips(source_, id);
+    }
     /// True if the batch's source delivers handed-back jobs again (SourceBody::redelivers).
     [[nodiscard]] bool redelivers() const noexcept { return redelivers_; }
     /// Records a failed job. Never throws (out of memory: the job is not listed).
@@ -71,6 +83,8 @@ private:
     bool redelivers_;
     bool keeps_dropped_;
     RepeatedEndings* repeats_;
+    const RunJournal* journal_ = nullptr;  // null: no job is left out
+    std::string_view source_;
     std::unordered_map<std::uint64_t, std::uint8_t> endings_;  // per job id: an Ending mask
     std::vector<FailedJob> dropped_;
     std::atomic<bool> any_{false};

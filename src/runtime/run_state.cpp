@@ -39,6 +39,7 @@ std::optional<JobError> RunState::error() const {
 }
 
 void BatchContext::job_failed(std::uint64_t id, std::string_view message) noexcept {
+    if (origin_ != nullptr && origin_->left_out(id)) return;  // an earlier run's, journaled
     // Before this failure stops the run (under OnError::fail): it had its chance.
     if (origin_ != nullptr && run_.stop_requested()) origin_->failed_while_stopping();
     if (policy_ != nullptr && policy_->action == OnError::Action::skip) {

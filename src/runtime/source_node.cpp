@@ -4,7 +4,11 @@
 #include <cstdint>
 #include <flowpool/journal.hpp>
 #include <memory>
+#include <optional>
+#include <utility>
 #include <vector>
+
+#include "context_hooks.hpp"
 
 namespace flowpool::detail {
 namespace {
@@ -60,18 +64,31 @@ private:
     BatchPtr next_made(bool& made) {
         BatchPtr batch;
         BatchContext ctx(run_.state, node_.name, 0, &node_.on_error);
+        // Jobs the source fails as it reads them (a line over max_line_bytes) are in no batch:
+        // with a journal, they are journaled from here, so that a resumed run leaves them out.
+        // Those an earlier run journaled are left out, as leave_out_finished() leaves out jobs.
+        std::optional<OriginFailures> failed_here;
+        if (run_.options.journal != nullptr) {
+            failed_here.emplace(false, true, &run_.repeats);
+            failed_here->leave_out(*run_.options.journal, node_.name);
+            ContextHooks::track_origin(ctx, &*failed_here);
+        }
         const auto start = Clock::now();
-        BatchContext input_lost(run_.state, node_.name, 0);  // fails, whatever the policy
+        std::size_t lost = 0;  // failed by an input that cannot be read
         try {
             batch = node_.source->next(sizer_.next(), ctx);
         } catch (const InputError&) {
             // The rest of the input is lost with no jobs to count it in: no policy for jobs
-            // applies. Blamed on the next job it would have made.
+            // applies, and it fails the run. Blamed on the next job it would have made.
+            BatchContext input_lost(run_.state, node_.name, 0);
             report_current_exception(input_lost, node_.counters.in.load());
+            node_.counters.add(input_lost.failed(), 0, input_lost, {});
+            lost = input_lost.failed();
         } catch (...) {
             // The body failed whole: blame the next job it would have made.
             report_current_exception(ctx, node_.counters.in.load());
         }
+        if (failed_here) journal(*failed_here);
         made = batch && batch->size() != 0;
         if (made) leave_out_finished(*batch);
         const auto end = Clock::now();
@@ -80,16 +97,28 @@ private:
         // they end there, counted as dead-lettered.
         std::size_t ended_here = ctx.failed() + ctx.skipped() + ctx.dead_lettered();
         node_.counters.add(passed + ended_here, passed, ctx, end - start);
-        if (input_lost.failed() != 0) {
-            node_.counters.add(input_lost.failed(), 0, input_lost, {});
-            ended_here += input_lost.failed();
-        }
+        ended_here += lost;  // counted where it was caught
         // The jobs it failed to make ended here; the others when their batch retires (Ticket).
         node_.counters.retired.fetch_add(ended_here, std::memory_order_relaxed);
         if (batch && batch->size() != 0) {
             run_.trace(node_, batch->ids.front(), batch->size(), 0, start, end);
         }
         return batch;
+    }
+
+    /// Journals the jobs the source failed itself, as a batch's ticket journals its jobs.
+    void journal(OriginFailures& failures) const noexcept {
+        std::vector<FailedJob> all = failures.take_dropped();
+        std::vector<std::uint64_t> ids;
+        try {
+            for (FailedJob& job : failures.take()) all.push_back(std::move(job));
+            ids.reserve(all.size());
+            for (const FailedJob& job : all) ids.push_back(job.id);
+        } catch (...) {
+            return;  // out of memory: left out of the journal, and done again by a resumed run
+        }
+        if (ids.empty() || failures.any_while_stopping()) return;
+        run_.options.journal->finished(node_.name, ids, all);
     }
 
     /// Drops the jobs of @p batch that the run's journal says an earlier run finished.
