@@ -12,6 +12,7 @@
 #include <map>
 
 #include "graphfile/interpolate.hpp"
+#include "validation_problems.hpp"
 
 namespace {
 
@@ -304,12 +305,8 @@ TEST(GraphFile, EveryUnsetVariableIsNamedAtItsOwnPosition) {
 
 /// What validating @p text (a graph file `q.yaml`) reports, or "ok".
 std::string problems_in(const std::string& text) {
-    try {
-        flowpool::validate(flowpool::parse_graph(text, "q.yaml"), flowpool::OpRegistry{});
-        return "ok";
-    } catch (const flowpool::ConfigError& e) {
-        return e.what();
-    }
+    return flowpool::test::validation_problems(flowpool::parse_graph(text, "q.yaml"),
+                                               flowpool::OpRegistry{}, "ok");
 }
 
 /// The error for `lowr(.h)` in an expression at @p where (LINE:COL) of `q.yaml`.

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "graphfile/resolve.hpp"
+#include "validation_problems.hpp"
 
 namespace {
 
@@ -67,12 +68,7 @@ std::string graph_with(const std::string& lines) {
 
 /// The problems validating @p graph reports, or "ok".
 std::string problems(const flowpool::GraphSpec& graph) {
-    try {
-        flowpool::validate(graph, shape_ops());
-        return "ok";
-    } catch (const flowpool::ConfigError& e) {
-        return e.what();
-    }
+    return flowpool::test::validation_problems(graph, shape_ops(), "ok");
 }
 
 std::string problems(const std::string& lines) {

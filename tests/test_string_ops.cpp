@@ -14,6 +14,7 @@
 
 #include "ops/spin.hpp"
 #include "ops_fixture.hpp"
+#include "validation_problems.hpp"
 
 namespace {
 
@@ -357,12 +358,8 @@ INSTANTIATE_TEST_SUITE_P(Workers, OpsWorkers, ::testing::Values(1, 2, 4, 8));
 
 /// The problems validation finds in @p yaml, one a line; empty if it is valid.
 std::string problems(const std::string& yaml) {
-    try {
-        flowpool::validate(flowpool::parse_graph(yaml, "v.yaml"), flowpool::OpRegistry{});
-        return "";
-    } catch (const flowpool::ConfigError& e) {
-        return e.what();
-    }
+    return flowpool::test::validation_problems(flowpool::parse_graph(yaml, "v.yaml"),
+                                               flowpool::OpRegistry{}, "");
 }
 
 TEST(Validation, ValueTypesAlongEdgesFitTheStringOps) {
