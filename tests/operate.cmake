@@ -17,8 +17,10 @@ if(TARGET flowpool_cli)
         add_test(NAME metrics.bad_address COMMAND ${metrics_test} errors)
         add_test(NAME metrics.label_escaping COMMAND ${metrics_test} labels)
         add_test(NAME metrics.exit_at_once COMMAND ${metrics_test} exit)
+        add_test(NAME metrics.scrapes_as_a_run_ends COMMAND ${metrics_test} ending)
         set_tests_properties(metrics.health_after_failure metrics.bad_address
-                             metrics.label_escaping metrics.exit_at_once PROPERTIES TIMEOUT 60)
+                             metrics.label_escaping metrics.exit_at_once
+                             metrics.scrapes_as_a_run_ends PROPERTIES TIMEOUT 60)
         find_program(FLOWPOOL_METRICS_REDIS_SERVER redis-server)
         if(FLOWPOOL_METRICS_REDIS_SERVER)
             add_test(NAME metrics.redis_worker

@@ -59,6 +59,34 @@ void knock(const std::string& host, const std::string& port) {
 
 }  // namespace
 
+/// A request being answered, counted so that the endpoint's end waits until it is sent whole:
+/// civetweb stops writing once mg_stop() has set its stop flag, and a scrape answered as the run
+/// ended reached the client as headers without a body. A request that comes once the end has
+/// begun is not counted and gets no answer: its connection closes, as it would a moment later.
+class MetricsEndpoint::Answer {
+public:
+    explicit Answer(const MetricsEndpoint& endpoint) : endpoint_(endpoint) {
+        const std::lock_guard lock(endpoint_.mutex_);
+        counted_ = !endpoint_.closing_;
+        endpoint_.answering_ += counted_ ? 1 : 0;
+    }
+    ~Answer() {
+        if (!counted_) return;
+        const std::lock_guard lock(endpoint_.mutex_);
+        --endpoint_.answering_;
+        endpoint_.answered_.notify_all();
+    }
+    Answer(const Answer&) = delete;
+    Answer& operator=(const Answer&) = delete;
+
+    /// False once the endpoint's end has begun: send nothing.
+    [[nodiscard]] bool counted() const noexcept { return counted_; }
+
+private:
+    const MetricsEndpoint& endpoint_;
+    bool counted_ = false;
+};
+
 MetricsEndpoint::MetricsEndpoint(const std::string& address, std::size_t threads)
     : threads_(threads) {
     const auto [host, port] = parse_metrics_address(address, "--metrics");
@@ -91,6 +119,14 @@ MetricsEndpoint::MetricsEndpoint(const std::string& address, std::size_t threads
 
 MetricsEndpoint::~MetricsEndpoint() {
     if (context_ == nullptr) return;
+    {
+        // Requests being answered are sent whole first (at most 500 ms: a client that stopped
+        // reading must not hold the exit).
+        std::unique_lock lock(mutex_);
+        closing_ = true;
+        answered_.wait_for(lock, std::chrono::milliseconds(500),
+                           [this] { return answering_ == 0; });
+    }
     // civetweb 1.15's master thread polls the listening socket in steps of 2 s
     // (SOCKET_TIMEOUT_QUANTUM, fixed when the library was built) and sees mg_stop()'s flag only
     // when a poll returns: mg_stop() alone took up to 2 s, which every run with --metrics waited
@@ -127,6 +163,8 @@ RunPhase MetricsEndpoint::phase() const {
 
 int MetricsEndpoint::serve_metrics(mg_connection* connection, void* self) {
     const auto& endpoint = *static_cast<const MetricsEndpoint*>(self);
+    const Answer answer(endpoint);
+    if (!answer.counted()) return 503;  // nothing sent: the endpoint is ending
     RunStats stats;
     RunPhase phase{};
     {
@@ -141,14 +179,20 @@ int MetricsEndpoint::serve_metrics(mg_connection* connection, void* self) {
 }
 
 int MetricsEndpoint::serve_health(mg_connection* connection, void* self) {
-    const RunPhase phase = static_cast<const MetricsEndpoint*>(self)->phase();
+    const auto& endpoint = *static_cast<const MetricsEndpoint*>(self);
+    const Answer answer(endpoint);
+    if (!answer.counted()) return 503;
+    const RunPhase phase = endpoint.phase();
     const bool healthy = phase != RunPhase::failed && phase != RunPhase::draining;
     return respond(connection, healthy ? 200 : 503, "text/plain; charset=utf-8",
                    std::string(to_string(phase)) + "\n");
 }
 
 int MetricsEndpoint::serve_ready(mg_connection* connection, void* self) {
-    const RunPhase phase = static_cast<const MetricsEndpoint*>(self)->phase();
+    const auto& endpoint = *static_cast<const MetricsEndpoint*>(self);
+    const Answer answer(endpoint);
+    if (!answer.counted()) return 503;
+    const RunPhase phase = endpoint.phase();
     return respond(connection, phase == RunPhase::running ? 200 : 503, "text/plain; charset=utf-8",
                    std::string(to_string(phase)) + "\n");
 }

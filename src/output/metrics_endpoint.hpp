@@ -5,6 +5,7 @@
 // which the observer thread reads; a scrape copies the observer's latest snapshot.
 
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <flowpool/stats.hpp>
 #include <mutex>
@@ -36,13 +37,17 @@ public:
     [[nodiscard]] const std::string& address() const noexcept { return address_; }
 
 private:
+    class Answer;
     static int serve_metrics(mg_connection* connection, void* self);
     static int serve_health(mg_connection* connection, void* self);
     static int serve_ready(mg_connection* connection, void* self);
 
-    mutable std::mutex mutex_;  // guards latest_ and phase_
+    mutable std::mutex mutex_;  // guards latest_, phase_, answering_ and closing_
+    mutable std::condition_variable answered_;
     RunStats latest_;
     RunPhase phase_ = RunPhase::starting;
+    mutable std::size_t answering_ = 0;  ///< requests being answered now
+    bool closing_ = false;               ///< the destructor has begun: no request is answered
     const std::size_t threads_;
     const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
     std::string host_;  ///< as listened on: an address, IPv6 without brackets
