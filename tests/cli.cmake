@@ -32,25 +32,25 @@ if(TARGET flowpool_cli)
     add_test(NAME cli.interrupt COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/interrupt.sh
              $<TARGET_FILE:flowpool_cli> ${PROJECT_SOURCE_DIR})
     # Its bound ("within a second") is scaled in sanitized builds, as the C++ tests' are.
-    set_tests_properties(cli.interrupt PROPERTIES TIMEOUT 60
+    set_tests_properties(cli.interrupt PROPERTIES TIMEOUT ${flowpool_short_timeout}
                          ENVIRONMENT FLOWPOOL_TEST_SLOWDOWN=${flowpool_test_slowdown})
 endif()
 
 add_test(NAME graphs.schema COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/schema_check.py ${PROJECT_SOURCE_DIR})
-set_tests_properties(graphs.schema PROPERTIES TIMEOUT 60)
+set_tests_properties(graphs.schema PROPERTIES TIMEOUT ${flowpool_short_timeout})
 
 if(TARGET flowpool_cli)
     add_test(NAME cli.exec_signals COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/exec_signals.sh
              $<TARGET_FILE:flowpool_cli>)
-    set_tests_properties(cli.exec_signals PROPERTIES TIMEOUT 60)
+    set_tests_properties(cli.exec_signals PROPERTIES TIMEOUT ${flowpool_short_timeout})
     add_test(NAME cli.journal_append COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/journal_append.sh
              $<TARGET_FILE:flowpool_cli> ${PROJECT_SOURCE_DIR})
-    set_tests_properties(cli.journal_append PROPERTIES TIMEOUT 60)
+    set_tests_properties(cli.journal_append PROPERTIES TIMEOUT ${flowpool_short_timeout})
     foreach(signal INT TERM)
         add_test(NAME cli.journal_interrupt.${signal}
                  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/journal_interrupt.sh
                          $<TARGET_FILE:flowpool_cli> ${signal})
-        set_tests_properties(cli.journal_interrupt.${signal} PROPERTIES TIMEOUT 60)
+        set_tests_properties(cli.journal_interrupt.${signal} PROPERTIES TIMEOUT ${flowpool_short_timeout})
     endforeach()
 endif()
 
@@ -67,5 +67,5 @@ if(TARGET flowpool_cli)
     endforeach()
     add_test(NAME cli.journal_checks COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/journal_checks.sh
              $<TARGET_FILE:flowpool_cli>)
-    set_tests_properties(cli.journal_checks PROPERTIES TIMEOUT 60)
+    set_tests_properties(cli.journal_checks PROPERTIES TIMEOUT ${flowpool_short_timeout})
 endif()

@@ -13,7 +13,7 @@ add_test(NAME example.readme
          COMMAND ${CMAKE_COMMAND} -DCOMMAND=$<TARGET_FILE:readme_example>
                  -DEXPECTED=${CMAKE_CURRENT_BINARY_DIR}/readme_example.expected
                  -P ${CMAKE_CURRENT_SOURCE_DIR}/check_lines.cmake)
-set_tests_properties(example.readme PROPERTIES TIMEOUT 60)
+set_tests_properties(example.readme PROPERTIES TIMEOUT ${flowpool_short_timeout})
 
 # The README's custom-op example: an application registers `add` and runs tests/examples/add.yaml.
 add_executable(custom_op_example ${CMAKE_CURRENT_SOURCE_DIR}/examples/custom_op.cpp)
@@ -29,7 +29,7 @@ add_test(NAME example.custom_op
                  "-DCOMMAND=$<TARGET_FILE:custom_op_example>$<SEMICOLON>${CMAKE_CURRENT_SOURCE_DIR}/examples/add.yaml"
                  -DEXPECTED=${CMAKE_CURRENT_BINARY_DIR}/custom_op_example.expected
                  -P ${CMAKE_CURRENT_SOURCE_DIR}/check_lines.cmake)
-set_tests_properties(example.custom_op PROPERTIES TIMEOUT 60)
+set_tests_properties(example.custom_op PROPERTIES TIMEOUT ${flowpool_short_timeout})
 
 # The README's application-types example: an application registers the type `order` and two ops
 # on it, and runs tests/examples/orders.yaml on tests/examples/orders.jsonl (paths from the
@@ -43,7 +43,7 @@ add_test(NAME example.app_types
                  -DEXPECTED=${CMAKE_CURRENT_BINARY_DIR}/app_types_example.expected
                  -P ${CMAKE_CURRENT_SOURCE_DIR}/check_lines.cmake
          WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
-set_tests_properties(example.app_types PROPERTIES TIMEOUT 60)
+set_tests_properties(example.app_types PROPERTIES TIMEOUT ${flowpool_short_timeout})
 
 # The README's records-from-C++ example: the typed API on tests/examples/events.jsonl, keeping
 # the jobs whose status is 500 or more.
@@ -56,7 +56,7 @@ add_test(NAME example.records_api
                  -DEXPECTED=${CMAKE_CURRENT_BINARY_DIR}/records_api_example.expected
                  -P ${CMAKE_CURRENT_SOURCE_DIR}/check_lines.cmake
          WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
-set_tests_properties(example.records_api PROPERTIES TIMEOUT 60)
+set_tests_properties(example.records_api PROPERTIES TIMEOUT ${flowpool_short_timeout})
 
 # graphs/records.yaml with its records written to the file RECORDS_OUT names: that file must hold
 # each event's kept fields, in any order (tests/expected/records.jsonl.txt, derived from
@@ -69,5 +69,5 @@ if(TARGET flowpool_cli)
                      -DEXPECTED=${CMAKE_CURRENT_SOURCE_DIR}/expected/records.jsonl.txt
                      -P ${CMAKE_CURRENT_SOURCE_DIR}/check_lines.cmake
              WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
-    set_tests_properties(example.records_file PROPERTIES TIMEOUT 60)
+    set_tests_properties(example.records_file PROPERTIES TIMEOUT ${flowpool_short_timeout})
 endif()

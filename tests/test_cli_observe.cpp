@@ -310,8 +310,9 @@ TEST(CliObserve, AfterASignalJobsInFlightAreAbandonedWhenTheDrainTimeoutExpires)
             ::waitpid(pid, &status, 0);
             FAIL() << "still running 10 s after the signal";
         }
-        EXPECT_LT(elapsed, std::chrono::seconds(1 + FLOWPOOL_TEST_SLOWDOWN))
-            << "drain timeout 1 s, plus at most 1 s (3 s in sanitized builds)";
+        EXPECT_LT(elapsed, std::chrono::seconds(1 + 2 * FLOWPOOL_TEST_SLOWDOWN))
+            << "drain timeout 1 s, plus at most 2 s (6 s in sanitized builds): the signal, the "
+               "drain's end and the exit come while the run's workers spin on both cores";
         EXPECT_GE(elapsed, std::chrono::milliseconds(900)) << "the jobs in flight got their second";
         ASSERT_TRUE(WIFEXITED(status));
         EXPECT_EQ(WEXITSTATUS(status), 128 + signal);

@@ -10,6 +10,7 @@
 #include <flowpool/value.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -17,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -316,23 +318,54 @@ TEST(LineReader, ATooLongLineIsSkippedUnbufferedAndCountsAsALine) {
 }
 
 TEST(LineReader, AHugeLineFromAPipeTakesLinearTime) {
-    constexpr std::size_t piece = 64 << 10;
-    constexpr std::size_t pieces = 800;  // 50 MiB
-    FedPipe pipe(pieces + 1, [](std::size_t i) {
-        return i == pieces ? std::string("\nnext") : std::string(piece, 'a');
-    });
+    // 50 MiB as one line, timed against the same bytes read() into a growing string (the same
+    // pipe, copies and fresh pages) rather than against a fixed bound, as a loaded machine slows
+    // both; tried up to three times.
+    static constexpr std::size_t piece = 64 << 10;
+    static constexpr std::size_t pieces = 800;
+    const auto fed = [] {
+        return std::make_unique<FedPipe>(pieces + 1, [](std::size_t i) {
+            return i == pieces ? std::string("\nnext") : std::string(piece, 'a');
+        });
+    };
     flowpool::RunState run;
     const flowpool::BatchContext ctx(run, "test", 0);
-    const auto start = std::chrono::steady_clock::now();
-    LineReader reader(pipe.path());
-    std::string line;
-    ASSERT_EQ(reader.next(line, ctx), Got::line);
-    EXPECT_EQ(line.size(), piece * pieces);
-    ASSERT_EQ(reader.next(line, ctx), Got::line);
-    EXPECT_EQ(line, "next");
-    EXPECT_EQ(reader.next(line, ctx), Got::end);
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-    EXPECT_LT(took.count(), 2.0 * FLOWPOOL_TEST_SLOWDOWN);
+    const auto seconds_since = [](std::chrono::steady_clock::time_point start) {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
+    double plain = 0;
+    double as_line = 0;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        {
+            const auto pipe = fed();
+            const auto start = std::chrono::steady_clock::now();
+            const int fd = ::open(pipe->path().c_str(), O_RDONLY | O_CLOEXEC);
+            ASSERT_GE(fd, 0);
+            std::string all;
+            std::array<char, piece> buffer;
+            for (ssize_t n; (n = ::read(fd, buffer.data(), buffer.size())) > 0;) {
+                all.append(buffer.data(), static_cast<std::size_t>(n));
+            }
+            ::close(fd);
+            EXPECT_EQ(all.size(), piece * pieces + 5);
+            plain = seconds_since(start);
+        }
+        const auto pipe = fed();
+        const auto start = std::chrono::steady_clock::now();
+        LineReader reader(pipe->path());
+        std::string line;
+        ASSERT_EQ(reader.next(line, ctx), Got::line);
+        EXPECT_EQ(line.size(), piece * pieces);
+        ASSERT_EQ(reader.next(line, ctx), Got::line);
+        EXPECT_EQ(line, "next");
+        EXPECT_EQ(reader.next(line, ctx), Got::end);
+        as_line = seconds_since(start);
+        if (as_line < 1.6 * plain + 0.1) break;
+    }
+    // 0.37 s against 0.35 here; 0.8 to 0.9 s when the reader looked from the line's start again
+    // at each read (it reads more at a time as its buffer grows).
+    EXPECT_LT(as_line, 1.6 * plain + 0.1)
+        << "50 MiB as one line: " << as_line << " s; read() into a string: " << plain << " s";
 }
 
 TEST(LineReader, LineReadyNeedsNoRescanAndStopsOnRequest) {

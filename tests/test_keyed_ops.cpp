@@ -11,7 +11,6 @@
 #include <map>
 #include <set>
 #include <string>
-#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -464,11 +463,12 @@ TEST_P(ExprOps, RateLimitPassesJobsAtItsPaceNotInBursts) {
     ASSERT_EQ(at.size(), 40U);
     std::sort(at.begin(), at.end());
     // Ten gaps are 100 ms; a stamp a thread took late to make shortens one span (to 76 ms seen
-    // on a busy machine), hence 40: a burst would put ten jobs within a millisecond or two.
+    // on a busy machine), hence 20: a burst would put ten jobs within a millisecond or two. And
+    // 39 gaps are 390 ms, of which a thread late at each end may take some.
     for (std::size_t i = 0; i + 10 < at.size(); ++i) {
-        EXPECT_GE(at[i + 10] - at[i], 0.040) << "jobs " << i << " to " << i + 10;
+        EXPECT_GE(at[i + 10] - at[i], 0.020) << "jobs " << i << " to " << i + 10;
     }
-    EXPECT_GE(at.back() - at.front(), 0.35);
+    EXPECT_GE(at.back() - at.front(), 0.2);
 }
 
 TEST_P(ExprOps, RateLimitLetsNoJobPastItsRateWhenTheRunStops) {
@@ -516,20 +516,21 @@ TEST_P(ExprOps, RateLimitLetsNoJobPastItsRateWhenTheRunStops) {
 // (those failures came after the cancel: the run did not fail first), and the jobs merged
 // ended as "merged into 0 made", reaching no sink. A run that failed first still emits none.
 TEST_P(ExprOps, AnInterruptedRunFlushesTheGroupsItsAggregateHeld) {
+    // Cancelled once the aggregate holds jobs (a clock would cancel before any on a slow
+    // start: then there is no group to flush).
     std::atomic<bool> cancel{false};
     flowpool::RunOptions options;
     options.cancel = &cancel;
-    std::thread stopper([&cancel] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
-        cancel = true;
-    });
+    options.observe_every = std::chrono::milliseconds(10);
+    options.observer = [&cancel](const flowpool::RunStats& so_far) {
+        if (so_far.merged >= 5) cancel = true;
+    };
     const auto result =
         run("  events: { kind: source, op: jsonl, path: '{IN}' }\n"
             "  slow: { kind: function, op: rate_limit, per_second: 50, concurrency: {W} }\n"
             "  all: { kind: function, op: aggregate, fields: { n: 'count()' } }\n"
             "  out: { kind: sink, op: collect }\n",
             "  - events -> slow -> all -> out\n", options);
-    stopper.join();
     ASSERT_TRUE(result.cancelled);
     EXPECT_GT(result.stats.failed, 0U) << "jobs rate_limit had not let through fail unrun";
     EXPECT_LT(result.stats.jobs_in, events_.size()) << "the run stopped early";

@@ -400,8 +400,11 @@ TEST_P(PipelineTest, ASlowGeneratorsJobsDoNotWaitForTheirBatchToFill) {
                   })
             .run();
     EXPECT_EQ(stats.results_out, std::uint64_t{jobs});
-    // Batches of every job left made the first of them wait for the others: about 240 ms.
-    EXPECT_LT(worst_us.load(), 100'000);
+    // Batches of every job left made the first of them wait for the others: about 240 ms. Now
+    // each job goes on alone (0.1 ms of lag at worst here): the batches are checked, and the
+    // lag with room for a thread the machine held back.
+    EXPECT_LE(stats.nodes[0].mean_batch(), 2.0);
+    EXPECT_LT(worst_us.load(), 100'000 * FLOWPOOL_TEST_SLOWDOWN);
 }
 
 // FINDING (src/runtime/batch_sizer.hpp): the sizer chose batch sizes from the nodes measured so
