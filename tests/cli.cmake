@@ -50,7 +50,8 @@ if(TARGET flowpool_cli)
         add_test(NAME cli.journal_interrupt.${signal}
                  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/journal_interrupt.sh
                          $<TARGET_FILE:flowpool_cli> ${signal})
-        set_tests_properties(cli.journal_interrupt.${signal} PROPERTIES TIMEOUT ${flowpool_short_timeout})
+        set_tests_properties(cli.journal_interrupt.${signal}
+                             PROPERTIES TIMEOUT ${flowpool_short_timeout})
     endforeach()
 endif()
 

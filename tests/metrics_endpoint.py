@@ -302,24 +302,35 @@ def check_ending():
     """civetweb stops writing once mg_stop() sets its stop flag: a scrape answered as a run ended
     got its headers and then the connection closed, 0 of its 9958 bytes of body sent (CI saw it
     once in metrics.redis_worker; 17 of 300 short runs hammered as below showed it). Now each
-    scrape gets the whole page, or no answer (the connection refused or closed unanswered)."""
-    rounds, whole, unanswered = 200 // int(os.environ.get("FLOWPOOL_TEST_SLOWDOWN", "1")), 0, 0
+    scrape gets the whole page (as long as its Content-Length says), or no answer at all (the
+    connection refused, or closed before a byte of the answer). Anything else is a cut."""
+    rounds = 200 // int(os.environ.get("FLOWPOOL_TEST_SLOWDOWN", "1"))
+    whole, unanswered, cut = 0, 0, []
     for _ in range(rounds):
         # The run takes 20 ms: it serves its final figures for 50 ms more, scraped all along.
         proc, base, err = start(["graphs/worker_pool.yaml", "--metrics-linger", "0.05"])
-        cut = []
 
         def scrape():
             nonlocal whole, unanswered
             while proc.poll() is None:
                 try:
-                    with urllib.request.urlopen(base + "/metrics", timeout=5) as answer:
-                        answer.read()
-                    whole += 1
-                except http.client.IncompleteRead as e:
+                    answer = urllib.request.urlopen(base + "/metrics", timeout=5)
+                except (urllib.error.URLError, ConnectionError):
+                    unanswered += 1  # refused, or closed or reset before the status line
+                    continue
+                except Exception as e:  # a status line or headers cut short, ...
                     cut.append(repr(e))
-                except OSError:
-                    unanswered += 1
+                    continue
+                try:
+                    with answer:
+                        body = answer.read()
+                    length = answer.headers.get("Content-Length")
+                    if length is None or int(length) != len(body):
+                        cut.append(f"Content-Length {length}, {len(body)} bytes")
+                    else:
+                        whole += 1
+                except Exception as e:  # IncompleteRead, a reset, ...
+                    cut.append(repr(e))
 
         scrapers = [threading.Thread(target=scrape) for _ in range(3)]
         for scraper in scrapers:
@@ -328,8 +339,9 @@ def check_ending():
             scraper.join()
         if proc.wait(timeout=30) != 0:
             fail("the run failed: " + open(err).read())
+        os.unlink(err)
         if cut:
-            fail(f"a scrape as the run ended got part of the page: {cut[0]}")
+            fail(f"a scrape as the run ended got part of an answer: {cut[0]}")
     if whole < rounds:
         fail(f"only {whole} whole pages in {rounds} runs: the runs were not scraped")
     print(f"ok: {rounds} runs scraped as they ended: {whole} whole pages, {unanswered} scrapes "

@@ -18,7 +18,8 @@ if(TARGET flowpool_cli)
         add_test(NAME metrics.label_escaping COMMAND ${metrics_test} labels)
         add_test(NAME metrics.exit_at_once COMMAND ${metrics_test} exit)
         set_tests_properties(metrics.health_after_failure metrics.bad_address
-                             metrics.label_escaping metrics.exit_at_once PROPERTIES TIMEOUT ${flowpool_short_timeout})
+                             metrics.label_escaping metrics.exit_at_once
+                             PROPERTIES TIMEOUT ${flowpool_short_timeout})
         # 200 runs (fewer in sanitized builds, where a run starts 0.2 s later): 20 s alone,
         # 45 s beside the suite.
         add_test(NAME metrics.scrapes_as_a_run_ends COMMAND ${metrics_test} ending)

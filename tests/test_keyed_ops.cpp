@@ -464,7 +464,8 @@ TEST_P(ExprOps, RateLimitPassesJobsAtItsPaceNotInBursts) {
     std::sort(at.begin(), at.end());
     // Ten gaps are 100 ms; a stamp a thread took late to make shortens one span (to 76 ms seen
     // on a busy machine), hence 20: a burst would put ten jobs within a millisecond or two. And
-    // 39 gaps are 390 ms, of which a thread late at each end may take some.
+    // 39 gaps are 390 ms, of which a thread late at each end may take some. (The rate itself is
+    // RateLimitSpacesTheJobs's to check.)
     for (std::size_t i = 0; i + 10 < at.size(); ++i) {
         EXPECT_GE(at[i + 10] - at[i], 0.020) << "jobs " << i << " to " << i + 10;
     }

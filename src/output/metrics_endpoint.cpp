@@ -80,7 +80,7 @@ public:
     Answer& operator=(const Answer&) = delete;
 
     /// False once the endpoint's end has begun: send nothing.
-    [[nodiscard]] bool counted() const noexcept { return counted_; }
+    [[nodiscard]] bool may_answer() const noexcept { return counted_; }
 
 private:
     const MetricsEndpoint& endpoint_;
@@ -164,7 +164,9 @@ RunPhase MetricsEndpoint::phase() const {
 int MetricsEndpoint::serve_metrics(mg_connection* connection, void* self) {
     const auto& endpoint = *static_cast<const MetricsEndpoint*>(self);
     const Answer answer(endpoint);
-    if (!answer.counted()) return 503;  // nothing sent: the endpoint is ending
+    // Ending: nothing is sent. civetweb only logs a handler's status, and any from 1 to 999
+    // tells it the request was handled (0 would make it look for a file to serve).
+    if (!answer.may_answer()) return 503;
     RunStats stats;
     RunPhase phase{};
     {
@@ -181,7 +183,7 @@ int MetricsEndpoint::serve_metrics(mg_connection* connection, void* self) {
 int MetricsEndpoint::serve_health(mg_connection* connection, void* self) {
     const auto& endpoint = *static_cast<const MetricsEndpoint*>(self);
     const Answer answer(endpoint);
-    if (!answer.counted()) return 503;
+    if (!answer.may_answer()) return 503;  // nothing sent, as in serve_metrics
     const RunPhase phase = endpoint.phase();
     const bool healthy = phase != RunPhase::failed && phase != RunPhase::draining;
     return respond(connection, healthy ? 200 : 503, "text/plain; charset=utf-8",
@@ -191,7 +193,7 @@ int MetricsEndpoint::serve_health(mg_connection* connection, void* self) {
 int MetricsEndpoint::serve_ready(mg_connection* connection, void* self) {
     const auto& endpoint = *static_cast<const MetricsEndpoint*>(self);
     const Answer answer(endpoint);
-    if (!answer.counted()) return 503;
+    if (!answer.may_answer()) return 503;  // nothing sent, as in serve_metrics
     const RunPhase phase = endpoint.phase();
     return respond(connection, phase == RunPhase::running ? 200 : 503, "text/plain; charset=utf-8",
                    std::string(to_string(phase)) + "\n");
