@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <set>
+#include <sstream>
+#include <string>
+#include <thread>
 
 #include "ops/spin.hpp"
 #include "redis_fixture.hpp"
@@ -34,18 +37,37 @@ protected:
 TEST_F(RedisStream, EnqueueWorkersCollect) {
     constexpr std::uint64_t jobs = 2000;
     constexpr std::int64_t iterations = 1000;
-    ASSERT_EQ(enqueue(jobs), 0);
-    EXPECT_EQ(client.integer({"XLEN", "jobs"}), static_cast<long long>(jobs));
-
+    // Both workers wait in XREADGROUP BLOCK before a job is enqueued, so both take part. (Started
+    // on a full stream, the second one found it drained once in CI: 2,000 cheap jobs are gone
+    // quickly, and Redis makes a consumer only when it delivers to it.)
     std::vector<std::unique_ptr<Process>> workers;
     for (int i = 0; i < 2; ++i) {
-        workers.push_back(
-            run(source_file("graphs/redis/worker.yaml"),
-                {"jobs.url=" + server.url(), "results.url=" + server.url(),
-                 "jobs.idle_exit_ms=1000", "work.iterations=" + std::to_string(iterations)},
-                "worker" + std::to_string(i)));
+        workers.push_back(run(source_file("graphs/redis/worker.yaml"),
+                              {"jobs.url=" + server.url(), "results.url=" + server.url(),
+                               "jobs.idle_exit_ms=" + std::to_string(3000 * FLOWPOOL_TEST_SLOWDOWN),
+                               "work.iterations=" + std::to_string(iterations)},
+                              "worker" + std::to_string(i)));
     }
+    const auto blocked_readers = [this] {
+        std::istringstream clients(client.run({"CLIENT", "LIST"})->str);
+        int n = 0;
+        for (std::string line; std::getline(clients, line);) {
+            if (line.find("cmd=xreadgroup") != std::string::npos &&
+                line.find("flags=b") != std::string::npos) {
+                ++n;
+            }
+        }
+        return n;
+    };
+    const auto until = Clock::now() + 20s;
+    int blocked = 0;
+    while ((blocked = blocked_readers()) < 2 && Clock::now() < until) {
+        std::this_thread::sleep_for(10ms);
+    }
+    ASSERT_EQ(blocked, 2) << workers[0]->err() << workers[1]->err();
+    ASSERT_EQ(enqueue(jobs), 0);
     for (auto& w : workers) EXPECT_EQ(w->wait(40s), 0) << w->err();
+    EXPECT_EQ(client.integer({"XLEN", "jobs"}), static_cast<long long>(jobs));  // not trimmed
 
     const Tally t = tally(client, "results", jobs, [](std::uint64_t id) {
         return detail::spin(static_cast<std::int64_t>(id), iterations);
