@@ -67,58 +67,94 @@ edges:
 
 }  // namespace
 
-TEST(BadInput, EachKindGivesOneClearErrorAndExitsTwo) {
-    std::string garbage(4096, ' ');
-    for (std::size_t i = 0; i < garbage.size(); ++i)
-        garbage[i] = static_cast<char>((i * 7919 + 13) % 256);
-    const std::string elf = std::string(
-                                "\x7f"
-                                "ELF\x02\x01\x01\0\0\0\0\0",
-                                12) +
-                            garbage;
-    std::string deep_map = "nodes: ";
-    for (int i = 0; i < 10'000; ++i) deep_map += "{a: ";
-    deep_map += '1';
-    deep_map.append(10'000, '}');
-    deep_map += '\n';
-    std::string deep_block = "nodes:\n";
-    for (std::size_t i = 1; i <= 10'000 && deep_block.size() < 900'000; ++i)
-        deep_block += std::string(i, ' ') + "a:\n";
+namespace {
 
-    struct Case {
-        std::string text;      // the file
-        std::string starts;    // what the error line starts with, after the path
-        std::string contains;  // and what it holds
-    };
-    const std::string too_deep = "error: YAML nested too deeply: the parser stops at";
-    const std::map<std::string, Case> inputs = {
-        {"empty", {"", ":1:1: error: the file is empty", ""}},
-        {"comments_only", {"# nothing\n\n", ":1:1: error: the file is empty", ""}},
-        {"garbage", {garbage, ":1:", "error: invalid UTF-8 (byte 0x"}},
-        {"elf",
-         {elf, ":1:8: error: a NUL byte: this is a binary file, not a graph file (YAML text)", ""}},
-        {"latin1", {"graph: caf\xe9\nnodes: {}\n", ":1:11: error: invalid UTF-8 (byte 0xE9)", ""}},
-        {"overlong", {"graph: \xc0\xafx\n", ":1:8: error: invalid UTF-8 (byte 0xC0)", ""}},
-        {"surrogate",
-         {"nodes:\n  \xed\xa0\x80: {}\n", ":2:3: error: invalid UTF-8 (byte 0xED)", ""}},
-        {"ten_mb",
-         {"nodes:\n" + std::string(10'000'000, '#') + "\n",
-          ": error: the file is 10.0 MB; a graph file may be at most 1 MiB", ""}},
-        {"deep_list",
-         {"nodes: " + std::string(10'000, '[') + std::string(10'000, ']') + "\n", ":1:", too_deep}},
-        {"deep_map", {deep_map, ":1:", too_deep}},
-        {"deep_block", {deep_block, ":", too_deep}},
-    };
-    for (const auto& [name, input] : inputs) {
-        const std::string path = temp_file(name + ".yaml", input.text);
-        for (const std::string command : {"validate", "run", "dot"}) {
-            expect_one_clear_error(command + " '" + path + "'", path + input.starts);
-            EXPECT_NE(run_cli(command + " '" + path + "'").err.find(input.contains),
-                      std::string::npos)
-                << name;
-        }
-    }
+/// 4 KiB of every byte value, in no order.
+std::string garbage() {
+    std::string bytes(4096, ' ');
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+        bytes[i] = static_cast<char>((i * 7919 + 13) % 256);
+    return bytes;
 }
+
+std::string elf() {
+    return std::string(
+               "\x7f"
+               "ELF\x02\x01\x01\0\0\0\0\0",
+               12) +
+           garbage();
+}
+
+std::string deep_map() {
+    std::string text = "nodes: ";
+    for (int i = 0; i < 10'000; ++i) text += "{a: ";
+    text += '1';
+    text.append(10'000, '}');
+    text += '\n';
+    return text;
+}
+
+std::string deep_block() {
+    std::string text = "nodes:\n";
+    for (std::size_t i = 1; i <= 10'000 && text.size() < 900'000; ++i)
+        text += std::string(i, ' ') + "a:\n";
+    return text;
+}
+
+/// A kind of bad input: the file, made only by the test that uses it (one is 10 MB).
+struct BadInputKind {
+    const char* name;
+    std::string (*text)();  // the file
+    const char* starts;     // what the error line starts with, after the path
+    const char* contains;   // and what it holds
+};
+
+void PrintTo(const BadInputKind& kind, std::ostream* out) { *out << kind.name; }
+
+constexpr const char* too_deep = "error: YAML nested too deeply: the parser stops at";
+
+const BadInputKind bad_input_kinds[] = {
+    {"empty", [] { return std::string(); }, ":1:1: error: the file is empty", ""},
+    {"comments_only", [] { return std::string("# nothing\n\n"); }, ":1:1: error: the file is empty",
+     ""},
+    {"garbage", garbage, ":1:", "error: invalid UTF-8 (byte 0x"},
+    {"elf", elf, ":1:8: error: a NUL byte: this is a binary file, not a graph file (YAML text)",
+     ""},
+    {"latin1", [] { return std::string("graph: caf\xe9\nnodes: {}\n"); },
+     ":1:11: error: invalid UTF-8 (byte 0xE9)", ""},
+    {"overlong", [] { return std::string("graph: \xc0\xafx\n"); },
+     ":1:8: error: invalid UTF-8 (byte 0xC0)", ""},
+    {"surrogate", [] { return std::string("nodes:\n  \xed\xa0\x80: {}\n"); },
+     ":2:3: error: invalid UTF-8 (byte 0xED)", ""},
+    {"ten_mb", [] { return "nodes:\n" + std::string(10'000'000, '#') + "\n"; },
+     ": error: the file is 10.0 MB; a graph file may be at most 1 MiB", ""},
+    {"deep_list",
+     [] { return "nodes: " + std::string(10'000, '[') + std::string(10'000, ']') + "\n"; },
+     ":1:", too_deep},
+    {"deep_map", deep_map, ":1:", too_deep},
+    {"deep_block", deep_block, ":", too_deep},
+};
+
+}  // namespace
+
+// Each kind is a test of its own: BadInput/EachKind.GivesOneClearErrorAndExitsTwo/ten_mb.
+class EachKind : public ::testing::TestWithParam<BadInputKind> {};
+
+TEST_P(EachKind, GivesOneClearErrorAndExitsTwo) {
+    const BadInputKind& input = GetParam();
+    const std::string path = temp_file(std::string(input.name) + ".yaml", input.text());
+    for (const std::string command : {"validate", "run", "dot"}) {
+        expect_one_clear_error(command + " '" + path + "'", path + input.starts);
+        EXPECT_NE(run_cli(command + " '" + path + "'").err.find(input.contains), std::string::npos)
+            << input.name;
+    }
+    ::unlink(path.c_str());
+}
+
+INSTANTIATE_TEST_SUITE_P(BadInput, EachKind, ::testing::ValuesIn(bad_input_kinds),
+                         [](const ::testing::TestParamInfo<BadInputKind>& instance) {
+                             return std::string(instance.param.name);
+                         });
 
 TEST(BadInput, FilesThatCannotBeReadGiveOneClearError) {
     expect_one_clear_error("validate no/such/file.yaml",
