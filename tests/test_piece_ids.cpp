@@ -9,14 +9,15 @@
 
 namespace {
 
-TEST(PieceIds, NumberAJobsPiecesUpTo2To20AndRefuseJobIdsFrom2To44) {
+TEST(PieceIds, NumberAJobsPiecesUpTo2To20AndRefuseJobIdsFrom2To44Less1) {
     using flowpool::detail::PieceIds;
-    const std::uint64_t last_fit = (std::uint64_t{1} << 44) - 1;
+    const std::uint64_t last_fit = (std::uint64_t{1} << 44) - 2;
     EXPECT_EQ(PieceIds::problem(0), "");
     EXPECT_EQ(PieceIds::problem(last_fit), "");
-    EXPECT_EQ(PieceIds::problem(last_fit + 1),
-              "job id 17592186044416 is 2^44 or more: its pieces cannot be numbered id * 2^20 + "
-              "i (pieces of pieces of pieces run out of id bits)");
+    EXPECT_EQ(
+        PieceIds::problem(last_fit + 1),
+        "job id 17592186044415 is 2^44 - 1 or more: its pieces cannot be numbered id * 2^20 + "
+        "i (pieces of pieces of pieces run out of id bits)");
     PieceIds pieces(last_fit);
     EXPECT_TRUE(pieces.none_yet());
     EXPECT_EQ(pieces.next(), last_fit << 20);
@@ -25,7 +26,8 @@ TEST(PieceIds, NumberAJobsPiecesUpTo2To20AndRefuseJobIdsFrom2To44) {
     std::size_t made = 1;
     for (; !pieces.full(); ++made) id = pieces.next();
     EXPECT_EQ(made, std::size_t{1} << 20);
-    EXPECT_EQ(id, ~std::uint64_t{0});  // the last piece of the last job that fits: 2^64 - 1
+    // The last piece of the last job that fits: 2^64 - 2^20 - 1, below JobError::no_job.
+    EXPECT_EQ(id, ~std::uint64_t{0} - (std::uint64_t{1} << 20));
 }
 
 }  // namespace

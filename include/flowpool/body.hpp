@@ -200,7 +200,8 @@ class SourceBody {
 public:
     virtual ~SourceBody() = default;
     /// The next batch of at most @p max_jobs jobs, or nullptr when the source is exhausted.
-    /// A job that cannot be made is reported to @p ctx under the id it would have had.
+    /// A job that cannot be made is reported to @p ctx under the id it would have had. Ids go
+    /// up to 2^64 - 2: 2^64 - 1 is JobError::no_job, the id of a failure that is no job's.
     virtual BatchPtr next(std::size_t max_jobs, BatchContext& ctx) = 0;
     /// The bytes one job takes in a batch (its id and its value), if known; 0 if not. The
     /// runtime caps a batch's size in bytes with it (see BatchSizer::max_bytes).

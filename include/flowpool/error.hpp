@@ -68,7 +68,8 @@ public:
     /// The job id of a failure that is no job's: a sink's finish() or a stage's end-of-run
     /// flush() that threw with no job of its own to blame (`node 'out': at the end of the run:
     /// ...`, no `job N`). It counts as one failed job all the same, so that a run that fails
-    /// says so in its figures.
+    /// says so in its figures. No job has this id: flowpool's sources and derived ids stop
+    /// below it, and a source body must too (SourceBody::next).
     static constexpr std::uint64_t no_job = UINT64_MAX;
 
     /// @param failed_jobs how many jobs failed in the whole run (this one is the first)

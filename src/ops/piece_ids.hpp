@@ -19,12 +19,16 @@ public:
     /// Bits of a piece's id that number it within its job.
     static constexpr int bits = 20;
 
-    /// Why job @p job can have no pieces, or "": from 2^44 on, its pieces' ids would wrap past
-    /// 2^64 and repeat others (three explodes in a row reach it from the 17th line).
+    /// The largest job id that may have pieces, 2^44 - 2: from 2^44 on, its pieces' ids would
+    /// wrap past 2^64 and repeat others (three explodes in a row reach it from the 17th line),
+    /// and the last piece of 2^44 - 1 would be 2^64 - 1, JobError::no_job.
+    static constexpr std::uint64_t last_job = (std::uint64_t{1} << (64 - bits)) - 2;
+
+    /// Why job @p job can have no pieces, or "".
     static std::string problem(std::uint64_t job) {
-        if (job >> (64 - bits) == 0) return {};
+        if (job <= last_job) return {};
         return "job id " + std::to_string(job) +
-               " is 2^44 or more: its pieces cannot be numbered id * 2^20 + i (pieces of "
+               " is 2^44 - 1 or more: its pieces cannot be numbered id * 2^20 + i (pieces of "
                "pieces of pieces run out of id bits)";
     }
 

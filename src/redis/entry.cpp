@@ -1,5 +1,7 @@
 #include "entry.hpp"
 
+#include <flowpool/error.hpp>
+
 #include <string_view>
 
 #include "common/parse.hpp"
@@ -33,6 +35,10 @@ std::optional<Job> read_job(const redisReply& fields, Expect expect, std::string
     const std::optional<std::uint64_t> id = id_text ? parse_unsigned(*id_text) : std::nullopt;
     if (!id) {
         why = id_text ? "its 'id' field is not an unsigned 64-bit integer" : "it has no 'id' field";
+        return std::nullopt;
+    }
+    if (*id == JobError::no_job) {
+        why = "its 'id' field is 2^64 - 1, which is no job's id (JobError::no_job)";
         return std::nullopt;
     }
     job.id = *id;

@@ -101,9 +101,11 @@ TEST_F(RedisStream, EnqueueWorkersCollect) {
 TEST_F(RedisStream, PoisonJobGoesToDeadLetterAfterMaxDeliveries) {
     constexpr std::uint64_t jobs = 50;
     ASSERT_EQ(enqueue(jobs), 0);
-    // Two malformed entries: no id, and a string where the source gives integers.
+    // Three malformed entries: no id, a string where the source gives integers, and the id no
+    // job has (JobError::no_job).
     client.run({"XADD", "jobs", "*", "foo", "bar"});
     client.run({"XADD", "jobs", "*", "id", "1000", "str", "not a number"});
+    client.run({"XADD", "jobs", "*", "id", "18446744073709551615", "int", "5"});
 
     const std::vector<std::string> sets = {"jobs.url=" + server.url(),
                                            "results.url=" + server.url()};
@@ -124,7 +126,7 @@ TEST_F(RedisStream, PoisonJobGoesToDeadLetterAfterMaxDeliveries) {
     EXPECT_EQ(std::count(codes.begin(), codes.end(), 1), 2);
 
     const auto dead = client.entries("jobs:dead");
-    ASSERT_EQ(dead.size(), 3u);
+    ASSERT_EQ(dead.size(), 4u);
     std::map<std::string, std::map<std::string, std::string>> by_id;
     for (const auto& d : dead) by_id[d.count("id") ? d.at("id") : "none"] = d;
     ASSERT_EQ(by_id.count("7"), 1u);
@@ -137,6 +139,9 @@ TEST_F(RedisStream, PoisonJobGoesToDeadLetterAfterMaxDeliveries) {
     EXPECT_NE(by_id["none"].at("error").find("no 'id' field"), std::string::npos);
     ASSERT_EQ(by_id.count("1000"), 1u);
     EXPECT_NE(by_id["1000"].at("error").find("string value"), std::string::npos);
+    ASSERT_EQ(by_id.count("18446744073709551615"), 1u);
+    EXPECT_NE(by_id["18446744073709551615"].at("error").find("2^64 - 1, which is no job's id"),
+              std::string::npos);
 
     // Every other job has its result, and nothing is left pending or noted.
     const Tally t = tally(client, "results", jobs,
@@ -364,10 +369,13 @@ TEST_F(RedisStream, ServerRefusalsAreFaultsOfTheGraphFileNotOfAJob) {
 
 TEST(RedisStreamGraph, BadUrlsAreReportedWhereTheyAre) {
     const std::string file = source_file("tests/redis/data/bad_url.yaml");
-    Process validate({FLOWPOOL_CLI, "validate", file}, "/dev/null",
-                     ::testing::TempDir() + "bad_url.err");
+    // The process id in the name: two runs of the suite at once on one machine share /tmp.
+    const std::string err_file =
+        ::testing::TempDir() + "flowpool_bad_url_" + std::to_string(::getpid()) + ".err";
+    Process validate({FLOWPOOL_CLI, "validate", file}, "/dev/null", err_file);
     EXPECT_EQ(validate.wait(30s), 2);
-    const std::string err = Process::slurp(::testing::TempDir() + "bad_url.err");
+    const std::string err = Process::slurp(err_file);
+    ::unlink(err_file.c_str());
     EXPECT_NE(err.find("bad_url.yaml:4:"), std::string::npos) << err;
     EXPECT_NE(err.find("starts with redis://"), std::string::npos) << err;
     EXPECT_NE(err.find("bad_url.yaml:5:"), std::string::npos) << err;
