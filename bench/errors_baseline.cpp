@@ -18,6 +18,8 @@
 // or lacks a field, or has one of the wrong type, stops the run with exit code 1.
 // Prints `events=N errors=E hosts=H seconds=S MB_per_s=M simdjson=KERNEL` on stderr.
 
+#include "line_chunks.hpp"
+
 #include <simdjson.h>
 #include <CLI/CLI.hpp>
 
@@ -38,63 +40,9 @@
 namespace {
 
 namespace od = simdjson::ondemand;
-
-struct FileCloser {
-    void operator()(std::FILE* file) const { std::fclose(file); }
-};
-using File = std::unique_ptr<std::FILE, FileCloser>;
-
-File open_file(const std::string& path, const char* mode) {
-    File file(std::fopen(path.c_str(), mode));
-    if (!file) throw std::runtime_error(path + ": " + std::strerror(errno));
-    return file;
-}
-
-/// Reads a file in chunks of whole lines, each followed by SIMDJSON_PADDING readable bytes
-/// (the reader of bench/json_baseline.cpp).
-class LineChunks {
-public:
-    LineChunks(std::FILE* file, std::size_t chunk_size)
-        : file_(file), buffer_(chunk_size + simdjson::SIMDJSON_PADDING) {}
-
-    /// The next chunk: whole lines (the file's last one may lack its newline); empty at the end.
-    std::string_view next() {
-        std::memmove(buffer_.data(), buffer_.data() + cut_, filled_ - cut_);
-        filled_ -= cut_;
-        cut_ = 0;
-        while (true) {
-            const auto capacity = buffer_.size() - simdjson::SIMDJSON_PADDING;
-            filled_ += std::fread(buffer_.data() + filled_, 1, capacity - filled_, file_);
-            if (filled_ < capacity) {  // end of file (or an error, reported by check())
-                cut_ = filled_;
-                break;
-            }
-            const void* last = memrchr(buffer_.data(), '\n', filled_);
-            if (last != nullptr) {
-                cut_ =
-                    static_cast<std::size_t>(static_cast<const char*>(last) - buffer_.data()) + 1;
-                break;
-            }
-            // A line longer than a chunk: read on into a buffer twice the size.
-            buffer_.resize(2 * capacity + simdjson::SIMDJSON_PADDING);
-        }
-        bytes_ += cut_;
-        return {buffer_.data(), cut_};
-    }
-
-    std::uint64_t bytes() const { return bytes_; }
-
-    void check() const {
-        if (std::ferror(file_)) throw std::runtime_error("read error");
-    }
-
-private:
-    std::FILE* file_;
-    std::vector<char> buffer_;
-    std::size_t filled_ = 0;
-    std::size_t cut_ = 0;
-    std::uint64_t bytes_ = 0;
-};
+using bench::File;
+using bench::LineChunks;
+using bench::open_file;
 
 /// One host's server errors.
 struct HostErrors {

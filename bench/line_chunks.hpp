@@ -1,0 +1,82 @@
+// What both baselines of bench/ read with (json_baseline.cpp, errors_baseline.cpp): a file in
+// chunks of whole lines, each followed by simdjson's padding, ready for `iterate_many`. Kept
+// apart from flowpool's own readers (src/data/line_reader.hpp), so that each baseline stays the
+// plain program a user would write.
+#pragma once
+
+#include <simdjson.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bench {
+
+struct FileCloser {
+    void operator()(std::FILE* file) const { std::fclose(file); }
+};
+using File = std::unique_ptr<std::FILE, FileCloser>;
+
+File open_file(const std::string& path, const char* mode) {
+    File file(std::fopen(path.c_str(), mode));
+    if (!file) throw std::runtime_error(path + ": " + std::strerror(errno));
+    return file;
+}
+
+/// Reads a file in chunks of whole lines, each followed by SIMDJSON_PADDING readable bytes.
+class LineChunks {
+public:
+    LineChunks(std::FILE* file, std::size_t chunk_size)
+        : file_(file), buffer_(chunk_size + simdjson::SIMDJSON_PADDING) {}
+
+    /// The next chunk: whole lines (the file's last one may lack its newline); empty at the end.
+    std::string_view next() {
+        std::memmove(buffer_.data(), buffer_.data() + cut_, filled_ - cut_);
+        filled_ -= cut_;
+        cut_ = 0;
+        while (true) {
+            const auto capacity = buffer_.size() - simdjson::SIMDJSON_PADDING;
+            filled_ += std::fread(buffer_.data() + filled_, 1, capacity - filled_, file_);
+            if (filled_ < capacity) {  // end of file (or an error, reported by check())
+                cut_ = filled_;
+                break;
+            }
+            const void* last = memrchr(buffer_.data(), '\n', filled_);
+            if (last != nullptr) {
+                cut_ =
+                    static_cast<std::size_t>(static_cast<const char*>(last) - buffer_.data()) + 1;
+                break;
+            }
+            // A line longer than a chunk: read on into a buffer twice the size.
+            buffer_.resize(2 * capacity + simdjson::SIMDJSON_PADDING);
+        }
+        bytes_ += cut_;
+        return {buffer_.data(), cut_};
+    }
+
+    /// Readable bytes after the chunk last returned, padding included.
+    std::size_t capacity_after(const char* at) const {
+        return static_cast<std::size_t>(buffer_.data() + buffer_.size() - at);
+    }
+
+    std::uint64_t bytes() const { return bytes_; }
+
+    void check() const {
+        if (std::ferror(file_)) throw std::runtime_error("read error");
+    }
+
+private:
+    std::FILE* file_;
+    std::vector<char> buffer_;
+    std::size_t filled_ = 0;
+    std::size_t cut_ = 0;
+    std::uint64_t bytes_ = 0;
+};
+
+}  // namespace bench
