@@ -30,7 +30,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -40,9 +39,8 @@
 namespace {
 
 namespace od = simdjson::ondemand;
-using bench::File;
-using bench::LineChunks;
-using bench::open_file;
+using flowpool::bench::LineChunks;
+using flowpool::bench::open_file;
 
 /// One host's server errors.
 struct HostErrors {

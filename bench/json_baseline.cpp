@@ -33,18 +33,15 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace {
 
 namespace od = simdjson::ondemand;
-using bench::File;
-using bench::LineChunks;
-using bench::open_file;
+using flowpool::bench::LineChunks;
+using flowpool::bench::open_file;
 using namespace std::string_view_literals;
 
 /// Buffered JSON-lines output of {"host":...,"status":...}.

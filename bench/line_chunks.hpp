@@ -16,14 +16,14 @@
 #include <string_view>
 #include <vector>
 
-namespace bench {
+namespace flowpool::bench {
 
 struct FileCloser {
     void operator()(std::FILE* file) const { std::fclose(file); }
 };
 using File = std::unique_ptr<std::FILE, FileCloser>;
 
-File open_file(const std::string& path, const char* mode) {
+inline File open_file(const std::string& path, const char* mode) {
     File file(std::fopen(path.c_str(), mode));
     if (!file) throw std::runtime_error(path + ": " + std::strerror(errno));
     return file;
@@ -79,4 +79,4 @@ private:
     std::uint64_t bytes_ = 0;
 };
 
-}  // namespace bench
+}  // namespace flowpool::bench

@@ -270,7 +270,7 @@ std::string bad_graph_test_name(const ::testing::TestParamInfo<std::string>& inf
 
 }  // namespace
 
-TEST(Cli, TheBadGraphFilesAreThere) { EXPECT_GE(bad_graph_files().size(), 45u); }
+TEST(Cli, TheBadGraphFilesAreThere) { EXPECT_GE(bad_graph_files().size(), 90u); }
 
 class CliBadGraph : public ::testing::TestWithParam<std::string> {};
 

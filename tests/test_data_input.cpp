@@ -113,7 +113,7 @@ class FedPipe {
 public:
     FedPipe(std::size_t pieces, std::function<std::string(std::size_t)> piece) {
         int fds[2];
-        EXPECT_EQ(::pipe(fds), 0);
+        EXPECT_EQ(::pipe2(fds, O_CLOEXEC), 0);  // no child keeps an end open
         read_fd_ = fds[0];
         writer_ = std::thread([fd = fds[1], pieces, piece = std::move(piece)] {
             // SIGPIPE blocked in this thread only: a write with no reader left fails with EPIPE

@@ -20,8 +20,8 @@ public:
     static constexpr int bits = 20;
 
     /// The largest job id that may have pieces, 2^44 - 2: from 2^44 on, its pieces' ids would
-    /// wrap past 2^64 and repeat others (three explodes in a row reach it from the 17th line),
-    /// and the last piece of 2^44 - 1 would be 2^64 - 1, JobError::no_job.
+    /// wrap past 2^64 and repeat others (three explodes in a row reach it from the 17th line, id
+    /// 16), and the last piece of 2^44 - 1 would be 2^64 - 1, JobError::no_job.
     static constexpr std::uint64_t last_job = (std::uint64_t{1} << (64 - bits)) - 2;
 
     /// Why job @p job can have no pieces, or "".

@@ -38,7 +38,7 @@ std::optional<Job> read_job(const redisReply& fields, Expect expect, std::string
         return std::nullopt;
     }
     if (*id == JobError::no_job) {
-        why = "its 'id' field is 2^64 - 1, which is no job's id (JobError::no_job)";
+        why = "its 'id' field is 2^64 - 1, which is no job's id (job ids go up to 2^64 - 2)";
         return std::nullopt;
     }
     job.id = *id;
