@@ -34,6 +34,9 @@ if(TARGET flowpool_cli)
     # Its bound ("within a second") is scaled in sanitized builds, as the C++ tests' are.
     set_tests_properties(cli.interrupt PROPERTIES TIMEOUT ${flowpool_short_timeout}
                          ENVIRONMENT FLOWPOOL_TEST_SLOWDOWN=${flowpool_test_slowdown})
+    add_test(NAME cli.fifo COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/fifo.sh $<TARGET_FILE:flowpool_cli>)
+    set_tests_properties(cli.fifo PROPERTIES TIMEOUT ${flowpool_short_timeout}
+                         ENVIRONMENT FLOWPOOL_TEST_SLOWDOWN=${flowpool_test_slowdown})
 endif()
 
 add_test(NAME graphs.schema COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/schema_check.py ${PROJECT_SOURCE_DIR})

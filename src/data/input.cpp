@@ -135,8 +135,15 @@ namespace {
 constexpr std::size_t raw_chunk = 128 * 1024;
 }  // namespace
 
+int open_without_waiting(const std::string& path, int flags) noexcept {
+    const int fd = ::open(path.c_str(), flags | O_NONBLOCK, 0666);
+    if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return fd;
+}
+
 ByteInput::ByteInput(const std::string& path)
-    : name_(path), fd_(path == "-" ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    : name_(path),
+      fd_(path == "-" ? STDIN_FILENO : open_without_waiting(path, O_RDONLY | O_CLOEXEC)) {
     if (fd_.get() < 0) throw open_error(path, "reading");
     struct stat info {};
     if (::fstat(fd_.get(), &info) != 0) throw open_error(path, "reading");

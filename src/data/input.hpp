@@ -23,6 +23,13 @@ inline UsageError open_error(const std::string& path, const char* what) {
     return UsageError("cannot open '" + path + "' for " + what + ": " + std::strerror(errno));
 }
 
+/// open(2) of @p path with @p flags that never waits: a FIFO is opened at once, whether or not
+/// its other end is open (O_NONBLOCK for the open only: the descriptor returned blocks). For
+/// writing, a FIFO nobody reads fails with ENXIO; for reading, a FIFO nobody writes yet opens,
+/// and poll(2) waits for its first bytes. A blocking open would wait in the kernel where a stop
+/// of the run cannot reach it. -1 with errno set if it fails.
+int open_without_waiting(const std::string& path, int flags) noexcept;
+
 /// A file descriptor closed on destruction; standard input and output are never closed.
 class Descriptor {
 public:
@@ -34,6 +41,11 @@ public:
     Descriptor& operator=(const Descriptor&) = delete;
 
     [[nodiscard]] int get() const noexcept { return fd_; }
+    /// Closes the descriptor held (as the destructor does) and holds @p fd.
+    void reset(int fd) noexcept {
+        if (fd_ > STDERR_FILENO) ::close(fd_);
+        fd_ = fd;
+    }
 
 private:
     int fd_;

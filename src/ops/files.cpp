@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -20,6 +21,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include "builtin.hpp"
@@ -108,33 +110,21 @@ public:
     /// Opens or creates @p path (`-`: standard output), unless a SinkRedirect takes the lines;
     /// appends to it while a SinkFilesAppend lives, else empties it when the run first writes
     /// (output()) or ends (start()): a graph refused while its sinks are made leaves the files
-    /// of those made before as they were. Throws UsageError if it cannot.
+    /// of those made before as they were. A FIFO nobody reads yet is opened when the first batch
+    /// comes (output()). Throws UsageError if it cannot.
     explicit LineTarget(const std::string& path)
-        : redirected_(LineOutput::redirected()),
-          fd_(redirected_ != nullptr || path == "-"
-                  ? -1
-                  : ::open(
-                        path.c_str(),
-                        O_WRONLY | O_CREAT | O_CLOEXEC | (SinkFilesAppend::active() ? O_APPEND : 0),
-                        0666)) {
+        : path_(path), redirected_(LineOutput::redirected()), appends_(SinkFilesAppend::active()) {
         if (redirected_ != nullptr || path == "-") return;
-        if (fd_.get() < 0) throw open_error(path, "writing");
-        // Written through standard output, as `-`: emptied, or written from its start through a
-        // descriptor of its own, it would lose what the shell or the print sink wrote there.
-        if (is_standard_output(fd_.get())) return;
-        if (SinkFilesAppend::active()) {
-            continues_ = ::lseek(fd_.get(), 0, SEEK_END) > 0;
-        } else {
-            empty_pending_ = true;
-        }
-        file_ = std::make_unique<LineOutput>(fd_.get(), "'" + path + "'", true);
+        if (!open_now()) throw open_error(path, "writing");
     }
 
     /// True if it appends to lines already in the file.
     [[nodiscard]] bool continues() const noexcept { return continues_; }
 
-    /// Empties the file it writes, once, unless it appends: when the run first writes to it.
+    /// Empties the file it writes, once, unless it appends: when the run first writes to it. A
+    /// FIFO still without a reader is opened if one came, so that it reads the end of the lines.
     void start() noexcept {
+        if (waiting_for_reader_ && (!open_now() || waiting_for_reader_)) return;
         if (!empty_pending_) return;
         empty_pending_ = false;
         // Only a file that has bytes: on ext4, truncating even an empty file makes its close()
@@ -146,19 +136,67 @@ public:
         static_cast<void>(::ftruncate(fd_.get(), 0));
     }
 
-    /// The writer for the lines.
-    LineOutput& output() noexcept {
-        if (redirected_ != nullptr) return *redirected_;
+    /// The writer for the lines; null if the file is a FIFO that nobody opened for reading before
+    /// the run began to stop (failure() says so).
+    LineOutput* output(const BatchContext& ctx) {
+        if (redirected_ != nullptr) return redirected_;
+        while (waiting_for_reader_) {
+            if (ctx.stop_requested()) {
+                failure_ =
+                    "nobody opened the FIFO '" + path_ + "' for reading before the run stopped";
+                return nullptr;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            if (!open_now()) {
+                failure_ = open_error(path_, "writing").what();
+                waiting_for_reader_ = false;
+            }
+        }
+        if (!failure_.empty()) return nullptr;
         start();
-        return file_ ? *file_ : LineOutput::stdout_lines();
+        return file_ ? file_.get() : &LineOutput::stdout_lines();
     }
 
+    /// Why output() gave no writer.
+    [[nodiscard]] const std::string& failure() const noexcept { return failure_; }
+
 private:
+    /// Opens the file: true if it is open, or if it is a FIFO nobody reads yet
+    /// (waiting_for_reader_). False with errno set if it cannot be opened. Never waits.
+    bool open_now() noexcept {
+        const int fd =
+            open_without_waiting(path_, O_WRONLY | O_CREAT | O_CLOEXEC | (appends_ ? O_APPEND : 0));
+        if (fd < 0) {
+            const int error = errno;  // ENXIO: a FIFO nobody reads, or a device that is not there
+            struct stat file {};
+            waiting_for_reader_ =
+                error == ENXIO && ::stat(path_.c_str(), &file) == 0 && S_ISFIFO(file.st_mode);
+            errno = error;
+            return waiting_for_reader_;
+        }
+        waiting_for_reader_ = false;
+        fd_.reset(fd);
+        // Written through standard output, as `-`: emptied, or written from its start through a
+        // descriptor of its own, it would lose what the shell or the print sink wrote there.
+        if (is_standard_output(fd)) return true;
+        if (appends_) {
+            continues_ = ::lseek(fd, 0, SEEK_END) > 0;
+        } else {
+            empty_pending_ = true;
+        }
+        file_ = std::make_unique<LineOutput>(fd, "'" + path_ + "'", true);
+        return true;
+    }
+
+    std::string path_;
     LineOutput* redirected_;  // null: the file, or standard output
-    Descriptor fd_;
+    bool appends_;            // a SinkFilesAppend was active when it was made
+    Descriptor fd_{-1};
+    bool waiting_for_reader_ = false;   // a FIFO nobody has opened for reading yet
     bool continues_ = false;            // appending to a file that has lines
     bool empty_pending_ = false;        // a file of ours, to empty before the first write
     std::unique_ptr<LineOutput> file_;  // null: standard output
+    std::string failure_;               // why output() gives no writer, for good
 };
 
 /// One batch's lines and where each job's line ends, so that a write that fails part way fails
@@ -174,17 +212,26 @@ public:
     /// in @p ctx with the write's error.
     void write_to(LineOutput& out, BatchContext& ctx) {
         const std::size_t written = out.write_some(text_);
-        if (written < text_.size()) {
-            const std::string why = out.failure();
-            for (const auto& [id, end] : ends_) {
-                if (end > written) ctx.job_failed(id, why);
-            }
-        }
+        if (written < text_.size()) fail_after(written, out.failure(), ctx);
+        text_.clear();
+        ends_.clear();
+    }
+
+    /// Empties without writing; each job fails in @p ctx with @p why.
+    void drop(const std::string& why, BatchContext& ctx) {
+        fail_after(0, why, ctx);
         text_.clear();
         ends_.clear();
     }
 
 private:
+    /// Fails each job whose line ends past byte @p written.
+    void fail_after(std::size_t written, const std::string& why, BatchContext& ctx) {
+        for (const auto& [id, end] : ends_) {
+            if (end > written) ctx.job_failed(id, why);
+        }
+    }
+
     struct LineEnd {
         std::uint64_t id;
         std::size_t end;  // one past the line's '\n' in text_
@@ -215,7 +262,11 @@ public:
             lines_.line_added(job.id());
         };
         consume_jobs<Value>(in, ctx, line);
-        lines_.write_to(target_.output(), ctx);
+        if (LineOutput* out = target_.output(ctx)) {
+            lines_.write_to(*out, ctx);
+        } else {
+            lines_.drop(target_.failure(), ctx);
+        }
     }
 
     /// A run that wrote nothing still leaves an empty file, as one that wrote would.
