@@ -32,6 +32,11 @@ using Command = std::vector<std::string>;
 /// Asked before each wait for the server: false gives up (the call throws ConnectionLost).
 using KeepTrying = std::function<bool()>;
 
+/// How long the stream ops' commands keep trying once the run is stopping: then a sink's jobs
+/// fail, and a source's unacknowledged entries are delivered again later (duplicates, never
+/// losses).
+inline constexpr std::chrono::milliseconds stop_grace{10000};
+
 /// The server could not be reached, and the caller gave up waiting for it.
 class ConnectionLost : public std::runtime_error {
 public:

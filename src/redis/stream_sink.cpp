@@ -9,10 +9,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/// How long a write keeps trying once the run is stopping; then its jobs fail, and their
-/// entries (if they came from a stream) are delivered again later.
-constexpr std::chrono::milliseconds stop_grace{10000};
-
 }  // namespace
 
 StreamSink::StreamSink(Address address, std::string stream)

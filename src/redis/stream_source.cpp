@@ -17,9 +17,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-/// How long acknowledgements keep trying once the run is stopping (then the entries are
-/// delivered again later: duplicates, never losses).
-constexpr milliseconds stop_grace{10000};
 /// Most XAUTOCLAIM calls in one round (each scans about 10 x COUNT pending entries).
 constexpr int max_claim_calls = 100;
 
