@@ -30,11 +30,14 @@ edges:
   - jobs -> out
 GRAPH
 
-# Runs GRAPH in the background, signals it after half a second, and checks that it left at once.
+# Runs GRAPH in the background, signals it once the run has started (its handlers are installed
+# then: a signal before would kill it, exit 128+N all the same) and half a second has passed,
+# and checks that it left at once.
 interrupt() {
     local graph=$1 signal=$2 want=$3
-    "$flowpool" run "$graph" >"$work/stdout" 2>"$work/err" &
+    "$flowpool" run --log-level info "$graph" >"$work/stdout" 2>"$work/err" &
     local pid=$!
+    for _ in $(seq 300); do grep -q 'run started' "$work/err" && break; sleep 0.1; done
     sleep 0.5
     kill -0 "$pid" 2>/dev/null || fail "$graph: ended before the signal"
     local start code=0
