@@ -123,7 +123,7 @@ public:
 
     /// Empties the file it writes, once, unless it appends: when the run first writes to it. A
     /// FIFO still without a reader is opened if one came, so that it reads the end of the lines.
-    void start() noexcept {
+    void start() {
         if (waiting_for_reader_ && (!open_now() || waiting_for_reader_)) return;
         if (!empty_pending_) return;
         empty_pending_ = false;
@@ -163,7 +163,7 @@ public:
 private:
     /// Opens the file: true if it is open, or if it is a FIFO nobody reads yet
     /// (waiting_for_reader_). False with errno set if it cannot be opened. Never waits.
-    bool open_now() noexcept {
+    bool open_now() {
         const int fd =
             open_without_waiting(path_, O_WRONLY | O_CREAT | O_CLOEXEC | (appends_ ? O_APPEND : 0));
         if (fd < 0) {
