@@ -494,6 +494,34 @@ TEST_P(PipelineTest, RangeSourceGivesEveryJobItsIdAndValue) {
     }
 }
 
+// A node is weighed by its cost per job of the source's: a node behind a filter that keeps 3 % of
+// the jobs costs 3 % of its cost per job; one behind an op that makes 3 pieces of each job, 3
+// times. Weighed by its cost per job alone, the node behind the filter made batches of 179 jobs
+// (100 us / 558 ns), and its cost, measured on batches of 5 jobs, grew with its fixed cost per
+// batch as the batches shrank.
+TEST(PipelineSizer, ANodeCountsAsTheShareOfTheSourcesJobsItGets) {
+    using flowpool::detail::BatchSizer;
+    using flowpool::detail::JobCost;
+    using std::chrono::nanoseconds;
+    JobCost filter;
+    JobCost after;
+    filter.add(nanoseconds(512 * 12), 512);  // 12 ns a job
+    after.add(nanoseconds(5 * 558), 5);      // 558 ns a job
+    std::atomic<std::uint64_t> made{100'000};
+    std::atomic<std::uint64_t> filter_got{100'000};
+    std::atomic<std::uint64_t> after_got{3'000};
+    const BatchSizer sizer(0, {{&filter, &filter_got}, {&after, &after_got}}, &made);
+    // max(12 ns, 558 ns x 3 %) = 16.7 ns a job of the source's: 5,973 jobs, over the cap.
+    EXPECT_EQ(sizer.next(), BatchSizer::max_jobs);
+    after_got = 100'000;  // every job gets there: 100 us / 558 ns
+    EXPECT_EQ(sizer.next(), 179u);
+    after_got = 300'000;  // 3 pieces of each: 100 us / (3 x 558 ns)
+    EXPECT_EQ(sizer.next(), 59u);
+    made = 0;  // nothing made yet: each node's cost per job as it is
+    after_got = 0;
+    EXPECT_EQ(sizer.next(), 179u);
+}
+
 TEST(PipelineSizer, BatchesAreCappedInBytes) {
     using flowpool::detail::BatchSizer;
     EXPECT_EQ(BatchSizer::jobs_cap(16), BatchSizer::max_jobs);  // the typed API's integers

@@ -76,15 +76,15 @@ std::vector<std::size_t> paths_to(const PlanNodes& nodes, NodeId sink) {
     return from_sources;
 }
 
-std::vector<const JobCost*> costs_below(const PlanNodes& nodes, NodeId source) {
-    std::vector<const JobCost*> costs;
+std::vector<BatchSizer::Downstream> costs_below(const PlanNodes& nodes, NodeId source) {
+    std::vector<BatchSizer::Downstream> costs;
     std::vector<NodeId> todo = nodes[source].successors;
     std::unordered_set<NodeId> seen;
     while (!todo.empty()) {
         const NodeId id = todo.back();
         todo.pop_back();
         if (!seen.insert(id).second) continue;
-        costs.push_back(&nodes[id].cost);
+        costs.push_back({&nodes[id].cost, &nodes[id].counters.in});
         todo.insert(todo.end(), nodes[id].successors.begin(), nodes[id].successors.end());
     }
     return costs;

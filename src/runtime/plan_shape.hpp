@@ -23,8 +23,9 @@ void check_shape(const PlanNodes& nodes);
 std::vector<NodeId> topological_order(const PlanNodes& nodes);
 /// Per node: how many paths lead from it to @p sink, for sources; 0 for the other nodes.
 std::vector<std::size_t> paths_to(const PlanNodes& nodes, NodeId sink);
-/// The costs of every node downstream of @p source: what its batch size is chosen from.
-std::vector<const JobCost*> costs_below(const PlanNodes& nodes, NodeId source);
+/// The costs and received jobs of every node downstream of @p source: what its batch size is
+/// chosen from.
+std::vector<BatchSizer::Downstream> costs_below(const PlanNodes& nodes, NodeId source);
 /// The most jobs in one batch of @p source when @p in_flight of its batches may be in flight.
 std::size_t batch_cap(const PlanNodes& nodes, NodeId source, std::size_t in_flight);
 /// Batches in flight per source when RunOptions::max_in_flight does not say.

@@ -45,9 +45,9 @@ void TbbGraph::activate() {
 void TbbGraph::add_source(NodeId id) {
     const PlanNode& node = run_.nodes[id];
     Limiter& limiter = *limiters_.emplace_back(std::make_unique<Limiter>(graph_, in_flight_));
-    const BatchSizer& sizer =
-        sizers_.emplace_back(node.batch_size != 0 ? node.batch_size : run_.options.batch_size,
-                             costs_below(run_.nodes, id), batch_cap(run_.nodes, id, in_flight_));
+    const BatchSizer& sizer = sizers_.emplace_back(
+        node.batch_size != 0 ? node.batch_size : run_.options.batch_size,
+        costs_below(run_.nodes, id), &node.counters.in, batch_cap(run_.nodes, id, in_flight_));
     InputNode& input = *inputs_.emplace_back(make_source_node(graph_, run_, id, limiter, sizer));
     flow::make_edge(input, limiter);
     out_port_[id] = &limiter;
