@@ -34,14 +34,12 @@ int open_without_waiting(const std::string& path, int flags) noexcept;
 class Descriptor {
 public:
     explicit Descriptor(int fd) noexcept : fd_(fd) {}
-    ~Descriptor() {
-        if (fd_ > STDERR_FILENO) ::close(fd_);
-    }
+    ~Descriptor() { reset(-1); }
     Descriptor(const Descriptor&) = delete;
     Descriptor& operator=(const Descriptor&) = delete;
 
     [[nodiscard]] int get() const noexcept { return fd_; }
-    /// Closes the descriptor held (as the destructor does) and holds @p fd.
+    /// Closes the descriptor held, unless it is one of the standard three, and holds @p fd.
     void reset(int fd) noexcept {
         if (fd_ > STDERR_FILENO) ::close(fd_);
         fd_ = fd;
