@@ -36,15 +36,11 @@ public:
 private:
     /// The place @p batch takes in the source's in-flight bound.
     std::shared_ptr<Ticket> ticket_for(const Batch& batch) const {
-        const std::size_t deliveries = node_.successors.size();
-        if (run_.options.journal == nullptr) {
-            return std::make_shared<Ticket>(limiter_, id_, *node_.source, batch.seq, batch.size(),
-                                            node_.counters.retired, deliveries,
-                                            run_.batches_in_flight, run_.repeats);
-        }
-        return std::make_shared<Ticket>(limiter_, id_, *node_.source, batch.seq, batch.size(),
-                                        node_.counters.retired, deliveries, run_.batches_in_flight,
-                                        run_.repeats, *run_.options.journal, node_.name, batch.ids);
+        RunJournal* const journal = run_.options.journal;
+        return std::make_shared<Ticket>(
+            limiter_, id_, *node_.source, batch.seq, batch.size(), node_.counters.retired,
+            node_.successors.size(), run_.batches_in_flight, run_.repeats, journal, node_.name,
+            journal != nullptr ? batch.ids : std::vector<std::uint64_t>{});
     }
 
     /// The source's next batch without the jobs the journal says an earlier run finished,

@@ -27,10 +27,13 @@ class Ticket {
 public:
     /// The ticket of source batch @p seq, of @p jobs jobs: they are added to @p retired when the
     /// place goes back. @p repeats: where the run counts a job that ends the same way twice
-    /// (OriginFailures).
+    /// (OriginFailures). With @p journal (a run's), it hears of jobs @p ids of source @p name
+    /// when the place goes back, with every failure on the way.
     Ticket(Limiter& limiter, NodeId source_id, SourceBody& source, std::uint64_t seq,
            std::size_t jobs, std::atomic<std::uint64_t>& retired, std::size_t deliveries,
-           std::atomic<std::size_t>& in_flight, RepeatedEndings& repeats)
+           std::atomic<std::size_t>& in_flight, RepeatedEndings& repeats,
+           RunJournal* journal = nullptr, std::string_view name = {},
+           std::vector<std::uint64_t> ids = {})
         : limiter_(&limiter),
           source_id_(source_id),
           source_(&source),
@@ -39,26 +42,8 @@ public:
           retired_(&retired),
           pending_(deliveries),
           in_flight_(in_flight),
-          failures_(source.redelivers(), false, &repeats) {
-        in_flight_.fetch_add(1, std::memory_order_relaxed);
-    }
-
-    /// The same, for a run with a journal: it hears of jobs @p ids of source @p name when the
-    /// place goes back, with every failure on the way.
-    Ticket(Limiter& limiter, NodeId source_id, SourceBody& source, std::uint64_t seq,
-           std::size_t jobs, std::atomic<std::uint64_t>& retired, std::size_t deliveries,
-           std::atomic<std::size_t>& in_flight, RepeatedEndings& repeats, RunJournal& journal,
-           std::string_view name, std::vector<std::uint64_t> ids)
-        : limiter_(&limiter),
-          source_id_(source_id),
-          source_(&source),
-          seq_(seq),
-          jobs_(jobs),
-          retired_(&retired),
-          pending_(deliveries),
-          in_flight_(in_flight),
-          failures_(source.redelivers(), true, &repeats),
-          journal_(&journal),
+          failures_(source.redelivers(), journal != nullptr, &repeats),
+          journal_(journal),
           name_(name),
           ids_(std::move(ids)) {
         in_flight_.fetch_add(1, std::memory_order_relaxed);
