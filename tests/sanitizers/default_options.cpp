@@ -14,6 +14,9 @@ extern "C" {
 /// Read by AddressSanitizer (and LeakSanitizer, and UBSan beside it) at start-up.
 const char* __asan_default_options() { return "exitcode=86:halt_on_error=1:detect_leaks=1"; }
 
+/// Read by LeakSanitizer at start-up: tests/sanitizers/lsan.supp.
+const char* __lsan_default_options() { return "suppressions=" FLOWPOOL_LSAN_SUPPRESSIONS; }
+
 /// Read by UndefinedBehaviorSanitizer at start-up: stacks in reports, tests/sanitizers/ubsan.supp.
 /// (The build also passes -fno-sanitize-recover=undefined: the first report ends the process.)
 const char* __ubsan_default_options() {
