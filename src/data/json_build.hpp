@@ -357,13 +357,14 @@ bool read_listed_fields(JsonBuilder& builder, ondemand::object& object, const Fi
 }
 
 /// read_listed_fields() of every name, or with @p test, first the names it reads: the others
-/// only if it may keep the record.
+/// only if it may keep the record. Sets @p dropped to whether the test said the filter drops it.
 template <class At>
 bool read_json_fields(JsonBuilder& builder, ondemand::object& object, const FieldNames& names,
-                      Value& out, At& at, const EarlyTest* test = nullptr) {
+                      Value& out, At& at, const EarlyTest* test, bool& dropped) {
+    dropped = false;
     if (test != nullptr) {
         if (!read_listed_fields(builder, object, names, out, at, test->reads.data())) return false;
-        if (!test->may_keep(out)) return true;
+        if (!test->may_keep(out)) return dropped = true;
         if (const auto e = object.reset().error()) return builder.fail(e, at);
     }
     return read_listed_fields(builder, object, names, out, at, nullptr);

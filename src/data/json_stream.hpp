@@ -49,10 +49,10 @@ public:
     /// order, none skipped. False if it cannot; then the run is over.
     ///
     /// With @p test (and @p names not empty), the fields the test reads come first: a record it
-    /// rejects gets only those (the line's other fields are neither read nor checked), the
-    /// others all of @p names.
+    /// rejects gets only those (the line's other fields are neither read nor checked), and
+    /// @p dropped says so; the others get all of @p names.
     bool next(std::size_t begin, std::size_t end, const FieldNames& names, Value& out,
-              const EarlyTest* test = nullptr);
+              const EarlyTest* test = nullptr, bool* dropped = nullptr);
 
 private:
     struct State;

@@ -7,10 +7,10 @@ namespace flowpool::detail {
 
 /// A source body that builds records field by field (`jsonl` with a projection) and can test a
 /// filter's condition (OpInfo::keeps_if) on the fields the condition reads before it reads the
-/// others: a record the condition is false for then holds the line's values of the condition's
-/// fields only, and is dropped by the filter, which must be the source's only out-edge. A
-/// `where .status >= 500` after a `jsonl` source reads `status` of every line and the other
-/// fields of the lines it keeps.
+/// others: a line the condition is false for makes no job in the batch passed on, only a count
+/// in Batch::prefiltered, which the filter (the source's only out-edge) counts as jobs it took
+/// and dropped. A `where .status >= 500` after a `jsonl` source reads `status` of every line and
+/// the other fields of the lines it keeps.
 class TestsConditionFirst {
 public:
     TestsConditionFirst() = default;

@@ -94,19 +94,32 @@ private:
     }
 
     // Most batches are whole lines of objects: one simdjson pass over the batch finds them all.
+    // A line the filter's condition drops (tested first) makes no job here: it is counted in
+    // `prefiltered`, for the filter to count as dropped, and its record is filled again by the
+    // next line.
     std::size_t parse_run(const TextBatch& batch, std::size_t count,
                           Items<Value>& out) const override {
         JsonLineRun& run = JsonLineRun::mine();
         if (count == 0 || !run.start(batch.text)) return 0;
+        const EarlyTest* const test = first_ ? &*first_ : nullptr;
+        Value* record = nullptr;  // the record the next line fills
         std::size_t i = 0;
         for (; i < count; ++i) {
             const TextBatch::Slice& slice = batch.slices[i];
-            if (!run.next(slice.begin, slice.begin + slice.size, fields_, out.next_value(),
-                          first_ ? &*first_ : nullptr)) {
-                out.values.pop_back();
+            if (record == nullptr) record = &out.next_value();
+            bool dropped = false;
+            if (!run.next(slice.begin, slice.begin + slice.size, fields_, *record, test, &dropped))
                 break;
+            if (dropped) {
+                ++out.prefiltered;
+                continue;
             }
             out.ids.push_back(batch.ids[i]);
+            record = nullptr;
+        }
+        if (record != nullptr) {  // filled by no job: spare, for the next batch that fills one
+            out.spent.push_back(std::move(out.values.back()));
+            out.values.pop_back();
         }
         return i;
     }

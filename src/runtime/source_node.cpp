@@ -164,9 +164,11 @@ public:
             out->derive_from(*in);
         }
         out->shared = node_.successors.size() > 1;
-        // next() counted every job it made as passed on: take back those that failed here.
+        // next() counted every job it made as passed on: take back those that failed here (the
+        // jobs left out for the filter after it to count as dropped were passed on).
         node_.counters.add(0, 0, ctx, busy);
-        node_.counters.out.fetch_sub(received - out->size(), std::memory_order_relaxed);
+        node_.counters.out.fetch_sub(received - out->size() - out->prefiltered,
+                                     std::memory_order_relaxed);
         run_.send_dead_letters(node_, *in, ctx);
         return out;
     }

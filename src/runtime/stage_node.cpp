@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "timed_job.hpp"
@@ -84,7 +85,9 @@ public:
         Ticket& ticket = Ticket::of(*in);
         ticket.add(node_.successors.size());
         run_.sending(node_);
-        if (in->size() == 0) {
+        // Jobs the source before this filter left out, as this node would have dropped them.
+        const std::size_t prefiltered = std::exchange(in->prefiltered, 0);
+        if (in->size() == 0 && prefiltered == 0) {
             node_.cost.ran_empty();
             run_.queue_on(node_);
             // A routing node has no edges: each successor still gets its batch of this one.
@@ -97,11 +100,13 @@ public:
             return in;
         }
         // Read before process(): a body may reuse `in` for its output and shrink it.
-        const std::size_t received = in->size();
-        const std::uint64_t first_id = in->ids.front();
+        const std::size_t received = in->size() + prefiltered;
+        // A batch whose jobs were all left out has no job to name: no trace span either.
+        const std::uint64_t first_id = in->size() == 0 ? JobError::no_job : in->ids.front();
         const int worker = node_.slots.acquire();
         BatchContext ctx(run_.state, node_.name, worker, &node_.on_error);
         ContextHooks::track_origin(ctx, &ticket.failures());
+        ctx.jobs_filtered(prefiltered);
         const auto start = Clock::now();
         if (!node_.routes.empty()) {
             const std::size_t sent = route(in, ctx);
@@ -112,7 +117,7 @@ public:
         const auto end = Clock::now();
         const auto busy = end - start;
         node_.slots.release(worker);
-        run_.trace(node_, first_id, received, worker, start, end);
+        if (first_id != JobError::no_job) run_.trace(node_, first_id, received, worker, start, end);
         if (!out) out = empty_like(*in);
         // A batch passed on as it came stays shared if it was: a sibling branch still reads it.
         if (out->size() != 0 && !out->shared) out->shared = node_.successors.size() > 1;

@@ -41,6 +41,11 @@ struct Batch {
     /// The file its jobs were read from, when a source that reads files made it (a batch's jobs
     /// come from one file); formats show it as `{file}`.
     std::shared_ptr<const std::string> file;
+    /// Jobs made with this batch's that are not in it: a source that tests the condition of the
+    /// filter after it first (a `jsonl` source before a `where`) leaves out the jobs the filter
+    /// would drop, and the filter counts them as taken and dropped. Not carried to batches made
+    /// from this one.
+    std::size_t prefiltered = 0;
 
     /// Jobs in the batch.
     [[nodiscard]] std::size_t size() const noexcept { return ids.size(); }
@@ -225,6 +230,7 @@ private:
             batch->file.reset();
             batch->seq = 0;
             batch->shared = false;
+            batch->prefiltered = 0;
             lanes.put(batch);
         }
 
