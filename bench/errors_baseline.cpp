@@ -17,116 +17,20 @@
 // (the shortest text that reads back the same), as flowpool writes one. A line that is not JSON,
 // or lacks a field, or has one of the wrong type, stops the run with exit code 1.
 // Prints `events=N errors=E hosts=H seconds=S MB_per_s=M simdjson=KERNEL` on stderr.
+// What it shares with bench/errors_floor.cpp (the hosts, the reading of the events, the lines
+// printed) is in errors_hosts.hpp; its own is the reading of the whole file on one thread.
 
+#include "errors_hosts.hpp"
 #include "line_chunks.hpp"
 
-#include <simdjson.h>
 #include <CLI/CLI.hpp>
 
-#include <algorithm>
-#include <cerrno>
-#include <charconv>
 #include <chrono>
-#include <cstdint>
 #include <cstdio>
-#include <cstring>
-#include <stdexcept>
+#include <exception>
 #include <string>
-#include <string_view>
-#include <unordered_map>
-#include <vector>
 
-namespace {
-
-namespace od = simdjson::ondemand;
-using flowpool::bench::LineChunks;
-using flowpool::bench::open_file;
-
-/// One host's server errors.
-struct HostErrors {
-    std::string host;
-    std::uint64_t count = 0;
-    double latency_sum = 0;
-    std::vector<double> latencies;
-
-    /// The exact p99: the element of rank floor(0.99·(count-1)) of the sorted latencies.
-    double p99() {
-        const auto rank = static_cast<std::size_t>(0.99 * static_cast<double>(count - 1));
-        std::nth_element(latencies.begin(), latencies.begin() + static_cast<std::ptrdiff_t>(rank),
-                         latencies.end());
-        return latencies[rank];
-    }
-};
-
-/// The hosts in the order of their first error, found by name.
-class ErrorsByHost {
-public:
-    void add(std::string_view host, double latency_ms) {
-        auto it = index_.find(host);
-        if (it == index_.end()) {
-            hosts_.push_back(HostErrors{std::string(host), 0, 0, {}});
-            it = index_.emplace(hosts_.back().host, hosts_.size() - 1).first;
-        }
-        HostErrors& errors = hosts_[it->second];
-        ++errors.count;
-        errors.latency_sum += latency_ms;
-        errors.latencies.push_back(latency_ms);
-    }
-
-    std::vector<HostErrors>& hosts() { return hosts_; }
-
-private:
-    // Transparent: a string_view finds a std::string key without making a string.
-    struct Hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const {
-            return std::hash<std::string_view>{}(s);
-        }
-    };
-    std::unordered_map<std::string, std::size_t, Hash, std::equal_to<>> index_;
-    std::vector<HostErrors> hosts_;
-};
-
-/// Reads one event; adds it to @p errors if its status is 500 or more.
-template <typename Document>
-void take(Document&& doc, ErrorsByHost& errors, std::uint64_t event) {
-    std::string_view host;
-    std::int64_t status = 0;
-    double latency_ms = 0;
-    auto error = doc["host"].get_string().get(host);
-    if (!error) error = doc["status"].get_int64().get(status);
-    if (!error && status >= 500) error = doc["latency_ms"].get_double().get(latency_ms);
-    if (error) {
-        throw std::runtime_error("event " + std::to_string(event) + ": " +
-                                 simdjson::error_message(error));
-    }
-    if (status >= 500) errors.add(host, latency_ms);
-}
-
-std::uint64_t run_stream(LineChunks& chunks, ErrorsByHost& errors) {
-    od::parser parser;
-#ifdef SIMDJSON_THREADS_ENABLED
-    parser.threaded = false;  // one thread: no stage 1 running ahead on another
-#endif
-    std::uint64_t events = 0;
-    for (auto chunk = chunks.next(); !chunk.empty(); chunk = chunks.next()) {
-        od::document_stream stream;
-        if (auto error = parser.iterate_many(chunk.data(), chunk.size(), od::DEFAULT_BATCH_SIZE)
-                             .get(stream)) {
-            throw std::runtime_error(simdjson::error_message(error));
-        }
-        for (auto doc : stream) take(doc, errors, events++);
-        if (stream.truncated_bytes() != 0) throw std::runtime_error("truncated last document");
-    }
-    return events;
-}
-
-void append_double(std::string& out, double number) {
-    char digits[32];
-    out.append(digits, std::to_chars(digits, digits + sizeof digits, number).ptr);
-}
-
-}  // namespace
+namespace bench = flowpool::bench;
 
 int main(int argc, char** argv) {
     CLI::App app{"Server errors per host in JSON lines: count, mean and p99 latency, one thread."};
@@ -138,37 +42,15 @@ int main(int argc, char** argv) {
 
     try {
         const auto start = std::chrono::steady_clock::now();
-        auto in = open_file(input, "rb");
-        LineChunks chunks(in.get(), 4 << 20);
-        ErrorsByHost errors;
-        const auto events = run_stream(chunks, errors);
+        auto in = bench::open_file(input, "rb");
+        bench::LineChunks chunks(in.get(), 4 << 20);
+        bench::ErrorsByHost errors;
+        const auto events = bench::read_events(chunks, errors);
         chunks.check();
-        std::string out;
-        std::uint64_t error_count = 0;
-        for (HostErrors& host : errors.hosts()) {
-            error_count += host.count;
-            const double p99 = host.p99();
-            out += host.host;
-            out += ' ';
-            out += std::to_string(host.count);
-            out += ' ';
-            append_double(out, host.latency_sum / static_cast<double>(host.count));
-            if (print_p99) {
-                out += ' ';
-                append_double(out, p99);
-            }
-            out += '\n';
-        }
-        if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout)) {
-            throw std::runtime_error(std::string("write error: ") + std::strerror(errno));
-        }
+        bench::print_hosts(errors.hosts(), print_p99);
         const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
-        std::fprintf(stderr,
-                     "events=%llu errors=%llu hosts=%zu seconds=%.3f MB_per_s=%.1f simdjson=%s\n",
-                     static_cast<unsigned long long>(events),
-                     static_cast<unsigned long long>(error_count), errors.hosts().size(),
-                     seconds.count(), static_cast<double>(chunks.bytes()) / 1e6 / seconds.count(),
-                     simdjson::get_active_implementation()->name().c_str());
+        std::fprintf(stderr, "%s\n",
+                     bench::summary(events, errors, chunks.bytes(), seconds).c_str());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "errors_baseline: %s\n", e.what());
         return 1;

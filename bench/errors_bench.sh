@@ -2,6 +2,8 @@
 # The errors-by-host benchmark (bench/README.md, "Expressions and aggregates"): server errors
 # (status >= 500) counted per host with their mean latency, by
 #   baseline   bench/errors_baseline, one thread, simdjson On-Demand
+#   floor      bench/errors_floor, the baseline's work shared by 2 threads (a range of the file
+#              each): the best a hand-written program does on this machine's 2 CPUs
 #   flowpool   flowpool run graphs/errors_by_host.yaml (jsonl source, `where` at concurrency 2,
 #              `aggregate` at its default concurrency: the CPUs, 2 here)
 #   jq         Debian's jq 1.6, a reduce over `inputs`
@@ -58,6 +60,7 @@ jq_program='reduce (inputs | select(.status >= 500)) as $e ({};
 command_of() {
     case $1 in
         baseline) cmd=("$build/bench/errors_baseline" "$events") ;;
+        floor) cmd=("$build/bench/errors_floor" "$events" --threads 2) ;;
         flowpool) cmd=(env "INPUT=$events" "$build/flowpool" run graphs/errors_by_host.yaml) ;;
         flowpool-fields) cmd=(env "INPUT=$events" "$build/flowpool" run graphs/errors_by_host.yaml
                               --set events.fields=host,status,latency_ms) ;;
@@ -68,7 +71,7 @@ command_of() {
     esac
 }
 
-names=(baseline flowpool jq baseline-prefix flowpool-prefix flowpool-fields)
+names=(baseline floor flowpool jq baseline-prefix flowpool-prefix flowpool-fields)
 printf 'run\tname\ttime\tload\n'
 for ((run = 1; run <= runs; run++)); do
     for name in "${names[@]}"; do
@@ -99,6 +102,12 @@ same_results() {
 }
 
 status=0
+if cmp -s "$dir/out.baseline.txt" "$dir/out.floor.txt"; then
+    echo "the baseline's bytes: $dir/out.floor.txt"
+else
+    echo "DIFFERENT from $dir/out.baseline.txt: $dir/out.floor.txt"
+    status=1
+fi
 same_results "$dir/out.baseline.txt" "$dir/out.flowpool.txt" || status=1
 same_results "$dir/out.baseline.txt" "$dir/out.flowpool-fields.txt" || status=1
 same_results "$dir/out.baseline-prefix.txt" "$dir/out.flowpool-prefix.txt" || status=1

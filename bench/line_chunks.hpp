@@ -1,11 +1,12 @@
-// What both baselines of bench/ read with (json_baseline.cpp, errors_baseline.cpp): a file in
-// chunks of whole lines, each followed by simdjson's padding, ready for `iterate_many`. Kept
-// apart from flowpool's own readers (src/data/line_reader.hpp), so that each baseline stays the
-// plain program a user would write.
+// What the baselines of bench/ read with (json_baseline.cpp, errors_baseline.cpp, and
+// errors_floor.cpp, a range of the file per thread): a file in chunks of whole lines, each
+// followed by simdjson's padding, ready for `iterate_many`. Kept apart from flowpool's own readers
+// (src/data/line_reader.hpp), so that each baseline stays the plain program a user would write.
 #pragma once
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -32,18 +33,23 @@ inline File open_file(const std::string& path, const char* mode) {
 /// Reads a file in chunks of whole lines, each followed by SIMDJSON_PADDING readable bytes.
 class LineChunks {
 public:
-    LineChunks(std::FILE* file, std::size_t chunk_size)
-        : file_(file), buffer_(chunk_size + simdjson::SIMDJSON_PADDING) {}
+    /// Reads @p file from where it stands: to its end, or @p limit bytes if that comes first.
+    LineChunks(std::FILE* file, std::size_t chunk_size, std::uint64_t limit = UINT64_MAX)
+        : file_(file), buffer_(chunk_size + simdjson::SIMDJSON_PADDING), left_(limit) {}
 
-    /// The next chunk: whole lines (the file's last one may lack its newline); empty at the end.
+    /// The next chunk: whole lines (the last one may lack its newline); empty at the end.
     std::string_view next() {
         std::memmove(buffer_.data(), buffer_.data() + cut_, filled_ - cut_);
         filled_ -= cut_;
         cut_ = 0;
         while (true) {
             const auto capacity = buffer_.size() - simdjson::SIMDJSON_PADDING;
-            filled_ += std::fread(buffer_.data() + filled_, 1, capacity - filled_, file_);
-            if (filled_ < capacity) {  // end of file (or an error, reported by check())
+            const auto wanted =
+                static_cast<std::size_t>(std::min<std::uint64_t>(capacity - filled_, left_));
+            const auto got = std::fread(buffer_.data() + filled_, 1, wanted, file_);
+            filled_ += got;
+            left_ -= got;
+            if (filled_ < capacity) {  // end of file or limit (or an error, reported by check())
                 cut_ = filled_;
                 break;
             }
@@ -77,6 +83,7 @@ private:
     std::size_t filled_ = 0;
     std::size_t cut_ = 0;
     std::uint64_t bytes_ = 0;
+    std::uint64_t left_;  // bytes still to read before the limit
 };
 
 }  // namespace flowpool::bench
