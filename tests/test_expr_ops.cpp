@@ -445,20 +445,46 @@ TEST_P(ExprOps, ASourceTestsTheConditionOfTheWhereAfterItFirst) {
 }
 
 // Well-formed lines are read a batch at a time in one simdjson pass, in which the jobs the
-// source's test drops are left out of the batch it passes on (Batch::prefiltered): one line in
-// 1,000 is kept, so most batches of 64 reach the `where` with no job in them at all. The
-// `where` still counts every line as a job it took, and those left out as dropped.
+// source's test drops are left out of the batch it passes on (Batch::prefiltered): two lines in
+// 1,000 are kept, so most batches of 64 reach the `where` with no job in them at all. The
+// `where` still counts every line as a job it took, and those left out as dropped. A dropped
+// line's record is filled again by the next line: the dropped lines vary (a field missing,
+// fields in another order, `status` given twice), and a kept line follows a line without
+// `status` (whose record lost that field) or one without `host` (whose record kept the host
+// before it): each kept record holds its own line's fields, none left from another.
 TEST_P(ExprOps, TheWhereCountsTheJobsItsSourceDroppedFirst) {
     const std::string path = (dir_ / "mostly_ok.jsonl").string();
     constexpr std::size_t lines = 20'000;
-    constexpr std::size_t every = 1'000;  // one kept line in this many
+    constexpr std::size_t every = 1'000;  // lines 7 and 503 of every 1,000 are kept
+    const auto kept = [](std::size_t line) { return line % every == 7 || line % every == 503; };
     {
         std::ofstream out(path);
         for (std::size_t i = 0; i < lines; ++i) {
-            out << R"({"host":"h)" << i % 7 << R"(","status":)" << (i % every == 7 ? 503 : 200)
-                << R"(,"n":)" << i << "}\n";
+            const std::string host = "h" + std::to_string(i % 7);
+            if (kept(i)) {
+                out << R"({"host":")" << host << R"(","status":503,"n":)" << i << "}\n";
+                continue;
+            }
+            switch (i % 5) {
+                case 1:  // line 6 of each 1,000, before a kept one: no status (null: dropped)
+                    out << R"({"host":"no status","n":)" << i << "}\n";
+                    break;
+                case 2:  // line 502, before a kept one: no host
+                    out << R"({"status":200,"n":)" << i << "}\n";
+                    break;
+                case 3:
+                    out << R"({"n":)" << i << R"(,"status":404,"host":")" << host << "\"}\n";
+                    break;
+                case 4:  // the last status counts
+                    out << R"({"status":503,"host":")" << host << R"(","status":200})"
+                        << "\n";
+                    break;
+                default:
+                    out << R"({"host":")" << host << R"(","status":200,"n":)" << i << "}\n";
+            }
         }
     }
+    const std::size_t kept_lines = 2 * lines / every;
     for (const std::string batch : {"", ", batch: 64"}) {
         SCOPED_TRACE(batch);
         out_->jobs.clear();
@@ -469,22 +495,23 @@ TEST_P(ExprOps, TheWhereCountsTheJobsItsSourceDroppedFirst) {
                     "  out: { kind: sink, op: collect_host }\n",
                 "  - events -> errors -> out\n");
         ASSERT_FALSE(result.error) << (result.error ? result.error->what() : "");
-        ASSERT_EQ(out_->jobs.size(), lines / every);
+        ASSERT_EQ(out_->jobs.size(), kept_lines);
         std::sort(out_->jobs.begin(), out_->jobs.end(),
                   [](const auto& a, const auto& b) { return a.first < b.first; });
-        for (std::size_t k = 0; k < out_->jobs.size(); ++k) {
-            const auto& [id, value] = out_->jobs[k];
-            EXPECT_EQ(id, k * every + 7);
+        for (const auto& [id, value] : out_->jobs) {
+            EXPECT_TRUE(kept(id)) << id;
+            const Record& record = std::get<Record>(value);
+            ASSERT_EQ(record.size(), 2u) << id;
             EXPECT_EQ(field(value, "host"), Value("h" + std::to_string(id % 7))) << id;
             EXPECT_EQ(field(value, "status"), Value(std::int64_t{503})) << id;
         }
-        EXPECT_EQ(result.stats.filtered, lines - lines / every);
+        EXPECT_EQ(result.stats.filtered, lines - kept_lines);
         for (const flowpool::NodeStats& node : result.stats.nodes) {
             SCOPED_TRACE(node.name);
             if (node.name == "out") continue;
             EXPECT_EQ(node.messages_in, lines);
-            EXPECT_EQ(node.filtered, node.name == "errors" ? lines - lines / every : 0);
-            EXPECT_EQ(node.messages_out, node.name == "errors" ? lines / every : lines);
+            EXPECT_EQ(node.filtered, node.name == "errors" ? lines - kept_lines : 0);
+            EXPECT_EQ(node.messages_out, node.name == "errors" ? kept_lines : lines);
         }
     }
 }

@@ -98,9 +98,25 @@ private:
 struct EarlyTest {
     /// Per name of the projection, in its order: 1 if the condition reads it, else 0.
     std::vector<char> reads;
-    /// Given a record whose fields the condition reads are the line's (the others are left as
-    /// they were), false if the condition is false for it: the filter will drop the job.
+    /// Given a record of the projection's fields in its order (without those the line lacks),
+    /// whose fields the condition reads are the line's (the others are left as they were), false
+    /// if the condition is false for it: the filter will drop the job.
     std::function<bool(const Value&)> may_keep;
+};
+
+/// How a line's record is read with a projection (JsonLineRun::next, read_json_fields): what
+/// the caller says, and what the read found.
+struct FieldsRead {
+    /// The condition of the filter after the source, tested on the fields it reads before the
+    /// others are read; none: every field is read.
+    const EarlyTest* test = nullptr;
+    /// The record was filled by the last read of the same names (the record of a line the test
+    /// dropped, filled again): it holds those fields in their order, or fewer, so the names of
+    /// a record of all of them need no check.
+    bool refill = false;
+    /// Set by the read: the test dropped the line, and the record holds the fields it read
+    /// only.
+    bool dropped = false;
 };
 
 /// Parses the fields @p names (each once) of @p text, a JSON object, into @p out, a record

@@ -282,10 +282,12 @@ private:
 };
 
 /// Makes @p out a record of the fields @p names, in that order (their values left as they are
-/// if it was one already: last line's, to be filled again in place).
-inline Record& shape_fields(Value& out, const FieldNames& names) {
+/// if it was one already: last line's, to be filled again in place). @p refill: @p out was
+/// made so by the last call, and may have lost fields since, but was not renamed.
+inline Record& shape_fields(Value& out, const FieldNames& names, bool refill) {
     if (Record* fields = std::get_if<Record>(&out);
         fields != nullptr && fields->size() == names.size()) {
+        if (refill) return *fields;
         std::size_t i = 0;
         for (const Field& field : *fields) {
             if (!named(field, names, i)) break;
@@ -303,11 +305,12 @@ inline Record& shape_fields(Value& out, const FieldNames& names) {
 /// pass over the object, so that a repeated name gives its last value; the record holds them in
 /// the order of @p names, those the object lacks left out. False with the builder's error set
 /// (placed at @p at) if a member or a field asked for is malformed. With @p only (a flag per
-/// name), only the names flagged are read; the others keep the values @p out held.
+/// name), only the names flagged are read; the others keep the values @p out held. @p refill:
+/// as for shape_fields().
 template <class At>
 bool read_listed_fields(JsonBuilder& builder, ondemand::object& object, const FieldNames& names,
-                        Value& out, At& at, const char* only) {
-    Record& fields = shape_fields(out, names);
+                        Value& out, At& at, const char* only, bool refill) {
+    Record& fields = shape_fields(out, names, refill);
     std::array<char, 16> few{};  // which names were found
     std::vector<char> many(names.size() > few.size() ? names.size() : 0);
     char* const seen = many.empty() ? few.data() : many.data();
@@ -356,18 +359,21 @@ bool read_listed_fields(JsonBuilder& builder, ondemand::object& object, const Fi
     return true;
 }
 
-/// read_listed_fields() of every name, or with @p test, first the names it reads: the others
-/// only if it may keep the record. Sets @p dropped to whether the test said the filter drops it.
+/// read_listed_fields() of every name, or with @p read.test, first the names it reads: the
+/// others only if it may keep the record (else @p read.dropped is set).
 template <class At>
 bool read_json_fields(JsonBuilder& builder, ondemand::object& object, const FieldNames& names,
-                      Value& out, At& at, const EarlyTest* test, bool& dropped) {
-    dropped = false;
-    if (test != nullptr) {
-        if (!read_listed_fields(builder, object, names, out, at, test->reads.data())) return false;
-        if (!test->may_keep(out)) return dropped = true;
+                      Value& out, At& at, FieldsRead& read) {
+    read.dropped = false;
+    bool refill = read.refill;
+    if (const EarlyTest* test = read.test) {
+        if (!read_listed_fields(builder, object, names, out, at, test->reads.data(), refill))
+            return false;
+        if (!test->may_keep(out)) return read.dropped = true;
         if (const auto e = object.reset().error()) return builder.fail(e, at);
+        refill = true;  // shaped just now
     }
-    return read_listed_fields(builder, object, names, out, at, nullptr);
+    return read_listed_fields(builder, object, names, out, at, nullptr, refill);
 }
 
 }  // namespace flowpool::detail

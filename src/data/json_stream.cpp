@@ -30,7 +30,7 @@ struct JsonLineRun::State {
     }
 
     /// Reads the object at the iterator into @p out (see JsonLineRun::next).
-    bool read(const FieldNames& names, Value& out, const EarlyTest* test, bool& dropped) {
+    bool read(const FieldNames& names, Value& out, FieldsRead& read) {
         ondemand::document_reference doc;
         if ((*at).get(doc)) return false;
         JsonBuilder builder(text.data());
@@ -41,7 +41,7 @@ struct JsonLineRun::State {
         }
         ondemand::object object;
         if (doc.get_object().get(object)) return false;
-        return read_json_fields(builder, object, names, out, doc, test, dropped);
+        return read_json_fields(builder, object, names, out, doc, read);
     }
 
     /// True if nothing of the line ending at @p end is left after the object just read. A
@@ -84,17 +84,15 @@ bool JsonLineRun::start(std::string_view text) {
 }
 
 bool JsonLineRun::next(std::size_t begin, std::size_t end, const FieldNames& names, Value& out,
-                       const EarlyTest* test, bool* dropped) {
+                       FieldsRead& read) {
     State& s = *state_;
-    bool rejected = false;
     if (!s.running || !(s.at != s.stream.end())) return s.running = false;
     // The object starts this line, after blanks at most, and the next value starts the next
     // line: so it is the line's only value, as parse_json requires of a line read alone.
     const std::size_t first = s.at.current_index();
     s.running = first >= begin && first < end && s.blank(begin, first) &&
-                s.read(names, out, test, rejected) && s.read_to(end);
+                s.read(names, out, read) && s.read_to(end);
     if (!s.running) return false;
-    if (dropped != nullptr) *dropped = rejected;
     ++s.at;
     if (s.at != s.stream.end()) {
         // The next value starts the next line: else this object ran on into it (a line that is

@@ -48,11 +48,16 @@ public:
     /// parse_json_fields), or every field if it is empty (as parse_json). Lines are read in
     /// order, none skipped. False if it cannot; then the run is over.
     ///
-    /// With @p test (and @p names not empty), the fields the test reads come first: a record it
-    /// rejects gets only those (the line's other fields are neither read nor checked), and
-    /// @p dropped says so; the others get all of @p names.
+    /// With @p names not empty, @p read says how (FieldsRead): with a test, the fields it reads
+    /// come first, and a record it drops gets only those (the line's other fields are neither
+    /// read nor checked; `read.dropped` says so), the others all of @p names.
     bool next(std::size_t begin, std::size_t end, const FieldNames& names, Value& out,
-              const EarlyTest* test = nullptr, bool* dropped = nullptr);
+              FieldsRead& read);
+    /// next() of every field asked for.
+    bool next(std::size_t begin, std::size_t end, const FieldNames& names, Value& out) {
+        FieldsRead all;
+        return next(begin, end, names, out, all);
+    }
 
 private:
     struct State;

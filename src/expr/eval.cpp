@@ -396,15 +396,23 @@ Value Expression::eval(const Env& env) const {
 bool Expression::test(const Env& env) const {
     // `.status >= 500` on a record whose status is an integer: no evaluator. Any other case
     // (a missing field, null, another type, not a record) takes the evaluator's way.
-    if (const std::optional<FieldTest>& fast = tree_->field_test) {
+    if (const std::string* name = compared_field()) {
         if (const Record* record = env.value.record()) {
-            if (const Value* field = record->find(fast->name)) {
-                if (const std::optional<bool> yes = compare_numbers(fast->op, *field, fast->number))
-                    return *yes;
+            if (const Value* field = record->find(*name)) {
+                if (const std::optional<bool> yes = test_compared(*field)) return *yes;
             }
         }
     }
     return Evaluator(*tree_, env).truth(tree_->root);
+}
+
+const std::string* Expression::compared_field() const noexcept {
+    return tree_->field_test ? &tree_->field_test->name : nullptr;
+}
+
+std::optional<bool> Expression::test_compared(const Value& field) const noexcept {
+    const FieldTest& fast = *tree_->field_test;
+    return compare_numbers(fast.op, field, fast.number);
 }
 
 const std::string& Expression::text() const noexcept { return tree_->text; }

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -64,6 +65,13 @@ public:
     /// The expression's value where it lies when it is a path to a field of the job's value
     /// (or a constant); else computed into @p scratch. Throws EvalError.
     [[nodiscard]] const Value& eval_ref(const Env& env, Value& scratch) const;
+    /// The field a condition of the commonest shape, `.field OP number`, compares (`status` of
+    /// `.status >= 500`); nullptr for any other expression.
+    [[nodiscard]] const std::string* compared_field() const noexcept;
+    /// test() of a record whose field compared_field() holds @p field, decided from @p field
+    /// alone when it is a number of the literal's type (two integers, or two floats neither of
+    /// them NaN); else nullopt: test() the record.
+    [[nodiscard]] std::optional<bool> test_compared(const Value& field) const noexcept;
 
     /// Throws ParseError at the expression's start if it can give no value of @p allowed but
     /// null, as known when it was parsed: `WHAT must be ALLOWED, not GIVES` (`the condition must

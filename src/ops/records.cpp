@@ -50,7 +50,19 @@ public:
         }
         const auto tested = std::count(test.reads.begin(), test.reads.end(), 1);
         if (tested == 0 || static_cast<std::size_t>(tested) == names.size()) return false;
-        test.may_keep = [condition](const Value& value) {
+        // `.status >= 500`: the record holds status at its place among the names, unless the
+        // line lacked a field (then the record is shorter, and test() finds it by name).
+        std::size_t compared = names.size();
+        if (const std::string* name = condition.compared_field())
+            compared = static_cast<std::size_t>(std::find(names.begin(), names.end(), *name) -
+                                                names.begin());
+        test.may_keep = [condition, compared, size = names.size()](const Value& value) {
+            if (const Record* record = value.record();
+                compared < size && record != nullptr && record->size() == size) {
+                const Value& field =
+                    (record->begin() + static_cast<std::ptrdiff_t>(compared))->value;
+                if (const std::optional<bool> yes = condition.test_compared(field)) return *yes;
+            }
             try {
                 return condition.test(expr::Env{value});
             } catch (...) {  // the filter fails the job: it needs the record whole
@@ -101,16 +113,15 @@ private:
                           Items<Value>& out) const override {
         JsonLineRun& run = JsonLineRun::mine();
         if (count == 0 || !run.start(batch.text)) return 0;
-        const EarlyTest* const test = first_ ? &*first_ : nullptr;
+        FieldsRead read{first_ ? &*first_ : nullptr};
         Value* record = nullptr;  // the record the next line fills
         std::size_t i = 0;
         for (; i < count; ++i) {
             const TextBatch::Slice& slice = batch.slices[i];
+            read.refill = record != nullptr;
             if (record == nullptr) record = &out.next_value();
-            bool dropped = false;
-            if (!run.next(slice.begin, slice.begin + slice.size, fields_, *record, test, &dropped))
-                break;
-            if (dropped) {
+            if (!run.next(slice.begin, slice.begin + slice.size, fields_, *record, read)) break;
+            if (read.dropped) {
                 ++out.prefiltered;
                 continue;
             }
