@@ -107,31 +107,28 @@ private:
 
     // Most batches are whole lines of objects: one simdjson pass over the batch finds them all.
     // A line the filter's condition drops (tested first) makes no job here: it is counted in
-    // `prefiltered`, for the filter to count as dropped, and its record is filled again by the
-    // next line.
+    // `prefiltered`, for the filter to count as dropped, and its record is the one the next
+    // line fills.
     std::size_t parse_run(const TextBatch& batch, std::size_t count,
                           Items<Value>& out) const override {
         JsonLineRun& run = JsonLineRun::mine();
         if (count == 0 || !run.start(batch.text)) return 0;
         FieldsRead read{first_ ? &*first_ : nullptr};
-        Value* record = nullptr;  // the record the next line fills
         std::size_t i = 0;
         for (; i < count; ++i) {
             const TextBatch::Slice& slice = batch.slices[i];
-            read.refill = record != nullptr;
-            if (record == nullptr) record = &out.next_value();
-            if (!run.next(slice.begin, slice.begin + slice.size, fields_, *record, read)) break;
+            read.refill = read.dropped;  // the last line's record, filled again
+            Value& record = read.refill ? out.values.back() : out.next_value();
+            if (!run.next(slice.begin, slice.begin + slice.size, fields_, record, read)) break;
             if (read.dropped) {
                 ++out.prefiltered;
                 continue;
             }
             out.ids.push_back(batch.ids[i]);
-            record = nullptr;
         }
-        if (record != nullptr) {  // filled by no job: spare, for the next batch that fills one
-            out.spent.push_back(std::move(out.values.back()));
-            out.values.pop_back();
-        }
+        // A record no job holds: the failed line's, or the last dropped one's. (Freed rather than
+        // kept as spent: a second place that moves records in would cost every line a call.)
+        if (out.values.size() > out.ids.size()) out.values.pop_back();
         return i;
     }
 
