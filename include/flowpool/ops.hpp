@@ -196,7 +196,9 @@ struct OpInfo {
     /// its value: the parameter that holds it (`expr` of `where`). A source whose only out-edge
     /// leads to such a node tests the condition on the fields it reads (when the condition
     /// depends on nothing else) before it reads the other fields of a record, and reads only the
-    /// condition's fields of the records the node will drop. Empty: none.
+    /// condition's fields of the records the node will drop; it passes those on not as jobs
+    /// but as a count (Batch::prefiltered), which the node's stats show as jobs it took and
+    /// dropped: its body never sees them. Empty: none.
     std::string keeps_if{};
 };
 

@@ -46,8 +46,9 @@ namespace flowpool {
 /// 10: StageBody::copies_jobs() (a new virtual: the vtable moved); BatchContext::before_retry()
 /// says whether to try again; OpRegistry::add_type registers a type process-wide
 /// (OpRegistry's members and detail::OpaqueTag changed). 11: OpInfo::keeps_if. 12:
-/// OpInfo::fails_jobs_as_read.
-inline constexpr int plugin_abi = 12;
+/// OpInfo::fails_jobs_as_read. 13: Batch::prefiltered (Batch, and so every Items, changed
+/// layout).
+inline constexpr int plugin_abi = 13;
 
 }  // namespace flowpool
 
