@@ -103,7 +103,7 @@ public:
         const std::size_t received = in->size() + prefiltered;
         // A batch whose jobs were all left out has no job to name: no trace span either.
         const std::uint64_t first_id = in->size() == 0 ? JobError::no_job : in->ids.front();
-        const int worker = node_.slots.acquire();
+        const int worker = node_.slots.acquire(node_.concurrency);
         BatchContext ctx(run_.state, node_.name, worker, &node_.on_error);
         ContextHooks::track_origin(ctx, &ticket.failures());
         ctx.jobs_filtered(prefiltered);

@@ -92,7 +92,7 @@ void TbbGraph::flush_held_back() {
 // Sends what node @p id made from the jobs it held to its successors, under a ticket of its own.
 void TbbGraph::flush(NodeId id) {
     PlanNode& node = run_.nodes[id];
-    const int worker = node.slots.acquire();
+    const int worker = node.slots.acquire(node.concurrency);
     BatchContext ctx(run_.state, node.name, worker, &node.on_error);
     const auto start = Clock::now();
     BatchPtr out;
