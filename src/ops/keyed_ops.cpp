@@ -4,6 +4,7 @@
 
 #include <flowpool/body.hpp>
 #include <flowpool/custom_op.hpp>
+#include <flowpool/detail/batch.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -106,7 +107,7 @@ public:
 
     BatchPtr process(const BatchPtr& in, BatchContext& ctx) override {
         auto& jobs = static_cast<Items<Value>&>(*in);
-        auto out = std::make_shared<Items<Value>>();
+        auto out = pool_.get();
         out->derive_from(*in);
         for (std::size_t i = 0; i < jobs.size(); ++i) {
             try {
@@ -128,6 +129,7 @@ public:
 private:
     expr::Expression key_;
     DedupeSet seen_;
+    BatchPool<Value> pool_;  // its batches, reused (see ExplodeStage::pool_, expression_ops.cpp)
 };
 
 /// Lets a batch through once its jobs' turns have come: the k-th job through the node goes no
