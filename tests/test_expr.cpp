@@ -413,6 +413,31 @@ TEST(Expr, TestSaysWhatEvalSays) {
     EXPECT_LT(trues + failures, texts.size());
 }
 
+// integer_outcomes(), which the jsonl source uses to test a `where` in line, says what test()
+// says of a field below, equal to and above the integer; other shapes have none.
+TEST(Expr, IntegerOutcomesSayWhatTestSays) {
+    for (const char* op : {"==", "!=", "<", "<=", ">", ">="}) {
+        const std::string text = std::string(".i ") + op + " 500";
+        SCOPED_TRACE(text);
+        const Expression e = Expression::compile(text);
+        const auto outcomes = e.integer_outcomes();
+        ASSERT_TRUE(outcomes.has_value());
+        EXPECT_EQ(outcomes->number, 500);
+        const auto test_with = [&e](std::int64_t i) {
+            Record fields;
+            fields.append("i", i);
+            return e.test({Value(std::move(fields)), 1});
+        };
+        EXPECT_EQ(outcomes->below, test_with(499));
+        EXPECT_EQ(outcomes->below, test_with(std::numeric_limits<std::int64_t>::min()));
+        EXPECT_EQ(outcomes->equal, test_with(500));
+        EXPECT_EQ(outcomes->above, test_with(501));
+        EXPECT_EQ(outcomes->above, test_with(std::numeric_limits<std::int64_t>::max()));
+    }
+    for (const char* other : {".i >= 500.0", ".i + 1 > 3", ".i.j > 3", ".i >= 500 and .j", ".s"})
+        EXPECT_FALSE(Expression::compile(other).integer_outcomes().has_value()) << other;
+}
+
 // Evaluates @p text once to warm up, then counts the allocations of a second evaluation.
 std::size_t allocations_of(std::string_view text) {
     const Expression e = Expression::compile(text);

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -102,6 +103,35 @@ struct EarlyTest {
     /// whose fields the condition reads are the line's (the others are left as they were), false
     /// if the condition is false for it: the filter will drop the job.
     std::function<bool(const Value&)> may_keep;
+    /// The condition, when it compares one field with an integer (`.status >= 500`): the field's
+    /// index among the projection's `fields` names, the integer, and whether the condition holds
+    /// for a field below, equal to and above it.
+    struct IntegerField {
+        std::size_t field = 0;
+        std::size_t fields = 0;
+        std::int64_t number = 0;
+        bool below = false;
+        bool equal = false;
+        bool above = false;
+    };
+    std::optional<IntegerField> integer;
+
+    /// may_keep(@p record), decided here, without its call, when `integer` applies: the record
+    /// holds every field of the projection and an integer in the one compared.
+    [[nodiscard]] bool keeps(const Value& record) const {
+        if (integer) {
+            if (const Record* fields = record.record();
+                fields != nullptr && fields->size() == integer->fields) {
+                const Value& field =
+                    (fields->begin() + static_cast<std::ptrdiff_t>(integer->field))->value;
+                if (const auto* x = std::get_if<std::int64_t>(&field)) {
+                    if (*x < integer->number) return integer->below;
+                    return *x == integer->number ? integer->equal : integer->above;
+                }
+            }
+        }
+        return may_keep(record);
+    }
 };
 
 /// How a line's record is read with a projection (JsonLineRun::next, read_json_fields): what

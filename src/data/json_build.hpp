@@ -369,7 +369,7 @@ bool read_json_fields(JsonBuilder& builder, ondemand::object& object, const Fiel
     if (const EarlyTest* test = read.test) {
         if (!read_listed_fields(builder, object, names, out, at, test->reads.data(), refill))
             return false;
-        if (!test->may_keep(out)) return read.dropped = true;
+        if (!test->keeps(out)) return read.dropped = true;
         if (const auto e = object.reset().error()) return builder.fail(e, at);
         refill = true;  // shaped just now
     }

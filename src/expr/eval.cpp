@@ -415,6 +415,19 @@ std::optional<bool> Expression::test_compared(const Value& field) const noexcept
     return compare_numbers(fast.op, field, fast.number);
 }
 
+std::optional<Expression::IntegerOutcomes> Expression::integer_outcomes() const noexcept {
+    if (!tree_->field_test) return std::nullopt;
+    const FieldTest& fast = *tree_->field_test;
+    const auto* number = std::get_if<std::int64_t>(&fast.number);
+    if (number == nullptr) return std::nullopt;
+    // The comparison of 0 with 1, 0 and -1 is its comparison of any integer with a greater, an
+    // equal and a smaller one.
+    const auto outcome = [&fast](std::int64_t field, std::int64_t literal) {
+        return compare_numbers(fast.op, Value(field), Value(literal)).value_or(false);
+    };
+    return IntegerOutcomes{*number, outcome(0, 1), outcome(0, 0), outcome(0, -1)};
+}
+
 const std::string& Expression::text() const noexcept { return tree_->text; }
 
 bool Expression::is_path() const noexcept {

@@ -72,6 +72,18 @@ public:
     /// alone when it is a number of the literal's type (two integers, or two floats neither of
     /// them NaN); else nullopt: test() the record.
     [[nodiscard]] std::optional<bool> test_compared(const Value& field) const noexcept;
+    /// What test() gives for a record whose compared_field() holds an integer below, equal to
+    /// and above the literal, when the literal is an integer (`.status >= 500`: 500; false,
+    /// true, true).
+    struct IntegerOutcomes {
+        std::int64_t number = 0;
+        bool below = false;
+        bool equal = false;
+        bool above = false;
+    };
+    /// The IntegerOutcomes of a condition of compared_field()'s shape with an integer literal;
+    /// nullopt for any other expression.
+    [[nodiscard]] std::optional<IntegerOutcomes> integer_outcomes() const noexcept;
 
     /// Throws ParseError at the expression's start if it can give no value of @p allowed but
     /// null, as known when it was parsed: `WHAT must be ALLOWED, not GIVES` (`the condition must

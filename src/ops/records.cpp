@@ -56,6 +56,10 @@ public:
         if (const std::string* name = condition.compared_field())
             compared = static_cast<std::size_t>(std::find(names.begin(), names.end(), *name) -
                                                 names.begin());
+        if (const auto integer = condition.integer_outcomes(); integer && compared < names.size()) {
+            test.integer = EarlyTest::IntegerField{compared,       names.size(),   integer->number,
+                                                   integer->below, integer->equal, integer->above};
+        }
         test.may_keep = [condition, compared, size = names.size()](const Value& value) {
             if (const Record* record = value.record();
                 compared < size && record != nullptr && record->size() == size) {
