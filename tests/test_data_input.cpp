@@ -577,6 +577,43 @@ TEST(LinesOp, ReadsAGlobOfGzipFilesThroughTheCli) {
     EXPECT_EQ(lines, (Lines{"0 ok"}));
 }
 
+// The source's batches come back from a pool with their lines (Items::spent), whose room the
+// next lines take: every line must still come whole and alone, whatever the last use of its
+// value held (a short line, a long one, or something else a node put there).
+TEST(LinesOp, ReusedBatchesGiveEveryLineWhole) {
+    const std::string dir = fresh_dir("reuse");
+    std::vector<std::string> expected;
+    for (const char* name : {"a.txt", "b.txt"}) {
+        std::string text;
+        for (int i = 0; i < 500; ++i) {
+            std::string line = std::string(name) + " line " + std::to_string(i);
+            if (i % 7 == 3) line += std::string(5000 + static_cast<std::size_t>(i), 'x');
+            if (i % 11 == 5) line.resize(2);  // shorter than the room it may get
+            text += line + "\n";
+            expected.push_back(line);
+        }
+        write(dir + "/" + name, text);
+    }
+    const flowpool::OpRegistry ops;
+    auto source = ops.find("lines")->make_source(
+        flowpool::Params({{"path", dir + "/*.txt"}, {"max_line_bytes", "1048576"}}));
+    flowpool::RunState run;
+    flowpool::BatchContext ctx(run, "text", 0);
+    std::vector<std::string> got;
+    for (int round = 0;; ++round) {
+        auto batch = source->next(static_cast<std::size_t>(3 + round % 5), ctx);
+        if (batch == nullptr) break;
+        auto& jobs = static_cast<flowpool::Items<flowpool::Value>&>(*batch);
+        for (flowpool::Value& value : jobs.values) {
+            ASSERT_TRUE(std::holds_alternative<std::string>(value));
+            got.push_back(std::get<std::string>(value));
+            // What a node after it may leave in a value before the batch goes back.
+            if (got.size() % 3 == 0) value = std::int64_t{7};
+        }
+    }  // each batch is given back before the next is made
+    EXPECT_EQ(got, expected);
+}
+
 TEST(LinesOp, UnderSkipATooLongLineFailsOnlyItsJobAndTheNextLinesCome) {
     // Without on_error a too long line fails the run (above); a source whose policy is skip
     // reads on (a graph file's `on_error: skip`: test_lines_errors.cpp).

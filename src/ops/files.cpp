@@ -2,6 +2,7 @@
 // `print` shares). Paths are as written, relative to the working directory; `-` is standard input
 // or output.
 
+#include <flowpool/detail/batch.hpp>
 #include <flowpool/detail/job_loop.hpp>
 #include <flowpool/ops.hpp>
 
@@ -46,7 +47,7 @@ public:
 
     BatchPtr next(std::size_t max_jobs, BatchContext& ctx) override {
         error_.throw_kept();
-        auto batch = std::make_shared<Items<Value>>();
+        auto batch = pool_.get();
         while (batch->size() < std::max<std::size_t>(max_jobs, 1)) {
             // From a pipe, pass on the lines that came rather than wait to fill the batch.
             if (batch->size() != 0 && reader_.may_block() && !reader_.line_ready()) break;
@@ -71,7 +72,18 @@ public:
             }
             held_ = false;
             batch->ids.push_back(next_id_ - 1);
-            batch->values.emplace_back(std::move(line_));
+            // The line changes places with a spent one: line_ keeps that one's room for the
+            // next read, so that a line costs neither a malloc nor a free. Not a long line's
+            // room: moved in instead, it is freed when its value is next reused.
+            constexpr std::size_t keep_room_up_to = 4096;
+            Value& value = batch->next_value();
+            if (auto* spent = std::get_if<std::string>(&value);
+                spent != nullptr && spent->capacity() <= keep_room_up_to &&
+                line_.capacity() <= keep_room_up_to) {
+                spent->swap(line_);
+            } else {
+                value = std::move(line_);
+            }
         }
         bytes_done_.store(reader_.taken(), std::memory_order_relaxed);
         if (batch->size() == 0) return nullptr;
@@ -92,6 +104,7 @@ private:
     std::string line_;                          // the line read last
     bool held_ = false;  // line_ starts the next batch (it is the first of a new file)
     ReadErrorAfterJobs error_;
+    BatchPool<Value> pool_{64, true};  // a retired batch's lines kept, as Items::spent
 };
 
 /// True if @p fd is the file standard output is (`/dev/stdout`, or the file `>` sent it to).
