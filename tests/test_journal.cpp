@@ -1,6 +1,7 @@
 // A run's journal (RunOptions::journal) in the library: every source job is journaled once,
 // when it and every job made from it finished, with the failures of the jobs made from it; the
-// jobs the journal skips are left out at the source. At 1, 2, 4 and 8 workers.
+// jobs the journal skips are left out at the source, also from a jsonl file's runs of uncut lines.
+// At 1, 2, 4 and 8 workers.
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <flowpool/journal.hpp>
 #include <flowpool/ops.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -220,7 +222,102 @@ TEST_P(SourceFailuresTest, AFailureAsTheSourceReadsStopsItReading) {
     EXPECT_EQ(journal.failed_, (std::set<std::uint64_t>{7}));
 }
 
+/// A jsonl file of 6,000 lines, a few hundred KB, so that the source reads it in runs of uncut
+/// lines (TextSource::read_run), a few of them bad or blank, into a file as `{id} {value.line}`:
+/// a journal that leaves jobs out of such a run has it cut first (TextBatch::keep).
+class JsonlJournalTest : public ::testing::TestWithParam<std::size_t> {
+protected:
+    static constexpr std::uint64_t lines = 6000;
+
+    // Few, for most batches to be runs: a batch that cannot be one (a blank line) is cut line by
+    // line, and so are the next few.
+    static bool bad(std::uint64_t id) { return id % 1000 == 503; }
+    static bool blank(std::uint64_t id) { return id % 1500 == 700 || id == 701; }
+
+    /// Runs the file at the test's threads and @p batch_size (0: sized by the run); returns the
+    /// lines written, sorted.
+    std::vector<std::string> run(Recorder& journal, std::size_t batch_size,
+                                 flowpool::RunResult& result) {
+        const std::string stem = std::filesystem::path(::testing::TempDir()) /
+                                 ("jsonl_journal." + std::to_string(::getpid()));
+        {
+            std::ofstream out(stem + ".jsonl", std::ios::binary);
+            for (std::uint64_t id = 0; id < lines; ++id) {
+                if (blank(id)) {
+                    out << (id % 2 == 0 ? "" : "  ") << '\n';
+                } else if (bad(id)) {
+                    out << "{\"line\":" << id + 1 << ",}\n";
+                } else {
+                    out << "{\"line\":" << id + 1 << ",\"pad\":\"" << std::string(id % 90, 'p')
+                        << "\"}\n";
+                }
+            }
+        }
+        const std::string text = "nodes:\n  input: {kind: source, op: jsonl, path: \"" + stem +
+                                 ".jsonl\", on_error: skip}\n  out: {kind: sink, op: file, path: "
+                                 "\"" +
+                                 stem +
+                                 ".out\", format: \"{id} {value.line}\"}\n"
+                                 "edges: [input -> out]\n";
+        flowpool::RunOptions options;
+        options.journal = &journal;
+        options.batch_size = batch_size;
+        options.threads = GetParam();
+        result = flowpool::run_graph(flowpool::parse_graph(text, "jsonl_journal.yaml"),
+                                     flowpool::OpRegistry{}, options);
+        std::vector<std::string> out;
+        std::ifstream written(stem + ".out");
+        for (std::string line; std::getline(written, line);) out.push_back(line);
+        std::sort(out.begin(), out.end());
+        std::filesystem::remove(stem + ".jsonl");
+        std::filesystem::remove(stem + ".out");
+        return out;
+    }
+};
+
+TEST_P(JsonlJournalTest, JobsTheJournalSkipsAreLeftOutOfRunsOfUncutLines) {
+    std::set<std::uint64_t> skip;
+    for (std::uint64_t id = 0; id < lines; ++id) {
+        // Every fifth (a run the journal leaves jobs out of is cut), whole runs, and now and then
+        // (most runs are then left whole, and parsed uncut).
+        if ((id < 2000 && id % 5 == 0) || (id >= 2000 && id < 3000) || id % 500 == 7)
+            skip.insert(id);
+    }
+    // What a resumed run must do: the jobs not skipped, each once; the bad ones among them fail.
+    std::vector<std::string> written;
+    std::set<std::uint64_t> jobs;
+    std::set<std::uint64_t> failed;
+    for (std::uint64_t id = 0; id < lines; ++id) {
+        if (blank(id) || skip.count(id) != 0) continue;
+        jobs.insert(id);
+        if (bad(id)) {
+            failed.insert(id);
+        } else {
+            written.push_back(std::to_string(id) + " " + std::to_string(id + 1));
+        }
+    }
+    std::sort(written.begin(), written.end());
+    ASSERT_FALSE(failed.empty());
+    for (const std::size_t batch_size : {0, 7, 100}) {
+        Recorder journal(skip);
+        flowpool::RunResult result;
+        const std::vector<std::string> out = run(journal, batch_size, result);
+        ASSERT_FALSE(result.error) << result.error->what();
+        EXPECT_EQ(out, written) << "batch " << batch_size;
+        EXPECT_EQ(result.stats.jobs_in, jobs.size()) << "batch " << batch_size;
+        EXPECT_EQ(result.stats.skipped, failed.size()) << "batch " << batch_size;
+        EXPECT_EQ(journal.failed_, failed) << "batch " << batch_size;
+        std::set<std::uint64_t> journaled;
+        for (const auto& [id, times] : journal.times_) {
+            EXPECT_EQ(times, 1) << "job " << id << ", batch " << batch_size;
+            journaled.insert(id);
+        }
+        EXPECT_EQ(journaled, jobs) << "batch " << batch_size;
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Workers, JournalTest, ::testing::Values(1, 2, 4, 8));
 INSTANTIATE_TEST_SUITE_P(Workers, SourceFailuresTest, ::testing::Values(1, 2, 4, 8));
+INSTANTIATE_TEST_SUITE_P(Workers, JsonlJournalTest, ::testing::Values(1, 2, 4, 8));
 
 }  // namespace

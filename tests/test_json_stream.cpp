@@ -1,14 +1,18 @@
 // JsonLineRun, the fast path of the `jsonl` source: many lines through one simdjson pass. What it
 // reads must be what parse_json / parse_json_fields read from each line alone, and it must stop
 // at (or before) the first line they would reject, so that the caller's one-by-one parse of the
-// rest names the error. Expectations come from those two functions, line by line.
+// rest names the error. Expectations come from those two functions, line by line. So for
+// next_line(), which reads a run of uncut lines: a run it takes holds each line's own record.
 
 #include <gtest/gtest.h>
 #include <flowpool/value.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <random>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "data/json.hpp"
@@ -191,6 +195,19 @@ TEST(JsonLineRun, ALineCutInTwoIsNotReadAsOneObject) {
     EXPECT_LE(check_run(lines, {"host"}), 1U);
 }
 
+// FINDING (src/data/json_stream.cpp, JsonLineRun::next): an object's head on a text's last line
+// but one and its tail on the last line were read as one object, the head's line giving the whole
+// object and only the tail's line failing: next() checked that the next value starts on the next
+// line, and the text's last value has no next value. Read alone, both lines fail. Through the CLI,
+// `{"n":0}\n{"n":1}\n{"a":\n1}\n` at `--batch 4` wrote `2 {"a":1}`. Now the text after the last
+// value's line must be blank.
+TEST(JsonLineRun, AnObjectCutInTwoAtTheEndOfTheTextIsNotReadAsOneObject) {
+    EXPECT_LE(check_run({good[0], R"({"a":)", "1}"}), 1U);
+    EXPECT_LE(check_run({good[0], R"({"host":"a",)", R"("status":1})"}, {"host"}), 1U);
+    EXPECT_EQ(check_run({R"({"a":)", "1}"}), 0U);
+    EXPECT_LE(check_run({good[0], R"({"s":"a)", R"(b"})"}), 1U);
+}
+
 TEST(JsonLineRun, LeavesATextOverItsLimitToTheLineByLineParse) {
     // Its parser's buffers would grow to six times the text and stay so.
     const std::string line = R"({"host":")" + std::string(1 << 20, 'x') + R"("})";
@@ -200,6 +217,404 @@ TEST(JsonLineRun, LeavesATextOverItsLimitToTheLineByLineParse) {
     EXPECT_FALSE(JsonLineRun::mine().start(text));
     text.resize(line.size() + 1);
     EXPECT_TRUE(JsonLineRun::mine().start(text));
+}
+
+// --------------------------------------------- next_line(): a run of uncut lines (parse_lines)
+
+/// A text of whole lines as TextSource hands an uncut run over: each line with its own end
+/// ("\n" or "\r\n"), then simdjson's padding; and where each line starts.
+struct LineText {
+    std::string text;
+    std::vector<std::size_t> starts;
+};
+
+LineText line_text(const std::vector<std::string>& lines_with_ends) {
+    LineText made;
+    for (const std::string& line : lines_with_ends) {
+        made.starts.push_back(made.text.size());
+        made.text += line;
+    }
+    made.text.reserve(made.text.size() + 64);  // simdjson's padding, as TextSource::next leaves it
+    return made;
+}
+
+/// What next_line() made of a text of @p lines lines, called as JsonlSource::parse_lines calls
+/// it: once per line, each call from where the last said the next line starts, up to the first
+/// that returns 0.
+struct LineRunRead {
+    bool started = false;
+    std::vector<std::size_t> nexts;  ///< what each call returned
+    std::vector<Value> values;       ///< the records of the calls that did not return 0
+    std::vector<bool> dropped;       ///< per record: the test dropped it
+    std::vector<bool> over_after;    ///< over() after each call
+    bool over = false;               ///< over() after the last call
+
+    /// True if the caller takes the run: every line gave an object and over() is true.
+    [[nodiscard]] bool taken(std::size_t lines) const { return values.size() == lines && over; }
+};
+
+LineRunRead read_line_run(const std::string& text, std::size_t lines, const Names& names = {},
+                          const flowpool::detail::EarlyTest* test = nullptr) {
+    const flowpool::detail::FieldNames fields(names);
+    JsonLineRun& run = JsonLineRun::mine();
+    LineRunRead made;
+    made.started = run.start(text);
+    if (!made.started) return made;
+    flowpool::detail::FieldsRead read{test};
+    Value record;
+    std::size_t begin = 0;
+    for (std::size_t i = 0; i < lines; ++i) {
+        read.refill = read.dropped;  // a dropped line's record is filled again, as parse_lines does
+        if (!read.refill) record = Value();
+        begin = run.next_line(begin, fields, record, read);
+        made.nexts.push_back(begin);
+        made.over_after.push_back(run.over());
+        if (begin == 0) break;
+        made.values.push_back(record);
+        made.dropped.push_back(read.dropped);
+    }
+    made.over = run.over();
+    return made;
+}
+
+/// A line's text without its line end, as a line cut one by one is read ("\r\n": both go).
+std::string without_end(const std::string& line) {
+    std::string text = line.substr(0, line.size() - 1);
+    if (text.ends_with('\r')) text.pop_back();
+    return text;
+}
+
+/// Checks that a run of @p lines (each with its end) is taken, each call returning where the
+/// next line starts (the text's size after the last) and each record as the line read alone.
+void expect_taken_as_alone(const std::vector<std::string>& lines, const Names& names = {}) {
+    const LineText made = line_text(lines);
+    const LineRunRead read = read_line_run(made.text, lines.size(), names);
+    ASSERT_TRUE(read.started);
+    ASSERT_TRUE(read.taken(lines.size())) << read.values.size() << " records, over " << read.over;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const std::size_t next = i + 1 < lines.size() ? made.starts[i + 1] : made.text.size();
+        EXPECT_EQ(read.nexts[i], next) << "line " << i;
+        // over() only once the last line was read.
+        EXPECT_EQ(read.over_after[i], i + 1 == lines.size()) << "line " << i;
+        const Alone alone = parse_alone(without_end(lines[i]), names);
+        EXPECT_TRUE(alone.ok) << lines[i];
+        EXPECT_EQ(read.values[i], alone.value) << "line " << i << ": " << lines[i];
+    }
+}
+
+/// How far a run goes before the line it fails at.
+enum class Before {
+    read,     ///< every line before it is read
+    or_stop,  ///< the run may stop earlier (a malformed line can mislead simdjson's first stage)
+};
+
+/// Good lines (with "\n"), then @p bad (with its end), then a good line: the run is not taken,
+/// the call that returns 0 is the bad line's or (with Before::or_stop) an earlier one, and the
+/// calls before it return where their next lines start. With @p bad first (unless @p not_first),
+/// in the middle and last.
+void expect_next_line_fails_at(const std::string& bad, const Names& names = {},
+                               Before before_it = Before::read, bool not_first = false) {
+    const std::vector<std::string> before = {R"({"a":1,"host":"x"})"
+                                             "\n",
+                                             R"({"b":[1,2],"a":"y"})"
+                                             "\n"};
+    const std::string after = R"({"a":3})"
+                              "\n";
+    for (std::size_t at = not_first ? 1 : 0; at <= 2; ++at) {
+        std::vector<std::string> lines(before.begin(),
+                                       before.begin() + static_cast<std::ptrdiff_t>(at));
+        lines.push_back(bad);
+        if (at != 1) lines.push_back(after);  // at 1 the bad line is last
+        const LineText made = line_text(lines);
+        const LineRunRead read = read_line_run(made.text, lines.size(), names);
+        const std::string label = "bad line " + std::to_string(at) + ": " + bad;
+        EXPECT_FALSE(read.taken(lines.size())) << label;
+        if (!read.started) continue;  // simdjson refused the whole text: no run either
+        ASSERT_FALSE(read.nexts.empty()) << label;
+        EXPECT_EQ(read.nexts.back(), 0U) << label;
+        if (before_it == Before::read) {
+            EXPECT_EQ(read.nexts.size(), at + 1) << label;
+        } else {
+            EXPECT_LE(read.nexts.size(), at + 1) << label;
+        }
+        for (std::size_t i = 0; i + 1 < read.nexts.size(); ++i)
+            EXPECT_EQ(read.nexts[i], made.starts[i + 1]) << label << ", line " << i;
+    }
+}
+
+TEST(JsonLineRun, NextLineReadsAnObjectPerLineAndSaysWhereTheNextLineStarts) {
+    const std::vector<std::string> lines = {
+        R"({"host":"web-03","status":503,"user":{"id":7},"tags":["beta"]})"
+        "\n",
+        R"({"s":"}\n","status":-1,"x":[1,2.5,null,true,{"y":{}}]})"
+        "\n",
+        "{}\n",
+        R"({"host":"\u00e9t\u00e9","status":1e3})"
+        "\n",
+    };
+    expect_taken_as_alone(lines);
+    expect_taken_as_alone(lines, {"status", "host"});
+    expect_taken_as_alone(lines, {"tags"});
+    expect_taken_as_alone({"{\"a\":1}\n"});
+}
+
+TEST(JsonLineRun, NextLineTakesCrLfLineEnds) {
+    const std::vector<std::string> lines = {"{\"a\":1}\r\n", "{\"a\":2}\n", "{\"b\":[3]}\r\n",
+                                            "{\"a\":\"4\"}\r\n"};
+    expect_taken_as_alone(lines);
+    expect_taken_as_alone(lines, {"a"});
+}
+
+TEST(JsonLineRun, NextLineFailsAtTwoObjectsOnALine) {
+    for (const Names& names : {Names{}, Names{"a"}}) {
+        expect_next_line_fails_at("{\"a\":1}{\"b\":2}\n", names);
+        expect_next_line_fails_at("{\"a\":1} {\"b\":2}\n", names);
+        expect_next_line_fails_at("{\"a\":1}\r{\"b\":2}\n", names);
+        expect_next_line_fails_at("{\"a\":1}{\"b\":2}\r\n", names);
+    }
+}
+
+TEST(JsonLineRun, NextLineFailsAtBlanksAfterAnObjectThatAnotherLineFollows) {
+    for (const Names& names : {Names{}, Names{"a"}}) {
+        for (const std::string bad :
+             {"{\"a\":1}  \n", "{\"a\":1}\t\n", "{\"a\":1} \r\n", "{\"a\":1}\r\r\n"}) {
+            const std::vector<std::string> lines = {"{\"a\":0}\n", bad, "{\"a\":2}\n"};
+            const LineText made = line_text(lines);
+            const LineRunRead read = read_line_run(made.text, lines.size(), names);
+            ASSERT_TRUE(read.started) << bad;
+            ASSERT_EQ(read.nexts.size(), 2U) << bad;
+            EXPECT_EQ(read.nexts[0], made.starts[1]) << bad;
+            EXPECT_EQ(read.nexts[1], 0U) << bad;
+            EXPECT_FALSE(read.over) << bad;
+        }
+    }
+}
+
+// The last object of the text has no next value to check the gap against: blanks after it may
+// be taken (they are, today), but then as a line read alone takes them (parse_json reads
+// `{"a":1}  ` as {"a":1}).
+TEST(JsonLineRun, NextLineReadsBlanksAfterTheLastObjectAsALineReadAloneDoes) {
+    for (const Names& names : {Names{}, Names{"a"}}) {
+        for (const std::string last : {"{\"a\":1}  \n", "{\"a\":1} \t\r\n", "{\"a\":1}\r\r\n"}) {
+            const std::vector<std::string> lines = {"{\"a\":0}\n", last};
+            const LineText made = line_text(lines);
+            const LineRunRead read = read_line_run(made.text, lines.size(), names);
+            ASSERT_TRUE(read.started) << last;
+            ASSERT_FALSE(read.nexts.empty()) << last;
+            EXPECT_EQ(read.nexts[0], made.starts[1]) << last;
+            if (read.taken(lines.size())) {
+                EXPECT_EQ(read.nexts[1], made.text.size()) << last;
+                EXPECT_EQ(read.values[1], parse_alone(without_end(last), names).value) << last;
+            }
+        }
+    }
+}
+
+// next_line() does not see a line end inside an object: an object over two lines is one object
+// for two lines, the next call returning where the third line starts. What catches it is the
+// caller's count: over() is true after fewer calls than lines, and the call for the last line
+// returns 0.
+TEST(JsonLineRun, AnObjectOverTwoLinesIsCaughtByCountingTheLines) {
+    for (const Names& names : {Names{}, Names{"a"}}) {
+        {
+            const std::vector<std::string> lines = {"{\"a\":\n", "1}\n", "{\"a\":3}\n"};
+            const LineText made = line_text(lines);
+            const LineRunRead read = read_line_run(made.text, lines.size(), names);
+            ASSERT_TRUE(read.started);
+            EXPECT_FALSE(read.taken(lines.size()));
+            ASSERT_EQ(read.nexts.size(), 3U);
+            EXPECT_EQ(read.nexts[0], made.starts[2]) << "the first object ends on line 2";
+            EXPECT_EQ(read.nexts[1], made.text.size());
+            EXPECT_TRUE(read.over_after[1]) << "two objects, all read: over() alone says yes";
+            EXPECT_EQ(read.nexts[2], 0U) << "no object for the third line";
+            EXPECT_FALSE(read.over);
+        }
+        {
+            // Last in the text, and each half of it read alone fails.
+            const std::vector<std::string> lines = {"{\"a\":0}\n", "{\"a\":\n", "1}\r\n"};
+            const LineText made = line_text(lines);
+            const LineRunRead read = read_line_run(made.text, lines.size(), names);
+            EXPECT_FALSE(read.taken(lines.size()));
+            EXPECT_FALSE(parse_alone("{\"a\":", names).ok);
+            EXPECT_FALSE(parse_alone("1}", names).ok);
+        }
+    }
+}
+
+TEST(JsonLineRun, NextLineFailsAtALineThatIsNoObject) {
+    for (const Names& names : {Names{}, Names{"a"}}) {
+        for (const std::string bad : {"[1,2]\n", "3\n", "null\n", "\"text\"\n", "[{\"a\":1}]\n"})
+            expect_next_line_fails_at(bad, names);
+    }
+}
+
+TEST(JsonLineRun, NextLineFailsAtAMalformedLine) {
+    for (const Names& names : {Names{}, Names{"a"}}) {
+        for (const std::string bad :
+             {R"({"n":2,})", R"({"a":})", R"({"a":1)", R"({"a":1}})", R"({"a":1}])", R"({"a":1} x)",
+              R"({"a":tru})", R"({"a":[1,2}})", R"(})", R"({"a":"b})", "{\"a\":\"\xC3(\"}",
+              R"({"a":1e400})"}) {
+            expect_next_line_fails_at(bad + "\n", names, Before::or_stop);
+            expect_next_line_fails_at(bad + "\r\n", names, Before::or_stop);
+        }
+        expect_next_line_fails_at(std::string("{\"a\":\"x\0y\"}\n", 12), names, Before::or_stop);
+        expect_next_line_fails_at("{\"a\":" + std::string(300, '[') + std::string(300, ']') + "}\n",
+                                  names, Before::or_stop);
+    }
+    // A projection skips what it does not read; a skipped member whose brackets do not match can
+    // close the object early, before the field asked for.
+    expect_next_line_fails_at(R"({"x":{"y":1]},"a":1})"
+                              "\n",
+                              {"a"}, Before::or_stop);
+}
+
+// Blanks before a line's object, in the middle of a run or last: the gap after the object before
+// is not just its line end, so the call for the line before returns 0. (A run never starts with
+// blanks: scan_lines() sends such a batch to be cut line by line. On the first line they would
+// pass, simdjson placing the first object at the text's start, and be read as alone.)
+TEST(JsonLineRun, NextLineFailsAtALineThatStartsWithBlanks) {
+    for (const Names& names : {Names{}, Names{"a"}}) {
+        expect_next_line_fails_at("  {\"a\":1}\n", names, Before::or_stop, true);
+        expect_next_line_fails_at("\t{\"a\":1}\r\n", names, Before::or_stop, true);
+    }
+}
+
+// With a projection and the filter's condition tested first (EarlyTest), a line the condition
+// drops is read only as far as the test needs, and the next call still starts on the next line;
+// a dropped line with text after its object still fails the run.
+TEST(JsonLineRun, NextLineGoesOnPastLinesTheEarlyTestDrops) {
+    flowpool::detail::EarlyTest test;
+    test.reads = {1, 0};  // of "status", "host": the condition reads status
+    test.may_keep = [](const Value& value) {
+        const flowpool::Record* record = value.record();
+        const Value* status = record != nullptr ? record->find("status") : nullptr;
+        const auto* number = status != nullptr ? std::get_if<std::int64_t>(status) : nullptr;
+        return number != nullptr && *number >= 500;
+    };
+    const Names names = {"status", "host"};
+    const std::vector<std::string> lines = {
+        R"({"host":"a","status":200,"x":[1]})"
+        "\n",
+        R"({"status":503,"host":"b"})"
+        "\r\n",
+        R"({"status":404,"host":"c","y":{"z":[]}})"
+        "\n",
+        R"({"status":404,"host":"d"})"
+        "\n",
+        R"({"host":"e","status":500})"
+        "\n",
+    };
+    const LineText made = line_text(lines);
+    const LineRunRead read = read_line_run(made.text, lines.size(), names, &test);
+    ASSERT_TRUE(read.taken(lines.size()));
+    EXPECT_EQ(read.dropped, (std::vector<bool>{true, false, true, true, false}));
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const std::size_t next = i + 1 < lines.size() ? made.starts[i + 1] : made.text.size();
+        EXPECT_EQ(read.nexts[i], next) << "line " << i;
+    }
+    EXPECT_EQ(read.values[1], parse_alone(without_end(lines[1]), names).value);
+    EXPECT_EQ(read.values[4], parse_alone(without_end(lines[4]), names).value);
+
+    for (const std::string bad :
+         {R"({"status":200,"host":"x"} x)", R"({"status":200}{"a":1})", R"({"status":200}  )"}) {
+        const LineText with_bad = line_text({lines[0], bad + "\n", lines[1]});
+        const LineRunRead failed = read_line_run(with_bad.text, 3, names, &test);
+        EXPECT_FALSE(failed.taken(3)) << bad;
+        ASSERT_EQ(failed.nexts.size(), 2U) << bad;
+        EXPECT_EQ(failed.nexts[1], 0U) << bad;
+    }
+}
+
+/// Lines to build random runs from, each without its end.
+const std::vector<std::string> compact_objects = {
+    R"({"a":1})",
+    R"({"a":"x","b":[1,2,{"c":null}]})",
+    "{}",
+    R"({"b":{"a":{}}})",
+    R"({"a":"}"})",
+    R"({"a":"\n}","b":"\"}"})",
+    R"({"a":-1.5e3,"b":true})",
+    R"({"\u0061":2,"b":false})",
+    "{\"a\":\"\xC3\xA9\xE2\x82\xAC\"}",
+};
+/// Lines that read alone give an object, but not as a run takes them; and one after a byte
+/// order mark (as files joined with `cat` hold).
+const std::vector<std::string> loose_objects = {"  {\"a\":1}", "{\"a\":1}  ", "{\"b\":2}\t", " {} ",
+                                                "\xEF\xBB\xBF{\"a\":1}"};
+/// Lines that read alone fail, or hold a value that is no object.
+const std::vector<std::string> bad_lines = {
+    R"({"a":1}{"b":2})",
+    R"({"a":1} {"b":2})",
+    R"({"a":1} x)",
+    R"({"a":1}})",
+    R"({"a":1}])",
+    "[1,2]",
+    "3",
+    "null",
+    R"("s")",
+    R"({"a":)",
+    "1}",
+    R"({"n":2,})",
+    R"({"x":{"y":1]},"a":1})",
+    R"({"a":1)",
+    "}",
+    R"({"s":"x)",
+    R"(y"})",
+    "\"",
+    R"({"a":"b})",
+    "{",
+    "]",
+    R"({"a":1}{)",
+    R"({"a":[1,2}})",
+    "x",
+    R"({"a":tru})",
+    R"({"a":1}")",
+    R"({"a":{)",
+    R"("},{"b":1})",
+    R"(1}{"a":1})",
+};
+
+// Random runs of good, loose and bad lines, against each line read alone: a run next_line()
+// takes (a record per line, then over()) holds each line's record as the line read alone, and a
+// run of compact objects alone is always taken.
+TEST(JsonLineRun, NextLineTakesARunOnlyWhenEachLineReadAloneGivesTheSameObject) {
+    std::mt19937 random(4242);
+    std::size_t taken = 0;
+    std::size_t refused = 0;
+    for (int round = 0; round < 3000; ++round) {
+        const Names names = round % 3 == 0 ? Names{"a", "b"} : Names{};
+        const std::size_t count = 1 + random() % 8;
+        const bool compact_only = round % 4 == 0;
+        std::vector<std::string> lines;
+        for (std::size_t i = 0; i < count; ++i) {
+            const std::size_t pick = random() % 10;
+            const std::vector<std::string>& pool =
+                compact_only || pick < 6 ? compact_objects : (pick < 7 ? loose_objects : bad_lines);
+            lines.push_back(pool[random() % pool.size()] + (random() % 4 == 0 ? "\r\n" : "\n"));
+        }
+        const LineText made = line_text(lines);
+        const LineRunRead read = read_line_run(made.text, count, names);
+        std::string label = "round " + std::to_string(round) + ":";
+        for (const std::string& line : lines) label += " " + line;
+        if (compact_only) {
+            ASSERT_TRUE(read.taken(count)) << label;
+        }
+        if (!read.taken(count)) {
+            ++refused;
+            continue;
+        }
+        ++taken;
+        for (std::size_t i = 0; i < count; ++i) {
+            const Alone alone = parse_alone(without_end(lines[i]), names);
+            ASSERT_TRUE(alone.ok) << label << " (line " << i << " fails alone)";
+            ASSERT_EQ(read.values[i], alone.value) << label << " (line " << i << ")";
+            ASSERT_EQ(read.nexts[i], i + 1 < count ? made.starts[i + 1] : made.text.size())
+                << label << " (line " << i << ")";
+        }
+    }
+    // Both outcomes came often enough for the comparison to mean something.
+    EXPECT_GT(taken, 800U);
+    EXPECT_GT(refused, 800U);
 }
 
 }  // namespace

@@ -77,6 +77,15 @@ public:
     /// Reads the value @p node is at (a member's, its key and colon read) into @p out. The
     /// caller then skips the member's value (skip_child()), which passes over a value not read.
     bool read(ondemand::value_iterator node, Value& out, int depth) {
+        // Most members read are integers (a status, a count): read as one at once, without
+        // asking the type first. Anything else (a float, an integer out of range) reads nothing.
+        if (const char first = *OnDemandStart::text(node);
+            first == '-' || (first >= '0' && first <= '9')) {
+            if (std::int64_t integer = 0; !node.get_int64().get(integer)) {
+                out = integer;
+                return true;
+            }
+        }
         ondemand::json_type type;
         if (const auto e = node.type().get(type)) return fail(e, node);
         if (type == ondemand::json_type::object || type == ondemand::json_type::array)

@@ -100,9 +100,36 @@ bool JsonLineRun::next(std::size_t begin, std::size_t end, const FieldNames& nam
         const std::size_t following = s.at.current_index();
         s.running = following > end && s.blank(end + 1, following);
     } else {
-        s.running = s.stream.truncated_bytes() == 0;  // no unfinished value after it
+        // No unfinished value after it, and no line: else this object ran on into the lines
+        // after it (a line that is an object's head and the last its tail read as one object).
+        s.running = s.stream.truncated_bytes() == 0 && s.blank(end, s.text.size());
     }
     return s.running;
+}
+
+std::size_t JsonLineRun::next_line(std::size_t begin, const FieldNames& names, Value& out,
+                                   FieldsRead& read) {
+    State& s = *state_;
+    s.running = s.running && s.at != s.stream.end() && s.at.current_index() == begin &&
+                s.read(names, out, read);
+    if (!s.running) return 0;
+    ++s.at;
+    if (!(s.at != s.stream.end())) {  // the last value
+        s.running = s.stream.truncated_bytes() == 0;
+        return s.running ? s.text.size() : 0;
+    }
+    // Between the object's closing brace and the next value, only the line end. (The next value
+    // starts where the object's last token left the stream, a read having taken the object to
+    // its end; one that ended it early left a token of its line.)
+    const std::size_t next = s.at.current_index();
+    const std::string_view before = s.text.substr(0, next);
+    s.running = before.ends_with("}\n") || before.ends_with("}\r\n");
+    return s.running ? next : 0;
+}
+
+bool JsonLineRun::over() noexcept {
+    State& s = *state_;
+    return s.running && !(s.at != s.stream.end());
 }
 
 }  // namespace flowpool::detail

@@ -110,7 +110,7 @@ void LineReader::skip_buffered(std::size_t bytes, std::uint64_t lines) noexcept 
 bool LineReader::read_into(std::string& text, std::size_t bytes, const BatchContext& ctx) {
     const std::size_t held = end_ - begin_;
     if (bom_pending_ || skipping_ || at_end_ || held > bytes || held > max_line_ ||
-        input_->may_block() || line_ready()) {
+        input_->may_block()) {
         return false;
     }
     const std::size_t base = text.size();

@@ -81,12 +81,13 @@ public:
     /// '\n'. position() is then the last of them.
     void skip_buffered(std::size_t bytes, std::uint64_t lines) noexcept;
     /// For a caller that cuts lines itself, to save copying each byte from the reader's buffer to
-    /// its own: appends to @p text the unfinished line buffered and then up to @p bytes read
-    /// straight behind it, on the caller's thread, so that the bytes are written once, where the
-    /// caller keeps them. The caller takes the whole lines, then gives the rest back with
-    /// unread(). False, with @p text as it was, when it cannot: a whole line is buffered, a byte
-    /// order mark or a too long line is pending, the unfinished line is longer than @p bytes,
-    /// the file is over, or reading could wait for a writer (a pipe). Throws as next() does.
+    /// its own: appends to @p text what is buffered (lines read ahead, then an unfinished one)
+    /// and then up to @p bytes read straight behind it, on the caller's thread, so that the bytes
+    /// are written once, where the caller keeps them. The caller takes the whole lines, then
+    /// gives the rest back with unread(). False, with @p text as it was, when it cannot: a byte
+    /// order mark or a too long line is pending, what is buffered is longer than @p bytes or
+    /// than max_line_bytes(), the file is over, or reading could wait for a writer (a pipe).
+    /// Throws as next() does.
     bool read_into(std::string& text, std::size_t bytes, const BatchContext& ctx);
     /// After read_into(): counts @p lines whole lines taken from what it appended, and puts
     /// @p rest, the bytes after them, back in front of what is buffered.
@@ -158,6 +159,9 @@ public:
     void throw_kept() {
         if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
     }
+    /// True while an error is kept: the source reads no more, and passes on what it read
+    /// before the error first.
+    [[nodiscard]] bool holds() const noexcept { return error_ != nullptr; }
     /// Calls @p read; if it throws when the batch holds @p jobs (not 0), keeps the error and
     /// returns false: the batch ends there.
     template <class Read>

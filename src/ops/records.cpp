@@ -136,6 +136,42 @@ private:
         return i;
     }
 
+    // A run of uncut lines (most batches): the lines are found as their objects are read, each
+    // object ending its line. All or nothing: a line it cannot read sends the batch back to be
+    // cut and read as above, which says why the line fails and where.
+    bool parse_lines(const TextBatch& batch, Items<Value>& out) const override {
+        JsonLineRun& run = JsonLineRun::mine();
+        if (!run.start(batch.text)) return false;
+        FieldsRead read{first_ ? &*first_ : nullptr};
+        std::size_t begin = 0;
+        std::size_t dropped = 0;  // counted here, not in `out`: another worker's batch may
+        Value* record = nullptr;  // share its cache line (measured: 3 % more CPU at 2 workers)
+        std::size_t i = 0;
+        for (; i < batch.size(); ++i) {
+            read.refill = read.dropped;
+            if (!read.refill) record = &out.next_value();
+            begin = run.next_line(begin, fields_, *record, read);
+            if (begin == 0) break;
+            if (read.dropped) {
+                ++dropped;
+                continue;
+            }
+            out.ids.push_back(batch.ids[i]);
+        }
+        if (i == batch.size() && run.over()) {
+            if (out.values.size() > out.ids.size()) out.values.pop_back();  // a dropped line's
+            out.prefiltered = dropped;
+            return true;
+        }
+        // As it was: the records made are spent ones again, for the second reading to fill.
+        while (!out.values.empty()) {
+            out.spent.push_back(std::move(out.values.back()));
+            out.values.pop_back();
+        }
+        out.ids.clear();
+        return false;
+    }
+
     FieldNames fields_;               // the fields to read; empty: all
     std::optional<EarlyTest> first_;  // the filter's condition, tested first
 };

@@ -1,15 +1,39 @@
 #include "text_source.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
+#include <numeric>
+#include <optional>
+#include <string_view>
 #include <utility>
 
 #include "data/json.hpp"
+#include "data/line_scan.hpp"
 
 namespace flowpool::detail {
 
 namespace {
+
 constexpr std::size_t padding = 64;  // readable bytes after a text, for simdjson
+
+/// A line of a text: where it starts, its size without its line end, and where the next starts.
+struct Line {
+    std::size_t begin = 0;
+    std::size_t size = 0;
+    std::size_t next = 0;
+};
+
+/// The line of @p text that starts at @p begin, if it ends with a '\n' there.
+std::optional<Line> line_at(std::string_view text, std::size_t begin) noexcept {
+    const void* newline = std::memchr(text.data() + begin, '\n', text.size() - begin);
+    if (newline == nullptr) return std::nullopt;
+    const auto end = static_cast<std::size_t>(static_cast<const char*>(newline) - text.data());
+    std::size_t size = end - begin;
+    if (size != 0 && text[end - 1] == '\r') --size;  // a CRLF line's '\r' is not its text's
+    return Line{begin, size, end + 1};
+}
+
 }  // namespace
 
 /// Spare batches: taken by the source's thread, given back by the worker that decoded them.
@@ -46,7 +70,8 @@ std::shared_ptr<TextBatch> TextSource::fresh_batch() {
 }
 
 BatchPtr TextSource::next(std::size_t max_jobs, BatchContext& ctx) {
-    error_after_.throw_kept();
+    // After a read error, the whole lines read before it first (a run may have taken fewer).
+    if (!error_after_.holds() || !reader_.line_ready()) error_after_.throw_kept();
     const std::shared_ptr<TextBatch> batch = fresh_batch();
     std::string& text = batch->text;
     const std::size_t most = std::max<std::size_t>(max_jobs, 1);
@@ -57,8 +82,12 @@ BatchPtr TextSource::next(std::size_t max_jobs, BatchContext& ctx) {
         const std::size_t begin = text.size();
         if (held_) {
             text += text_;
+        } else if (cuts_lines() && batch->size() == 0 && read_run(*batch, most, ctx)) {
+            break;  // a run of lines, counted: the batch is made
         } else if (cuts_lines() && take_buffered_lines(*batch, most)) {
             continue;
+        } else if (error_after_.holds()) {
+            break;  // no more reads: the error is the next call's
         } else {
             bool lines = false;  // whole lines read straight into the batch
             Cut got = Cut::end;
@@ -110,17 +139,83 @@ bool TextSource::take_buffered_lines(TextBatch& batch, std::size_t most) {
     return true;
 }
 
-bool TextSource::read_lines(TextBatch& batch, std::size_t most, const BatchContext& ctx) {
-    const LinePosition first = reader_.buffered_position();
-    if (batch.size() != 0 && first.file != at_.file) return false;
+std::size_t TextSource::read_size(std::size_t jobs) const noexcept {
     // Enough for the jobs the batch lacks, and a few more: those go back to the reader, for the
     // next batch to take, rather than that a second read fill this one.
     const std::size_t line = std::max<std::size_t>(line_bytes_, 1);
-    const std::size_t bytes =
-        std::clamp<std::size_t>((most - batch.size() + 4) * line, min_read_bytes, max_read_bytes);
+    return std::clamp<std::size_t>((jobs + 4) * line, min_read_bytes, max_read_bytes);
+}
+
+bool TextSource::read_run(TextBatch& batch, std::size_t most, const BatchContext& ctx) {
+    if (runs_after_ != 0) {  // a run failed lately: not tried again at once
+        --runs_after_;
+        return false;
+    }
+    // A line over max_line_bytes is reported on its own (cut() does): none can be if all of them
+    // together are no longer.
+    const auto runs = [this](const LineRun& run) {
+        if (run.plain && run.lines != 0 && run.bytes - run.lines <= reader_.max_line_bytes())
+            return true;
+        runs_after_ = runs_pause;
+        return false;
+    };
+    const LinePosition first = reader_.buffered_position();
+    const std::size_t want = read_size(most);
+    std::string& text = batch.text;
+    const std::string_view ahead = reader_.buffered();
+    // Enough read ahead (by cut(), which reads in chunks): taken without reading. Also when a read
+    // fails after whole lines were read ahead: they are this batch, and the error is thrown by
+    // the next call (as next() does with lines cut one by one).
+    bool buffered = ahead.size() >= want || error_after_.holds();
+    if (!buffered) {
+        // What the reader holds (the lines the last batch read too many) counts towards `want`.
+        const std::size_t held = ahead.size();
+        const bool lines_held = std::memchr(ahead.data(), '\n', held) != nullptr;
+        bool read = false;
+        if (!error_after_.read(lines_held ? 1 : 0, [&] {
+                read = reader_.read_into(text, std::max({want - held, held, min_read_bytes}), ctx);
+            })) {
+            text.clear();
+            buffered = true;
+        } else if (!read) {
+            return false;
+        }
+    }
+    LineRun run;
+    if (buffered) {
+        const std::string_view lines = reader_.buffered();
+        run = scan_lines(lines, most);
+        if (!runs(run)) return false;
+        text.assign(lines.data(), run.bytes);
+        reader_.skip_buffered(run.bytes, run.lines);
+    } else {
+        run = scan_lines(text, most);
+        if (!runs(run)) {
+            reader_.unread(text, 0);  // to be cut one by one
+            text.clear();
+            return false;
+        }
+        reader_.unread(std::string_view(text).substr(run.bytes), run.lines);
+        text.resize(run.bytes);
+    }
+    line_bytes_ = run.bytes / run.lines;
+    batch.uncut = true;
+    batch.first = first;
+    batch.file_context = file_context(first.file);
+    batch.file = file_names_[first.file];
+    batch.ids.resize(run.lines);
+    std::iota(batch.ids.begin(), batch.ids.end(), next_id_);
+    next_id_ += run.lines;
+    at_ = reader_.position();
+    return true;
+}
+
+bool TextSource::read_lines(TextBatch& batch, std::size_t most, const BatchContext& ctx) {
+    const LinePosition first = reader_.buffered_position();
+    if (batch.size() != 0 && first.file != at_.file) return false;
     std::string& text = batch.text;
     const std::size_t base = text.size();
-    if (!reader_.read_into(text, bytes, ctx)) return false;
+    if (!reader_.read_into(text, read_size(most - batch.size()), ctx)) return false;
     const std::string_view read = std::string_view(text).substr(base);
     const auto [taken, lines] = add_lines(batch, read, base, first, most);
     if (lines != 0) line_bytes_ = taken / lines;
@@ -142,25 +237,34 @@ std::pair<std::size_t, std::uint64_t> TextSource::add_lines(TextBatch& batch,
     std::size_t taken = 0;  // bytes of whole lines
     std::uint64_t lines = 0;
     while (batch.size() < most) {
-        const auto* newline =
-            static_cast<const char*>(std::memchr(ahead.data() + taken, '\n', ahead.size() - taken));
-        if (newline == nullptr) break;
-        const auto end = static_cast<std::size_t>(newline - ahead.data());
-        std::size_t size = end - taken;
-        if (size != 0 && ahead[end - 1] == '\r') --size;
-        if (size > reader_.max_line_bytes()) break;  // cut() reports it
-        if (!json_blank(ahead.substr(taken, size))) {
+        const std::optional<Line> line = line_at(ahead, taken);
+        if (!line || line->size > reader_.max_line_bytes()) break;  // cut() reports a long one
+        if (!json_blank(ahead.substr(taken, line->size))) {
             batch.ids.push_back(next_id_);
-            batch.slices.push_back({base + taken, size, {first.file, first.line + lines}});
+            batch.slices.push_back({base + taken, line->size, {first.file, first.line + lines}});
         }
         ++next_id_;
         ++lines;
-        taken = end + 1;
+        taken = line->next;
     }
     return {taken, lines};
 }
 
+void TextBatch::cut() {
+    if (!uncut) return;
+    slices.reserve(ids.size());
+    std::size_t begin = 0;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        const std::optional<Line> line = line_at(text, begin);
+        assert(line);  // the run holds a line per id
+        slices.push_back({begin, line->size, {first.file, first.line + i}});
+        begin = line->next;
+    }
+    uncut = false;
+}
+
 void TextBatch::keep(const std::vector<bool>& kept) {
+    cut();
     std::string kept_text;
     kept_text.reserve(text.capacity());
     std::vector<Slice> kept_slices;
@@ -204,6 +308,10 @@ BatchPtr TextSource::decode(const BatchPtr& batch, BatchContext& ctx) {
     auto out = values_.get();
     out->derive_from(in);
     out->reserve(in.size());
+    if (in.uncut) {
+        if (parse_lines(in, *out)) return out;
+        in.cut();
+    }
     ParseError error;
     auto failure = in.failures.begin();
     const std::size_t clean = in.failures.empty() ? in.size() : in.failures.front().slice;

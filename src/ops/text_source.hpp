@@ -1,6 +1,7 @@
 #pragma once
 // Sources that read text and parse it on the workers (jsonl, csv). The source's one thread only
-// cuts each job's text (a line, a CSV record) into one buffer per batch, with where it starts;
+// cuts each job's text (a line, a CSV record) into one buffer per batch, with where it starts,
+// or, for a source of lines, counts a run of whole lines without cutting them (TextBatch::uncut);
 // decode() parses the texts into the jobs' values on the workers. A text that cannot be parsed
 // fails its own job, named FILE:LINE:COL, under the source node's on_error.
 
@@ -38,7 +39,15 @@ struct TextBatch final : Batch {
         bool text_kept = true;  ///< its slice is its text; false: skipped for its length
     };
     std::vector<Failure> failures;  ///< in slice order
+    /// True while `text` holds a run of whole lines that were counted but not cut (`slices` is
+    /// empty): one job per line, none blank, none too long, each followed by its '\n', the ids
+    /// consecutive, the first line at `first`. cut() makes the slices.
+    bool uncut = false;
+    LinePosition first;  ///< where an uncut run starts
 
+    /// Cuts an uncut run into its slices, one per line (a CRLF line's '\r' left out of its
+    /// slice, as a line cut one by one leaves it).
+    void cut();
     /// Keeps the jobs @p kept says, their texts moved together so that they stay one run.
     void keep(const std::vector<bool>& kept) override;
 
@@ -55,6 +64,7 @@ struct TextBatch final : Batch {
         slices.clear();
         file_context.reset();
         failures.clear();
+        uncut = false;
     }
 };
 
@@ -132,6 +142,14 @@ protected:
         static_cast<void>(out);
         return 0;
     }
+    /// Parses the texts of @p batch, an uncut run of lines (TextBatch::uncut), into @p out in
+    /// one go, finding the lines as it goes: all of them (true), or none, with @p out as it was
+    /// (false; decode() then cuts the run and parses it as it parses any batch). By default none.
+    virtual bool parse_lines(const TextBatch& batch, Items<Value>& out) const {
+        static_cast<void>(batch);
+        static_cast<void>(out);
+        return false;
+    }
 
     /// `FILE:LINE`.
     [[nodiscard]] std::string where(const LinePosition& at) const;
@@ -153,6 +171,13 @@ private:
     /// the current file straight into the batch's text (LineReader::read_into): each byte is
     /// written once, by the thread whose worker then parses it. False if it took none.
     bool read_lines(TextBatch& batch, std::size_t most, const BatchContext& ctx);
+    /// Starts the empty @p batch with a run of whole lines read from the current file (as
+    /// read_lines() reads them) and counted, not cut: an uncut batch, which decode() cuts on a
+    /// worker as it parses. False, with nothing taken, if the lines read cannot be such a run
+    /// (one may be blank) or none was read: then they are cut one by one.
+    bool read_run(TextBatch& batch, std::size_t most, const BatchContext& ctx);
+    /// The bytes to read for a batch that lacks @p jobs jobs.
+    [[nodiscard]] std::size_t read_size(std::size_t jobs) const noexcept;
     /// Adds the whole lines at the start of @p ahead, the first of them line @p first, as jobs
     /// whose texts are @p base on in the batch's text, until @p batch holds @p most jobs or a
     /// line is too long; returns the bytes and lines taken.
@@ -162,9 +187,13 @@ private:
 
     static constexpr std::size_t min_read_bytes = 4096;
     static constexpr std::size_t max_read_bytes = 1 << 20;
+    /// Batches cut line by line after a read that could not be a run (read_run()), before the
+    /// next is tried: a file with blank lines here and there pays for a failed run now and then.
+    static constexpr unsigned runs_pause = 16;
 
     LineReader reader_;
     std::size_t line_bytes_ = 0;  // the mean length of the lines read_lines() took last
+    unsigned runs_after_ = 0;     // batches to cut line by line before read_run() tries again
     std::shared_ptr<Spares> spares_;
     BatchPool<Value> values_{64, true};  // decode()'s batches, their values reused
     std::vector<std::shared_ptr<const std::string>> file_names_;  // for Batch::file
