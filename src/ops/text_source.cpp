@@ -170,7 +170,7 @@ bool TextSource::read_run(TextBatch& batch, std::size_t most, const BatchContext
     if (!buffered) {
         // What the reader holds (the lines the last batch read too many) counts towards `want`.
         const std::size_t held = ahead.size();
-        const bool lines_held = std::memchr(ahead.data(), '\n', held) != nullptr;
+        const bool lines_held = held != 0 && std::memchr(ahead.data(), '\n', held) != nullptr;
         bool read = false;
         if (!error_after_.read(lines_held ? 1 : 0, [&] {
                 read = reader_.read_into(text, std::max({want - held, held, min_read_bytes}), ctx);
