@@ -336,6 +336,24 @@ TEST(JsonlFiles, LinesReadStraightIntoBatchesKeepTheirIdsPlacesAndBytes) {
     }
 }
 
+namespace {
+
+/// A gzip of 20,000 lines `{"n":I}` cut in half, in @p dir: its path, and the whole lines zlib
+/// can give back from it (what a run must write before the error).
+std::pair<std::string, std::size_t> truncated_gzip(const std::string& dir) {
+    const int made =
+        std::system(("cd '" + dir +
+                     "' && python3 -c \"import gzip, zlib; d = gzip.compress(b''.join("
+                     "b'{\\\"n\\\":%d}\\n' % i for i in range(20000))); cut = d[:len(d) // 2]; "
+                     "open('cut.jsonl.gz', 'wb').write(cut); open('whole', 'w').write("
+                     "str(zlib.decompressobj(31).decompress(cut).count(b'\\n')))\"")
+                        .c_str());
+    EXPECT_EQ(made, 0);
+    return {dir + "/cut.jsonl.gz", std::stoul(flowpool::test::slurp(dir + "/whole"))};
+}
+
+}  // namespace
+
 // A truncated gzip fails the run naming the file, after every whole line before the cut: those
 // lines' batch is passed on before the error (it was lost with them, up to a batch of lines, as
 // many as the batch sizer had chosen). It fails the run under every on_error: the source's
@@ -344,17 +362,7 @@ TEST(JsonlFiles, LinesReadStraightIntoBatchesKeepTheirIdsPlacesAndBytes) {
 // word of what was lost). `lines` reads it as `jsonl` does.
 TEST(JsonlFiles, ATruncatedGzipFailsTheRunUnderEveryPolicyAfterEveryWholeLineBeforeTheCut) {
     const std::string dir = fresh_dir("truncated");
-    // The whole lines zlib can give back from the first half: what the run must write.
-    ASSERT_EQ(
-        std::system(("cd '" + dir +
-                     "' && python3 -c \"import gzip, zlib; d = gzip.compress(b''.join("
-                     "b'{\\\"n\\\":%d}\\n' % i for i in range(20000))); cut = d[:len(d) // 2]; "
-                     "open('cut.jsonl.gz', 'wb').write(cut); open('whole', 'w').write("
-                     "str(zlib.decompressobj(31).decompress(cut).count(b'\\n')))\"")
-                        .c_str()),
-        0);
-    const std::string in = dir + "/cut.jsonl.gz";
-    const std::size_t whole = std::stoul(flowpool::test::slurp(dir + "/whole"));
+    const auto [in, whole] = truncated_gzip(dir);
     ASSERT_GT(whole, 1000u);
     ASSERT_LT(whole, 20000u);
     const std::string error =
@@ -395,16 +403,7 @@ TEST(JsonlFiles, ATruncatedGzipFailsTheRunUnderEveryPolicyAfterEveryWholeLineBef
 // reading no more, before it throws the error.
 TEST(JsonlFiles, ATruncatedGzipLosesNoWholeLineBeforeTheCutAtSmallBatches) {
     const std::string dir = fresh_dir("truncated_small");
-    ASSERT_EQ(
-        std::system(("cd '" + dir +
-                     "' && python3 -c \"import gzip, zlib; d = gzip.compress(b''.join("
-                     "b'{\\\"n\\\":%d}\\n' % i for i in range(20000))); cut = d[:len(d) // 2]; "
-                     "open('cut.jsonl.gz', 'wb').write(cut); open('whole', 'w').write("
-                     "str(zlib.decompressobj(31).decompress(cut).count(b'\\n')))\"")
-                        .c_str()),
-        0);
-    const std::string in = dir + "/cut.jsonl.gz";
-    const std::size_t whole = std::stoul(flowpool::test::slurp(dir + "/whole"));
+    const auto [in, whole] = truncated_gzip(dir);
     const std::string error =
         "error: node 'src' job " + std::to_string(whole) + ": '" + in + "': truncated gzip data";
     for (const std::string options : {"--threads 1 --batch 1", "--threads 1 --batch 7",
