@@ -121,7 +121,10 @@ BatchPtr TextSource::next(std::size_t max_jobs, BatchContext& ctx) {
         add_job(*batch, begin, next_id_ - 1);  // the id the text got when it was cut
     }
     bytes_done_.store(reader_.taken(), std::memory_order_relaxed);
-    if (batch->size() == 0) return nullptr;
+    if (batch->size() == 0) {
+        error_after_.throw_kept();  // held for lines that turned out to make no job
+        return nullptr;
+    }
     text.reserve(text.size() + padding);
     return batch;
 }
