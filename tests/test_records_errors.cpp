@@ -415,6 +415,32 @@ TEST(JsonlFiles, ATruncatedGzipLosesNoWholeLineBeforeTheCutAtSmallBatches) {
     }
 }
 
+// A truncated gzip whose last whole lines before the cut are blank: the error kept for the lines
+// held when the read failed is thrown though those lines make no job. (Before 05d225c, at
+// `--batch 1` the source then made an empty batch, which ends a source: the run exited 0, as if
+// the file were whole.)
+TEST(JsonlFiles, ATruncatedGzipEndingInBlankLinesStillFailsTheRun) {
+    const std::string dir = fresh_dir("truncated_blank");
+    // 51 records, then 3,000 blank lines; the cut (the last 10 bytes) falls among the blanks.
+    ASSERT_EQ(
+        std::system(("cd '" + dir +
+                     "' && python3 -c \"import gzip; d = gzip.compress(b'{\\\"n\\\":0}\\n' "
+                     "+ b''.join(b'{\\\"n\\\":%d,\\\"pad\\\":\\\"%s\\\"}\\n' % (i, b'p' * 80) "
+                     "for i in range(1, 51)) + b'\\n' * 3000); "
+                     "open('blank.jsonl.gz', 'wb').write(d[:len(d) - 10])\"")
+                        .c_str()),
+        0);
+    const std::string in = dir + "/blank.jsonl.gz";
+    const std::string error = "error: node 'src' job 51: '" + in + "': truncated gzip data";
+    for (const std::string options : {"--threads 1 --batch 1", "--threads 1 --batch 3",
+                                      "--threads 2 --batch 50", "--threads 4"}) {
+        const Outcome run = run_jsonl(dir, in, Policy::skip, "", options);
+        EXPECT_EQ(run.cli.exit_code, 1) << options << run.cli.err;
+        EXPECT_TRUE(contains(run.cli.err, error)) << options << run.cli.err;
+        EXPECT_EQ(run.out.size(), 51U) << options;
+    }
+}
+
 // Compressed data that is corrupt (a gzip member whose bytes were changed in its middle) fails
 // the run as a truncated one does, under on_error: skip too, naming the file and zlib's reason.
 TEST(JsonlFiles, CorruptGzipDataFailsTheRunUnderSkip) {
