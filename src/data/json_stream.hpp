@@ -56,10 +56,11 @@ public:
     /// For a text of whole lines, none blank, each followed by '\n': reads the object that
     /// starts the line at @p begin into @p out, as next() reads it, and returns where the next
     /// line starts (the text's size after the last). The object must end its line, the next
-    /// line starting just after its "\n" or "\r\n"; that the line holds no second value is left
-    /// to the caller, who counts: if every line gave an object and over() is then true, no
-    /// object held a '\n' (the lines hold as many as there are objects). 0 if it cannot; then
-    /// the run is over, and the caller reads the lines again one by one.
+    /// value starting just after its "\n" or "\r\n", so no second value shares its line. That
+    /// no object held a '\n' itself is left to the caller, who counts: if every line gave an
+    /// object and over() is then true, the lines hold as many '\n's as there are objects, each
+    /// after its object. 0 if it cannot; then the run is over, and the caller reads the lines
+    /// again one by one.
     std::size_t next_line(std::size_t begin, const FieldNames& names, Value& out, FieldsRead& read);
     /// True if the run read every value of the text, the last one whole.
     [[nodiscard]] bool over() noexcept;
