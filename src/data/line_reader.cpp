@@ -107,14 +107,16 @@ void LineReader::skip_buffered(std::size_t bytes, std::uint64_t lines) noexcept 
     position_ = LinePosition{current_, lines_in_file_};
 }
 
-bool LineReader::read_into(std::string& text, std::size_t bytes, const BatchContext& ctx) {
+bool LineReader::read_into(std::string& text, std::size_t bytes, const BatchContext& ctx,
+                           std::string* stale) {
     const std::size_t held = end_ - begin_;
     if (bom_pending_ || skipping_ || at_end_ || held > bytes || held > max_line_ ||
         input_->may_block()) {
         return false;
     }
     const std::size_t base = text.size();
-    text.resize(base + held + bytes);
+    if (base == 0 && stale != nullptr && stale->size() > 0) text.swap(*stale);
+    if (text.size() < base + held + bytes) text.resize(base + held + bytes);
     std::memcpy(text.data() + base, buffer_.data() + begin_, held);
     std::size_t got = 0;
     const ByteInput::Status status = input_->read(text.data() + base + held, bytes, got, ctx);

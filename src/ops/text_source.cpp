@@ -43,7 +43,8 @@ public:
     TextBatch* take() { return lanes_.take(); }
     /// Keeps @p batch, emptied, if there is room and its text is not one a long line grew.
     void put(TextBatch* batch) noexcept {
-        if (batch->text.capacity() > keep_text_up_to) {
+        if (batch->text.capacity() > keep_text_up_to ||
+            batch->stale_text.capacity() > keep_text_up_to) {
             delete batch;
             return;
         }
@@ -176,7 +177,8 @@ bool TextSource::read_run(TextBatch& batch, std::size_t most, const BatchContext
         const bool lines_held = held != 0 && std::memchr(ahead.data(), '\n', held) != nullptr;
         bool read = false;
         if (!error_after_.read(lines_held ? 1 : 0, [&] {
-                read = reader_.read_into(text, std::max({want - held, held, min_read_bytes}), ctx);
+                read = reader_.read_into(text, std::max({want - held, held, min_read_bytes}), ctx,
+                                         &batch.stale_text);
             })) {
             text.clear();
             buffered = true;
@@ -218,7 +220,8 @@ bool TextSource::read_lines(TextBatch& batch, std::size_t most, const BatchConte
     if (batch.size() != 0 && first.file != at_.file) return false;
     std::string& text = batch.text;
     const std::size_t base = text.size();
-    if (!reader_.read_into(text, read_size(most - batch.size()), ctx)) return false;
+    if (!reader_.read_into(text, read_size(most - batch.size()), ctx, &batch.stale_text))
+        return false;
     const std::string_view read = std::string_view(text).substr(base);
     const auto [taken, lines] = add_lines(batch, read, base, first, most);
     if (lines != 0) line_bytes_ = taken / lines;

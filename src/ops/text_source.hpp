@@ -44,6 +44,9 @@ struct TextBatch final : Batch {
     /// consecutive, the first line at `first`. cut() makes the slices.
     bool uncut = false;
     LinePosition first;  ///< where an uncut run starts
+    /// The text of the batch this one was before clear(), with its size: a read into the empty
+    /// text writes over its bytes rather than zero new ones (LineReader::read_into).
+    std::string stale_text;
 
     /// Cuts an uncut run into its slices, one per line (a CRLF line's '\r' left out of its
     /// slice, as a line cut one by one leaves it).
@@ -51,7 +54,8 @@ struct TextBatch final : Batch {
     /// Keeps the jobs @p kept says, their texts moved together so that they stay one run.
     void keep(const std::vector<bool>& kept) override;
 
-    /// Empties the batch, keeping the capacity of its text and vectors.
+    /// Empties the batch, keeping the capacity of its text and vectors (and its text's bytes, as
+    /// stale_text).
     void clear() noexcept {
         ids.clear();
         seq = 0;
@@ -60,6 +64,7 @@ struct TextBatch final : Batch {
         errors.clear();
         failed_node.clear();
         file.reset();
+        stale_text.swap(text);
         text.clear();
         slices.clear();
         file_context.reset();
