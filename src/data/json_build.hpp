@@ -50,6 +50,24 @@ struct OnDemandValue : ondemand::value {
     }
 };
 
+/// The same for the iterator under them all: where its tokens are, how deep it is, and where the
+/// tokens end, for skip_members() to step through the tokens itself.
+struct OnDemandTokens : ondemand::json_iterator, ondemand::token_iterator {
+    static ondemand::token_iterator& tokens(ondemand::json_iterator& iter) noexcept {
+        return iter.*(&OnDemandTokens::token);
+    }
+    static ondemand::depth_t& depth(ondemand::json_iterator& iter) noexcept {
+        return iter.*(&OnDemandTokens::_depth);
+    }
+    static ondemand::token_position end(const ondemand::json_iterator& iter) noexcept {
+        return (iter.*(&OnDemandTokens::end_position))();
+    }
+    /// The text the tokens are positions in.
+    static const std::uint8_t* text(const ondemand::token_iterator& tokens) noexcept {
+        return tokens.*(&OnDemandTokens::buf);
+    }
+};
+
 // Deeper nesting is an error, so that building a value never runs a worker's stack out: one
 // level is two calls here, and under AddressSanitizer 1,024 levels overflowed oneTBB's 4 MiB.
 inline constexpr int json_max_depth = 256;
@@ -310,6 +328,88 @@ inline Record& shape_fields(Value& out, const FieldNames& names, bool refill) {
     return fields;
 }
 
+/// What the first byte of a token says of it, as skip_members() passes over a value.
+enum class TokenKind : std::uint8_t {
+    scalar,       ///< a string, number or literal: one token
+    opening,      ///< an object or array: to its matching bracket
+    closing,      ///< a closing bracket
+    punctuation,  ///< a comma or colon
+};
+inline constexpr std::array<TokenKind, 256> token_kinds = [] {
+    std::array<TokenKind, 256> kinds{};
+    kinds['{'] = kinds['['] = TokenKind::opening;
+    kinds['}'] = kinds[']'] = TokenKind::closing;
+    kinds[','] = kinds[':'] = TokenKind::punctuation;
+    return kinds;
+}();
+
+/// The position after the brackets opened by the token before @p at, their contents passed over
+/// as simdjson's skip_child() passes over them (by counting brackets); null if they do not close
+/// before @p end.
+inline ondemand::token_position past_brackets(const std::uint8_t* text, ondemand::token_position at,
+                                              ondemand::token_position end) noexcept {
+    for (int open = 1; at != end; ++at) {
+        switch (token_kinds[text[*at]]) {
+            case TokenKind::opening:
+                ++open;
+                break;
+            case TokenKind::closing:
+                if (--open == 0) return at + 1;
+                break;
+            default:
+                break;
+        }
+    }
+    return nullptr;
+}
+
+/// Where skip_members() stopped.
+enum class MembersSkipped {
+    closed,  ///< after the object's closing brace: no member is left
+    at_key,  ///< at the key of a member for simdjson's steps to take
+};
+
+/// Passes over the members of the object @p members iterates that are not to be read (their
+/// names not among @p names, or not flagged in @p only), from the key the iterator is at, in a
+/// loop of its own over simdjson's tokens. Only the regular member is passed over here: a string
+/// key, a colon, a value (a scalar, or an object or array to its matching bracket), then a comma
+/// or the closing brace. The loop stops at the key of any other member, and of one to read, for
+/// simdjson's steps (field_key(), field_value(), skip_child(), has_next_field()) to take it as
+/// they would have, with their errors.
+inline MembersSkipped skip_members(ondemand::value_iterator& members, const FieldNames& names,
+                                   const char* only) {
+    ondemand::json_iterator& iter = members.json_iter();
+    ondemand::token_iterator& tokens = OnDemandTokens::tokens(iter);
+    const std::uint8_t* const text = OnDemandTokens::text(tokens);
+    const ondemand::token_position end = OnDemandTokens::end(iter);
+    ondemand::token_position at = tokens.position();
+    // Four tokens at least: the key, the colon, the value and the comma or brace after it.
+    while (end - at >= 4) {
+        const std::uint8_t* const key = text + at[0];
+        if (key[0] != '"' || text[at[1]] != ':') break;
+        if (const std::size_t i = short_key_index(names, reinterpret_cast<const char*>(key + 1));
+            i == undecided || (i != no_name && (only == nullptr || only[i] != 0))) {
+            break;
+        }
+        ondemand::token_position after = at + 3;
+        if (const TokenKind value = token_kinds[text[at[2]]]; value != TokenKind::scalar) {
+            if (value != TokenKind::opening) break;
+            after = past_brackets(text, after, end);
+            if (after == nullptr || after == end) break;
+        }
+        const std::uint8_t next = text[*after];
+        if (next == '}') {
+            tokens.set_position(after + 1);
+            OnDemandTokens::depth(iter) = members.depth() - 1;  // as has_next_field() leaves it
+            return MembersSkipped::closed;
+        }
+        if (next != ',') break;
+        at = after + 1;
+    }
+    tokens.set_position(at);
+    return MembersSkipped::at_key;
+}
+
 /// Reads the fields @p names (each once) of @p object into @p out, as parse_json_fields does: one
 /// pass over the object, so that a repeated name gives its last value; the record holds them in
 /// the order of @p names, those the object lacks left out. False with the builder's error set
@@ -332,6 +432,7 @@ bool read_listed_fields(JsonBuilder& builder, ondemand::object& object, const Fi
         return builder.fail_at(e, members.json_iter().peek(-1));
     };
     for (bool more = members.is_open(); more;) {
+        if (skip_members(members, names, only) == MembersSkipped::closed) break;
         ondemand::raw_json_string key;
         std::size_t i = no_name;
         if (const auto e = members.field_key().get(key)) return failed_step(e);

@@ -63,33 +63,40 @@ inline std::uint64_t word_at(const char* text) noexcept {
 
 inline constexpr std::size_t no_name = ~std::size_t{0};
 
-/// Sets @p which to the index among @p names of the key @p raw (read by @p members), or to
-/// no_name; an error if the key cannot be read. The key is read where it lies in the text (see
-/// FieldNames).
-inline simdjson::error_code find_key(const FieldNames& names, ondemand::raw_json_string raw,
-                                     ondemand::value_iterator& members, std::size_t& which) {
-    const char* const key = raw.raw();
-    if (!names.may_start(static_cast<unsigned char>(*key))) {
-        which = no_name;
-        return simdjson::SUCCESS;
-    }
+/// What short_key_index() returns for a key it cannot tell by its first sixteen bytes.
+inline constexpr std::size_t undecided = no_name - 1;
+
+/// The index among @p names of the key whose text starts at @p key (after its opening quote),
+/// told by its first byte and its first sixteen bytes alone: no_name if it is none of them,
+/// undecided if those bytes cannot tell (a long name, or an escape). Reads nothing but the text,
+/// so that it can be tried and then left to find_key().
+[[gnu::always_inline]] inline std::size_t short_key_index(const FieldNames& names,
+                                                          const char* key) noexcept {
+    if (!names.may_start(static_cast<unsigned char>(*key))) return no_name;
     // Padding follows the text, so sixteen bytes can be read.
     const std::uint64_t low = word_at(key);
     const std::uint64_t high = word_at(key + 8);
     for (const FieldNames::Short& name : names.shorts()) {
         if ((low & name.key_mask[0]) == name.words[0] &&
             (high & name.key_mask[1]) == name.words[1]) {
-            which = name.index;
-            return simdjson::SUCCESS;
+            return name.index;
         }
     }
     // None of them, unless it has an escape among its first sixteen bytes: the bytes before a
     // key's first escape are its own, so a key that unescapes to a name shorter than sixteen
     // bytes has its first backslash there.
-    if (names.all_short() && first_byte_of(low, '\\') == 8 && first_byte_of(high, '\\') == 8) {
-        which = no_name;
-        return simdjson::SUCCESS;
-    }
+    if (names.all_short() && first_byte_of(low, '\\') == 8 && first_byte_of(high, '\\') == 8)
+        return no_name;
+    return undecided;
+}
+
+/// Sets @p which to the index among @p names of the key @p raw (read by @p members), or to
+/// no_name; an error if the key cannot be read. The key is read where it lies in the text (see
+/// FieldNames).
+inline simdjson::error_code find_key(const FieldNames& names, ondemand::raw_json_string raw,
+                                     ondemand::value_iterator& members, std::size_t& which) {
+    which = short_key_index(names, raw.raw());
+    if (which != undecided) return simdjson::SUCCESS;
     std::string_view name;
     if (!plain_key(raw, name)) {
         if (const auto e = members.json_iter().unescape(raw).get(name)) return e;
