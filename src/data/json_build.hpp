@@ -308,13 +308,10 @@ private:
     JsonError error_;
 };
 
-/// Makes @p out a record of the fields @p names, in that order (their values left as they are
-/// if it was one already: last line's, to be filled again in place). @p refill: @p out was
-/// made so by the last call, and may have lost fields since, but was not renamed.
-inline Record& shape_fields(Value& out, const FieldNames& names, bool refill) {
+/// shape_fields() of a record not known to be shaped so.
+inline Record& reshape_fields(Value& out, const FieldNames& names) {
     if (Record* fields = std::get_if<Record>(&out);
         fields != nullptr && fields->size() == names.size()) {
-        if (refill) return *fields;
         std::size_t i = 0;
         for (const Field& field : *fields) {
             if (!named(field, names, i)) break;
@@ -326,6 +323,19 @@ inline Record& shape_fields(Value& out, const FieldNames& names, bool refill) {
     fields.reserve(names.size());
     for (const std::string& name : names.names()) fields.append(name, Value());
     return fields;
+}
+
+/// Makes @p out a record of the fields @p names, in that order (their values left as they are
+/// if it was one already: last line's, to be filled again in place). @p refill: @p out was
+/// made so by the last call, and may have lost fields since, but was not renamed.
+/// Inlined for the record refilled (most lines); the rest is reshape_fields().
+[[gnu::always_inline]] inline Record& shape_fields(Value& out, const FieldNames& names,
+                                                   bool refill) {
+    if (Record* fields = std::get_if<Record>(&out);
+        refill && fields != nullptr && fields->size() == names.size()) {
+        return *fields;
+    }
+    return reshape_fields(out, names);
 }
 
 /// What the first byte of a token says of it, as skip_members() passes over a value.
@@ -348,17 +358,16 @@ inline constexpr std::array<TokenKind, 256> token_kinds = [] {
 /// before @p end.
 inline ondemand::token_position past_brackets(const std::uint8_t* text, ondemand::token_position at,
                                               ondemand::token_position end) noexcept {
+    // How a token changes the depth: a branch a token, not one a kind of token.
+    static constexpr std::array<signed char, 256> nesting = [] {
+        std::array<signed char, 256> change{};
+        change['{'] = change['['] = 1;
+        change['}'] = change[']'] = -1;
+        return change;
+    }();
     for (int open = 1; at != end; ++at) {
-        switch (token_kinds[text[*at]]) {
-            case TokenKind::opening:
-                ++open;
-                break;
-            case TokenKind::closing:
-                if (--open == 0) return at + 1;
-                break;
-            default:
-                break;
-        }
+        open += nesting[text[*at]];
+        if (open == 0) return at + 1;
     }
     return nullptr;
 }
