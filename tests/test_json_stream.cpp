@@ -230,8 +230,11 @@ private:
     std::mt19937 random_;
 };
 
+// Among them names that start alike ("a" and "ab"; "l" and a long one): FieldNames tells most
+// keys apart by their first byte, and looks further where several names start with it.
 const std::vector<Names> projections = {
-    {"a"}, {"ab", "c"}, {"long_key_of_twenty_b", "a"}, {"b"}, {"c", "b", "a"}};
+    {"a"},           {"ab", "c"}, {"long_key_of_twenty_b", "a"}, {"b"},
+    {"c", "b", "a"}, {"ab", "a"}, {"l", "long_key_of_twenty_b"}};
 
 // A projection passes over the members it does not read a token at a time, in a loop of its own
 // (skip_members, src/data/json_build.hpp) that leaves every member but the regular one to

@@ -305,15 +305,20 @@ std::array<std::uint64_t, 2> first_bytes(std::size_t n) noexcept {
 }  // namespace
 
 FieldNames::FieldNames(std::vector<std::string> names) : names_(std::move(names)) {
-    const auto may_start_with = [this](char c) {
-        const auto byte = static_cast<unsigned char>(c);
-        first_bytes_[byte / 64] |= std::uint64_t{1} << (byte % 64);
+    // @p short_name: 1 + its index in shorts_, or starts_several for a name not among them.
+    const auto may_start_with = [this](char c, std::uint8_t short_name) {
+        std::uint8_t& first = first_bytes_[static_cast<unsigned char>(c)];
+        first = first == starts_none ? short_name : std::uint8_t{starts_several};
     };
-    may_start_with('\\');  // an escape may unescape to any name's first character
+    may_start_with('\\', starts_several);  // an escape may unescape to any name's first character
     for (std::size_t i = 0; i < names_.size(); ++i) {
         const std::string& name = names_[i];
-        may_start_with(name.empty() ? '"' : name.front());
-        if (name.size() >= 16 || name.find_first_of("\"\\") != std::string::npos) continue;
+        const char first = name.empty() ? '"' : name.front();
+        if (name.size() >= 16 || name.find_first_of("\"\\") != std::string::npos ||
+            shorts_.size() + 1 >= starts_several) {
+            may_start_with(first, starts_several);
+            continue;
+        }
         std::array<char, 16> bytes{};
         std::memcpy(bytes.data(), name.data(), name.size());
         bytes[name.size()] = '"';
@@ -321,6 +326,7 @@ FieldNames::FieldNames(std::vector<std::string> names) : names_(std::move(names)
                            first_bytes(name.size() + 1),
                            first_bytes(name.size()),
                            i});
+        may_start_with(first, static_cast<std::uint8_t>(shorts_.size()));
     }
 }
 

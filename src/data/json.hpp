@@ -80,18 +80,22 @@ public:
     [[nodiscard]] const std::vector<Short>& shorts() const noexcept { return shorts_; }
     /// True if shorts() holds every name.
     [[nodiscard]] bool all_short() const noexcept { return shorts_.size() == names_.size(); }
-    /// False if a key whose text (after its opening quote) starts with @p byte cannot be any of
-    /// the names: a byte other than a backslash stands for itself once the key is unescaped, so
-    /// it must start a name (a closing quote: the empty name). Most keys a projection skips are
-    /// told apart by this one test.
-    [[nodiscard]] bool may_start(unsigned char byte) const noexcept {
-        return ((first_bytes_[byte / 64] >> (byte % 64)) & 1) != 0;
+    /// What the first byte of a key's text (after its opening quote) says of it: a byte other
+    /// than a backslash stands for itself once the key is unescaped, so it must start a name
+    /// (a closing quote: the empty name). Most keys a projection skips are told apart by it.
+    enum FirstByte : std::uint8_t {
+        starts_none = 0,      ///< no name starts with it
+        starts_several = 255  ///< several names may, or a name not in shorts(); else 1 + the
+                              ///< index in shorts() of the one name that starts with it
+    };
+    [[nodiscard]] std::uint8_t first_byte(unsigned char byte) const noexcept {
+        return first_bytes_[byte];
     }
 
 private:
     std::vector<std::string> names_;
     std::vector<Short> shorts_;
-    std::array<std::uint64_t, 4> first_bytes_{};  // a bit per byte that may start a key read
+    std::array<std::uint8_t, 256> first_bytes_{};  // a FirstByte per byte
 };
 
 /// A condition on some fields of a projection, tested before the others are read (the
@@ -99,6 +103,8 @@ private:
 struct EarlyTest {
     /// Per name of the projection, in its order: 1 if the condition reads it, else 0.
     std::vector<char> reads;
+    /// How many of `reads` are 1.
+    std::size_t names_read = 0;
     /// Given a record of the projection's fields in its order (without those the line lacks),
     /// whose fields the condition reads are the line's (the others are left as they were), false
     /// if the condition is false for it: the filter will drop the job.

@@ -423,14 +423,15 @@ inline MembersSkipped skip_members(ondemand::value_iterator& members, const Fiel
 /// pass over the object, so that a repeated name gives its last value; the record holds them in
 /// the order of @p names, those the object lacks left out. False with the builder's error set
 /// (placed at @p at) if a member or a field asked for is malformed. With @p only (a flag per
-/// name), only the names flagged are read; the others keep the values @p out held. @p refill:
-/// as for shape_fields().
+/// name, @p wanted of them set), only the names flagged are read; the others keep the values
+/// @p out held. @p refill: as for shape_fields().
 template <class At>
 bool read_listed_fields(JsonBuilder& builder, ondemand::object& object, const FieldNames& names,
-                        Value& out, At& at, const char* only, bool refill) {
+                        Value& out, At& at, const char* only, std::size_t wanted, bool refill) {
     Record& fields = shape_fields(out, names, refill);
     std::array<char, 16> few{};  // which names were found
-    std::vector<char> many(names.size() > few.size() ? names.size() : 0);
+    std::vector<char> many;
+    if (names.size() > few.size()) many.resize(names.size());
     char* const seen = many.empty() ? few.data() : many.data();
     std::size_t found = 0;
     // The steps of simdjson's object iteration: key, colon, value (read or skipped), then a comma
@@ -458,9 +459,6 @@ bool read_listed_fields(JsonBuilder& builder, ondemand::object& object, const Fi
         if (const auto e = members.skip_child()) return builder.fail(e, at);
         if (const auto e = members.has_next_field().get(more)) return failed_step(e);
     }
-    std::size_t wanted = names.size();
-    if (only != nullptr)
-        wanted = static_cast<std::size_t>(std::count(only, only + names.size(), 1));
     if (found < wanted) {
         // Some are missing: keep the others, in order (this record is rebuilt for the next line).
         std::size_t kept = 0;
@@ -486,13 +484,15 @@ bool read_json_fields(JsonBuilder& builder, ondemand::object& object, const Fiel
     read.dropped = false;
     bool refill = read.refill;
     if (const EarlyTest* test = read.test) {
-        if (!read_listed_fields(builder, object, names, out, at, test->reads.data(), refill))
+        if (!read_listed_fields(builder, object, names, out, at, test->reads.data(),
+                                test->names_read, refill)) {
             return false;
+        }
         if (!test->keeps(out)) return read.dropped = true;
         if (const auto e = object.reset().error()) return builder.fail(e, at);
         refill = true;  // shaped just now
     }
-    return read_listed_fields(builder, object, names, out, at, nullptr, refill);
+    return read_listed_fields(builder, object, names, out, at, nullptr, names.size(), refill);
 }
 
 }  // namespace flowpool::detail

@@ -72,14 +72,20 @@ inline constexpr std::size_t undecided = no_name - 1;
 /// so that it can be tried and then left to find_key().
 [[gnu::always_inline]] inline std::size_t short_key_index(const FieldNames& names,
                                                           const char* key) noexcept {
-    if (!names.may_start(static_cast<unsigned char>(*key))) return no_name;
+    const std::uint8_t first = names.first_byte(static_cast<unsigned char>(*key));
+    if (first == FieldNames::starts_none) return no_name;
     // Padding follows the text, so sixteen bytes can be read.
     const std::uint64_t low = word_at(key);
     const std::uint64_t high = word_at(key + 8);
-    for (const FieldNames::Short& name : names.shorts()) {
-        if ((low & name.key_mask[0]) == name.words[0] &&
-            (high & name.key_mask[1]) == name.words[1]) {
-            return name.index;
+    const auto is = [low, high](const FieldNames::Short& name) {
+        return (low & name.key_mask[0]) == name.words[0] &&
+               (high & name.key_mask[1]) == name.words[1];
+    };
+    if (first != FieldNames::starts_several) {  // one name starts so
+        if (const FieldNames::Short& name = names.shorts()[first - 1U]; is(name)) return name.index;
+    } else {
+        for (const FieldNames::Short& name : names.shorts()) {
+            if (is(name)) return name.index;
         }
     }
     // None of them, unless it has an escape among its first sixteen bytes: the bytes before a

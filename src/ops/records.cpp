@@ -48,8 +48,9 @@ public:
             const auto at = std::find(names.begin(), names.end(), name);
             if (at != names.end()) test.reads[static_cast<std::size_t>(at - names.begin())] = 1;
         }
-        const auto tested = std::count(test.reads.begin(), test.reads.end(), 1);
-        if (tested == 0 || static_cast<std::size_t>(tested) == names.size()) return false;
+        test.names_read =
+            static_cast<std::size_t>(std::count(test.reads.begin(), test.reads.end(), 1));
+        if (test.names_read == 0 || test.names_read == names.size()) return false;
         // `.status >= 500`: the record holds status at its place among the names, unless the
         // line lacked a field (then the record is shorter, and test() finds it by name).
         std::size_t compared = names.size();
