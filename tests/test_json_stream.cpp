@@ -140,6 +140,51 @@ TEST(JsonFields, NamesAtTheWordsEdgesAreFoundExactly) {
     }
 }
 
+// A plain integer asked for is read where it lies (plain_integer, src/data/json_build.hpp), any
+// other number by simdjson: both must give what the whole object's parse gives, or fail with it,
+// first, last or alone in the object, with blanks or without.
+TEST(JsonFields, IntegersAreReadAsTheWholeParseReadsThem) {
+    for (const std::string number : {"0",
+                                     "-0",
+                                     "7",
+                                     "-7",
+                                     "10",
+                                     "123456789012345678",
+                                     "-123456789012345678",
+                                     "1234567890123456789",
+                                     "9223372036854775807",
+                                     "-9223372036854775808",
+                                     "9223372036854775808",
+                                     "18446744073709551616",
+                                     "01",
+                                     "-01",
+                                     "00",
+                                     "1.5",
+                                     "-0.0",
+                                     "1e3",
+                                     "1E3",
+                                     "12x",
+                                     "-",
+                                     "--1",
+                                     "+1",
+                                     "1-",
+                                     "0x1F"}) {
+        for (const std::string& line :
+             {R"({"a":)" + number + R"(,"b":1})", R"({"b":1,"a":)" + number + "}",
+              R"({"a": )" + number + " }", R"({"a":)" + number + "\t,\"b\":2}"}) {
+            Value whole;
+            JsonError error;
+            const bool ok = flowpool::detail::parse_json(line, whole, error);
+            const Alone projected = parse_alone(line, {"a"});
+            ASSERT_EQ(projected.ok, ok) << line;
+            if (!ok) continue;
+            flowpool::Record expected;
+            expected.append("a", *whole.record()->find("a"));
+            EXPECT_EQ(projected.value, Value(expected)) << line;
+        }
+    }
+}
+
 // A projection skips the members it does not read without checking their brackets, so a broken
 // one can close the object before a field it asks for: the line fails (text after the value)
 // instead of giving a record without that field, and so does text after a whole object.

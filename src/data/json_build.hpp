@@ -378,15 +378,51 @@ enum class MembersSkipped {
     at_key,  ///< at the key of a member for simdjson's steps to take
 };
 
+/// Reads the integer whose text starts at @p text into @p out if it is a plain one, as simdjson
+/// would read it: an optional minus, 1 to 18 digits without a leading zero (not -0), then a
+/// blank, a comma or a closing brace. False for anything else, for simdjson to read.
+inline bool plain_integer(const std::uint8_t* text, std::int64_t& out) noexcept {
+    const bool negative = *text == '-';
+    text += negative ? 1 : 0;
+    const auto digit = [](std::uint8_t c) { return static_cast<unsigned>(c - '0') < 10; };
+    if (!digit(text[0]) || (text[0] == '0' && digit(text[1]))) return false;
+    std::int64_t value = 0;
+    std::size_t n = 0;
+    for (; n < 19 && digit(text[n]); ++n) value = value * 10 + (text[n] - '0');
+    switch (text[n]) {
+        case ',':
+        case '}':
+        case ' ':
+        case '\t':
+        case '\n':
+        case '\r':
+            break;
+        default:
+            return false;  // more digits, a fraction, an exponent or a broken number
+    }
+    if (n > 18 || (negative && value == 0)) return false;
+    out = negative ? -value : value;
+    return true;
+}
+
+/// The record read_listed_fields() fills, for skip_members() to read an integer into.
+struct ListedFields {
+    Record& fields;
+    char* seen;  ///< a flag per name: read
+    std::size_t& found;
+    const char* only;  ///< see read_listed_fields()
+};
+
 /// Passes over the members of the object @p members iterates that are not to be read (their
-/// names not among @p names, or not flagged in @p only), from the key the iterator is at, in a
-/// loop of its own over simdjson's tokens. Only the regular member is passed over here: a string
-/// key, a colon, a value (a scalar, or an object or array to its matching bracket), then a comma
-/// or the closing brace. The loop stops at the key of any other member, and of one to read, for
-/// simdjson's steps (field_key(), field_value(), skip_child(), has_next_field()) to take it as
-/// they would have, with their errors.
+/// names not among @p names, or not flagged in @p read.only), from the key the iterator is at,
+/// in a loop of its own over simdjson's tokens, and reads those to be read that hold a plain
+/// integer (most: a status, a count) into @p read. Only the regular member is taken here: a
+/// string key, a colon, a value (a scalar, or an object or array to its matching bracket), then
+/// a comma or the closing brace. The loop stops at the key of any other member, and of one to
+/// read that holds anything else, for simdjson's steps (field_key(), field_value(), skip_child(),
+/// has_next_field()) to take it as they would have, with their errors.
 inline MembersSkipped skip_members(ondemand::value_iterator& members, const FieldNames& names,
-                                   const char* only) {
+                                   const ListedFields& read) {
     ondemand::json_iterator& iter = members.json_iter();
     ondemand::token_iterator& tokens = OnDemandTokens::tokens(iter);
     const std::uint8_t* const text = OnDemandTokens::text(tokens);
@@ -396,23 +432,33 @@ inline MembersSkipped skip_members(ondemand::value_iterator& members, const Fiel
     while (end - at >= 4) {
         const std::uint8_t* const key = text + at[0];
         if (key[0] != '"' || text[at[1]] != ':') break;
-        if (const std::size_t i = short_key_index(names, reinterpret_cast<const char*>(key + 1));
-            i == undecided || (i != no_name && (only == nullptr || only[i] != 0))) {
-            break;
-        }
+        const std::size_t i = short_key_index(names, reinterpret_cast<const char*>(key + 1));
+        if (i == undecided) break;
+        const ondemand::token_position value = at + 2;
         ondemand::token_position after = at + 3;
-        if (const TokenKind value = token_kinds[text[at[2]]]; value != TokenKind::scalar) {
-            if (value != TokenKind::opening) break;
+        std::int64_t integer = 0;
+        const bool wanted = i != no_name && (read.only == nullptr || read.only[i] != 0);
+        if (wanted) {
+            if (!plain_integer(text + *value, integer)) break;
+        } else if (const TokenKind kind = token_kinds[text[*value]]; kind != TokenKind::scalar) {
+            if (kind != TokenKind::opening) break;
             after = past_brackets(text, after, end);
             if (after == nullptr || after == end) break;
         }
         const std::uint8_t next = text[*after];
+        if (next != '}' && next != ',') break;
+        if (wanted) {
+            if (read.seen[i] == 0) {
+                read.seen[i] = 1;
+                ++read.found;
+            }
+            (read.fields.begin() + static_cast<std::ptrdiff_t>(i))->value = integer;
+        }
         if (next == '}') {
             tokens.set_position(after + 1);
             OnDemandTokens::depth(iter) = members.depth() - 1;  // as has_next_field() leaves it
             return MembersSkipped::closed;
         }
-        if (next != ',') break;
         at = after + 1;
     }
     tokens.set_position(at);
@@ -441,8 +487,9 @@ bool read_listed_fields(JsonBuilder& builder, ondemand::object& object, const Fi
     const auto failed_step = [&builder, &members](simdjson::error_code e) {
         return builder.fail_at(e, members.json_iter().peek(-1));
     };
+    const ListedFields listed{fields, seen, found, only};
     for (bool more = members.is_open(); more;) {
-        if (skip_members(members, names, only) == MembersSkipped::closed) break;
+        if (skip_members(members, names, listed) == MembersSkipped::closed) break;
         ondemand::raw_json_string key;
         std::size_t i = no_name;
         if (const auto e = members.field_key().get(key)) return failed_step(e);
