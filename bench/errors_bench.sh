@@ -14,8 +14,10 @@
 # spell of a shared machine hits each alike. The baseline and flowpool read the whole file (the
 # timing and peak-RSS point); jq, slow, reads a prefix of whole lines (PREFIX bytes: 300 MiB),
 # and so do the baseline and flowpool a second time (baseline-prefix, flowpool-prefix), so that
-# jq can be set beside them on the same input as well as per MB. One line per run: wall, user and
-# sys seconds and peak RSS from /usr/bin/time, and the 1-minute load average before the run.
+# jq can be set beside them on the same input as well as per MB. One line per run: the wall time
+# in milliseconds (date(1) before and after), wall, user and sys seconds and peak RSS from
+# /usr/bin/time, and the 1-minute load average before the run; then a line per round with the
+# goals' ratios, from the millisecond wall times.
 # Then the outputs are checked against the baseline's on the same input: the same hosts with the
 # same counts, means equal to 1e-9 relative (compared as sorted sets: jq prints its hosts in
 # another order), and flowpool's p99 (a sketch, within 1%) against the baseline's exact one on
@@ -72,15 +74,26 @@ command_of() {
 }
 
 names=(baseline floor flowpool jq baseline-prefix flowpool-prefix flowpool-fields)
-printf 'run\tname\ttime\tload\n'
+declare -A wall_ms  # [NAME,RUN]: the wall time in milliseconds (time's %e has 10 ms steps)
+printf 'run\tname\twall\ttime\tload\n'
 for ((run = 1; run <= runs; run++)); do
     for name in "${names[@]}"; do
         command_of "$name"
         load=$(cut -d' ' -f1 /proc/loadavg)
+        start=$(date +%s%N)
         /usr/bin/time -f "$fmt" -o "$timing" "${cmd[@]}" \
             >"$dir/out.$name.txt" 2>"$dir/err.$name.txt"
-        printf '%d\t%s\t%s\t%s\n' "$run" "$name" "$(cat "$timing")" "$load"
+        wall_ms[$name,$run]=$((($(date +%s%N) - start) / 1000000))
+        printf '%d\t%s\t%d ms\t%s\t%s\n' "$run" "$name" "${wall_ms[$name,$run]}" "$(cat "$timing")" \
+            "$load"
     done
+done
+# The goals' ratios, per round, from the millisecond wall times.
+for ((run = 1; run <= runs; run++)); do
+    awk -v run="$run" -v base="${wall_ms[baseline,$run]}" -v fp="${wall_ms[flowpool,$run]}" \
+        -v floor="${wall_ms[floor,$run]}" -v jq="${wall_ms[jq,$run]}" \
+        -v fpp="${wall_ms[flowpool-prefix,$run]}" \
+        'BEGIN { printf "round %d: flowpool %.2fx faster than the baseline (floor %.2fx), %.1fx faster than jq\n", run, base / fp, base / floor, jq / fpp }'
 done
 echo "baseline: $(cat "$dir/err.baseline.txt")"
 echo "baseline-prefix: $(cat "$dir/err.baseline-prefix.txt")"
