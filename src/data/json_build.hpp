@@ -386,7 +386,7 @@ inline bool plain_integer(const std::uint8_t* text, std::int64_t& out) noexcept 
     text += negative ? 1 : 0;
     const auto digit = [](std::uint8_t c) { return static_cast<unsigned>(c - '0') < 10; };
     if (!digit(text[0]) || (text[0] == '0' && digit(text[1]))) return false;
-    std::int64_t value = 0;
+    std::uint64_t value = 0;  // 19 digits at the most: no overflow
     std::size_t n = 0;
     for (; n < 19 && digit(text[n]); ++n) value = value * 10 + (text[n] - '0');
     switch (text[n]) {
@@ -401,7 +401,8 @@ inline bool plain_integer(const std::uint8_t* text, std::int64_t& out) noexcept 
             return false;  // more digits, a fraction, an exponent or a broken number
     }
     if (n > 18 || (negative && value == 0)) return false;
-    out = negative ? -value : value;
+    out = static_cast<std::int64_t>(value);
+    if (negative) out = -out;
     return true;
 }
 
