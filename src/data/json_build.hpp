@@ -338,18 +338,18 @@ inline Record& reshape_fields(Value& out, const FieldNames& names) {
     return reshape_fields(out, names);
 }
 
-/// What the first byte of a token says of it, as skip_members() passes over a value.
+/// What the first byte of a token says of a value that starts with it, as skip_members()
+/// passes over one.
 enum class TokenKind : std::uint8_t {
-    scalar,       ///< a string, number or literal: one token
-    opening,      ///< an object or array: to its matching bracket
-    closing,      ///< a closing bracket
-    punctuation,  ///< a comma or colon
+    scalar,   ///< a string, number or literal: one token
+    opening,  ///< an object or array: to its matching bracket
+    none,     ///< a closing bracket, comma or colon: no value starts so
 };
+/// The TokenKind of each byte.
 inline constexpr std::array<TokenKind, 256> token_kinds = [] {
     std::array<TokenKind, 256> kinds{};
     kinds['{'] = kinds['['] = TokenKind::opening;
-    kinds['}'] = kinds[']'] = TokenKind::closing;
-    kinds[','] = kinds[':'] = TokenKind::punctuation;
+    kinds['}'] = kinds[']'] = kinds[','] = kinds[':'] = TokenKind::none;
     return kinds;
 }();
 
