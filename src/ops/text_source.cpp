@@ -83,7 +83,7 @@ BatchPtr TextSource::next(std::size_t max_jobs, BatchContext& ctx) {
         const std::size_t begin = text.size();
         if (held_) {
             text += text_;
-        } else if (cuts_lines() && batch->size() == 0 && read_run(*batch, most, ctx)) {
+        } else if (cuts_lines() && text.empty() && read_run(*batch, most, ctx)) {
             break;  // a run of lines, counted: the batch is made
         } else if (cuts_lines() && take_buffered_lines(*batch, most)) {
             continue;

@@ -176,10 +176,11 @@ private:
     /// the current file straight into the batch's text (LineReader::read_into): each byte is
     /// written once, by the thread whose worker then parses it. False if it took none.
     bool read_lines(TextBatch& batch, std::size_t most, const BatchContext& ctx);
-    /// Starts the empty @p batch with a run of whole lines read from the current file (as
-    /// read_lines() reads them) and counted, not cut: an uncut batch, which decode() cuts on a
-    /// worker as it parses. False, with nothing taken, if the lines read cannot be such a run
-    /// (one may be blank) or none was read: then they are cut one by one.
+    /// Starts the empty @p batch (no text either: a blank line taken makes no job but leaves its
+    /// text) with a run of whole lines read from the current file (as read_lines() reads them)
+    /// and counted, not cut: an uncut batch, which decode() cuts on a worker as it parses. False,
+    /// with nothing taken, if the lines read cannot be such a run (one may be blank) or none was
+    /// read: then they are cut one by one.
     bool read_run(TextBatch& batch, std::size_t most, const BatchContext& ctx);
     /// The bytes to read for a batch that lacks @p jobs jobs.
     [[nodiscard]] std::size_t read_size(std::size_t jobs) const noexcept;
