@@ -1,7 +1,8 @@
 #pragma once
-// The fixture of the tests of JSON records through the CLI (test_records.cpp: what good records
-// become; test_records_errors.cpp: what goes wrong): a run of a `jsonl` source into a `jsonl`
-// sink under one of the source's on_error policies, and the lines it wrote, sorted.
+// The fixture of the tests of records through the CLI (test_records.cpp: what good records
+// become; test_records_errors.cpp: what goes wrong; test_source_batches.cpp: the same jobs at
+// every batch size): a run of a `jsonl` source into a `jsonl` sink under one of the source's
+// on_error policies, the lines it wrote, sorted, and the fields of the dead letters written.
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -10,9 +11,11 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "cli_runner.hpp"
+#include "data/json.hpp"
 
 namespace flowpool::test::records_fixture {
 
@@ -67,6 +70,42 @@ inline Outcome run_jsonl(const std::string& dir, const std::string& in, Policy p
     outcome.out = sorted_lines(dir + "/out.written");
     outcome.rejects = sorted_lines(dir + "/rejects.written");
     return outcome;
+}
+
+/// A dead letter's field @p name, parsed back with flowpool's own parser.
+inline flowpool::Value letter_field(const std::string& letter, const std::string& name) {
+    flowpool::Value parsed;
+    flowpool::detail::JsonError error;
+    EXPECT_TRUE(flowpool::detail::parse_json(letter, parsed, error)) << error.reason;
+    const flowpool::Record* record = parsed.record();
+    if (record == nullptr || record->find(name) == nullptr) {
+        ADD_FAILURE() << "no field " << name << " in " << letter;
+        return {};
+    }
+    return *record->find(name);
+}
+
+/// A dead letter's error message (empty, and a failure, if it has none).
+inline std::string letter_error(const std::string& letter) {
+    const flowpool::Value error = letter_field(letter, "error");
+    const std::string* text = std::get_if<std::string>(&error);
+    if (text == nullptr) {
+        ADD_FAILURE() << "no error message in " << letter;
+        return {};
+    }
+    return *text;
+}
+
+/// Empty if @p got and @p want (both sorted) hold the same lines, else the first that differs:
+/// a report that stays short when thousands of lines are compared.
+inline std::string first_difference(const Lines& got, const Lines& want) {
+    const auto [g, w] = std::mismatch(got.begin(), got.end(), want.begin(), want.end());
+    if (g == got.end() && w == want.end()) return "";
+    const auto show = [](auto at, const Lines& lines) {
+        return at == lines.end() ? std::string("nothing") : "'" + at->substr(0, 100) + "'";
+    };
+    return std::to_string(got.size()) + " lines, " + std::to_string(want.size()) +
+           " wanted; first difference: got " + show(g, got) + ", want " + show(w, want);
 }
 
 }  // namespace flowpool::test::records_fixture

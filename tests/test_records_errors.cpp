@@ -31,42 +31,6 @@ using namespace flowpool::test::records_fixture;  // NOLINT(google-build-using-n
 
 namespace {
 
-/// A dead letter's field @p name, parsed back with flowpool's own parser.
-flowpool::Value letter_field(const std::string& letter, const std::string& name) {
-    flowpool::Value parsed;
-    flowpool::detail::JsonError error;
-    EXPECT_TRUE(flowpool::detail::parse_json(letter, parsed, error)) << error.reason;
-    const flowpool::Record* record = parsed.record();
-    if (record == nullptr || record->find(name) == nullptr) {
-        ADD_FAILURE() << "no field " << name << " in " << letter;
-        return {};
-    }
-    return *record->find(name);
-}
-
-/// A dead letter's error message (empty, and a failure, if it has none).
-std::string letter_error(const std::string& letter) {
-    const flowpool::Value error = letter_field(letter, "error");
-    const std::string* text = std::get_if<std::string>(&error);
-    if (text == nullptr) {
-        ADD_FAILURE() << "no error message in " << letter;
-        return {};
-    }
-    return *text;
-}
-
-/// Empty if @p got and @p want (both sorted) hold the same lines, else the first that differs:
-/// a report that stays short when thousands of lines are compared.
-std::string first_difference(const Lines& got, const Lines& want) {
-    const auto [g, w] = std::mismatch(got.begin(), got.end(), want.begin(), want.end());
-    if (g == got.end() && w == want.end()) return "";
-    const auto show = [](auto at, const Lines& lines) {
-        return at == lines.end() ? std::string("nothing") : "'" + at->substr(0, 100) + "'";
-    };
-    return std::to_string(got.size()) + " lines, " + std::to_string(want.size()) +
-           " wanted; first difference: got " + show(g, got) + ", want " + show(w, want);
-}
-
 /// Good records around the bad line: it is line 3 (job 2) of five.
 const Lines good_records = {R"({"n":0})", R"({"n":1})", R"({"n":3})", R"({"n":4})"};
 
