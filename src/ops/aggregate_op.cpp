@@ -128,7 +128,22 @@ class AggregateStage final : public StageBody {
 public:
     AggregateStage(std::optional<expr::Expression> key, std::vector<FieldPlan> fields,
                    Window window)
-        : key_(std::move(key)), fields_(std::move(fields)), window_(std::move(window)) {}
+        : key_(std::move(key)), fields_(std::move(fields)), window_(std::move(window)) {
+        // Functions of the same expression (`mean(.latency_ms)` and `p99(.latency_ms)`) share
+        // one evaluation of it per job.
+        for (const FieldPlan& field : fields_) {
+            std::size_t slot = no_arg;
+            if (field.arg) {
+                const auto same = [this, &field](std::size_t first) {
+                    return fields_[first].arg->text() == field.arg->text();
+                };
+                slot = static_cast<std::size_t>(
+                    std::find_if(args_of_.begin(), args_of_.end(), same) - args_of_.begin());
+                if (slot == args_of_.size()) args_of_.push_back(slot_of_.size());
+            }
+            slot_of_.push_back(slot);
+        }
+    }
 
     bool holds_back() const noexcept override { return true; }
     /// A window's jobs are the ones that came before it closed: in the source's order, so that
@@ -186,22 +201,28 @@ private:
             const expr::Env env{value, id};
             Value key_scratch;
             const Value& key = key_ ? key_->eval_ref(env, key_scratch) : null_;
-            args_.resize(fields_.size());
-            for (std::size_t i = 0; i < fields_.size(); ++i) {
-                args_[i] = fields_[i].arg ? fields_[i].arg->eval(env) : Value(nullptr);
-            }
+            // Each expression's value where it lies (a field of the job's), else computed into
+            // its scratch value.
+            Args& args = args_;
+            args.scratch.resize(args_of_.size());
+            args.values.resize(args_of_.size());
+            for (std::size_t j = 0; j < args_of_.size(); ++j)
+                args.values[j] = &fields_[args_of_[j]].arg->eval_ref(env, args.scratch[j]);
+            const auto arg = [this, &args](std::size_t i) -> const Value& {
+                return slot_of_[i] == no_arg ? null_ : *args.values[slot_of_[i]];
+            };
             // Every function takes the job, or none does: a count must not hold a job whose sum
             // failed. A group is made only for a job it takes.
             Group* group = groups.find(key);
             for (std::size_t i = 0; i < fields_.size(); ++i) {
-                (group ? group->fields[i] : fields_[i].fresh).check(args_[i]);
+                (group ? group->fields[i] : fields_[i].fresh).check(arg(i));
             }
             if (group == nullptr) {
                 group = &groups.find_or_add(key, id, fields_);
             } else {
                 group->first_id = std::min(group->first_id, id);
             }
-            for (std::size_t i = 0; i < fields_.size(); ++i) group->fields[i].add(args_[i], id);
+            for (std::size_t i = 0; i < fields_.size(); ++i) group->fields[i].add(arg(i), id);
         } catch (const std::exception& error) {
             fail_job(ctx, id, value, error.what());
             return false;
@@ -214,8 +235,17 @@ private:
     void close_if_due(Items<Value>& out, BatchContext& ctx);
     void emit(Groups& groups, Items<Value>& out, BatchContext& ctx, const double* start);
 
+    /// The values of a job's distinct expressions, as fold() found them.
+    struct Args {
+        std::vector<const Value*> values;
+        std::vector<Value> scratch;
+    };
+    static constexpr std::size_t no_arg = ~std::size_t{0};
+
     std::optional<expr::Expression> key_;
     std::vector<FieldPlan> fields_;
+    std::vector<std::size_t> args_of_;  // the fields whose expressions are the distinct ones
+    std::vector<std::size_t> slot_of_;  // per field: its expression's index there, or no_arg
     Window window_;
     const Value null_{nullptr};
     std::mutex mutex_;
@@ -227,10 +257,10 @@ private:
     double watermark_ = -HUGE_VAL;      // windows ending at or before it are closed
     double latest_ = -HUGE_VAL;         // the latest event time seen
     std::atomic<std::uint64_t> next_id_{0};
-    static thread_local std::vector<Value> args_;
+    static thread_local Args args_;
 };
 
-thread_local std::vector<Value> AggregateStage::args_;
+thread_local AggregateStage::Args AggregateStage::args_;
 
 void AggregateStage::fold_in_time(const Value& value, std::uint64_t id, Items<Value>& out,
                                   BatchContext& ctx) {
