@@ -2,13 +2,13 @@
 // positive, the sink's output kept off stdout, and the clear errors for what it cannot run.
 
 #include <gtest/gtest.h>
+#include <re2/re2.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,29 +47,35 @@ double scaled(double value, const std::string& unit) {
 }
 
 Report parse(const std::vector<std::string>& lines) {
-    static const std::regex rate(
-        R"(  (flowpool|hand-rolled pool) +(\d+) jobs in ([0-9.]+) s: ([0-9.e+]+) ([kMG]?) ?jobs/s.*)");
-    static const std::regex ratio(R"(  flowpool / hand-rolled: ([0-9.]+)x)");
-    static const std::regex sink(
-        R"(  sink: (\d+) jobs in the flowpool run, (\d+) in the hand-rolled run; ids and values (\w+).*)");
-    static const std::regex node(
-        R"(    (\S+) +(source|function|filter|sink) +([0-9.]+) ns/job +([0-9.]+) jobs/message)");
+    // The rest of a line is `[^\r\n]*`, not `.*`, which in RE2 matches a '\r' (a CRLF line end);
+    // a name is `[^[:space:]]+`, not `\S+`, which in RE2 matches a '\v'.
+    static const RE2 rate(
+        R"(  (flowpool|hand-rolled pool) +(\d+) jobs in ([0-9.]+) s: ([0-9.e+]+) ([kMG]?) ?jobs/s[^\r\n]*)");
+    static const RE2 ratio(R"(  flowpool / hand-rolled: ([0-9.]+)x)");
+    static const RE2 sink(
+        R"(  sink: (\d+) jobs in the flowpool run, (\d+) in the hand-rolled run; ids and values (\w+)[^\r\n]*)");
+    static const RE2 node(
+        R"(    ([^[:space:]]+) +(source|function|filter|sink) +([0-9.]+) ns/job +([0-9.]+) jobs/message)");
     Report report;
-    std::smatch m;
+    std::string implementation, jobs, seconds, per_second, unit;  // rate
+    std::string times;                                            // ratio
+    std::string flowpool_run, hand_rolled_run, verdict;           // sink
+    std::string name, ns_per_job, jobs_per_message;               // node
     for (const std::string& line : lines) {
         if (line.rfind("flowpool bench: graph ", 0) == 0) {
             report.header = line;
-        } else if (std::regex_match(line, m, rate)) {
-            report.rates[m[1]] =
-                Rate{std::stoull(m[2]), std::stod(m[3]), scaled(std::stod(m[4]), m[5])};
-        } else if (std::regex_match(line, m, ratio)) {
-            report.ratio = std::stod(m[1]);
-        } else if (std::regex_match(line, m, sink)) {
-            report.sink_flowpool = std::stoull(m[1]);
-            report.sink_hand_rolled = std::stoull(m[2]);
-            report.sink_verdict = m[3];
-        } else if (std::regex_match(line, m, node)) {
-            report.nodes[m[1]] = {std::stod(m[3]), std::stod(m[4])};
+        } else if (RE2::FullMatch(line, rate, &implementation, &jobs, &seconds, &per_second,
+                                  &unit)) {
+            report.rates[implementation] =
+                Rate{std::stoull(jobs), std::stod(seconds), scaled(std::stod(per_second), unit)};
+        } else if (RE2::FullMatch(line, ratio, &times)) {
+            report.ratio = std::stod(times);
+        } else if (RE2::FullMatch(line, sink, &flowpool_run, &hand_rolled_run, &verdict)) {
+            report.sink_flowpool = std::stoull(flowpool_run);
+            report.sink_hand_rolled = std::stoull(hand_rolled_run);
+            report.sink_verdict = verdict;
+        } else if (RE2::FullMatch(line, node, &name, nullptr, &ns_per_job, &jobs_per_message)) {
+            report.nodes[name] = {std::stod(ns_per_job), std::stod(jobs_per_message)};
         } else if (line.rfind("  per node", 0) != 0) {
             report.other.push_back(line);
         }

@@ -2,14 +2,18 @@
 // serial loop at several worker counts, failures and bad usage with their exit codes.
 
 #include <gtest/gtest.h>
+#include <re2/re2.h>
 #include <unistd.h>
 #include <flowpool/version.hpp>
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <filesystem>
-#include <regex>
+#include <memory>
+#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli_runner.hpp"
@@ -20,12 +24,18 @@ using flowpool::test::run_cli;
 
 namespace {
 
-/// Each expected line is an ECMAScript regex; every output line must match exactly one of them.
+/// Each expected line is a regex (RE2's syntax); every output line must match exactly one of them.
 ::testing::AssertionResult lines_match(std::vector<std::string> out,
                                        const std::string& expected_file) {
-    std::vector<std::string> patterns;
+    std::vector<std::unique_ptr<RE2>> patterns;
     std::istringstream in(flowpool::test::slurp(expected_file));
-    for (std::string line; std::getline(in, line);) patterns.push_back(line);
+    for (std::string line; std::getline(in, line);) {
+        patterns.push_back(std::make_unique<RE2>(line, RE2::Quiet));
+        if (!patterns.back()->ok()) {
+            return ::testing::AssertionFailure()
+                   << "not a regex: " << line << ": " << patterns.back()->error();
+        }
+    }
     if (out.size() != patterns.size()) {
         return ::testing::AssertionFailure()
                << out.size() << " lines written, " << patterns.size() << " expected";
@@ -34,8 +44,7 @@ namespace {
     for (const std::string& line : out) {
         bool matched = false;
         for (std::size_t i = 0; i < patterns.size() && !matched; ++i) {
-            if (!used[i] && std::regex_match(line, std::regex(patterns[i])))
-                used[i] = matched = true;
+            if (!used[i] && RE2::FullMatch(line, *patterns[i])) used[i] = matched = true;
         }
         if (!matched)
             return ::testing::AssertionFailure() << "unexpected or repeated line: " << line;
@@ -92,16 +101,16 @@ TEST_P(CliWorkers, WorkerPoolPrintsEachJobAndResultOnceWithSlotsInRange) {
     ASSERT_EQ(result.exit_code, 0) << result.err;
     std::vector<int> processed(200, 0);
     std::vector<int> printed(200, 0);
-    const std::regex job(R"(Job (\d+) processed by worker (\d+))");
-    const std::regex res(R"(Result: Job (\d+) Value (\d+))");
+    const RE2 job(R"(Job (\d+) processed by worker (\d+))");
+    const RE2 res(R"(Result: Job (\d+) Value (\d+))");
     for (const std::string& line : result.out_lines()) {
-        std::smatch m;
-        if (std::regex_match(line, m, job)) {
-            ++processed.at(std::stoul(m[1]));
-            EXPECT_LT(std::stoi(m[2]), workers) << line;
-        } else if (std::regex_match(line, m, res)) {
-            ++printed.at(std::stoul(m[1]));
-            EXPECT_EQ(m[1], m[2]) << line;
+        std::string id, worker, value;
+        if (RE2::FullMatch(line, job, &id, &worker)) {
+            ++processed.at(std::stoul(id));
+            EXPECT_LT(std::stoi(worker), workers) << line;
+        } else if (RE2::FullMatch(line, res, &id, &value)) {
+            ++printed.at(std::stoul(id));
+            EXPECT_EQ(id, value) << line;
         } else {
             ADD_FAILURE() << "torn or unexpected line: " << line;
         }

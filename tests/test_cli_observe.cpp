@@ -3,14 +3,15 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <re2/re2.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
-#include <regex>
 #include <string>
 #include <thread>
 
@@ -40,24 +41,34 @@ std::string python(const std::string& script, const std::string& file) {
     return slurp(out);
 }
 
-/// The summary line: `N jobs in, N results out, N filtered, N skipped, N failed, N
-/// dead-lettered[, N abandoned] in S s (R jobs/s)`.
-const std::regex summary(
-    R"((\d+) jobs in, (\d+) results out, (\d+) filtered, (\d+) skipped, (\d+) failed, (\d+) dead-lettered(, (\d+) abandoned)? in [0-9.]+ s \([0-9.]+ jobs/s\))");
+/// The counts of a summary line, as written; `abandoned` is empty if the line has none.
+struct Summary {
+    std::string in, out, filtered, skipped, failed, dead_lettered, abandoned;
+};
+
+/// Reads the summary line @p line, `N jobs in, N results out, N filtered, N skipped, N failed, N
+/// dead-lettered[, N abandoned] in S s (R jobs/s)`, into @p summary; false if it is not one.
+bool read_summary(const std::string& line, Summary& summary) {
+    static const RE2 pattern(
+        R"((\d+) jobs in, (\d+) results out, (\d+) filtered, (\d+) skipped, (\d+) failed, (\d+) dead-lettered(?:, (\d+) abandoned)? in [0-9.]+ s \([0-9.]+ jobs/s\))");
+    return RE2::FullMatch(line, pattern, &summary.in, &summary.out, &summary.filtered,
+                          &summary.skipped, &summary.failed, &summary.dead_lettered,
+                          &summary.abandoned);
+}
 
 }  // namespace
 
 TEST(CliObserve, EveryRunEndsWithASummaryOnStderrUnlessQuiet) {
     const auto result = run_cli("run graphs/spin_summary.yaml --set jobs.count=10000");
     ASSERT_EQ(result.exit_code, 0) << result.err;
-    std::smatch m;
-    ASSERT_TRUE(std::regex_match(result.err, m, std::regex(R"(([^\n]*)\n)"))) << result.err;
-    const std::string line = m[1];
-    ASSERT_TRUE(std::regex_match(line, m, summary)) << line;
-    EXPECT_EQ(m[1], "10000");
-    EXPECT_EQ(m[2], "10000");
-    EXPECT_EQ(m[5], "0");
-    EXPECT_FALSE(m[7].matched) << "no abandoned jobs, none mentioned";
+    std::string line;
+    ASSERT_TRUE(RE2::FullMatch(result.err, R"(([^\n]*)\n)", &line)) << result.err;
+    Summary summary;
+    ASSERT_TRUE(read_summary(line, summary)) << line;
+    EXPECT_EQ(summary.in, "10000");
+    EXPECT_EQ(summary.out, "10000");
+    EXPECT_EQ(summary.failed, "0");
+    EXPECT_EQ(summary.abandoned, "") << "no abandoned jobs, none mentioned";
     EXPECT_EQ(result.out.find("jobs in"), std::string::npos) << "the summary is never on stdout";
 
     const auto quiet = run_cli("run graphs/spin_summary.yaml --set jobs.count=10000 --quiet");
@@ -72,10 +83,10 @@ TEST(CliObserve, AFailedRunPrintsTheErrorThenTheSummary) {
     const auto lines = lines_of(result.err);
     ASSERT_EQ(lines.size(), 2u) << result.err;
     EXPECT_EQ(lines[0], "error: node 'check' job 4242: value 4242 fails by request");
-    std::smatch m;
-    ASSERT_TRUE(std::regex_match(lines[1], m, summary)) << lines[1];
-    EXPECT_GE(std::stoul(m[5]), 1u) << "at least job 4242 failed";
-    EXPECT_LT(std::stoul(m[2]), 10000u);
+    Summary summary;
+    ASSERT_TRUE(read_summary(lines[1], summary)) << lines[1];
+    EXPECT_GE(std::stoul(summary.failed), 1u) << "at least job 4242 failed";
+    EXPECT_LT(std::stoul(summary.out), 10000u);
 }
 
 TEST(CliObserve, StatsPrintsARowPerNodeAndTheBottleneck) {
@@ -86,16 +97,16 @@ TEST(CliObserve, StatsPrintsARowPerNodeAndTheBottleneck) {
     EXPECT_EQ(lines[1].rfind("node ", 0), 0u) << lines[1];
     for (const char* column : {"in", "out", "util", "p50", "p99", "max", "queue-hw", "batch"})
         EXPECT_NE(lines[1].find(column), std::string::npos) << column;
-    const std::regex row(
-        R"((\w+) +(source|function|sink) +(\d+) +(\d+) +(\d+) +(\d+)/(\d+)/(\d+)/(\d+) .*)");
-    std::smatch m;
+    // Node, kind, workers, in, out, filt/fail/skip/dl, then the rest of the line: `[^\r\n]*`, not
+    // `.*`, which in RE2 matches a '\r' too.
+    const RE2 row(R"(\w+ +(?:source|function|sink) +\d+ +(\d+) +(\d+) +\d+/\d+/\d+/\d+ [^\r\n]*)");
     for (int i = 2; i <= 4; ++i) {
-        ASSERT_TRUE(std::regex_match(lines[i], m, row)) << lines[i];
-        EXPECT_EQ(m[4], "10000") << lines[i];
-        EXPECT_EQ(m[5], "10000") << lines[i];
+        std::string in, out;
+        ASSERT_TRUE(RE2::FullMatch(lines[i], row, &in, &out)) << lines[i];
+        EXPECT_EQ(in, "10000") << lines[i];
+        EXPECT_EQ(out, "10000") << lines[i];
     }
-    EXPECT_TRUE(
-        std::regex_match(lines[5], std::regex(R"(bottleneck: (jobs|work|total) \(\d+% busy\))")))
+    EXPECT_TRUE(RE2::FullMatch(lines[5], R"(bottleneck: (jobs|work|total) \(\d+% busy\))"))
         << lines[5];
 }
 
@@ -253,12 +264,10 @@ TEST(CliObserve, ALinesFileShowsProgressInBytesOnATerminalOnly) {
         0);
     const std::string drawn = slurp(tty);
     // `DONE/10.0 KiB  PCT%  RATE/s  N jobs  ETA m:ss`, DONE and RATE in B, KiB, ...
-    const std::regex line(
+    const RE2 line(
         R"(\r\x1b\[K([0-9.]+ (B|KiB))/10\.0 KiB +[0-9.]+%  [0-9.]+ (B|KiB|MiB)/s  (\d+) jobs  ETA \d+:\d\d)");
     std::size_t lines_drawn = 0;
-    for (auto it = std::sregex_iterator(drawn.begin(), drawn.end(), line);
-         it != std::sregex_iterator(); ++it)
-        ++lines_drawn;
+    for (re2::StringPiece rest(drawn); RE2::FindAndConsume(&rest, line);) ++lines_drawn;
     EXPECT_GE(lines_drawn, 1u) << drawn;
     EXPECT_NE(drawn.find("10.0 KiB/10.0 KiB 100.0%"), std::string::npos)
         << "the observer's last call, at the end, counts every byte: " << drawn;
@@ -320,10 +329,10 @@ TEST(CliObserve, AfterASignalJobsInFlightAreAbandonedWhenTheDrainTimeoutExpires)
         EXPECT_NE(text.find("abandoned after the drain timeout"), std::string::npos) << text;
         const auto lines = lines_of(text);
         ASSERT_FALSE(lines.empty());
-        std::smatch m;
-        ASSERT_TRUE(std::regex_match(lines.back(), m, summary)) << text;
-        ASSERT_TRUE(m[8].matched) << "abandoned jobs are counted: " << lines.back();
-        EXPECT_GE(std::stoul(m[8]), 1u);
-        EXPECT_EQ(m[1], m[8]) << "every job made was in flight";
+        Summary summary;
+        ASSERT_TRUE(read_summary(lines.back(), summary)) << text;
+        ASSERT_NE(summary.abandoned, "") << "abandoned jobs are counted: " << lines.back();
+        EXPECT_GE(std::stoul(summary.abandoned), 1u);
+        EXPECT_EQ(summary.in, summary.abandoned) << "every job made was in flight";
     }
 }

@@ -3,16 +3,21 @@
 // environment variables end to end.
 
 #include <gtest/gtest.h>
+#include <re2/re2.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <flowpool/flowpool.hpp>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "cli_runner.hpp"
 
@@ -233,11 +238,10 @@ TEST(Dot, RendersWithGraphvizAndHoldsEveryNodeAndEdge) {
     // Graphviz gives every node and edge of the drawing a <title>: the node's name, or FROM->TO.
     std::multiset<std::string> titles;
     const std::string svg = flowpool::test::slurp(svg_file);
-    const std::regex title("<title>([^<]*)</title>");
-    for (auto it = std::sregex_iterator(svg.begin(), svg.end(), title);
-         it != std::sregex_iterator(); ++it) {
-        titles.insert(unescape_svg((*it)[1]));
-    }
+    const RE2 title("<title>([^<]*)</title>");
+    re2::StringPiece rest(svg);
+    for (std::string text; RE2::FindAndConsume(&rest, title, &text);)
+        titles.insert(unescape_svg(text));
     const std::multiset<std::string> expected = {
         "picture \"test\"", "jobs",           "x \"big\"",   "small",      "end",         "total",
         "jobs->x \"big\"",  "x \"big\"->end", "jobs->small", "small->end", "small->total"};
@@ -252,22 +256,22 @@ TEST(Dot, MermaidFlowchartHasEveryNodeOnceAndEveryEdge) {
     ASSERT_FALSE(lines.empty());
     EXPECT_EQ(lines.front(), "flowchart LR");
     // Nodes: `    nI<open>"NAME<br/>KIND: OP<br/>CONCURRENCY"<close>`, the shape from the kind.
-    const std::regex node_line(
-        R"re(    (n\d+)(\(\[|\[\(|\{\{|\[)"([^"<]*)<br/>(\w+): (\w+)<br/>([\w ]+)"(\]\)|\)\]|\}\}|\]))re");
-    const std::regex edge_line(R"(    (n\d+) --> (n\d+))");
+    const RE2 node_line(
+        R"re(    (n\d+)(\(\[|\[\(|\{\{|\[)"([^"<]*)<br/>\w+: \w+<br/>[\w ]+"(\]\)|\)\]|\}\}|\]))re");
+    const RE2 edge_line(R"(    (n\d+) --> (n\d+))");
     const std::map<std::string, std::string> brackets = {
         {"([", "])"}, {"[(", ")]"}, {"{{", "}}"}, {"[", "]"}};
     std::map<std::string, std::string> name_of;
     std::set<std::pair<std::string, std::string>> edges;
     for (std::size_t i = 1; i < lines.size(); ++i) {
-        std::smatch m;
-        if (std::regex_match(lines[i], m, node_line)) {
-            EXPECT_TRUE(name_of.emplace(m[1], m[3]).second) << "node id twice: " << lines[i];
-            EXPECT_EQ(brackets.at(m[2]), m[7]) << lines[i];
-        } else if (std::regex_match(lines[i], m, edge_line)) {
-            ASSERT_EQ(name_of.count(m[1]) + name_of.count(m[2]), 2u)
+        std::string id, open, name, close, from, to;
+        if (RE2::FullMatch(lines[i], node_line, &id, &open, &name, &close)) {
+            EXPECT_TRUE(name_of.emplace(id, name).second) << "node id twice: " << lines[i];
+            EXPECT_EQ(brackets.at(open), close) << lines[i];
+        } else if (RE2::FullMatch(lines[i], edge_line, &from, &to)) {
+            ASSERT_EQ(name_of.count(from) + name_of.count(to), 2u)
                 << "edge before its nodes: " << lines[i];
-            edges.emplace(name_of[m[1]], name_of[m[2]]);
+            edges.emplace(name_of[from], name_of[to]);
         } else {
             ADD_FAILURE() << "not a Mermaid node or edge line: " << lines[i];
         }

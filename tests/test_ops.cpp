@@ -118,8 +118,8 @@ TEST(Lines, AMissingFileOrADirectoryIsAGraphErrorNamingTheNodeAndThePath) {
 }
 
 TEST_P(OpsWorkers, ALargeFileIsStreamedWithIdsEqualToLineNumbers) {
-    // A tenth under a sanitizer: ASan's std::regex takes ~50 s for 200k lines at each worker
-    // count, and what it checks is the same for every line.
+    // A tenth under a sanitizer, where 200k lines at each worker count are slow, and what it
+    // checks is the same for every line.
     constexpr int count = FLOWPOOL_TEST_SLOWDOWN > 1 ? 20'000 : 200'000;
     const std::string path = temp_dir() + "/big.txt";
     {

@@ -6,6 +6,7 @@
 //   jobs (range) ─► out (file | jsonl | print | summary)
 
 #include <gtest/gtest.h>
+#include <re2/re2.h>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -15,9 +16,9 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -39,11 +40,11 @@ struct Summary {
 };
 
 Summary summary_of(const std::string& err) {
-    static const std::regex line(R"((\d+) jobs in, (\d+) results out, 0 filtered, 0 skipped, )"
-                                 R"((\d+) failed, 0 dead-lettered in )");
-    std::smatch m;
-    if (!std::regex_search(err, m, line)) return {};
-    return {true, std::stoull(m[1]), std::stoull(m[2]), std::stoull(m[3])};
+    static const RE2 line(R"((\d+) jobs in, (\d+) results out, 0 filtered, 0 skipped, )"
+                          R"((\d+) failed, 0 dead-lettered in )");
+    std::string in, out, failed;
+    if (!RE2::PartialMatch(err, line, &in, &out, &failed)) return {};
+    return {true, std::stoull(in), std::stoull(out), std::stoull(failed)};
 }
 
 /// A graph file: @p count jobs from a range into the sink `out`, whose op and parameters are
@@ -62,10 +63,10 @@ Summary expect_write_failure(const CliResult& run, const std::string& where,
                              const std::string& reason) {
     EXPECT_EQ(run.exit_code, 1) << run.err;
     const std::string error = "cannot write to " + where + ": " + reason;
-    const std::regex first_line("error: node 'out' job \\d+: (.*?)( \\(\\d+ jobs failed\\))?");
-    std::smatch m;
+    const RE2 first_line(R"(error: node 'out' job \d+: (.*?)(?: \(\d+ jobs failed\))?)");
+    std::string said;
     const std::string line = run.err.substr(0, run.err.find('\n'));
-    EXPECT_TRUE(std::regex_match(line, m, first_line) && m[1] == error) << run.err;
+    EXPECT_TRUE(RE2::FullMatch(line, first_line, &said) && said == error) << run.err;
     const Summary summary = summary_of(run.err);
     EXPECT_TRUE(summary.found) << run.err;
     EXPECT_GE(summary.failed, 1u) << run.err;
@@ -162,10 +163,10 @@ TEST(SinkWriteErrors, ANodesLogLinesThatCannotBeWrittenLeaveTheErrorToTheSink) {
     // that write failed its jobs, and the error named `workers`, a function, not the sink.
     const auto run = run_cli("run graphs/worker_pool.yaml", "", "/dev/full");
     EXPECT_EQ(run.exit_code, 1) << run.err;
-    const std::regex error_line(
+    const RE2 error_line(
         "error: node 'results' job \\d+: cannot write to standard output: No space left on "
         "device( \\(\\d+ jobs failed\\))?\n");
-    EXPECT_TRUE(std::regex_search(run.err, error_line)) << run.err;
+    EXPECT_TRUE(RE2::PartialMatch(run.err, error_line)) << run.err;
     EXPECT_EQ(run.err.find("error: node 'workers'"), std::string::npos) << run.err;
     EXPECT_NE(run.err.find("node 'workers': its log: lines are lost: cannot write to standard "
                            "output: No space left on device"),
@@ -193,7 +194,7 @@ CliResult run_cli_into_head(const std::string& args) {
 TEST(SinkWriteErrors, PrintIntoAClosedPipeDiesOfSigpipeSilentlyLikeShellTools) {
     const auto run =
         run_cli_into_head("run " + graph_file("print_head", "op: print", "100000000000"));
-    EXPECT_TRUE(std::regex_match(run.out, std::regex("Result: Job \\d+ Value \\d+\n"))) << run.out;
+    EXPECT_TRUE(RE2::FullMatch(run.out, "Result: Job \\d+ Value \\d+\n")) << run.out;
     EXPECT_EQ(run.exit_code, 128 + SIGPIPE) << run.err;
     EXPECT_EQ(run.err, "");
 }
@@ -277,10 +278,12 @@ TEST(SinkWriteErrors, FileOnAFullTmpfsCountsExactlyTheLinesThatGotOut) {
     ASSERT_FALSE(text.empty());
     EXPECT_EQ(text.back(), '\n') << "a line cut short by the full disk is cut off the file";
     std::uint64_t lines = 0;
-    const std::regex line("Result: Job (\\d+) Value \\1");
+    // `Result: Job N Value N`, the same N twice (RE2 has no back-reference for that).
+    const RE2 line(R"(Result: Job (\d+) Value (\d+))");
     std::istringstream in(text);
-    for (std::string l; std::getline(in, l); ++lines) {
-        ASSERT_TRUE(std::regex_match(l, line)) << "line " << lines << ": " << l;
+    for (std::string l, job, value; std::getline(in, l); ++lines) {
+        ASSERT_TRUE(RE2::FullMatch(l, line, &job, &value) && job == value)
+            << "line " << lines << ": " << l;
     }
     EXPECT_GT(lines, 1000u);
     EXPECT_EQ(summary.out, lines) << "results out must be the lines in the file";
