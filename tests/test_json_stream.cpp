@@ -305,6 +305,53 @@ TEST(JsonFields, AProjectionReadsWhatTheWholeObjectHolds) {
     }
 }
 
+// The same with the condition of a filter tested first (EarlyTest): the fields the condition
+// reads are read first, and those alone when it drops the line. Each name of each projection is
+// read by the condition in turn (its keys told from the others' by their first byte alone, with a
+// table of its names only), and each of those reads must give the whole object's values: the
+// condition's fields when it drops the line, the projection's when it keeps it.
+TEST(JsonFields, AConditionTestedFirstReadsWhatTheWholeObjectHolds) {
+    RandomJson random(20261207);
+    for (int i = 0; i < 2000; ++i) {
+        const std::string line = random.object(random.members(i % 3));
+        Value whole;
+        JsonError error;
+        ASSERT_TRUE(flowpool::detail::parse_json(line, whole, error)) << line;
+        for (const Names& names : projections) {
+            if (names.size() < 2) continue;
+            flowpool::Record projected;
+            for (const std::string& name : names) {
+                if (const Value* value = whole.record()->find(name)) projected.append(name, *value);
+            }
+            for (std::size_t read = 0; read < names.size(); ++read) {
+                std::vector<char> reads(names.size(), 0);
+                reads[read] = 1;
+                for (const bool keep : {false, true}) {
+                    flowpool::detail::EarlyTest test;
+                    test.set_reads(names, reads);
+                    test.may_keep = [keep](const Value&) { return keep; };
+                    Value got;
+                    ASSERT_TRUE(
+                        flowpool::detail::parse_json_fields(line, names, got, error, false, &test))
+                        << line;
+                    ASSERT_NE(got.record(), nullptr) << line;
+                    if (keep) {
+                        EXPECT_EQ(got, Value(projected)) << line << " reads " << names[read];
+                        continue;
+                    }
+                    // Dropped: the field the condition reads is the line's; the others are
+                    // not read (the record keeps a place for them, of no use to anyone).
+                    const Value* want = whole.record()->find(names[read]);
+                    const Value* have = got.record()->find(names[read]);
+                    ASSERT_EQ(have != nullptr, want != nullptr) << line << " reads " << names[read];
+                    if (want != nullptr)
+                        EXPECT_EQ(*have, *want) << line << " reads " << names[read];
+                }
+            }
+        }
+    }
+}
+
 // And a flat object with one member broken (its comma, colon, key's quote or value missing,
 // doubled or in another's place, or punctuation for its value) fails both ways, whichever
 // members the projection reads. (Not a closing bracket for a value: simdjson's skip_child()
@@ -687,15 +734,15 @@ TEST(JsonLineRun, NextLineFailsAtALineThatStartsWithBlanks) {
 // drops is read only as far as the test needs, and the next call still starts on the next line;
 // a dropped line with text after its object still fails the run.
 TEST(JsonLineRun, NextLineGoesOnPastLinesTheEarlyTestDrops) {
+    const Names names = {"status", "host"};
     flowpool::detail::EarlyTest test;
-    test.reads = {1, 0};  // of "status", "host": the condition reads status
+    test.set_reads(names, {1, 0});  // the condition reads status
     test.may_keep = [](const Value& value) {
         const flowpool::Record* record = value.record();
         const Value* status = record != nullptr ? record->find("status") : nullptr;
         const auto* number = status != nullptr ? std::get_if<std::int64_t>(status) : nullptr;
         return number != nullptr && *number >= 500;
     };
-    const Names names = {"status", "host"};
     const std::vector<std::string> lines = {
         R"({"host":"a","status":200,"x":[1]})"
         "\n",

@@ -305,18 +305,10 @@ std::array<std::uint64_t, 2> first_bytes(std::size_t n) noexcept {
 }  // namespace
 
 FieldNames::FieldNames(std::vector<std::string> names) : names_(std::move(names)) {
-    // @p short_name: 1 + its index in shorts_, or starts_several for a name not among them.
-    const auto may_start_with = [this](char c, std::uint8_t short_name) {
-        std::uint8_t& first = first_bytes_[static_cast<unsigned char>(c)];
-        first = first == starts_none ? short_name : std::uint8_t{starts_several};
-    };
-    may_start_with('\\', starts_several);  // an escape may unescape to any name's first character
     for (std::size_t i = 0; i < names_.size(); ++i) {
         const std::string& name = names_[i];
-        const char first = name.empty() ? '"' : name.front();
         if (name.size() >= 16 || name.find_first_of("\"\\") != std::string::npos ||
             shorts_.size() + 1 >= starts_several) {
-            may_start_with(first, starts_several);
             continue;
         }
         std::array<char, 16> bytes{};
@@ -326,8 +318,28 @@ FieldNames::FieldNames(std::vector<std::string> names) : names_(std::move(names)
                            first_bytes(name.size() + 1),
                            first_bytes(name.size()),
                            i});
-        may_start_with(first, static_cast<std::uint8_t>(shorts_.size()));
     }
+    first_bytes_ = first_byte_table(std::vector<char>(names_.size(), 1));
+}
+
+FieldNames::FirstByteTable FieldNames::first_byte_table(const std::vector<char>& only) const {
+    FirstByteTable table{};
+    // @p short_name: 1 + its index in shorts_, or starts_several for a name not among them.
+    const auto may_start_with = [&table](char c, std::uint8_t short_name) {
+        std::uint8_t& first = table[static_cast<unsigned char>(c)];
+        first = first == starts_none ? short_name : std::uint8_t{starts_several};
+    };
+    may_start_with('\\', starts_several);  // an escape may unescape to any name's first character
+    std::size_t next_short = 0;
+    for (std::size_t i = 0; i < names_.size(); ++i) {
+        const bool is_short = next_short < shorts_.size() && shorts_[next_short].index == i;
+        if (is_short) ++next_short;
+        if (only[i] == 0) continue;
+        const char first = names_[i].empty() ? '"' : names_[i].front();
+        may_start_with(
+            first, is_short ? static_cast<std::uint8_t>(next_short) : std::uint8_t{starts_several});
+    }
+    return table;
 }
 
 bool parse_json_fields(std::string_view text, const FieldNames& names, Value& out, JsonError& error,

@@ -88,23 +88,38 @@ public:
         starts_several = 255  ///< several names may, or a name not in shorts(); else 1 + the
                               ///< index in shorts() of the one name that starts with it
     };
-    [[nodiscard]] std::uint8_t first_byte(unsigned char byte) const noexcept {
-        return first_bytes_[byte];
-    }
+    /// A FirstByte per byte.
+    using FirstByteTable = std::array<std::uint8_t, 256>;
+    /// The FirstByteTable of every name.
+    [[nodiscard]] const FirstByteTable& first_byte_table() const noexcept { return first_bytes_; }
+    /// The FirstByteTable of the names flagged in @p only (a flag per name), for a reader of
+    /// those names alone: with it, short_key_index() may take a key of another name for no name.
+    [[nodiscard]] FirstByteTable first_byte_table(const std::vector<char>& only) const;
 
 private:
     std::vector<std::string> names_;
     std::vector<Short> shorts_;
-    std::array<std::uint8_t, 256> first_bytes_{};  // a FirstByte per byte
+    FirstByteTable first_bytes_{};
 };
 
 /// A condition on some fields of a projection, tested before the others are read (the
 /// condition of the filter after a source: see OpInfo::keeps_if).
 struct EarlyTest {
+    /// Sets the names of the projection @p names the condition reads: @p flags, one per name
+    /// (1: read), and what follows from them below.
+    void set_reads(const FieldNames& names, std::vector<char> flags) {
+        reads = std::move(flags);
+        names_read = static_cast<std::size_t>(std::count(reads.begin(), reads.end(), 1));
+        first_bytes = names.first_byte_table(reads);
+    }
+
     /// Per name of the projection, in its order: 1 if the condition reads it, else 0.
     std::vector<char> reads;
     /// How many of `reads` are 1.
     std::size_t names_read = 0;
+    /// The projection's FieldNames::first_byte_table(reads): keys of the names the condition does
+    /// not read are passed over as quickly as keys of no name.
+    FieldNames::FirstByteTable first_bytes{};
     /// Given a record of the projection's fields in its order (without those the line lacks),
     /// whose fields the condition reads are the line's (the others are left as they were), false
     /// if the condition is false for it: the filter will drop the job.

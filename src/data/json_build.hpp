@@ -412,6 +412,8 @@ struct ListedFields {
     char* seen;  ///< a flag per name: read
     std::size_t& found;
     const char* only;  ///< see read_listed_fields()
+    /// The first bytes of the names to read (all, or those flagged in `only`).
+    const FieldNames::FirstByteTable& first_bytes;
 };
 
 /// Passes over the members of the object @p members iterates that are not to be read (their
@@ -433,7 +435,8 @@ inline MembersSkipped skip_members(ondemand::value_iterator& members, const Fiel
     while (end - at >= 4) {
         const std::uint8_t* const key = text + at[0];
         if (key[0] != '"' || text[at[1]] != ':') break;
-        const std::size_t i = short_key_index(names, reinterpret_cast<const char*>(key + 1));
+        const std::size_t i =
+            short_key_index(names, reinterpret_cast<const char*>(key + 1), read.first_bytes);
         if (i == undecided) break;
         const ondemand::token_position value = at + 2;
         ondemand::token_position after = at + 3;
@@ -469,12 +472,14 @@ inline MembersSkipped skip_members(ondemand::value_iterator& members, const Fiel
 /// Reads the fields @p names (each once) of @p object into @p out, as parse_json_fields does: one
 /// pass over the object, so that a repeated name gives its last value; the record holds them in
 /// the order of @p names, those the object lacks left out. False with the builder's error set
-/// (placed at @p at) if a member or a field asked for is malformed. With @p only (a flag per
-/// name, @p wanted of them set), only the names flagged are read; the others keep the values
-/// @p out held. @p refill: as for shape_fields().
+/// (placed at @p at) if a member or a field asked for is malformed. With @p test, only the names
+/// its condition reads are read; the others keep the values @p out held. @p refill: as for
+/// shape_fields().
 template <class At>
 bool read_listed_fields(JsonBuilder& builder, ondemand::object& object, const FieldNames& names,
-                        Value& out, At& at, const char* only, std::size_t wanted, bool refill) {
+                        Value& out, At& at, const EarlyTest* test, bool refill) {
+    const char* const only = test != nullptr ? test->reads.data() : nullptr;
+    const std::size_t wanted = test != nullptr ? test->names_read : names.size();
     Record& fields = shape_fields(out, names, refill);
     std::array<char, 16> few{};  // which names were found
     std::vector<char> many;
@@ -488,7 +493,8 @@ bool read_listed_fields(JsonBuilder& builder, ondemand::object& object, const Fi
     const auto failed_step = [&builder, &members](simdjson::error_code e) {
         return builder.fail_at(e, members.json_iter().peek(-1));
     };
-    const ListedFields listed{fields, seen, found, only};
+    const ListedFields listed{fields, seen, found, only,
+                              test != nullptr ? test->first_bytes : names.first_byte_table()};
     for (bool more = members.is_open(); more;) {
         if (skip_members(members, names, listed) == MembersSkipped::closed) break;
         ondemand::raw_json_string key;
@@ -532,15 +538,14 @@ bool read_json_fields(JsonBuilder& builder, ondemand::object& object, const Fiel
     read.dropped = false;
     bool refill = read.refill;
     if (const EarlyTest* test = read.test) {
-        if (!read_listed_fields(builder, object, names, out, at, test->reads.data(),
-                                test->names_read, refill)) {
+        if (!read_listed_fields(builder, object, names, out, at, test, refill)) {
             return false;
         }
         if (!test->keeps(out)) return read.dropped = true;
         if (const auto e = object.reset().error()) return builder.fail(e, at);
         refill = true;  // shaped just now
     }
-    return read_listed_fields(builder, object, names, out, at, nullptr, names.size(), refill);
+    return read_listed_fields(builder, object, names, out, at, nullptr, refill);
 }
 
 }  // namespace flowpool::detail

@@ -67,12 +67,15 @@ inline constexpr std::size_t no_name = ~std::size_t{0};
 inline constexpr std::size_t undecided = no_name - 1;
 
 /// The index among @p names of the key whose text starts at @p key (after its opening quote),
-/// told by its first byte and its first sixteen bytes alone: no_name if it is none of them,
-/// undecided if those bytes cannot tell (a long name, or an escape). Reads nothing but the text,
-/// so that it can be tried and then left to find_key().
-[[gnu::always_inline]] inline std::size_t short_key_index(const FieldNames& names,
-                                                          const char* key) noexcept {
-    const std::uint8_t first = names.first_byte(static_cast<unsigned char>(*key));
+/// told by its first byte (looked up in @p first_bytes, a table of FieldNames::first_byte_table())
+/// and its first sixteen bytes alone: no_name if it is none of them, undecided if those bytes
+/// cannot tell (a long name, or an escape). Reads nothing but the text, so that it can be tried
+/// and then left to find_key(). With a table of some of the names, no_name may stand for one of
+/// the others.
+[[gnu::always_inline]] inline std::size_t short_key_index(
+    const FieldNames& names, const char* key,
+    const FieldNames::FirstByteTable& first_bytes) noexcept {
+    const std::uint8_t first = first_bytes[static_cast<unsigned char>(*key)];
     if (first == FieldNames::starts_none) return no_name;
     // Padding follows the text, so sixteen bytes can be read.
     const std::uint64_t low = word_at(key);
@@ -94,6 +97,12 @@ inline constexpr std::size_t undecided = no_name - 1;
     if (names.all_short() && first_byte_of(low, '\\') == 8 && first_byte_of(high, '\\') == 8)
         return no_name;
     return undecided;
+}
+
+/// short_key_index() with every name's table.
+[[gnu::always_inline]] inline std::size_t short_key_index(const FieldNames& names,
+                                                          const char* key) noexcept {
+    return short_key_index(names, key, names.first_byte_table());
 }
 
 /// Sets @p which to the index among @p names of the key @p raw (read by @p members), or to

@@ -43,13 +43,12 @@ public:
             return false;
         EarlyTest test;
         const std::vector<std::string>& names = fields_.names();
-        test.reads.assign(names.size(), 0);
+        std::vector<char> reads(names.size(), 0);
         for (const std::string& name : read) {
             const auto at = std::find(names.begin(), names.end(), name);
-            if (at != names.end()) test.reads[static_cast<std::size_t>(at - names.begin())] = 1;
+            if (at != names.end()) reads[static_cast<std::size_t>(at - names.begin())] = 1;
         }
-        test.names_read =
-            static_cast<std::size_t>(std::count(test.reads.begin(), test.reads.end(), 1));
+        test.set_reads(fields_, std::move(reads));
         if (test.names_read == 0 || test.names_read == names.size()) return false;
         // `.status >= 500`: the record holds status at its place among the names, unless the
         // line lacked a field (then the record is shorter, and test() finds it by name).
