@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <flowpool/value.hpp>
 
 #include <algorithm>
 #include <filesystem>

@@ -1,5 +1,6 @@
-// The text sources (`lines`, `jsonl`, `csv`) give the same jobs, with the same ids, values and
-// FILE:LINE places, whatever the batch size and however many workers run. A batch can end at any
+// The text sources (`lines`, `jsonl`, `csv`) give the same jobs, with the same ids and values,
+// and the same dead letters at the same FILE:LINE places (`jsonl`, `csv`: a `lines` source cannot
+// dead-letter), whatever the batch size and however many workers run. A batch can end at any
 // line: a blank one, the last of a file, a line too long, or inside a quoted CSV record; and a
 // batch of uncut lines (a run, most batches) meets these at other places at each size. So each
 // source reads files with all of them, at the fixed sizes 1 to 7 (every boundary moved one line
@@ -61,17 +62,17 @@ std::string json_string(const std::string& text) {
     return quoted + "\"";
 }
 
-/// Gzips @p path (to PATH.gz) and returns the name FILE:LINE places use.
-std::string gzip(const std::string& path) {
+/// Gzips @p path to PATH.gz, the name FILE:LINE places then use.
+void gzip(const std::string& path) {
     EXPECT_EQ(std::system(("gzip -n -f '" + path + "'").c_str()), 0);
-    return path + ".gz";
 }
 
 /// JSON lines in four files, for the `jsonl` source (@p jsonl) or the `lines` source (on_error:
-/// skip): a.txt; b.txt, empty; c.txt gzipped, starting with a byte order mark; d.txt, its last
-/// line without a line end. Lines of objects `{"n":ID,"s":"..."}` of random lengths, some exactly
-/// max_line bytes; among them blank lines (empty, a space or a space and a tab; often several in
-/// a row), lines one byte or many too long, malformed objects, and CRLF line ends.
+/// skip): a.txt, ending in blank lines; b.txt, empty; c.txt gzipped, a byte order mark and a blank
+/// line first; d.txt, its last line without a line end. Lines of objects `{"n":ID,"s":"..."}` of
+/// random lengths, some exactly max_line bytes; among them blank lines (empty, a space or a space
+/// and a tab; often several in a row), lines one byte or many too long, malformed objects, and
+/// CRLF line ends.
 Expected json_lines(const std::string& name, bool jsonl) {
     Expected want{fresh_dir(name), {}, {}};
     fs::create_directories(want.dir + "/in");
@@ -85,7 +86,9 @@ Expected json_lines(const std::string& name, bool jsonl) {
         for (std::uint64_t line = 1; line <= count; ++line, ++id) {
             const std::string at = std::to_string(id) + " ";
             const bool last = line == count;
-            const unsigned kind = line == 1 || last ? 99 : random() % 100;
+            const unsigned kind = last        ? 99
+                                  : line == 1 ? (file == "c" ? 0 : 99)
+                                              : static_cast<unsigned>(random() % 100);
             // Lines of max_line bytes or more end in "\n": whether a CR counts is not tested here.
             const std::string end = file == "d" && last       ? ""
                                     : kind >= 15 && kind < 21 ? "\n"
@@ -130,6 +133,13 @@ Expected json_lines(const std::string& name, bool jsonl) {
                 want.out.push_back(at + record);
             } else {
                 want.letters.push_back(at + place + std::to_string(line) + " " + why);
+            }
+        }
+        if (file == "a") {  // blank lines up to the next file
+            for (const std::string blank : {"", " \t\r", ""}) {
+                text += blank + "\n";
+                if (!jsonl) want.out.push_back(std::to_string(id) + " " + blank.substr(0, 2));
+                ++id;
             }
         }
         write(path, text);
@@ -189,9 +199,10 @@ Expected csv_records(const std::string& name) {
 }
 
 /// Runs source @p source (its op and keys, reading DIR/in/*) into a file sink writing
-/// `{id} {value}`, and a jsonl sink for its dead letters if @p dead_letters, under every option
-/// below; each run must write @p want.
-void expect_every_batch_size(const Expected& want, const std::string& source, bool dead_letters) {
+/// `{id} {value}`, and a jsonl sink for its dead letters if @p dead_letters, at @p threads threads
+/// and every batch size below; each run must write @p want.
+void expect_every_batch_size(const Expected& want, const std::string& source, bool dead_letters,
+                             int threads) {
     const std::string& dir = want.dir;
     std::string graph = "nodes:\n  src: { kind: source, " + source + ", path: '" + dir +
                         "/in/*', max_line_bytes: " + std::to_string(max_line) +
@@ -204,51 +215,54 @@ void expect_every_batch_size(const Expected& want, const std::string& source, bo
     write(dir + "/graph.yaml", graph);
     const Lines out = sorted(want.out);
     const Lines letters = sorted(want.letters);
-    for (const std::string threads : {"1", "2", "4", "8"}) {
-        for (const std::string batch : {"1", "2", "3", "4", "5", "6", "7", "64", ""}) {
-            const std::string options =
-                "--threads " + threads + (batch.empty() ? "" : " --batch " + batch);
-            fs::remove(dir + "/out.written");
-            fs::remove(dir + "/rejects.written");
-            const auto run = run_cli("run " + options + " '" + dir + "/graph.yaml'");
-            ASSERT_EQ(run.exit_code, 0) << options << "\n" << run.err;
-            EXPECT_EQ(first_difference(sorted_lines(dir + "/out.written"), out), "") << options;
-            if (!dead_letters) continue;
-            Lines seen;
-            for (const std::string& letter : sorted_lines(dir + "/rejects.written")) {
-                const std::string error = letter_error(letter);
-                const flowpool::Value job = letter_field(letter, "id");
-                const std::int64_t* job_id = std::get_if<std::int64_t>(&job);
-                ASSERT_NE(job_id, nullptr) << letter;
-                // FILE:LINE, then ":COL: why" or, for a line too long, ": line longer than ..."
-                const std::size_t line_end = error.find(':', error.find(':') + 1);
-                const bool long_line = contains(error, "line longer than max_line_bytes (1000)");
-                seen.push_back(std::to_string(*job_id) + " " + error.substr(0, line_end) +
-                               (long_line ? " long" : " bad"));
-            }
-            EXPECT_EQ(first_difference(sorted(seen), letters), "") << options;
+    for (const std::string batch : {"1", "2", "3", "4", "5", "6", "7", "64", ""}) {
+        const std::string options =
+            "--threads " + std::to_string(threads) + (batch.empty() ? "" : " --batch " + batch);
+        fs::remove(dir + "/out.written");
+        fs::remove(dir + "/rejects.written");
+        const auto run = run_cli("run " + options + " '" + dir + "/graph.yaml'");
+        EXPECT_EQ(run.exit_code, 0) << options << "\n" << run.err;
+        EXPECT_EQ(first_difference(sorted_lines(dir + "/out.written"), out), "") << options;
+        if (!dead_letters) continue;
+        Lines seen;
+        for (const std::string& letter : sorted_lines(dir + "/rejects.written")) {
+            const std::string error = letter_error(letter);
+            const flowpool::Value job = letter_field(letter, "id");
+            const std::int64_t* job_id = std::get_if<std::int64_t>(&job);
+            ASSERT_NE(job_id, nullptr) << letter;
+            // FILE:LINE, then ":COL: why" or, for a line too long, ": line longer than ..."
+            const std::size_t line_end = error.find(':', error.find(':') + 1);
+            const bool long_line = contains(error, "line longer than max_line_bytes (1000)");
+            seen.push_back(std::to_string(*job_id) + " " + error.substr(0, line_end) +
+                           (long_line ? " long" : " bad"));
         }
+        EXPECT_EQ(first_difference(sorted(seen), letters), "") << options;
     }
 }
 
-TEST(SourceBatches, JsonlGivesTheSameJobsAtEveryBatchSize) {
-    const Expected want = json_lines("batches_jsonl", true);
+/// The number of threads.
+class SourceBatches : public testing::TestWithParam<int> {};
+
+TEST_P(SourceBatches, JsonlGivesTheSameJobsAtEveryBatchSize) {
+    const Expected want = json_lines("batches_jsonl_" + std::to_string(GetParam()), true);
     ASSERT_GT(want.out.size(), 3000u);
     ASSERT_GT(want.letters.size(), 100u);
-    expect_every_batch_size(want, "op: jsonl", true);
+    expect_every_batch_size(want, "op: jsonl", true, GetParam());
 }
 
-TEST(SourceBatches, LinesGivesTheSameJobsAtEveryBatchSize) {
-    const Expected want = json_lines("batches_lines", false);
+TEST_P(SourceBatches, LinesGivesTheSameJobsAtEveryBatchSize) {
+    const Expected want = json_lines("batches_lines_" + std::to_string(GetParam()), false);
     ASSERT_GT(want.out.size(), 3000u);
-    expect_every_batch_size(want, "op: lines", false);
+    expect_every_batch_size(want, "op: lines", false, GetParam());
 }
 
-TEST(SourceBatches, CsvGivesTheSameRecordsAtEveryBatchSize) {
-    const Expected want = csv_records("batches_csv");
+TEST_P(SourceBatches, CsvGivesTheSameRecordsAtEveryBatchSize) {
+    const Expected want = csv_records("batches_csv_" + std::to_string(GetParam()));
     ASSERT_GT(want.out.size(), 2000u);
     ASSERT_GT(want.letters.size(), 50u);
-    expect_every_batch_size(want, "op: csv", true);
+    expect_every_batch_size(want, "op: csv", true, GetParam());
 }
+
+INSTANTIATE_TEST_SUITE_P(Threads, SourceBatches, testing::Values(1, 2, 4, 8));
 
 }  // namespace

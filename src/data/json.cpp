@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -323,6 +324,8 @@ FieldNames::FieldNames(std::vector<std::string> names) : names_(std::move(names)
 }
 
 FieldNames::FirstByteTable FieldNames::first_byte_table(const std::vector<char>& only) const {
+    if (only.size() != names_.size())
+        throw std::invalid_argument("first_byte_table: a flag per name is needed");
     FirstByteTable table{};
     // @p short_name: 1 + its index in shorts_, or starts_several for a name not among them.
     const auto may_start_with = [&table](char c, std::uint8_t short_name) {

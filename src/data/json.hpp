@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace flowpool::detail {
@@ -92,8 +93,9 @@ public:
     using FirstByteTable = std::array<std::uint8_t, 256>;
     /// The FirstByteTable of every name.
     [[nodiscard]] const FirstByteTable& first_byte_table() const noexcept { return first_bytes_; }
-    /// The FirstByteTable of the names flagged in @p only (a flag per name), for a reader of
-    /// those names alone: with it, short_key_index() may take a key of another name for no name.
+    /// The FirstByteTable of the names flagged in @p only (one flag per name, or
+    /// std::invalid_argument), for a reader of those names alone: with it, short_key_index() may
+    /// take a key of another name for no name.
     [[nodiscard]] FirstByteTable first_byte_table(const std::vector<char>& only) const;
 
 private:
@@ -106,7 +108,7 @@ private:
 /// condition of the filter after a source: see OpInfo::keeps_if).
 struct EarlyTest {
     /// Sets the names of the projection @p names the condition reads: @p flags, one per name
-    /// (1: read), and what follows from them below.
+    /// (1: read), and what follows from them below (std::invalid_argument if the count differs).
     void set_reads(const FieldNames& names, std::vector<char> flags) {
         reads = std::move(flags);
         names_read = static_cast<std::size_t>(std::count(reads.begin(), reads.end(), 1));

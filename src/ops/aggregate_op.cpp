@@ -134,12 +134,13 @@ public:
         for (const FieldPlan& field : fields_) {
             std::size_t slot = no_arg;
             if (field.arg) {
-                const auto same = [this, &field](std::size_t first) {
-                    return fields_[first].arg->text() == field.arg->text();
+                const auto same = [this, &field](std::size_t other) {
+                    return fields_[other].arg->text() == field.arg->text();
                 };
                 slot = static_cast<std::size_t>(
-                    std::find_if(args_of_.begin(), args_of_.end(), same) - args_of_.begin());
-                if (slot == args_of_.size()) args_of_.push_back(slot_of_.size());
+                    std::find_if(distinct_args_.begin(), distinct_args_.end(), same) -
+                    distinct_args_.begin());
+                if (slot == distinct_args_.size()) distinct_args_.push_back(slot_of_.size());
             }
             slot_of_.push_back(slot);
         }
@@ -201,13 +202,13 @@ private:
             const expr::Env env{value, id};
             Value key_scratch;
             const Value& key = key_ ? key_->eval_ref(env, key_scratch) : null_;
-            // Each expression's value where it lies (a field of the job's), else computed into
-            // its scratch value.
+            // By reference: a field of the job's record is read where it lies, not copied; only
+            // a value an expression computes goes into its scratch Value.
             Args& args = args_;
-            args.scratch.resize(args_of_.size());
-            args.values.resize(args_of_.size());
-            for (std::size_t j = 0; j < args_of_.size(); ++j)
-                args.values[j] = &fields_[args_of_[j]].arg->eval_ref(env, args.scratch[j]);
+            args.scratch.resize(distinct_args_.size());
+            args.values.resize(distinct_args_.size());
+            for (std::size_t j = 0; j < distinct_args_.size(); ++j)
+                args.values[j] = &fields_[distinct_args_[j]].arg->eval_ref(env, args.scratch[j]);
             const auto arg = [this, &args](std::size_t i) -> const Value& {
                 return slot_of_[i] == no_arg ? null_ : *args.values[slot_of_[i]];
             };
@@ -244,8 +245,8 @@ private:
 
     std::optional<expr::Expression> key_;
     std::vector<FieldPlan> fields_;
-    std::vector<std::size_t> args_of_;  // the fields whose expressions are the distinct ones
-    std::vector<std::size_t> slot_of_;  // per field: its expression's index there, or no_arg
+    std::vector<std::size_t> distinct_args_;  // the first field of each distinct expression
+    std::vector<std::size_t> slot_of_;        // per field: its expression's index there, or no_arg
     Window window_;
     const Value null_{nullptr};
     std::mutex mutex_;
